@@ -1,0 +1,1 @@
+"""cchc: a province's annual administrative reform (CCHC) plan, in one place."""

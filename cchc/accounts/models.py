@@ -1,0 +1,100 @@
+"""Users, their role in the CCHC work, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Cán bộ đầu mối CCHC")
+    HEAD = "head", _("Lãnh đạo cơ quan")
+    COORDINATOR = "coordinator", _("Cơ quan thường trực CCHC")
+    APPRAISER = "appraiser", _("Thành viên tổ thẩm định")
+    LEADER = "leader", _("Lãnh đạo UBND tỉnh")
+    ADMIN = "admin", _("Quản trị hệ thống")
+
+
+AGENCY_ROLES = (Role.OFFICER, Role.HEAD)
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=[r.value for r in AGENCY_ROLES]) | Q(agency__isnull=False),
+                name="agency_roles_have_an_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The admin role is the Django superuser; keeping them in step avoids a second
+        # place where "who is an administrator" is decided.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+            self.is_superuser = True
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("tên"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("khóa API")
+        verbose_name_plural = _("khóa API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+        """Create a token and return it with its clear text, which is shown only once."""
+        key = "cchc_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, digest=_digest(key), prefix=key[5:13])
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str) -> User | None:
+        token = (
+            cls.objects.select_related("user", "user__agency")
+            .filter(digest=_digest(key), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is None:
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user

@@ -1,0 +1,185 @@
+"""Agencies (cơ quan, đơn vị), their names over time, and collective groups.
+
+An agency is never deleted: it is renamed, merged into another or closed, and the plans,
+reports and scores that name it keep pointing at the row they named. Vietnam's 2025
+reorganisation (provinces merged, districts abolished) is exactly such a change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cchc.lib.text import fold, sort_key
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("UBND tỉnh")
+        DEPARTMENT = "department", _("Sở, ban, ngành và tương đương")
+        DISTRICT = "district", _("UBND cấp huyện")
+        COMMUNE = "commune", _("UBND cấp xã")
+        UNIT = "unit", _("Phòng, đơn vị trực thuộc")
+
+    name = models.CharField(_("tên"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True)
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("cơ quan cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    admin_code = models.CharField(
+        _("mã đơn vị hành chính"),
+        max_length=20,
+        blank=True,
+        help_text=_("Mã của Tổng cục Thống kê, với UBND cấp huyện và cấp xã."),
+    )
+    email = models.EmailField(_("thư điện tử"), blank=True)
+    closed_on = models.DateField(_("ngày giải thể"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("sáp nhập vào"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
+    search_name = models.CharField(max_length=255, editable=False, db_index=True)
+    sort_name = models.CharField(max_length=600, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("cơ quan, đơn vị")
+        verbose_name_plural = _("cơ quan, đơn vị")
+        ordering = ["sort_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="agency_unique_name_under_parent",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="agency_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = fold(self.name)
+        self.sort_name = sort_key(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_active(self) -> bool:
+        return self.closed_on is None
+
+    def is_active_on(self, day: date) -> bool:
+        return self.closed_on is None or day < self.closed_on
+
+
+class AgencyName(models.Model):
+    """Every name an agency has had, with the dates it was used.
+
+    A plan from 2022 that names "Sở Kế hoạch và Đầu tư" still resolves after that
+    department was merged and renamed.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(_("tên"), max_length=255)
+    valid_from = models.DateField(_("dùng từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(_("dùng đến ngày"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tên cũ của cơ quan")
+        verbose_name_plural = _("tên cũ của cơ quan")
+        ordering = ["agency", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+                name="agency_name_from_before_to",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyGroup(models.Model):
+    """A collective assignee such as "Các sở, ban, ngành" or "UBND cấp huyện"."""
+
+    code = models.SlugField(_("mã"), max_length=60, unique=True)
+    name = models.CharField(_("tên"), max_length=255, unique=True)
+    description = models.TextField(_("mô tả"), blank=True)
+    members = models.ManyToManyField(
+        Agency, through="GroupMembership", related_name="agency_groups", verbose_name=_("thành viên")
+    )
+    search_name = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("nhóm cơ quan")
+        verbose_name_plural = _("nhóm cơ quan")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(AgencyGroup, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        verbose_name = _("thành viên nhóm")
+        verbose_name_plural = _("thành viên nhóm")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "agency"], name="group_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} ∋ {self.agency}"
+
+
+class Alias(models.Model):
+    """Another way a document writes an agency or a group: an abbreviation, a variant."""
+
+    name = models.CharField(_("cách viết"), max_length=255)
+    search_name = models.CharField(max_length=255, editable=False, unique=True)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+    )
+    group = models.ForeignKey(
+        AgencyGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+    )
+
+    class Meta:
+        verbose_name = _("cách viết khác")
+        verbose_name_plural = _("cách viết khác")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(agency__isnull=False) & Q(group__isnull=True))
+                | (Q(agency__isnull=True) & Q(group__isnull=False)),
+                name="alias_names_exactly_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

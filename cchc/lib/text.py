@@ -1,0 +1,64 @@
+"""Vietnamese text helpers: diacritic-free search keys and Vietnamese sort order.
+
+Search folds diacritics so that "cai cach" finds "cải cách". Sorting follows the
+Vietnamese alphabet (a ă â b c d đ e ê … o ô ơ … u ư …), which neither byte order nor
+the database's default collation gives: both put "Đ" after "Z".
+"""
+
+import unicodedata
+
+from unidecode import unidecode
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, single spaces: the key that search compares."""
+    return " ".join(unidecode(nfc(text or "")).lower().split())
+
+
+_ALPHABET = "aăâbcdđeêfghiîjklmnoôơpqrstuưvwxyz"
+_LETTER_RANK = {letter: index for index, letter in enumerate(_ALPHABET)}
+# Tone marks sort after the base letter, in the order dictionaries use:
+# none, huyền, sắc, hỏi, ngã, nặng.
+_TONES = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+
+
+def _split(char: str) -> tuple[str, int]:
+    decomposed = unicodedata.normalize("NFD", char.lower())
+    base = decomposed[0]
+    tone = 0
+    for mark in decomposed[1:]:
+        if mark in _TONES:
+            tone = _TONES[mark]
+        elif mark in _LETTER_MARKS:
+            base += mark
+    return unicodedata.normalize("NFC", base), tone
+
+
+def sort_key(text: str) -> str:
+    """A string whose plain ordering is Vietnamese alphabetical order of `text`.
+
+    Letters compare first (đ after d, ơ after ô …); tones break ties, as in dictionaries.
+    It is a string so that it can be stored in a column and ordered by the database.
+    """
+    primary = []
+    tones = []
+    for char in nfc(text or ""):
+        base, tone = _split(char)
+        rank = _LETTER_RANK.get(base)
+        if rank is not None:
+            primary.append(chr(0x100 + rank))
+        elif base.isdigit():
+            primary.append(chr(0x30 + int(base)) if base.isascii() else base)
+        elif base.isspace():
+            primary.append(" ")
+        elif base.isalnum():
+            primary.append(base)
+        else:
+            continue  # punctuation does not decide order
+        tones.append(chr(0x41 + tone))
+    return "".join(primary) + "\x01" + "".join(tones)

@@ -1,0 +1,137 @@
+"""The plan as a plain document, between files (XLSX, DOCX, JSON) and the database.
+
+Readers turn a file into a `PlanDocument`, keeping where each value came from, so that
+every later error (an unknown agency, an undatable deadline) can name its sheet, row and
+column. Writers turn a `PlanDocument` back into a file. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value sits in an imported file. Empty parts are left out of the text."""
+
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""  # a column letter for XLSX, a number for DOCX tables
+    column_title: str = ""
+    path: str = ""  # a JSON path such as areas[0].tasks[2].title
+
+    def __str__(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(_("trang tính «%(sheet)s»") % {"sheet": self.sheet})
+        if self.row is not None:
+            parts.append(_("dòng %(row)s") % {"row": self.row})
+        if self.column:
+            if self.column_title:
+                parts.append(
+                    _("cột %(column)s (%(title)s)")
+                    % {"column": self.column, "title": self.column_title}
+                )
+            else:
+                parts.append(_("cột %(column)s") % {"column": self.column})
+        if self.path:
+            parts.append(self.path)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        return f"{where}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.location.sheet,
+            "row": self.location.row,
+            "column": self.location.column,
+            "column_title": self.location.column_title,
+            "path": self.location.path,
+            "message": self.message,
+            "text": str(self),
+        }
+
+
+class PlanImportError(Exception):
+    """A file could not be imported. It carries every problem found, not just the first."""
+
+    def __init__(self, issues: list[ImportIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
+@dataclass
+class PlanHeader:
+    issuer: str = ""
+    number: str = ""
+    issued_on: date | None = None
+    year: int | None = None
+    title: str = ""
+    status: str = ""
+
+
+@dataclass
+class ActivityRow:
+    title: str
+    outputs: str = ""
+    lead: list[str] = field(default_factory=list)
+    cooperating: list[str] = field(default_factory=list)
+    deadline: str = ""
+    notes: str = ""
+    # Computed from the deadline; present in JSON exports, ignored on import.
+    due_dates: list[date] = field(default_factory=list)
+    needs_date: bool = False
+    # Field name ("title", "lead", "deadline" …) -> where it was read.
+    source: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class TaskRow:
+    number: str
+    title: str
+    notes: str = ""
+    activities: list[ActivityRow] = field(default_factory=list)
+    source: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class AreaRow:
+    code: str
+    title: str
+    description: str = ""
+    tasks: list[TaskRow] = field(default_factory=list)
+    source: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class PlanDocument:
+    header: PlanHeader = field(default_factory=PlanHeader)
+    areas: list[AreaRow] = field(default_factory=list)
+    # Anything else a richer source carries (the body text of the plan, responsibilities,
+    # indicators): kept as given and stored with the plan.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_text(value: object) -> str:
+    """NFC, no stray whitespace at the ends of lines, no trailing blank lines."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+ASSIGNEE_SEPARATOR = "; "

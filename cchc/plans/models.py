@@ -1,0 +1,261 @@
+"""The plan register: plans, areas (lĩnh vực), tasks (nhiệm vụ), activities (hoạt động).
+
+An activity keeps its deadline phrase word for word beside the due dates computed from
+it, and its lead (chủ trì) and cooperating (phối hợp) agencies as the plan wrote them
+beside the agency or collective group each name resolved to.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cchc.agencies.models import Agency, AgencyGroup
+from cchc.lib.text import fold
+
+
+class Plan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        ISSUED = "issued", _("Đã ban hành")
+        CLOSED = "closed", _("Đã kết thúc")
+
+    issuer = models.CharField(_("cơ quan ban hành"), max_length=255)
+    issuer_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan ban hành (trong danh mục)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_plans",
+    )
+    number = models.CharField(_("số, ký hiệu"), max_length=60, blank=True)
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("năm kế hoạch"))
+    title = models.CharField(_("trích yếu"), max_length=500)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.ISSUED
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("kế hoạch cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived_plans",
+    )
+    # The body of the plan beyond the appendix: purposes, focus areas, responsibilities.
+    document = models.JSONField(_("nội dung văn bản"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kế hoạch")
+        verbose_name_plural = _("kế hoạch")
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "number"],
+                condition=~Q(number=""),
+                name="plan_number_unique_per_issuer",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1990) & Q(year__lte=2200), name="plan_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.title}" if self.number else self.title
+
+
+class Area(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("mã"), max_length=10)
+    title = models.CharField(_("lĩnh vực"), max_length=500)
+    description = models.TextField(_("nhiệm vụ trọng tâm"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="area_code_unique_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
+class Task(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="tasks")
+    number = models.CharField(_("số thứ tự"), max_length=20)
+    title = models.TextField(_("nhiệm vụ cụ thể"))
+    notes = models.TextField(_("ghi chú"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+    search_text = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["area__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "number"], name="task_number_unique_in_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title[:80]}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = fold(f"{self.title}\n{self.notes}")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Activity(models.Model):
+    class DeadlineKind(models.TextChoices):
+        DAY = "day", _("Ngày cụ thể")
+        MONTH = "month", _("Tháng")
+        QUARTER = "quarter", _("Quý")
+        HALF_YEAR = "half_year", _("6 tháng")
+        YEAR = "year", _("Năm")
+        RECURRING = "recurring", _("Định kỳ")
+        ONGOING = "ongoing", _("Thường xuyên")
+        MULTIPLE = "multiple", _("Nhiều mốc")
+        UNDATED = "undated", _("Chưa xác định được ngày")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="activities")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="activities")
+    position = models.PositiveIntegerField(default=0)
+    title = models.TextField(_("hoạt động"))
+    outputs = models.TextField(_("kết quả/sản phẩm"), blank=True)
+    deadline = models.CharField(_("thời gian hoàn thành"), max_length=500, blank=True)
+    deadline_kind = models.CharField(
+        _("loại thời hạn"), max_length=20, choices=DeadlineKind.choices
+    )
+    recurring = models.CharField(_("chu kỳ"), max_length=20, blank=True)
+    needs_date = models.BooleanField(_("cần xác định ngày"), default=False)
+    first_due = models.DateField(_("hạn sớm nhất"), null=True, blank=True, db_index=True)
+    notes = models.TextField(_("ghi chú"), blank=True)
+    search_text = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("hoạt động")
+        verbose_name_plural = _("hoạt động")
+        ordering = ["task__area__position", "task__position", "position"]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = fold(f"{self.title}\n{self.outputs}\n{self.notes}")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class DueDate(models.Model):
+    """One due date of an activity; a row each so that "due in May" is a plain query."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="due_dates")
+    due_on = models.DateField(_("hạn"), db_index=True)
+
+    class Meta:
+        verbose_name = _("hạn hoàn thành")
+        verbose_name_plural = _("hạn hoàn thành")
+        ordering = ["due_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "due_on"], name="due_date_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.due_on.isoformat()
+
+
+class Assignee(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Chủ trì")
+        COOPERATING = "cooperating", _("Phối hợp")
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="assignees")
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    position = models.PositiveIntegerField(default=0)
+    written_name = models.CharField(_("tên như văn bản ghi"), max_length=500)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+    group = models.ForeignKey(
+        AgencyGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+
+    class Meta:
+        verbose_name = _("cơ quan thực hiện")
+        verbose_name_plural = _("cơ quan thực hiện")
+        ordering = ["activity", "role", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(agency__isnull=False) & Q(group__isnull=True))
+                | (Q(agency__isnull=True) & Q(group__isnull=False)),
+                name="assignee_is_agency_or_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.written_name}"
+
+
+class Indicator(models.Model):
+    """A numeric target of the plan: baseline, target, unit and when it is due."""
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = ">=", _("tối thiểu")
+        AT_MOST = "<=", _("tối đa")
+        EQUAL = "=", _("bằng")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+    )
+    code = models.SlugField(_("mã"), max_length=60)
+    name = models.CharField(_("chỉ tiêu"), max_length=500)
+    unit = models.CharField(_("đơn vị"), max_length=30, default="%")
+    comparator = models.CharField(
+        _("so sánh"), max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
+    target = models.DecimalField(_("mục tiêu"), max_digits=12, decimal_places=2)
+    baseline = models.DecimalField(
+        _("giá trị gốc"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    baseline_year = models.PositiveSmallIntegerField(_("năm gốc"), null=True, blank=True)
+    due_on = models.DateField(_("thời hạn"), null=True, blank=True)
+    source_text = models.TextField(_("trích văn bản"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Responsibility(models.Model):
+    """Section III of a plan (Tổ chức thực hiện): what each agency is charged with."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="responsibilities")
+    position = models.PositiveIntegerField(default=0)
+    heading = models.CharField(_("cơ quan"), max_length=500)
+    duties = models.TextField(_("nhiệm vụ"))
+    agencies = models.ManyToManyField(Agency, blank=True, related_name="responsibilities")
+    groups = models.ManyToManyField(AgencyGroup, blank=True, related_name="responsibilities")
+
+    class Meta:
+        verbose_name = _("trách nhiệm tổ chức thực hiện")
+        verbose_name_plural = _("trách nhiệm tổ chức thực hiện")
+        ordering = ["plan", "position"]
+
+    def __str__(self) -> str:
+        return self.heading
