@@ -6,6 +6,7 @@ required unless `DEBUG=1`: a forgotten variable must not give a production serve
 insecure defaults.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -17,11 +18,13 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CCHC_DATA_DIR", str(BASE_DIR.parent / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# pytest-django reads these settings before any conftest could set variables.
+TESTING = "pytest" in sys.modules
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or TESTING):
         raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE), or DEBUG=1 for a demo.")
-    SECRET_KEY = "insecure-demo-key-only-for-debug"  # noqa: S105
+    SECRET_KEY = "insecure-key-for-debug-and-tests-only"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -34,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Listed so that the API docs use ninja's bundled Swagger UI, not a CDN.
+    "ninja",
     "cchc.accounts",
     "cchc.agencies",
     "cchc.plans",
@@ -42,7 +47,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +55,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if not (DEBUG or TESTING):
+    # Production serves collected static files itself; runserver and tests use the finders.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "cchc.urls"
 WSGI_APPLICATION = "cchc.wsgi.application"
@@ -113,13 +121,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
 MEDIA_ROOT = DATA_DIR / "files"
-WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -131,7 +138,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
 
 # Browsers get the safe defaults; HTTPS-only settings follow SECURE_SSL, which a
 # deployment behind TLS turns on.
-SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)
+SECURE_SSL = env_bool("SECURE_SSL", not (DEBUG or TESTING))
 SECURE_SSL_REDIRECT = SECURE_SSL and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_SSL else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL else 0)

@@ -3,8 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cchc.api.views import api
+
 urlpatterns = [
     path("", include("cchc.front.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

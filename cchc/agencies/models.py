@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cchc.agencies.naming import resolution_key
 from cchc.lib.text import fold, sort_key
 
 
@@ -181,5 +182,5 @@ class Alias(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.search_name = fold(self.name)
+        self.search_name = resolution_key(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]

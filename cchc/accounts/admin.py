@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from cchc.accounts.models import ApiToken, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "role", "agency", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "full_name", "email"]
+    autocomplete_fields = ["agency"]
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Công việc CCHC"), {"fields": ("full_name", "role", "agency")}),
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    list_filter = ["revoked_at"]

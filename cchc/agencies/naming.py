@@ -1,0 +1,22 @@
+"""How agency names are compared: one key for every spelling of a name."""
+
+import re
+
+from cchc.lib.text import fold
+
+_ABBREVIATIONS = [
+    (r"\buy ban nhan dan\b", "ubnd"),
+    (r"\bhoi dong nhan dan\b", "hdnd"),
+    (r"\bvp\b", "van phong"),
+    (r"&", " va "),
+    (r"\s*-\s*", " - "),
+]
+
+
+def resolution_key(name: str) -> str:
+    """The form in which two spellings of one name compare equal."""
+    key = fold(name)
+    for pattern, replacement in _ABBREVIATIONS:
+        key = re.sub(pattern, replacement, key)
+    key = re.sub(r"\s*,\s*", ", ", key)
+    return " ".join(key.split()).strip(" .;:,-")

@@ -1,0 +1,299 @@
+"""Changes to agencies, the built-in reference structure, and name resolution.
+
+Names in plans are written by people: "UBND các huyện, thị xã, thành phố", "Sở TT&TT",
+"Văn phòng UBND tỉnh, Sở Thông tin và Truyền thông" (two agencies in one cell). The
+resolver turns such text into agencies and collective groups, and proposes the closest
+known names when it cannot.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from rapidfuzz import fuzz, process
+
+from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
+from cchc.agencies.naming import resolution_key
+from cchc.lib.text import fold
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# ---------------------------------------------------------------------------
+# Changes over time
+
+
+@transaction.atomic
+def agency_rename(*, agency: Agency, name: str, on: date) -> Agency:
+    """Give an agency a new name from `on`; the old one stays valid for old documents."""
+    previous = agency.name
+    AgencyName.objects.filter(agency=agency, valid_to__isnull=True).update(valid_to=on)
+    if not AgencyName.objects.filter(agency=agency, name=previous).exists():
+        AgencyName.objects.create(agency=agency, name=previous, valid_to=on)
+    AgencyName.objects.create(agency=agency, name=name, valid_from=on)
+    Alias.objects.update_or_create(
+        search_name=resolution_key(previous), defaults={"name": previous, "agency": agency}
+    )
+    agency.name = name
+    agency.full_clean()
+    agency.save()
+    return agency
+
+
+@transaction.atomic
+def agency_merge(*, sources: list[Agency], into: Agency, on: date) -> Agency:
+    """Merge agencies into one. The sources stay, closed, so that their history remains."""
+    for source in sources:
+        if source.pk == into.pk:
+            continue
+        source.closed_on = on
+        source.merged_into = into
+        source.full_clean()
+        source.save()
+        # Groups keep working for new plans: the successor takes the source's places.
+        for membership in GroupMembership.objects.filter(agency=source):
+            GroupMembership.objects.get_or_create(group=membership.group, agency=into)
+        GroupMembership.objects.filter(agency=source).delete()
+    return into
+
+
+@transaction.atomic
+def agency_close(*, agency: Agency, on: date) -> Agency:
+    agency.closed_on = on
+    agency.full_clean()
+    agency.save()
+    GroupMembership.objects.filter(agency=agency).delete()
+    return agency
+
+
+# ---------------------------------------------------------------------------
+# Built-in reference structure
+
+
+def _division_agency_name(division_name: str) -> str:
+    # "Huyện Vĩnh Linh" -> "UBND huyện Vĩnh Linh"; "Thị trấn Hồ Xá" -> "UBND thị trấn Hồ Xá"
+    first, _, rest = division_name.partition(" ")
+    if first in {"Thành", "Thị"}:
+        second, _, rest = rest.partition(" ")
+        return f"UBND {first.lower()} {second.lower()} {rest}"
+    return f"UBND {first.lower()} {rest}"
+
+
+def _unit_suffix(district_name: str) -> str:
+    # "UBND huyện Vĩnh Linh" -> "huyện Vĩnh Linh"
+    return district_name.removeprefix("UBND ")
+
+
+def _divisions(province_code: int) -> dict[str, Any]:
+    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+    provinces = json.loads(Path(NESTED_DIVISIONS_JSON_PATH).read_text(encoding="utf-8"))
+    for province in provinces:
+        if province["code"] == province_code:
+            return dict(province)
+    raise ValueError(f"No province with code {province_code} in vietnam-provinces data")
+
+
+def _agency(name: str, kind: str, parent: Agency | None, admin_code: str = "") -> Agency:
+    agency, created = Agency.objects.get_or_create(
+        name=name, parent=parent, defaults={"kind": kind, "admin_code": admin_code}
+    )
+    if created:
+        agency.full_clean()
+    return agency
+
+
+def _alias(name: str, *, agency: Agency | None = None, group: AgencyGroup | None = None) -> None:
+    key = resolution_key(name)
+    if Alias.objects.filter(search_name=key).exists():
+        return
+    Alias.objects.create(name=name, agency=agency, group=group)
+
+
+@transaction.atomic
+def load_reference(path: Path) -> dict[str, int]:
+    """Create a province's agencies and groups from a reference file. Idempotent."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    province_data = data["province"]
+    divisions = _divisions(int(province_data["code"]))
+
+    province = _agency(
+        province_data["agency"], Agency.Kind.PROVINCE, None, str(province_data["code"])
+    )
+    for alias in province_data.get("aliases", []):
+        _alias(alias, agency=province)
+
+    departments_in_group = []
+    for item in data["departments"]:
+        department = _agency(item["name"], Agency.Kind.DEPARTMENT, province)
+        for alias in item.get("aliases", []):
+            _alias(alias, agency=department)
+        if item.get("in_group"):
+            departments_in_group.append(department)
+
+    districts: list[Agency] = []
+    communes: list[Agency] = []
+    units_by_group: dict[str, list[Agency]] = {}
+    for district_data in divisions["districts"]:
+        district = _agency(
+            _division_agency_name(district_data["name"]),
+            Agency.Kind.DISTRICT,
+            province,
+            str(district_data["code"]),
+        )
+        districts.append(district)
+        for unit in data.get("district_units", []):
+            unit_agency = _agency(
+                f"{unit['name']} {_unit_suffix(district.name)}", Agency.Kind.UNIT, district
+            )
+            units_by_group.setdefault(unit["group"], []).append(unit_agency)
+        for ward in district_data["wards"]:
+            communes.append(
+                _agency(
+                    _division_agency_name(ward["name"]),
+                    Agency.Kind.COMMUNE,
+                    district,
+                    str(ward["code"]),
+                )
+            )
+
+    member_rules: dict[str, list[Agency]] = {
+        "departments_in_group": departments_in_group,
+        "districts": districts,
+        "communes": communes,
+        "province_districts_communes": [province, *districts, *communes],
+        "district_units": [unit for units in units_by_group.values() for unit in units],
+        "none": [],
+    }
+    groups = list(data["groups"])
+    for unit in data.get("district_units", []):
+        code = "huyen-" + re.sub(r"[^a-z0-9]+", "-", fold(unit["name"])).strip("-")
+        groups.append(
+            {
+                "code": code,
+                "name": unit["group"],
+                "members": f"units:{unit['group']}",
+                "aliases": unit.get("aliases", []),
+            }
+        )
+        member_rules[f"units:{unit['group']}"] = units_by_group.get(unit["group"], [])
+
+    for item in groups:
+        group, _ = AgencyGroup.objects.get_or_create(
+            code=item["code"],
+            defaults={"name": item["name"], "description": item.get("description", "")},
+        )
+        existing = set(group.memberships.values_list("agency_id", flat=True))
+        GroupMembership.objects.bulk_create(
+            [
+                GroupMembership(group=group, agency=agency)
+                for agency in member_rules[item["members"]]
+                if agency.pk not in existing
+            ]
+        )
+        for alias in item.get("aliases", []):
+            _alias(alias, group=group)
+
+    return {
+        "agencies": Agency.objects.count(),
+        "groups": AgencyGroup.objects.count(),
+        "districts": len(districts),
+        "communes": len(communes),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Resolving names written in plans
+
+Target = Agency | AgencyGroup
+
+
+@dataclass(frozen=True)
+class Resolved:
+    written_name: str
+    target: Target
+
+
+class Resolver:
+    """Resolves agency names against everything known, loaded once for a whole import."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Target] = {}
+        for group in AgencyGroup.objects.all():
+            self.by_key.setdefault(resolution_key(group.name), group)
+        # Current names win over old ones, which win over aliases.
+        for agency in Agency.objects.all():
+            self.by_key.setdefault(resolution_key(agency.name), agency)
+        for old in AgencyName.objects.select_related("agency"):
+            self.by_key.setdefault(resolution_key(old.name), old.agency)
+        for alias in Alias.objects.select_related("agency", "group"):
+            target = alias.agency or alias.group
+            if target is not None:
+                self.by_key.setdefault(alias.search_name, target)
+        self.names = {key: str(target) for key, target in self.by_key.items()}
+        self._choices = list(self.by_key)
+
+    def lookup(self, name: str) -> Target | None:
+        return self.by_key.get(resolution_key(name))
+
+    def resolve(self, written: str) -> list[Resolved] | None:
+        """Resolve one written entry, splitting it on commas or "và" if it names several.
+
+        Returns None when no way of reading it names only known agencies.
+        """
+        target = self.lookup(written)
+        if target is not None:
+            return [Resolved(written, target)]
+        parts = [part.strip() for part in re.split(r",", written) if part.strip()]
+        found = self._cover(parts, ", ")
+        if found is None:
+            parts = [p.strip() for p in re.split(r",|\s+và\s+", written) if p.strip()]
+            found = self._cover(parts, " và ")
+        return found
+
+    def _cover(self, parts: list[str], joiner: str) -> list[Resolved] | None:
+        # Longest run of parts first, so "Các sở, ban, ngành" wins over "Các sở".
+        if len(parts) < 2:
+            return None
+        result: list[Resolved] = []
+        start = 0
+        while start < len(parts):
+            for end in range(len(parts), start, -1):
+                candidate = joiner.join(parts[start:end])
+                target = self.lookup(candidate)
+                if target is not None:
+                    result.append(Resolved(candidate, target))
+                    start = end
+                    break
+            else:
+                return None
+        return result
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        matches = process.extract(
+            resolution_key(name), self._choices, scorer=fuzz.WRatio, limit=limit * 3
+        )
+        seen: list[str] = []
+        for key, _score, _index in matches:
+            label = self.names[key]
+            if label not in seen:
+                seen.append(label)
+            if len(seen) == limit:
+                break
+        return seen
+
+
+def agencies_of(target: Target) -> list[Agency]:
+    """The member agencies a collective assignee stands for."""
+    if isinstance(target, Agency):
+        return [target]
+    return list(target.members.all())
+
+
+def reference_path(name: str) -> Path:
+    return DATA_DIR / f"{name}.json"

@@ -1,0 +1,300 @@
+"""The REST API under /api/: what the pages show, for other systems.
+
+Every operation checks the same permission table as the pages (`has_perm`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import File, Form, NinjaAPI, Query, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from cchc.accounts.permissions import has_perm
+from cchc.agencies.models import Agency, AgencyGroup
+from cchc.api.auth import session_or_token
+from cchc.api.schemas import (
+    ActivityOut,
+    AgencyOut,
+    AreaOut,
+    AssigneeOut,
+    ErrorOut,
+    GroupOut,
+    ImportedOut,
+    ImportErrorOut,
+    PlanOut,
+    TaskOut,
+)
+from cchc.plans.formats import READERS, WRITERS, detect_format
+from cchc.plans.interchange import PlanImportError
+from cchc.plans.models import Activity, Assignee, Plan, Task
+from cchc.plans.services import plan_document, plan_import
+
+api = NinjaAPI(
+    title="cchc API",
+    version="1",
+    description=_("API của hệ thống quản lý kế hoạch cải cách hành chính."),
+    auth=session_or_token(),
+    urls_namespace="api",
+)
+
+
+def _require(request: HttpRequest, action: str) -> None:
+    if not has_perm(request.user, action):
+        raise HttpError(403, _("Bạn không có quyền thực hiện thao tác này."))
+
+
+def _plans() -> QuerySet[Plan]:
+    return Plan.objects.annotate(
+        n_areas=Count("areas", distinct=True),
+        n_tasks=Count("tasks", distinct=True),
+        n_activities=Count("activities", distinct=True),
+    )
+
+
+def _plan_out(plan: Plan) -> PlanOut:
+    return PlanOut(
+        id=plan.pk,
+        issuer=plan.issuer,
+        number=plan.number,
+        issued_on=plan.issued_on,
+        year=plan.year,
+        title=plan.title,
+        status=plan.status,
+        areas=getattr(plan, "n_areas", None) or plan.areas.count(),
+        tasks=getattr(plan, "n_tasks", None) or plan.tasks.count(),
+        activities=getattr(plan, "n_activities", None) or plan.activities.count(),
+    )
+
+
+def _activity_out(activity: Activity) -> ActivityOut:
+    assignees = [
+        AssigneeOut(
+            role=a.role, written_name=a.written_name, agency_id=a.agency_id, group_id=a.group_id
+        )
+        for a in activity.assignees.all()
+    ]
+    return ActivityOut(
+        id=activity.pk,
+        task_id=activity.task_id,
+        title=activity.title,
+        outputs=activity.outputs,
+        lead=[a for a in assignees if a.role == Assignee.Role.LEAD],
+        cooperating=[a for a in assignees if a.role == Assignee.Role.COOPERATING],
+        deadline=activity.deadline,
+        deadline_kind=activity.deadline_kind,
+        recurring=activity.recurring or None,
+        due_dates=[d.due_on for d in activity.due_dates.all()],
+        needs_date=activity.needs_date,
+        notes=activity.notes,
+    )
+
+
+def _activities() -> QuerySet[Activity]:
+    return Activity.objects.prefetch_related("due_dates", "assignees").order_by(
+        "task__area__position", "task__position", "position"
+    )
+
+
+@api.get("/plans", response=list[PlanOut], tags=["plans"], summary="Danh sách kế hoạch")
+def list_plans(request: HttpRequest) -> list[PlanOut]:
+    _require(request, "plan.view")
+    return [_plan_out(plan) for plan in _plans()]
+
+
+@api.get(
+    "/plans/{int:plan_id}",
+    response={200: PlanOut, 404: ErrorOut},
+    tags=["plans"],
+    summary="Một kế hoạch",
+)
+def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
+    _require(request, "plan.view")
+    return _plan_out(get_object_or_404(_plans(), pk=plan_id))
+
+
+@api.get(
+    "/plans/{int:plan_id}/areas",
+    response={200: list[AreaOut], 404: ErrorOut},
+    tags=["plans"],
+    summary="Các lĩnh vực của kế hoạch",
+)
+def list_areas(request: HttpRequest, plan_id: int) -> list[AreaOut]:
+    _require(request, "plan.view")
+    plan = get_object_or_404(Plan, pk=plan_id)
+    return [
+        AreaOut(
+            id=area.pk,
+            code=area.code,
+            title=area.title,
+            description=area.description,
+            tasks=area.n_tasks,  # type: ignore[attr-defined]
+        )
+        for area in plan.areas.annotate(n_tasks=Count("tasks")).order_by("position")
+    ]
+
+
+class TaskFilter(Schema):
+    area: str | None = None
+
+
+@api.get(
+    "/plans/{int:plan_id}/tasks",
+    response={200: list[TaskOut], 404: ErrorOut},
+    tags=["plans"],
+    summary="Nhiệm vụ và hoạt động của kế hoạch",
+)
+def list_tasks(
+    request: HttpRequest, plan_id: int, filters: Query[TaskFilter]
+) -> list[TaskOut]:
+    _require(request, "plan.view")
+    plan = get_object_or_404(Plan, pk=plan_id)
+    tasks = (
+        Task.objects.filter(plan=plan)
+        .select_related("area")
+        .prefetch_related(Prefetch("activities", queryset=_activities()))
+        .order_by("area__position", "position")
+    )
+    if filters.area:
+        tasks = tasks.filter(area__code=filters.area)
+    return [
+        TaskOut(
+            id=task.pk,
+            area_code=task.area.code,
+            number=task.number,
+            title=task.title,
+            notes=task.notes,
+            activities=[_activity_out(a) for a in task.activities.all()],
+        )
+        for task in tasks
+    ]
+
+
+class ActivityFilter(Schema):
+    area: str | None = None
+    agency: int | None = None
+    due_month: int | None = None
+    needs_date: bool | None = None
+
+
+@api.get(
+    "/plans/{int:plan_id}/activities",
+    response={200: list[ActivityOut], 404: ErrorOut},
+    tags=["plans"],
+    summary="Hoạt động của kế hoạch, có lọc",
+)
+def list_activities(
+    request: HttpRequest, plan_id: int, filters: Query[ActivityFilter]
+) -> list[ActivityOut]:
+    _require(request, "plan.view")
+    plan = get_object_or_404(Plan, pk=plan_id)
+    activities = _activities().filter(plan=plan)
+    if filters.area:
+        activities = activities.filter(task__area__code=filters.area)
+    if filters.agency is not None:
+        group_ids = AgencyGroup.objects.filter(members=filters.agency).values("pk")
+        assigned = Assignee.objects.filter(agency_id=filters.agency) | Assignee.objects.filter(
+            group_id__in=group_ids
+        )
+        activities = activities.filter(pk__in=assigned.values("activity_id"))
+    if filters.due_month is not None:
+        if not 1 <= filters.due_month <= 12:
+            raise HttpError(422, _("Tháng phải từ 1 đến 12."))
+        activities = activities.filter(
+            due_dates__due_on__year=plan.year, due_dates__due_on__month=filters.due_month
+        ).distinct()
+    if filters.needs_date is not None:
+        activities = activities.filter(needs_date=filters.needs_date)
+    return [_activity_out(a) for a in activities]
+
+
+@api.get("/agencies", response=list[AgencyOut], tags=["agencies"], summary="Cơ quan, đơn vị")
+@paginate(LimitOffsetPagination)
+def list_agencies(request: HttpRequest, kind: str | None = None) -> QuerySet[Agency]:
+    _require(request, "agency.view")
+    agencies = Agency.objects.order_by("sort_name")
+    if kind:
+        agencies = agencies.filter(kind=kind)
+    return agencies
+
+
+@api.get(
+    "/agencies/{int:agency_id}",
+    response={200: AgencyOut, 404: ErrorOut},
+    tags=["agencies"],
+    summary="Một cơ quan",
+)
+def get_agency(request: HttpRequest, agency_id: int) -> Agency:
+    _require(request, "agency.view")
+    return get_object_or_404(Agency, pk=agency_id)
+
+
+@api.get("/groups", response=list[GroupOut], tags=["agencies"], summary="Nhóm cơ quan")
+def list_groups(request: HttpRequest) -> list[GroupOut]:
+    _require(request, "agency.view")
+    return [
+        GroupOut(
+            id=group.pk,
+            code=group.code,
+            name=group.name,
+            member_ids=[m.agency_id for m in group.memberships.all()],
+        )
+        for group in AgencyGroup.objects.prefetch_related("memberships")
+    ]
+
+
+@api.get(
+    "/plans/{int:plan_id}/export",
+    response={200: None, 404: ErrorOut},
+    tags=["plans"],
+    summary="Xuất kế hoạch (json, xlsx, docx)",
+)
+def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> HttpResponse:  # noqa: A002
+    _require(request, "plan.export")
+    if format not in WRITERS:
+        raise HttpError(422, _("Định dạng phải là json, xlsx hoặc docx."))
+    plan = get_object_or_404(Plan, pk=plan_id)
+    content_types = {
+        "json": "application/json",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+    response = HttpResponse(WRITERS[format](plan_document(plan)), content_type=content_types[format])
+    response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.year}.{format}"'
+    return response
+
+
+@api.post(
+    "/plans/import",
+    response={201: ImportedOut, 400: ImportErrorOut, 403: ErrorOut, 413: ErrorOut},
+    tags=["plans"],
+    summary="Nhập kế hoạch từ tệp (xlsx, docx, json); có lỗi thì không nhập gì",
+)
+def import_plan(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    year: Form[int | None] = None,
+    replace: Form[bool] = False,
+) -> Status:
+    _require(request, "plan.import")
+    if (file.size or 0) > settings.CCHC_MAX_IMPORT_BYTES:
+        return Status(413, {"detail": _("Tệp quá lớn.")})
+    data = file.read()
+    try:
+        document = READERS[detect_format(file.name or "", data)](data)
+        plan = plan_import(document=document, year=year, replace=replace)
+    except PlanImportError as error:
+        return Status(
+            400,
+            {
+                "detail": _("Không nhập được: %(count)s lỗi. Dữ liệu không thay đổi.")
+                % {"count": len(error.issues)},
+                "issues": [issue.as_dict() for issue in error.issues],
+            },
+        )
+    return Status(201, {"plan": _plan_out(plan)})

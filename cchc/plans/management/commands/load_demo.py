@@ -1,0 +1,60 @@
+"""`cchc load_demo`: the built-in Quảng Trị 2022 plan, its agencies and demo accounts.
+
+Idempotent: run it again and nothing is duplicated.
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
+from cchc.agencies.services import load_reference, reference_path
+from cchc.plans.formats.jsonfmt import read_json
+from cchc.plans.interchange import PlanImportError
+from cchc.plans.models import Plan
+from cchc.plans.services import DATA_DIR, plan_import
+
+PROVINCE = "quang-tri"
+PLAN = "quang-tri-2022"
+
+
+class Command(BaseCommand):
+    help = "Nạp kế hoạch CCHC năm 2022 của tỉnh Quảng Trị, các cơ quan và tài khoản mẫu."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quiet-accounts", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = load_reference(reference_path(PROVINCE))
+        self.stdout.write(
+            _("Cơ quan: %(agencies)s (%(districts)s đơn vị cấp huyện, %(communes)s cấp xã).")
+            % counts
+        )
+        document = read_json((DATA_DIR / f"{PLAN}.json").read_bytes())
+        header = document.header
+        if Plan.objects.filter(issuer=header.issuer, number=header.number).exists():
+            self.stdout.write(_("Kế hoạch %(number)s đã có.") % {"number": header.number})
+        else:
+            try:
+                plan = plan_import(document=document)
+            except PlanImportError as error:
+                for issue in error.issues:
+                    self.stderr.write(f"- {issue}")
+                raise CommandError(_("Dữ liệu kế hoạch mẫu có lỗi.")) from None
+            self.stdout.write(
+                _("Đã nạp «%(plan)s»: %(tasks)s nhiệm vụ, %(activities)s hoạt động.")
+                % {
+                    "plan": plan.title,
+                    "tasks": plan.tasks.count(),
+                    "activities": plan.activities.count(),
+                }
+            )
+        accounts = user_create_demo_accounts()
+        if not options["quiet_accounts"]:
+            self.stdout.write(_("Tài khoản mẫu (mật khẩu chung: %(pw)s):") % {"pw": DEMO_PASSWORD})
+            for account in accounts:
+                self.stdout.write(
+                    f"  {account.username:<16} {account.role.label}"
+                    + (f" – {account.agency_name}" if account.agency_name else "")
+                )

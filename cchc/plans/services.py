@@ -1,0 +1,436 @@
+"""Importing a plan document into the database, and exporting a plan back to one.
+
+An import is all-or-nothing: every row is checked first (agency names resolved, header
+complete), every problem is collected, and only a document with none is written, inside
+one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from cchc.agencies.models import Agency, AgencyGroup
+from cchc.agencies.services import Resolved, Resolver
+from cchc.lib.deadlines import Schedule, parse_deadline
+from cchc.lib.text import fold
+from cchc.plans.interchange import (
+    ActivityRow,
+    AreaRow,
+    ImportIssue,
+    Location,
+    PlanDocument,
+    PlanHeader,
+    PlanImportError,
+    TaskRow,
+)
+from cchc.plans.models import (
+    Activity,
+    Area,
+    Assignee,
+    DueDate,
+    Indicator,
+    Plan,
+    Responsibility,
+    Task,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ROLE_FIELDS = (("lead", Assignee.Role.LEAD), ("cooperating", Assignee.Role.COOPERATING))
+
+
+@dataclass
+class _Checked:
+    """An activity row that passed the checks, with what was worked out for it."""
+
+    row: ActivityRow
+    schedule: Schedule
+    assignees: dict[str, list[Resolved]] = field(default_factory=dict)
+
+
+def _default_title(year: int) -> str:
+    return _("Kế hoạch cải cách hành chính năm %(year)s") % {"year": year}
+
+
+def _check_header(
+    header: PlanHeader, year: int | None, issues: list[ImportIssue]
+) -> PlanHeader:
+    checked = PlanHeader(**vars(header))
+    if year is not None:
+        if checked.year is not None and checked.year != year:
+            issues.append(
+                ImportIssue(
+                    Location(),
+                    _("Tệp ghi năm %(file)s nhưng lệnh nhập chỉ định năm %(given)s.")
+                    % {"file": checked.year, "given": year},
+                )
+            )
+        checked.year = year
+    if checked.year is None:
+        issues.append(
+            ImportIssue(
+                Location(),
+                _("Không xác định được năm của kế hoạch; hãy chỉ định năm (--year)."),
+            )
+        )
+    elif not 1990 <= checked.year <= 2200:
+        issues.append(
+            ImportIssue(Location(), _("Năm %(year)s không hợp lệ.") % {"year": checked.year})
+        )
+    if not checked.issuer:
+        provinces = list(Agency.objects.filter(kind=Agency.Kind.PROVINCE)[:2])
+        if len(provinces) == 1:
+            checked.issuer = provinces[0].name
+        else:
+            issues.append(ImportIssue(Location(), _("Thiếu cơ quan ban hành kế hoạch.")))
+    if not checked.title and checked.year is not None:
+        checked.title = _default_title(checked.year)
+    return checked
+
+
+def _check_assignees(
+    row: ActivityRow, resolver: Resolver, issues: list[ImportIssue]
+) -> dict[str, list[Resolved]]:
+    result: dict[str, list[Resolved]] = {}
+    for field_name, _role in ROLE_FIELDS:
+        names: list[str] = getattr(row, field_name)
+        location = row.source.get(field_name, Location())
+        resolved: list[Resolved] = []
+        for name in names:
+            found = resolver.resolve(name)
+            if found is None:
+                suggestions = resolver.suggest(name)
+                issues.append(
+                    ImportIssue(
+                        location,
+                        _("Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s.")
+                        % {
+                            "name": name,
+                            "suggestions": "; ".join(f"«{s}»" for s in suggestions) or "—",
+                        },
+                    )
+                )
+            else:
+                resolved.extend(found)
+        result[field_name] = resolved
+    if not row.lead:
+        issues.append(
+            ImportIssue(row.source.get("lead", Location()), _("Thiếu cơ quan chủ trì."))
+        )
+    return result
+
+
+def plan_check(
+    document: PlanDocument, *, year: int | None = None
+) -> tuple[PlanHeader, list[list[list[_Checked]]], list[ImportIssue]]:
+    """Check a document without writing anything; return what was worked out and issues."""
+    issues: list[ImportIssue] = []
+    header = _check_header(document.header, year, issues)
+    # Without a year the import fails anyway; 2000 only lets the rows be checked.
+    plan_year = header.year or 2000
+    if not document.areas:
+        issues.append(ImportIssue(Location(), _("Tệp không có lĩnh vực hay nhiệm vụ nào.")))
+    resolver = Resolver()
+    checked: list[list[list[_Checked]]] = []
+    for area in document.areas:
+        area_checked = []
+        for task in area.tasks:
+            if not task.activities:
+                issues.append(
+                    ImportIssue(
+                        task.source.get("title", Location()),
+                        _("Nhiệm vụ %(number)s không có hoạt động nào.")
+                        % {"number": task.number},
+                    )
+                )
+            task_checked = []
+            for row in task.activities:
+                assignees = _check_assignees(row, resolver, issues)
+                schedule = parse_deadline(row.deadline, plan_year)
+                task_checked.append(_Checked(row, schedule, assignees))
+            area_checked.append(task_checked)
+        checked.append(area_checked)
+    return header, checked, issues
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _store_extra(plan: Plan, extra: dict[str, Any], resolver: Resolver) -> None:
+    areas = {area.code: area for area in plan.areas.all()}
+    document = extra.get("document")
+    if isinstance(document, dict):
+        plan.document = document
+        plan.save(update_fields=["document"])
+        for focus in document.get("focus_areas", []):
+            area = areas.get(str(focus.get("code")))
+            if area is not None and not area.description:
+                area.description = "\n".join(focus.get("items", []))
+                area.save(update_fields=["description"])
+    for position, item in enumerate(extra.get("indicators", []) or []):
+        target = _decimal(item.get("target"))
+        if target is None:
+            continue
+        due = item.get("due")
+        indicator = Indicator(
+            plan=plan,
+            area=areas.get(str(item.get("area") or "")),
+            code=str(item.get("code") or f"chi-tieu-{position + 1}"),
+            name=str(item.get("name", "")),
+            unit=str(item.get("unit") or "%"),
+            comparator=str(item.get("comparator") or ">="),
+            target=target,
+            baseline=_decimal(item.get("baseline")),
+            baseline_year=item.get("baseline_year"),
+            due_on=date.fromisoformat(due) if due else None,
+            source_text=str(item.get("source_text", "")),
+            position=position,
+        )
+        indicator.full_clean(exclude=["plan", "area"])
+        indicator.save()
+    for position, item in enumerate(extra.get("responsibilities", []) or []):
+        responsibility = Responsibility.objects.create(
+            plan=plan,
+            position=position,
+            heading=str(item.get("heading", "")),
+            duties="\n".join(item.get("duties", [])),
+        )
+        for name in item.get("agencies", []):
+            for resolved in resolver.resolve(name) or []:
+                if isinstance(resolved.target, Agency):
+                    responsibility.agencies.add(resolved.target)
+                else:
+                    responsibility.groups.add(resolved.target)
+
+
+@transaction.atomic
+def plan_import(
+    *, document: PlanDocument, year: int | None = None, replace: bool = False
+) -> Plan:
+    """Write a checked plan document. Raises PlanImportError and writes nothing on any issue."""
+    header, checked, issues = plan_check(document, year=year)
+    existing = None
+    if header.number and header.issuer:
+        existing = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
+        if existing is not None and not replace:
+            issues.append(
+                ImportIssue(
+                    Location(),
+                    _(
+                        "Kế hoạch số %(number)s của %(issuer)s đã có trong hệ thống; "
+                        "chọn thay thế nếu muốn nhập lại."
+                    )
+                    % {"number": header.number, "issuer": header.issuer},
+                )
+            )
+    if issues:
+        raise PlanImportError(issues)
+    assert header.year is not None
+
+    if existing is not None:
+        existing.areas.all().delete()
+        existing.indicators.all().delete()
+        existing.responsibilities.all().delete()
+        plan = existing
+    else:
+        plan = Plan()
+    plan.issuer = header.issuer
+    plan.issuer_agency = Agency.objects.filter(name=header.issuer).first()
+    plan.number = header.number
+    plan.issued_on = header.issued_on
+    plan.year = header.year
+    plan.title = header.title
+    if header.status in Plan.Status.values:
+        plan.status = header.status
+    plan.full_clean()
+    plan.save()
+
+    _write_contents(plan, document.areas, checked)
+    _store_extra(plan, document.extra, Resolver())
+    return plan
+
+
+def _write_contents(
+    plan: Plan, areas: list[AreaRow], checked: list[list[list[_Checked]]]
+) -> None:
+    """Write areas, tasks and activities with a fixed number of queries per level."""
+    area_objs = Area.objects.bulk_create(
+        [
+            Area(
+                plan=plan,
+                code=area.code,
+                title=area.title,
+                description=area.description,
+                position=position,
+            )
+            for position, area in enumerate(areas)
+        ]
+    )
+    task_objs: list[Task] = []
+    for area_obj, area in zip(area_objs, areas, strict=True):
+        for position, task in enumerate(area.tasks):
+            task_objs.append(
+                Task(
+                    plan=plan,
+                    area=area_obj,
+                    number=task.number,
+                    title=task.title,
+                    notes=task.notes,
+                    position=position,
+                    search_text=fold(f"{task.title}\n{task.notes}"),
+                )
+            )
+    task_objs = Task.objects.bulk_create(task_objs)
+
+    flat_tasks = [task_checked for area_checked in checked for task_checked in area_checked]
+    activity_objs: list[Activity] = []
+    checked_rows: list[_Checked] = []
+    for task_obj, task_checked in zip(task_objs, flat_tasks, strict=True):
+        for position, item in enumerate(task_checked):
+            row, schedule = item.row, item.schedule
+            activity_objs.append(
+                Activity(
+                    plan=plan,
+                    task=task_obj,
+                    position=position,
+                    title=row.title,
+                    outputs=row.outputs,
+                    deadline=row.deadline,
+                    deadline_kind=schedule.kind,
+                    recurring=schedule.recurring or "",
+                    needs_date=schedule.needs_date,
+                    first_due=schedule.due_dates[0] if schedule.due_dates else None,
+                    notes=row.notes,
+                    search_text=fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
+                )
+            )
+            checked_rows.append(item)
+    activity_objs = Activity.objects.bulk_create(activity_objs)
+
+    due_objs: list[DueDate] = []
+    assignee_objs: list[Assignee] = []
+    for activity_obj, item in zip(activity_objs, checked_rows, strict=True):
+        due_objs.extend(DueDate(activity=activity_obj, due_on=d) for d in item.schedule.due_dates)
+        for field_name, role in ROLE_FIELDS:
+            for position, resolved in enumerate(item.assignees.get(field_name, [])):
+                target = resolved.target
+                assignee_objs.append(
+                    Assignee(
+                        activity=activity_obj,
+                        role=role,
+                        position=position,
+                        written_name=resolved.written_name,
+                        agency=target if isinstance(target, Agency) else None,
+                        group=target if isinstance(target, AgencyGroup) else None,
+                    )
+                )
+    DueDate.objects.bulk_create(due_objs)
+    Assignee.objects.bulk_create(assignee_objs)
+
+
+def plan_tree(plan: Plan) -> list[Area]:
+    """The plan's areas with tasks, activities, due dates and assignees, in 5 queries."""
+    activities = Activity.objects.prefetch_related(
+        "due_dates",
+        Prefetch("assignees", queryset=Assignee.objects.select_related("agency", "group")),
+    ).order_by("position")
+    tasks = Task.objects.prefetch_related(Prefetch("activities", queryset=activities)).order_by(
+        "position"
+    )
+    return list(
+        plan.areas.prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("position")
+    )
+
+
+def plan_document(plan: Plan) -> PlanDocument:
+    """The plan as a document, for the exporters."""
+    areas = []
+    for area in plan_tree(plan):
+        tasks = []
+        for task in area.tasks.all():
+            activities = []
+            for activity in task.activities.all():
+                assignees = list(activity.assignees.all())
+                activities.append(
+                    ActivityRow(
+                        title=activity.title,
+                        outputs=activity.outputs,
+                        lead=[a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
+                        cooperating=[
+                            a.written_name
+                            for a in assignees
+                            if a.role == Assignee.Role.COOPERATING
+                        ],
+                        deadline=activity.deadline,
+                        notes=activity.notes,
+                        due_dates=[d.due_on for d in activity.due_dates.all()],
+                        needs_date=activity.needs_date,
+                    )
+                )
+            tasks.append(
+                TaskRow(number=task.number, title=task.title, notes=task.notes, activities=activities)
+            )
+        areas.append(
+            AreaRow(code=area.code, title=area.title, description=area.description, tasks=tasks)
+        )
+    extra: dict[str, Any] = {}
+    if plan.document:
+        extra["document"] = plan.document
+    indicators = [
+        {
+            "code": i.code,
+            "area": i.area.code if i.area else None,
+            "name": i.name,
+            "unit": i.unit,
+            "comparator": i.comparator,
+            "target": float(i.target),
+            "baseline": float(i.baseline) if i.baseline is not None else None,
+            "baseline_year": i.baseline_year,
+            "due": i.due_on.isoformat() if i.due_on else None,
+            "source_text": i.source_text,
+        }
+        for i in plan.indicators.select_related("area")
+    ]
+    if indicators:
+        extra["indicators"] = indicators
+    responsibilities = [
+        {
+            "heading": r.heading,
+            "agencies": [a.name for a in r.agencies.all()] + [g.name for g in r.groups.all()],
+            "duties": r.duties.split("\n") if r.duties else [],
+        }
+        for r in plan.responsibilities.prefetch_related("agencies", "groups")
+    ]
+    if responsibilities:
+        extra["responsibilities"] = responsibilities
+    header = PlanHeader(
+        issuer=plan.issuer,
+        number=plan.number,
+        issued_on=plan.issued_on,
+        year=plan.year,
+        title=plan.title,
+        status=plan.status,
+    )
+    return PlanDocument(header=header, areas=areas, extra=extra)
+
+
+def find_plan(reference: str) -> Plan | None:
+    """A plan by id or by its number/symbol, as the CLI and the API accept it."""
+    if reference.isdigit():
+        found = Plan.objects.filter(pk=int(reference)).first()
+        if found is not None:
+            return found
+    return Plan.objects.filter(number__iexact=reference.strip()).order_by("-year").first()

@@ -1,0 +1,85 @@
+"""Builders of test data: agencies, personas and synthetic plans of any size."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cchc.accounts.models import Role, User
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.plans.interchange import ActivityRow, AreaRow, PlanDocument, PlanHeader, TaskRow
+from cchc.plans.models import Plan
+from cchc.plans.services import plan_import
+
+PASSWORD = "correct horse battery staple"
+DEADLINES = ["Quý I", "Quý II, Quý III/2022", "Tháng 5 và tháng 11", "Thường xuyên",
+             "Trước ngày 15/01/2022", "Theo quy định", "Năm 2022", "Hàng quý"]
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII"]
+
+
+def make_structure() -> dict[str, Agency]:
+    """A province with four departments, two districts and a collective group of each."""
+    province = Agency.objects.create(name="UBND tỉnh Thử Nghiệm", kind=Agency.Kind.PROVINCE)
+    agencies = {"province": province}
+    for key, name in [("a", "Sở Tư pháp"), ("b", "Sở Xây dựng"),
+                      ("home", "Sở Nội vụ"), ("office", "Văn phòng UBND tỉnh")]:
+        agencies[key] = Agency.objects.create(
+            name=name, kind=Agency.Kind.DEPARTMENT, parent=province
+        )
+    departments = AgencyGroup.objects.create(code="so-ban-nganh", name="Các sở, ban, ngành")
+    for key in ("a", "b", "home", "office"):
+        GroupMembership.objects.create(group=departments, agency=agencies[key])
+    districts = AgencyGroup.objects.create(code="ubnd-cap-huyen", name="UBND cấp huyện")
+    for key, name in [("d1", "UBND huyện Đakrông"), ("d2", "UBND huyện Cam Lộ")]:
+        agencies[key] = Agency.objects.create(name=name, kind=Agency.Kind.DISTRICT, parent=province)
+        GroupMembership.objects.create(group=districts, agency=agencies[key])
+    return agencies
+
+
+def make_user(username: str, role: Role, agency: Agency | None = None) -> User:
+    user = User(username=username, role=role, agency=agency, full_name=username)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_personas(agencies: dict[str, Agency]) -> dict[str, User]:
+    """The named people every permission test speaks of."""
+    return {
+        "officer_a": make_user("officer_a", Role.OFFICER, agencies["a"]),
+        "head_a": make_user("head_a", Role.HEAD, agencies["a"]),
+        "officer_b": make_user("officer_b", Role.OFFICER, agencies["b"]),
+        "coordinator": make_user("coordinator", Role.COORDINATOR, agencies["home"]),
+        "leader": make_user("leader", Role.LEADER),
+        "appraiser": make_user("appraiser", Role.APPRAISER),
+        "admin": make_user("admin", Role.ADMIN),
+    }
+
+
+def synthetic_document(tasks: int, *, year: int = 2022, number: str = "99/KH-UBND") -> PlanDocument:
+    """A plan of `tasks` tasks over seven areas; every third task has two activities."""
+    leads = ["Sở Tư pháp", "Sở Xây dựng", "Sở Nội vụ", "Các sở, ban, ngành", "UBND cấp huyện"]
+    areas = [AreaRow(code=code, title=f"Lĩnh vực {code} cải cách") for code in ROMAN]
+    for index in range(tasks):
+        area = areas[index % len(areas)]
+        activities = [
+            ActivityRow(
+                title=f"Hoạt động {index + 1}.{n + 1} rà soát thủ tục",
+                outputs="Báo cáo",
+                lead=[leads[(index + n) % len(leads)]],
+                cooperating=["Văn phòng UBND tỉnh"],
+                deadline=DEADLINES[(index + n) % len(DEADLINES)],
+            )
+            for n in range(2 if index % 3 == 0 else 1)
+        ]
+        area.tasks.append(
+            TaskRow(number=str(len(area.tasks) + 1), title=f"Nhiệm vụ cải cách số {index + 1}",
+                    activities=activities)
+        )
+    header = PlanHeader(issuer="UBND tỉnh Thử Nghiệm", number=number, year=year,
+                        issued_on=date(year - 1, 12, 20),
+                        title=f"Kế hoạch cải cách hành chính năm {year}")
+    return PlanDocument(header=header, areas=areas)
+
+
+def make_plan(tasks: int = 14, **kwargs: object) -> Plan:
+    return plan_import(document=synthetic_document(tasks, **kwargs))  # type: ignore[arg-type]
