@@ -7,6 +7,9 @@ from cchc.api.views import api
 
 urlpatterns = [
     path("", include("cchc.front.urls")),
+    path("", include("cchc.monitoring.urls")),
+    path("", include("cchc.reminders.urls")),
+    path("", include("cchc.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

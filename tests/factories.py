@@ -11,8 +11,16 @@ from cchc.plans.models import Plan
 from cchc.plans.services import plan_import
 
 PASSWORD = "correct horse battery staple"
-DEADLINES = ["Quý I", "Quý II, Quý III/2022", "Tháng 5 và tháng 11", "Thường xuyên",
-             "Trước ngày 15/01/2022", "Theo quy định", "Năm 2022", "Hàng quý"]
+DEADLINES = [
+    "Quý I",
+    "Quý II, Quý III/2022",
+    "Tháng 5 và tháng 11",
+    "Thường xuyên",
+    "Trước ngày 15/01/2022",
+    "Theo quy định",
+    "Năm 2022",
+    "Hàng quý",
+]
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII"]
 
 
@@ -20,8 +28,12 @@ def make_structure() -> dict[str, Agency]:
     """A province with four departments, two districts and a collective group of each."""
     province = Agency.objects.create(name="UBND tỉnh Thử Nghiệm", kind=Agency.Kind.PROVINCE)
     agencies = {"province": province}
-    for key, name in [("a", "Sở Tư pháp"), ("b", "Sở Xây dựng"),
-                      ("home", "Sở Nội vụ"), ("office", "Văn phòng UBND tỉnh")]:
+    for key, name in [
+        ("a", "Sở Tư pháp"),
+        ("b", "Sở Xây dựng"),
+        ("home", "Sở Nội vụ"),
+        ("office", "Văn phòng UBND tỉnh"),
+    ]:
         agencies[key] = Agency.objects.create(
             name=name, kind=Agency.Kind.DEPARTMENT, parent=province
         )
@@ -72,12 +84,19 @@ def synthetic_document(tasks: int, *, year: int = 2022, number: str = "99/KH-UBN
             for n in range(2 if index % 3 == 0 else 1)
         ]
         area.tasks.append(
-            TaskRow(number=str(len(area.tasks) + 1), title=f"Nhiệm vụ cải cách số {index + 1}",
-                    activities=activities)
+            TaskRow(
+                number=str(len(area.tasks) + 1),
+                title=f"Nhiệm vụ cải cách số {index + 1}",
+                activities=activities,
+            )
         )
-    header = PlanHeader(issuer="UBND tỉnh Thử Nghiệm", number=number, year=year,
-                        issued_on=date(year - 1, 12, 20),
-                        title=f"Kế hoạch cải cách hành chính năm {year}")
+    header = PlanHeader(
+        issuer="UBND tỉnh Thử Nghiệm",
+        number=number,
+        year=year,
+        issued_on=date(year - 1, 12, 20),
+        title=f"Kế hoạch cải cách hành chính năm {year}",
+    )
     return PlanDocument(header=header, areas=areas)
 
 

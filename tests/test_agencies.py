@@ -110,3 +110,38 @@ def test_closing_a_district_takes_it_out_of_its_group(quang_tri):
     agency_close(agency=district, on=date(2025, 7, 1))
     assert AgencyGroup.objects.get(name="UBND cấp huyện").members.count() == 9
     assert Agency.objects.filter(pk=district.pk).exists()
+
+
+def test_renaming_in_the_admin_keeps_the_old_name(quang_tri, client):
+    from cchc.accounts.models import Role
+    from tests.factories import make_user
+
+    admin = make_user("root", Role.ADMIN)
+    client.force_login(admin)
+    agency = Agency.objects.get(name="Sở Ngoại vụ")
+    response = client.post(
+        f"/admin/agencies/agency/{agency.pk}/change/",
+        {
+            "name": "Sở Ngoại vụ và Hợp tác quốc tế",
+            "short_name": "",
+            "kind": "department",
+            "parent": agency.parent_id,
+            "admin_code": "",
+            "email": "",
+            "closed_on": "",
+            "merged_into": "",
+            "names-TOTAL_FORMS": "0",
+            "names-INITIAL_FORMS": "0",
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agency.refresh_from_db()
+    assert agency.name == "Sở Ngoại vụ và Hợp tác quốc tế"
+    assert list(agency.names.order_by("pk").values_list("name", flat=True)) == [
+        "Sở Ngoại vụ",
+        "Sở Ngoại vụ và Hợp tác quốc tế",
+    ]
+    found = Resolver().resolve("Sở Ngoại vụ")
+    assert found is not None and found[0].target == agency

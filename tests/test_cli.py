@@ -98,15 +98,18 @@ def test_import_plan_needs_a_year_when_the_file_has_none(agencies, tmp_path):
 def test_export_import_export_gives_the_same_xlsx_content(agencies, tmp_path):
     from openpyxl import load_workbook
 
-    call_command("import_plan", _write(tmp_path, synthetic_document(20, number="20/KH")),
-                 stdout=io.StringIO())
+    call_command(
+        "import_plan",
+        _write(tmp_path, synthetic_document(20, number="20/KH")),
+        stdout=io.StringIO(),
+    )
     first = tmp_path / "first.xlsx"
-    call_command("export_plan", "20/KH", "--format", "xlsx", "-o", str(first),
-                 stderr=io.StringIO())
+    call_command("export_plan", "20/KH", "--format", "xlsx", "-o", str(first), stderr=io.StringIO())
     call_command("import_plan", str(first), "--replace", stdout=io.StringIO())
     second = tmp_path / "second.xlsx"
-    call_command("export_plan", "20/KH", "--format", "xlsx", "-o", str(second),
-                 stderr=io.StringIO())
+    call_command(
+        "export_plan", "20/KH", "--format", "xlsx", "-o", str(second), stderr=io.StringIO()
+    )
 
     def content(path):
         book = load_workbook(path)

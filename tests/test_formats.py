@@ -864,7 +864,7 @@ def test_docx_problems_name_the_table_row_and_column() -> None:
     )
     issue = only_issue(read_docx, docx_bytes(document))
     assert issue.location == Location(sheet="Bảng 1", row=4, column="1", column_title="TT")
-    assert str(issue).startswith("trang tính «Bảng 1», dòng 4, cột 1 (TT): ")
+    assert str(issue).startswith("Bảng 1, dòng 4, cột 1 (TT): ")
 
 
 def test_non_nfc_input_is_normalised_to_nfc() -> None:

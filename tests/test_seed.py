@@ -69,7 +69,7 @@ def test_the_body_covers_seven_focus_areas_and_eleven_responsibilities(seed):
 @pytest.fixture
 def demo(db):
     out = io.StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", "--without-reports", stdout=out)
     return out.getvalue()
 
 
@@ -105,11 +105,19 @@ def test_load_demo_computes_schedules_and_flags_undatable_phrases(demo):
 
 
 def test_load_demo_is_idempotent(demo):
-    counts = (Agency.objects.count(), Task.objects.count(), Activity.objects.count(),
-              User.objects.count())
-    call_command("load_demo", stdout=io.StringIO())
-    assert (Agency.objects.count(), Task.objects.count(), Activity.objects.count(),
-            User.objects.count()) == counts
+    counts = (
+        Agency.objects.count(),
+        Task.objects.count(),
+        Activity.objects.count(),
+        User.objects.count(),
+    )
+    call_command("load_demo", "--without-reports", stdout=io.StringIO())
+    assert (
+        Agency.objects.count(),
+        Task.objects.count(),
+        Activity.objects.count(),
+        User.objects.count(),
+    ) == counts
 
 
 def test_load_demo_creates_one_account_per_role_and_prints_them(demo):
@@ -120,8 +128,9 @@ def test_load_demo_creates_one_account_per_role_and_prints_them(demo):
 
 def test_the_json_export_matches_the_seed_task_by_task(demo, seed, tmp_path):
     target = tmp_path / "plan.json"
-    call_command("export_plan", "21/KH-UBND", "--format", "json", "-o", str(target),
-                 stderr=io.StringIO())
+    call_command(
+        "export_plan", "21/KH-UBND", "--format", "json", "-o", str(target), stderr=io.StringIO()
+    )
     exported = json.loads(target.read_text(encoding="utf-8"))
     assert exported["plan"]["number"] == seed["plan"]["number"]
     for theirs, ours in zip(seed["areas"], exported["areas"], strict=True):

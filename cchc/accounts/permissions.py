@@ -27,6 +27,21 @@ RULES: dict[str, frozenset[Role]] = {
     "plan.import": STAFF,
     "plan.fix_dates": STAFF,
     "agency.view": EVERYONE,
+    "notification.view": EVERYONE,
+    "feed.view": frozenset({Role.OFFICER, Role.HEAD, Role.COORDINATOR, Role.ADMIN}),
+    "feed.regenerate": frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN}),
+    "dashboard.province": frozenset({Role.COORDINATOR, Role.LEADER, Role.APPRAISER, Role.ADMIN}),
+    "dashboard.agency": EVERYONE,
+    "status_table.export": EVERYONE,
+    "report.worklist": EVERYONE,  # officer/head: own agency; others choose an agency
+    "report.drafts": frozenset({Role.OFFICER, Role.HEAD}),
+    "report.queue": frozenset({Role.COORDINATOR, Role.LEADER, Role.APPRAISER, Role.ADMIN}),
+    "evidence.download": EVERYONE,  # and then only where can_view_report
+    "report.view": EVERYONE,  # and then only the agency's own (can_see_agency_data)
+    "report.edit": frozenset({Role.OFFICER, Role.HEAD}),
+    "report.submit": frozenset({Role.OFFICER, Role.HEAD}),
+    "report.review": STAFF,
+    "progress.view": EVERYONE,
 }
 
 

@@ -19,6 +19,8 @@ class DemoAccount:
 
 
 DEMO_PASSWORD = "cchc-demo-2022"  # noqa: S105 - printed on start; demo databases only
+# A reserved domain (RFC 2606): demo reminders show real recipients without reaching anyone.
+DEMO_EMAIL_DOMAIN = "cchc.example"
 
 DEMO_ACCOUNTS = [
     DemoAccount("quantri", "Quản trị hệ thống", Role.ADMIN, None),
@@ -41,6 +43,7 @@ def user_create_demo_accounts() -> list[DemoAccount]:
         user = User(
             username=account.username,
             full_name=account.full_name,
+            email=f"{account.username}@{DEMO_EMAIL_DOMAIN}",
             role=account.role,
             agency=agency,
         )

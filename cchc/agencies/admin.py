@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
 
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
+from cchc.agencies.services import agency_close, agency_merge, agency_rename
 
 
 class AgencyNameInline(admin.TabularInline):
@@ -27,6 +32,23 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["name", "search_name", "short_name", "admin_code"]
     autocomplete_fields = ["parent", "merged_into"]
     inlines = [AgencyNameInline, AliasInline]
+
+    def save_model(self, request: HttpRequest, obj: Agency, form: Any, change: bool) -> None:
+        # Renames, merges and closures go through the services so that history is kept.
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Agency.objects.get(pk=obj.pk)
+        today = timezone.localdate()
+        new_name, obj.name = obj.name, stored.name
+        super().save_model(request, obj, form, change)
+        if new_name != stored.name:
+            agency_rename(agency=obj, name=new_name, on=today)
+        if obj.merged_into_id and obj.merged_into_id != stored.merged_into_id:
+            assert obj.merged_into is not None
+            agency_merge(sources=[obj], into=obj.merged_into, on=obj.closed_on or today)
+        elif obj.closed_on and not stored.closed_on:
+            agency_close(agency=obj, on=obj.closed_on)
 
 
 @admin.register(AgencyGroup)

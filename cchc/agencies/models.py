@@ -121,8 +121,11 @@ class AgencyGroup(models.Model):
     code = models.SlugField(_("mã"), max_length=60, unique=True)
     name = models.CharField(_("tên"), max_length=255, unique=True)
     description = models.TextField(_("mô tả"), blank=True)
-    members = models.ManyToManyField(
-        Agency, through="GroupMembership", related_name="agency_groups", verbose_name=_("thành viên")
+    members = models.ManyToManyField(  # type: ignore[var-annotated]
+        Agency,
+        through="GroupMembership",
+        related_name="agency_groups",
+        verbose_name=_("thành viên"),
     )
     search_name = models.CharField(max_length=255, editable=False, db_index=True)
 

@@ -10,14 +10,16 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, NinjaAPI, Query, Schema, Status
+from ninja import File, Form, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cchc.accounts.permissions import has_perm
 from cchc.agencies.models import Agency, AgencyGroup
 from cchc.api.auth import session_or_token
+from cchc.api.openapi import CchcAPI
+from cchc.api.pagination import BoundedLimitOffsetPagination
 from cchc.api.schemas import (
     ActivityOut,
     AgencyOut,
@@ -35,7 +37,7 @@ from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
 from cchc.plans.services import plan_document, plan_import
 
-api = NinjaAPI(
+api = CchcAPI(
     title="cchc API",
     version="1",
     description=_("API của hệ thống quản lý kế hoạch cải cách hành chính."),
@@ -133,7 +135,7 @@ def list_areas(request: HttpRequest, plan_id: int) -> list[AreaOut]:
             code=area.code,
             title=area.title,
             description=area.description,
-            tasks=area.n_tasks,  # type: ignore[attr-defined]
+            tasks=area.n_tasks,
         )
         for area in plan.areas.annotate(n_tasks=Count("tasks")).order_by("position")
     ]
@@ -149,9 +151,7 @@ class TaskFilter(Schema):
     tags=["plans"],
     summary="Nhiệm vụ và hoạt động của kế hoạch",
 )
-def list_tasks(
-    request: HttpRequest, plan_id: int, filters: Query[TaskFilter]
-) -> list[TaskOut]:
+def list_tasks(request: HttpRequest, plan_id: int, filters: Query[TaskFilter]) -> list[TaskOut]:
     _require(request, "plan.view")
     plan = get_object_or_404(Plan, pk=plan_id)
     tasks = (
@@ -214,7 +214,7 @@ def list_activities(
 
 
 @api.get("/agencies", response=list[AgencyOut], tags=["agencies"], summary="Cơ quan, đơn vị")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_agencies(request: HttpRequest, kind: str | None = None) -> QuerySet[Agency]:
     _require(request, "agency.view")
     agencies = Agency.objects.order_by("sort_name")
@@ -254,7 +254,7 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
     tags=["plans"],
     summary="Xuất kế hoạch (json, xlsx, docx)",
 )
-def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> HttpResponse:  # noqa: A002
+def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> HttpResponse:
     _require(request, "plan.export")
     if format not in WRITERS:
         raise HttpError(422, _("Định dạng phải là json, xlsx hoặc docx."))
@@ -264,7 +264,9 @@ def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> Htt
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
-    response = HttpResponse(WRITERS[format](plan_document(plan)), content_type=content_types[format])
+    response = HttpResponse(
+        WRITERS[format](plan_document(plan)), content_type=content_types[format]
+    )
     response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.year}.{format}"'
     return response
 
@@ -272,6 +274,7 @@ def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> Htt
 @api.post(
     "/plans/import",
     response={201: ImportedOut, 400: ImportErrorOut, 403: ErrorOut, 413: ErrorOut},
+    auth=session_or_token("plan.import"),
     tags=["plans"],
     summary="Nhập kế hoạch từ tệp (xlsx, docx, json); có lỗi thì không nhập gì",
 )
@@ -287,7 +290,9 @@ def import_plan(
     data = file.read()
     try:
         document = READERS[detect_format(file.name or "", data)](data)
-        plan = plan_import(document=document, year=year, replace=replace)
+        plan = plan_import(
+            document=document, year=year, replace=replace, actor=request.user, source="api"
+        )
     except PlanImportError as error:
         return Status(
             400,
@@ -298,3 +303,6 @@ def import_plan(
             },
         )
     return Status(201, {"plan": _plan_out(plan)})
+
+
+from cchc.api import monitoring  # noqa: E402,F401

@@ -1,7 +1,28 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from cchc.front import views
 
 urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("plans/", views.plan_list, name="plan_list"),
+    path("plans/import/", views.plan_import_view, name="plan_import"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/needs-date/", views.needs_date, name="needs_date"),
+    path(
+        "plans/<int:plan_id>/needs-date/<int:activity_id>/fix/",
+        views.fix_date,
+        name="fix_date",
+    ),
+    path("plans/<int:plan_id>/export/<str:fmt>/", views.plan_export, name="plan_export"),
+    path("needs-date/", views.needs_date_latest, name="needs_date_latest"),
+    path("agencies/", views.agency_list, name="agency_list"),
+    path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),
+    path("search/", views.search, name="search"),
 ]

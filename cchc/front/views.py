@@ -1,6 +1,256 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+"""The server-rendered pages. Each view declares its action; the queries live in `queries`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cchc.accounts.permissions import has_perm, permission_required
+from cchc.agencies.models import Agency
+from cchc.front import queries
+from cchc.front.forms import FixDateForm, PlanChoiceForm, PlanFilterForm, PlanImportForm
+from cchc.plans.interchange import PlanImportError
+from cchc.plans.models import Activity, Assignee, Plan
+from cchc.plans.services import (
+    ScheduleNotDated,
+    activity_set_schedule,
+    plan_document,
+    plan_import,
+    plan_tree,
+)
+
+EXPORT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
+def _is_htmx_partial(request: HttpRequest) -> bool:
+    """An htmx request for a fragment; a history restore wants the whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+@require_GET
+@permission_required("plan.view")
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("admin:index")
+    plan = queries.latest_plan()
+    if plan is None:
+        return redirect("plan_list")
+    return redirect("plan_detail", plan_id=plan.pk)
+
+
+@require_GET
+@permission_required("plan.view")
+def plan_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "front/plan_list.html", {"plans": queries.plans_with_counts()})
+
+
+@require_GET
+@permission_required("plan.view")
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
+    tree = plan_tree(plan)
+    form = PlanFilterForm(request.GET, areas=tree, agencies=agencies, year=plan.year)
+    filters = form.filters()
+    page = queries.plan_page(plan, filters, tree=tree)
+    context = {
+        "plan": plan,
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "membership": page.membership,
+    }
+    if _is_htmx_partial(request):
+        response = render(request, "front/_plan_results.html", context)
+    else:
+        context["indicators"] = list(plan.indicators.select_related("area").order_by("position"))
+        context["responsibilities"] = list(plan.responsibilities.order_by("position"))
+        response = render(request, "front/plan_detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@permission_required("plan.view")
+def needs_date_latest(request: HttpRequest) -> HttpResponse:
+    plan = queries.latest_plan()
+    if plan is None:
+        messages.info(request, _("Chưa có kế hoạch nào."))
+        return redirect("plan_list")
+    return redirect("needs_date", plan_id=plan.pk)
+
+
+@require_GET
+@permission_required("plan.view")
+def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    activities = list(
+        plan.activities.filter(needs_date=True)
+        .select_related("task", "task__area")
+        .prefetch_related("assignees")
+        .order_by("task__area__position", "task__position", "position")
+    )
+    return render(
+        request,
+        "front/needs_date.html",
+        {
+            "plan": plan,
+            "activities": activities,
+            "can_fix": has_perm(request.user, "plan.fix_dates"),
+            "form": FixDateForm(),
+        },
+    )
+
+
+@require_POST
+@permission_required("plan.fix_dates")
+def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpResponse:
+    activity = get_object_or_404(
+        Activity.objects.select_related("plan", "task"), pk=activity_id, plan_id=plan_id
+    )
+    form = FixDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Hãy nhập thời hạn mới."))
+        return redirect("needs_date", plan_id=plan_id)
+    try:
+        schedule = activity_set_schedule(
+            activity=activity, phrase=form.cleaned_data["text"], actor=request.user, source="web"
+        )
+    except ScheduleNotDated as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Đã xác định hạn cho hoạt động «%(activity)s»: %(dates)s.")
+            % {
+                "activity": activity.title[:80],
+                "dates": ", ".join(d.strftime("%d/%m/%Y") for d in schedule.due_dates),
+            },
+        )
+    return redirect("needs_date", plan_id=plan_id)
+
+
+@require_GET
+@permission_required("agency.view")
+def agency_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    by_kind, groups = queries.agency_directory(query)
+    labels = dict(Agency.Kind.choices)
+    context = {
+        "query": query,
+        "by_kind": [(kind, labels.get(kind, kind), items) for kind, items in by_kind],
+        "groups": groups,
+        "count": sum(len(items) for _kind, items in by_kind),
+    }
+    template = (
+        "front/_agency_results.html" if _is_htmx_partial(request) else "front/agency_list.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@permission_required("agency.view")
+def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = get_object_or_404(Agency.objects.select_related("parent", "merged_into"), pk=agency_id)
+    plans = list(Plan.objects.order_by("-year", "-issued_on", "-pk"))
+    # Default to the latest plan; an unknown plan in the query string falls back to it.
+    chosen = PlanChoiceForm(request.GET, plans=plans)
+    wanted = chosen.cleaned_data.get("plan") if chosen.is_valid() else None
+    plan = next((p for p in plans if p.pk == wanted), plans[0] if plans else None)
+    assignments = queries.agency_assignments(agency, plan) if plan is not None else {}
+    return render(
+        request,
+        "front/agency_detail.html",
+        {
+            "agency": agency,
+            "children": list(agency.children.order_by("sort_name")),
+            "groups": queries.agency_groups(agency),
+            "former_names": list(agency.names.order_by("valid_from")),
+            "merged_from": list(agency.merged_from.order_by("sort_name")),
+            "plan": plan,
+            "plans": plans,
+            "form": PlanChoiceForm({"plan": plan.pk} if plan else None, plans=plans),
+            "lead": assignments.get(Assignee.Role.LEAD, []),
+            "cooperating": assignments.get(Assignee.Role.COOPERATING, []),
+        },
+    )
+
+
+@require_GET
+@permission_required("plan.view")
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    return render(request, "front/search.html", {"results": queries.search(query), "query": query})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("plan.import")
+def plan_import_view(request: HttpRequest) -> HttpResponse:
+    from cchc.plans.formats import READERS, detect_format
+
+    issues = []
+    form = PlanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            fmt = detect_format(upload.name, data)
+            document = READERS[fmt](data)
+            plan = plan_import(
+                document=document,
+                year=form.cleaned_data["year"],
+                replace=form.cleaned_data["replace"],
+                actor=request.user,
+                source="web",
+            )
+        except PlanImportError as error:
+            # The issues table says it all; a message on top would only repeat it.
+            issues = error.issues
+        except (ValueError, KeyError):
+            form.add_error("file", _("Không nhận ra định dạng tệp; hãy dùng XLSX, DOCX hoặc JSON."))
+        else:
+            messages.success(
+                request,
+                _("Đã nhập kế hoạch «%(title)s»: %(tasks)s nhiệm vụ, %(activities)s hoạt động.")
+                % {
+                    "title": plan.title,
+                    "tasks": plan.tasks.count(),
+                    "activities": plan.activities.count(),
+                },
+            )
+            return redirect("plan_detail", plan_id=plan.pk)
+    return render(
+        request,
+        "front/plan_import.html",
+        {"form": form, "issues": issues, "max_bytes": settings.CCHC_MAX_IMPORT_BYTES},
+    )
+
+
+@require_GET
+@permission_required("plan.export")
+def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
+    from cchc.plans.formats import WRITERS
+
+    if fmt not in EXPORT_TYPES or fmt not in WRITERS:
+        raise Http404
+    plan = get_object_or_404(Plan, pk=plan_id)
+    data = WRITERS[fmt](plan_document(plan))
+    disposition = content_disposition_header(
+        as_attachment=True, filename=f"ke-hoach-cchc-{plan.year}.{fmt}"
+    )
+    response = HttpResponse(data, content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = disposition or "attachment"
+    return response

@@ -28,7 +28,11 @@ class Location:
     def __str__(self) -> str:
         parts = []
         if self.sheet:
-            parts.append(_("trang tính «%(sheet)s»") % {"sheet": self.sheet})
+            # DOCX tables are named "Bảng N" by the reader; they are not worksheets.
+            if self.sheet.startswith((_("Bảng") + " ", "Bảng ")):
+                parts.append(self.sheet)
+            else:
+                parts.append(_("trang tính «%(sheet)s»") % {"sheet": self.sheet})
         if self.row is not None:
             parts.append(_("dòng %(row)s") % {"row": self.row})
         if self.column:

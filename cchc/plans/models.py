@@ -37,6 +37,16 @@ class Plan(models.Model):
     status = models.CharField(
         _("trạng thái"), max_length=20, choices=Status.choices, default=Status.ISSUED
     )
+    rollup_method = models.CharField(
+        _("cách tính tiến độ chung"),
+        max_length=20,
+        choices=[
+            ("equal", _("Trung bình cộng")),
+            ("weighted", _("Bình quân gia quyền theo trọng số")),
+            ("status", _("Tỷ lệ hoạt động đã hoàn thành")),
+        ],
+        default="equal",
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("kế hoạch cấp trên"),
@@ -137,6 +147,9 @@ class Activity(models.Model):
     recurring = models.CharField(_("chu kỳ"), max_length=20, blank=True)
     needs_date = models.BooleanField(_("cần xác định ngày"), default=False)
     first_due = models.DateField(_("hạn sớm nhất"), null=True, blank=True, db_index=True)
+    weight = models.PositiveSmallIntegerField(
+        _("trọng số"), default=1, help_text=_("Dùng khi tính tiến độ bình quân gia quyền.")
+    )
     notes = models.TextField(_("ghi chú"), blank=True)
     search_text = models.TextField(editable=False, blank=True)
 

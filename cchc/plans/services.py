@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency, AgencyGroup
 from cchc.agencies.services import Resolved, Resolver
+from cchc.audit.log import log_action
+from cchc.audit.types import Source
 from cchc.lib.deadlines import Schedule, parse_deadline
 from cchc.lib.text import fold
 from cchc.plans.interchange import (
@@ -41,6 +43,7 @@ from cchc.plans.models import (
     Responsibility,
     Task,
 )
+from cchc.plans.signals import plan_imported
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ROLE_FIELDS = (("lead", Assignee.Role.LEAD), ("cooperating", Assignee.Role.COOPERATING))
@@ -59,9 +62,7 @@ def _default_title(year: int) -> str:
     return _("Kế hoạch cải cách hành chính năm %(year)s") % {"year": year}
 
 
-def _check_header(
-    header: PlanHeader, year: int | None, issues: list[ImportIssue]
-) -> PlanHeader:
+def _check_header(header: PlanHeader, year: int | None, issues: list[ImportIssue]) -> PlanHeader:
     checked = PlanHeader(**vars(header))
     if year is not None:
         if checked.year is not None and checked.year != year:
@@ -121,9 +122,7 @@ def _check_assignees(
                 resolved.extend(found)
         result[field_name] = resolved
     if not row.lead:
-        issues.append(
-            ImportIssue(row.source.get("lead", Location()), _("Thiếu cơ quan chủ trì."))
-        )
+        issues.append(ImportIssue(row.source.get("lead", Location()), _("Thiếu cơ quan chủ trì.")))
     return result
 
 
@@ -146,8 +145,7 @@ def plan_check(
                 issues.append(
                     ImportIssue(
                         task.source.get("title", Location()),
-                        _("Nhiệm vụ %(number)s không có hoạt động nào.")
-                        % {"number": task.number},
+                        _("Nhiệm vụ %(number)s không có hoạt động nào.") % {"number": task.number},
                     )
                 )
             task_checked = []
@@ -216,15 +214,51 @@ def _store_extra(plan: Plan, extra: dict[str, Any], resolver: Resolver) -> None:
                     responsibility.groups.add(resolved.target)
 
 
+def _plan_summary(plan: Plan) -> dict[str, Any]:
+    """What the audit trail keeps of a plan: its header and the size of its contents."""
+    return {
+        "issuer": plan.issuer,
+        "number": plan.number,
+        "issued_on": plan.issued_on,
+        "year": plan.year,
+        "title": plan.title,
+        "status": plan.status,
+        "areas": plan.areas.count(),
+        "tasks": plan.tasks.count(),
+        "activities": plan.activities.count(),
+        "indicators": plan.indicators.count(),
+    }
+
+
 @transaction.atomic
 def plan_import(
-    *, document: PlanDocument, year: int | None = None, replace: bool = False
+    *,
+    document: PlanDocument,
+    year: int | None = None,
+    replace: bool = False,
+    actor: Any = None,
+    source: Source = "cli",
 ) -> Plan:
     """Write a checked plan document. Raises PlanImportError and writes nothing on any issue."""
     header, checked, issues = plan_check(document, year=year)
     existing = None
     if header.number and header.issuer:
         existing = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
+        if (
+            existing is not None
+            and replace
+            and existing.activities.filter(assignments__reports__isnull=False).exists()
+        ):
+            issues.append(
+                ImportIssue(
+                    Location(),
+                    _(
+                        "Kế hoạch số %(number)s đã có báo cáo tiến độ nên không thể thay thế; "
+                        "hãy sửa từng nhiệm vụ thay vì nhập lại."
+                    )
+                    % {"number": header.number},
+                )
+            )
         if existing is not None and not replace:
             issues.append(
                 ImportIssue(
@@ -240,6 +274,7 @@ def plan_import(
         raise PlanImportError(issues)
     assert header.year is not None
 
+    before = _plan_summary(existing) if existing is not None else None
     if existing is not None:
         existing.areas.all().delete()
         existing.indicators.all().delete()
@@ -260,12 +295,79 @@ def plan_import(
 
     _write_contents(plan, document.areas, checked)
     _store_extra(plan, document.extra, Resolver())
+    plan_imported.send(sender=Plan, plan=plan)
+    log_action(
+        actor=actor,
+        action="plan.replace" if existing is not None else "plan.import",
+        obj=plan,
+        before=before,
+        after=_plan_summary(plan),
+        source=source,
+    )
     return plan
 
 
-def _write_contents(
-    plan: Plan, areas: list[AreaRow], checked: list[list[list[_Checked]]]
-) -> None:
+class ScheduleNotDated(ValueError):
+    """The phrase given for an activity's deadline yields no due date."""
+
+
+def _schedule_state(activity: Activity) -> dict[str, Any]:
+    return {
+        "deadline": activity.deadline,
+        "deadline_kind": activity.deadline_kind,
+        "recurring": activity.recurring,
+        "needs_date": activity.needs_date,
+        "first_due": activity.first_due,
+        "due_dates": list(activity.due_dates.order_by("due_on").values_list("due_on", flat=True)),
+    }
+
+
+@transaction.atomic
+def activity_set_schedule(
+    *, activity: Activity, phrase: str, actor: Any, source: Source
+) -> Schedule:
+    """Date an activity from a phrase or a date a person typed ("30/06/2022", "Quý II").
+
+    The plan's own wording (`Activity.deadline`) is kept; the due dates, the kind of
+    deadline, the cadence and the needs-a-date flag are replaced. Raises ScheduleNotDated
+    and changes nothing when the phrase gives no date.
+    """
+    phrase = phrase.strip()
+    # Lock the row: two coordinators re-dating one activity must not interleave.
+    locked = Activity.objects.select_for_update().select_related("plan").get(pk=activity.pk)
+    schedule = parse_deadline(phrase, locked.plan.year)
+    if not schedule.due_dates:
+        raise ScheduleNotDated(
+            _(
+                "Không đọc được ngày từ «%(phrase)s». Hãy nhập một ngày (30/06/%(year)s) "
+                "hoặc một kỳ (Quý II)."
+            )
+            % {"phrase": phrase, "year": locked.plan.year}
+        )
+    before = _schedule_state(locked)
+    dates = sorted(set(schedule.due_dates))
+    locked.due_dates.all().delete()
+    DueDate.objects.bulk_create(DueDate(activity=locked, due_on=d) for d in dates)
+    locked.deadline_kind = schedule.kind
+    locked.recurring = schedule.recurring or ""
+    locked.needs_date = False
+    locked.first_due = dates[0]
+    locked.full_clean()
+    locked.save(update_fields=["deadline_kind", "recurring", "needs_date", "first_due"])
+    log_action(
+        actor=actor,
+        action="activity.set_schedule",
+        obj=locked,
+        before=before,
+        after=_schedule_state(locked) | {"phrase": phrase},
+        source=source,
+    )
+    for name in ("deadline_kind", "recurring", "needs_date", "first_due"):
+        setattr(activity, name, getattr(locked, name))
+    return schedule
+
+
+def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_Checked]]]) -> None:
     """Write areas, tasks and activities with a fixed number of queries per level."""
     area_objs = Area.objects.bulk_create(
         [
@@ -350,9 +452,7 @@ def plan_tree(plan: Plan) -> list[Area]:
     tasks = Task.objects.prefetch_related(Prefetch("activities", queryset=activities)).order_by(
         "position"
     )
-    return list(
-        plan.areas.prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("position")
-    )
+    return list(plan.areas.prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("position"))
 
 
 def plan_document(plan: Plan) -> PlanDocument:
@@ -370,9 +470,7 @@ def plan_document(plan: Plan) -> PlanDocument:
                         outputs=activity.outputs,
                         lead=[a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
                         cooperating=[
-                            a.written_name
-                            for a in assignees
-                            if a.role == Assignee.Role.COOPERATING
+                            a.written_name for a in assignees if a.role == Assignee.Role.COOPERATING
                         ],
                         deadline=activity.deadline,
                         notes=activity.notes,
@@ -381,7 +479,9 @@ def plan_document(plan: Plan) -> PlanDocument:
                     )
                 )
             tasks.append(
-                TaskRow(number=task.number, title=task.title, notes=task.notes, activities=activities)
+                TaskRow(
+                    number=task.number, title=task.title, notes=task.notes, activities=activities
+                )
             )
         areas.append(
             AreaRow(code=area.code, title=area.title, description=area.description, tasks=tasks)

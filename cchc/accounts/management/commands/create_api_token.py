@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from cchc.accounts.models import ApiToken, User
+from cchc.audit.context import audit_context
 
 
 class Command(BaseCommand):
@@ -18,8 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
-            raise CommandError(
-                _("Không có người dùng «%(name)s».") % {"name": options["username"]}
-            )
-        _token, key = ApiToken.issue(user=user, name=options["name"])
+            raise CommandError(_("Không có người dùng «%(name)s».") % {"name": options["username"]})
+        with audit_context(source="cli"):
+            _token, key = ApiToken.issue(user=user, name=options["name"])
         self.stdout.write(key)

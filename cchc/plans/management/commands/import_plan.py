@@ -44,6 +44,9 @@ class Command(BaseCommand):
             ) from None
         activities = plan.activities.count()
         self.stdout.write(
-            _("Đã nhập kế hoạch «%(plan)s» (mã %(id)s): %(tasks)s nhiệm vụ, %(activities)s hoạt động.")
+            _(
+                "Đã nhập kế hoạch «%(plan)s» (mã %(id)s): "
+                "%(tasks)s nhiệm vụ, %(activities)s hoạt động."
+            )
             % {"plan": plan, "id": plan.pk, "tasks": plan.tasks.count(), "activities": activities}
         )

@@ -1,4 +1,5 @@
-"""`cchc load_demo`: the built-in Quảng Trị 2022 plan, its agencies and demo accounts.
+"""`cchc load_demo`: the built-in Quảng Trị 2022 plan, its agencies and demo accounts,
+and the progress reports of the plan's first half-year (`cchc.monitoring.demo`).
 
 Idempotent: run it again and nothing is duplicated.
 """
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
 from cchc.agencies.services import load_reference, reference_path
+from cchc.monitoring.demo import demo_progress_fill
 from cchc.plans.formats.jsonfmt import read_json
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Plan
@@ -24,6 +26,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet-accounts", action="store_true")
+        parser.add_argument(
+            "--without-reports",
+            action="store_true",
+            help="Không tạo báo cáo tiến độ mẫu của 6 tháng đầu năm.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = load_reference(reference_path(PROVINCE))
@@ -33,7 +40,8 @@ class Command(BaseCommand):
         )
         document = read_json((DATA_DIR / f"{PLAN}.json").read_bytes())
         header = document.header
-        if Plan.objects.filter(issuer=header.issuer, number=header.number).exists():
+        plan = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
+        if plan is not None:
             self.stdout.write(_("Kế hoạch %(number)s đã có.") % {"number": header.number})
         else:
             try:
@@ -51,6 +59,20 @@ class Command(BaseCommand):
                 }
             )
         accounts = user_create_demo_accounts()
+        if not options["without_reports"]:
+            # After the accounts: the agencies whose people can log in get a bit of everything.
+            states = demo_progress_fill(plan)
+            if states:
+                self.stdout.write(
+                    _(
+                        "Báo cáo tiến độ mẫu 6 tháng đầu năm: %(approved)s đã duyệt, "
+                        "%(submitted)s chờ duyệt, %(returned)s bị trả lại, %(draft)s bản nháp."
+                    )
+                    % {
+                        state: states[state]
+                        for state in ("approved", "submitted", "returned", "draft")
+                    }
+                )
         if not options["quiet_accounts"]:
             self.stdout.write(_("Tài khoản mẫu (mật khẩu chung: %(pw)s):") % {"pw": DEMO_PASSWORD})
             for account in accounts:

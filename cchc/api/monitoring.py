@@ -1,0 +1,611 @@
+"""The monitoring part of the REST API: periods, assignments, progress reports, roll-ups.
+
+Reads check the permission table, then the agency: an agency's reports are its own and the
+province's (`can_see_agency_data`); anyone else gets 404, as if the report did not exist.
+Every write goes through `cchc.monitoring.services`, which owns the review loop and the
+optimistic `version`: a stale version is answered 409 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Schema, Status
+from ninja.errors import HttpError
+from pydantic import BaseModel
+
+from cchc.accounts.models import User
+from cchc.accounts.permissions import can_see_agency_data, sees_every_agency
+from cchc.agencies.models import Agency
+from cchc.api.schemas import ErrorOut
+from cchc.api.views import _require, api
+from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
+from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, plan_progress
+from cchc.monitoring.services import (
+    DocumentInput,
+    ReportConflict,
+    ReportError,
+    ReportForbidden,
+    period_current,
+    report_get_or_create,
+    report_review,
+    report_save,
+    report_submit,
+)
+from cchc.plans.models import Activity, Plan
+
+TAGS = ["monitoring"]
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+# ---------------------------------------------------------------------------
+# Shapes. Responses are plain pydantic models: ninja's Schema reads every field through
+# a Django-aware getter, which costs seconds on a province's few thousand assignments.
+
+
+class PeriodOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    due_on: date
+    position: int
+
+
+class ReportBriefOut(BaseModel):
+    id: int
+    period_id: int
+    state: str
+    status: str
+    percent: int
+    version: int
+
+
+class CountedOut(BaseModel):
+    """The latest sent report up to the period: what the roll-ups count."""
+
+    report_id: int | None
+    status: str
+    percent: int
+    state: str
+    completed_on: date | None
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    activity_id: int
+    activity_title: str
+    deadline: str
+    task_id: int
+    area_id: int
+    agency_id: int
+    agency_name: str
+    role: str
+    due_dates: list[date]
+    timeliness: str
+    timeliness_label: str
+    counted: CountedOut
+    report: ReportBriefOut | None
+
+
+class DocumentIn(Schema):
+    number: str
+    issued_on: date
+    summary: str
+
+
+class DocumentOut(BaseModel):
+    id: int
+    number: str
+    issued_on: date
+    summary: str
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+
+class HistoryOut(BaseModel):
+    version: int
+    action: str
+    action_label: str
+    actor: str
+    at: datetime
+    changes: dict[str, Any]
+
+
+class ReportOut(BaseModel):
+    id: int
+    assignment_id: int
+    period_id: int
+    activity_id: int
+    activity_title: str
+    agency_id: int
+    agency_name: str
+    status: str
+    status_label: str
+    percent: int
+    narrative: str
+    reason: str
+    completed_on: date | None
+    state: str
+    state_label: str
+    review_comment: str
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    updated_at: datetime
+    version: int
+    documents: list[DocumentOut]
+    evidence: list[EvidenceOut]
+    history: list[HistoryOut]
+
+
+class ReportIn(Schema):
+    status: str
+    percent: int = 0
+    narrative: str = ""
+    reason: str = ""
+    completed_on: date | None = None
+    documents: list[DocumentIn] | None = None  # left out: the documents stay as they are
+    version: int
+
+
+class SubmitIn(Schema):
+    version: int
+
+
+class ReviewIn(Schema):
+    approve: bool
+    comment: str = ""
+    version: int
+
+
+class FigureOut(BaseModel):
+    percent: float | None
+    display: str
+    counted: int
+    done: int
+    not_done: int
+    overdue: int
+
+
+class AreaProgressOut(BaseModel):
+    id: int
+    code: str
+    title: str
+    figure: FigureOut
+
+
+class AgencyProgressOut(BaseModel):
+    id: int
+    name: str
+    figure: FigureOut
+
+
+class ProgressOut(BaseModel):
+    plan_id: int
+    period: PeriodOut | None
+    today: date
+    method: str
+    method_label: str
+    plan: FigureOut
+    areas: list[AreaProgressOut]
+    agencies: list[AgencyProgressOut]
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _period_out(period: ReportingPeriod) -> PeriodOut:
+    return PeriodOut(
+        id=period.pk,
+        code=period.code,
+        name=period.name,
+        kind=period.kind,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        due_on=period.due_on,
+        position=period.position,
+    )
+
+
+def _figure_out(figure: Figure) -> FigureOut:
+    return FigureOut(
+        percent=None if figure.percent is None else round(figure.percent, 2),
+        display=figure.display,
+        counted=figure.counted,
+        done=figure.done,
+        not_done=figure.not_done,
+        overdue=figure.overdue,
+    )
+
+
+def _plan_period(plan: Plan, period_id: int | None) -> ReportingPeriod | None:
+    if period_id is None:
+        return None
+    return get_object_or_404(ReportingPeriod, pk=period_id, plan=plan)
+
+
+def _reports() -> QuerySet[ProgressReport]:
+    return ProgressReport.objects.select_related(
+        "assignment__agency", "assignment__activity"
+    ).prefetch_related("documents", "evidence")
+
+
+def _visible_report(request: HttpRequest, report_id: int) -> ProgressReport:
+    """The report, or 404 for one that does not exist or belongs to another agency."""
+    report = get_object_or_404(_reports(), pk=report_id)
+    if not can_see_agency_data(request.user, report.assignment.agency_id):
+        raise HttpError(404, _("Không tìm thấy báo cáo."))
+    return report
+
+
+def _report_out(report: ProgressReport) -> ReportOut:
+    versions = ReportVersion.objects.filter(report=report).select_related("actor")
+    return ReportOut(
+        id=report.pk,
+        assignment_id=report.assignment_id,
+        period_id=report.period_id,
+        activity_id=report.assignment.activity_id,
+        activity_title=report.assignment.activity.title,
+        agency_id=report.assignment.agency_id,
+        agency_name=report.assignment.agency.name,
+        status=report.status,
+        status_label=report.get_status_display(),
+        percent=report.percent,
+        narrative=report.narrative,
+        reason=report.reason,
+        completed_on=report.completed_on,
+        state=report.state,
+        state_label=report.get_state_display(),
+        review_comment=report.review_comment,
+        submitted_at=report.submitted_at,
+        reviewed_at=report.reviewed_at,
+        updated_at=report.updated_at,
+        version=report.version,
+        documents=[
+            DocumentOut(id=d.pk, number=d.number, issued_on=d.issued_on, summary=d.summary)
+            for d in report.documents.all()
+        ],
+        evidence=[
+            EvidenceOut(
+                id=e.pk,
+                filename=e.filename,
+                content_type=e.content_type,
+                size=e.size,
+                uploaded_at=e.uploaded_at,
+            )
+            for e in report.evidence.all()
+        ],
+        history=[
+            HistoryOut(
+                version=v.version,
+                action=v.action,
+                action_label=v.get_action_display(),
+                actor=str(v.actor) if v.actor else "",
+                at=v.at,
+                changes=v.changes,
+            )
+            for v in versions
+        ],
+    )
+
+
+def _change(
+    request: HttpRequest, report_id: int, change: Callable[[ProgressReport], Any], *, invalid: int
+) -> ReportOut:
+    """Apply a service call to a visible report and answer with its new state.
+
+    The services speak Vietnamese already; this only picks the HTTP status.
+    """
+    report = _visible_report(request, report_id)
+    try:
+        change(report)
+    except ReportConflict as error:
+        raise HttpError(409, str(error)) from None
+    except ReportForbidden as error:
+        raise HttpError(403, str(error)) from None
+    except ReportError as error:
+        raise HttpError(invalid, str(error)) from None
+    except ValidationError as error:
+        raise HttpError(422, " ".join(error.messages)) from None
+    return _report_out(_visible_report(request, report_id))
+
+
+# ---------------------------------------------------------------------------
+# Periods and assignments
+
+
+@api.get(
+    "/plans/{int:plan_id}/periods",
+    response={200: list[PeriodOut], 404: ErrorOut},
+    tags=TAGS,
+    summary="Các kỳ báo cáo của kế hoạch",
+)
+def list_periods(request: HttpRequest, plan_id: int) -> list[PeriodOut]:
+    _require(request, "plan.view")
+    plan = get_object_or_404(Plan, pk=plan_id)
+    return [_period_out(p) for p in plan.periods.order_by("position")]
+
+
+class AssignmentFilter(Schema):
+    agency: int | None = None
+    period: int | None = None
+
+
+@api.get(
+    "/plans/{int:plan_id}/assignments",
+    response={200: list[AssignmentOut], 403: ErrorOut, 404: ErrorOut},
+    tags=TAGS,
+    summary="Phân công của kế hoạch, với tình trạng đúng hạn và báo cáo của kỳ",
+)
+def list_assignments(
+    request: HttpRequest, plan_id: int, filters: Query[AssignmentFilter]
+) -> list[AssignmentOut]:
+    """An officer or head sees their own agency's; the province sees every agency's.
+
+    Without `period`, the period being reported now. `counted` is what the roll-ups use
+    (the latest report the agency sent); `report` is the period's own report, draft or not.
+    """
+    _require(request, "report.view")
+    user = _user(request)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    today = timezone.localdate()
+    period = _plan_period(plan, filters.period) or period_current(plan, today)
+    agency_id = filters.agency
+    if not sees_every_agency(user):
+        if agency_id is not None and agency_id != user.agency_id:
+            raise HttpError(403, _("Bạn chỉ xem được phân công của cơ quan mình."))
+        agency_id = user.agency_id
+    progress = plan_progress(plan, period=period, today=today)
+    items = [i for i in progress.items if agency_id is None or i.agency_id == agency_id]
+
+    activities = {
+        a["pk"]: (index, a["title"], a["deadline"])
+        for index, a in enumerate(
+            Activity.objects.filter(plan=plan).values("pk", "title", "deadline")
+        )
+    }
+    agencies = Agency.objects.all()
+    reports = ProgressReport.objects.filter(assignment__activity__plan=plan, period=period)
+    if agency_id is not None:
+        agencies = agencies.filter(pk=agency_id)
+        reports = reports.filter(assignment__agency_id=agency_id)
+    else:
+        agencies = agencies.filter(assignments_set__activity__plan=plan).distinct()
+    names: dict[int, tuple[str, str]] = {
+        pk: (name, sort_name)
+        for pk, name, sort_name in agencies.values_list("pk", "name", "sort_name")
+    }
+    by_assignment = {
+        r["assignment_id"]: ReportBriefOut(
+            id=r["pk"],
+            period_id=r["period_id"],
+            state=r["state"],
+            status=r["status"],
+            percent=r["percent"],
+            version=r["version"],
+        )
+        for r in (
+            reports.values(
+                "pk", "assignment_id", "period_id", "state", "status", "percent", "version"
+            )
+            if period is not None
+            else []
+        )
+    }
+    labels = {value: str(label) for value, label in Timeliness.choices}
+    items.sort(
+        key=lambda i: (
+            activities[i.activity_id][0],
+            i.role != Assignment.Role.LEAD,
+            names.get(i.agency_id, ("", ""))[1],
+        )
+    )
+    return [
+        AssignmentOut(
+            id=item.assignment_id,
+            activity_id=item.activity_id,
+            activity_title=activities[item.activity_id][1],
+            deadline=activities[item.activity_id][2],
+            task_id=item.task_id,
+            area_id=item.area_id,
+            agency_id=item.agency_id,
+            agency_name=names.get(item.agency_id, ("", ""))[0],
+            role=item.role,
+            due_dates=item.due_dates,
+            timeliness=item.timeliness.value,
+            timeliness_label=labels[item.timeliness],
+            counted=CountedOut(
+                report_id=item.report_id,
+                status=item.status,
+                percent=item.percent,
+                state=item.state,
+                completed_on=item.completed_on,
+            ),
+            report=by_assignment.get(item.assignment_id),
+        )
+        for item in items
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Reports
+
+
+@api.get(
+    "/reports/{int:report_id}",
+    response={200: ReportOut, 403: ErrorOut, 404: ErrorOut},
+    tags=TAGS,
+    summary="Một báo cáo tiến độ, với văn bản, minh chứng và lịch sử",
+)
+def get_report(request: HttpRequest, report_id: int) -> ReportOut:
+    _require(request, "report.view")
+    return _report_out(_visible_report(request, report_id))
+
+
+@api.post(
+    "/assignments/{int:assignment_id}/reports/{int:period_id}",
+    response={200: ReportOut, 201: ReportOut, 403: ErrorOut, 404: ErrorOut},
+    tags=TAGS,
+    summary="Mở báo cáo của một phân công trong một kỳ (tạo bản nháp nếu chưa có)",
+)
+def open_report(request: HttpRequest, assignment_id: int, period_id: int) -> Status:
+    _require(request, "report.edit")
+    assignment = get_object_or_404(Assignment.objects.select_related("activity"), pk=assignment_id)
+    if not can_see_agency_data(request.user, assignment.agency_id):
+        raise HttpError(404, _("Không tìm thấy phân công."))
+    period = get_object_or_404(ReportingPeriod, pk=period_id, plan_id=assignment.activity.plan_id)
+    existed = ProgressReport.objects.filter(assignment=assignment, period=period).exists()
+    report = report_get_or_create(assignment=assignment, period=period)
+    return Status(200 if existed else 201, _report_out(_visible_report(request, report.pk)))
+
+
+@api.put(
+    "/reports/{int:report_id}",
+    response={200: ReportOut, **ERRORS},
+    tags=TAGS,
+    summary="Lưu nháp báo cáo; `version` là phiên bản đang sửa (sai thì 409, không ghi gì)",
+)
+def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportOut:
+    _require(request, "report.edit")
+    user = _user(request)
+    documents = (
+        None
+        if data.documents is None
+        else [
+            DocumentInput(number=d.number, issued_on=d.issued_on, summary=d.summary)
+            for d in data.documents
+        ]
+    )
+    return _change(
+        request,
+        report_id,
+        lambda report: report_save(
+            report=report,
+            actor=user,
+            expected_version=data.version,
+            status=data.status,
+            percent=data.percent,
+            narrative=data.narrative,
+            reason=data.reason,
+            completed_on=data.completed_on,
+            documents=documents,
+        ),
+        invalid=422,
+    )
+
+
+@api.post(
+    "/reports/{int:report_id}/submit",
+    response={200: ReportOut, **ERRORS},
+    tags=TAGS,
+    summary="Gửi báo cáo cho cơ quan thường trực (lãnh đạo cơ quan)",
+)
+def submit_report(request: HttpRequest, report_id: int, data: SubmitIn) -> ReportOut:
+    _require(request, "report.submit")
+    user = _user(request)
+    return _change(
+        request,
+        report_id,
+        lambda report: report_submit(report=report, actor=user, expected_version=data.version),
+        invalid=400,
+    )
+
+
+@api.post(
+    "/reports/{int:report_id}/review",
+    response={200: ReportOut, **ERRORS},
+    tags=TAGS,
+    summary="Duyệt hoặc trả lại báo cáo (cơ quan thường trực); trả lại thì phải có ý kiến",
+)
+def review_report(request: HttpRequest, report_id: int, data: ReviewIn) -> ReportOut:
+    _require(request, "report.review")
+    user = _user(request)
+    return _change(
+        request,
+        report_id,
+        lambda report: report_review(
+            report=report,
+            actor=user,
+            approve=data.approve,
+            comment=data.comment,
+            expected_version=data.version,
+        ),
+        invalid=400,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Roll-ups
+
+
+class ProgressFilter(Schema):
+    period: int | None = None
+    method: str | None = None
+
+
+@api.get(
+    "/plans/{int:plan_id}/progress",
+    response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
+    tags=TAGS,
+    summary="Tiến độ chung của kế hoạch, theo lĩnh vực và theo cơ quan, kèm cách tính",
+)
+def get_progress(request: HttpRequest, plan_id: int, filters: Query[ProgressFilter]) -> ProgressOut:
+    """Without `period`, every report sent so far counts. An officer or head gets the
+    plan and its areas, and among agencies only their own."""
+    _require(request, "progress.view")
+    plan = get_object_or_404(Plan, pk=plan_id)
+    if filters.method is not None and filters.method not in METHOD_LABELS:
+        raise HttpError(
+            422,
+            _("Cách tính phải là một trong: %(methods)s.") % {"methods": ", ".join(METHOD_LABELS)},
+        )
+    period = _plan_period(plan, filters.period)
+    today = timezone.localdate()
+    progress = plan_progress(plan, period=period, today=today, method=filters.method)
+    if sees_every_agency(request.user):
+        agencies = Agency.objects.filter(assignments_set__activity__plan=plan).distinct()
+    else:
+        agencies = Agency.objects.filter(pk=_user(request).agency_id or 0)
+    return ProgressOut(
+        plan_id=plan.pk,
+        period=_period_out(period) if period else None,
+        today=today,
+        method=progress.method,
+        method_label=progress.method_label,
+        plan=_figure_out(progress.plan),
+        areas=[
+            AreaProgressOut(
+                id=area.pk,
+                code=area.code,
+                title=area.title,
+                figure=_figure_out(progress.areas.get(area.pk, Figure())),
+            )
+            for area in plan.areas.order_by("position")
+        ],
+        agencies=[
+            AgencyProgressOut(id=pk, name=name, figure=_figure_out(progress.agencies[pk]))
+            for pk, name in agencies.order_by("sort_name").values_list("pk", "name")
+            if pk in progress.agencies
+        ],
+    )

@@ -1,0 +1,65 @@
+"""The API object's OpenAPI description, made to say what the URLs really accept and answer.
+
+Routes such as `/plans/{int:plan_id}` use Django's `int` converter, which matches only
+digits: a negative id never reaches the view and gets the site's HTML 404. The schema
+says so (minimum 0), and caps ids at the database's 64-bit range, so that clients and
+the fuzzing in tests/test_schemathesis.py send what the server can answer in JSON.
+
+Every operation may also answer 401 (no valid token or session), 403 (the permission
+table says no) and 422 (a parameter that does not validate: ninja's list of problems, or
+one message); those answers are documented on every operation that can give them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+
+MAX_ID = 2**63 - 1
+
+_DETAIL = {
+    "type": "object",
+    "properties": {
+        "detail": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}],
+            "title": "Detail",
+        }
+    },
+    "required": ["detail"],
+}
+COMMON_RESPONSES: dict[str, str] = {
+    "401": "Chưa xác thực: thiếu hoặc sai khóa API.",
+    "403": "Không có quyền thực hiện thao tác này.",
+    "422": "Tham số không hợp lệ.",
+}
+
+
+def _document(operation: dict[str, Any], status: str, description: str) -> None:
+    responses = operation.setdefault("responses", {})
+    if status not in responses:
+        responses[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": _DETAIL}},
+        }
+
+
+class CchcAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                for parameter in operation.get("parameters", []):
+                    spec = parameter.get("schema", {})
+                    if parameter.get("in") == "path" and spec.get("type") == "integer":
+                        spec.setdefault("minimum", 0)
+                        spec.setdefault("maximum", MAX_ID)
+                if operation.get("security"):
+                    _document(operation, "401", COMMON_RESPONSES["401"])
+                    _document(operation, "403", COMMON_RESPONSES["403"])
+                if operation.get("parameters") or operation.get("requestBody"):
+                    _document(operation, "422", COMMON_RESPONSES["422"])
+        return schema

@@ -1,0 +1,254 @@
+"""Charts as SVG drawn on the server: horizontal bars, a heatmap and a line.
+
+No chart library and no JavaScript: the page works offline, prints, and a screen reader
+reads each chart's title, description and text labels. The geometry is computed here;
+the markup lives in templates under `dashboards/charts/`, so every label is escaped by
+the template engine. Every chart on a page also has its numbers in a table beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+# A single-hue blue scale reads for colour-blind users and in greyscale print.
+# (upper bound exclusive, fill, text colour); the last bucket includes 100.
+SCALE: list[tuple[float, str, str]] = [
+    (20, "#e3ecf7", "#1d2430"),
+    (40, "#b9d0ec", "#1d2430"),
+    (60, "#7faadb", "#1d2430"),
+    (80, "#3f7cc0", "#ffffff"),
+    (101, "#123d6a", "#ffffff"),
+]
+NO_DATA = ("#f1f2f4", "#5b6575")
+BAR_FILL = "#2a6fb5"
+LABEL_CHARS = 36
+
+
+def colour(percent: float | None) -> tuple[str, str]:
+    """Fill and text colour of a heatmap cell."""
+    if percent is None:
+        return NO_DATA
+    for upper, fill, text in SCALE:
+        if percent < upper:
+            return fill, text
+    return SCALE[-1][1], SCALE[-1][2]
+
+
+def legend() -> list[dict[str, str]]:
+    """The colour scale as label/fill pairs, for the SVG legend and the HTML one."""
+    items = [{"label": _("chưa có số liệu"), "fill": NO_DATA[0]}]
+    lower = 0
+    for upper, fill, _text in SCALE:
+        top = min(upper, 100)
+        items.append({"label": f"{lower}–{top:.0f}%", "fill": fill})
+        lower = int(upper)
+    return items
+
+
+def _render(template: str, context: dict[str, object]) -> SafeString:
+    # The template engine escaped every value; the result is markup.
+    return mark_safe(render_to_string(template, context))
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float | None
+    note: str = ""  # shown after the value, e.g. "12 hoạt động"
+    href: str = ""
+
+
+@dataclass
+class Cell:
+    value: float | None
+    title: str = ""
+
+
+@dataclass
+class HeatRow:
+    label: str
+    cells: list[Cell] = field(default_factory=list)
+    href: str = ""
+
+
+def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeString:
+    """Horizontal bars on a 0–100 % scale, one per row, each labelled with its value."""
+    label_width, bar_width, row_height = 320, 280, 30
+    width = label_width + bar_width + 140
+    rows = []
+    for index, bar in enumerate(bars):
+        y = 10 + index * row_height
+        value = max(0.0, min(100.0, bar.value or 0.0))
+        length = bar_width * value / 100
+        rows.append(
+            {
+                "label": _short(bar.label),
+                "full": bar.label,
+                "href": bar.href,
+                "y": y,
+                "text_y": y + row_height / 2 + 5,
+                "bar_y": y + 5,
+                "bar_h": row_height - 10,
+                "length": f"{length:.1f}",
+                "value_x": label_width + length + 6,
+                "value": _percent_text(bar.value),
+                "note": bar.note,
+            }
+        )
+    height = 20 + len(bars) * row_height + 20
+    ticks = [
+        {"x": label_width + bar_width * t / 100, "label": f"{t}%"} for t in (0, 25, 50, 75, 100)
+    ]
+    return _render(
+        "dashboards/charts/bars.svg",
+        {
+            "id": chart_id,
+            "title": title,
+            "desc": desc,
+            "width": width,
+            "height": height,
+            "rows": rows,
+            "ticks": ticks,
+            "label_width": label_width,
+            "label_x": label_width - 8,
+            "bar_width": bar_width,
+            "axis_y": height - 14,
+            "grid_bottom": height - 22,
+            "fill": BAR_FILL,
+        },
+    )
+
+
+def heatmap(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    columns: list[str],
+    column_titles: list[str],
+    rows: list[HeatRow],
+) -> SafeString:
+    """Rows × columns of coloured cells, each printed with its percent, and a legend."""
+    label_width, cell_w, cell_h, top = 300, 58, 26, 34
+    width = max(label_width + cell_w * len(columns) + 10, 560)
+    grid_bottom = top + cell_h * len(rows)
+    head = [
+        {"x": label_width + cell_w * i + cell_w / 2, "label": code, "title": column_titles[i]}
+        for i, code in enumerate(columns)
+    ]
+    body = []
+    for r, row in enumerate(rows):
+        y = top + r * cell_h
+        cells = []
+        for c, cell in enumerate(row.cells):
+            fill, text = colour(cell.value)
+            x = label_width + c * cell_w
+            cells.append(
+                {
+                    "x": x + 1,
+                    "y": y + 1,
+                    "w": cell_w - 2,
+                    "h": cell_h - 2,
+                    "fill": fill,
+                    "text": text,
+                    "tx": x + cell_w / 2,
+                    "ty": y + cell_h / 2 + 4,
+                    "value": _percent_text(cell.value),
+                    "title": cell.title,
+                }
+            )
+        body.append(
+            {
+                "label": _short(row.label, 40),
+                "full": row.label,
+                "href": row.href,
+                "ty": y + cell_h / 2 + 4,
+                "cells": cells,
+            }
+        )
+    keys = []
+    x = 0
+    legend_y = grid_bottom + 18
+    for item in legend():
+        keys.append({**item, "x": x, "tx": x + 18})
+        x += 20 + 8 * len(item["label"]) + 14
+    height = legend_y + 34
+    return _render(
+        "dashboards/charts/heatmap.svg",
+        {
+            "id": chart_id,
+            "title": title,
+            "desc": desc,
+            "width": max(width, x),
+            "height": height,
+            "head": head,
+            "rows": body,
+            "label_x": label_width - 8,
+            "legend_y": legend_y,
+            "legend_ty": legend_y + 11,
+            "legend": keys,
+        },
+    )
+
+
+def line_chart(
+    *, chart_id: str, title: str, desc: str, points: list[tuple[str, float | None]]
+) -> SafeString:
+    """A 0–100 % line over labelled steps (months); missing values break nothing."""
+    left, right, top, plot_h = 48, 20, 16, 220
+    step = 62
+    width = left + right + step * max(len(points) - 1, 1) + 20
+    height = top + plot_h + 44
+    marks = []
+    path: list[str] = []
+    for index, (label, value) in enumerate(points):
+        x = left + 10 + step * index
+        y = top + plot_h * (1 - (value or 0) / 100)
+        marks.append(
+            {
+                "x": x,
+                "y": f"{y:.1f}",
+                "label": label,
+                "value": _percent_text(value),
+                "value_y": f"{y - 8:.1f}",
+                "has_value": value is not None,
+            }
+        )
+        if value is not None:
+            path.append(f"{'M' if not path else 'L'}{x},{y:.1f}")
+    grid = [
+        {
+            "y": top + plot_h * (1 - t / 100),
+            "ty": top + plot_h * (1 - t / 100) + 4,
+            "label": f"{t}%",
+        }
+        for t in (0, 25, 50, 75, 100)
+    ]
+    return _render(
+        "dashboards/charts/line.svg",
+        {
+            "id": chart_id,
+            "title": title,
+            "desc": desc,
+            "width": width,
+            "height": height,
+            "left": left,
+            "right_x": width - right,
+            "grid": grid,
+            "marks": marks,
+            "path": " ".join(path),
+            "axis_label_y": top + plot_h + 20,
+        },
+    )

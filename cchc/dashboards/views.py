@@ -1,0 +1,260 @@
+"""The dashboards, the public progress page and their downloads. Views stay thin: the
+figures come from `queries`, the files from `exports`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import partial
+from typing import Any, cast
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from cchc.accounts.permissions import (
+    can_see_agency_data,
+    has_perm,
+    permission_required,
+    sees_every_agency,
+)
+from cchc.agencies.models import Agency
+from cchc.dashboards import queries
+from cchc.dashboards.exports import (
+    CsvExporter,
+    StatusTableXlsxExporter,
+    TableXlsxExporter,
+    xlsx_response,
+)
+
+
+def _today() -> date:
+    """Today in the province; one place, so that tests can fix the date."""
+    return timezone.localdate()
+
+
+def _filename(*parts: str, ext: str) -> str:
+    """A download name: the parts joined, with no character a file system refuses."""
+    name = " – ".join(p for p in parts if p)
+    return re.sub(r'[\\/:*?"<>|\r\n]+', "-", name).strip() + f".{ext}"
+
+
+def _params(selection: queries.Selection) -> str:
+    values = {"plan": selection.plan.pk}
+    if selection.period is not None:
+        values["period"] = selection.period.code  # type: ignore[assignment]
+    return urlencode(values)
+
+
+def _plan_name(selection: queries.Selection) -> str:
+    return selection.plan.number or str(selection.plan.year)
+
+
+def _download(response: HttpResponseBase) -> HttpResponse:
+    # `permission_required` is typed for HttpResponse; a streamed download passes
+    # through it all the same.
+    return cast(HttpResponse, response)
+
+
+def _agency_or_404(request: HttpRequest, agency_id: int) -> Agency:
+    """The agency, if the user may see its internal data; a stranger learns nothing."""
+    agency = get_object_or_404(Agency.objects.only("pk", "name", "kind"), pk=agency_id)
+    if not can_see_agency_data(request.user, agency.pk):
+        raise Http404
+    return agency
+
+
+# ---------------------------------------------------------------------------
+# Province dashboard
+
+
+def _province(request: HttpRequest) -> queries.ProvinceDashboard:
+    today = _today()
+    selection = queries.select_plan(request.GET, today=today)
+    suffix = "?" + _params(selection)
+    return queries.province_dashboard(
+        selection,
+        today=today,
+        agency_url=lambda pk: reverse("dashboard_agency", args=[pk]) + suffix,
+    )
+
+
+@require_GET
+@permission_required("dashboard.province")
+def province(request: HttpRequest) -> HttpResponse:
+    dashboard = _province(request)
+    params = _params(dashboard.selection)
+    for name, chart in dashboard.charts().items():
+        chart.csv_url = reverse("dashboard_province_csv", args=[name]) + "?" + params
+    context: dict[str, Any] = {
+        "dash": dashboard,
+        "selection": dashboard.selection,
+        "params": params,
+        "can_export": has_perm(request.user, "status_table.export"),
+    }
+    return render(request, "dashboards/province.html", context)
+
+
+@require_GET
+@permission_required("dashboard.province")
+def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    dashboard = _province(request)
+    found = dashboard.charts().get(chart)
+    if found is None:
+        raise Http404
+    period = dashboard.selection.period.name if dashboard.selection.period else ""
+    return _download(
+        CsvExporter().response(
+            found.table,
+            _filename(found.title, _plan_name(dashboard.selection), period, ext="csv"),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Agency dashboard
+
+
+def _agency(request: HttpRequest, agency_id: int) -> queries.AgencyDashboard:
+    agency = _agency_or_404(request, agency_id)
+    today = _today()
+    selection = queries.select_plan(request.GET, today=today)
+    return queries.agency_dashboard(selection, agency)
+
+
+@require_GET
+@permission_required("dashboard.agency")
+def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
+    dashboard = _agency(request, agency_id)
+    params = _params(dashboard.selection)
+    for name, chart in dashboard.charts().items():
+        chart.csv_url = reverse("dashboard_agency_csv", args=[agency_id, name]) + "?" + params
+    context = {
+        "dash": dashboard,
+        "selection": dashboard.selection,
+        "params": params,
+        "province_link": has_perm(request.user, "dashboard.province"),
+    }
+    return render(request, "dashboards/agency.html", context)
+
+
+@require_GET
+@permission_required("dashboard.agency")
+def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse:
+    dashboard = _agency(request, agency_id)
+    found = dashboard.charts().get(chart)
+    if found is None:
+        raise Http404
+    return _download(
+        CsvExporter().response(
+            found.table,
+            _filename(
+                found.title, dashboard.agency.name, _plan_name(dashboard.selection), ext="csv"
+            ),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Status table
+
+
+@require_GET
+@permission_required("status_table.export")
+def status_table(request: HttpRequest) -> HttpResponse:
+    """The province's table for those who see every agency; an agency's own for its staff."""
+    agency = None
+    if request.GET.get("agency"):
+        try:
+            agency_id = int(request.GET["agency"])
+        except ValueError:
+            raise Http404 from None
+        agency = _agency_or_404(request, agency_id)
+    elif not sees_every_agency(request.user):
+        raise PermissionDenied
+    today = _today()
+    selection = queries.select_plan(request.GET, today=today)
+    plan, period = selection.plan, selection.period
+    rows = queries.status_table_rows(plan, period=period, today=selection.as_of, agency=agency)
+    title = [
+        plan.issuer.upper(),
+        _("BẢNG TỔNG HỢP TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM %(year)s")
+        % {"year": plan.year},
+    ]
+    if agency is not None:
+        title.append(agency.name.upper())
+    title.append(
+        _("(Kèm theo Kế hoạch số %(number)s; kỳ báo cáo: %(period)s; số liệu ngày %(date)s)")
+        % {
+            "number": plan.number or "—",
+            "period": period.name if period else "—",
+            "date": selection.as_of.strftime("%d/%m/%Y"),
+        }
+    )
+    filename = _filename(
+        _("Bảng tiến độ CCHC %(year)s") % {"year": plan.year},
+        agency.name if agency else "",
+        period.name if period else "",
+        ext="xlsx",
+    )
+    write = partial(StatusTableXlsxExporter().write, rows, title_lines=title)
+    return _download(xlsx_response(lambda target: write(target), filename))
+
+
+# ---------------------------------------------------------------------------
+# Public progress page: no login, no personal data
+
+
+def _public(request: HttpRequest) -> queries.PublicPage:
+    today = _today()
+    selection = queries.select_plan(request.GET, today=today, public=True)
+    return queries.public_page(selection, today=today)
+
+
+@require_GET
+def public_progress(request: HttpRequest) -> HttpResponse:
+    page = _public(request)
+    return render(
+        request,
+        "dashboards/public.html",
+        {
+            "page": page,
+            "selection": page.selection,
+            "params": urlencode({"plan": page.selection.plan.pk}),
+            "today": _today(),
+        },
+    )
+
+
+def _public_filename(page: queries.PublicPage, ext: str) -> str:
+    return _filename(
+        _("Tiến độ kế hoạch CCHC %(year)s") % {"year": page.selection.plan.year},
+        _plan_name(page.selection),
+        ext=ext,
+    )
+
+
+@require_GET
+def public_progress_csv(request: HttpRequest) -> HttpResponseBase:
+    page = _public(request)
+    return CsvExporter().response(page.table(), _public_filename(page, "csv"))
+
+
+@require_GET
+def public_progress_xlsx(request: HttpRequest) -> HttpResponseBase:
+    page = _public(request)
+    table = page.table()
+    title = _("Tiến độ thực hiện %(plan)s (chỉ tính báo cáo đã được duyệt), ngày %(date)s") % {
+        "plan": page.selection.plan.title,
+        "date": _today().strftime("%d/%m/%Y"),
+    }
+    return xlsx_response(
+        lambda target: TableXlsxExporter().write(table, target, sheet="Tiến độ", title=title),
+        _public_filename(page, "xlsx"),
+    )

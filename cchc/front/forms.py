@@ -1,0 +1,121 @@
+"""Forms of the pages: plan filters, the date fix, the plan import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from cchc.agencies.models import Agency
+from cchc.front.queries import ROLE_BOTH, PlanFilters
+from cchc.plans.models import Area, Assignee, Plan
+
+ROLE_CHOICES = [
+    (ROLE_BOTH, _("Chủ trì hoặc phối hợp")),
+    (Assignee.Role.LEAD, _("Chủ trì")),
+    (Assignee.Role.COOPERATING, _("Phối hợp")),
+]
+
+
+class PlanFilterForm(forms.Form):
+    """The filter bar of the plan page; read from GET, unknown values are ignored."""
+
+    q = forms.CharField(
+        label=_("Tìm trong kế hoạch"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Từ khóa, không cần dấu"), "id": "filter-q"}
+        ),
+    )
+    area = forms.TypedChoiceField(label=_("Lĩnh vực"), required=False, coerce=int, empty_value=None)
+    agency = forms.TypedChoiceField(
+        label=_("Cơ quan"), required=False, coerce=int, empty_value=None
+    )
+    role = forms.ChoiceField(label=_("Vai trò"), required=False, choices=ROLE_CHOICES)
+    month = forms.TypedChoiceField(
+        label=_("Hạn trong tháng"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(
+        self, data: object, *, areas: Iterable[Area], agencies: Iterable[Agency], year: int
+    ) -> None:
+        super().__init__(data)  # type: ignore[arg-type]
+        self.fields["area"].choices = [("", _("Tất cả lĩnh vực"))] + [  # type: ignore[attr-defined]
+            (area.pk, f"{area.code}. {area.title}") for area in areas
+        ]
+        by_kind: dict[str, list[tuple[int, str]]] = {}
+        for agency in agencies:
+            by_kind.setdefault(agency.kind, []).append((agency.pk, agency.name))
+        labels = dict(Agency.Kind.choices)
+        self.fields["agency"].choices = [("", _("Tất cả cơ quan"))] + [  # type: ignore[attr-defined]
+            (labels.get(kind, kind), items) for kind, items in by_kind.items()
+        ]
+        self.fields["month"].choices = [("", _("Mọi tháng"))] + [  # type: ignore[attr-defined]
+            (m, _("Tháng %(month)s/%(year)s") % {"month": f"{m:02d}", "year": year})
+            for m in range(1, 13)
+        ]
+
+    def filters(self) -> PlanFilters:
+        # Invalid parts are left out of cleaned_data: a stale link still shows the plan.
+        self.is_valid()
+        cleaned = self.cleaned_data
+        return PlanFilters(
+            area=cleaned.get("area"),
+            agency=cleaned.get("agency"),
+            role=cleaned.get("role") or ROLE_BOTH,
+            month=cleaned.get("month"),
+            q=cleaned.get("q") or "",
+        )
+
+
+class PlanChoiceForm(forms.Form):
+    plan = forms.TypedChoiceField(label=_("Kế hoạch"), coerce=int, required=False)
+
+    def __init__(self, data: object, *, plans: Iterable[Plan]) -> None:
+        super().__init__(data)  # type: ignore[arg-type]
+        self.fields["plan"].choices = [  # type: ignore[attr-defined]
+            (plan.pk, f"{plan.year} – {plan.number or plan.title}") for plan in plans
+        ]
+
+
+class FixDateForm(forms.Form):
+    text = forms.CharField(
+        label=_("Thời hạn mới"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Ví dụ: 30/06/2022 hoặc Quý II")}),
+    )
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp kế hoạch"),
+        help_text=_("Phụ lục XLSX, văn bản DOCX hoặc tệp JSON xuất từ hệ thống."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.docx,.json"}),
+    )
+    year = forms.IntegerField(
+        label=_("Năm kế hoạch"),
+        required=False,
+        min_value=1990,
+        max_value=2200,
+        help_text=_("Để trống nếu tệp đã ghi năm."),
+    )
+    replace = forms.BooleanField(
+        label=_("Thay thế kế hoạch đã có cùng số, ký hiệu"), required=False
+    )
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        limit = settings.CCHC_MAX_IMPORT_BYTES
+        # Checked on the declared size, before a byte of the file is read.
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Tệp quá lớn (%(size)s); giới hạn là %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("Tệp rỗng."))
+        return upload

@@ -1,0 +1,357 @@
+"""What the pages read: a plan as filtered rows, an agency's assignments, search results.
+
+Every function here runs a fixed number of queries whatever the size of the plan: the
+tree comes from `plan_tree` with everything prefetched, group membership is loaded once
+and expanded in Python, and filtering happens on the loaded tree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.lib.text import fold
+from cchc.plans.models import Activity, Area, Assignee, Plan, Task
+from cchc.plans.services import plan_tree
+
+ROLE_BOTH = "both"
+
+
+def latest_plan() -> Plan | None:
+    return Plan.objects.order_by("-year", "-issued_on", "-pk").first()
+
+
+def _count(model: type[Activity] | type[Task], **filters: object) -> Coalesce:
+    rows = (
+        model.objects.filter(plan=OuterRef("pk"), **filters)
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def plans_with_counts() -> list[Plan]:
+    """All plans, newest first, each with its task, activity and needs-date counts."""
+    return list(
+        Plan.objects.order_by("-year", "-issued_on", "-pk").annotate(
+            task_count=_count(Task),
+            activity_count=_count(Activity),
+            needs_date_count=_count(Activity, needs_date=True),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Group membership
+
+
+@dataclass
+class Membership:
+    """Who belongs to which collective group, loaded in one query."""
+
+    members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    groups_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def load(cls) -> Membership:
+        membership = cls()
+        for group_id, agency_id in GroupMembership.objects.values_list("group_id", "agency_id"):
+            membership.members[group_id].add(agency_id)
+            membership.groups_of[agency_id].add(group_id)
+        return membership
+
+    def member_count(self, group_id: int) -> int:
+        return len(self.members.get(group_id, ()))
+
+
+def assignee_matches(assignee: Assignee, agency_id: int, groups: set[int]) -> bool:
+    """An agency is an assignee directly or as a member of an assignee group."""
+    return assignee.agency_id == agency_id or (
+        assignee.group_id is not None and assignee.group_id in groups
+    )
+
+
+# ---------------------------------------------------------------------------
+# The plan page
+
+
+@dataclass
+class PlanFilters:
+    area: int | None = None
+    agency: int | None = None
+    role: str = ROLE_BOTH
+    month: int | None = None
+    q: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.area or self.agency or self.month or self.q.strip())
+
+
+@dataclass
+class ActivityRowView:
+    activity: Activity
+    lead: list[Assignee]
+    cooperating: list[Assignee]
+    due_dates: list[date]
+
+
+@dataclass
+class TaskView:
+    task: Task
+    activities: list[ActivityRowView]
+
+
+@dataclass
+class AreaView:
+    area: Area
+    tasks: list[TaskView]
+
+
+@dataclass
+class PlanPage:
+    areas: list[AreaView]
+    all_areas: list[Area]
+    shown_tasks: int
+    total_tasks: int
+    shown_activities: int
+    total_activities: int
+    membership: Membership
+
+
+def _activity_row(activity: Activity) -> ActivityRowView:
+    assignees = list(activity.assignees.all())
+    return ActivityRowView(
+        activity=activity,
+        lead=[a for a in assignees if a.role == Assignee.Role.LEAD],
+        cooperating=[a for a in assignees if a.role == Assignee.Role.COOPERATING],
+        due_dates=[d.due_on for d in activity.due_dates.all()],
+    )
+
+
+def _row_matches(
+    row: ActivityRowView, filters: PlanFilters, plan_year: int, groups: set[int]
+) -> bool:
+    if filters.agency:
+        if filters.role == Assignee.Role.LEAD:
+            candidates = row.lead
+        elif filters.role == Assignee.Role.COOPERATING:
+            candidates = row.cooperating
+        else:
+            candidates = row.lead + row.cooperating
+        if not any(assignee_matches(a, filters.agency, groups) for a in candidates):
+            return False
+    if filters.month:
+        month = filters.month
+        if not any(d.year == plan_year and d.month == month for d in row.due_dates):
+            return False
+    return True
+
+
+def _text_matches(needle: str, *haystacks: Iterable[str]) -> bool:
+    return any(needle in text for texts in haystacks for text in texts)
+
+
+def plan_page(plan: Plan, filters: PlanFilters, *, tree: list[Area] | None = None) -> PlanPage:
+    """The plan's tree, cut down to what the filters ask for, with counts.
+
+    `tree` is `plan_tree(plan)` when the caller already has it.
+    """
+    membership = Membership.load()
+    groups = membership.groups_of.get(filters.agency or 0, set())
+    needle = fold(filters.q)
+    all_areas = tree if tree is not None else plan_tree(plan)
+    areas: list[AreaView] = []
+    total_tasks = shown_tasks = total_activities = shown_activities = 0
+    for area in all_areas:
+        task_views: list[TaskView] = []
+        for task in area.tasks.all():
+            total_tasks += 1
+            rows = [_activity_row(activity) for activity in task.activities.all()]
+            total_activities += len(rows)
+            if filters.area and area.pk != filters.area:
+                continue
+            kept = [r for r in rows if _row_matches(r, filters, plan.year, groups)]
+            if needle and not _text_matches(needle, [task.search_text]):
+                kept = [
+                    r
+                    for r in kept
+                    if _text_matches(
+                        needle,
+                        [r.activity.search_text, fold(r.activity.deadline)],
+                        (fold(a.written_name) for a in r.lead + r.cooperating),
+                    )
+                ]
+            if not kept and (rows or filters.active):
+                continue
+            shown_tasks += 1
+            shown_activities += len(kept)
+            task_views.append(TaskView(task=task, activities=kept))
+        if task_views:
+            areas.append(AreaView(area=area, tasks=task_views))
+    return PlanPage(
+        areas=areas,
+        all_areas=all_areas,
+        shown_tasks=shown_tasks,
+        total_tasks=total_tasks,
+        shown_activities=shown_activities,
+        total_activities=total_activities,
+        membership=membership,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The agency page
+
+
+@dataclass
+class Assignment:
+    """An activity as one agency sees it: in which role, and whether through a group."""
+
+    activity: Activity
+    due_dates: list[date]
+    via_groups: list[AgencyGroup]
+
+    @property
+    def direct(self) -> bool:
+        return not self.via_groups
+
+
+def _soonest_first(item: Assignment) -> tuple[bool, date, int, int, int]:
+    activity = item.activity
+    return (
+        activity.first_due is None,
+        activity.first_due or date.max,
+        activity.task.area.position,
+        activity.task.position,
+        activity.position,
+    )
+
+
+def agency_assignments(agency: Agency, plan: Plan) -> dict[str, list[Assignment]]:
+    """The agency's lead and cooperating activities in `plan`, soonest due first.
+
+    An agency is assigned directly or as a member of a collective group; an activity that
+    names it both ways counts as direct.
+    """
+    groups = set(GroupMembership.objects.filter(agency=agency).values_list("group_id", flat=True))
+    activities = (
+        Activity.objects.filter(plan=plan)
+        .filter(Q(assignees__agency=agency) | Q(assignees__group__in=groups))
+        .distinct()
+        .select_related("task", "task__area")
+        .prefetch_related(
+            "due_dates",
+            Prefetch("assignees", queryset=Assignee.objects.select_related("agency", "group")),
+        )
+    )
+    result: dict[str, list[Assignment]] = {
+        Assignee.Role.LEAD: [],
+        Assignee.Role.COOPERATING: [],
+    }
+    for activity in activities:
+        due_dates = [d.due_on for d in activity.due_dates.all()]
+        for role, items in result.items():
+            matching = [
+                a
+                for a in activity.assignees.all()
+                if a.role == role and assignee_matches(a, agency.pk, groups)
+            ]
+            if not matching:
+                continue
+            direct = any(a.agency_id == agency.pk for a in matching)
+            via = [] if direct else [a.group for a in matching if a.group is not None]
+            items.append(Assignment(activity=activity, due_dates=due_dates, via_groups=via))
+    for items in result.values():
+        items.sort(key=_soonest_first)
+    return result
+
+
+def agency_groups(agency: Agency) -> list[AgencyGroup]:
+    """The groups the agency belongs to, each with `member_count`."""
+    return list(
+        AgencyGroup.objects.filter(
+            pk__in=GroupMembership.objects.filter(agency=agency).values("group_id")
+        )
+        .annotate(member_count=Count("memberships"))
+        .order_by("name")
+    )
+
+
+# ---------------------------------------------------------------------------
+# The agency list and search
+
+
+def agency_directory(query: str = "") -> tuple[list[tuple[str, list[Agency]]], list[AgencyGroup]]:
+    """Agencies grouped by kind in Vietnamese order, and the collective groups."""
+    needle = fold(query)
+    agencies = Agency.objects.select_related("parent").order_by("sort_name")
+    groups = AgencyGroup.objects.annotate(member_count=Count("memberships")).order_by("name")
+    if needle:
+        agencies = agencies.filter(search_name__contains=needle)
+        groups = groups.filter(search_name__contains=needle)
+    by_kind: dict[str, list[Agency]] = {kind: [] for kind in Agency.Kind.values}
+    for agency in agencies:
+        by_kind.setdefault(agency.kind, []).append(agency)
+    return [(kind, items) for kind, items in by_kind.items() if items], list(groups)
+
+
+SEARCH_LIMIT = 50
+
+
+@dataclass
+class SearchResults:
+    query: str
+    tasks: list[Task]
+    activities: list[Activity]
+    agencies: list[Agency]
+    groups: list[AgencyGroup]
+    limit: int = SEARCH_LIMIT
+
+    @property
+    def agency_count(self) -> int:
+        return len(self.agencies) + len(self.groups)
+
+    @property
+    def total(self) -> int:
+        return len(self.tasks) + len(self.activities) + len(self.agencies) + len(self.groups)
+
+
+def search(query: str) -> SearchResults:
+    """Tasks, activities and agencies whose text contains every word of the query.
+
+    Both sides are folded, so "cai cach" finds "cải cách".
+    """
+    words = fold(query).split()
+    if not words:
+        return SearchResults(query, [], [], [], [])
+
+    def every_word(field_name: str) -> Q:
+        condition = Q()
+        for word in words:
+            condition &= Q(**{f"{field_name}__contains": word})
+        return condition
+
+    tasks = (
+        Task.objects.filter(every_word("search_text"))
+        .select_related("plan", "area")
+        .order_by("-plan__year", "plan_id", "area__position", "position")[:SEARCH_LIMIT]
+    )
+    activities = (
+        Activity.objects.filter(every_word("search_text"))
+        .select_related("plan", "task", "task__area")
+        .order_by("-plan__year", "plan_id", "task__area__position", "task__position", "position")[
+            :SEARCH_LIMIT
+        ]
+    )
+    agencies = Agency.objects.filter(every_word("search_name")).order_by("sort_name")[:SEARCH_LIMIT]
+    groups = AgencyGroup.objects.filter(every_word("search_name")).order_by("name")[:SEARCH_LIMIT]
+    return SearchResults(query, list(tasks), list(activities), list(agencies), list(groups))

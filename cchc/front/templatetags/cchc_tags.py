@@ -1,0 +1,97 @@
+"""Small template helpers for the pages: permissions, labels, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cchc.accounts.models import Role
+from cchc.accounts.permissions import has_perm, role_of
+from cchc.front.queries import Membership
+from cchc.lib.text import fold as fold_text
+
+register = template.Library()
+
+CADENCES = {
+    "monthly": _("Hằng tháng"),
+    "quarterly": _("Hằng quý"),
+    "semiannual": _("6 tháng một lần"),
+    "annual": _("Hằng năm"),
+}
+
+
+@register.filter
+def can(user: Any, action: str) -> bool:
+    """`{% if user|can:"plan.import" %}`: the same rule table the views use."""
+    return has_perm(user, action)
+
+
+@register.filter
+def is_admin(user: Any) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+@register.filter
+def role_label(user: Any) -> str:
+    role = role_of(user)
+    return str(role.label) if role is not None else ""
+
+
+@register.filter
+def cadence(code: str) -> str:
+    return str(CADENCES.get(code, code))
+
+
+@register.filter
+def member_count(membership: Membership, group_id: int) -> int:
+    return membership.member_count(group_id)
+
+
+@register.filter
+def is_past(day: date | None) -> bool:
+    return day is not None and day < timezone.localdate()
+
+
+@register.inclusion_tag("front/_assignee.html")
+def assignee(item: Any, membership: Membership | None = None) -> dict[str, Any]:
+    """One lead or cooperating agency: a link to the agency, or a group badge."""
+    count = None
+    if item.group_id is not None:
+        count = membership.member_count(item.group_id) if membership is not None else None
+    return {"assignee": item, "member_count": count}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (empty removes them)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in ("", None):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+COMPARATORS = {">=": "≥", "<=": "≤", "=": "="}
+
+
+@register.filter
+def comparator_symbol(code: str) -> str:
+    return COMPARATORS.get(code, code)
+
+
+@register.filter
+def is_list(value: object) -> bool:
+    return isinstance(value, list | tuple)
+
+
+@register.filter
+def same_words(first: object, second: object) -> bool:
+    """True when two texts read the same once case and diacritics are ignored."""
+    return fold_text(str(first or "")) == fold_text(str(second or ""))

@@ -1,0 +1,196 @@
+"""Content-addressed file storage: bytes kept once, under their SHA-256.
+
+A file lives at `<root>/ab/cd/abcd…` where `abcd…` is the hex SHA-256 of its bytes, so
+the same evidence attached twice is stored once, and a file's name proves its content.
+A write goes to a temporary file beside the store, is flushed to disk, and only then
+renamed into place with `os.replace`, which is atomic: a crash mid-write leaves at worst
+an orphan in `.tmp/`, never a half-written file under a hash name.
+
+Files are served only as downloads (`file_response`): never inline, never as HTML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import transaction
+from django.http import FileResponse
+from unidecode import unidecode
+
+from cchc.files.models import StoredFile
+
+CHUNK = 256 * 1024
+TMP_DIR = ".tmp"
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# Types a browser would render or run; such bytes are served as opaque downloads.
+ACTIVE_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-javascript",
+        "text/css",
+    }
+)
+
+
+def storage_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def path_for(sha256: str, root: Path | None = None) -> Path:
+    if not SHA256_RE.match(sha256):
+        raise ValueError(f"Not a SHA-256: {sha256!r}")
+    return (root or storage_root()) / sha256[:2] / sha256[2:4] / sha256
+
+
+def _chunks(data: bytes | IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
+    if isinstance(data, bytes | bytearray | memoryview):
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK):
+            yield bytes(view[start : start + CHUNK])
+        return
+    read = getattr(data, "read", None)
+    if read is not None:
+        if hasattr(data, "seek"):
+            data.seek(0)
+        while chunk := read(CHUNK):
+            yield chunk
+        return
+    yield from data
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a directory.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_blob(
+    data: bytes | IO[bytes] | Iterable[bytes], root: Path | None = None
+) -> tuple[str, int]:
+    """Write bytes into the store atomically; return their SHA-256 and size."""
+    root = root or storage_root()
+    tmp_dir = root / TMP_DIR
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in _chunks(data):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha256 = digest.hexdigest()
+        final = path_for(sha256, root)
+        if final.exists():
+            os.unlink(tmp_name)  # already stored: the same bytes, by construction
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp_name, 0o644)
+            os.replace(tmp_name, final)
+            _fsync_dir(final.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return sha256, size
+
+
+@transaction.atomic
+def store(data: bytes | IO[bytes] | Iterable[bytes], *, content_type: str) -> StoredFile:
+    """Store bytes (deduplicated) and return their index row.
+
+    `content_type` should come from `cchc.lib.uploads.check_upload`, which read the bytes.
+    """
+    sha256, size = write_blob(data)
+    stored, _created = StoredFile.objects.get_or_create(
+        sha256=sha256, defaults={"size": size, "content_type": content_type}
+    )
+    return stored
+
+
+def open_stored(stored: StoredFile) -> IO[bytes]:
+    return path_for(stored.sha256).open("rb")
+
+
+def verify(sha256: str, root: Path | None = None) -> bool:
+    """Whether the file under `sha256` exists and still has that hash."""
+    path = path_for(sha256, root)
+    if not path.is_file():
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
+
+
+def iter_stored(root: Path | None = None) -> Iterator[tuple[str, Path]]:
+    """Every complete file in the store, as (sha256, path); temporaries are not files."""
+    root = root or storage_root()
+    if not root.is_dir():
+        return
+    for path in sorted(root.glob("??/??/*")):
+        in_place = path.parent.parent.name == path.name[:2]
+        if path.is_file() and SHA256_RE.match(path.name) and in_place:
+            yield path.name, path
+
+
+def remove_stale_temporaries(root: Path | None = None) -> int:
+    """Delete leftovers of interrupted writes; run when no write is in progress."""
+    tmp_dir = (root or storage_root()) / TMP_DIR
+    removed = 0
+    if tmp_dir.is_dir():
+        for path in tmp_dir.iterdir():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def safe_content_type(content_type: str) -> str:
+    base = content_type.split(";", 1)[0].strip().lower()
+    if not base or base in ACTIVE_TYPES or base.startswith("text/html"):
+        return "application/octet-stream"
+    return base
+
+
+def attachment_header(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the real one per RFC 5987."""
+    name = "".join(ch for ch in filename if ch.isprintable()).replace("/", "_").replace("\\", "_")
+    fallback = unidecode(name).replace('"', "'").replace("\\", "_") or "tep"
+    return f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(name, safe='')}"
+
+
+def file_response(stored: StoredFile, filename: str) -> FileResponse:
+    """Serve a stored file as a download. Callers check that the user may see it first."""
+    response = FileResponse(
+        open_stored(stored), content_type=safe_content_type(stored.content_type)
+    )
+    response["Content-Length"] = str(stored.size)
+    response["Content-Disposition"] = attachment_header(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser ignored the attachment, nothing in the file may run.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

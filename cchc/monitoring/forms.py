@@ -1,0 +1,246 @@
+"""Forms of the report pages: the report itself, its output documents, review, filters.
+
+The forms only read and check input; every change goes through `cchc.monitoring.services`
+(and `cchc.monitoring.evidence`), which check it again for the API's sake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from cchc.agencies.models import Agency
+from cchc.lib.uploads import CheckedUpload, UploadRejected
+from cchc.monitoring.evidence import evidence_check
+from cchc.monitoring.models import ProgressReport, ReportingPeriod
+from cchc.monitoring.services import DocumentInput
+from cchc.plans.models import Area
+
+DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
+MAX_FILES = 10
+
+
+def _date_field(label: Any, *, required: bool) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(
+            format="%d/%m/%Y",
+            attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off",
+                   "class": "date-input"},
+        ),
+        error_messages={"invalid": _("Hãy nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2022.")},
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    checked: CheckedUpload
+    name: str
+    data: bytes
+    declared_type: str | None
+
+
+class EvidenceFilesField(forms.FileField):
+    """Several files at once, each checked by its content before anything is saved."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[CheckedFile]:
+        uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(uploads) > MAX_FILES:
+            raise forms.ValidationError(
+                _("Mỗi lần chỉ gửi được tối đa %(count)s tệp.") % {"count": MAX_FILES}
+            )
+        checked = []
+        for upload in uploads:
+            assert isinstance(upload, UploadedFile)
+            data_bytes = upload.read()
+            try:
+                result = evidence_check(
+                    name=upload.name or "", data=data_bytes, declared_type=upload.content_type
+                )
+            except UploadRejected as error:
+                raise forms.ValidationError(error.messages) from error
+            checked.append(CheckedFile(result, upload.name or "", data_bytes, upload.content_type))
+        return checked
+
+
+class ReportForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    status = forms.ChoiceField(
+        label=_("Tình trạng"),
+        choices=ProgressReport.Status.choices,
+        widget=forms.RadioSelect(attrs={"class": "status-choice"}),
+    )
+    percent = forms.IntegerField(
+        label=_("Tỷ lệ hoàn thành (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(
+            attrs={"step": 5, "inputmode": "numeric", "class": "percent-input"}
+        ),
+        help_text=_("Hoàn thành được tính là 100%."),
+    )
+    reason = forms.CharField(
+        label=_("Lý do không thực hiện"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc khi chọn «Không thực hiện»."),
+    )
+    narrative = forms.CharField(
+        label=_("Kết quả thực hiện"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("Một vài câu: đã làm gì, kết quả ra sao.")}
+        ),
+    )
+    completed_on = _date_field(_("Ngày hoàn thành"), required=False)
+    attachments = EvidenceFilesField(
+        label=_("Đính kèm minh chứng"),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX hoặc ảnh (PNG, JPG, WEBP); chọn được nhiều tệp."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        status = data.get("status")
+        if status == ProgressReport.Status.NOT_DONE and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Hãy ghi rõ lý do không thực hiện."))
+        if status == ProgressReport.Status.NOT_STARTED and data.get("percent"):
+            self.add_error(
+                "percent", _("Hoạt động chưa triển khai thì tỷ lệ hoàn thành phải là 0.")
+            )
+        if data.get("percent") is None:
+            data["percent"] = 0
+        if status == ProgressReport.Status.DONE:
+            data["percent"] = 100
+        return data
+
+
+class DocumentForm(forms.Form):
+    number = forms.CharField(label=_("Số, ký hiệu"), max_length=100)
+    issued_on = _date_field(_("Ngày ban hành"), required=True)
+    summary = forms.CharField(label=_("Trích yếu"), max_length=1000)
+
+    def as_input(self) -> DocumentInput:
+        return DocumentInput(
+            number=self.cleaned_data["number"],
+            issued_on=self.cleaned_data["issued_on"],
+            summary=self.cleaned_data["summary"],
+        )
+
+
+DocumentFormSet = forms.formset_factory(
+    DocumentForm, extra=1, can_delete=True, max_num=50, validate_max=True
+)
+
+
+def documents_from(formset: forms.BaseFormSet[DocumentForm]) -> list[DocumentInput]:
+    """The rows typed in and not marked for removal; blank extra rows are no document."""
+    return [
+        form.as_input()
+        for form in formset.forms
+        if form.has_changed() and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class VersionForm(forms.Form):
+    """Submit, remove a file: the only input is the version the user saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReviewForm(forms.Form):
+    APPROVE = "approve"
+    RETURN = "return"
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    decision = forms.ChoiceField(choices=[(APPROVE, _("Duyệt")), (RETURN, _("Trả lại"))])
+    comment = forms.CharField(
+        label=_("Ý kiến của cơ quan thường trực"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("Bắt buộc khi trả lại: cần bổ sung, sửa gì.")}
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("decision") == self.RETURN and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Hãy ghi ý kiến khi trả lại báo cáo."))
+        return data
+
+
+class AgencyChoiceForm(forms.Form):
+    agency = forms.TypedChoiceField(label=_("Cơ quan"), required=False, coerce=int,
+                                    empty_value=None)
+
+    def __init__(self, data: Any, *, agencies: Iterable[Agency]) -> None:
+        super().__init__(data)
+        self.fields["agency"].choices = _agency_choices(agencies)  # type: ignore[attr-defined]
+
+    def chosen(self) -> int | None:
+        return self.cleaned_data.get("agency") if self.is_valid() else None
+
+
+def _agency_choices(agencies: Iterable[Agency]) -> list[tuple[Any, Any]]:
+    by_kind: dict[str, list[tuple[int, str]]] = {}
+    for agency in agencies:
+        by_kind.setdefault(agency.kind, []).append((agency.pk, agency.name))
+    labels = dict(Agency.Kind.choices)
+    return [("", _("Tất cả cơ quan"))] + [
+        (labels.get(kind, kind), items) for kind, items in by_kind.items()
+    ]
+
+
+class QueueFilterForm(forms.Form):
+    agency = forms.TypedChoiceField(label=_("Cơ quan"), required=False, coerce=int,
+                                    empty_value=None)
+    area = forms.TypedChoiceField(label=_("Lĩnh vực"), required=False, coerce=int,
+                                  empty_value=None)
+    period = forms.TypedChoiceField(label=_("Kỳ báo cáo"), required=False, coerce=int,
+                                    empty_value=None)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        agencies: Iterable[Agency],
+        areas: Iterable[Area],
+        periods: Iterable[ReportingPeriod],
+    ) -> None:
+        super().__init__(data)
+        self.fields["agency"].choices = _agency_choices(agencies)  # type: ignore[attr-defined]
+        self.fields["area"].choices = [("", _("Tất cả lĩnh vực"))] + [  # type: ignore[attr-defined]
+            (area.pk, f"{area.code}. {area.title}") for area in areas
+        ]
+        self.fields["period"].choices = [("", _("Mọi kỳ"))] + [  # type: ignore[attr-defined]
+            (period.pk, period.name) for period in periods
+        ]
+
+    def filters(self) -> dict[str, int]:
+        """The valid filters only: a stale link must not break the page."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            name: cleaned[name]
+            for name in ("agency", "area", "period")
+            if name not in self.errors and cleaned.get(name) is not None
+        }

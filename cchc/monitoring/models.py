@@ -1,0 +1,214 @@
+"""Progress tracking: who reports on what, for which period, and the review of each report.
+
+An `Assignment` is one agency's share of one activity, made by expanding the activity's
+lead and cooperating agencies and groups. Each assignment gets one `ProgressReport` per
+`ReportingPeriod`. A report moves draft → submitted → approved, or back to returned;
+every saved state is kept as a `ReportVersion`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cchc.agencies.models import Agency, AgencyGroup
+from cchc.plans.models import Activity, Plan
+
+
+class ReportingPeriod(models.Model):
+    class Kind(models.TextChoices):
+        QUARTER = "quarter", _("Quý")
+        HALF_YEAR = "half_year", _("6 tháng")
+        NINE_MONTHS = "nine_months", _("9 tháng")
+        YEAR = "year", _("Năm")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="periods")
+    code = models.SlugField(_("mã"), max_length=20)
+    name = models.CharField(_("kỳ báo cáo"), max_length=100)
+    kind = models.CharField(_("loại kỳ"), max_length=20, choices=Kind.choices)
+    starts_on = models.DateField(_("từ ngày"))
+    ends_on = models.DateField(_("đến ngày (chốt số liệu)"))
+    due_on = models.DateField(_("hạn gửi báo cáo"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("kỳ báo cáo")
+        verbose_name_plural = _("kỳ báo cáo")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="period_code_unique_in_plan"),
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=models.F("ends_on")), name="period_starts_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__lte=models.F("due_on")), name="period_due_after_cutoff"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assignment(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Chủ trì")
+        COOPERATING = "cooperating", _("Phối hợp")
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments_set")
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    via_group = models.ForeignKey(
+        AgencyGroup,
+        verbose_name=_("giao qua nhóm"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("phân công")
+        verbose_name_plural = _("phân công")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "agency"], name="assignment_unique")
+        ]
+        indexes = [models.Index(fields=["agency", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency} – {self.activity}"
+
+
+class ProgressReport(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Chưa triển khai")
+        IN_PROGRESS = "in_progress", _("Đang triển khai")
+        DONE = "done", _("Hoàn thành")
+        NOT_DONE = "not_done", _("Không thực hiện")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Bản nháp")
+        SUBMITTED = "submitted", _("Đã gửi")
+        APPROVED = "approved", _("Đã duyệt")
+        RETURNED = "returned", _("Trả lại")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reports")
+    status = models.CharField(
+        _("tình trạng"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    percent = models.PositiveSmallIntegerField(_("tỷ lệ hoàn thành (%)"), default=0)
+    reason = models.TextField(_("lý do không thực hiện"), blank=True)
+    narrative = models.TextField(_("kết quả thực hiện"), blank=True)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    state = models.CharField(
+        _("trạng thái duyệt"), max_length=20, choices=State.choices, default=State.DRAFT
+    )
+    review_comment = models.TextField(_("ý kiến của cơ quan thường trực"), blank=True)
+    submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("báo cáo tiến độ")
+        verbose_name_plural = _("báo cáo tiến độ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "period"], name="one_report_per_assignment_and_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0) & Q(percent__lte=100), name="report_percent_0_100"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="not_done") | ~Q(reason=""),
+                name="report_not_done_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} – {self.period}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in {self.State.DRAFT, self.State.RETURNED}
+
+
+class ReportVersion(models.Model):
+    """A saved state of a report: who did what, when, and what it then said."""
+
+    class Action(models.TextChoices):
+        SAVED = "saved", _("Lưu nháp")
+        SUBMITTED = "submitted", _("Gửi duyệt")
+        APPROVED = "approved", _("Duyệt")
+        RETURNED = "returned", _("Trả lại")
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.JSONField(default=dict)
+    changes = models.JSONField(default=dict)  # field -> [before, after]
+
+    class Meta:
+        verbose_name = _("lịch sử báo cáo")
+        verbose_name_plural = _("lịch sử báo cáo")
+        ordering = ["report", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "version"], name="report_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.version} {self.action}"
+
+
+class OutputDocument(models.Model):
+    """A document issued as the activity's output: number/symbol, date, summary."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="documents")
+    number = models.CharField(_("số, ký hiệu"), max_length=100)
+    issued_on = models.DateField(_("ngày ban hành"))
+    summary = models.CharField(_("trích yếu"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("văn bản kết quả")
+        verbose_name_plural = _("văn bản kết quả")
+        ordering = ["issued_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Evidence(models.Model):
+    """An evidence file attached to a report, stored once under its SHA-256."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    filename = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tệp minh chứng")
+        verbose_name_plural = _("tệp minh chứng")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename

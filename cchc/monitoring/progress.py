@@ -1,0 +1,281 @@
+"""Timeliness of each assignment and progress rolled up to task, area, plan and agency.
+
+Everything is computed in Python from two queries (the plan's assignments and its
+reports), so a dashboard costs the same number of queries for 10 or 10,000 activities.
+
+Only reports an agency has sent (submitted or approved) count: a draft is the agency's
+own business until its head sends it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod
+from cchc.plans.models import Plan
+
+DUE_SOON_DAYS = 7
+SENT_STATES = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
+
+
+class Timeliness(models.TextChoices):
+    ON_TRACK = "on_track", _("Còn hạn")
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    DONE_ON_TIME = "done_on_time", _("Hoàn thành đúng hạn")
+    DONE_LATE = "done_late", _("Hoàn thành quá hạn")
+
+
+def timeliness(
+    due_dates: list[date], done_on: date | None, today: date, soon_days: int = DUE_SOON_DAYS
+) -> Timeliness:
+    """Where an item stands on `today`.
+
+    An item with several due dates (milestones) is late only once its last one has
+    passed, and due soon when any milestone is within `soon_days`. An ongoing item
+    ("Thường xuyên") has no due date and is never late.
+    """
+    final = max(due_dates) if due_dates else None
+    if done_on is not None:
+        if final is None or done_on <= final:
+            return Timeliness.DONE_ON_TIME
+        return Timeliness.DONE_LATE
+    if final is not None and final < today:
+        return Timeliness.OVERDUE
+    upcoming = [d for d in due_dates if d >= today]
+    if upcoming and (min(upcoming) - today).days <= soon_days:
+        return Timeliness.DUE_SOON
+    return Timeliness.ON_TRACK
+
+
+METHOD_LABELS = {
+    "equal": _("Trung bình cộng tỷ lệ của các hoạt động (chủ trì), bỏ qua «không thực hiện»"),
+    "weighted": _("Bình quân gia quyền theo trọng số hoạt động, bỏ qua «không thực hiện»"),
+    "status": _("Tỷ lệ hoạt động đã hoàn thành trên tổng số, bỏ qua «không thực hiện»"),
+}
+
+
+@dataclass
+class Figure:
+    """A rolled-up percent with what it was made from."""
+
+    percent: float | None = None
+    counted: int = 0
+    done: int = 0
+    not_done: int = 0  # "không thực hiện", left out of the percent
+    overdue: int = 0
+
+    @property
+    def display(self) -> str:
+        return "—" if self.percent is None else f"{self.percent:.0f}%"
+
+
+@dataclass
+class ItemState:
+    assignment_id: int
+    activity_id: int
+    task_id: int
+    area_id: int
+    agency_id: int
+    role: str
+    due_dates: list[date]
+    weight: int
+    report_id: int | None = None
+    status: str = ProgressReport.Status.NOT_STARTED
+    percent: int = 0
+    state: str = ""
+    completed_on: date | None = None
+    timeliness: Timeliness = Timeliness.ON_TRACK
+
+
+@dataclass
+class Progress:
+    method: str
+    method_label: str
+    items: list[ItemState]
+    activities: dict[int, Figure] = field(default_factory=dict)
+    tasks: dict[int, Figure] = field(default_factory=dict)
+    areas: dict[int, Figure] = field(default_factory=dict)
+    plan: Figure = field(default_factory=Figure)
+    agencies: dict[int, Figure] = field(default_factory=dict)
+    agency_areas: dict[tuple[int, int], Figure] = field(default_factory=dict)
+
+
+def _value(item: ItemState, method: str) -> float:
+    if method == "status":
+        return 100.0 if item.status == ProgressReport.Status.DONE else 0.0
+    return float(item.percent)
+
+
+def _combine(values: list[tuple[float, int]], method: str) -> float | None:
+    if not values:
+        return None
+    if method == "weighted":
+        total = sum(weight for _v, weight in values)
+        return sum(v * weight for v, weight in values) / total if total else None
+    return sum(v for v, _w in values) / len(values)
+
+
+def plan_progress(
+    plan: Plan,
+    *,
+    period: ReportingPeriod | None,
+    today: date,
+    method: str | None = None,
+    states: tuple[str, ...] = SENT_STATES,
+) -> Progress:
+    """Timeliness of every assignment and the roll-ups, as of `period` and `today`.
+
+    The latest report in one of `states` (by default: sent) up to and including `period`
+    stands for each assignment. The public page passes only the approved state.
+    """
+    method = method or plan.rollup_method
+    rows = Assignment.objects.filter(activity__plan=plan).values(
+        "pk",
+        "activity_id",
+        "activity__task_id",
+        "activity__task__area_id",
+        "activity__weight",
+        "agency_id",
+        "role",
+    )
+    due: dict[int, list[date]] = defaultdict(list)
+    from cchc.plans.models import DueDate
+
+    for activity_id, due_on in DueDate.objects.filter(activity__plan=plan).values_list(
+        "activity_id", "due_on"
+    ):
+        due[activity_id].append(due_on)
+    items = {
+        row["pk"]: ItemState(
+            assignment_id=row["pk"],
+            activity_id=row["activity_id"],
+            task_id=row["activity__task_id"],
+            area_id=row["activity__task__area_id"],
+            agency_id=row["agency_id"],
+            role=row["role"],
+            due_dates=sorted(due.get(row["activity_id"], [])),
+            weight=row["activity__weight"],
+        )
+        for row in rows
+    }
+    reports = ProgressReport.objects.filter(assignment__activity__plan=plan, state__in=states)
+    if period is not None:
+        reports = reports.filter(period__position__lte=period.position)
+    for report in reports.order_by("period__position").values(
+        "pk", "assignment_id", "status", "percent", "state", "completed_on"
+    ):
+        item = items.get(report["assignment_id"])
+        if item is None:
+            continue
+        item.report_id = report["pk"]
+        item.status = report["status"]
+        item.percent = report["percent"]
+        item.state = report["state"]
+        item.completed_on = report["completed_on"]
+
+    progress = Progress(method=method, method_label=str(METHOD_LABELS[method]), items=[])
+    by_activity: dict[int, list[ItemState]] = defaultdict(list)
+    for item in items.values():
+        done_on = item.completed_on if item.status == ProgressReport.Status.DONE else None
+        item.timeliness = timeliness(item.due_dates, done_on, today)
+        progress.items.append(item)
+        by_activity[item.activity_id].append(item)
+
+    def tally(figure: Figure, item: ItemState) -> None:
+        if item.status == ProgressReport.Status.NOT_DONE:
+            figure.not_done += 1
+            return
+        figure.counted += 1
+        figure.done += item.status == ProgressReport.Status.DONE
+        figure.overdue += item.timeliness == Timeliness.OVERDUE
+
+    # Activities: the lead agencies' reports make the activity's progress.
+    activity_value: dict[int, tuple[float, int]] = {}
+    activity_parent: dict[int, tuple[int, int]] = {}
+    for activity_id, activity_items in by_activity.items():
+        leads = [i for i in activity_items if i.role == Assignment.Role.LEAD] or activity_items
+        figure = Figure()
+        for item in leads:
+            tally(figure, item)
+        values = [
+            (_value(i, method), 1) for i in leads if i.status != ProgressReport.Status.NOT_DONE
+        ]
+        figure.percent = _combine(values, "equal")
+        progress.activities[activity_id] = figure
+        activity_parent[activity_id] = (leads[0].task_id, leads[0].area_id)
+        if figure.percent is not None:
+            activity_value[activity_id] = (figure.percent, leads[0].weight)
+
+    def roll(keys: dict[int, list[int]]) -> dict[int, Figure]:
+        result = {}
+        for key, activity_ids in keys.items():
+            figure = Figure()
+            for activity_id in activity_ids:
+                child = progress.activities[activity_id]
+                figure.counted += child.percent is not None
+                figure.not_done += child.percent is None
+                figure.done += child.percent == 100
+                figure.overdue += bool(child.overdue)
+            figure.percent = _combine(
+                [activity_value[a] for a in activity_ids if a in activity_value], method
+            )
+            result[key] = figure
+        return result
+
+    task_members: dict[int, list[int]] = defaultdict(list)
+    area_members: dict[int, list[int]] = defaultdict(list)
+    for activity_id, (task_id, area_id) in activity_parent.items():
+        task_members[task_id].append(activity_id)
+        area_members[area_id].append(activity_id)
+    progress.tasks = roll(task_members)
+    progress.areas = roll(area_members)
+    progress.plan = roll({0: list(activity_parent)}).get(0, Figure())
+
+    # Agencies: everything assigned to them, lead or cooperating.
+    per_agency: dict[int, list[ItemState]] = defaultdict(list)
+    per_agency_area: dict[tuple[int, int], list[ItemState]] = defaultdict(list)
+    for item in progress.items:
+        per_agency[item.agency_id].append(item)
+        per_agency_area[(item.agency_id, item.area_id)].append(item)
+    for target, source in (
+        (progress.agencies, per_agency),
+        (progress.agency_areas, per_agency_area),
+    ):
+        for key, agency_items in source.items():
+            figure = Figure()
+            for item in agency_items:
+                tally(figure, item)
+            figure.percent = _combine(
+                [
+                    (_value(i, method), i.weight)
+                    for i in agency_items
+                    if i.status != ProgressReport.Status.NOT_DONE
+                ],
+                method,
+            )
+            target[key] = figure  # type: ignore[index]
+    return progress
+
+
+def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
+    """Progress of an agency group: all its members' assignments together."""
+    figure = Figure()
+    values = []
+    for item in progress.items:
+        if item.agency_id not in member_ids:
+            continue
+        if item.status == ProgressReport.Status.NOT_DONE:
+            figure.not_done += 1
+            continue
+        figure.counted += 1
+        figure.done += item.status == ProgressReport.Status.DONE
+        figure.overdue += item.timeliness == Timeliness.OVERDUE
+        values.append((_value(item, progress.method), item.weight))
+    figure.percent = _combine(values, progress.method)
+    return figure

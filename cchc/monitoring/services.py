@@ -1,0 +1,372 @@
+"""Reporting periods, assignments, and the life of a progress report.
+
+Each change to a report goes through one function here: it checks who may do it, checks
+that the report has not changed since the caller read it (the optimistic `version`), and
+keeps the new state as a `ReportVersion`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cchc.accounts.models import Role, User
+from cchc.accounts.permissions import can_see_agency_data, role_of
+from cchc.monitoring.models import (
+    Assignment,
+    OutputDocument,
+    ProgressReport,
+    ReportingPeriod,
+    ReportVersion,
+)
+from cchc.plans.models import Assignee, Plan
+
+# ---------------------------------------------------------------------------
+# Periods
+
+
+@dataclass(frozen=True)
+class PeriodSpec:
+    code: str
+    name: str
+    kind: str
+    end_month: int
+
+
+# The default cut-offs follow Nghị định 09/2019/NĐ-CP on periodic reporting: figures run
+# from the 15th of the month before the period to the 14th of its last month. The date a
+# report is due is a setting of each plan; one day after the cut-off is only a default.
+DEFAULT_PERIODS = [
+    PeriodSpec("q1", "Quý I", ReportingPeriod.Kind.QUARTER, 3),
+    PeriodSpec("6-thang", "6 tháng", ReportingPeriod.Kind.HALF_YEAR, 6),
+    PeriodSpec("9-thang", "9 tháng", ReportingPeriod.Kind.NINE_MONTHS, 9),
+    PeriodSpec("nam", "Năm", ReportingPeriod.Kind.YEAR, 12),
+]
+CUTOFF_DAY = 14
+
+
+@transaction.atomic
+def periods_create_default(plan: Plan, *, due_after_days: int = 1) -> list[ReportingPeriod]:
+    """Give a plan the default periods it lacks. Idempotent."""
+    starts = date(plan.year - 1, 12, CUTOFF_DAY + 1)
+    periods = []
+    for position, spec in enumerate(DEFAULT_PERIODS):
+        ends = date(plan.year, spec.end_month, CUTOFF_DAY)
+        period, _created = ReportingPeriod.objects.get_or_create(
+            plan=plan,
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "kind": spec.kind,
+                "starts_on": starts,
+                "ends_on": ends,
+                "due_on": ends + timedelta(days=due_after_days),
+                "position": position,
+            },
+        )
+        periods.append(period)
+    return periods
+
+
+def period_current(plan: Plan, today: date) -> ReportingPeriod | None:
+    """The period whose report is being written on `today`: the first not yet due."""
+    periods = list(plan.periods.order_by("position"))
+    for period in periods:
+        if today <= period.due_on:
+            return period
+    return periods[-1] if periods else None
+
+
+# ---------------------------------------------------------------------------
+# Assignments
+
+
+@transaction.atomic
+def assignments_sync(plan: Plan) -> int:
+    """Create an assignment for every agency an activity names, groups expanded.
+
+    A lead role wins over a cooperating one when an agency is named both ways. Existing
+    assignments (and their reports) are kept. Returns the number created.
+    """
+    wanted: dict[tuple[int, int], tuple[str, int | None]] = {}
+    assignees = Assignee.objects.filter(activity__plan=plan).select_related("group")
+    members: dict[int, list[int]] = {}
+    group_ids = {a.group_id for a in assignees if a.group_id}
+    from cchc.agencies.models import Agency, GroupMembership
+
+    active = set(Agency.objects.filter(closed_on__isnull=True).values_list("pk", flat=True))
+    for membership in GroupMembership.objects.filter(group_id__in=group_ids):
+        members.setdefault(membership.group_id, []).append(membership.agency_id)
+    for assignee in assignees:
+        targets: list[tuple[int | None, int | None]] = (
+            [(assignee.agency_id, None)]
+            if assignee.agency_id
+            else [
+                (agency_id, assignee.group_id)
+                for agency_id in members.get(assignee.group_id or 0, [])
+            ]
+        )
+        for agency_id, via in targets:
+            if agency_id is None or agency_id not in active:
+                continue
+            key = (assignee.activity_id, agency_id)
+            current = wanted.get(key)
+            promoted = current is not None and (
+                current[0] != Assignee.Role.LEAD and assignee.role == Assignee.Role.LEAD
+            )
+            if current is None or promoted:
+                wanted[key] = (assignee.role, via)
+    existing = set(
+        Assignment.objects.filter(activity__plan=plan).values_list("activity_id", "agency_id")
+    )
+    created = Assignment.objects.bulk_create(
+        [
+            Assignment(activity_id=activity_id, agency_id=agency_id, role=role, via_group_id=via)
+            for (activity_id, agency_id), (role, via) in wanted.items()
+            if (activity_id, agency_id) not in existing
+        ]
+    )
+    return len(created)
+
+
+# ---------------------------------------------------------------------------
+# Reports
+
+
+class ReportError(Exception):
+    """A change to a report that is not allowed; the message is for the user."""
+
+
+class ReportConflict(ReportError):
+    """Someone else saved the report since the caller read it."""
+
+
+class ReportForbidden(ReportError):
+    pass
+
+
+def can_view_report(user: User, report: ProgressReport) -> bool:
+    return can_see_agency_data(user, report.assignment.agency_id)
+
+
+def can_edit_report(user: User, report: ProgressReport) -> bool:
+    role = role_of(user)
+    return (
+        role in {Role.OFFICER, Role.HEAD}
+        and user.agency_id == report.assignment.agency_id
+        and report.is_editable
+    )
+
+
+def can_submit_report(user: User, report: ProgressReport) -> bool:
+    """The head submits; an officer may resubmit what was returned to them."""
+    if not can_edit_report(user, report):
+        return False
+    return role_of(user) == Role.HEAD or report.state == ProgressReport.State.RETURNED
+
+
+REVIEWERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+def can_review_report(user: User, report: ProgressReport) -> bool:
+    return role_of(user) in REVIEWERS and report.state == ProgressReport.State.SUBMITTED
+
+
+REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
+
+
+def _snapshot(report: ProgressReport) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(report, name) for name in REPORT_FIELDS}
+    data["completed_on"] = report.completed_on.isoformat() if report.completed_on else None
+    data["state"] = report.state
+    data["review_comment"] = report.review_comment
+    data["documents"] = [
+        {"number": d.number, "issued_on": d.issued_on.isoformat(), "summary": d.summary}
+        for d in report.documents.all()
+    ]
+    data["evidence"] = [e.filename for e in report.evidence.all()]
+    return data
+
+
+def _record(
+    report: ProgressReport, action: str, actor: User, before: dict[str, Any]
+) -> ReportVersion:
+    after = _snapshot(report)
+    changes = {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
+    return ReportVersion.objects.create(
+        report=report,
+        version=report.version,
+        action=action,
+        actor=actor,
+        snapshot=after,
+        changes=changes,
+    )
+
+
+def _lock(report: ProgressReport) -> ProgressReport:
+    return ProgressReport.objects.select_for_update().select_related("assignment").get(pk=report.pk)
+
+
+def _check_version(locked: ProgressReport, expected_version: int | None) -> None:
+    """Refuse a change made from a stale read. Call it only once the actor is known to
+    belong to the report, so that an outsider learns nothing about its versions."""
+    if expected_version is not None and locked.version != expected_version:
+        raise ReportConflict(
+            _(
+                "Báo cáo đã được người khác cập nhật (phiên bản %(theirs)s, bạn đang sửa "
+                "phiên bản %(yours)s). Hãy tải lại trang để xem thay đổi rồi nhập lại."
+            )
+            % {"theirs": locked.version, "yours": expected_version}
+        )
+
+
+def _is_agency_member(user: User, report: ProgressReport) -> bool:
+    return (
+        role_of(user) in {Role.OFFICER, Role.HEAD} and user.agency_id == report.assignment.agency_id
+    )
+
+
+def _validation_message(error: ValidationError) -> str:
+    return "; ".join(str(message) for message in error.messages)
+
+
+def report_get_or_create(*, assignment: Assignment, period: ReportingPeriod) -> ProgressReport:
+    report, _created = ProgressReport.objects.get_or_create(assignment=assignment, period=period)
+    return report
+
+
+@dataclass
+class DocumentInput:
+    number: str
+    issued_on: date
+    summary: str
+
+
+@transaction.atomic
+def report_save(
+    *,
+    report: ProgressReport,
+    actor: User,
+    expected_version: int | None,
+    status: str,
+    percent: int,
+    narrative: str = "",
+    reason: str = "",
+    completed_on: date | None = None,
+    documents: list[DocumentInput] | None = None,
+) -> ProgressReport:
+    """Save the agency's draft. Raises ReportError with a Vietnamese message."""
+    report = _lock(report)
+    if not _is_agency_member(actor, report):
+        raise ReportForbidden(_("Bạn không thể sửa báo cáo này."))
+    _check_version(report, expected_version)
+    if not report.is_editable:
+        raise ReportError(_("Báo cáo đã gửi hoặc đã được duyệt nên không sửa được nữa."))
+    before = _snapshot(report)
+    if status not in ProgressReport.Status.values:
+        raise ReportError(_("Tình trạng không hợp lệ."))
+    if not 0 <= percent <= 100:
+        raise ReportError(_("Tỷ lệ hoàn thành phải từ 0 đến 100."))
+    if status == ProgressReport.Status.NOT_DONE and not reason.strip():
+        raise ReportError(_("Hãy ghi rõ lý do không thực hiện."))
+    if status == ProgressReport.Status.DONE:
+        percent = 100
+        # A re-save that does not name the date keeps the one already reported: the day
+        # of the save is not the day the work was done.
+        completed_on = completed_on or report.completed_on or timezone.localdate()
+        if completed_on > timezone.localdate():
+            raise ReportError(_("Ngày hoàn thành không thể sau ngày hôm nay."))
+    elif completed_on is not None:
+        completed_on = None
+    if status == ProgressReport.Status.NOT_STARTED and percent:
+        raise ReportError(_("Hoạt động chưa triển khai thì tỷ lệ hoàn thành phải là 0."))
+    report.status = status
+    report.percent = percent
+    report.narrative = narrative.strip()
+    report.reason = reason.strip() if status == ProgressReport.Status.NOT_DONE else ""
+    report.completed_on = completed_on
+    report.version += 1
+    report.updated_by = actor
+    try:
+        report.full_clean()
+    except ValidationError as error:
+        raise ReportError(_validation_message(error)) from error
+    report.save()
+    if documents is not None:
+        report.documents.all().delete()
+        for index, document in enumerate(documents, start=1):
+            output = OutputDocument(
+                report=report,
+                number=document.number.strip(),
+                issued_on=document.issued_on,
+                summary=document.summary.strip(),
+            )
+            try:
+                output.full_clean()
+            except ValidationError as error:
+                raise ReportError(
+                    _("Văn bản kết quả thứ %(index)s chưa hợp lệ: %(errors)s")
+                    % {"index": index, "errors": _validation_message(error)}
+                ) from error
+            output.save()
+    _record(report, ReportVersion.Action.SAVED, actor, before)
+    return report
+
+
+@transaction.atomic
+def report_submit(
+    *, report: ProgressReport, actor: User, expected_version: int | None
+) -> ProgressReport:
+    report = _lock(report)
+    if not _is_agency_member(actor, report):
+        raise ReportForbidden(_("Bạn không thể gửi báo cáo này."))
+    _check_version(report, expected_version)
+    if not report.is_editable:
+        raise ReportError(_("Báo cáo đã được gửi."))
+    if not can_submit_report(actor, report):
+        raise ReportForbidden(_("Chỉ lãnh đạo cơ quan mới gửi được báo cáo này."))
+    before = _snapshot(report)
+    report.state = ProgressReport.State.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = actor
+    report.version += 1
+    report.save()
+    _record(report, ReportVersion.Action.SUBMITTED, actor, before)
+    return report
+
+
+@transaction.atomic
+def report_review(
+    *,
+    report: ProgressReport,
+    actor: User,
+    approve: bool,
+    comment: str = "",
+    expected_version: int | None,
+) -> ProgressReport:
+    report = _lock(report)
+    if role_of(actor) not in REVIEWERS:
+        raise ReportForbidden(_("Chỉ cơ quan thường trực mới duyệt được báo cáo."))
+    _check_version(report, expected_version)
+    if not can_review_report(actor, report):
+        raise ReportError(_("Chỉ duyệt được báo cáo đã gửi."))
+    if not approve and not comment.strip():
+        raise ReportError(_("Hãy ghi ý kiến khi trả lại báo cáo."))
+    before = _snapshot(report)
+    report.state = ProgressReport.State.APPROVED if approve else ProgressReport.State.RETURNED
+    report.review_comment = comment.strip()
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = actor
+    report.version += 1
+    report.save()
+    action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
+    _record(report, action, actor, before)
+    return report

@@ -1,0 +1,721 @@
+"""The report pages: what an agency must report, the report itself, sending, reviewing.
+
+Each view declares its action in `cchc.accounts.permissions.RULES`; data of another agency
+is a 404, as if it did not exist. Every change goes through `cchc.monitoring.services` or
+`cchc.monitoring.evidence`; the views only read, and turn service errors into messages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from cchc.accounts.models import Role, User
+from cchc.accounts.permissions import (
+    can_see_agency_data,
+    permission_required,
+    role_of,
+    sees_every_agency,
+)
+from cchc.agencies.models import Agency
+from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
+from cchc.monitoring.forms import (
+    AgencyChoiceForm,
+    DocumentFormSet,
+    QueueFilterForm,
+    ReportForm,
+    ReviewForm,
+    VersionForm,
+    documents_from,
+)
+from cchc.monitoring.models import (
+    Assignment,
+    Evidence,
+    ProgressReport,
+    ReportingPeriod,
+    ReportVersion,
+)
+from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
+from cchc.monitoring.services import (
+    ReportConflict,
+    ReportError,
+    ReportForbidden,
+    can_edit_report,
+    can_review_report,
+    can_submit_report,
+    period_current,
+    report_get_or_create,
+    report_review,
+    report_save,
+    report_submit,
+)
+from cchc.plans.models import Plan
+
+State = ProgressReport.State
+Status = ProgressReport.Status
+SENT = {State.SUBMITTED, State.APPROVED}
+FINISHED = {Timeliness.DONE_ON_TIME, Timeliness.DONE_LATE}
+SHORT_LIST = 15
+QUEUE_PAGE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _latest_plan() -> Plan | None:
+    return Plan.objects.order_by("-year", "-issued_on", "-pk").first()
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return default
+
+
+# ---------------------------------------------------------------------------- worklist
+
+
+@dataclass
+class WorkItem:
+    assignment: Assignment
+    item: ItemState
+    report: ProgressReport | None  # this period's report, if any
+    next_due: date | None
+
+    @property
+    def sent(self) -> bool:
+        return self.report is not None and self.report.state in SENT
+
+
+@dataclass
+class Worklist:
+    returned: list[ProgressReport] = field(default_factory=list)
+    overdue: list[WorkItem] = field(default_factory=list)
+    due_soon: list[WorkItem] = field(default_factory=list)
+    this_period: list[WorkItem] = field(default_factory=list)
+    others: list[WorkItem] = field(default_factory=list)
+    sent: int = 0
+    total: int = 0
+
+
+def _next_due(item: ItemState, today: date) -> date | None:
+    upcoming = [d for d in item.due_dates if d >= today]
+    if upcoming:
+        return upcoming[0]
+    return item.due_dates[-1] if item.due_dates else None
+
+
+def _sort_key(work: WorkItem) -> tuple[int, date]:
+    return (work.next_due is None, work.next_due or date.max)
+
+
+def _agency_worklist(
+    plan: Plan, period: ReportingPeriod | None, agency: Agency, items: list[ItemState], today: date
+) -> Worklist:
+    """The agency's items in the groups an officer acts on, from a fixed number of queries."""
+    by_assignment = {item.assignment_id: item for item in items}
+    assignments = (
+        Assignment.objects.filter(agency=agency, activity__plan=plan)
+        .select_related("activity", "activity__task", "activity__task__area")
+        .order_by("activity__task__area__position", "activity__task__position",
+                  "activity__position")
+    )
+    current: dict[int, ProgressReport] = {}
+    if period is not None:
+        current = {
+            report.assignment_id: report
+            for report in ProgressReport.objects.filter(assignment__agency=agency, period=period)
+        }
+    work = Worklist()
+    for assignment in assignments:
+        item = by_assignment.get(assignment.pk)
+        if item is None:
+            continue
+        entry = WorkItem(assignment, item, current.get(assignment.pk), _next_due(item, today))
+        work.total += 1
+        work.sent += entry.sent
+        if item.timeliness == Timeliness.OVERDUE:
+            work.overdue.append(entry)
+        elif item.timeliness == Timeliness.DUE_SOON:
+            work.due_soon.append(entry)
+        elif (
+            item.timeliness in FINISHED
+            or item.status == Status.NOT_DONE
+            or entry.sent
+            or period is None
+        ):
+            work.others.append(entry)
+        else:
+            work.this_period.append(entry)
+    for group in (work.overdue, work.due_soon, work.this_period):
+        group.sort(key=_sort_key)
+    work.returned = list(
+        ProgressReport.objects.filter(
+            assignment__agency=agency, assignment__activity__plan=plan, state=State.RETURNED
+        )
+        .select_related("period", "assignment__activity", "reviewed_by")
+        .order_by("period__position", "pk")
+    )
+    return work
+
+
+@dataclass
+class AgencyRow:
+    agency: Agency
+    counts: Counter[str]
+
+
+def _overview(
+    period: ReportingPeriod | None, agencies: list[Agency], items: list[ItemState]
+) -> list[AgencyRow]:
+    """For those who see every agency: how each one stands, worst first."""
+    sent: set[int] = set()
+    if period is not None:
+        sent = set(
+            ProgressReport.objects.filter(period=period, state__in=SENT).values_list(
+                "assignment_id", flat=True
+            )
+        )
+    counts: dict[int, Counter[str]] = {}
+    for item in items:
+        tally = counts.setdefault(item.agency_id, Counter())
+        tally["total"] += 1
+        tally[item.timeliness.value] += 1
+        if item.assignment_id in sent:
+            tally["sent"] += 1
+        elif item.timeliness not in FINISHED and item.status != Status.NOT_DONE:
+            tally["to_report"] += 1
+    rows = [AgencyRow(a, counts[a.pk]) for a in agencies if a.pk in counts]
+    rows.sort(key=lambda r: (-r.counts["overdue"], -r.counts["due_soon"], r.agency.sort_name))
+    return rows
+
+
+@require_GET
+@permission_required("report.worklist")
+def worklist(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    plan = _latest_plan()
+    if plan is None:
+        return render(request, "monitoring/worklist.html", {"plan": None})
+    today = timezone.localdate()
+    period = period_current(plan, today)
+    progress = plan_progress(plan, period=period, today=today)
+    context: dict[str, Any] = {"plan": plan, "period": period, "today": today}
+    if sees_every_agency(user):
+        agencies = list(
+            Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name")
+        )
+        form = AgencyChoiceForm(request.GET, agencies=agencies)
+        chosen = form.chosen()
+        agency = next((a for a in agencies if a.pk == chosen), None)
+        context["form"] = form
+        if agency is None:
+            context["overview"] = _overview(period, agencies, progress.items)
+            return render(request, "monitoring/worklist.html", context)
+    else:
+        agency = user.agency
+        if agency is None:
+            raise Http404
+    items = [item for item in progress.items if item.agency_id == agency.pk]
+    work = _agency_worklist(plan, period, agency, items, today)
+    context.update(
+        agency=agency,
+        work=work,
+        this_period_head=work.this_period[:SHORT_LIST],
+        this_period_rest=work.this_period[SHORT_LIST:],
+        figure=progress.agencies.get(agency.pk),
+        method_label=progress.method_label,
+    )
+    if role_of(user) in {Role.OFFICER, Role.HEAD}:
+        context["drafts"] = ProgressReport.objects.filter(
+            assignment__agency=agency,
+            assignment__activity__plan=plan,
+            state__in=[State.DRAFT, State.RETURNED],
+            version__gt=1,
+        ).count()
+    return render(request, "monitoring/worklist.html", context)
+
+
+# ---------------------------------------------------------------------------- one report
+
+
+FIELD_LABELS = {
+    "status": gettext_lazy("Tình trạng"),
+    "percent": gettext_lazy("Tỷ lệ"),
+    "reason": gettext_lazy("Lý do không thực hiện"),
+    "narrative": gettext_lazy("Kết quả thực hiện"),
+    "completed_on": gettext_lazy("Ngày hoàn thành"),
+    "state": gettext_lazy("Trạng thái"),
+    "review_comment": gettext_lazy("Ý kiến"),
+    "documents": gettext_lazy("Văn bản kết quả"),
+    "evidence": gettext_lazy("Tệp minh chứng"),
+}
+
+
+def _show(name: str, value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if name == "status":
+        return str(dict(Status.choices).get(value, value))
+    if name == "state":
+        return str(dict(State.choices).get(value, value))
+    if name == "percent":
+        return f"{value}%"
+    if name == "completed_on":
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    text = str(value)
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def _document_label(document: dict[str, str]) -> str:
+    day = date.fromisoformat(document["issued_on"]).strftime("%d/%m/%Y")
+    return f"{document['number']} ({day})"
+
+
+@dataclass
+class Change:
+    label: str
+    before: str = ""
+    after: str = ""
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def describe_changes(changes: dict[str, list[Any]]) -> list[Change]:
+    """A history entry's changes in words: "Tỷ lệ: 0% → 40%", files added and removed."""
+    described = []
+    for name, label in FIELD_LABELS.items():
+        if name not in changes:
+            continue
+        before, after = changes[name]
+        if name in {"documents", "evidence"}:
+            show = _document_label if name == "documents" else str
+            old = [show(x) for x in before or []]
+            new = [show(x) for x in after or []]
+            described.append(
+                Change(str(label), added=[x for x in new if x not in old],
+                       removed=[x for x in old if x not in new])
+            )
+        else:
+            described.append(Change(str(label), _show(name, before), _show(name, after)))
+    return described
+
+
+def _action_label(version: ReportVersion) -> str:
+    # A save that only attached or removed files reads better as what it was.
+    if version.action == ReportVersion.Action.SAVED and set(version.changes) == {"evidence"}:
+        return _("Cập nhật minh chứng")
+    return str(version.get_action_display())
+
+
+def _assignment_for(request: HttpRequest, assignment_id: int) -> Assignment:
+    assignment = get_object_or_404(
+        Assignment.objects.select_related(
+            "agency", "activity", "activity__plan", "activity__task", "activity__task__area"
+        ),
+        pk=assignment_id,
+    )
+    if not can_see_agency_data(request.user, assignment.agency_id):
+        raise Http404
+    return assignment
+
+
+def _period_for(assignment: Assignment, period_id: int) -> ReportingPeriod:
+    return get_object_or_404(ReportingPeriod, pk=period_id, plan_id=assignment.activity.plan_id)
+
+
+def _report_for(assignment: Assignment, period: ReportingPeriod) -> ProgressReport | None:
+    report = ProgressReport.objects.filter(assignment=assignment, period=period).first()
+    if report is not None:
+        report.assignment = assignment
+        report.period = period
+    return report
+
+
+def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
+    return reverse("report_detail", args=[assignment.pk, period.pk])
+
+
+def _initial(report: ProgressReport, previous: ProgressReport | None) -> dict[str, Any]:
+    """What the form starts with: this report, or else where the last period left off."""
+    source = report if report.pk or previous is None else previous
+    return {
+        "version": report.version,
+        "status": source.status,
+        "percent": source.percent,
+        "reason": source.reason,
+        "narrative": source.narrative,
+        "completed_on": source.completed_on,
+    }
+
+
+def _render_report(
+    request: HttpRequest,
+    assignment: Assignment,
+    period: ReportingPeriod,
+    report: ProgressReport | None,
+    *,
+    form: ReportForm | None = None,
+    formset: Any = None,
+    review_form: ReviewForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    saved = report is not None
+    if report is None:
+        report = ProgressReport(assignment=assignment, period=period)
+    periods = list(ReportingPeriod.objects.filter(plan_id=period.plan_id).order_by("position"))
+    siblings = {
+        r.period_id: r
+        for r in ProgressReport.objects.filter(assignment=assignment).prefetch_related(
+            Prefetch("documents"),
+        )
+    }
+    previous = None
+    if not saved:
+        earlier = [
+            siblings[p.pk] for p in periods if p.position < period.position and p.pk in siblings
+        ]
+        previous = earlier[-1] if earlier else None
+    source = siblings.get(period.pk) if saved else previous
+    documents = list(source.documents.all()) if source is not None else []
+    editable = can_edit_report(user, report)
+    if editable and form is None:
+        form = ReportForm(initial=_initial(report, previous))
+    if editable and formset is None:
+        formset = DocumentFormSet(
+            prefix="doc",
+            initial=[
+                {"number": d.number, "issued_on": d.issued_on, "summary": d.summary}
+                for d in documents
+            ],
+        )
+    may_review = saved and can_review_report(user, report)
+    if may_review and review_form is None:
+        review_form = ReviewForm(initial={"version": report.version})
+    due_dates = [d.due_on for d in assignment.activity.due_dates.all()]
+    done_on = report.completed_on if report.status == Status.DONE else None
+    versions = []
+    if saved:
+        versions = [
+            (version, _action_label(version), describe_changes(version.changes))
+            for version in report.versions.select_related("actor").order_by("-version")
+        ]
+    context = {
+        "assignment": assignment,
+        "activity": assignment.activity,
+        "period": period,
+        "periods": [(p, siblings.get(p.pk)) for p in periods],
+        "report": report,
+        "saved": saved,
+        "previous": previous,
+        "documents": documents,
+        "evidence": list(report.evidence.select_related("uploaded_by")) if saved else [],
+        "versions": versions,
+        "form": form,
+        "formset": formset,
+        "review_form": review_form,
+        "error": error,
+        "editable": editable,
+        "may_submit": saved and can_submit_report(user, report),
+        "may_submit_on_save": can_submit_report(user, report),
+        "may_review": may_review,
+        "due_dates": due_dates,
+        "timeliness": timeliness(due_dates, done_on, timezone.localdate()),
+        "next": _next_url(request, ""),
+        "max_upload": settings.CCHC_MAX_UPLOAD_BYTES,
+    }
+    return render(request, "monitoring/report.html", context, status=status)
+
+
+@require_GET
+@permission_required("report.view")
+def report_detail(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
+    assignment = _assignment_for(request, assignment_id)
+    period = _period_for(assignment, period_id)
+    return _render_report(request, assignment, period, _report_for(assignment, period))
+
+
+@require_POST
+@permission_required("report.edit")
+def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
+    user = _user(request)
+    assignment = _assignment_for(request, assignment_id)
+    period = _period_for(assignment, period_id)
+    report = _report_for(assignment, period)
+    if "add_document" in request.POST:
+        # One more empty row, keeping what was typed; htmx swaps only the documents.
+        data = request.POST.copy()
+        data["doc-TOTAL_FORMS"] = str(int(data.get("doc-TOTAL_FORMS") or 0) + 1)
+        formset = DocumentFormSet(data, prefix="doc")
+        if request.headers.get("HX-Request") == "true":
+            return render(
+                request,
+                "monitoring/_documents.html",
+                {"formset": formset, "assignment_id": assignment.pk, "period_id": period.pk},
+            )
+        form = ReportForm(request.POST)
+        form.is_valid()
+        return _render_report(request, assignment, period, report, form=form, formset=formset)
+    form = ReportForm(request.POST, request.FILES)
+    formset = DocumentFormSet(request.POST, prefix="doc")
+    if not (form.is_valid() and formset.is_valid()):
+        return _render_report(
+            request, assignment, period, report, form=form, formset=formset, status=400
+        )
+    cleaned = form.cleaned_data
+    then_submit = request.POST.get("then") == "submit"
+    try:
+        with transaction.atomic():
+            report = report or report_get_or_create(assignment=assignment, period=period)
+            report = report_save(
+                report=report,
+                actor=user,
+                expected_version=cleaned["version"],
+                status=cleaned["status"],
+                percent=cleaned["percent"],
+                narrative=cleaned["narrative"],
+                reason=cleaned["reason"],
+                completed_on=cleaned["completed_on"],
+                documents=documents_from(formset),
+            )
+            for upload in cleaned["attachments"]:
+                evidence_add(report=report, actor=user, name=upload.name, data=upload.data,
+                             declared_type=upload.declared_type)
+            if then_submit:
+                report.refresh_from_db()
+                report = report_submit(report=report, actor=user, expected_version=report.version)
+    except ReportForbidden as forbidden:
+        raise PermissionDenied(str(forbidden)) from forbidden
+    except ReportError as problem:
+        report = _report_for(assignment, period)
+        return _render_report(
+            request, assignment, period, report, form=form, formset=formset,
+            error=str(problem), status=409 if isinstance(problem, ReportConflict) else 400,
+        )
+    if then_submit:
+        messages.success(request, _("Đã lưu và gửi báo cáo đến cơ quan thường trực."))
+    else:
+        messages.success(request, _("Đã lưu bản nháp."))
+    return redirect(_report_url(assignment, period))
+
+
+def _existing_report(request: HttpRequest, assignment_id: int, period_id: int) -> ProgressReport:
+    assignment = _assignment_for(request, assignment_id)
+    period = _period_for(assignment, period_id)
+    report = _report_for(assignment, period)
+    if report is None:
+        raise Http404
+    return report
+
+
+@require_POST
+@permission_required("report.submit")
+def report_submit_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
+    report = _existing_report(request, assignment_id, period_id)
+    form = VersionForm(request.POST)
+    back = _next_url(request, _report_url(report.assignment, report.period))
+    if not form.is_valid():
+        messages.error(request, _("Thiếu phiên bản báo cáo; hãy tải lại trang."))
+        return redirect(back)
+    try:
+        report_submit(report=report, actor=_user(request),
+                      expected_version=form.cleaned_data["version"])
+    except ReportForbidden as forbidden:
+        raise PermissionDenied(str(forbidden)) from forbidden
+    except ReportError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Đã gửi báo cáo đến cơ quan thường trực."))
+    return redirect(back)
+
+
+@require_POST
+@permission_required("report.review")
+def report_review_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
+    report = _existing_report(request, assignment_id, period_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _render_report(
+            request, report.assignment, report.period, report, review_form=form, status=400
+        )
+    approve = form.cleaned_data["decision"] == ReviewForm.APPROVE
+    try:
+        report_review(report=report, actor=_user(request), approve=approve,
+                      comment=form.cleaned_data["comment"],
+                      expected_version=form.cleaned_data["version"])
+    except ReportForbidden as forbidden:
+        raise PermissionDenied(str(forbidden)) from forbidden
+    except ReportError as problem:
+        messages.error(request, str(problem))
+        return redirect(_report_url(report.assignment, report.period))
+    if approve:
+        messages.success(request, _("Đã duyệt báo cáo."))
+    else:
+        messages.success(request, _("Đã trả lại báo cáo kèm ý kiến."))
+    return redirect(_next_url(request, _report_url(report.assignment, report.period)))
+
+
+# ---------------------------------------------------------------------------- evidence
+
+
+def _evidence_for(request: HttpRequest, evidence_id: int) -> Evidence:
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("report", "report__assignment", "report__period"),
+        pk=evidence_id,
+    )
+    if not can_see_agency_data(request.user, evidence.report.assignment.agency_id):
+        raise Http404
+    return evidence
+
+
+@require_GET
+@permission_required("evidence.download")
+def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    # A streamed download; the permission decorator is typed for plain responses.
+    return cast(HttpResponse, evidence_response(_evidence_for(request, evidence_id)))
+
+
+@require_POST
+@permission_required("report.edit")
+def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    evidence = _evidence_for(request, evidence_id)
+    report = evidence.report
+    try:
+        evidence_remove(evidence=evidence, actor=_user(request))
+    except ReportForbidden as forbidden:
+        raise PermissionDenied(str(forbidden)) from forbidden
+    except ReportError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Đã gỡ tệp «%(name)s».") % {"name": evidence.filename})
+    return redirect(reverse("report_detail", args=[report.assignment_id, report.period_id]))
+
+
+# ---------------------------------------------------------------------------- drafts, queue
+
+
+@require_GET
+@permission_required("report.drafts")
+def drafts(request: HttpRequest) -> HttpResponse:
+    """The agency's unsent reports, for the head to send in one go."""
+    user = _user(request)
+    plan = _latest_plan()
+    reports = []
+    if plan is not None and user.agency_id is not None:
+        reports = list(
+            ProgressReport.objects.filter(
+                assignment__agency_id=user.agency_id,
+                assignment__activity__plan=plan,
+                state__in=[State.DRAFT, State.RETURNED],
+                version__gt=1,  # saved at least once: an untouched report is not ready
+            )
+            .select_related("period", "assignment", "assignment__activity",
+                            "assignment__activity__task__area", "updated_by")
+            .order_by("period__position", "assignment__activity__task__area__position",
+                      "assignment__activity__task__position", "assignment__activity__position")
+        )
+    rows = [(report, can_submit_report(user, report)) for report in reports]
+    return render(
+        request,
+        "monitoring/drafts.html",
+        {"plan": plan, "rows": rows, "any_submittable": any(ok for _r, ok in rows)},
+    )
+
+
+@require_POST
+@permission_required("report.submit")
+def drafts_submit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    wanted: dict[int, int] = {}
+    for value in request.POST.getlist("report"):
+        report_id, _sep, version = value.partition(":")
+        if report_id.isdigit() and version.isdigit():
+            wanted[int(report_id)] = int(version)
+    if user.agency_id is None:
+        raise Http404
+    reports = ProgressReport.objects.filter(
+        pk__in=wanted, assignment__agency_id=user.agency_id
+    ).select_related("assignment", "assignment__activity")
+    sent, problems = 0, []
+    for report in reports:
+        try:
+            report_submit(report=report, actor=user, expected_version=wanted[report.pk])
+        except ReportError as error:
+            problems.append(
+                _("«%(activity)s»: %(problem)s")
+                % {"activity": report.assignment.activity.title[:80], "problem": error}
+            )
+        else:
+            sent += 1
+    if sent:
+        messages.success(request, _("Đã gửi %(count)s báo cáo.") % {"count": sent})
+    for message in problems:
+        messages.error(request, message)
+    if not sent and not problems:
+        messages.info(request, _("Chưa chọn báo cáo nào."))
+    return redirect("report_drafts")
+
+
+@require_GET
+@permission_required("report.queue")
+def queue(request: HttpRequest) -> HttpResponse:
+    """Reports sent by the agencies and waiting for the coordinator."""
+    plan = _latest_plan()
+    if plan is None:
+        return render(request, "monitoring/queue.html", {"plan": None})
+    agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
+    areas = list(plan.areas.order_by("position"))
+    periods = list(plan.periods.order_by("position"))
+    form = QueueFilterForm(request.GET, agencies=agencies, areas=areas, periods=periods)
+    filters = form.filters()
+    reports = ProgressReport.objects.filter(
+        state=State.SUBMITTED, assignment__activity__plan=plan
+    )
+    if "agency" in filters:
+        reports = reports.filter(assignment__agency_id=filters["agency"])
+    if "area" in filters:
+        reports = reports.filter(assignment__activity__task__area_id=filters["area"])
+    if "period" in filters:
+        reports = reports.filter(period_id=filters["period"])
+    reports = reports.select_related(
+        "period", "assignment__agency", "assignment__activity__task__area", "submitted_by"
+    ).order_by("submitted_at", "pk")
+    page = Paginator(reports, QUEUE_PAGE).get_page(request.GET.get("page"))
+    user = _user(request)
+    response = render(
+        request,
+        "monitoring/queue.html",
+        {
+            "plan": plan,
+            "form": form,
+            "page": page,
+            "may_review": role_of(user) in {Role.COORDINATOR, Role.ADMIN},
+        },
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response

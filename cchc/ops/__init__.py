@@ -1,0 +1,1 @@
+"""Operations: backup, restore and the load test, as `cchc` management commands."""

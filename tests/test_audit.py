@@ -1,0 +1,203 @@
+"""Every change of state leaves one audit record, the same whichever way it was made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from cchc.accounts.models import ApiToken, Role, User
+from cchc.agencies.models import Agency
+from cchc.audit.log import log_action
+from cchc.audit.models import AuditRecord
+from cchc.plans.formats import write_json
+from cchc.plans.models import Activity, Plan
+from cchc.plans.services import ScheduleNotDated, activity_set_schedule, plan_import
+from tests.factories import synthetic_document
+
+COMPARED = ("action", "object_type", "object_label", "before", "after")
+
+
+def _trail(record: AuditRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in COMPARED}
+
+
+def test_an_import_through_the_api_and_through_the_cli_leaves_the_same_trail(
+    tmp_path: Path, personas: dict[str, User]
+) -> None:
+    data = write_json(synthetic_document(6, number="7/KH-UBND"))
+    path = tmp_path / "ke-hoach.json"
+    path.write_bytes(data)
+
+    call_command("import_plan", str(path))
+    by_cli = AuditRecord.objects.get(action="plan.import")
+    Plan.objects.all().delete()
+
+    client = Client()
+    _token, key = ApiToken.issue(user=personas["coordinator"], name="báo cáo")
+    response = client.post(
+        "/api/plans/import", {"file": _upload(data)}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code == 201, response.content
+    by_api = AuditRecord.objects.filter(action="plan.import").exclude(pk=by_cli.pk).get()
+
+    assert _trail(by_api) == _trail(by_cli)
+    assert (by_cli.source, by_cli.actor, by_cli.actor_label) == ("cli", None, "")
+    assert (by_api.source, by_api.actor, by_api.actor_label) == (
+        "api", personas["coordinator"], "coordinator"
+    )
+    assert by_api.after["activities"] == 8 and by_api.before is None
+
+
+def _upload(data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("ke-hoach.json", data, content_type="application/json")
+
+
+def test_replacing_a_plan_records_what_it_was_before(agencies: dict[str, Agency]) -> None:
+    plan_import(document=synthetic_document(6))
+    plan_import(document=synthetic_document(9), replace=True, source="system")
+    record = AuditRecord.objects.get(action="plan.replace")
+    assert record.before["tasks"] == 6 and record.after["tasks"] == 9
+    assert record.source == "system"
+
+
+def test_a_failed_import_records_nothing(agencies: dict[str, Agency]) -> None:
+    document = synthetic_document(3)
+    document.areas[0].tasks[0].activities[0].lead = ["Sở Không Có"]
+    with pytest.raises(Exception):  # noqa: B017 - PlanImportError, whatever its message
+        plan_import(document=document)
+    assert not AuditRecord.objects.exists()
+
+
+def _undated(plan: Plan) -> Activity:
+    return Activity.objects.filter(plan=plan, needs_date=True).order_by("pk").first()  # type: ignore[return-value]
+
+
+def test_setting_a_schedule_dates_the_activity_and_records_before_and_after(
+    plan: Plan, personas: dict[str, User]
+) -> None:
+    activity = _undated(plan)
+    schedule = activity_set_schedule(
+        activity=activity, phrase=" Quý II ", actor=personas["coordinator"], source="web"
+    )
+    activity.refresh_from_db()
+    assert [d.isoformat() for d in schedule.due_dates] == ["2022-06-30"]
+    assert activity.deadline == "Theo quy định"  # the plan's wording is kept
+    assert (activity.needs_date, activity.deadline_kind, activity.first_due.isoformat()) == (
+        False, "quarter", "2022-06-30"
+    )
+    assert list(activity.due_dates.values_list("due_on", flat=True)) == [schedule.due_dates[0]]
+    record = AuditRecord.objects.get(action="activity.set_schedule")
+    assert record.before == {"deadline": "Theo quy định", "deadline_kind": "undated",
+                             "recurring": "", "needs_date": True, "first_due": None,
+                             "due_dates": []}
+    assert record.after == {"deadline": "Theo quy định", "deadline_kind": "quarter",
+                            "recurring": "", "needs_date": False, "first_due": "2022-06-30",
+                            "due_dates": ["2022-06-30"], "phrase": "Quý II"}
+    assert (record.actor, record.source, record.object_id) == (
+        personas["coordinator"], "web", str(activity.pk)
+    )
+
+
+def test_a_phrase_without_a_date_is_refused_in_vietnamese_and_changes_nothing(
+    plan: Plan, personas: dict[str, User]
+) -> None:
+    activity = _undated(plan)
+    with pytest.raises(ScheduleNotDated, match="Không đọc được ngày từ «Theo kế hoạch»"):
+        activity_set_schedule(activity=activity, phrase="Theo kế hoạch",
+                              actor=personas["coordinator"], source="web")
+    activity.refresh_from_db()
+    assert activity.needs_date
+    assert not AuditRecord.objects.filter(action="activity.set_schedule").exists()
+
+
+def test_account_changes_are_recorded_without_the_password(agencies: dict[str, Agency]) -> None:
+    user = User(username="moi", role=Role.OFFICER, agency=agencies["a"])
+    user.set_password("mật khẩu thứ nhất 2022")
+    user.save()
+    user.role = Role.HEAD
+    user.is_active = False
+    user.save()
+    user.set_password("mật khẩu thứ hai 2022")
+    user.save()
+    user.last_login = user.date_joined
+    user.save(update_fields=["last_login"])
+    actions = list(AuditRecord.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == ["user.create", "user.update", "user.password_change"]
+    update = AuditRecord.objects.get(action="user.update")
+    assert update.before == {"role": "officer", "is_active": True}
+    assert update.after == {"role": "head", "is_active": False}
+    assert all("password" not in str(r.after) for r in AuditRecord.objects.all())
+
+
+def test_issuing_and_revoking_a_token_is_recorded_with_its_source(
+    personas: dict[str, User],
+) -> None:
+    AuditRecord.objects.all().delete()
+    call_command("create_api_token", "coordinator", "Hệ thống báo cáo", stdout=_Null())
+    token = ApiToken.objects.get()
+    from django.utils import timezone
+
+    token.revoked_at = timezone.now()
+    token.save()
+    issue, revoke = AuditRecord.objects.order_by("pk")
+    assert (issue.action, issue.source) == ("api_token.issue", "cli")
+    assert issue.after == {"name": "Hệ thống báo cáo", "prefix": token.prefix,
+                           "user": "coordinator"}
+    assert revoke.action == "api_token.revoke"
+
+
+def test_a_change_in_the_admin_names_the_administrator(
+    client: Client, personas: dict[str, User]
+) -> None:
+    client.force_login(personas["admin"])
+    officer = personas["officer_b"]
+    url = reverse("admin:accounts_user_change", args=[officer.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(role="head", agency=officer.agency_id, is_active="on", username=officer.username,
+                date_joined_0="2022-01-01", date_joined_1="08:00:00", groups=[],
+                user_permissions=[])
+    data.pop("last_login", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record = AuditRecord.objects.get(action="user.update", object_id=str(officer.pk))
+    assert (record.actor, record.source) == (personas["admin"], "web")
+    assert record.after == {"role": "head"}
+
+
+def test_the_audit_trail_cannot_be_edited_in_the_admin(
+    client: Client, personas: dict[str, User]
+) -> None:
+    record = log_action(actor=None, action="test", obj=None, before=None, after={"a": 1},
+                        source="system")
+    client.force_login(personas["admin"])
+    change = reverse("admin:audit_auditrecord_change", args=[record.pk])
+    assert client.get(change).status_code == 200
+    client.post(change, {"action": "sửa"})
+    record.refresh_from_db()
+    assert record.action == "test"
+    assert client.get(reverse("admin:audit_auditrecord_add")).status_code == 403
+    assert client.post(reverse("admin:audit_auditrecord_delete", args=[record.pk]),
+                       {"post": "yes"}).status_code == 403
+
+
+def test_an_unknown_source_is_refused() -> None:
+    with pytest.raises(ValueError, match="Unknown audit source"):
+        log_action(actor=None, action="x", obj=None, before=None, after=None,
+                   source="email")  # type: ignore[arg-type]
+
+
+class _Null:
+    def write(self, *args: object) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,125 @@
+"""`cchc backup` and `cchc restore`: a round trip into a fresh instance loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COUNT_ROWS = """
+import json
+from django.apps import apps
+from cchc.lib import storage
+counts = {m._meta.label_lower: m._default_manager.count() for m in apps.get_models()}
+files = {sha: storage.verify(sha) for sha, _ in storage.iter_stored()}
+print(json.dumps({"counts": counts, "files": files}))
+"""
+STORE_FILES = """
+from cchc.lib import storage
+storage.store(b"%PDF-1.7 minh chung 1", content_type="application/pdf")
+storage.store("Báo cáo quý I".encode() * 1000, content_type="application/octet-stream")
+"""
+
+
+class Instance:
+    """A cchc installation of its own: an SQLite file and a data directory."""
+
+    def __init__(self, root: Path) -> None:
+        root.mkdir()
+        self.root = root
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+            "CCHC_DATA_DIR": str(root),
+            "DEBUG": "1",
+            "DJANGO_SETTINGS_MODULE": "cchc.settings",
+        }
+
+    def cchc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "cchc", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=300)
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def state(self) -> dict[str, dict[str, object]]:
+        output = self.cchc("shell", "--no-imports", "-c", COUNT_ROWS).stdout
+        return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, Path]:
+    instance = Instance(tmp_path_factory.mktemp("backup") / "source")
+    instance.cchc("migrate", "--no-input")
+    instance.cchc("load_demo", "--quiet-accounts")
+    instance.cchc("shell", "--no-imports", "-c", STORE_FILES)
+    archive = instance.root.parent / "cchc-backup.tar.gz"
+    instance.cchc("backup", "-o", str(archive))
+    return instance, archive
+
+
+def test_the_backup_is_one_archive_with_a_manifest_of_checksums(
+    source: tuple[Instance, Path],
+) -> None:
+    _instance, archive = source
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        dump = json.loads(tar.extractfile("db.json").read())  # type: ignore[union-attr]
+    assert {"manifest.json", "db.json"} <= set(names)
+    assert len(manifest["files"]) == 2
+    assert all(f"files/{s[:2]}/{s[2:4]}/{s}" in names for s in manifest["files"])
+    models = {row["model"] for row in dump}
+    assert {"accounts.user", "agencies.agency", "plans.plan", "plans.activity",
+            "files.storedfile", "audit.auditrecord"} <= models
+
+
+def test_a_restore_into_a_fresh_instance_brings_back_every_row_and_file(
+    source: tuple[Instance, Path], tmp_path: Path
+) -> None:
+    original, archive = source
+    fresh = Instance(tmp_path / "fresh")
+    fresh.cchc("migrate", "--no-input")
+    fresh.cchc("restore", str(archive))
+    before, after = original.state(), fresh.state()
+    assert after["counts"] == before["counts"]
+    assert after["files"] == before["files"]
+    assert all(after["files"].values()), "a restored file does not match its checksum"
+    assert before["counts"]["plans.activity"] > 50
+
+
+def test_it_refuses_to_restore_over_existing_data(
+    source: tuple[Instance, Path],
+) -> None:
+    original, archive = source
+    result = original.cchc("restore", str(archive), check=False)
+    assert result.returncode != 0
+    assert "không trống" in result.stderr
+
+
+def test_it_refuses_a_backup_whose_file_does_not_match_its_checksum(
+    source: tuple[Instance, Path], tmp_path: Path
+) -> None:
+    _original, archive = source
+    tampered = tmp_path / "tampered.tar.gz"
+    with tarfile.open(archive) as tar_in, tarfile.open(tampered, "w:gz") as tar_out:
+        for member in tar_in.getmembers():
+            data = tar_in.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name.startswith("files/"):
+                data = data[:-1] + b"!"
+            import io
+
+            tar_out.addfile(member, io.BytesIO(data))
+    fresh = Instance(tmp_path / "fresh")
+    fresh.cchc("migrate", "--no-input")
+    result = fresh.cchc("restore", str(tampered), check=False)
+    assert result.returncode != 0
+    assert "không khớp mã kiểm tra" in result.stderr
+    assert fresh.state()["counts"]["plans.plan"] == 0

@@ -1,0 +1,70 @@
+"""`cchc bench` at a tiny size, so that it cannot rot: it measures, then leaves no trace."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Q
+
+from cchc.accounts.models import User
+from cchc.agencies.models import Agency, AgencyGroup
+from cchc.monitoring.models import ProgressReport
+from cchc.plans.models import Plan
+
+TINY = {"agencies": 6, "activities": 5, "periods": 2, "repeat": 1}
+
+
+def _bench(*args: str, **options: object) -> str:
+    out = io.StringIO()
+    call_command("bench", *args, stdout=out, **{**TINY, **options})
+    return out.getvalue()
+
+
+def _leftovers() -> tuple[int, int, int, int]:
+    return (
+        Plan.objects.filter(number__startswith="cchc-bench-").count(),
+        Agency.objects.filter(
+            Q(name__contains="cchc-bench-") | Q(parent__name__contains="cchc-bench-")
+        ).count(),
+        User.objects.filter(username__startswith="cchc-bench-").count(),
+        AgencyGroup.objects.filter(code__startswith="cchc-bench-").count(),
+    )
+
+
+def test_it_prints_queries_and_percentiles_for_pages_and_the_api(db):
+    output = _bench()
+    assert "p50 ms" in output and "p95 ms" in output
+    lines = {line.split("  ")[0].strip(): line for line in output.splitlines()}
+    for label in ("kế hoạch: chi tiết", "cơ quan: chi tiết", "API phân công (tỉnh)", "API tiến độ"):
+        assert label in lines, output
+        columns = lines[label].split()
+        assert columns[-4] == "200", lines[label]  # status
+        assert int(columns[-3]) > 0  # queries
+        assert float(columns[-2]) > 0 and float(columns[-1]) >= float(columns[-2])
+
+
+def test_it_leaves_real_data_alone_and_removes_its_own(plan, personas):
+    reports = ProgressReport.objects.count()
+    _bench()
+    assert _leftovers() == (0, 0, 0, 0)
+    assert Plan.objects.get() == plan
+    assert ProgressReport.objects.count() == reports
+    assert User.objects.count() == len(personas)
+
+
+def test_keep_leaves_the_data_and_cleanup_removes_it(db):
+    output = _bench(keep=True)
+    assert "cchc bench --cleanup" in output
+    plans, agencies, users, groups = _leftovers()
+    assert plans == 1 and agencies == 1 + TINY["agencies"] and users == 4 and groups == 1
+    assert ProgressReport.objects.count() > 0
+    call_command("bench", cleanup=True, stdout=io.StringIO())
+    assert _leftovers() == (0, 0, 0, 0)
+    assert ProgressReport.objects.count() == 0
+
+
+def test_it_refuses_an_empty_size(db):
+    with pytest.raises(CommandError):
+        _bench(agencies=0)

@@ -1,0 +1,129 @@
+"""A killed import or a killed file write leaves nothing half done.
+
+`cchc import_plan` runs in a subprocess against a database file and is killed with
+SIGKILL at several moments; afterwards the database holds either no trace of the plan or
+all of it. The same for a stored file: killed mid-write, no file appears under a hash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cchc.plans.formats import write_xlsx
+from tests.factories import synthetic_document
+
+ROOT = Path(__file__).resolve().parent.parent
+TASKS = 1000
+COUNT = """
+import json
+from django.apps import apps
+print(json.dumps({m._meta.label_lower: m._default_manager.count() for m in apps.get_models()
+                  if m._meta.app_label in {"plans", "audit"}}))
+"""
+STRUCTURE = "from tests.factories import make_structure; make_structure()"
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "CCHC_DATA_DIR": str(tmp),
+            "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "cchc.settings"}
+
+
+def _cchc(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "cchc", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _counts(env: dict[str, str]) -> dict[str, int]:
+    out = _cchc(env, "shell", "--no-imports", "-c", COUNT)
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+    tmp = tmp_path_factory.mktemp("crash")
+    env = _env(tmp)
+    _cchc(env, "migrate", "--no-input")
+    _cchc(env, "shell", "--no-imports", "-c", STRUCTURE)
+    big = tmp / "big.xlsx"
+    big.write_bytes(write_xlsx(synthetic_document(TASKS)))
+    return env, big
+
+
+def test_a_killed_import_leaves_nothing_or_everything(
+    instance: tuple[dict[str, str], Path],
+) -> None:
+    env, big = instance
+    empty = _counts(env)
+    outcomes = []
+    for delay in (0.2, 0.5, 1.0, 2.0, 3.5):
+        process = subprocess.Popen([sys.executable, "-m", "cchc", "import_plan", str(big)],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        finished = process.poll() is not None
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        counts = _counts(env)
+        complete = counts["plans.plan"] == 1
+        if complete:
+            assert counts["plans.task"] == TASKS, counts
+            assert counts["audit.auditrecord"] == 1
+            break
+        assert counts == empty, f"killed after {delay} s, a partial plan remains: {counts}"
+        outcomes.append((delay, finished))
+    assert outcomes, "the import finished before the first kill; make the plan bigger"
+
+
+def test_a_complete_import_is_complete(instance: tuple[dict[str, str], Path]) -> None:
+    env, big = instance
+    subprocess.run([sys.executable, "-m", "cchc", "import_plan", str(big), "--replace"],
+                   cwd=ROOT, env=env, capture_output=True, timeout=600, check=True)
+    counts = _counts(env)
+    assert counts["plans.plan"] == 1 and counts["plans.task"] == TASKS
+
+
+SLOW_WRITE = """
+import sys, time
+from pathlib import Path
+import django
+django.setup()
+from cchc.lib import storage
+
+def slow():
+    for _ in range(200):
+        yield b"%PDF-1.7 " + b"x" * 65536
+        time.sleep(0.02)
+
+print("started", flush=True)
+storage.write_blob(slow(), Path(sys.argv[1]))
+"""
+
+
+def test_a_killed_file_write_leaves_no_visible_file(tmp_path: Path) -> None:
+    root = tmp_path / "files"
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_WRITE)
+    process = subprocess.Popen([sys.executable, str(script), str(root)], cwd=ROOT,
+                               env=_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    from cchc.lib import storage
+
+    assert list(storage.iter_stored(root)) == []
+    leftovers = list((root / ".tmp").iterdir())
+    assert leftovers, "the write should have been under way in a temporary file"
+    assert 0 < leftovers[0].stat().st_size < 200 * 65536
+    assert storage.remove_stale_temporaries(root) == len(leftovers)

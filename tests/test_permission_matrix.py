@@ -1,0 +1,351 @@
+"""Who gets what: every URL and every API operation, tried as every persona.
+
+The table below is the one place that says what each persona gets from each endpoint.
+Endpoints are discovered from the URL resolver and from the OpenAPI schema, so a new page
+or API operation fails `test_every_endpoint_is_in_the_table` until a row is added for it.
+
+Outcomes:
+    ok     2xx, a redirect that is not to a login page, or (for writes) 400/409/422: the
+           request reached a view that was allowed to look at it
+    login  a redirect to a login page, or 401 from the API
+    403    refused by the permission table
+    404    hidden (another agency's data), or not there
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cchc.accounts.models import User
+from cchc.agencies.models import Agency
+from cchc.api.views import api
+from cchc.monitoring.evidence import evidence_add
+from cchc.monitoring.models import Assignment, ReportingPeriod
+from cchc.monitoring.services import report_get_or_create, report_submit
+from cchc.plans.models import Activity, Plan
+from cchc.reminders.models import Notification
+from cchc.reminders.services import calendar_feed_regenerate
+
+PERSONAS = (
+    "anonymous", "officer_a", "head_a", "officer_b", "coordinator", "leader", "appraiser", "admin"
+)
+OK, LOGIN = "ok", "login"
+
+
+@dataclass(frozen=True)
+class Row:
+    anonymous: str | int
+    officer_a: str | int
+    head_a: str | int
+    officer_b: str | int
+    coordinator: str | int
+    leader: str | int
+    appraiser: str | int
+    admin: str | int
+
+    def expected(self, persona: str) -> str | int:
+        return getattr(self, persona)  # type: ignore[no-any-return]
+
+
+def everyone(anonymous: str | int = LOGIN) -> Row:
+    return Row(anonymous, OK, OK, OK, OK, OK, OK, OK)
+
+
+def staff(anonymous: str | int = LOGIN) -> Row:
+    """The coordinator and the administrator (permissions.STAFF)."""
+    return Row(anonymous, 403, 403, 403, OK, 403, 403, OK)
+
+
+# fmt: off
+# "METHOD route": Row(anonymous, officer_a, head_a, officer_b,
+#                     coordinator, leader, appraiser, admin)
+# Routes are Django's (as written in urls.py) or the API's (as written in the OpenAPI schema).
+EXPECTATIONS: dict[str, Row] = {
+    # Accounts
+    "GET login/":                                       everyone(anonymous=OK),
+    "POST logout/":                                     Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),  # noqa: E501
+    "POST i18n/setlang/":                               everyone(anonymous=OK),
+    # Plans and agencies: pages
+    "GET ":                                             everyone(),
+    "GET plans/":                                       everyone(),
+    "GET plans/import/":                                staff(),
+    "POST plans/import/":                               staff(),
+    "GET plans/<int:plan_id>/":                         everyone(),
+    "GET plans/<int:plan_id>/needs-date/":              everyone(),
+    "POST plans/<int:plan_id>/needs-date/<int:activity_id>/fix/": staff(),
+    "GET plans/<int:plan_id>/export/<str:fmt>/":        everyone(),
+    "GET needs-date/":                                  everyone(),
+    "GET agencies/":                                    everyone(),
+    "GET agencies/<int:agency_id>/":                    everyone(),
+    "GET search/":                                      everyone(),
+    # The admin, as one family: every admin URL behaves as its index does.
+    "GET admin/":                                       Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK),  # noqa: E501
+    # API documents: public, they describe the API and hold no data.
+    "GET api/openapi.json":                             everyone(anonymous=OK),
+    "GET api/docs":                                     everyone(anonymous=OK),
+    "GET api/":                                         Row(404, 404, 404, 404, 404, 404, 404, 404),
+    # API operations
+    "GET /api/plans":                                   everyone(),
+    "GET /api/plans/{plan_id}":                         everyone(),
+    "GET /api/plans/{plan_id}/areas":                   everyone(),
+    "GET /api/plans/{plan_id}/tasks":                   everyone(),
+    "GET /api/plans/{plan_id}/activities":              everyone(),
+    "GET /api/plans/{plan_id}/export":                  everyone(),
+    "POST /api/plans/import":                           staff(),
+    "GET /api/agencies":                                everyone(),
+    "GET /api/agencies/{agency_id}":                    everyone(),
+    "GET /api/groups":                                  everyone(),
+    # Monitoring: report pages. An officer or head sees only their own agency's reports and
+    # evidence (officer_b gets 404 for agency A's); the province reads them all.
+    "GET bao-cao/":                                     everyone(),
+    "GET bao-cao/cho-gui/":                             Row(LOGIN, OK, OK, OK, 403, 403, 403, 403),
+    "POST bao-cao/cho-gui/gui/":                        Row(LOGIN, OK, OK, OK, 403, 403, 403, 403),
+    "GET bao-cao/cho-duyet/":                           Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "GET bao-cao/<int:assignment_id>/<int:period_id>/": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST bao-cao/<int:assignment_id>/<int:period_id>/luu/":   Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),  # noqa: E501
+    "POST bao-cao/<int:assignment_id>/<int:period_id>/gui/":   Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),  # noqa: E501
+    "POST bao-cao/<int:assignment_id>/<int:period_id>/duyet/": staff(),
+    "GET bao-cao/minh-chung/<int:evidence_id>/":        Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST bao-cao/minh-chung/<int:evidence_id>/go/":    Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    # Dashboards: the province's for the province only; an agency's for its own staff and
+    # the province; the public page for everyone.
+    "GET dashboard/":                                   Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "GET dashboard/csv/<slug:chart>/":                  Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "GET dashboard/agency/<int:agency_id>/":            Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET dashboard/agency/<int:agency_id>/csv/<slug:chart>/": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),  # noqa: E501
+    "GET dashboard/status-table.xlsx":                  Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "GET cong-khai/":                                   everyone(anonymous=OK),
+    "GET cong-khai/tien-do.csv":                        everyone(anonymous=OK),
+    "GET cong-khai/tien-do.xlsx":                       everyone(anonymous=OK),
+    # Reminders: one's own notifications; the agency's calendar feed (feed.view and
+    # feed.regenerate in RULES); the .ics feed itself needs only its token.
+    "GET thong-bao/":                                   everyone(),
+    "POST thong-bao/da-doc/":                           everyone(),
+    "POST thong-bao/<int:notification_id>/da-doc/":     Row(LOGIN, OK, 404, 404, 404, 404, 404, 404),  # noqa: E501
+    "GET lich/":                                        Row(LOGIN, OK, OK, OK, OK, 403, 403, 404),
+    "GET lich/co-quan/<int:agency_id>/":                Row(LOGIN, OK, OK, 404, OK, 403, 403, OK),
+    "POST lich/co-quan/<int:agency_id>/tao-moi/":       Row(LOGIN, OK, OK, 404, 403, 403, 403, OK),
+    "GET ^lich/(?P<token>[A-Za-z0-9_-]{16,64})\\.ics$": everyone(anonymous=OK),
+    # Monitoring API
+    "GET /api/plans/{plan_id}/periods":                 everyone(),
+    "GET /api/plans/{plan_id}/assignments":             everyone(),
+    "GET /api/plans/{plan_id}/progress":                everyone(),
+    "GET /api/reports/{report_id}":                     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST /api/assignments/{assignment_id}/reports/{period_id}": Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),  # noqa: E501
+    # The matrix sends `{}`; the body is validated (422) before the permission check runs,
+    # so these rows only show that a login is needed. test_api_monitoring covers who may.
+    "PUT /api/reports/{report_id}":                     everyone(),
+    "POST /api/reports/{report_id}/submit":             everyone(),
+    "POST /api/reports/{report_id}/review":             everyone(),
+}
+# fmt: on
+
+
+# ---------------------------------------------------------------------------
+# Discovery
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _is_api_operation(callback: Any) -> bool:
+    # ninja's operation views; they are covered, method by method, by the OpenAPI schema.
+    return getattr(callback, "__module__", "") == "ninja.operation"
+
+
+def discovered_routes() -> set[str]:
+    """Every route of the URL map (admin as one family) and every API operation."""
+    routes = set()
+    for route, callback in _walk(get_resolver().url_patterns):
+        if _is_api_operation(callback):
+            continue
+        routes.add("admin/" if route.startswith("admin/") else route)
+    for path, item in api.get_openapi_schema()["paths"].items():
+        for method in item:
+            routes.add(f"{method.upper()} {path}")
+    return routes
+
+
+def _route_of(key: str) -> str:
+    _method, _, route = key.partition(" ")
+    return key if route.startswith("/") else route
+
+
+def test_every_endpoint_is_in_the_table() -> None:
+    listed = {_route_of(key) for key in EXPECTATIONS}
+    missing = sorted(discovered_routes() - listed)
+    assert not missing, (
+        "These endpoints have no row in EXPECTATIONS of tests/test_permission_matrix.py; "
+        "add one per method, saying what each persona gets:\n  " + "\n  ".join(missing)
+    )
+
+
+def test_the_table_names_no_endpoint_that_is_gone() -> None:
+    stale = sorted({_route_of(k) for k in EXPECTATIONS} - discovered_routes())
+    assert not stale, f"Rows for endpoints that no longer exist: {stale}"
+
+
+# ---------------------------------------------------------------------------
+# Filling in and asking
+
+
+def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]:
+    """Real values for path parameters; agency-owned data is agency A's."""
+    activity = (
+        Activity.objects.filter(plan=plan, needs_date=True, assignees__agency=agencies["a"])
+        .order_by("pk")
+        .first()
+    )
+    assert activity is not None, "the test plan needs an undated activity led by agency A"
+    officer_a = User.objects.get(username="officer_a")
+    head_a = User.objects.get(username="head_a")
+    assignment = (
+        Assignment.objects.filter(activity__plan=plan, agency=agencies["a"], role="lead")
+        .order_by("pk")
+        .first()
+    )
+    assert assignment is not None, "the test plan needs an activity led by agency A"
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    report = report_get_or_create(assignment=assignment, period=period)
+    evidence = evidence_add(report=report, actor=officer_a, name="minh-chung.pdf", data=PDF,
+                            declared_type="application/pdf")
+    # Sent, so the report stays as it is however the personas poke at it (a file cannot be
+    # removed, nothing can be saved over it) and every persona meets the same report.
+    report.refresh_from_db()
+    report_submit(report=report, actor=head_a, expected_version=report.version)
+    notification = Notification.objects.create(
+        user=officer_a, kind=Notification.Kind.DIGEST, agency=agencies["a"],
+        sent_on=date(2022, 3, 25), title="Nhắc việc",
+    )
+    feed = calendar_feed_regenerate(agency=agencies["a"], actor=officer_a)
+    return {
+        "plan_id": plan.pk,
+        "agency_id": agencies["a"].pk,
+        "activity_id": activity.pk,
+        "fmt": "json",
+        "assignment_id": assignment.pk,
+        "period_id": period.pk,
+        "report_id": report.pk,
+        "evidence_id": evidence.pk,
+        "notification_id": notification.pk,
+        "chart": "overdue",
+        "token": feed.token,
+    }
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    # Evidence files are written for real; keep them out of the data directory.
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
+_DJANGO_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+_API_PARAM = re.compile(r"\{(?P<name>[^}]+)\}")
+_REGEX_PARAM = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
+
+
+def fill(route: str, values: dict[str, Any]) -> str:
+    """The URL of a route with its parameters filled in from `values`."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in values:
+            raise AssertionError(
+                f"No value for path parameter «{name}» of {route}: add it to "
+                "objects_for_paths() in tests/test_permission_matrix.py"
+            )
+        return str(values[name])
+
+    if route.startswith("/"):
+        return _API_PARAM.sub(value, route)
+    if route.startswith("^"):  # re_path: named groups, anchors and escapes
+        filled = _REGEX_PARAM.sub(value, route)
+        return "/" + filled.replace("^", "").rstrip("$").replace("\\", "")
+    return "/" + _DJANGO_PARAM.sub(value, route)
+
+
+LOGIN_PATHS = ("/login/", "/admin/login/")
+
+
+def outcome(response: Any) -> str | int:
+    status = response.status_code
+    if status == 401:
+        return LOGIN
+    if status in (301, 302, 303, 307, 308):
+        target = urlsplit(response["Location"]).path
+        return LOGIN if target in LOGIN_PATHS else OK
+    if status in (403, 404):
+        return status
+    if 200 <= status < 300 or status in (400, 409, 413, 422):
+        return OK
+    return status  # 405, 5xx …: never what a row expects
+
+
+def client_for(persona: str, personas: dict[str, User]) -> Client:
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(personas[persona])
+    return client
+
+
+def ask(client: Client, method: str, url: str) -> Any:
+    if method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        # An empty JSON object: allowed users get a validation error, others 401/403.
+        return client.generic(method, url, "{}", content_type="application/json")
+    return client.generic(method, url, "", content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTATIONS))
+def test_each_persona_gets_what_the_table_says(
+    key: str, personas: dict[str, User], agencies: dict[str, Agency], plan: Plan
+) -> None:
+    method, _, route = key.partition(" ")
+    if route == "admin/":
+        urls = ["/admin/"] + [
+            reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
+            for m in admin.site._registry
+        ]
+    else:
+        urls = [fill(route, objects_for_paths(plan, agencies))]
+    wrong = []
+    for persona in PERSONAS:
+        for url in urls:
+            response = ask(client_for(persona, personas), method, url)
+            got, expected = outcome(response), EXPECTATIONS[key].expected(persona)
+            if got != expected:
+                wrong.append(f"{persona}: {method} {url} gave {got} ({response.status_code}), "
+                             f"the table says {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_forbidden_write_changes_nothing(
+    personas: dict[str, User], agencies: dict[str, Agency], plan: Plan
+) -> None:
+    values = objects_for_paths(plan, agencies)
+    activity = Activity.objects.get(pk=values["activity_id"])
+    client = client_for("officer_a", personas)
+    response = client.post(fill("plans/<int:plan_id>/needs-date/<int:activity_id>/fix/", values),
+                           {"text": "Quý II"})
+    assert response.status_code == 403
+    activity.refresh_from_db()
+    assert activity.needs_date

@@ -1,0 +1,260 @@
+"""Web hardening: headers, cookies, password hashing, login throttling, sessions, the
+deployment check, and stored XSS in every free-text field that pages show."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.hashers import check_password
+from django.test import Client
+from django.urls import reverse
+
+from cchc.accounts.models import User
+from cchc.agencies.models import Agency
+from cchc.plans.models import Activity, Indicator, Plan, Task
+from tests.factories import PASSWORD
+from tests.test_permission_matrix import EXPECTATIONS, fill, objects_for_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def _policy(header: str) -> dict[str, str]:
+    return {
+        part.strip().split(" ", 1)[0]: part.strip().partition(" ")[2]
+        for part in header.split(";")
+        if part.strip()
+    }
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(
+    client: Client, personas: dict[str, User], plan: Plan
+) -> None:
+    client.force_login(personas["officer_a"])
+    response = client.get(reverse("plan_detail", args=[plan.pk]))
+    assert response.status_code == 200
+    assert _policy(response["Content-Security-Policy"]) == _policy(CSP)
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert "<script>" not in response.content.decode()
+
+
+def test_the_api_docs_load_only_bundled_files_under_the_same_policy(client: Client) -> None:
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert _policy(response["Content-Security-Policy"]) == _policy(CSP)
+    html = response.content.decode()
+    # Swagger UI ships inside django-ninja: no CDN, and its only inline <script> is JSON
+    # data (type="application/json"), which a policy does not block because it never runs.
+    assert "cdn" not in html.lower()
+    assert 'src="/static/ninja/swagger-ui-bundle.js"' in html
+    assert 'src="/static/ninja/swagger-ui-init.js"' in html
+
+
+def test_pages_deny_framing_sniffing_and_leaking_the_referrer(client: Client) -> None:
+    response = client.get(reverse("login"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def _production_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="cchc.example.gov.vn",
+        SECURE_SSL="1",
+        DJANGO_SETTINGS_MODULE="cchc.settings",
+        **extra,
+    )
+    return env
+
+
+def test_the_deployment_check_passes_with_production_settings(tmp_path: Path) -> None:
+    env = _production_env(CCHC_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "cchc", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_turn_on_hsts_and_secure_cookies(tmp_path: Path) -> None:
+    script = (
+        "import json; from django.conf import settings as s; import django; django.setup(); "
+        "print(json.dumps({k: getattr(s, k) for k in ['SECURE_HSTS_SECONDS', "
+        "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', "
+        "'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SESSION_COOKIE_SAMESITE', "
+        "'DEBUG', 'X_FRAME_OPTIONS']}))"
+    )
+    env = _production_env(CCHC_DATA_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    values = json.loads(result.stdout)
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SESSION_COOKIE_HTTPONLY"] is True
+    assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert values["DEBUG"] is False
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    env = _production_env(CCHC_DATA_DIR=str(tmp_path))
+    del env["SECRET_KEY"]
+    env.pop("SECRET_KEY_FILE", None)
+    result = subprocess.run([sys.executable, "-m", "cchc", "check"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_https_responses_carry_hsts_and_secure_cookies(
+    settings: Any, personas: dict[str, User]
+) -> None:
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    client = Client()
+    response = client.post(
+        reverse("login"), {"username": "officer_a", "password": PASSWORD}, secure=True
+    )
+    assert response.status_code == 302
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["secure"] and cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+
+
+def test_passwords_are_hashed_with_argon2(settings: Any, agencies: dict[str, Agency]) -> None:
+    # conftest switches tests to MD5 for speed; this one puts the real setting back.
+    from cchc import settings as real
+
+    settings.PASSWORD_HASHERS = real.PASSWORD_HASHERS
+    user = User(username="moi", role="officer", agency=agencies["a"])
+    user.set_password("mật khẩu dài và khó đoán 2022")
+    user.save()
+    assert user.password.startswith("argon2$argon2id$")
+    assert check_password("mật khẩu dài và khó đoán 2022", user.password)
+
+
+def _fail_login(client: Client, username: str, times: int) -> Any:
+    response = None
+    for _ in range(times):
+        response = client.post(reverse("login"), {"username": username, "password": "sai"})
+    return response
+
+
+def test_it_locks_an_account_out_after_repeated_failures_with_a_vietnamese_message(
+    settings: Any, personas: dict[str, User]
+) -> None:
+    client = Client()
+    _fail_login(client, "officer_a", settings.AXES_FAILURE_LIMIT - 1)
+    response = client.post(reverse("login"), {"username": "officer_a", "password": "sai"})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "Tài khoản tạm bị khóa" in page.content.decode()
+    # Even the right password is refused while the lockout lasts …
+    response = client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    # … and another account from the same address is not affected.
+    response = client.post(reverse("login"), {"username": "officer_b", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(personas["officer_b"].pk)
+
+
+def test_a_successful_login_resets_the_failure_count(
+    settings: Any, personas: dict[str, User]
+) -> None:
+    client = Client()
+    _fail_login(client, "officer_a", settings.AXES_FAILURE_LIMIT - 1)
+    client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
+    client.logout()
+    _fail_login(client, "officer_a", settings.AXES_FAILURE_LIMIT - 1)
+    client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(personas["officer_a"].pk)
+
+
+def test_changing_a_password_ends_the_other_sessions(
+    personas: dict[str, User], plan: Plan
+) -> None:
+    browser = Client()
+    browser.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
+    assert browser.get(reverse("plan_list")).status_code == 200
+    user = User.objects.get(username="officer_a")
+    user.set_password("một mật khẩu mới rất dài 2022")
+    user.save()
+    response = browser.get(reverse("plan_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# ---------------------------------------------------------------------------
+# Stored XSS
+
+PROBES = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>')
+
+
+def _plant(plan: Plan, agencies: dict[str, Agency]) -> None:
+    probe = " ".join(PROBES)
+    plan.title = f"Kế hoạch {probe}"
+    plan.save()
+    Task.objects.filter(plan=plan).update(title=f"Nhiệm vụ {probe}", notes=f"Ghi chú {probe}")
+    for activity in Activity.objects.filter(plan=plan):
+        activity.title = f"Hoạt động {probe}"
+        activity.outputs = f"Sản phẩm {probe}"
+        activity.notes = f"Ghi chú {probe}"
+        activity.deadline = f"Quý {probe}"
+        activity.save()
+    agency = agencies["a"]
+    agency.name = f"Sở {probe}"
+    agency.short_name = f"STP {probe}"
+    agency.save()
+    plan.areas.update(title=f"Lĩnh vực {probe}", description=f"Mô tả {probe}")
+    Indicator.objects.create(
+        plan=plan, code="xss", name=f"Chỉ tiêu {probe}", target=50, source_text=probe
+    )
+    plan.responsibilities.create(heading=f"Cơ quan {probe}", duties=f"Nhiệm vụ {probe}")
+
+
+def test_no_page_renders_a_planted_script_unescaped(
+    personas: dict[str, User], agencies: dict[str, Agency], plan: Plan
+) -> None:
+    _plant(plan, agencies)
+    values = objects_for_paths(plan, agencies)
+    client = Client()
+    client.force_login(personas["coordinator"])
+    checked = []
+    for key, row in EXPECTATIONS.items():
+        method, _, route = key.partition(" ")
+        if method != "GET" or row.coordinator != "ok" or route.startswith(("/api/", "admin/")):
+            continue
+        url = fill(route, values)
+        for query in ("", f"?q={PROBES[0]}", "?q=cai+cach"):
+            for headers in ({}, {"HX-Request": "true"}):
+                response = client.get(url + query, follow=True, headers=headers)
+                if not response["Content-Type"].startswith("text/html"):
+                    continue
+                html = response.content.decode()
+                for probe in PROBES:
+                    assert probe not in html, f"{url}{query} renders {probe!r} unescaped"
+                assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+                checked.append(url + query)
+    assert len({c.split("?")[0] for c in checked}) >= 8, checked
+    # The probes were really shown, escaped, on the plan page.
+    page = client.get(reverse("plan_detail", args=[plan.pk])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
