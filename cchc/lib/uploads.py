@@ -177,6 +177,8 @@ def _check_zip(data: bytes) -> str | None:
         _bomb()
     try:
         content_types = archive.read(info)
+    # zipfile signals an unsupported compression method with NotImplementedError; such a
+    # file is simply not an Office document we accept.
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return None
     if any(marker in content_types for marker in MACRO_MARKERS) or any(
