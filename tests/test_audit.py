@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from cchc.accounts.models import ApiToken, Role, User
 from cchc.agencies.models import Agency
 from cchc.audit.log import log_action
 from cchc.audit.models import AuditRecord
+from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod
+from cchc.monitoring.services import ReportError, report_get_or_create, report_save
 from cchc.plans.formats import write_json
 from cchc.plans.models import Activity, Plan
 from cchc.plans.services import ScheduleNotDated, activity_set_schedule, plan_import
@@ -201,3 +204,103 @@ class _Null:
 
     def flush(self) -> None:
         pass
+
+
+def test_a_report_through_the_pages_and_through_the_api_leaves_the_same_trail(
+    plan: Plan, personas: dict[str, User], agencies: dict[str, Agency], settings: Any,
+    tmp_path: Path,
+) -> None:
+    """Draft, send, return, resend, approve: once by page, once by API, same records."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+    first, second = Assignment.objects.filter(
+        activity__plan=plan, agency=agencies["a"], role="lead"
+    ).order_by("pk")[:2]
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    AuditRecord.objects.all().delete()
+
+    def page(persona: str, name: str, data: dict[str, Any]) -> None:
+        client = Client()
+        client.force_login(personas[persona])
+        response = client.post(reverse(name, args=[first.pk, period.pk]), data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+    def version() -> int:
+        return ProgressReport.objects.get(assignment=first, period=period).version
+
+    page("officer_a", "report_save", {
+        "version": 1, "status": "in_progress", "percent": 40, "reason": "",
+        "narrative": "Đã rà soát 12 thủ tục.", "completed_on": "", "then": "save",
+        "doc-TOTAL_FORMS": 1, "doc-INITIAL_FORMS": 0, "doc-MIN_NUM_FORMS": 0,
+        "doc-MAX_NUM_FORMS": 1000, "doc-0-number": "15/QĐ-STP",
+        "doc-0-issued_on": "2022-03-01", "doc-0-summary": "Kế hoạch rà soát",
+    })
+    page("head_a", "report_submit", {"version": version()})
+    page("coordinator", "report_review",
+         {"version": version(), "decision": "return", "comment": "Bổ sung minh chứng."})
+    page("officer_a", "report_submit", {"version": version()})
+    page("coordinator", "report_review", {"version": version(), "decision": "approve",
+                                          "comment": ""})
+
+    def api(persona: str, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        _token, key = ApiToken.issue(user=personas[persona], name="đồng bộ")
+        response = Client().generic(method, url, json.dumps(body), "application/json",
+                                    headers={"Authorization": f"Bearer {key}"})
+        assert response.status_code in (200, 201), response.content
+        return response.json()  # type: ignore[no-any-return]
+
+    report = api("officer_a", "POST", f"/api/assignments/{second.pk}/reports/{period.pk}", {})
+    base = f"/api/reports/{report['id']}"
+    report = api("officer_a", "PUT", base, {
+        "status": "in_progress", "percent": 40, "narrative": "Đã rà soát 12 thủ tục.",
+        "version": report["version"], "documents": [
+            {"number": "15/QĐ-STP", "issued_on": "2022-03-01", "summary": "Kế hoạch rà soát"}
+        ]})
+    report = api("head_a", "POST", f"{base}/submit", {"version": report["version"]})
+    report = api("coordinator", "POST", f"{base}/review", {
+        "approve": False, "comment": "Bổ sung minh chứng.", "version": report["version"]})
+    report = api("officer_a", "POST", f"{base}/submit", {"version": report["version"]})
+    api("coordinator", "POST", f"{base}/review", {"approve": True, "version": report["version"]})
+
+    def trail(assignment: Assignment) -> list[tuple[Any, ...]]:
+        pk = str(ProgressReport.objects.get(assignment=assignment, period=period).pk)
+        records = AuditRecord.objects.filter(object_type="monitoring.progressreport",
+                                             object_id=pk).order_by("pk")
+        return [(r.action, r.actor, r.before, r.after) for r in records]
+
+    by_page, by_api = trail(first), trail(second)
+    assert [step[:2] for step in by_page] == [
+        ("report.save", personas["officer_a"]), ("report.submit", personas["head_a"]),
+        ("report.return", personas["coordinator"]), ("report.submit", personas["officer_a"]),
+        ("report.approve", personas["coordinator"]),
+    ]
+    assert by_api == by_page
+    def sources(assignment: Assignment) -> set[str]:
+        pk = ProgressReport.objects.get(assignment=assignment, period=period).pk
+        records = AuditRecord.objects.filter(object_type="monitoring.progressreport",
+                                             object_id=str(pk))
+        return set(records.values_list("source", flat=True))
+
+    assert (sources(first), sources(second)) == ({"web"}, {"api"})
+    returned = by_page[2]
+    assert returned[2]["state"] == "submitted" and returned[3]["state"] == "returned"
+    assert returned[3]["review_comment"] == "Bổ sung minh chứng."
+    assert by_page[0][3]["documents"] == [
+        {"number": "15/QĐ-STP", "issued_on": "2022-03-01", "summary": "Kế hoạch rà soát"}
+    ]
+
+
+def test_a_refused_report_change_leaves_no_record(
+    plan: Plan, personas: dict[str, User], agencies: dict[str, Agency]
+) -> None:
+    assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
+    assert assignment is not None
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    report = report_get_or_create(assignment=assignment, period=period)
+    AuditRecord.objects.all().delete()
+    with pytest.raises(ReportError):
+        report_save(report=report, actor=personas["officer_b"], expected_version=1,
+                    status="in_progress", percent=10)
+    with pytest.raises(ReportError):
+        report_save(report=report, actor=personas["officer_a"], expected_version=7,
+                    status="in_progress", percent=10)
+    assert not AuditRecord.objects.exists()

@@ -11,6 +11,7 @@ from datetime import date
 from urllib.parse import unquote
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -319,3 +320,46 @@ def test_the_status_table_costs_the_same_queries_for_any_plan_size(
         if agency:
             expected = expected.filter(agency=agencies["a"])
         assert len(activities) == expected.values("activity").distinct().count()
+
+
+# ---------------------------------------------------------------------------
+# The same table from the command line, for a scheduled job
+
+
+def test_export_status_writes_the_same_table_as_the_page(
+    login, plan: Plan, personas, agencies, tmp_path
+):
+    period = ReportingPeriod.objects.get(plan=plan, code="6-thang")
+    lead = Assignment.objects.filter(agency=agencies["a"], activity__plan=plan,
+                                     role="lead").order_by("pk").first()
+    send(lead, period, status=ProgressReport.Status.DONE, completed_on=date(2022, 5, 4),
+         documents=[DocumentInput("15/QĐ-STP", date(2022, 5, 4), "Ban hành quy chế")],
+         reviewer=personas["coordinator"], approve=True)
+    target = tmp_path / "bang-tien-do.xlsx"
+    target.write_bytes(b"an older table")
+    err = io.StringIO()
+    call_command("export_status", str(plan.pk), "--period", "6-thang", "--as-of",
+                 TODAY.isoformat(), "-o", str(target), stderr=err)
+    from_page = _rows(login("coordinator").get(f"{URL}?plan={plan.pk}&period=6-thang"))
+    from_cli = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert from_cli == from_page
+    assert any(row[4] and "15/QĐ-STP" in row[4] for row in from_cli if row)
+    assert f"Đã ghi {target}" in err.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == ["bang-tien-do.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["999999"], "Không tìm thấy kế hoạch «999999»"),
+        (["{plan}", "--period", "quy-5"], "không có kỳ báo cáo «quy-5»; các kỳ: q1, 6-thang"),
+        (["{plan}", "--agency", "999999"], "Không có cơ quan mã 999999"),
+    ],
+)
+def test_export_status_refuses_what_it_cannot_find_and_writes_nothing(
+    plan: Plan, tmp_path, args, message
+):
+    target = tmp_path / "bang.xlsx"
+    with pytest.raises(CommandError, match=message):
+        call_command("export_status", *[a.format(plan=plan.pk) for a in args], "-o", str(target))
+    assert list(tmp_path.iterdir()) == []

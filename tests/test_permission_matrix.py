@@ -14,6 +14,7 @@ Outcomes:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -142,11 +143,12 @@ EXPECTATIONS: dict[str, Row] = {
     "GET /api/plans/{plan_id}/progress":                everyone(),
     "GET /api/reports/{report_id}":                     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "POST /api/assignments/{assignment_id}/reports/{period_id}": Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),  # noqa: E501
-    # The matrix sends `{}`; the body is validated (422) before the permission check runs,
-    # so these rows only show that a login is needed. test_api_monitoring covers who may.
-    "PUT /api/reports/{report_id}":                     everyone(),
-    "POST /api/reports/{report_id}/submit":             everyone(),
-    "POST /api/reports/{report_id}/review":             everyone(),
+    # Writes to a report: the agency's own people reach the service (which refuses a sent
+    # report, or a stale version); officer_b is told the report is not there; other roles
+    # are refused by the table before their body is read.
+    "PUT /api/reports/{report_id}":                     Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST /api/reports/{report_id}/submit":             Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST /api/reports/{report_id}/review":             staff(),
 }
 # fmt: on
 
@@ -198,6 +200,7 @@ def test_every_endpoint_is_in_the_table() -> None:
 def test_the_table_names_no_endpoint_that_is_gone() -> None:
     stale = sorted({_route_of(k) for k in EXPECTATIONS} - discovered_routes())
     assert not stale, f"Rows for endpoints that no longer exist: {stale}"
+    assert set(API_BODIES) <= set(EXPECTATIONS), "API_BODIES names an unknown operation"
 
 
 # ---------------------------------------------------------------------------
@@ -306,12 +309,24 @@ def client_for(persona: str, personas: dict[str, User]) -> Client:
     return client
 
 
-def ask(client: Client, method: str, url: str) -> Any:
+# Well-formed bodies for API writes, so that a row shows the permission and agency checks
+# rather than the body's validation. The version is stale on purpose: whoever gets past
+# every check is answered 409 and the shared report stays as it is for the next persona.
+API_BODIES: dict[str, dict[str, Any]] = {
+    "PUT /api/reports/{report_id}": {"status": "in_progress", "percent": 10, "version": 999},
+    "POST /api/reports/{report_id}/submit": {"version": 999},
+    "POST /api/reports/{report_id}/review": {"approve": True, "version": 999},
+}
+
+
+def ask(client: Client, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
     if method == "GET":
         return client.get(url)
     if url.startswith("/api/"):
-        # An empty JSON object: allowed users get a validation error, others 401/403.
-        return client.generic(method, url, "{}", content_type="application/json")
+        # Without a body of its own, an empty JSON object: allowed users get a validation
+        # error, others 401/403.
+        return client.generic(method, url, json.dumps(body or {}),
+                              content_type="application/json")
     return client.generic(method, url, "", content_type="application/x-www-form-urlencoded")
 
 
@@ -330,7 +345,7 @@ def test_each_persona_gets_what_the_table_says(
     wrong = []
     for persona in PERSONAS:
         for url in urls:
-            response = ask(client_for(persona, personas), method, url)
+            response = ask(client_for(persona, personas), method, url, API_BODIES.get(key))
             got, expected = outcome(response), EXPECTATIONS[key].expected(persona)
             if got != expected:
                 wrong.append(f"{persona}: {method} {url} gave {got} ({response.status_code}), "

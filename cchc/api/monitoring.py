@@ -2,7 +2,9 @@
 
 Reads check the permission table, then the agency: an agency's reports are its own and the
 province's (`can_see_agency_data`); anyone else gets 404, as if the report did not exist.
-Every write goes through `cchc.monitoring.services`, which owns the review loop and the
+Writes check the permission table while authenticating, before the body is read, so a
+role that may not make the change gets 403 whatever it sends. Every write goes through
+`cchc.monitoring.services`, which owns the review loop and the
 optimistic `version`: a stale version is answered 409 and changes nothing.
 """
 
@@ -25,6 +27,7 @@ from pydantic import BaseModel
 from cchc.accounts.models import User
 from cchc.accounts.permissions import can_see_agency_data, sees_every_agency
 from cchc.agencies.models import Agency
+from cchc.api.auth import session_or_token
 from cchc.api.schemas import ErrorOut
 from cchc.api.views import _require, api
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
@@ -35,7 +38,7 @@ from cchc.monitoring.services import (
     ReportError,
     ReportForbidden,
     period_current,
-    report_get_or_create,
+    report_open,
     report_review,
     report_save,
     report_submit,
@@ -475,19 +478,18 @@ def open_report(request: HttpRequest, assignment_id: int, period_id: int) -> Sta
     if not can_see_agency_data(request.user, assignment.agency_id):
         raise HttpError(404, _("Không tìm thấy phân công."))
     period = get_object_or_404(ReportingPeriod, pk=period_id, plan_id=assignment.activity.plan_id)
-    existed = ProgressReport.objects.filter(assignment=assignment, period=period).exists()
-    report = report_get_or_create(assignment=assignment, period=period)
-    return Status(200 if existed else 201, _report_out(_visible_report(request, report.pk)))
+    report, created = report_open(assignment=assignment, period=period)
+    return Status(201 if created else 200, _report_out(_visible_report(request, report.pk)))
 
 
 @api.put(
     "/reports/{int:report_id}",
     response={200: ReportOut, **ERRORS},
     tags=TAGS,
+    auth=session_or_token("report.edit"),
     summary="Lưu nháp báo cáo; `version` là phiên bản đang sửa (sai thì 409, không ghi gì)",
 )
 def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportOut:
-    _require(request, "report.edit")
     user = _user(request)
     documents = (
         None
@@ -519,10 +521,10 @@ def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportO
     "/reports/{int:report_id}/submit",
     response={200: ReportOut, **ERRORS},
     tags=TAGS,
+    auth=session_or_token("report.submit"),
     summary="Gửi báo cáo cho cơ quan thường trực (lãnh đạo cơ quan)",
 )
 def submit_report(request: HttpRequest, report_id: int, data: SubmitIn) -> ReportOut:
-    _require(request, "report.submit")
     user = _user(request)
     return _change(
         request,
@@ -536,10 +538,10 @@ def submit_report(request: HttpRequest, report_id: int, data: SubmitIn) -> Repor
     "/reports/{int:report_id}/review",
     response={200: ReportOut, **ERRORS},
     tags=TAGS,
+    auth=session_or_token("report.review"),
     summary="Duyệt hoặc trả lại báo cáo (cơ quan thường trực); trả lại thì phải có ý kiến",
 )
 def review_report(request: HttpRequest, report_id: int, data: ReviewIn) -> ReportOut:
-    _require(request, "report.review")
     user = _user(request)
     return _change(
         request,

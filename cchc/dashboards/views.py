@@ -3,9 +3,7 @@ figures come from `queries`, the files from `exports`."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from functools import partial
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
@@ -28,21 +26,15 @@ from cchc.agencies.models import Agency
 from cchc.dashboards import queries
 from cchc.dashboards.exports import (
     CsvExporter,
-    StatusTableXlsxExporter,
     TableXlsxExporter,
     xlsx_response,
 )
+from cchc.dashboards.status_table import build_status_table, download_name
 
 
 def _today() -> date:
     """Today in the province; one place, so that tests can fix the date."""
     return timezone.localdate()
-
-
-def _filename(*parts: str, ext: str) -> str:
-    """A download name: the parts joined, with no character a file system refuses."""
-    name = " – ".join(p for p in parts if p)
-    return re.sub(r'[\\/:*?"<>|\r\n]+', "-", name).strip() + f".{ext}"
 
 
 def _params(selection: queries.Selection) -> str:
@@ -112,7 +104,7 @@ def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
     return _download(
         CsvExporter().response(
             found.table,
-            _filename(found.title, _plan_name(dashboard.selection), period, ext="csv"),
+            download_name(found.title, _plan_name(dashboard.selection), period, ext="csv"),
         )
     )
 
@@ -154,7 +146,7 @@ def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse
     return _download(
         CsvExporter().response(
             found.table,
-            _filename(
+            download_name(
                 found.title, dashboard.agency.name, _plan_name(dashboard.selection), ext="csv"
             ),
         )
@@ -181,30 +173,8 @@ def status_table(request: HttpRequest) -> HttpResponse:
     today = _today()
     selection = queries.select_plan(request.GET, today=today)
     plan, period = selection.plan, selection.period
-    rows = queries.status_table_rows(plan, period=period, today=selection.as_of, agency=agency)
-    title = [
-        plan.issuer.upper(),
-        _("BẢNG TỔNG HỢP TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM %(year)s")
-        % {"year": plan.year},
-    ]
-    if agency is not None:
-        title.append(agency.name.upper())
-    title.append(
-        _("(Kèm theo Kế hoạch số %(number)s; kỳ báo cáo: %(period)s; số liệu ngày %(date)s)")
-        % {
-            "number": plan.number or "—",
-            "period": period.name if period else "—",
-            "date": selection.as_of.strftime("%d/%m/%Y"),
-        }
-    )
-    filename = _filename(
-        _("Bảng tiến độ CCHC %(year)s") % {"year": plan.year},
-        agency.name if agency else "",
-        period.name if period else "",
-        ext="xlsx",
-    )
-    write = partial(StatusTableXlsxExporter().write, rows, title_lines=title)
-    return _download(xlsx_response(lambda target: write(target), filename))
+    table = build_status_table(plan, period=period, as_of=selection.as_of, agency=agency)
+    return _download(xlsx_response(table.write, table.filename))
 
 
 # ---------------------------------------------------------------------------
@@ -233,7 +203,7 @@ def public_progress(request: HttpRequest) -> HttpResponse:
 
 
 def _public_filename(page: queries.PublicPage, ext: str) -> str:
-    return _filename(
+    return download_name(
         _("Tiến độ kế hoạch CCHC %(year)s") % {"year": page.selection.plan.year},
         _plan_name(page.selection),
         ext=ext,

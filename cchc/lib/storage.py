@@ -27,6 +27,7 @@ from django.http import FileResponse
 from unidecode import unidecode
 
 from cchc.files.models import StoredFile
+from cchc.lib.files import fsync_dir
 
 CHUNK = 256 * 1024
 TMP_DIR = ".tmp"
@@ -73,16 +74,6 @@ def _chunks(data: bytes | IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
     yield from data
 
 
-def _fsync_dir(path: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a directory.
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def write_blob(
     data: bytes | IO[bytes] | Iterable[bytes], root: Path | None = None
 ) -> tuple[str, int]:
@@ -109,7 +100,7 @@ def write_blob(
             final.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(tmp_name, 0o644)
             os.replace(tmp_name, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency
+from cchc.audit.models import AuditRecord
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.services import (
     DocumentInput,
@@ -545,6 +546,21 @@ def _restamp(stamps: list[Stamp]) -> None:
         position[version.report_id] = index + 1
         steps = moments[version.report_id]
         version.at = steps[min(index, len(steps) - 1)]
+    # The audit trail holds one record per step too, in the same order.
+    records = list(
+        AuditRecord.objects.filter(
+            object_type=ProgressReport._meta.label_lower,
+            object_id__in=[str(pk) for pk in by_report],
+        ).order_by("pk")
+    )
+    position.clear()
+    for record in records:
+        report_id = int(record.object_id)
+        index = position.get(report_id, 0)
+        position[report_id] = index + 1
+        steps = moments[report_id]
+        record.at = steps[min(index, len(steps) - 1)]
+    AuditRecord.objects.bulk_update(records, ["at"], batch_size=500)
     for report in reports:
         stamp = by_report[report.pk]
         report.submitted_at = stamp.resubmitted or stamp.submitted

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from cchc.accounts.models import Role, User
 from cchc.accounts.permissions import can_see_agency_data, role_of
+from cchc.audit import context as audit_context
+from cchc.audit.log import log_action
 from cchc.monitoring.models import (
     Assignment,
     OutputDocument,
@@ -194,13 +196,35 @@ def _snapshot(report: ProgressReport) -> dict[str, Any]:
     return data
 
 
+AUDIT_ACTIONS = {
+    ReportVersion.Action.SAVED: "report.save",
+    ReportVersion.Action.SUBMITTED: "report.submit",
+    ReportVersion.Action.APPROVED: "report.approve",
+    ReportVersion.Action.RETURNED: "report.return",
+}
+
+
 def _record(
     report: ProgressReport, action: str, actor: User, before: dict[str, Any]
 ) -> ReportVersion:
+    """Keep the new state in the report's own history and in the audit trail.
+
+    The history is what the agency reads on the report; the audit trail is the one
+    record of every change in the system, so both are written in the same transaction.
+    The source (page, API, command) is the one the request or command declared.
+    """
     after = _snapshot(report)
     changes = {
         key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
     }
+    log_action(
+        actor=actor,
+        action=AUDIT_ACTIONS[ReportVersion.Action(action)],
+        obj=report,
+        before={**before, "version": report.version - 1},
+        after={**after, "version": report.version},
+        source=audit_context.current().source,
+    )
     return ReportVersion.objects.create(
         report=report,
         version=report.version,
@@ -212,7 +236,13 @@ def _record(
 
 
 def _lock(report: ProgressReport) -> ProgressReport:
-    return ProgressReport.objects.select_for_update().select_related("assignment").get(pk=report.pk)
+    # Lock the report's row only: the joined agency and activity are read for the audit
+    # label, and locking them would make every report of an agency wait for the others.
+    return (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("assignment__agency", "assignment__activity", "period")
+        .get(pk=report.pk)
+    )
 
 
 def _check_version(locked: ProgressReport, expected_version: int | None) -> None:
@@ -238,9 +268,19 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(str(message) for message in error.messages)
 
 
+def report_open(
+    *, assignment: Assignment, period: ReportingPeriod
+) -> tuple[ProgressReport, bool]:
+    """The period's report of the assignment, made as an empty draft if there is none.
+
+    Safe when several people open it at once: the unique constraint lets one create it
+    and the others read it, and only the one that created it is told so.
+    """
+    return ProgressReport.objects.get_or_create(assignment=assignment, period=period)
+
+
 def report_get_or_create(*, assignment: Assignment, period: ReportingPeriod) -> ProgressReport:
-    report, _created = ProgressReport.objects.get_or_create(assignment=assignment, period=period)
-    return report
+    return report_open(assignment=assignment, period=period)[0]
 
 
 @dataclass

@@ -1,11 +1,11 @@
 """`cchc export_plan PLAN --format json|xlsx|docx -o FILE`: export a plan."""
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from cchc.lib.files import atomic_output
 from cchc.plans.formats import WRITERS
 from cchc.plans.services import find_plan, plan_document
 
@@ -28,5 +28,6 @@ class Command(BaseCommand):
                 raise CommandError(_("Chỉ JSON mới ghi ra stdout được; hãy dùng -o TỆP."))
             self.stdout.write(data.decode("utf-8"), ending="")
             return
-        Path(options["output"]).write_bytes(data)
+        with atomic_output(options["output"]) as out:
+            out.write(data)
         self.stderr.write(_("Đã ghi %(path)s.") % {"path": options["output"]})
