@@ -304,3 +304,104 @@ def test_a_refused_report_change_leaves_no_record(
         report_save(report=report, actor=personas["officer_a"], expected_version=7,
                     status="in_progress", percent=10)
     assert not AuditRecord.objects.exists()
+
+
+def _admin_form_data(page: Any) -> dict[str, Any]:
+    """What the admin change page would post back unchanged: the form and its inlines."""
+    data: dict[str, Any] = {}
+    form = page.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None or name == "password":
+            continue
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = field.widget.format_value(value) if hasattr(
+                field.widget, "format_value") and not isinstance(value, int | str) else value
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for index, sub in enumerate(formset.initial_forms):
+            for name in sub.fields:
+                value = sub[name].value()
+                if value is not None and value is not False:
+                    data[f"{formset.prefix}-{index}-{name}"] = (
+                        "on" if value is True else str(value))
+    return data
+
+
+def test_changes_in_the_admin_are_recorded_with_before_and_after(
+    client: Client, personas: dict[str, User]
+) -> None:
+    from cchc.reminders.models import CalendarDay
+
+    client.force_login(personas["admin"])
+    AuditRecord.objects.all().delete()
+    add = reverse("admin:reminders_calendarday_add")
+    response = client.post(add, {"date": "2022-09-05", "kind": "holiday",
+                                 "name": "Nghỉ bù Quốc khánh"})
+    assert response.status_code == 302
+    day = CalendarDay.objects.get(date="2022-09-05")
+    change = reverse("admin:reminders_calendarday_change", args=[day.pk])
+    response = client.post(change, {"date": "2022-09-05", "kind": "workday",
+                                    "name": "Làm bù"})
+    assert response.status_code == 302
+    response = client.post(reverse("admin:reminders_calendarday_delete", args=[day.pk]),
+                           {"post": "yes"})
+    assert response.status_code == 302
+    created, updated, deleted = AuditRecord.objects.order_by("pk")
+    assert (created.action, created.before, created.after) == (
+        "reminders.calendarday.create", None,
+        {"date": "2022-09-05", "kind": "holiday", "name": "Nghỉ bù Quốc khánh"},
+    )
+    assert (updated.action, updated.before, updated.after) == (
+        "reminders.calendarday.update", {"kind": "holiday", "name": "Nghỉ bù Quốc khánh"},
+        {"kind": "workday", "name": "Làm bù"},
+    )
+    assert (deleted.action, deleted.after) == ("reminders.calendarday.delete", None)
+    assert deleted.before["name"] == "Làm bù"
+    assert {r.actor for r in (created, updated, deleted)} == {personas["admin"]}
+    assert {r.source for r in (created, updated, deleted)} == {"web"}
+
+
+def test_renaming_an_agency_in_the_admin_is_recorded_once_by_the_service(
+    client: Client, personas: dict[str, User], agencies: dict[str, Agency]
+) -> None:
+    agency = agencies["b"]
+    old_name = agency.name
+    client.force_login(personas["admin"])
+    url = reverse("admin:agencies_agency_change", args=[agency.pk])
+    data = _admin_form_data(client.get(url))
+    data["name"] = "Sở Xây dựng và Quy hoạch"
+    AuditRecord.objects.all().delete()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    agency.refresh_from_db()
+    assert agency.name == "Sở Xây dựng và Quy hoạch"
+    records = list(AuditRecord.objects.filter(object_type="agencies.agency"))
+    assert [(r.action, r.before, r.after["name"]) for r in records] == [
+        ("agency.rename", {"name": old_name}, "Sở Xây dựng và Quy hoạch")
+    ]
+    assert (records[0].actor, records[0].source) == (personas["admin"], "web")
+
+
+def test_a_new_calendar_feed_url_is_recorded_without_its_secret(
+    client: Client, personas: dict[str, User], agencies: dict[str, Agency]
+) -> None:
+    from cchc.reminders.services import calendar_feed_regenerate
+
+    AuditRecord.objects.all().delete()
+    first = calendar_feed_regenerate(agency=agencies["a"], actor=personas["officer_a"])
+    second = calendar_feed_regenerate(agency=agencies["a"], actor=personas["officer_a"])
+    records = list(AuditRecord.objects.filter(action="calendar_feed.regenerate").order_by("pk"))
+    assert [(r.before, r.after) for r in records] == [
+        ({"active_feeds": 0}, {"active_feeds": 1}), ({"active_feeds": 1}, {"active_feeds": 1})
+    ]
+    assert {(r.actor, r.source) for r in records} == {(personas["officer_a"], "system")}
+    trail = json.dumps([[r.before, r.after, r.object_label] for r in records])
+    assert first.token not in trail and second.token not in trail

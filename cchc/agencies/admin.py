@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
 from cchc.agencies.services import agency_close, agency_merge, agency_rename
+from cchc.audit.admin import AuditedAdmin
 
 
 class AgencyNameInline(admin.TabularInline):
@@ -26,12 +27,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin):
     list_display = ["name", "kind", "parent", "admin_code", "closed_on", "merged_into"]
     list_filter = ["kind", "closed_on"]
     search_fields = ["name", "search_name", "short_name", "admin_code"]
     autocomplete_fields = ["parent", "merged_into"]
     inlines = [AgencyNameInline, AliasInline]
+    # The services record renames, merges and closures with their dates.
+    audit_exclude = frozenset({"name", "closed_on", "merged_into"})
 
     def save_model(self, request: HttpRequest, obj: Agency, form: Any, change: bool) -> None:
         # Renames, merges and closures go through the services so that history is kept.
@@ -52,28 +55,28 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgencyGroup)
-class AgencyGroupAdmin(admin.ModelAdmin):
+class AgencyGroupAdmin(AuditedAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "search_name"]
     inlines = [MembershipInline]
 
 
 @admin.register(Alias)
-class AliasAdmin(admin.ModelAdmin):
+class AliasAdmin(AuditedAdmin):
     list_display = ["name", "agency", "group"]
     search_fields = ["name", "search_name"]
     autocomplete_fields = ["agency", "group"]
 
 
 @admin.register(AgencyName)
-class AgencyNameAdmin(admin.ModelAdmin):
+class AgencyNameAdmin(AuditedAdmin):
     list_display = ["name", "agency", "valid_from", "valid_to"]
     search_fields = ["name"]
     autocomplete_fields = ["agency"]
 
 
 @admin.register(GroupMembership)
-class GroupMembershipAdmin(admin.ModelAdmin):
+class GroupMembershipAdmin(AuditedAdmin):
     list_display = ["group", "agency"]
     list_filter = ["group"]
     autocomplete_fields = ["group", "agency"]

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
 from cchc.agencies.naming import resolution_key
+from cchc.audit.log import log_here
 from cchc.lib.text import fold
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -42,6 +43,12 @@ def agency_rename(*, agency: Agency, name: str, on: date) -> Agency:
     agency.name = name
     agency.full_clean()
     agency.save()
+    log_here(
+        action="agency.rename",
+        obj=agency,
+        before={"name": previous},
+        after={"name": name, "from": on},
+    )
     return agency
 
 
@@ -51,6 +58,7 @@ def agency_merge(*, sources: list[Agency], into: Agency, on: date) -> Agency:
     for source in sources:
         if source.pk == into.pk:
             continue
+        before = {"closed_on": source.closed_on, "merged_into": source.merged_into_id}
         source.closed_on = on
         source.merged_into = into
         source.full_clean()
@@ -59,15 +67,23 @@ def agency_merge(*, sources: list[Agency], into: Agency, on: date) -> Agency:
         for membership in GroupMembership.objects.filter(agency=source):
             GroupMembership.objects.get_or_create(group=membership.group, agency=into)
         GroupMembership.objects.filter(agency=source).delete()
+        log_here(
+            action="agency.merge",
+            obj=source,
+            before=before,
+            after={"closed_on": on, "merged_into": into.pk, "merged_into_name": into.name},
+        )
     return into
 
 
 @transaction.atomic
 def agency_close(*, agency: Agency, on: date) -> Agency:
+    before = {"closed_on": agency.closed_on}
     agency.closed_on = on
     agency.full_clean()
     agency.save()
     GroupMembership.objects.filter(agency=agency).delete()
+    log_here(action="agency.close", obj=agency, before=before, after={"closed_on": on})
     return agency
 
 

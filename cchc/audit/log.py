@@ -59,3 +59,25 @@ def log_action(
         after=_plain(after),
         source=source,
     )
+
+
+def log_here(
+    *,
+    action: str,
+    obj: models.Model | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditRecord:
+    """`log_action` for a service that is not told who acts: the request or command in
+    progress says (see `cchc.audit.context`)."""
+    from cchc.audit.context import current
+
+    acting = current()
+    return log_action(
+        actor=acting.current_actor(),
+        action=action,
+        obj=obj,
+        before=before,
+        after=after,
+        source=acting.source,
+    )

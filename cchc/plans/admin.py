@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cchc.audit.admin import AuditedAdmin
 from cchc.plans.models import (
     Activity,
     Area,
@@ -25,7 +26,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdmin):
     list_display = ["number", "title", "year", "issuer", "issued_on", "status"]
     list_filter = ["year", "status"]
     search_fields = ["number", "title", "issuer"]
@@ -33,14 +34,14 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(AuditedAdmin):
     list_display = ["code", "title", "plan"]
     list_filter = ["plan"]
     search_fields = ["title"]
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(AuditedAdmin):
     list_display = ["number", "title", "area", "plan"]
     list_filter = ["plan", "area__code"]
     search_fields = ["title", "search_text"]
@@ -59,7 +60,7 @@ class DueDateInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(AuditedAdmin):
     list_display = ["title", "task", "deadline", "first_due", "needs_date"]
     list_filter = ["plan", "needs_date", "deadline_kind"]
     search_fields = ["title", "search_text", "deadline"]
@@ -68,7 +69,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignee)
-class AssigneeAdmin(admin.ModelAdmin):
+class AssigneeAdmin(AuditedAdmin):
     list_display = ["written_name", "role", "agency", "group", "activity"]
     list_filter = ["role"]
     search_fields = ["written_name"]
@@ -77,19 +78,19 @@ class AssigneeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DueDate)
-class DueDateAdmin(admin.ModelAdmin):
+class DueDateAdmin(AuditedAdmin):
     list_display = ["due_on", "activity"]
     raw_id_fields = ["activity"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AuditedAdmin):
     list_display = ["name", "plan", "comparator", "target", "unit", "due_on"]
     list_filter = ["plan"]
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(AuditedAdmin):
     list_display = ["heading", "plan", "position"]
     list_filter = ["plan"]
     filter_horizontal = ["agencies", "groups"]

@@ -6,18 +6,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cchc.audit.admin import AuditedAdmin
 from cchc.reminders.models import CalendarDay, CalendarFeed, Notification, ReminderLog
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     search_fields = ["name"]
     date_hierarchy = "date"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """Records of what was sent: kept as evidence, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

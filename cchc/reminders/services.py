@@ -46,6 +46,8 @@ from django.utils.translation import gettext as _
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency
+from cchc.audit import context as audit_context
+from cchc.audit.log import log_action, log_here
 from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport
 from cchc.plans.models import DueDate, Plan
@@ -163,8 +165,13 @@ def reminders_open_items(*, today: date) -> list[Item]:
             "activity__task__number",
             "activity__task__title",
         )
-        .order_by("agency__sort_name", "activity__task__area__position",
-                  "activity__task__position", "activity__position", "pk")
+        .order_by(
+            "agency__sort_name",
+            "activity__task__area__position",
+            "activity__task__position",
+            "activity__position",
+            "pk",
+        )
     )
     if not rows:
         return []
@@ -291,9 +298,11 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     officers: dict[int, list[Recipient]] = defaultdict(list)
     heads: dict[int, list[Recipient]] = defaultdict(list)
     coordinators: list[Recipient] = []
-    for row in User.objects.filter(
-        is_active=True, role__in=[Role.OFFICER, Role.HEAD, Role.COORDINATOR]
-    ).order_by("pk").values("pk", "username", "full_name", "email", "role", "agency_id"):
+    for row in (
+        User.objects.filter(is_active=True, role__in=[Role.OFFICER, Role.HEAD, Role.COORDINATOR])
+        .order_by("pk")
+        .values("pk", "username", "full_name", "email", "role", "agency_id")
+    ):
         if row["role"] == Role.COORDINATOR:
             coordinators.append(_user_recipient(row))
         elif row["role"] == Role.OFFICER:
@@ -345,9 +354,10 @@ def reminders_plan(*, today: date) -> ReminderPlan:
 def _digest_subject(digest: Digest, day: date) -> str:
     counts = {"day": _day(day), "soon": len(digest.soon), "overdue": len(digest.overdue)}
     if digest.soon and digest.overdue:
-        return _(
-            "[CCHC] Nhắc việc ngày %(day)s: %(soon)s việc sắp đến hạn, %(overdue)s việc quá hạn"
-        ) % counts
+        return (
+            _("[CCHC] Nhắc việc ngày %(day)s: %(soon)s việc sắp đến hạn, %(overdue)s việc quá hạn")
+            % counts
+        )
     if digest.overdue:
         return _("[CCHC] Nhắc việc ngày %(day)s: %(overdue)s việc quá hạn") % counts
     return _("[CCHC] Nhắc việc ngày %(day)s: %(soon)s việc sắp đến hạn") % counts
@@ -438,52 +448,102 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
         for digest in plan.digests:
             subject = _digest_subject(digest, today)
             for item in digest.items:
-                logs.append(ReminderLog(agency_id=digest.agency_id, kind=item.kind,
-                                        assignment_id=item.assignment_id, due_on=item.due_on,
-                                        sent_on=today))
+                logs.append(
+                    ReminderLog(
+                        agency_id=digest.agency_id,
+                        kind=item.kind,
+                        assignment_id=item.assignment_id,
+                        due_on=item.due_on,
+                        sent_on=today,
+                    )
+                )
             to = _emails(digest.to)
             cc = _emails(digest.heads, exclude=frozenset(e.lower() for e in to))
             for email in to:
-                logs.append(ReminderLog(agency_id=digest.agency_id, recipient=email,
-                                        kind=ReminderLog.Kind.DIGEST, sent_on=today))
+                logs.append(
+                    ReminderLog(
+                        agency_id=digest.agency_id,
+                        recipient=email,
+                        kind=ReminderLog.Kind.DIGEST,
+                        sent_on=today,
+                    )
+                )
             for email in cc:
-                logs.append(ReminderLog(agency_id=digest.agency_id, recipient=email,
-                                        kind=ReminderLog.Kind.HEAD, sent_on=today))
+                logs.append(
+                    ReminderLog(
+                        agency_id=digest.agency_id,
+                        recipient=email,
+                        kind=ReminderLog.Kind.HEAD,
+                        sent_on=today,
+                    )
+                )
             payload = [item.as_dict() for item in digest.items]
             for user_id in dict.fromkeys(r.user_id for r in digest.recipients if r.user_id):
-                notifications.append(Notification(user_id=user_id, kind=Notification.Kind.DIGEST,
-                                                  agency_id=digest.agency_id, sent_on=today,
-                                                  title=subject[:300], items=payload))
+                notifications.append(
+                    Notification(
+                        user_id=user_id,
+                        kind=Notification.Kind.DIGEST,
+                        agency_id=digest.agency_id,
+                        sent_on=today,
+                        title=subject[:300],
+                        items=payload,
+                    )
+                )
             if to or cc:
-                messages.append(_message(
-                    subject=subject, template="digest", to=to or cc, cc=cc if to else [],
-                    context={"digest": digest, "day": today, "head_days": escalate_head_days()},
-                ))
+                messages.append(
+                    _message(
+                        subject=subject,
+                        template="digest",
+                        to=to or cc,
+                        cc=cc if to else [],
+                        context={"digest": digest, "day": today, "head_days": escalate_head_days()},
+                    )
+                )
             result.digests += 1
             result.to_heads += bool(digest.heads)
         if plan.escalation is not None:
             escalation = plan.escalation
             subject = _escalation_subject(escalation, today)
             for item in escalation.items:
-                logs.append(ReminderLog(agency_id=item.agency_id, kind=ReminderLog.Kind.ESCALATION,
-                                        assignment_id=item.assignment_id, due_on=item.due_on,
-                                        sent_on=today))
+                logs.append(
+                    ReminderLog(
+                        agency_id=item.agency_id,
+                        kind=ReminderLog.Kind.ESCALATION,
+                        assignment_id=item.assignment_id,
+                        due_on=item.due_on,
+                        sent_on=today,
+                    )
+                )
             to = _emails(escalation.to)
             for email in to:
-                logs.append(ReminderLog(recipient=email, kind=ReminderLog.Kind.ESCALATION,
-                                        sent_on=today))
+                logs.append(
+                    ReminderLog(recipient=email, kind=ReminderLog.Kind.ESCALATION, sent_on=today)
+                )
             payload = [item.as_dict() for item in escalation.items]
             for user_id in dict.fromkeys(r.user_id for r in escalation.to if r.user_id):
-                notifications.append(Notification(user_id=user_id,
-                                                  kind=Notification.Kind.ESCALATION,
-                                                  sent_on=today, title=subject[:300],
-                                                  items=payload))
+                notifications.append(
+                    Notification(
+                        user_id=user_id,
+                        kind=Notification.Kind.ESCALATION,
+                        sent_on=today,
+                        title=subject[:300],
+                        items=payload,
+                    )
+                )
             if to:
-                messages.append(_message(
-                    subject=subject, template="escalation", to=to, cc=[],
-                    context={"escalation": escalation, "day": today,
-                             "coordinator_days": escalate_coordinator_days()},
-                ))
+                messages.append(
+                    _message(
+                        subject=subject,
+                        template="escalation",
+                        to=to,
+                        cc=[],
+                        context={
+                            "escalation": escalation,
+                            "day": today,
+                            "coordinator_days": escalate_coordinator_days(),
+                        },
+                    )
+                )
             result.escalations = 1
         result.notifications = len(notifications)
         result.mails_queued = len(messages)
@@ -528,20 +588,39 @@ def calendar_feed_active(agency: Agency) -> CalendarFeed | None:
 def calendar_feed_regenerate(*, agency: Agency, actor: User | None) -> CalendarFeed:
     """Revoke the agency's current feed URL, if any, and issue a new one."""
     now = timezone.now()
-    CalendarFeed.objects.select_for_update().filter(
-        agency=agency, revoked_at__isnull=True
-    ).update(revoked_at=now)
+    revoked = (
+        CalendarFeed.objects.select_for_update()
+        .filter(agency=agency, revoked_at__isnull=True)
+        .update(revoked_at=now)
+    )
     feed = CalendarFeed(agency=agency, created_by=actor)
     feed.full_clean()
     feed.save()
+    # The secret itself stays out of the trail: it is a password to the feed.
+    log_action(
+        actor=actor,
+        source=audit_context.current().source,
+        action="calendar_feed.regenerate",
+        obj=agency,
+        before={"active_feeds": revoked},
+        after={"active_feeds": 1},
+    )
     return feed
 
 
 @transaction.atomic
 def calendar_feed_revoke(*, agency: Agency) -> int:
-    return CalendarFeed.objects.filter(agency=agency, revoked_at__isnull=True).update(
+    revoked = CalendarFeed.objects.filter(agency=agency, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    if revoked:
+        log_here(
+            action="calendar_feed.revoke",
+            obj=agency,
+            before={"active_feeds": revoked},
+            after={"active_feeds": 0},
+        )
+    return revoked
 
 
 def calendar_feed_ics(feed: CalendarFeed) -> bytes:
@@ -596,8 +675,10 @@ def calendar_feed_ics(feed: CalendarFeed) -> bytes:
                 "\n".join(
                     [
                         _("Nhiệm vụ: %(number)s. %(task)s")
-                        % {"number": row["activity__task__number"],
-                           "task": row["activity__task__title"]},
+                        % {
+                            "number": row["activity__task__number"],
+                            "task": row["activity__task__title"],
+                        },
                         _("Thời gian hoàn thành: %(deadline)s")
                         % {"deadline": row["activity__deadline"] or "—"},
                         _("Vai trò: %(role)s") % {"role": roles.get(row["role"], row["role"])},
