@@ -52,8 +52,10 @@ class Agency(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_from",
     )
-    search_name = models.CharField(max_length=255, editable=False, db_index=True)
-    sort_name = models.CharField(max_length=600, editable=False, db_index=True)
+    search_name = models.CharField(
+        _("tên để tìm kiếm"), max_length=255, editable=False, db_index=True
+    )
+    sort_name = models.CharField(_("tên để sắp xếp"), max_length=600, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("cơ quan, đơn vị")
@@ -93,7 +95,9 @@ class AgencyName(models.Model):
     department was merged and renamed.
     """
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="names")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.CASCADE, related_name="names"
+    )
     name = models.CharField(_("tên"), max_length=255)
     valid_from = models.DateField(_("dùng từ ngày"), null=True, blank=True)
     valid_to = models.DateField(_("dùng đến ngày"), null=True, blank=True)
@@ -127,7 +131,9 @@ class AgencyGroup(models.Model):
         related_name="agency_groups",
         verbose_name=_("thành viên"),
     )
-    search_name = models.CharField(max_length=255, editable=False, db_index=True)
+    search_name = models.CharField(
+        _("tên để tìm kiếm"), max_length=255, editable=False, db_index=True
+    )
 
     class Meta:
         verbose_name = _("nhóm cơ quan")
@@ -143,8 +149,12 @@ class AgencyGroup(models.Model):
 
 
 class GroupMembership(models.Model):
-    group = models.ForeignKey(AgencyGroup, on_delete=models.CASCADE, related_name="memberships")
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(
+        AgencyGroup, verbose_name=_("nhóm"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.CASCADE, related_name="memberships"
+    )
 
     class Meta:
         verbose_name = _("thành viên nhóm")
@@ -161,12 +171,24 @@ class Alias(models.Model):
     """Another way a document writes an agency or a group: an abbreviation, a variant."""
 
     name = models.CharField(_("cách viết"), max_length=255)
-    search_name = models.CharField(max_length=255, editable=False, unique=True)
+    search_name = models.CharField(
+        _("tên để tìm kiếm"), max_length=255, editable=False, unique=True
+    )
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+        Agency,
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
     )
     group = models.ForeignKey(
-        AgencyGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+        AgencyGroup,
+        verbose_name=_("nhóm"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cchc.dashboards import views
+from cchc.lib.i18n import official_language
 
 urlpatterns = [
     path("dashboard/", views.province, name="dashboard_province"),
@@ -11,7 +12,12 @@ urlpatterns = [
         views.agency_csv,
         name="dashboard_agency_csv",
     ),
-    path("dashboard/status-table.xlsx", views.status_table, name="status_table_export"),
+    # The annex goes to the province: always in Vietnamese.
+    path(
+        "dashboard/status-table.xlsx",
+        official_language(views.status_table),
+        name="status_table_export",
+    ),
     path("cong-khai/", views.public_progress, name="public_progress"),
     path("cong-khai/tien-do.csv", views.public_progress_csv, name="public_progress_csv"),
     path("cong-khai/tien-do.xlsx", views.public_progress_xlsx, name="public_progress_xlsx"),

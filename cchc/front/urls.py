@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from cchc.front import views
+from cchc.lib.i18n import official_language
 
 urlpatterns = [
     path(
@@ -20,7 +21,12 @@ urlpatterns = [
         views.fix_date,
         name="fix_date",
     ),
-    path("plans/<int:plan_id>/export/<str:fmt>/", views.plan_export, name="plan_export"),
+    # The plan appendix is an official document: always in Vietnamese.
+    path(
+        "plans/<int:plan_id>/export/<str:fmt>/",
+        official_language(views.plan_export),
+        name="plan_export",
+    ),
     path("needs-date/", views.needs_date_latest, name="needs_date_latest"),
     path("agencies/", views.agency_list, name="agency_list"),
     path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),

@@ -24,14 +24,16 @@ class ReportingPeriod(models.Model):
         NINE_MONTHS = "nine_months", _("9 tháng")
         YEAR = "year", _("Năm")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="periods")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="periods"
+    )
     code = models.SlugField(_("mã"), max_length=20)
     name = models.CharField(_("kỳ báo cáo"), max_length=100)
     kind = models.CharField(_("loại kỳ"), max_length=20, choices=Kind.choices)
     starts_on = models.DateField(_("từ ngày"))
     ends_on = models.DateField(_("đến ngày (chốt số liệu)"))
     due_on = models.DateField(_("hạn gửi báo cáo"))
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         verbose_name = _("kỳ báo cáo")
@@ -56,8 +58,12 @@ class Assignment(models.Model):
         LEAD = "lead", _("Chủ trì")
         COOPERATING = "cooperating", _("Phối hợp")
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="assignments")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments_set")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("hoạt động"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="assignments_set"
+    )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     via_group = models.ForeignKey(
         AgencyGroup,
@@ -93,8 +99,15 @@ class ProgressReport(models.Model):
         APPROVED = "approved", _("Đã duyệt")
         RETURNED = "returned", _("Trả lại")
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reports")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("phân công"), on_delete=models.CASCADE, related_name="reports"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("kỳ báo cáo"),
+        on_delete=models.CASCADE,
+        related_name="reports",
+    )
     status = models.CharField(
         _("tình trạng"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
     )
@@ -108,16 +121,31 @@ class ProgressReport(models.Model):
     review_comment = models.TextField(_("ý kiến của cơ quan thường trực"), blank=True)
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người gửi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người duyệt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -153,15 +181,21 @@ class ReportVersion(models.Model):
         APPROVED = "approved", _("Duyệt")
         RETURNED = "returned", _("Trả lại")
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
-    action = models.CharField(max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("báo cáo"), on_delete=models.CASCADE, related_name="versions"
     )
-    at = models.DateTimeField(auto_now_add=True)
-    snapshot = models.JSONField(default=dict)
-    changes = models.JSONField(default=dict)  # field -> [before, after]
+    version = models.PositiveIntegerField(_("phiên bản"))
+    action = models.CharField(_("thao tác"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
+    snapshot = models.JSONField(_("nội dung lúc lưu"), default=dict)
+    changes = models.JSONField(_("thay đổi"), default=dict)  # field -> [before, after]
 
     class Meta:
         verbose_name = _("lịch sử báo cáo")
@@ -178,7 +212,12 @@ class ReportVersion(models.Model):
 class OutputDocument(models.Model):
     """A document issued as the activity's output: number/symbol, date, summary."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="documents")
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("báo cáo"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
     number = models.CharField(_("số, ký hiệu"), max_length=100)
     issued_on = models.DateField(_("ngày ban hành"))
     summary = models.CharField(_("trích yếu"), max_length=1000)
@@ -195,15 +234,21 @@ class OutputDocument(models.Model):
 class Evidence(models.Model):
     """An evidence file attached to a report, stored once under its SHA-256."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence")
-    sha256 = models.CharField(max_length=64, db_index=True)
-    filename = models.CharField(_("tên tệp"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("báo cáo"), on_delete=models.CASCADE, related_name="evidence"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, db_index=True)
+    filename = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("kiểu nội dung"), max_length=100)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tải lên"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("tệp minh chứng")

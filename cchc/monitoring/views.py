@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cchc.accounts.models import Role, User
@@ -268,7 +268,7 @@ FIELD_LABELS = {
     "reason": gettext_lazy("Lý do không thực hiện"),
     "narrative": gettext_lazy("Kết quả thực hiện"),
     "completed_on": gettext_lazy("Ngày hoàn thành"),
-    "state": gettext_lazy("Trạng thái"),
+    "state": pgettext_lazy("report", "Trạng thái"),
     "review_comment": gettext_lazy("Ý kiến"),
     "documents": gettext_lazy("Văn bản kết quả"),
     "evidence": gettext_lazy("Tệp minh chứng"),

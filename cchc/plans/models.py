@@ -57,8 +57,8 @@ class Plan(models.Model):
     )
     # The body of the plan beyond the appendix: purposes, focus areas, responsibilities.
     document = models.JSONField(_("nội dung văn bản"), default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
         verbose_name = _("kế hoạch")
@@ -80,11 +80,13 @@ class Plan(models.Model):
 
 
 class Area(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="areas")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="areas"
+    )
     code = models.CharField(_("mã"), max_length=10)
     title = models.CharField(_("lĩnh vực"), max_length=500)
     description = models.TextField(_("nhiệm vụ trọng tâm"), blank=True)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         verbose_name = _("lĩnh vực")
@@ -99,13 +101,17 @@ class Area(models.Model):
 
 
 class Task(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="tasks")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE, related_name="tasks"
+    )
     number = models.CharField(_("số thứ tự"), max_length=20)
     title = models.TextField(_("nhiệm vụ cụ thể"))
     notes = models.TextField(_("ghi chú"), blank=True)
-    position = models.PositiveIntegerField(default=0)
-    search_text = models.TextField(editable=False, blank=True)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    search_text = models.TextField(_("văn bản để tìm kiếm"), editable=False, blank=True)
 
     class Meta:
         verbose_name = _("nhiệm vụ")
@@ -135,9 +141,13 @@ class Activity(models.Model):
         MULTIPLE = "multiple", _("Nhiều mốc")
         UNDATED = "undated", _("Chưa xác định được ngày")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="activities")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="activities")
-    position = models.PositiveIntegerField(default=0)
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="activities"
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("nhiệm vụ"), on_delete=models.CASCADE, related_name="activities"
+    )
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
     title = models.TextField(_("hoạt động"))
     outputs = models.TextField(_("kết quả/sản phẩm"), blank=True)
     deadline = models.CharField(_("thời gian hoàn thành"), max_length=500, blank=True)
@@ -151,7 +161,7 @@ class Activity(models.Model):
         _("trọng số"), default=1, help_text=_("Dùng khi tính tiến độ bình quân gia quyền.")
     )
     notes = models.TextField(_("ghi chú"), blank=True)
-    search_text = models.TextField(editable=False, blank=True)
+    search_text = models.TextField(_("văn bản để tìm kiếm"), editable=False, blank=True)
 
     class Meta:
         verbose_name = _("hoạt động")
@@ -169,7 +179,9 @@ class Activity(models.Model):
 class DueDate(models.Model):
     """One due date of an activity; a row each so that "due in May" is a plain query."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="due_dates")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("hoạt động"), on_delete=models.CASCADE, related_name="due_dates"
+    )
     due_on = models.DateField(_("hạn"), db_index=True)
 
     class Meta:
@@ -189,15 +201,27 @@ class Assignee(models.Model):
         LEAD = "lead", _("Chủ trì")
         COOPERATING = "cooperating", _("Phối hợp")
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="assignees")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("hoạt động"), on_delete=models.CASCADE, related_name="assignees"
+    )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
     written_name = models.CharField(_("tên như văn bản ghi"), max_length=500)
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+        Agency,
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
     )
     group = models.ForeignKey(
-        AgencyGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+        AgencyGroup,
+        verbose_name=_("nhóm cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
     )
 
     class Meta:
@@ -224,9 +248,16 @@ class Indicator(models.Model):
         AT_MOST = "<=", _("tối đa")
         EQUAL = "=", _("bằng")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="indicators"
+    )
     area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+        Area,
+        verbose_name=_("lĩnh vực"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="indicators",
     )
     code = models.SlugField(_("mã"), max_length=60)
     name = models.CharField(_("chỉ tiêu"), max_length=500)
@@ -241,7 +272,7 @@ class Indicator(models.Model):
     baseline_year = models.PositiveSmallIntegerField(_("năm gốc"), null=True, blank=True)
     due_on = models.DateField(_("thời hạn"), null=True, blank=True)
     source_text = models.TextField(_("trích văn bản"), blank=True)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         verbose_name = _("chỉ tiêu")
@@ -258,12 +289,18 @@ class Indicator(models.Model):
 class Responsibility(models.Model):
     """Section III of a plan (Tổ chức thực hiện): what each agency is charged with."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="responsibilities")
-    position = models.PositiveIntegerField(default=0)
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
     heading = models.CharField(_("cơ quan"), max_length=500)
     duties = models.TextField(_("nhiệm vụ"))
-    agencies = models.ManyToManyField(Agency, blank=True, related_name="responsibilities")
-    groups = models.ManyToManyField(AgencyGroup, blank=True, related_name="responsibilities")
+    agencies = models.ManyToManyField(
+        Agency, verbose_name=_("cơ quan"), blank=True, related_name="responsibilities"
+    )
+    groups = models.ManyToManyField(
+        AgencyGroup, verbose_name=_("nhóm cơ quan"), blank=True, related_name="responsibilities"
+    )
 
     class Meta:
         verbose_name = _("trách nhiệm tổ chức thực hiện")

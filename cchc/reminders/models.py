@@ -55,16 +55,26 @@ class ReminderLog(models.Model):
         HEAD = "head", _("Thư nhắc việc gửi lãnh đạo cơ quan")
 
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Agency,
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     recipient = models.CharField(_("người nhận"), max_length=254, blank=True)
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
     assignment = models.ForeignKey(
-        "monitoring.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "monitoring.Assignment",
+        verbose_name=_("phân công"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     due_on = models.DateField(_("hạn"), null=True, blank=True)
     sent_on = models.DateField(_("ngày gửi"), db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("nhật ký nhắc việc")
@@ -105,16 +115,24 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Cảnh báo quá hạn")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Agency,
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     sent_on = models.DateField(_("ngày"))
     title = models.CharField(_("tiêu đề"), max_length=300)
-    items = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    items = models.JSONField(_("các việc"), default=list)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
 
     class Meta:
@@ -143,11 +161,20 @@ class CalendarFeed(models.Model):
     access to due dates only, never to reports or files.
     """
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="calendar_feeds")
-    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token = models.CharField(
+        _("mã bí mật"), max_length=64, unique=True, default=_new_token, editable=False
+    )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
 
