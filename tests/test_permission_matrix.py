@@ -85,6 +85,8 @@ EXPECTATIONS: dict[str, Row] = {
     "GET plans/<int:plan_id>/needs-date/":              everyone(),
     "POST plans/<int:plan_id>/needs-date/<int:activity_id>/fix/": staff(),
     "GET plans/<int:plan_id>/export/<str:fmt>/":        everyone(),
+    "GET plans/<int:plan_id>/periods/":                 staff(),
+    "POST plans/<int:plan_id>/periods/":                staff(),
     "GET needs-date/":                                  everyone(),
     "GET agencies/":                                    everyone(),
     "GET agencies/<int:agency_id>/":                    everyone(),

@@ -26,6 +26,7 @@ RULES: dict[str, frozenset[Role]] = {
     "plan.export": EVERYONE,
     "plan.import": STAFF,
     "plan.fix_dates": STAFF,
+    "period.manage": STAFF,
     "agency.view": EVERYONE,
     "notification.view": EVERYONE,
     "feed.view": frozenset({Role.OFFICER, Role.HEAD, Role.COORDINATOR, Role.ADMIN}),

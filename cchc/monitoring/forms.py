@@ -1,4 +1,5 @@
-"""Forms of the report pages: the report itself, its output documents, review, filters.
+"""Forms of the report pages (the report itself, its output documents, review, filters)
+and of the plan's reporting periods.
 
 The forms only read and check input; every change goes through `cchc.monitoring.services`
 (and `cchc.monitoring.evidence`), which check it again for the API's sake.
@@ -18,6 +19,7 @@ from cchc.agencies.models import Agency
 from cchc.lib.uploads import CheckedUpload, UploadRejected
 from cchc.monitoring.evidence import evidence_check
 from cchc.monitoring.models import ProgressReport, ReportingPeriod
+from cchc.monitoring.periods import PeriodRow
 from cchc.monitoring.services import DocumentInput
 from cchc.plans.models import Area
 
@@ -156,6 +158,75 @@ def documents_from(formset: forms.BaseFormSet[DocumentForm]) -> list[DocumentInp
         form.as_input()
         for form in formset.forms
         if form.has_changed() and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def _period_date_field(label: Any) -> forms.DateField:
+    # The browser's own date picker sends ISO dates; a hand-typed day is accepted too.
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d", *DATE_FORMATS],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Hãy nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2022.")},
+    )
+
+
+class PeriodForm(forms.Form):
+    """One row of a plan's periods table.
+
+    Blanks are allowed here: `periods_update` checks the rows and words every problem
+    with the row it is about, for this page and any other caller alike.
+    """
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    code = forms.CharField(
+        label=_("Mã"), required=False, max_length=20, widget=forms.TextInput(
+            attrs={"class": "period-code", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    name = forms.CharField(
+        label=_("Tên kỳ"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={"class": "period-name"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Loại kỳ"), required=False,
+        choices=[("", "—"), *ReportingPeriod.Kind.choices],
+    )
+    starts_on = _period_date_field(_("Từ ngày"))
+    ends_on = _period_date_field(_("Đến ngày (chốt số liệu)"))
+    due_on = _period_date_field(_("Hạn gửi báo cáo"))
+    position = forms.IntegerField(
+        label=_("Thứ tự"), required=False, min_value=0, max_value=32767,
+        widget=forms.NumberInput(attrs={"class": "period-position", "inputmode": "numeric"}),
+    )
+
+    def as_row(self) -> PeriodRow:
+        data = self.cleaned_data
+        return PeriodRow(
+            id=data.get("id"),
+            code=data.get("code") or "",
+            name=data.get("name") or "",
+            kind=data.get("kind") or "",
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            due_on=data.get("due_on"),
+            position=data.get("position"),
+            delete=bool(data.get("DELETE")),
+        )
+
+
+PeriodFormSet = forms.formset_factory(
+    PeriodForm, extra=1, can_delete=True, can_delete_extra=False, max_num=50, validate_max=True
+)
+
+
+def period_rows(formset: forms.BaseFormSet[PeriodForm]) -> list[tuple[PeriodForm, PeriodRow]]:
+    """The rows to save, each with its form; the untouched empty row is no period."""
+    return [
+        (form, form.as_row())
+        for index, form in enumerate(formset.forms)
+        if index < formset.initial_form_count() or form.has_changed()
     ]
 
 

@@ -1,4 +1,4 @@
-"""The report pages, under /bao-cao/."""
+"""The report pages, under /bao-cao/, and the coordinator's page of a plan's periods."""
 
 from django.urls import path
 
@@ -35,4 +35,5 @@ urlpatterns = [
         views.evidence_remove_view,
         name="evidence_remove",
     ),
+    path("plans/<int:plan_id>/periods/", views.plan_periods, name="plan_periods"),
 ]

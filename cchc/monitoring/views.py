@@ -1,8 +1,10 @@
-"""The report pages: what an agency must report, the report itself, sending, reviewing.
+"""The report pages: what an agency must report, the report itself, sending, reviewing;
+and the coordinator's page of a plan's reporting periods.
 
 Each view declares its action in `cchc.accounts.permissions.RULES`; data of another agency
-is a 404, as if it did not exist. Every change goes through `cchc.monitoring.services` or
-`cchc.monitoring.evidence`; the views only read, and turn service errors into messages.
+is a 404, as if it did not exist. Every change goes through `cchc.monitoring.services`,
+`cchc.monitoring.periods` or `cchc.monitoring.evidence`; the views only read, and turn
+service errors into messages.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +28,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cchc.accounts.models import Role, User
 from cchc.accounts.permissions import (
@@ -40,11 +42,13 @@ from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_res
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
     DocumentFormSet,
+    PeriodFormSet,
     QueueFilterForm,
     ReportForm,
     ReviewForm,
     VersionForm,
     documents_from,
+    period_rows,
 )
 from cchc.monitoring.models import (
     Assignment,
@@ -53,6 +57,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
+from cchc.monitoring.periods import PeriodsInvalid, periods_update
 from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
 from cchc.monitoring.services import (
     ReportConflict,
@@ -719,3 +724,80 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+# ---------------------------------------------------------------------------- periods
+
+
+def _period_id(form: Any) -> int:
+    try:
+        return int(form["id"].value())
+    except (TypeError, ValueError):
+        return 0  # a new row
+
+
+def _periods_page(
+    request: HttpRequest,
+    plan: Plan,
+    formset: Any,
+    *,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    reports = dict(
+        ReportingPeriod.objects.filter(plan=plan)
+        .annotate(n=Count("reports"))
+        .values_list("pk", "n")
+    )
+    rows = [(form, reports.get(_period_id(form), 0)) for form in formset.forms]
+    context = {
+        "plan": plan,
+        "formset": formset,
+        "rows": rows,
+        "problems": problems or [],
+        "refused": status != 200,
+        "row_errors": sum(len(errors) for form in formset.forms for errors in form.errors.values()),
+    }
+    return render(request, "monitoring/periods.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("period.manage")
+def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The coordinator's table of a plan's reporting periods, saved all at once."""
+    plan = get_object_or_404(Plan, pk=plan_id)
+    if request.method == "GET":
+        initial = [
+            {name: getattr(p, name) for name in ("code", "name", "kind", "starts_on",
+                                                 "ends_on", "due_on", "position")}
+            | {"id": p.pk}
+            for p in plan.periods.order_by("position", "pk")
+        ]
+        return _periods_page(request, plan, PeriodFormSet(initial=initial, prefix="period"))
+    formset = PeriodFormSet(request.POST, prefix="period")
+    if not formset.is_valid():
+        return _periods_page(request, plan, formset, status=400)
+    rows = period_rows(formset)
+    try:
+        changes = periods_update(plan=plan, rows=[row for _form, row in rows], actor=_user(request))
+    except PeriodsInvalid as invalid:
+        problems = []
+        for problem in invalid.problems:
+            if problem.row is None:
+                problems.append(problem.message)
+            else:
+                rows[problem.row][0].add_error(None, problem.message)
+        return _periods_page(request, plan, formset, problems=problems, status=400)
+    if changes:
+        messages.success(
+            request,
+            _("Đã lưu các kỳ báo cáo: thêm %(created)s, sửa %(updated)s, xóa %(deleted)s.")
+            % {
+                "created": len(changes.created),
+                "updated": len(changes.updated),
+                "deleted": len(changes.deleted),
+            },
+        )
+    else:
+        messages.info(request, _("Các kỳ báo cáo không có gì thay đổi."))
+    return redirect("plan_periods", plan_id=plan.pk)
