@@ -61,7 +61,9 @@ def form_data(
         row = {"id": period.pk, **{name: getattr(period, name) for name in FIELDS}}
         row.update((edit or {}).get(period.code, {}))
         for name, value in row.items():
-            data[f"period-{index}-{name}"] = value.isoformat() if isinstance(value, date) else value
+            data[f"period-{index}-{name}"] = (
+                value.strftime("%d/%m/%Y") if isinstance(value, date) else value
+            )
         if period.code in delete:
             data[f"period-{index}-DELETE"] = "on"
     for name, value in (new or {}).items():
@@ -103,7 +105,7 @@ def test_the_page_lists_the_plans_periods_with_an_empty_row(login, plan: Plan) -
         assert f'value="{name}"' in content
     assert 'name="period-TOTAL_FORMS" value="5"' in content
     assert 'name="period-4-name"' in content  # the empty row for a new period
-    assert 'type="date" name="period-0-ends_on" value="2022-03-14"' in content
+    assert 'name="period-0-ends_on" value="14/03/2022"' in content
     assert "Lưu" in content and "Thêm kỳ mới" in content
 
 
@@ -536,3 +538,12 @@ def test_an_admin_change_of_a_period_is_audited(login, plan: Plan) -> None:
     assert response.status_code == 302
     record = AuditRecord.objects.get(action="monitoring.reportingperiod.update")
     assert (record.before, record.after) == ({"due_on": "2022-03-15"}, {"due_on": "2022-03-20"})
+
+
+def test_dates_are_shown_and_typed_as_day_month_year(login: Any, plan: Plan) -> None:
+    page = page_text(login("coordinator").get(reverse("plan_periods", args=[plan.pk])))
+    assert 'value="14/03/2022"' in page and 'placeholder="dd/mm/yyyy"' in page
+    data = form_data(plan, edit={"q1": {"ends_on": "10/03/2022"}})
+    response = login("coordinator").post(reverse("plan_periods", args=[plan.pk]), data)
+    assert response.status_code == 302
+    assert plan.periods.get(code="q1").ends_on == date(2022, 3, 10)

@@ -162,14 +162,9 @@ def documents_from(formset: forms.BaseFormSet[DocumentForm]) -> list[DocumentInp
 
 
 def _period_date_field(label: Any) -> forms.DateField:
-    # The browser's own date picker sends ISO dates; a hand-typed day is accepted too.
-    return forms.DateField(
-        label=label,
-        required=False,
-        input_formats=["%Y-%m-%d", *DATE_FORMATS],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Hãy nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2022.")},
-    )
+    # Typed as dd/mm/yyyy like every other date here: a browser's date picker shows the
+    # order of the browser's language (mm/dd/yyyy in an English one), whatever the page's.
+    return _date_field(label, required=False)
 
 
 class PeriodForm(forms.Form):
