@@ -7,16 +7,27 @@ import os
 import secrets
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.contrib.auth.hashers import check_password
 from django.test import Client
 from django.urls import reverse
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
+from cchc.monitoring.models import Assignment, ProgressReport
+from cchc.monitoring.services import (
+    DocumentInput,
+    report_get_or_create,
+    report_review,
+    report_save,
+    report_submit,
+)
 from cchc.plans.models import Activity, Indicator, Plan, Task
+from cchc.reminders.models import Notification
 from tests.factories import PASSWORD
 from tests.test_permission_matrix import EXPECTATIONS, fill, objects_for_paths
 
@@ -231,17 +242,62 @@ def _plant(plan: Plan, agencies: dict[str, Agency]) -> None:
     plan.responsibilities.create(heading=f"Cơ quan {probe}", duties=f"Nhiệm vụ {probe}")
 
 
-def test_no_page_renders_a_planted_script_unescaped(
-    personas: dict[str, User], agencies: dict[str, Agency], plan: Plan
+def _plant_reports(
+    values: dict[str, Any], personas: dict[str, User], plan: Plan, agencies: dict[str, Agency]
 ) -> None:
+    """Narratives, reasons, output documents, review comments, period names and
+    notification titles: one report returned with a comment, one approved (the public
+    page shows only approved ones)."""
+    probe = " ".join(PROBES)
+    officer, head, coordinator = (personas[n] for n in ("officer_a", "head_a", "coordinator"))
+    plan.periods.filter(code="q1").update(name=f"Quý I {probe}")
+    returned = ProgressReport.objects.get(pk=values["report_id"])
+    returned = report_review(report=returned, actor=coordinator, approve=False,
+                             comment=f"Ý kiến {probe}", expected_version=returned.version)
+    report_save(report=returned, actor=officer, expected_version=returned.version,
+                status="not_done", percent=0, narrative=f"Kết quả {probe}",
+                reason=f"Lý do {probe}", documents=[
+                    DocumentInput(f"15/{probe}", date(2022, 3, 1), f"Trích yếu {probe}")])
+    other = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).exclude(
+        pk=returned.assignment_id).order_by("pk").first()
+    assert other is not None
+    approved = report_get_or_create(assignment=other, period=returned.period)
+    approved = report_save(report=approved, actor=officer, expected_version=approved.version,
+                           status="in_progress", percent=40, narrative=f"Đã làm {probe}",
+                           documents=[DocumentInput(f"7/{probe}", date(2022, 3, 2),
+                                                    f"Văn bản {probe}")])
+    approved = report_submit(report=approved, actor=head, expected_version=approved.version)
+    report_review(report=approved, actor=coordinator, approve=True,
+                  expected_version=approved.version)
+    for user in (officer, coordinator):
+        Notification.objects.create(user=user, kind=Notification.Kind.DIGEST,
+                                    agency=agencies["a"], sent_on=date(2022, 3, 26),
+                                    title=f"Nhắc việc {probe}")
+
+
+def _unescaped(html: str) -> list[str]:
+    found = [probe for probe in PROBES if probe in html]
+    if "onerror=alert" in html.replace("onerror=alert(1)&gt;", ""):
+        found.append("onerror=alert")
+    return found
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "officer_a"])
+def test_no_page_renders_a_planted_script_unescaped(
+    persona: str, personas: dict[str, User], agencies: dict[str, Agency], plan: Plan,
+    settings: Any, tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "files"
     _plant(plan, agencies)
     values = objects_for_paths(plan, agencies)
+    _plant_reports(values, personas, plan, agencies)
     client = Client()
-    client.force_login(personas["coordinator"])
+    client.force_login(personas[persona])
     checked = []
     for key, row in EXPECTATIONS.items():
         method, _, route = key.partition(" ")
-        if method != "GET" or row.coordinator != "ok" or route.startswith(("/api/", "admin/")):
+        if (method != "GET" or row.expected(persona) != "ok"
+                or route.startswith(("/api/", "admin/"))):
             continue
         url = fill(route, values)
         for query in ("", f"?q={PROBES[0]}", "?q=cai+cach"):
@@ -249,12 +305,22 @@ def test_no_page_renders_a_planted_script_unescaped(
                 response = client.get(url + query, follow=True, headers=headers)
                 if not response["Content-Type"].startswith("text/html"):
                     continue
-                html = response.content.decode()
-                for probe in PROBES:
-                    assert probe not in html, f"{url}{query} renders {probe!r} unescaped"
-                assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+                found = _unescaped(response.content.decode())
+                assert not found, f"{url}{query} renders {found} unescaped"
                 checked.append(url + query)
     assert len({c.split("?")[0] for c in checked}) >= 8, checked
-    # The probes were really shown, escaped, on the plan page.
-    page = client.get(reverse("plan_detail", args=[plan.pk])).content.decode()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # The probes were really shown, escaped, where each kind of text appears.
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    report_url = reverse("report_detail", args=[values["assignment_id"], values["period_id"]])
+    for url, what in [
+        (reverse("plan_detail", args=[plan.pk]), "plan"),
+        (report_url, "narrative, reason, documents, comment"),
+        (reverse("notifications"), "notification"),
+    ]:
+        page = client.get(url).content.decode()
+        assert escaped in page, f"{what}: no escaped probe on {url}"
+    report_page = client.get(report_url).content.decode()
+    for text in ("Kết quả", "Lý do", "Trích yếu", "Ý kiến"):
+        assert f"{text} {escaped}" in report_page, text
+    public = Client().get(reverse("public_progress")).content.decode()
+    assert not _unescaped(public)
