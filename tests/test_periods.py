@@ -547,3 +547,17 @@ def test_dates_are_shown_and_typed_as_day_month_year(login: Any, plan: Plan) -> 
     response = login("coordinator").post(reverse("plan_periods", args=[plan.pk]), data)
     assert response.status_code == 302
     assert plan.periods.get(code="q1").ends_on == date(2022, 3, 10)
+
+
+def test_replacing_the_plan_keeps_the_periods_the_coordinator_set(
+    login: Any, plan: Plan
+) -> None:
+    from cchc.plans.services import plan_document, plan_import
+
+    data = form_data(plan, delete={"9-thang"}, edit={"q1": {"ends_on": "10/03/2022"}})
+    response = login("coordinator").post(reverse("plan_periods", args=[plan.pk]), data)
+    assert response.status_code == 302
+    before = periods_of(plan)
+    plan_import(document=plan_document(plan), replace=True)
+    assert periods_of(plan) == before
+    assert not plan.periods.filter(code="9-thang").exists()

@@ -11,5 +11,7 @@ from cchc.plans.signals import plan_imported
 
 @receiver(plan_imported)
 def prepare_monitoring(sender: type[Plan], plan: Plan, **kwargs: Any) -> None:
-    periods_create_default(plan)
+    # A replaced plan keeps the periods its coordinator set; only a new one gets defaults.
+    if not plan.periods.exists():
+        periods_create_default(plan)
     assignments_sync(plan)
