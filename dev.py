@@ -96,7 +96,11 @@ def cmd_test(argv: list[str]) -> int:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env["SECRET_KEY"] = "tests-only-not-secret"
-    pytest = [str(PY), "-m", "pytest", *argv]
+    # Two or more workers (pytest-xdist, each with its own test database) nearly halve the
+    # run; more than four gain little and cost memory with a browser in each.
+    workers = min(os.cpu_count() or 1, 4)
+    parallel = ["-n", str(workers)] if workers > 1 else []
+    pytest = [str(PY), "-m", "pytest", *parallel, *argv]
 
     say("Bộ kiểm thử trên SQLite")
     # Tests of concurrent writers need a server database; they run in the second pass.
