@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -68,3 +69,26 @@ def test_keep_leaves_the_data_and_cleanup_removes_it(db):
 def test_it_refuses_an_empty_size(db):
     with pytest.raises(CommandError):
         _bench(agencies=0)
+
+
+def test_it_measures_pages_without_a_collectstatic_manifest(db, settings):
+    """As on a working copy with production settings: no manifest has been built."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    output = _bench()
+    failed = re.findall(r"^.*\s5\d\d\s+\d+\s+[\d.]+\s+[\d.]+$", output, re.MULTILINE)
+    assert not failed, output
+
+
+def test_a_page_that_fails_is_named_and_the_run_fails(db, monkeypatch):
+    from cchc.dashboards import queries
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("hỏng")
+
+    monkeypatch.setattr(queries, "select_plan", broken)
+    with pytest.raises(CommandError, match=r"trả lỗi máy chủ.*dashboard tỉnh"):
+        _bench()
+    assert _leftovers() == (0, 0, 0, 0)

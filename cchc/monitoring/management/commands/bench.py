@@ -181,6 +181,12 @@ class Command(BaseCommand):
             self._table(rows)
             if skipped:
                 self.stdout.write(_("Bỏ qua (chưa có): %(names)s") % {"names": ", ".join(skipped)})
+            failed = [r.label for r in rows if r.status >= 500]
+            if failed:
+                raise CommandError(
+                    _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
+                    % {"names": ", ".join(failed)}
+                )
         finally:
             if options["keep"]:
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
@@ -578,7 +584,15 @@ def measure(bench: Bench, *, repeat: int) -> tuple[list[Row], list[str]]:
     skipped: list[str] = []
     clients: dict[str, Client] = {}
     # The test client calls itself "testserver"; let it in without touching real hosts.
-    with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+    # Static file names are looked up without the collectstatic manifest, which a working
+    # copy has not built: the bench times the pages, not the static files.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], STORAGES=storages
+    ):
         for label, name, query, persona in PAGES:
             url = _url(name, query, params)
             if url is None:
