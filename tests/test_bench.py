@@ -92,3 +92,11 @@ def test_a_page_that_fails_is_named_and_the_run_fails(db, monkeypatch):
     with pytest.raises(CommandError, match=r"trả lỗi máy chủ.*dashboard tỉnh"):
         _bench()
     assert _leftovers() == (0, 0, 0, 0)
+
+
+def test_it_asks_for_migrate_on_a_database_without_tables(db, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
+    with pytest.raises(CommandError, match="hãy chạy «cchc migrate» trước"):
+        _bench()

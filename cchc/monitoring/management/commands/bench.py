@@ -147,6 +147,10 @@ class Command(BaseCommand):
         for name in ("agencies", "activities", "periods", "repeat"):
             if options[name] < 1:
                 raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
+        if ProgressReport._meta.db_table not in connection.introspection.table_names():
+            raise CommandError(
+                _("Cơ sở dữ liệu chưa có bảng của cchc; hãy chạy «cchc migrate» trước.")
+            )
         provinces = PROVINCES[options["scale"]]
         tag = MARK + secrets.token_hex(4)
         self.stdout.write(
