@@ -103,8 +103,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    # Several writers (a runserver and a management command) must wait, not fail.
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20})
+    # Several writers (server workers, a management command) must wait, not fail. A
+    # deferred transaction that reads and then writes cannot wait for the lock (SQLite
+    # answers "database is locked" at once, seen in the load test with two workers), so
+    # every transaction takes the write lock when it begins; WAL lets readers go on
+    # while one writes.
+    DATABASES["default"]["OPTIONS"].update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
+    )
     # SQLite cannot hold the agency's unique (parent, name) with NULLs not distinct;
     # model validation (full_clean, which the services and the admin run) still refuses a
     # duplicate, and PostgreSQL enforces it in the database as well.

@@ -221,3 +221,52 @@ def test_a_killed_file_write_leaves_no_visible_file(tmp_path: Path) -> None:
     assert leftovers, "the write should have been under way in a temporary file"
     assert 0 < leftovers[0].stat().st_size < 200 * 65536
     assert storage.remove_stale_temporaries(root) == len(leftovers)
+
+
+WRITER = """
+import sys
+import django
+django.setup()
+from cchc.accounts.models import User
+from cchc.monitoring.models import Assignment, ReportingPeriod
+from cchc.monitoring.services import report_get_or_create, report_save
+
+worker, rounds = int(sys.argv[1]), int(sys.argv[2])
+officer = User.objects.get(username="writer")
+period = ReportingPeriod.objects.get(code="q1")
+mine = list(Assignment.objects.filter(agency=officer.agency).order_by("pk"))[worker::4][:5]
+for n in range(rounds):
+    report = report_get_or_create(assignment=mine[n % len(mine)], period=period)
+    report_save(report=report, actor=officer, expected_version=None, status="in_progress",
+                percent=n % 100, narrative=f"writer {worker}, round {n}")
+print("done", flush=True)
+"""
+WRITER_SETUP = """
+from cchc.accounts.models import Role, User
+from cchc.agencies.models import Agency
+User.objects.create(username="writer", role=Role.OFFICER,
+                    agency=Agency.objects.get(name="Sở Tư pháp"))
+"""
+
+
+def test_writers_in_several_processes_wait_for_each_other(
+    instance: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    """As gunicorn's workers do: four processes save reports at once. None may fail with
+    "database is locked", and every save is kept."""
+    env, big = instance
+    _cchc(env, "import_plan", str(big), "--replace")
+    _cchc(env, "shell", "--no-imports", "-c", WRITER_SETUP)
+    before = _counts(env)
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    rounds = 40
+    writers = [subprocess.Popen([sys.executable, str(script), str(worker), str(rounds)],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for worker in range(4)]
+    results = [writer.communicate(timeout=600) for writer in writers]
+    for writer, (out, err) in zip(writers, results, strict=True):
+        assert writer.returncode == 0 and out.strip() == "done", err[-2000:]
+    after = _counts(env)
+    assert after["monitoring.reportversion"] - before["monitoring.reportversion"] == 4 * rounds
+    assert after["audit.auditrecord"] - before["audit.auditrecord"] == 4 * rounds
