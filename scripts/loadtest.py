@@ -76,11 +76,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", help="an empty database to use instead of SQLite")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="cchc-load-"))
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+    database_url = args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database_url,
            "CCHC_DATA_DIR": str(tmp), "SECRET_KEY": secrets.token_urlsafe(50),
            "ALLOWED_HOSTS": HOST, "SECURE_SSL": "0", "DEBUG": "",
            "DJANGO_SETTINGS_MODULE": "cchc.settings"}
@@ -197,7 +199,7 @@ def main() -> int:
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0
         print(f"requests: {len(latencies)} in {wall:.1f} s with {args.threads} threads, "
-              f"{args.workers} gunicorn workers")
+              f"{args.workers} gunicorn workers, {database_url.split(':')[0]}")
         print(f"throughput: {len(latencies) / wall:.1f} req/s")
         print(f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
