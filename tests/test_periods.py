@@ -561,3 +561,33 @@ def test_replacing_the_plan_keeps_the_periods_the_coordinator_set(
     plan_import(document=plan_document(plan), replace=True)
     assert periods_of(plan) == before
     assert not plan.periods.filter(code="9-thang").exists()
+
+
+def test_a_save_over_someone_elses_change_is_refused_and_changes_nothing(
+    login: Any, plan: Plan, personas: dict[str, User]
+) -> None:
+    """Two coordinators open the page; the first saves; the second's save must not undo
+    it without being told."""
+    url = reverse("plan_periods", args=[plan.pk])
+    page = page_text(login("coordinator").get(url))
+    state = re.search(r'name="state" value="([0-9a-f]+)"', page)
+    assert state is not None
+    stale = form_data(plan, edit={"q1": {"due_on": "20/03/2022"}})
+    periods_update(plan=plan, rows=[PeriodRow(
+        id=plan.periods.get(code="q1").pk, code="q1", name="Quý I (sửa)", kind="quarter",
+        starts_on=date(2021, 12, 15), ends_on=date(2022, 3, 14), due_on=date(2022, 3, 16),
+        position=0)], actor=personas["coordinator"])
+    before, audits = periods_of(plan), len(period_audits())
+    response = login("coordinator").post(url, {**stale, "state": state.group(1)})
+    assert response.status_code == 400
+    assert "vừa được người khác thay đổi nên chưa lưu gì" in page_text(response)
+    assert periods_of(plan) == before and len(period_audits()) == audits
+    assert f'name="state" value="{state.group(1)}"' in page_text(response)
+    # Reloaded, the page carries the new state and the same change saves.
+    fresh = re.search(r'name="state" value="([0-9a-f]+)"',
+                      page_text(login("coordinator").get(url)))
+    assert fresh is not None and fresh.group(1) != state.group(1)
+    data = form_data(plan, edit={"q1": {"due_on": "20/03/2022"}})
+    response = login("coordinator").post(url, {**data, "state": fresh.group(1)})
+    assert response.status_code == 302
+    assert plan.periods.get(code="q1").due_on == date(2022, 3, 20)

@@ -7,7 +7,9 @@ problem is collected with the row it belongs to, and only a set with none is wri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -103,37 +105,43 @@ def period_date_problems(
     the plan's years. `row` names the period in the messages."""
     problems = []
     if starts_on and ends_on and ends_on < starts_on:
-        problems.append((
-            "ends_on",
-            _("%(row)s: ngày chốt số liệu %(ends)s sớm hơn ngày bắt đầu %(starts)s.")
-            % {"row": row, "ends": _day(ends_on), "starts": _day(starts_on)},
-        ))
+        problems.append(
+            (
+                "ends_on",
+                _("%(row)s: ngày chốt số liệu %(ends)s sớm hơn ngày bắt đầu %(starts)s.")
+                % {"row": row, "ends": _day(ends_on), "starts": _day(starts_on)},
+            )
+        )
     if ends_on and due_on and due_on < ends_on:
-        problems.append((
-            "due_on",
-            _("%(row)s: hạn gửi báo cáo %(due)s sớm hơn ngày chốt số liệu %(ends)s.")
-            % {"row": row, "due": _day(due_on), "ends": _day(ends_on)},
-        ))
+        problems.append(
+            (
+                "due_on",
+                _("%(row)s: hạn gửi báo cáo %(due)s sớm hơn ngày chốt số liệu %(ends)s.")
+                % {"row": row, "due": _day(due_on), "ends": _day(ends_on)},
+            )
+        )
     # A period may start in the year before (the default Q1 starts on 15 December) and
     # be due in the year after (the annual report); anything further is a typing slip.
     first, last = date(year - 1, 1, 1), date(year + 1, 12, 31)
     for name, day in zip(DATE_FIELDS, (starts_on, ends_on, due_on), strict=True):
         if day is not None and not first <= day <= last:
-            problems.append((
-                name,
-                _(
-                    "%(row)s: %(field)s %(day)s không thuộc các năm %(first)s–%(last)s "
-                    "(năm kế hoạch %(year)s, năm trước và năm sau)."
+            problems.append(
+                (
+                    name,
+                    _(
+                        "%(row)s: %(field)s %(day)s không thuộc các năm %(first)s–%(last)s "
+                        "(năm kế hoạch %(year)s, năm trước và năm sau)."
+                    )
+                    % {
+                        "row": row,
+                        "field": LABELS[name],
+                        "day": _day(day),
+                        "first": first.year,
+                        "last": last.year,
+                        "year": year,
+                    },
                 )
-                % {
-                    "row": row,
-                    "field": LABELS[name],
-                    "day": _day(day),
-                    "first": first.year,
-                    "last": last.year,
-                    "year": year,
-                },
-            ))
+            )
     return problems
 
 
@@ -169,8 +177,11 @@ class _Checker:
                 _("%(row)s: chưa nhập %(fields)s.") % {"row": label, "fields": ", ".join(missing)},
             )
         dates = period_date_problems(
-            year=self.plan.year, row=label,
-            starts_on=row.starts_on, ends_on=row.ends_on, due_on=row.due_on,
+            year=self.plan.year,
+            row=label,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            due_on=row.due_on,
         )
         for _name, message in dates:
             self.add(index, message)
@@ -236,17 +247,41 @@ def _tidy(row: PeriodRow) -> PeriodRow:
     return replace(row, code=row.code.strip(), name=nfc(" ".join(row.name.split())))
 
 
+STATE_FIELDS = ("code", "name", "kind", "starts_on", "ends_on", "due_on", "position")
+
+
+def periods_state(periods: Iterable[ReportingPeriod]) -> str:
+    """A short fingerprint of the periods as they are stored, for `expected_state`."""
+    rows = sorted([p.pk, *(str(getattr(p, name)) for name in STATE_FIELDS)] for p in periods)
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
-def periods_update(*, plan: Plan, rows: Sequence[PeriodRow], actor: Any) -> PeriodChanges:
+def periods_update(
+    *, plan: Plan, rows: Sequence[PeriodRow], actor: Any, expected_state: str | None = None
+) -> PeriodChanges:
     """Create, change and delete the plan's reporting periods as `rows` say.
 
     Periods the rows do not name stay as they are. Raises PeriodsInvalid and writes
-    nothing when any row has a problem. Every change is audited with the source of the
-    request or command in progress.
+    nothing when any row has a problem, or when `expected_state` (the `periods_state` the
+    caller read) no longer matches: someone else saved in between. Every change is
+    audited with the source of the request or command in progress.
     """
     # Locking the periods also holds back a report being created for one of them (its
     # foreign key check waits for the lock), so the report counts below stay true.
     stored = {p.pk: p for p in ReportingPeriod.objects.select_for_update().filter(plan=plan)}
+    if expected_state is not None and expected_state != periods_state(stored.values()):
+        raise PeriodsInvalid(
+            [
+                PeriodProblem(
+                    None,
+                    _(
+                        "Các kỳ báo cáo vừa được người khác thay đổi nên chưa lưu gì. "
+                        "Hãy tải lại trang để xem bản mới rồi sửa lại."
+                    ),
+                )
+            ]
+        )
     checker = _Checker(plan)
     last_position = max((p.position for p in stored.values()), default=-1)
     named: set[int] = set()
@@ -298,8 +333,9 @@ def periods_update(*, plan: Plan, rows: Sequence[PeriodRow], actor: Any) -> Peri
         checker.problems.sort(key=lambda problem: -1 if problem.row is None else problem.row)
         raise PeriodsInvalid(checker.problems)
 
-    return _write(plan, stored, [row for _index, row in wanted],
-                  [period for _index, period in deleted], actor)
+    return _write(
+        plan, stored, [row for _index, row in wanted], [period for _index, period in deleted], actor
+    )
 
 
 def _write(
@@ -312,8 +348,14 @@ def _write(
     source = audit_context.current().source
     changes = PeriodChanges()
     for period in deleted:
-        log_action(actor=actor, action="period.delete", obj=period,
-                   before=_state(period), after=None, source=source)
+        log_action(
+            actor=actor,
+            action="period.delete",
+            obj=period,
+            before=_state(period),
+            after=None,
+            source=source,
+        )
         period.delete()
         changes.deleted.append(period)
 
@@ -335,8 +377,14 @@ def _write(
         for name in names:
             setattr(period, name, getattr(row, name))
         period.save(update_fields=names)
-        log_action(actor=actor, action="period.update", obj=period,
-                   before=before, after=_state(period, names), source=source)
+        log_action(
+            actor=actor,
+            action="period.update",
+            obj=period,
+            before=before,
+            after=_state(period, names),
+            source=source,
+        )
         changes.updated.append(period)
 
     for row in wanted:
@@ -344,7 +392,13 @@ def _write(
             continue
         period = ReportingPeriod(plan=plan, **_state(row))
         period.save()
-        log_action(actor=actor, action="period.create", obj=period,
-                   before=None, after=_state(period), source=source)
+        log_action(
+            actor=actor,
+            action="period.create",
+            obj=period,
+            before=None,
+            after=_state(period),
+            source=source,
+        )
         changes.created.append(period)
     return changes

@@ -57,7 +57,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
-from cchc.monitoring.periods import PeriodsInvalid, periods_update
+from cchc.monitoring.periods import PeriodsInvalid, periods_state, periods_update
 from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
 from cchc.monitoring.services import (
     ReportConflict,
@@ -145,8 +145,9 @@ def _agency_worklist(
     assignments = (
         Assignment.objects.filter(agency=agency, activity__plan=plan)
         .select_related("activity", "activity__task", "activity__task__area")
-        .order_by("activity__task__area__position", "activity__task__position",
-                  "activity__position")
+        .order_by(
+            "activity__task__area__position", "activity__task__position", "activity__position"
+        )
     )
     current: dict[int, ProgressReport] = {}
     if period is not None:
@@ -321,8 +322,11 @@ def describe_changes(changes: dict[str, list[Any]]) -> list[Change]:
             old = [show(x) for x in before or []]
             new = [show(x) for x in after or []]
             described.append(
-                Change(str(label), added=[x for x in new if x not in old],
-                       removed=[x for x in old if x not in new])
+                Change(
+                    str(label),
+                    added=[x for x in new if x not in old],
+                    removed=[x for x in old if x not in new],
+                )
             )
         else:
             described.append(Change(str(label), _show(name, before), _show(name, after)))
@@ -509,8 +513,13 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
                 documents=documents_from(formset),
             )
             for upload in cleaned["attachments"]:
-                evidence_add(report=report, actor=user, name=upload.name, data=upload.data,
-                             declared_type=upload.declared_type)
+                evidence_add(
+                    report=report,
+                    actor=user,
+                    name=upload.name,
+                    data=upload.data,
+                    declared_type=upload.declared_type,
+                )
             if then_submit:
                 report.refresh_from_db()
                 report = report_submit(report=report, actor=user, expected_version=report.version)
@@ -519,8 +528,14 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
     except ReportError as problem:
         report = _report_for(assignment, period)
         return _render_report(
-            request, assignment, period, report, form=form, formset=formset,
-            error=str(problem), status=409 if isinstance(problem, ReportConflict) else 400,
+            request,
+            assignment,
+            period,
+            report,
+            form=form,
+            formset=formset,
+            error=str(problem),
+            status=409 if isinstance(problem, ReportConflict) else 400,
         )
     if then_submit:
         messages.success(request, _("Đã lưu và gửi báo cáo đến cơ quan thường trực."))
@@ -548,8 +563,9 @@ def report_submit_view(request: HttpRequest, assignment_id: int, period_id: int)
         messages.error(request, _("Thiếu phiên bản báo cáo; hãy tải lại trang."))
         return redirect(back)
     try:
-        report_submit(report=report, actor=_user(request),
-                      expected_version=form.cleaned_data["version"])
+        report_submit(
+            report=report, actor=_user(request), expected_version=form.cleaned_data["version"]
+        )
     except ReportForbidden as forbidden:
         raise PermissionDenied(str(forbidden)) from forbidden
     except ReportError as problem:
@@ -570,9 +586,13 @@ def report_review_view(request: HttpRequest, assignment_id: int, period_id: int)
         )
     approve = form.cleaned_data["decision"] == ReviewForm.APPROVE
     try:
-        report_review(report=report, actor=_user(request), approve=approve,
-                      comment=form.cleaned_data["comment"],
-                      expected_version=form.cleaned_data["version"])
+        report_review(
+            report=report,
+            actor=_user(request),
+            approve=approve,
+            comment=form.cleaned_data["comment"],
+            expected_version=form.cleaned_data["version"],
+        )
     except ReportForbidden as forbidden:
         raise PermissionDenied(str(forbidden)) from forbidden
     except ReportError as problem:
@@ -639,10 +659,19 @@ def drafts(request: HttpRequest) -> HttpResponse:
                 state__in=[State.DRAFT, State.RETURNED],
                 version__gt=1,  # saved at least once: an untouched report is not ready
             )
-            .select_related("period", "assignment", "assignment__activity",
-                            "assignment__activity__task__area", "updated_by")
-            .order_by("period__position", "assignment__activity__task__area__position",
-                      "assignment__activity__task__position", "assignment__activity__position")
+            .select_related(
+                "period",
+                "assignment",
+                "assignment__activity",
+                "assignment__activity__task__area",
+                "updated_by",
+            )
+            .order_by(
+                "period__position",
+                "assignment__activity__task__area__position",
+                "assignment__activity__task__position",
+                "assignment__activity__position",
+            )
         )
     rows = [(report, can_submit_report(user, report)) for report in reports]
     return render(
@@ -698,9 +727,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     periods = list(plan.periods.order_by("position"))
     form = QueueFilterForm(request.GET, agencies=agencies, areas=areas, periods=periods)
     filters = form.filters()
-    reports = ProgressReport.objects.filter(
-        state=State.SUBMITTED, assignment__activity__plan=plan
-    )
+    reports = ProgressReport.objects.filter(state=State.SUBMITTED, assignment__activity__plan=plan)
     if "agency" in filters:
         reports = reports.filter(assignment__agency_id=filters["agency"])
     if "area" in filters:
@@ -743,6 +770,7 @@ def _periods_page(
     *,
     problems: list[str] | None = None,
     status: int = 200,
+    state: str,
 ) -> HttpResponse:
     reports = dict(
         ReportingPeriod.objects.filter(plan=plan)
@@ -757,6 +785,9 @@ def _periods_page(
         "problems": problems or [],
         "refused": status != 200,
         "row_errors": sum(len(errors) for form in formset.forms for errors in form.errors.values()),
+        # What the coordinator read: a page sent back with errors keeps it, so that a
+        # change saved by someone else meanwhile is still noticed.
+        "state": state,
     }
     return render(request, "monitoring/periods.html", context, status=status)
 
@@ -768,18 +799,31 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=plan_id)
     if request.method == "GET":
         initial = [
-            {name: getattr(p, name) for name in ("code", "name", "kind", "starts_on",
-                                                 "ends_on", "due_on", "position")}
+            {
+                name: getattr(p, name)
+                for name in ("code", "name", "kind", "starts_on", "ends_on", "due_on", "position")
+            }
             | {"id": p.pk}
             for p in plan.periods.order_by("position", "pk")
         ]
-        return _periods_page(request, plan, PeriodFormSet(initial=initial, prefix="period"))
+        return _periods_page(
+            request,
+            plan,
+            PeriodFormSet(initial=initial, prefix="period"),
+            state=periods_state(plan.periods.all()),
+        )
     formset = PeriodFormSet(request.POST, prefix="period")
+    state = request.POST.get("state", "")
     if not formset.is_valid():
-        return _periods_page(request, plan, formset, status=400)
+        return _periods_page(request, plan, formset, status=400, state=state)
     rows = period_rows(formset)
     try:
-        changes = periods_update(plan=plan, rows=[row for _form, row in rows], actor=_user(request))
+        changes = periods_update(
+            plan=plan,
+            rows=[row for _form, row in rows],
+            actor=_user(request),
+            expected_state=state or None,
+        )
     except PeriodsInvalid as invalid:
         problems = []
         for problem in invalid.problems:
@@ -787,7 +831,7 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
                 problems.append(problem.message)
             else:
                 rows[problem.row][0].add_error(None, problem.message)
-        return _periods_page(request, plan, formset, problems=problems, status=400)
+        return _periods_page(request, plan, formset, problems=problems, status=400, state=state)
     if changes:
         messages.success(
             request,
