@@ -247,12 +247,9 @@ def _tidy(row: PeriodRow) -> PeriodRow:
     return replace(row, code=row.code.strip(), name=nfc(" ".join(row.name.split())))
 
 
-STATE_FIELDS = ("code", "name", "kind", "starts_on", "ends_on", "due_on", "position")
-
-
 def periods_state(periods: Iterable[ReportingPeriod]) -> str:
     """A short fingerprint of the periods as they are stored, for `expected_state`."""
-    rows = sorted([p.pk, *(str(getattr(p, name)) for name in STATE_FIELDS)] for p in periods)
+    rows = sorted([p.pk, *map(str, _state(p).values())] for p in periods)
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
 

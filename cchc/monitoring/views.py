@@ -57,6 +57,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
+from cchc.monitoring.periods import FIELDS as PERIOD_FIELDS
 from cchc.monitoring.periods import PeriodsInvalid, periods_state, periods_update
 from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
 from cchc.monitoring.services import (
@@ -798,19 +799,15 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The coordinator's table of a plan's reporting periods, saved all at once."""
     plan = get_object_or_404(Plan, pk=plan_id)
     if request.method == "GET":
+        periods = list(plan.periods.order_by("position", "pk"))
         initial = [
-            {
-                name: getattr(p, name)
-                for name in ("code", "name", "kind", "starts_on", "ends_on", "due_on", "position")
-            }
-            | {"id": p.pk}
-            for p in plan.periods.order_by("position", "pk")
+            {name: getattr(p, name) for name in PERIOD_FIELDS} | {"id": p.pk} for p in periods
         ]
         return _periods_page(
             request,
             plan,
             PeriodFormSet(initial=initial, prefix="period"),
-            state=periods_state(plan.periods.all()),
+            state=periods_state(periods),
         )
     formset = PeriodFormSet(request.POST, prefix="period")
     state = request.POST.get("state", "")
