@@ -3,7 +3,7 @@
 
     python3 dev.py run     # install, migrate, load the Quảng Trị 2022 demo, serve on :8000
     python3 dev.py test    # install, run the whole test suite (SQLite, then PostgreSQL)
-    python3 dev.py lint    # ruff and mypy
+    python3 dev.py lint    # ruff check, ruff format --check and mypy
 
 Only the standard library is used here, because this runs before anything is installed.
 """
@@ -126,6 +126,7 @@ def cmd_lint(argv: list[str]) -> int:
     ensure_venv("dev")
     env = dict(os.environ, SECRET_KEY="lint-only")
     code = run([str(BIN / "ruff"), "check", "."], env)
+    code = run([str(BIN / "ruff"), "format", "--check", "."], env) or code
     return run([str(BIN / "mypy"), "cchc"], env) or code
 
 

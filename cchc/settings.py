@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "cchc.monitoring",
     "cchc.reminders",
     "cchc.dashboards",
-    "cchc.front",
+    "cchc.register",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from django.urls import include, path
 from cchc.api.views import api
 
 urlpatterns = [
-    path("", include("cchc.front.urls")),
+    path("", include("cchc.register.urls")),
     path("", include("cchc.monitoring.urls")),
     path("", include("cchc.reminders.urls")),
     path("", include("cchc.dashboards.urls")),

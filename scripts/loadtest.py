@@ -45,8 +45,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
-            body: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -61,9 +66,17 @@ def login(port: int, username: str, password: str) -> str:
     csrf = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", "")).group(1)  # type: ignore[union-attr]
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()  # type: ignore[union-attr]
     body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-    status, headers, _ = request(port, "POST", "/login/", {
-        "Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded",
-        "Referer": f"http://{HOST}:{port}/login/"}, body)
+    status, headers, _ = request(
+        port,
+        "POST",
+        "/login/",
+        {
+            "Cookie": f"csrftoken={csrf}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://{HOST}:{port}/login/",
+        },
+        body,
+    )
     session = re.search(r"sessionid=([^;]+)", headers.get("set-cookie", ""))
     if status != 302 or session is None:
         raise SystemExit(f"login failed: {status}")
@@ -82,28 +95,57 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="cchc-load-"))
     port = free_port()
     database_url = args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": database_url,
-           "CCHC_DATA_DIR": str(tmp), "SECRET_KEY": secrets.token_urlsafe(50),
-           "ALLOWED_HOSTS": HOST, "SECURE_SSL": "0", "DEBUG": "",
-           "DJANGO_SETTINGS_MODULE": "cchc.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CCHC_DATA_DIR": str(tmp),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL": "0",
+        "DEBUG": "",
+        "DJANGO_SETTINGS_MODULE": "cchc.settings",
+    }
     cchc = [sys.executable, "-m", "cchc"]
     server = None
     try:
         print("setting up the demo database …", flush=True)
         subprocess.run([*cchc, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
-        subprocess.run([*cchc, "collectstatic", "--no-input", "-v", "0"], env=env, cwd=ROOT,
-                       check=True)
-        subprocess.run([*cchc, "load_demo", "--quiet-accounts"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*cchc, "collectstatic", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True
+        )
+        subprocess.run(
+            [*cchc, "load_demo", "--quiet-accounts"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
         def token(username: str) -> str:
-            return subprocess.run([*cchc, "create_api_token", username, "loadtest"], env=env,
-                                  cwd=ROOT, check=True, capture_output=True,
-                                  text=True).stdout.strip()
+            return subprocess.run(
+                [*cchc, "create_api_token", username, "loadtest"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
 
         key, officer_key = token("thuongtruc"), token("canbo.tuphap")
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "cchc.wsgi", "-b", f"{HOST}:{port}", "-w", str(args.workers),
-             "--log-level", "warning"], env=env, cwd=ROOT)
+            [
+                str(BIN / "gunicorn"),
+                "cchc.wsgi",
+                "-b",
+                f"{HOST}:{port}",
+                "-w",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         for _ in range(100):
             try:
                 request(port, "GET", "/login/")
@@ -116,8 +158,7 @@ def main() -> int:
         plan_path = headers["location"].replace(f"http://{HOST}:{port}", "")
         plan_id = re.search(r"/plans/(\d+)/", plan_path).group(1)  # type: ignore[union-attr]
         api = {"Authorization": f"Bearer {key}"}
-        officer_api = {"Authorization": f"Bearer {officer_key}",
-                       "Content-Type": "application/json"}
+        officer_api = {"Authorization": f"Bearer {officer_key}", "Content-Type": "application/json"}
         page, board = {"Cookie": officer}, {"Cookie": leader}
         _s, _h, body = request(port, "GET", f"/api/plans/{plan_id}/assignments", officer_api)
         assignments = [a["id"] for a in json.loads(body)]
@@ -125,19 +166,26 @@ def main() -> int:
         _s, _h, body = request(port, "GET", f"/api/plans/{plan_id}/periods", officer_api)
         period_id = json.loads(body)[-1]["id"]  # the year's report: drafts being written
         reads = [
-            ("GET", plan_path, page), ("GET", f"{plan_path}?q=cai+cach", page),
-            ("GET", "/plans/", page), ("GET", "/agencies/", page),
-            ("GET", "/search/?q=thu+tuc", page), ("GET", "/bao-cao/", page),
-            ("GET", "/bao-cao/cho-gui/", page), ("GET", f"/dashboard/agency/{agency_id}/", page),
-            ("GET", "/dashboard/", board), ("GET", "/dashboard/?period=6-thang", board),
+            ("GET", plan_path, page),
+            ("GET", f"{plan_path}?q=cai+cach", page),
+            ("GET", "/plans/", page),
+            ("GET", "/agencies/", page),
+            ("GET", "/search/?q=thu+tuc", page),
+            ("GET", "/bao-cao/", page),
+            ("GET", "/bao-cao/cho-gui/", page),
+            ("GET", f"/dashboard/agency/{agency_id}/", page),
+            ("GET", "/dashboard/", board),
+            ("GET", "/dashboard/?period=6-thang", board),
             ("GET", "/cong-khai/", {}),
-            ("GET", "/api/plans", api), ("GET", f"/api/plans/{plan_id}/tasks", api),
+            ("GET", "/api/plans", api),
+            ("GET", f"/api/plans/{plan_id}/tasks", api),
             ("GET", f"/api/plans/{plan_id}/progress", api),
         ]
         Outcome = tuple[float, str | None, bool]  # seconds, error, 409
 
-        def timed(method: str, path: str, headers: dict[str, str],
-                  body: str | None = None) -> tuple[Outcome, bytes]:
+        def timed(
+            method: str, path: str, headers: dict[str, str], body: str | None = None
+        ) -> tuple[Outcome, bytes]:
             started = time.perf_counter()
             try:
                 status, _h, content = request(port, method, path, headers, body)
@@ -149,15 +197,25 @@ def main() -> int:
         def write(n: int) -> list[Outcome]:
             """An officer opens the year's report of one assignment and saves a draft."""
             assignment = assignments[n % len(assignments)]
-            opened, content = timed("POST", f"/api/assignments/{assignment}/reports/{period_id}",
-                                    officer_api, "{}")
+            opened, content = timed(
+                "POST", f"/api/assignments/{assignment}/reports/{period_id}", officer_api, "{}"
+            )
             if opened[1] is not None:
                 return [opened]
             report = json.loads(content)
-            saved, _c = timed("PUT", f"/api/reports/{report['id']}", officer_api, json.dumps({
-                "status": "in_progress", "percent": 10 + n % 80, "version": report["version"],
-                "narrative": f"Lượt ghi {n}: đang triển khai",
-            }))
+            saved, _c = timed(
+                "PUT",
+                f"/api/reports/{report['id']}",
+                officer_api,
+                json.dumps(
+                    {
+                        "status": "in_progress",
+                        "percent": 10 + n % 80,
+                        "version": report["version"],
+                        "narrative": f"Lượt ghi {n}: đang triển khai",
+                    }
+                ),
+            )
             return [opened, saved]
 
         def operation(n: int) -> list[Outcome]:
@@ -168,8 +226,10 @@ def main() -> int:
 
         for method, path, headers in reads:  # one warm-up pass, timed per path
             outcome, _c = timed(method, path, headers)
-            print(f"  {outcome[0] * 1000:6.0f} ms  {method} {path}"
-                  + (f"  !! {outcome[1]}" if outcome[1] else ""))
+            print(
+                f"  {outcome[0] * 1000:6.0f} ms  {method} {path}"
+                + (f"  !! {outcome[1]}" if outcome[1] else "")
+            )
         latencies: list[float] = []
         errors: list[str] = []
         conflicts = 0
@@ -198,11 +258,15 @@ def main() -> int:
         wall = time.perf_counter() - began
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0
-        print(f"requests: {len(latencies)} in {wall:.1f} s with {args.threads} threads, "
-              f"{args.workers} gunicorn workers, {database_url.split(':')[0]}")
+        print(
+            f"requests: {len(latencies)} in {wall:.1f} s with {args.threads} threads, "
+            f"{args.workers} gunicorn workers, {database_url.split(':')[0]}"
+        )
         print(f"throughput: {len(latencies) / wall:.1f} req/s")
-        print(f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-              f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
+        print(
+            f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+        )
         print(f"409 conflicts (two writers of one report, expected): {conflicts}")
         print(f"errors: {len(errors)}" + (f" (first: {errors[:3]})" if errors else ""))
         return 1 if errors else 0

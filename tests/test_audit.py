@@ -51,7 +51,9 @@ def test_an_import_through_the_api_and_through_the_cli_leaves_the_same_trail(
     assert _trail(by_api) == _trail(by_cli)
     assert (by_cli.source, by_cli.actor, by_cli.actor_label) == ("cli", None, "")
     assert (by_api.source, by_api.actor, by_api.actor_label) == (
-        "api", personas["coordinator"], "coordinator"
+        "api",
+        personas["coordinator"],
+        "coordinator",
     )
     assert by_api.after["activities"] == 8 and by_api.before is None
 
@@ -93,18 +95,33 @@ def test_setting_a_schedule_dates_the_activity_and_records_before_and_after(
     assert [d.isoformat() for d in schedule.due_dates] == ["2022-06-30"]
     assert activity.deadline == "Theo quy định"  # the plan's wording is kept
     assert (activity.needs_date, activity.deadline_kind, activity.first_due.isoformat()) == (
-        False, "quarter", "2022-06-30"
+        False,
+        "quarter",
+        "2022-06-30",
     )
     assert list(activity.due_dates.values_list("due_on", flat=True)) == [schedule.due_dates[0]]
     record = AuditRecord.objects.get(action="activity.set_schedule")
-    assert record.before == {"deadline": "Theo quy định", "deadline_kind": "undated",
-                             "recurring": "", "needs_date": True, "first_due": None,
-                             "due_dates": []}
-    assert record.after == {"deadline": "Theo quy định", "deadline_kind": "quarter",
-                            "recurring": "", "needs_date": False, "first_due": "2022-06-30",
-                            "due_dates": ["2022-06-30"], "phrase": "Quý II"}
+    assert record.before == {
+        "deadline": "Theo quy định",
+        "deadline_kind": "undated",
+        "recurring": "",
+        "needs_date": True,
+        "first_due": None,
+        "due_dates": [],
+    }
+    assert record.after == {
+        "deadline": "Theo quy định",
+        "deadline_kind": "quarter",
+        "recurring": "",
+        "needs_date": False,
+        "first_due": "2022-06-30",
+        "due_dates": ["2022-06-30"],
+        "phrase": "Quý II",
+    }
     assert (record.actor, record.source, record.object_id) == (
-        personas["coordinator"], "web", str(activity.pk)
+        personas["coordinator"],
+        "web",
+        str(activity.pk),
     )
 
 
@@ -113,8 +130,9 @@ def test_a_phrase_without_a_date_is_refused_in_vietnamese_and_changes_nothing(
 ) -> None:
     activity = _undated(plan)
     with pytest.raises(ScheduleNotDated, match="Không đọc được ngày từ «Theo kế hoạch»"):
-        activity_set_schedule(activity=activity, phrase="Theo kế hoạch",
-                              actor=personas["coordinator"], source="web")
+        activity_set_schedule(
+            activity=activity, phrase="Theo kế hoạch", actor=personas["coordinator"], source="web"
+        )
     activity.refresh_from_db()
     assert activity.needs_date
     assert not AuditRecord.objects.filter(action="activity.set_schedule").exists()
@@ -151,8 +169,11 @@ def test_issuing_and_revoking_a_token_is_recorded_with_its_source(
     token.save()
     issue, revoke = AuditRecord.objects.order_by("pk")
     assert (issue.action, issue.source) == ("api_token.issue", "cli")
-    assert issue.after == {"name": "Hệ thống báo cáo", "prefix": token.prefix,
-                           "user": "coordinator"}
+    assert issue.after == {
+        "name": "Hệ thống báo cáo",
+        "prefix": token.prefix,
+        "user": "coordinator",
+    }
     assert revoke.action == "api_token.revoke"
 
 
@@ -165,9 +186,16 @@ def test_a_change_in_the_admin_names_the_administrator(
     page = client.get(url)
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
-    data.update(role="head", agency=officer.agency_id, is_active="on", username=officer.username,
-                date_joined_0="2022-01-01", date_joined_1="08:00:00", groups=[],
-                user_permissions=[])
+    data.update(
+        role="head",
+        agency=officer.agency_id,
+        is_active="on",
+        username=officer.username,
+        date_joined_0="2022-01-01",
+        date_joined_1="08:00:00",
+        groups=[],
+        user_permissions=[],
+    )
     data.pop("last_login", None)
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -179,8 +207,9 @@ def test_a_change_in_the_admin_names_the_administrator(
 def test_the_audit_trail_cannot_be_edited_in_the_admin(
     client: Client, personas: dict[str, User]
 ) -> None:
-    record = log_action(actor=None, action="test", obj=None, before=None, after={"a": 1},
-                        source="system")
+    record = log_action(
+        actor=None, action="test", obj=None, before=None, after={"a": 1}, source="system"
+    )
     client.force_login(personas["admin"])
     change = reverse("admin:audit_auditrecord_change", args=[record.pk])
     assert client.get(change).status_code == 200
@@ -188,14 +217,17 @@ def test_the_audit_trail_cannot_be_edited_in_the_admin(
     record.refresh_from_db()
     assert record.action == "test"
     assert client.get(reverse("admin:audit_auditrecord_add")).status_code == 403
-    assert client.post(reverse("admin:audit_auditrecord_delete", args=[record.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:audit_auditrecord_delete", args=[record.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
 
 
 def test_an_unknown_source_is_refused() -> None:
     with pytest.raises(ValueError, match="Unknown audit source"):
-        log_action(actor=None, action="x", obj=None, before=None, after=None,
-                   source="email")  # type: ignore[arg-type]
+        log_action(actor=None, action="x", obj=None, before=None, after=None, source="email")  # type: ignore[arg-type]
 
 
 class _Null:
@@ -207,7 +239,10 @@ class _Null:
 
 
 def test_a_report_through_the_pages_and_through_the_api_leaves_the_same_trail(
-    plan: Plan, personas: dict[str, User], agencies: dict[str, Agency], settings: Any,
+    plan: Plan,
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    settings: Any,
     tmp_path: Path,
 ) -> None:
     """Draft, send, return, resend, approve: once by page, once by API, same records."""
@@ -227,57 +262,97 @@ def test_a_report_through_the_pages_and_through_the_api_leaves_the_same_trail(
     def version() -> int:
         return ProgressReport.objects.get(assignment=first, period=period).version
 
-    page("officer_a", "report_save", {
-        "version": 1, "status": "in_progress", "percent": 40, "reason": "",
-        "narrative": "Đã rà soát 12 thủ tục.", "completed_on": "", "then": "save",
-        "doc-TOTAL_FORMS": 1, "doc-INITIAL_FORMS": 0, "doc-MIN_NUM_FORMS": 0,
-        "doc-MAX_NUM_FORMS": 1000, "doc-0-number": "15/QĐ-STP",
-        "doc-0-issued_on": "2022-03-01", "doc-0-summary": "Kế hoạch rà soát",
-    })
+    page(
+        "officer_a",
+        "report_save",
+        {
+            "version": 1,
+            "status": "in_progress",
+            "percent": 40,
+            "reason": "",
+            "narrative": "Đã rà soát 12 thủ tục.",
+            "completed_on": "",
+            "then": "save",
+            "doc-TOTAL_FORMS": 1,
+            "doc-INITIAL_FORMS": 0,
+            "doc-MIN_NUM_FORMS": 0,
+            "doc-MAX_NUM_FORMS": 1000,
+            "doc-0-number": "15/QĐ-STP",
+            "doc-0-issued_on": "2022-03-01",
+            "doc-0-summary": "Kế hoạch rà soát",
+        },
+    )
     page("head_a", "report_submit", {"version": version()})
-    page("coordinator", "report_review",
-         {"version": version(), "decision": "return", "comment": "Bổ sung minh chứng."})
+    page(
+        "coordinator",
+        "report_review",
+        {"version": version(), "decision": "return", "comment": "Bổ sung minh chứng."},
+    )
     page("officer_a", "report_submit", {"version": version()})
-    page("coordinator", "report_review", {"version": version(), "decision": "approve",
-                                          "comment": ""})
+    page(
+        "coordinator", "report_review", {"version": version(), "decision": "approve", "comment": ""}
+    )
 
     def api(persona: str, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
         _token, key = ApiToken.issue(user=personas[persona], name="đồng bộ")
-        response = Client().generic(method, url, json.dumps(body), "application/json",
-                                    headers={"Authorization": f"Bearer {key}"})
+        response = Client().generic(
+            method,
+            url,
+            json.dumps(body),
+            "application/json",
+            headers={"Authorization": f"Bearer {key}"},
+        )
         assert response.status_code in (200, 201), response.content
         return response.json()  # type: ignore[no-any-return]
 
     report = api("officer_a", "POST", f"/api/assignments/{second.pk}/reports/{period.pk}", {})
     base = f"/api/reports/{report['id']}"
-    report = api("officer_a", "PUT", base, {
-        "status": "in_progress", "percent": 40, "narrative": "Đã rà soát 12 thủ tục.",
-        "version": report["version"], "documents": [
-            {"number": "15/QĐ-STP", "issued_on": "2022-03-01", "summary": "Kế hoạch rà soát"}
-        ]})
+    report = api(
+        "officer_a",
+        "PUT",
+        base,
+        {
+            "status": "in_progress",
+            "percent": 40,
+            "narrative": "Đã rà soát 12 thủ tục.",
+            "version": report["version"],
+            "documents": [
+                {"number": "15/QĐ-STP", "issued_on": "2022-03-01", "summary": "Kế hoạch rà soát"}
+            ],
+        },
+    )
     report = api("head_a", "POST", f"{base}/submit", {"version": report["version"]})
-    report = api("coordinator", "POST", f"{base}/review", {
-        "approve": False, "comment": "Bổ sung minh chứng.", "version": report["version"]})
+    report = api(
+        "coordinator",
+        "POST",
+        f"{base}/review",
+        {"approve": False, "comment": "Bổ sung minh chứng.", "version": report["version"]},
+    )
     report = api("officer_a", "POST", f"{base}/submit", {"version": report["version"]})
     api("coordinator", "POST", f"{base}/review", {"approve": True, "version": report["version"]})
 
     def trail(assignment: Assignment) -> list[tuple[Any, ...]]:
         pk = str(ProgressReport.objects.get(assignment=assignment, period=period).pk)
-        records = AuditRecord.objects.filter(object_type="monitoring.progressreport",
-                                             object_id=pk).order_by("pk")
+        records = AuditRecord.objects.filter(
+            object_type="monitoring.progressreport", object_id=pk
+        ).order_by("pk")
         return [(r.action, r.actor, r.before, r.after) for r in records]
 
     by_page, by_api = trail(first), trail(second)
     assert [step[:2] for step in by_page] == [
-        ("report.save", personas["officer_a"]), ("report.submit", personas["head_a"]),
-        ("report.return", personas["coordinator"]), ("report.submit", personas["officer_a"]),
+        ("report.save", personas["officer_a"]),
+        ("report.submit", personas["head_a"]),
+        ("report.return", personas["coordinator"]),
+        ("report.submit", personas["officer_a"]),
         ("report.approve", personas["coordinator"]),
     ]
     assert by_api == by_page
+
     def sources(assignment: Assignment) -> set[str]:
         pk = ProgressReport.objects.get(assignment=assignment, period=period).pk
-        records = AuditRecord.objects.filter(object_type="monitoring.progressreport",
-                                             object_id=str(pk))
+        records = AuditRecord.objects.filter(
+            object_type="monitoring.progressreport", object_id=str(pk)
+        )
         return set(records.values_list("source", flat=True))
 
     assert (sources(first), sources(second)) == ({"web"}, {"api"})
@@ -298,11 +373,21 @@ def test_a_refused_report_change_leaves_no_record(
     report = report_get_or_create(assignment=assignment, period=period)
     AuditRecord.objects.all().delete()
     with pytest.raises(ReportError):
-        report_save(report=report, actor=personas["officer_b"], expected_version=1,
-                    status="in_progress", percent=10)
+        report_save(
+            report=report,
+            actor=personas["officer_b"],
+            expected_version=1,
+            status="in_progress",
+            percent=10,
+        )
     with pytest.raises(ReportError):
-        report_save(report=report, actor=personas["officer_a"], expected_version=7,
-                    status="in_progress", percent=10)
+        report_save(
+            report=report,
+            actor=personas["officer_a"],
+            expected_version=7,
+            status="in_progress",
+            percent=10,
+        )
     assert not AuditRecord.objects.exists()
 
 
@@ -320,8 +405,11 @@ def _admin_form_data(page: Any) -> dict[str, Any]:
             if value:
                 data[name] = "on"
         else:
-            data[name] = field.widget.format_value(value) if hasattr(
-                field.widget, "format_value") and not isinstance(value, int | str) else value
+            data[name] = (
+                field.widget.format_value(value)
+                if hasattr(field.widget, "format_value") and not isinstance(value, int | str)
+                else value
+            )
     for inline in page.context["inline_admin_formsets"]:
         formset = inline.formset
         for key, value in formset.management_form.initial.items():
@@ -330,8 +418,7 @@ def _admin_form_data(page: Any) -> dict[str, Any]:
             for name in sub.fields:
                 value = sub[name].value()
                 if value is not None and value is not False:
-                    data[f"{formset.prefix}-{index}-{name}"] = (
-                        "on" if value is True else str(value))
+                    data[f"{formset.prefix}-{index}-{name}"] = "on" if value is True else str(value)
     return data
 
 
@@ -343,24 +430,27 @@ def test_changes_in_the_admin_are_recorded_with_before_and_after(
     client.force_login(personas["admin"])
     AuditRecord.objects.all().delete()
     add = reverse("admin:reminders_calendarday_add")
-    response = client.post(add, {"date": "2022-09-05", "kind": "holiday",
-                                 "name": "Nghỉ bù Quốc khánh"})
+    response = client.post(
+        add, {"date": "2022-09-05", "kind": "holiday", "name": "Nghỉ bù Quốc khánh"}
+    )
     assert response.status_code == 302
     day = CalendarDay.objects.get(date="2022-09-05")
     change = reverse("admin:reminders_calendarday_change", args=[day.pk])
-    response = client.post(change, {"date": "2022-09-05", "kind": "workday",
-                                    "name": "Làm bù"})
+    response = client.post(change, {"date": "2022-09-05", "kind": "workday", "name": "Làm bù"})
     assert response.status_code == 302
-    response = client.post(reverse("admin:reminders_calendarday_delete", args=[day.pk]),
-                           {"post": "yes"})
+    response = client.post(
+        reverse("admin:reminders_calendarday_delete", args=[day.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     created, updated, deleted = AuditRecord.objects.order_by("pk")
     assert (created.action, created.before, created.after) == (
-        "reminders.calendarday.create", None,
+        "reminders.calendarday.create",
+        None,
         {"date": "2022-09-05", "kind": "holiday", "name": "Nghỉ bù Quốc khánh"},
     )
     assert (updated.action, updated.before, updated.after) == (
-        "reminders.calendarday.update", {"kind": "holiday", "name": "Nghỉ bù Quốc khánh"},
+        "reminders.calendarday.update",
+        {"kind": "holiday", "name": "Nghỉ bù Quốc khánh"},
         {"kind": "workday", "name": "Làm bù"},
     )
     assert (deleted.action, deleted.after) == ("reminders.calendarday.delete", None)
@@ -400,7 +490,8 @@ def test_a_new_calendar_feed_url_is_recorded_without_its_secret(
     second = calendar_feed_regenerate(agency=agencies["a"], actor=personas["officer_a"])
     records = list(AuditRecord.objects.filter(action="calendar_feed.regenerate").order_by("pk"))
     assert [(r.before, r.after) for r in records] == [
-        ({"active_feeds": 0}, {"active_feeds": 1}), ({"active_feeds": 1}, {"active_feeds": 1})
+        ({"active_feeds": 0}, {"active_feeds": 1}),
+        ({"active_feeds": 1}, {"active_feeds": 1}),
     ]
     assert {(r.actor, r.source) for r in records} == {(personas["officer_a"], "system")}
     trail = json.dumps([[r.before, r.after, r.object_label] for r in records])

@@ -43,8 +43,14 @@ class Instance:
         }
 
     def cchc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "cchc", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "cchc", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
         return result
@@ -77,8 +83,14 @@ def test_the_backup_is_one_archive_with_a_manifest_of_checksums(
     assert len(manifest["files"]) == 2
     assert all(f"files/{s[:2]}/{s[2:4]}/{s}" in names for s in manifest["files"])
     models = {row["model"] for row in dump}
-    assert {"accounts.user", "agencies.agency", "plans.plan", "plans.activity",
-            "files.storedfile", "audit.auditrecord"} <= models
+    assert {
+        "accounts.user",
+        "agencies.agency",
+        "plans.plan",
+        "plans.activity",
+        "files.storedfile",
+        "audit.auditrecord",
+    } <= models
 
 
 def test_a_restore_into_a_fresh_instance_brings_back_every_row_and_file(

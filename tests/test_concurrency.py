@@ -59,9 +59,7 @@ def world(live_server: Any) -> dict[str, Any]:
     plan = factories.make_plan(40)
     period = ReportingPeriod.objects.get(plan=plan, code="q1")
     agency: Agency = agencies["a"]
-    assignments = list(
-        Assignment.objects.filter(activity__plan=plan, agency=agency).order_by("pk")
-    )
+    assignments = list(Assignment.objects.filter(activity__plan=plan, agency=agency).order_by("pk"))
     return {
         "base": live_server.url,
         "personas": personas,
@@ -83,14 +81,23 @@ def test_two_writers_of_one_report_one_wins_the_other_gets_409(world: dict[str, 
         start = threading.Barrier(2)
 
         def write(
-            api: Api, who: str, version: int = version, round_: int = round_,
+            api: Api,
+            who: str,
+            version: int = version,
+            round_: int = round_,
             start: threading.Barrier = start,
         ) -> Any:
             start.wait()
-            return api.call("PUT", path, {
-                "status": "in_progress", "percent": 10 + round_,
-                "narrative": f"Vòng {round_}: {who} ghi", "version": version,
-            })
+            return api.call(
+                "PUT",
+                path,
+                {
+                    "status": "in_progress",
+                    "percent": 10 + round_,
+                    "narrative": f"Vòng {round_}: {who} ghi",
+                    "version": version,
+                },
+            )
 
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(write, (officer, head), ("cán bộ", "lãnh đạo")))
@@ -105,18 +112,24 @@ def test_two_writers_of_one_report_one_wins_the_other_gets_409(world: dict[str, 
         assert stored["version"] == version + 1
 
         # The one who lost reads again and saves on top: nothing is lost, only ordered.
-        retry = officer.call("PUT", path, {
-            "status": "in_progress", "percent": 50, "narrative": f"Vòng {round_}: sửa lại",
-            "version": stored["version"],
-        })
+        retry = officer.call(
+            "PUT",
+            path,
+            {
+                "status": "in_progress",
+                "percent": 50,
+                "narrative": f"Vòng {round_}: sửa lại",
+                "version": stored["version"],
+            },
+        )
         assert retry.status_code == 200, retry.text
 
     report = ProgressReport.objects.get(pk=report_id)
     assert report.version == 1 + 2 * rounds
     versions = list(
-        ReportVersion.objects.filter(report=report).order_by("version").values_list(
-            "version", flat=True
-        )
+        ReportVersion.objects.filter(report=report)
+        .order_by("version")
+        .values_list("version", flat=True)
     )
     assert versions == list(range(2, 2 + 2 * rounds)), "every saved change is in the history"
 
@@ -133,14 +146,21 @@ def test_many_parallel_submitters_store_each_report_once(world: dict[str, Any]) 
         opened = api.call("POST", f"/api/assignments/{assignment.pk}/reports/{period.pk}")
         codes.append(opened.status_code)
         report = opened.json()
-        saved = api.call("PUT", f"/api/reports/{report['id']}", {
-            "status": "in_progress", "percent": 30, "narrative": "Đang thực hiện",
-            "version": report["version"],
-        })
+        saved = api.call(
+            "PUT",
+            f"/api/reports/{report['id']}",
+            {
+                "status": "in_progress",
+                "percent": 30,
+                "narrative": "Đang thực hiện",
+                "version": report["version"],
+            },
+        )
         codes.append(saved.status_code)
         current = api.call("GET", f"/api/reports/{report['id']}").json()
-        sent = api.call("POST", f"/api/reports/{report['id']}/submit",
-                        {"version": current["version"]})
+        sent = api.call(
+            "POST", f"/api/reports/{report['id']}/submit", {"version": current["version"]}
+        )
         codes.append(sent.status_code)
         return assignment.pk, codes
 

@@ -63,14 +63,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _env(tmp: Path, database_url: str | None = None) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-            "DATABASE_URL": database_url or f"sqlite:///{tmp / 'db.sqlite3'}",
-            "CCHC_DATA_DIR": str(tmp), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "cchc.settings"}
+    return {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DATABASE_URL": database_url or f"sqlite:///{tmp / 'db.sqlite3'}",
+        "CCHC_DATA_DIR": str(tmp),
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "cchc.settings",
+    }
 
 
 def _cchc(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "cchc", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "cchc", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -100,9 +110,13 @@ def test_a_killed_import_leaves_nothing_or_everything(
     empty = _counts(env)
     outcomes = []
     for delay in (0.2, 0.5, 1.0, 2.0, 3.5):
-        process = subprocess.Popen([sys.executable, "-m", "cchc", "import_plan", str(big)],
-                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cchc", "import_plan", str(big)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         finished = process.poll() is not None
         process.send_signal(signal.SIGKILL)
@@ -120,8 +134,14 @@ def test_a_killed_import_leaves_nothing_or_everything(
 
 def test_a_complete_import_is_complete(instance: tuple[dict[str, str], Path]) -> None:
     env, big = instance
-    subprocess.run([sys.executable, "-m", "cchc", "import_plan", str(big), "--replace"],
-                   cwd=ROOT, env=env, capture_output=True, timeout=600, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "cchc", "import_plan", str(big), "--replace"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=600,
+        check=True,
+    )
     counts = _counts(env)
     assert counts["plans.plan"] == 1 and counts["plans.task"] == TASKS
 
@@ -163,8 +183,13 @@ def test_a_killed_report_leaves_the_previous_table_whole(
 
     script = tmp_path / "slow_report.py"
     script.write_text(SLOW_REPORT)
-    process = subprocess.Popen([sys.executable, str(script), plan, str(table)], cwd=ROOT,
-                               env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script), plan, str(table)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "started"
     time.sleep(1.0)
     assert process.poll() is None, "the report finished before the kill"
@@ -208,8 +233,13 @@ def test_a_killed_file_write_leaves_no_visible_file(tmp_path: Path) -> None:
     root = tmp_path / "files"
     script = tmp_path / "slow.py"
     script.write_text(SLOW_WRITE)
-    process = subprocess.Popen([sys.executable, str(script), str(root)], cwd=ROOT,
-                               env=_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(root)],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "started"
     time.sleep(1.0)
     process.send_signal(signal.SIGKILL)
@@ -261,9 +291,17 @@ def test_writers_in_several_processes_wait_for_each_other(
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     rounds = 40
-    writers = [subprocess.Popen([sys.executable, str(script), str(worker), str(rounds)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for worker in range(4)]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(worker), str(rounds)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for worker in range(4)
+    ]
     results = [writer.communicate(timeout=600) for writer in writers]
     for writer, (out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0 and out.strip() == "done", err[-2000:]

@@ -330,16 +330,34 @@ def test_export_status_writes_the_same_table_as_the_page(
     login, plan: Plan, personas, agencies, tmp_path
 ):
     period = ReportingPeriod.objects.get(plan=plan, code="6-thang")
-    lead = Assignment.objects.filter(agency=agencies["a"], activity__plan=plan,
-                                     role="lead").order_by("pk").first()
-    send(lead, period, status=ProgressReport.Status.DONE, completed_on=date(2022, 5, 4),
-         documents=[DocumentInput("15/QĐ-STP", date(2022, 5, 4), "Ban hành quy chế")],
-         reviewer=personas["coordinator"], approve=True)
+    lead = (
+        Assignment.objects.filter(agency=agencies["a"], activity__plan=plan, role="lead")
+        .order_by("pk")
+        .first()
+    )
+    send(
+        lead,
+        period,
+        status=ProgressReport.Status.DONE,
+        completed_on=date(2022, 5, 4),
+        documents=[DocumentInput("15/QĐ-STP", date(2022, 5, 4), "Ban hành quy chế")],
+        reviewer=personas["coordinator"],
+        approve=True,
+    )
     target = tmp_path / "bang-tien-do.xlsx"
     target.write_bytes(b"an older table")
     err = io.StringIO()
-    call_command("export_status", str(plan.pk), "--period", "6-thang", "--as-of",
-                 TODAY.isoformat(), "-o", str(target), stderr=err)
+    call_command(
+        "export_status",
+        str(plan.pk),
+        "--period",
+        "6-thang",
+        "--as-of",
+        TODAY.isoformat(),
+        "-o",
+        str(target),
+        stderr=err,
+    )
     from_page = _rows(login("coordinator").get(f"{URL}?plan={plan.pk}&period=6-thang"))
     from_cli = list(load_workbook(target).active.iter_rows(values_only=True))
     assert from_cli == from_page

@@ -38,13 +38,20 @@ FUZZ = settings(
     database=None,
     # Shrinking a damaged workbook takes minutes; the unshrunk example is reported as is.
     phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 UNKNOWN_AGENCY = "Sở Không Tồn Tại Ở Đâu"
 HUGE = "Rất dài " * 20_000
 FORMULAS = [
-    "=1/0", '=HYPERLINK("http://127.0.0.1/","x")', "=A1+B1", "=SUM(A:A)", "=cmd|'/c calc'!A0"
+    "=1/0",
+    '=HYPERLINK("http://127.0.0.1/","x")',
+    "=A1+B1",
+    "=SUM(A:A)",
+    "=cmd|'/c calc'!A0",
 ]
 ODD_VALUES = st.one_of(
     st.integers(min_value=-(2**40), max_value=2**40),
@@ -120,9 +127,12 @@ def _xlsx_damage(data: st.DataObject) -> bytes:
         if action == "value" and (row, column) != (7, 5):
             _set(sheet, row, column, data.draw(ODD_VALUES))
         elif action == "merge":
-            sheet.merge_cells(start_row=row, start_column=column,
-                              end_row=row + data.draw(st.integers(0, 3)),
-                              end_column=column + data.draw(st.integers(0, 3)))
+            sheet.merge_cells(
+                start_row=row,
+                start_column=column,
+                end_row=row + data.draw(st.integers(0, 3)),
+                end_column=column + data.draw(st.integers(0, 3)),
+            )
         elif action == "insert":
             sheet.insert_rows(row, data.draw(st.integers(1, 3)))
         elif action == "year" and len(book.worksheets) > 1:
@@ -164,8 +174,9 @@ def _docx_damage(data: st.DataObject) -> bytes:
         if action == "text":
             table.cell(row, column).text = str(data.draw(ODD_VALUES))
         else:
-            other = table.cell(min(row + 1, len(table.rows) - 1),
-                               min(column + 1, len(table.columns) - 1))
+            other = table.cell(
+                min(row + 1, len(table.rows) - 1), min(column + 1, len(table.columns) - 1)
+            )
             # python-docx cannot make every shape; Word could not either.
             with contextlib.suppress(InvalidSpanError):
                 table.cell(row, column).merge(other)
@@ -187,8 +198,9 @@ def test_a_damaged_word_document_is_refused_and_changes_nothing(
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -215,8 +227,11 @@ def _json_damage(data: st.DataObject) -> bytes:
         area["tasks"][0]["activities"][0]["lead"] = [UNKNOWN_AGENCY]
     elif breaking == "type":
         key = data.draw(st.sampled_from(["areas", "plan"]))
-        plan[key] = data.draw(st.one_of(st.integers(), st.text(max_size=5), st.none(),
-                                        st.lists(st.integers(), max_size=3)))
+        plan[key] = data.draw(
+            st.one_of(
+                st.integers(), st.text(max_size=5), st.none(), st.lists(st.integers(), max_size=3)
+            )
+        )
     elif breaking == "missing":
         del plan[data.draw(st.sampled_from(sorted(plan)))]
         plan.pop("areas", None)
@@ -256,14 +271,24 @@ def _zip(members: dict[str, bytes]) -> bytes:
 NOT_PLANS = st.one_of(
     st.binary(max_size=2000),
     st.text(max_size=500).map(str.encode),
-    st.sampled_from([
-        b"", b"{", b"[]", b"null", b'{"plan": null}', b"\xef\xbb\xbf{}", b"%PDF-1.7\n",
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, b"MZ\x90\x00", b"<html></html>",
-        _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<notxml"}),
-        _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\x00\x01"}),
-        _zip({"a.txt": b"hello"}),
-        b"PK\x03\x04" + b"\x00" * 100,
-    ]),
+    st.sampled_from(
+        [
+            b"",
+            b"{",
+            b"[]",
+            b"null",
+            b'{"plan": null}',
+            b"\xef\xbb\xbf{}",
+            b"%PDF-1.7\n",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
+            b"MZ\x90\x00",
+            b"<html></html>",
+            _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<notxml"}),
+            _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\x00\x01"}),
+            _zip({"a.txt": b"hello"}),
+            b"PK\x03\x04" + b"\x00" * 100,
+        ]
+    ),
 )
 
 

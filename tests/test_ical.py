@@ -52,9 +52,12 @@ def test_the_feed_is_icalendar_with_one_all_day_event_per_due_date(feed, client:
 
 def test_each_event_names_the_activity_and_the_deadline_phrase(feed, client: Client) -> None:
     found = events(client.get(f"/lich/{feed.token}.ics"))
-    assignment = Assignment.objects.filter(agency=feed.agency).select_related(
-        "activity__task"
-    ).exclude(activity__due_dates=None).first()
+    assignment = (
+        Assignment.objects.filter(agency=feed.agency)
+        .select_related("activity__task")
+        .exclude(activity__due_dates=None)
+        .first()
+    )
     assert assignment is not None
     mine = [e for e in found if str(e["uid"]).startswith(f"cchc-{assignment.pk}-")]
     assert mine
@@ -73,9 +76,7 @@ def test_uids_are_stable_between_fetches(feed, client: Client) -> None:
 
 def test_the_feed_holds_only_the_agency_own_due_dates(feed, client: Client, agencies) -> None:
     uids = {str(e["uid"]).split("-")[1] for e in events(client.get(f"/lich/{feed.token}.ics"))}
-    theirs = set(
-        Assignment.objects.filter(agency=agencies["b"]).values_list("pk", flat=True)
-    )
+    theirs = set(Assignment.objects.filter(agency=agencies["b"]).values_list("pk", flat=True))
     assert uids and not uids & {str(pk) for pk in theirs}
 
 

@@ -40,9 +40,7 @@ STATE = ProgressReport.State
 def report(plan: Plan, agencies: dict[str, Agency]) -> ProgressReport:
     """A fresh draft of agency A (Sở Tư pháp) for the first quarter."""
     assignment = (
-        Assignment.objects.filter(activity__plan=plan, agency=agencies["a"])
-        .order_by("pk")
-        .first()
+        Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).order_by("pk").first()
     )
     assert assignment is not None
     period = ReportingPeriod.objects.get(plan=plan, code="q1")
@@ -53,7 +51,10 @@ def save(report: ProgressReport, actor: User, **fields: object) -> ProgressRepor
     fields.setdefault("status", S.IN_PROGRESS)
     fields.setdefault("percent", 40)
     return report_save(
-        report=report, actor=actor, expected_version=report.version, **fields  # type: ignore[arg-type]
+        report=report,
+        actor=actor,
+        expected_version=report.version,
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -69,7 +70,10 @@ def test_a_new_plan_gets_the_four_default_periods_with_their_cut_offs(plan: Plan
     periods = list(plan.periods.order_by("position"))
     assert [p.name for p in periods] == ["Quý I", "6 tháng", "9 tháng", "Năm"]
     assert [p.ends_on for p in periods] == [
-        date(2022, 3, 14), date(2022, 6, 14), date(2022, 9, 14), date(2022, 12, 14)
+        date(2022, 3, 14),
+        date(2022, 6, 14),
+        date(2022, 9, 14),
+        date(2022, 12, 14),
     ]
     assert all(p.starts_on == date(2021, 12, 15) for p in periods)
     assert [p.due_on for p in periods] == [p.ends_on + timedelta(days=1) for p in periods]
@@ -208,14 +212,22 @@ def test_wrong_values_are_refused_with_a_message(
 def test_output_documents_are_replaced_by_each_save(
     report: ProgressReport, personas: dict[str, User]
 ) -> None:
-    first = save(report, personas["officer_a"], documents=[
-        DocumentInput("12/QĐ-STP", date(2022, 2, 10), "Quyết định công bố thủ tục"),
-        DocumentInput("15/KH-STP", date(2022, 2, 20), "Kế hoạch rà soát"),
-    ])
+    first = save(
+        report,
+        personas["officer_a"],
+        documents=[
+            DocumentInput("12/QĐ-STP", date(2022, 2, 10), "Quyết định công bố thủ tục"),
+            DocumentInput("15/KH-STP", date(2022, 2, 20), "Kế hoạch rà soát"),
+        ],
+    )
     assert list(first.documents.values_list("number", flat=True)) == ["12/QĐ-STP", "15/KH-STP"]
-    second = save(first, personas["officer_a"], documents=[
-        DocumentInput("15/KH-STP", date(2022, 2, 20), "Kế hoạch rà soát"),
-    ])
+    second = save(
+        first,
+        personas["officer_a"],
+        documents=[
+            DocumentInput("15/KH-STP", date(2022, 2, 20), "Kế hoạch rà soát"),
+        ],
+    )
     assert list(second.documents.values_list("number", flat=True)) == ["15/KH-STP"]
     assert second.versions.last().changes["documents"][0][0]["number"] == "12/QĐ-STP"  # type: ignore[union-attr]
     third = save(second, personas["officer_a"])  # documents not given: kept
@@ -237,8 +249,14 @@ def test_a_stale_save_is_a_conflict_and_overwrites_nothing(
     stale = report.version
     mine = save(report, personas["officer_a"], narrative="Bản của cán bộ")
     with pytest.raises(ReportConflict, match="người khác cập nhật"):
-        report_save(report=report, actor=personas["head_a"], expected_version=stale,
-                    status=S.DONE, percent=100, narrative="Bản của lãnh đạo")
+        report_save(
+            report=report,
+            actor=personas["head_a"],
+            expected_version=stale,
+            status=S.DONE,
+            percent=100,
+            narrative="Bản của lãnh đạo",
+        )
     mine.refresh_from_db()
     assert mine.narrative == "Bản của cán bộ" and mine.status == S.IN_PROGRESS
     assert mine.versions.count() == 1
@@ -258,8 +276,13 @@ def test_an_outsider_with_a_stale_version_is_refused_not_told_of_a_conflict(
 ) -> None:
     save(report, personas["officer_a"])
     with pytest.raises(ReportForbidden):
-        report_save(report=report, actor=personas["officer_b"], expected_version=1,
-                    status=S.DONE, percent=100)
+        report_save(
+            report=report,
+            actor=personas["officer_b"],
+            expected_version=1,
+            status=S.DONE,
+            percent=100,
+        )
 
 
 def test_a_sent_report_cannot_be_changed(report: ProgressReport, personas: dict[str, User]) -> None:
@@ -327,8 +350,9 @@ def test_a_stale_submit_is_a_conflict(report: ProgressReport, personas: dict[str
 
 def test_the_coordinator_approves(report: ProgressReport, personas: dict[str, User]) -> None:
     sent = submitted(report, personas)
-    approved = report_review(report=sent, actor=personas["coordinator"], approve=True,
-                             expected_version=sent.version)
+    approved = report_review(
+        report=sent, actor=personas["coordinator"], approve=True, expected_version=sent.version
+    )
     assert approved.state == STATE.APPROVED and approved.reviewed_by == personas["coordinator"]
     assert not approved.is_editable
 
@@ -338,10 +362,20 @@ def test_a_return_needs_a_comment_and_the_officer_may_then_resubmit(
 ) -> None:
     sent = submitted(report, personas)
     with pytest.raises(ReportError, match="ý kiến"):
-        report_review(report=sent, actor=personas["coordinator"], approve=False, comment=" ",
-                      expected_version=sent.version)
-    returned = report_review(report=sent, actor=personas["coordinator"], approve=False,
-                             comment="Bổ sung số văn bản", expected_version=sent.version)
+        report_review(
+            report=sent,
+            actor=personas["coordinator"],
+            approve=False,
+            comment=" ",
+            expected_version=sent.version,
+        )
+    returned = report_review(
+        report=sent,
+        actor=personas["coordinator"],
+        approve=False,
+        comment="Bổ sung số văn bản",
+        expected_version=sent.version,
+    )
     assert returned.state == STATE.RETURNED and returned.review_comment == "Bổ sung số văn bản"
     officer = personas["officer_a"]
     assert can_edit_report(officer, returned) and can_submit_report(officer, returned)
@@ -350,8 +384,11 @@ def test_a_return_needs_a_comment_and_the_officer_may_then_resubmit(
     assert again.state == STATE.SUBMITTED
     actions = list(again.versions.values_list("action", "actor__username"))
     assert actions == [
-        ("saved", "officer_a"), ("submitted", "head_a"), ("returned", "coordinator"),
-        ("saved", "officer_a"), ("submitted", "officer_a"),
+        ("saved", "officer_a"),
+        ("submitted", "head_a"),
+        ("returned", "coordinator"),
+        ("saved", "officer_a"),
+        ("submitted", "officer_a"),
     ]
 
 
@@ -370,22 +407,31 @@ def test_an_officer_reviewing_a_draft_is_refused_as_an_officer(
 ) -> None:
     draft = save(report, personas["officer_a"])
     with pytest.raises(ReportForbidden):
-        report_review(report=draft, actor=personas["officer_a"], approve=True,
-                      expected_version=draft.version)
+        report_review(
+            report=draft, actor=personas["officer_a"], approve=True, expected_version=draft.version
+        )
 
 
 def test_a_draft_cannot_be_reviewed(report: ProgressReport, personas: dict[str, User]) -> None:
     draft = save(report, personas["officer_a"])
     with pytest.raises(ReportError, match="đã gửi"):
-        report_review(report=draft, actor=personas["coordinator"], approve=True,
-                      expected_version=draft.version)
+        report_review(
+            report=draft,
+            actor=personas["coordinator"],
+            approve=True,
+            expected_version=draft.version,
+        )
 
 
 def test_a_stale_review_is_a_conflict(report: ProgressReport, personas: dict[str, User]) -> None:
     sent = submitted(report, personas)
     with pytest.raises(ReportConflict):
-        report_review(report=sent, actor=personas["coordinator"], approve=True,
-                      expected_version=sent.version - 1)
+        report_review(
+            report=sent,
+            actor=personas["coordinator"],
+            approve=True,
+            expected_version=sent.version - 1,
+        )
 
 
 # ---------------------------------------------------------------------------- reading
@@ -393,8 +439,15 @@ def test_a_stale_review_is_a_conflict(report: ProgressReport, personas: dict[str
 
 @pytest.mark.parametrize(
     ("who", "sees"),
-    [("officer_a", True), ("head_a", True), ("officer_b", False), ("coordinator", True),
-     ("leader", True), ("appraiser", True), ("admin", True)],
+    [
+        ("officer_a", True),
+        ("head_a", True),
+        ("officer_b", False),
+        ("coordinator", True),
+        ("leader", True),
+        ("appraiser", True),
+        ("admin", True),
+    ],
 )
 def test_who_may_read_a_report(
     report: ProgressReport, personas: dict[str, User], who: str, sees: bool

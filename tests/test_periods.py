@@ -125,7 +125,12 @@ def test_the_coordinator_moves_a_cut_off_and_adds_a_period(
     assert q1.ends_on == date(2022, 3, 10)
     q3 = plan.periods.get(code="q3")
     assert (q3.name, q3.kind, q3.starts_on, q3.ends_on, q3.due_on, q3.position) == (
-        "Quý III", "quarter", date(2022, 6, 15), date(2022, 9, 14), date(2022, 9, 20), 5
+        "Quý III",
+        "quarter",
+        date(2022, 6, 15),
+        date(2022, 9, 14),
+        date(2022, 9, 20),
+        5,
     )
     assert [p for p in periods_of(plan) if p[0] not in (q1.pk, q3.pk)] == untouched
 
@@ -136,8 +141,13 @@ def test_the_coordinator_moves_a_cut_off_and_adds_a_period(
     assert update.after == {"ends_on": "2022-03-10"}
     assert (create.action, create.object_id, create.before) == ("period.create", str(q3.pk), None)
     assert create.after == {
-        "code": "q3", "name": "Quý III", "kind": "quarter", "starts_on": "2022-06-15",
-        "ends_on": "2022-09-14", "due_on": "2022-09-20", "position": 5,
+        "code": "q3",
+        "name": "Quý III",
+        "kind": "quarter",
+        "starts_on": "2022-06-15",
+        "ends_on": "2022-09-14",
+        "due_on": "2022-09-20",
+        "position": 5,
     }
 
 
@@ -184,8 +194,10 @@ def test_the_audit_source_is_the_one_in_progress(plan: Plan, personas: dict[str,
     year = plan.periods.get(code="nam")
     with audit_context(source="cli", actor=personas["coordinator"]):
         periods_update(
-            plan=plan, rows=[PeriodRow(id=year.pk, **{**{n: getattr(year, n) for n in FIELDS},
-                                                       "name": "Cả năm"})],
+            plan=plan,
+            rows=[
+                PeriodRow(id=year.pk, **{**{n: getattr(year, n) for n in FIELDS}, "name": "Cả năm"})
+            ],
             actor=personas["coordinator"],
         )
     (record,) = period_audits()
@@ -316,8 +328,14 @@ def test_the_service_names_the_row_of_each_problem(plan: Plan, personas: dict[st
     add_reports(q1, 2)
     rows = [
         PeriodRow(id=q1.pk, delete=True),
-        PeriodRow(code="q3", name="", kind="quarter", starts_on=date(2022, 6, 15),
-                  ends_on=date(2022, 9, 14), due_on=date(2022, 9, 1)),
+        PeriodRow(
+            code="q3",
+            name="",
+            kind="quarter",
+            starts_on=date(2022, 6, 15),
+            ends_on=date(2022, 9, 14),
+            due_on=date(2022, 9, 1),
+        ),
     ]
     with pytest.raises(PeriodsInvalid) as raised:
         periods_update(plan=plan, rows=rows, actor=personas["coordinator"])
@@ -391,8 +409,10 @@ def test_anonymous_users_are_sent_to_login(client: Client, plan: Plan) -> None:
     assert periods_of(plan) == before
 
 
-@pytest.mark.parametrize(("persona", "shown"), [("coordinator", True), ("admin", True),
-                                                ("officer_a", False), ("leader", False)])
+@pytest.mark.parametrize(
+    ("persona", "shown"),
+    [("coordinator", True), ("admin", True), ("officer_a", False), ("leader", False)],
+)
 def test_the_plan_page_links_the_periods_for_those_who_may_change_them(
     login, plan: Plan, persona: str, shown: bool
 ) -> None:
@@ -419,9 +439,15 @@ def test_the_page_reads_the_same_number_of_queries_for_more_periods(login, plan:
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for month in (4, 5, 7, 8):
-        plan.periods.create(code=f"t{month}", name=f"Tháng {month}", kind="quarter",
-                            starts_on=date(2022, month, 1), ends_on=date(2022, month, 28),
-                            due_on=date(2022, month, 28), position=10 + month)
+        plan.periods.create(
+            code=f"t{month}",
+            name=f"Tháng {month}",
+            kind="quarter",
+            starts_on=date(2022, month, 1),
+            ends_on=date(2022, month, 28),
+            due_on=date(2022, month, 28),
+            position=10 + month,
+        )
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
@@ -442,25 +468,36 @@ def _reported_plan(plan: Plan, personas: dict[str, User]) -> ProgressReport:
     """A report with a version, a document and a file, so every changelist has a row."""
     from cchc.monitoring.services import DocumentInput, report_get_or_create, report_save
 
-    assignment = Assignment.objects.filter(
-        activity__plan=plan, agency=personas["officer_a"].agency
-    ).order_by("pk").first()
+    assignment = (
+        Assignment.objects.filter(activity__plan=plan, agency=personas["officer_a"].agency)
+        .order_by("pk")
+        .first()
+    )
     assert assignment is not None
     report = report_get_or_create(assignment=assignment, period=plan.periods.get(code="q1"))
     report = report_save(
-        report=report, actor=personas["officer_a"], expected_version=report.version,
-        status="in_progress", percent=40, narrative="Đã rà soát", reason="", completed_on=None,
+        report=report,
+        actor=personas["officer_a"],
+        expected_version=report.version,
+        status="in_progress",
+        percent=40,
+        narrative="Đã rà soát",
+        reason="",
+        completed_on=None,
         documents=[DocumentInput("12/QĐ-STP", date(2022, 2, 1), "Quyết định rà soát")],
     )
-    Evidence.objects.create(report=report, sha256="0" * 64, filename="minh-chung.pdf",
-                            content_type="application/pdf", size=10,
-                            uploaded_by=personas["officer_a"])
+    Evidence.objects.create(
+        report=report,
+        sha256="0" * 64,
+        filename="minh-chung.pdf",
+        content_type="application/pdf",
+        size=10,
+        uploaded_by=personas["officer_a"],
+    )
     return report
 
 
-def test_the_admin_lists_periods_and_reports(
-    login, plan: Plan, personas: dict[str, User]
-) -> None:
+def test_the_admin_lists_periods_and_reports(login, plan: Plan, personas: dict[str, User]) -> None:
     _reported_plan(plan, personas)
     client = login("admin")
     response = client.get(_admin_url(ReportingPeriod, "changelist"))
@@ -486,8 +523,10 @@ def test_the_admin_cannot_change_or_delete_a_report(
     client.post(url, {"percent": 100, "status": "done"})
     report.refresh_from_db()
     assert report.percent == 40
-    assert client.post(_admin_url(ProgressReport, "delete", report.pk), {"post": "yes"}
-                       ).status_code == 403
+    assert (
+        client.post(_admin_url(ProgressReport, "delete", report.pk), {"post": "yes"}).status_code
+        == 403
+    )
     assert ProgressReport.objects.filter(pk=report.pk).exists()
 
 
@@ -502,24 +541,25 @@ def test_the_admin_cannot_delete_a_period_with_reports(
     response = client.post(_admin_url(ReportingPeriod, "delete", q1.pk), {"post": "yes"})
     assert response.status_code == 403
     # The list's bulk delete does not reach it either: it would delete the reports.
-    client.post(_admin_url(ReportingPeriod, "changelist"),
-                {"action": "delete_selected", "_selected_action": [q1.pk, nine.pk],
-                 "post": "yes"})
+    client.post(
+        _admin_url(ReportingPeriod, "changelist"),
+        {"action": "delete_selected", "_selected_action": [q1.pk, nine.pk], "post": "yes"},
+    )
     assert ReportingPeriod.objects.filter(pk=q1.pk).exists()
     assert ProgressReport.objects.filter(pk=report.pk).exists()
     # One without reports goes, and the audit trail says so.
     response = client.post(_admin_url(ReportingPeriod, "delete", nine.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not ReportingPeriod.objects.filter(pk=nine.pk).exists()
-    assert AuditRecord.objects.filter(action="monitoring.reportingperiod.delete",
-                                      object_id=str(nine.pk)).exists()
+    assert AuditRecord.objects.filter(
+        action="monitoring.reportingperiod.delete", object_id=str(nine.pk)
+    ).exists()
 
 
 def test_the_admin_refuses_a_due_date_before_the_cut_off_in_words(login, plan: Plan) -> None:
     q1 = plan.periods.get(code="q1")
     client = login("admin")
-    data = {name: getattr(q1, name) for name in FIELDS} | {"plan": plan.pk,
-                                                           "due_on": "2022-03-01"}
+    data = {name: getattr(q1, name) for name in FIELDS} | {"plan": plan.pk, "due_on": "2022-03-01"}
     response = client.post(_admin_url(ReportingPeriod, "change", q1.pk), data)
     assert response.status_code == 200  # the form again, with the error
     content = page_text(response)
@@ -532,8 +572,7 @@ def test_the_admin_refuses_a_due_date_before_the_cut_off_in_words(login, plan: P
 def test_an_admin_change_of_a_period_is_audited(login, plan: Plan) -> None:
     q1 = plan.periods.get(code="q1")
     client = login("admin")
-    data = {name: getattr(q1, name) for name in FIELDS} | {"plan": plan.pk,
-                                                           "due_on": "2022-03-20"}
+    data = {name: getattr(q1, name) for name in FIELDS} | {"plan": plan.pk, "due_on": "2022-03-20"}
     response = client.post(_admin_url(ReportingPeriod, "change", q1.pk), data)
     assert response.status_code == 302
     record = AuditRecord.objects.get(action="monitoring.reportingperiod.update")
@@ -549,9 +588,7 @@ def test_dates_are_shown_and_typed_as_day_month_year(login: Any, plan: Plan) -> 
     assert plan.periods.get(code="q1").ends_on == date(2022, 3, 10)
 
 
-def test_replacing_the_plan_keeps_the_periods_the_coordinator_set(
-    login: Any, plan: Plan
-) -> None:
+def test_replacing_the_plan_keeps_the_periods_the_coordinator_set(login: Any, plan: Plan) -> None:
     from cchc.plans.services import plan_document, plan_import
 
     data = form_data(plan, delete={"9-thang"}, edit={"q1": {"ends_on": "10/03/2022"}})
@@ -573,10 +610,22 @@ def test_a_save_over_someone_elses_change_is_refused_and_changes_nothing(
     state = re.search(r'name="state" value="([0-9a-f]+)"', page)
     assert state is not None
     stale = form_data(plan, edit={"q1": {"due_on": "20/03/2022"}})
-    periods_update(plan=plan, rows=[PeriodRow(
-        id=plan.periods.get(code="q1").pk, code="q1", name="Quý I (sửa)", kind="quarter",
-        starts_on=date(2021, 12, 15), ends_on=date(2022, 3, 14), due_on=date(2022, 3, 16),
-        position=0)], actor=personas["coordinator"])
+    periods_update(
+        plan=plan,
+        rows=[
+            PeriodRow(
+                id=plan.periods.get(code="q1").pk,
+                code="q1",
+                name="Quý I (sửa)",
+                kind="quarter",
+                starts_on=date(2021, 12, 15),
+                ends_on=date(2022, 3, 14),
+                due_on=date(2022, 3, 16),
+                position=0,
+            )
+        ],
+        actor=personas["coordinator"],
+    )
     before, audits = periods_of(plan), len(period_audits())
     response = login("coordinator").post(url, {**stale, "state": state.group(1)})
     assert response.status_code == 400
@@ -584,8 +633,7 @@ def test_a_save_over_someone_elses_change_is_refused_and_changes_nothing(
     assert periods_of(plan) == before and len(period_audits()) == audits
     assert f'name="state" value="{state.group(1)}"' in page_text(response)
     # Reloaded, the page carries the new state and the same change saves.
-    fresh = re.search(r'name="state" value="([0-9a-f]+)"',
-                      page_text(login("coordinator").get(url)))
+    fresh = re.search(r'name="state" value="([0-9a-f]+)"', page_text(login("coordinator").get(url)))
     assert fresh is not None and fresh.group(1) != state.group(1)
     data = form_data(plan, edit={"q1": {"due_on": "20/03/2022"}})
     response = login("coordinator").post(url, {**data, "state": fresh.group(1)})

@@ -38,7 +38,14 @@ from cchc.reminders.models import Notification
 from cchc.reminders.services import calendar_feed_regenerate
 
 PERSONAS = (
-    "anonymous", "officer_a", "head_a", "officer_b", "coordinator", "leader", "appraiser", "admin"
+    "anonymous",
+    "officer_a",
+    "head_a",
+    "officer_b",
+    "coordinator",
+    "leader",
+    "appraiser",
+    "admin",
 )
 OK, LOGIN = "ok", "login"
 
@@ -227,15 +234,23 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
     assert assignment is not None, "the test plan needs an activity led by agency A"
     period = ReportingPeriod.objects.get(plan=plan, code="q1")
     report = report_get_or_create(assignment=assignment, period=period)
-    evidence = evidence_add(report=report, actor=officer_a, name="minh-chung.pdf", data=PDF,
-                            declared_type="application/pdf")
+    evidence = evidence_add(
+        report=report,
+        actor=officer_a,
+        name="minh-chung.pdf",
+        data=PDF,
+        declared_type="application/pdf",
+    )
     # Sent, so the report stays as it is however the personas poke at it (a file cannot be
     # removed, nothing can be saved over it) and every persona meets the same report.
     report.refresh_from_db()
     report_submit(report=report, actor=head_a, expected_version=report.version)
     notification = Notification.objects.create(
-        user=officer_a, kind=Notification.Kind.DIGEST, agency=agencies["a"],
-        sent_on=date(2022, 3, 25), title="Nhắc việc",
+        user=officer_a,
+        kind=Notification.Kind.DIGEST,
+        agency=agencies["a"],
+        sent_on=date(2022, 3, 25),
+        title="Nhắc việc",
     )
     feed = calendar_feed_regenerate(agency=agencies["a"], actor=officer_a)
     return {
@@ -327,8 +342,7 @@ def ask(client: Client, method: str, url: str, body: dict[str, Any] | None = Non
     if url.startswith("/api/"):
         # Without a body of its own, an empty JSON object: allowed users get a validation
         # error, others 401/403.
-        return client.generic(method, url, json.dumps(body or {}),
-                              content_type="application/json")
+        return client.generic(method, url, json.dumps(body or {}), content_type="application/json")
     return client.generic(method, url, "", content_type="application/x-www-form-urlencoded")
 
 
@@ -350,8 +364,10 @@ def test_each_persona_gets_what_the_table_says(
             response = ask(client_for(persona, personas), method, url, API_BODIES.get(key))
             got, expected = outcome(response), EXPECTATIONS[key].expected(persona)
             if got != expected:
-                wrong.append(f"{persona}: {method} {url} gave {got} ({response.status_code}), "
-                             f"the table says {expected}")
+                wrong.append(
+                    f"{persona}: {method} {url} gave {got} ({response.status_code}), "
+                    f"the table says {expected}"
+                )
     assert not wrong, "\n".join(wrong)
 
 
@@ -361,8 +377,9 @@ def test_a_forbidden_write_changes_nothing(
     values = objects_for_paths(plan, agencies)
     activity = Activity.objects.get(pk=values["activity_id"])
     client = client_for("officer_a", personas)
-    response = client.post(fill("plans/<int:plan_id>/needs-date/<int:activity_id>/fix/", values),
-                           {"text": "Quý II"})
+    response = client.post(
+        fill("plans/<int:plan_id>/needs-date/<int:activity_id>/fix/", values), {"text": "Quý II"}
+    )
     assert response.status_code == 403
     activity.refresh_from_db()
     assert activity.needs_date

@@ -52,12 +52,18 @@ def reminder_document(number: str = "7/KH-UBND") -> PlanDocument:
             TaskRow(
                 number=str(index),
                 title=f"Nhiệm vụ {index}",
-                activities=[ActivityRow(title=title, outputs="Báo cáo", lead=[lead],
-                                        deadline=deadline)],
+                activities=[
+                    ActivityRow(title=title, outputs="Báo cáo", lead=[lead], deadline=deadline)
+                ],
             )
         )
-    header = PlanHeader(issuer="UBND tỉnh Thử Nghiệm", number=number, year=2022,
-                        issued_on=date(2021, 12, 20), title="Kế hoạch CCHC năm 2022")
+    header = PlanHeader(
+        issuer="UBND tỉnh Thử Nghiệm",
+        number=number,
+        year=2022,
+        issued_on=date(2021, 12, 20),
+        title="Kế hoạch CCHC năm 2022",
+    )
     return PlanDocument(header=header, areas=[area])
 
 
@@ -70,8 +76,12 @@ def report(title: str, *, status: str, state: str) -> ProgressReport:
     period = target.activity.plan.periods.order_by("position").first()
     done = status == ProgressReport.Status.DONE
     return ProgressReport.objects.create(
-        assignment=target, period=period, status=status, percent=100 if done else 40,
-        completed_on=date(2022, 2, 28) if done else None, state=state,
+        assignment=target,
+        period=period,
+        status=status,
+        percent=100 if done else 40,
+        completed_on=date(2022, 2, 28) if done else None,
+        state=state,
         reason="Không còn phù hợp" if status == ProgressReport.Status.NOT_DONE else "",
     )
 
@@ -84,8 +94,11 @@ def world(agencies: dict[str, Agency], personas: dict[str, User]) -> dict[str, o
     agencies["a"].email = "sotuphap@cchc.example"
     agencies["a"].save()
     plan = plan_import(document=reminder_document())
-    report("Đã hoàn thành và được duyệt", status=ProgressReport.Status.DONE,
-           state=ProgressReport.State.APPROVED)
+    report(
+        "Đã hoàn thành và được duyệt",
+        status=ProgressReport.Status.DONE,
+        state=ProgressReport.State.APPROVED,
+    )
     return {"plan": plan, "agencies": agencies, "personas": personas}
 
 
@@ -201,9 +214,7 @@ def test_the_head_is_not_copied_before_the_configured_days_overdue(world, run) -
     assert digest_to("officer_a@cchc.example").cc == []
 
 
-def test_the_head_is_copied_once_an_item_is_overdue_by_the_configured_days(
-    world, run
-) -> None:
+def test_the_head_is_copied_once_an_item_is_overdue_by_the_configured_days(world, run) -> None:
     run(date(2022, 3, 13))  # 3 days overdue
     message = digest_to("officer_a@cchc.example")
     assert message.cc == ["head_a@cchc.example"]
@@ -219,9 +230,7 @@ def test_the_head_threshold_comes_from_settings(world, run, settings) -> None:
     assert digest_to("officer_a@cchc.example").cc == ["head_a@cchc.example"]
 
 
-def test_the_coordinator_gets_one_escalation_listing_agencies_and_items(
-    world, run
-) -> None:
+def test_the_coordinator_gets_one_escalation_listing_agencies_and_items(world, run) -> None:
     run()
     message = digest_to("coordinator@cchc.example")
     assert message.subject == (
@@ -278,16 +287,20 @@ def test_an_item_reminder_of_one_kind_and_day_cannot_be_written_twice(world, run
     run()
     target = assignment("Bảy ngày nữa")
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReminderLog.objects.create(agency=target.agency, assignment=target, kind="due_7",
-                                   sent_on=MONDAY)
+        ReminderLog.objects.create(
+            agency=target.agency, assignment=target, kind="due_7", sent_on=MONDAY
+        )
 
 
 def test_a_digest_to_one_address_cannot_be_logged_twice_a_day(world, run) -> None:
     run()
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReminderLog.objects.create(agency=world["agencies"]["a"],
-                                   recipient="officer_a@cchc.example",
-                                   kind="digest", sent_on=MONDAY)
+        ReminderLog.objects.create(
+            agency=world["agencies"]["a"],
+            recipient="officer_a@cchc.example",
+            kind="digest",
+            sent_on=MONDAY,
+        )
 
 
 # --- nothing for finished items ---------------------------------------------------------
@@ -438,7 +451,10 @@ def test_the_run_leaves_each_recipient_a_notification_with_the_same_items(world,
     officer_note = Notification.objects.get(user__username="officer_a")
     assert officer_note.title.startswith("[CCHC] Nhắc việc ngày 14/03/2022")
     assert {item["activity"] for item in officer_note.items} == {
-        "Bảy ngày nữa", "Ba ngày nữa", "Một ngày nữa", "Quá hạn bốn ngày"
+        "Bảy ngày nữa",
+        "Ba ngày nữa",
+        "Một ngày nữa",
+        "Quá hạn bốn ngày",
     }
     assert Notification.objects.filter(user__username="head_a").count() == 1
     escalation = Notification.objects.get(user__username="coordinator")
@@ -514,9 +530,24 @@ def test_the_notification_page_costs_the_same_queries_for_few_or_many(
 ) -> None:
     user = world["personas"]["officer_a"]
     Notification.objects.bulk_create(
-        Notification(user=user, kind="digest", sent_on=date(2022, 1, day), title=f"Thư {day}",
-                     items=[{"activity": "X", "deadline": "", "task": "", "due": "01/01/2022",
-                             "days_left": 1, "overdue_days": 0, "agency_id": 1, "agency": "A"}])
+        Notification(
+            user=user,
+            kind="digest",
+            sent_on=date(2022, 1, day),
+            title=f"Thư {day}",
+            items=[
+                {
+                    "activity": "X",
+                    "deadline": "",
+                    "task": "",
+                    "due": "01/01/2022",
+                    "days_left": 1,
+                    "overdue_days": 0,
+                    "agency_id": 1,
+                    "agency": "A",
+                }
+            ],
+        )
         for day in range(1, count + 1)
     )
     client = login("officer_a")

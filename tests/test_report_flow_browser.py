@@ -56,15 +56,20 @@ def log_out(page: Any) -> None:
 
 
 def test_a_report_goes_from_officer_to_head_to_coordinator_and_back(
-    live_server: Any, browser: Any, storage: None,
-    agencies: dict[str, Agency], personas: dict[str, User],
+    live_server: Any,
+    browser: Any,
+    storage: None,
+    agencies: dict[str, Agency],
+    personas: dict[str, User],
 ) -> None:
     factories.make_plan(14, year=timezone.localdate().year)
     context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     errors: list[str] = []  # on the report pages; the dashboard is another part's business
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and "/bao-cao/" in page.url else None)
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "/bao-cao/" in page.url else None,
+    )
     page.on("pageerror", lambda e: errors.append(str(e)) if "/bao-cao/" in page.url else None)
     base = live_server.url
 
@@ -92,9 +97,10 @@ def test_a_report_goes_from_officer_to_head_to_coordinator_and_back(
     page.click("button.add-row")  # htmx: a second row, nothing typed is lost
     page.wait_for_selector("#id_doc-1-number")
     assert page.input_value("#id_doc-0-number") == "12/QĐ-STP"
-    page.set_input_files("#id_attachments", files=[
-        {"name": "quyet-dinh-12.pdf", "mimeType": "application/pdf", "buffer": PDF}
-    ])
+    page.set_input_files(
+        "#id_attachments",
+        files=[{"name": "quyet-dinh-12.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
     shot(page, "03-report-filled")
     page.click("button[name=then][value=save]")
     page.wait_for_selector(".message-success")

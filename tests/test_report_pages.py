@@ -129,8 +129,13 @@ def test_a_sent_report_leaves_the_list_to_report(
     item = assignment_of(plan, agencies["a"], 2)
     _due(item, date(2022, 11, 30))
     report = report_get_or_create(assignment=item, period=period(plan))
-    report = report_save(report=report, actor=personas["head_a"], expected_version=1,
-                         status=S.IN_PROGRESS, percent=30)
+    report = report_save(
+        report=report,
+        actor=personas["head_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=30,
+    )
     report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
     response = login("officer_a").get(reverse("report_worklist"))
     assert url("report_detail", item, period(plan)) not in section(response, "this-period")
@@ -167,8 +172,13 @@ def _queries(client: Client, path: str, params: dict[str, Any] | None = None) ->
 def _sent_reports(plan: Plan, personas: dict[str, User], agencies: dict[str, Agency]) -> None:
     for assignment in Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]):
         report = report_get_or_create(assignment=assignment, period=period(plan, "q1"))
-        report = report_save(report=report, actor=personas["head_a"], expected_version=1,
-                             status=S.IN_PROGRESS, percent=50)
+        report = report_save(
+            report=report,
+            actor=personas["head_a"],
+            expected_version=1,
+            status=S.IN_PROGRESS,
+            percent=50,
+        )
         report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
 
 
@@ -185,8 +195,12 @@ def _sent_reports(plan: Plan, personas: dict[str, User], agencies: dict[str, Age
     ],
 )
 def test_the_lists_cost_the_same_queries_for_small_and_big_plans(
-    agencies: dict[str, Agency], personas: dict[str, User], login: Any,
-    who: str, path: str, params: str | None,
+    agencies: dict[str, Agency],
+    personas: dict[str, User],
+    login: Any,
+    who: str,
+    path: str,
+    params: str | None,
 ) -> None:
     client = login(who)
     counts = []
@@ -195,8 +209,13 @@ def test_the_lists_cost_the_same_queries_for_small_and_big_plans(
         _sent_reports(plan, personas, agencies)
         for assignment in Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]):
             report = report_get_or_create(assignment=assignment, period=period(plan))
-            report_save(report=report, actor=personas["officer_a"], expected_version=1,
-                        status=S.IN_PROGRESS, percent=70)
+            report_save(
+                report=report,
+                actor=personas["officer_a"],
+                expected_version=1,
+                status=S.IN_PROGRESS,
+                percent=70,
+            )
         query = {"agency": agencies["a"].pk} if params else None
         counts.append(_queries(client, reverse(path), query))
     assert counts[0] == counts[1], counts
@@ -210,8 +229,14 @@ def test_the_form_starts_from_the_last_period_report(
 ) -> None:
     item = assignment_of(plan, agencies["a"])
     q1 = report_get_or_create(assignment=item, period=period(plan, "q1"))
-    report_save(report=q1, actor=personas["officer_a"], expected_version=1,
-                status=S.IN_PROGRESS, percent=35, narrative="Đang lấy ý kiến các sở")
+    report_save(
+        report=q1,
+        actor=personas["officer_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=35,
+        narrative="Đang lấy ý kiến các sở",
+    )
     response = login("officer_a").get(url("report_detail", item, period(plan)))
     assert response.status_code == 200
     html = response.content.decode()
@@ -229,11 +254,17 @@ def test_the_whole_loop_through_the_pages(
 
     # The officer writes the report with an output document and a signed PDF.
     client.force_login(personas["officer_a"])
-    response = client.post(url("report_save", item, six), form_data(
-        **{"doc-0-number": "12/QĐ-STP", "doc-0-issued_on": "10/02/2022",
-           "doc-0-summary": "Công bố thủ tục hành chính",
-           "attachments": SimpleUploadedFile("quyet-dinh.pdf", PDF, "application/pdf")},
-    ))
+    response = client.post(
+        url("report_save", item, six),
+        form_data(
+            **{
+                "doc-0-number": "12/QĐ-STP",
+                "doc-0-issued_on": "10/02/2022",
+                "doc-0-summary": "Công bố thủ tục hành chính",
+                "attachments": SimpleUploadedFile("quyet-dinh.pdf", PDF, "application/pdf"),
+            },
+        ),
+    )
     assert response.status_code == 302 and response["Location"] == detail
     report = report_of(item, six)
     assert report is not None and report.state == STATE.DRAFT and report.percent == 40
@@ -248,8 +279,9 @@ def test_the_whole_loop_through_the_pages(
     client.force_login(personas["head_a"])
     drafts = client.get(reverse("report_drafts"))
     assert detail in drafts.content.decode()
-    response = client.post(reverse("report_drafts_submit"),
-                           {"report": f"{report.pk}:{report.version + 1}"})  # stale: refused
+    response = client.post(
+        reverse("report_drafts_submit"), {"report": f"{report.pk}:{report.version + 1}"}
+    )  # stale: refused
     report.refresh_from_db()
     assert report.state == STATE.DRAFT
     client.post(reverse("report_drafts_submit"), {"report": f"{report.pk}:{report.version}"})
@@ -260,13 +292,19 @@ def test_the_whole_loop_through_the_pages(
     client.force_login(personas["coordinator"])
     queue = client.get(reverse("report_queue"))
     assert detail in queue.content.decode()
-    response = client.post(url("report_review", item, six),
-                           {"version": report.version, "decision": "return", "comment": ""})
+    response = client.post(
+        url("report_review", item, six),
+        {"version": report.version, "decision": "return", "comment": ""},
+    )
     assert response.status_code == 400 and "Hãy ghi ý kiến" in text(response)
-    client.post(url("report_review", item, six), {
-        "version": report.version, "decision": "return",
-        "comment": "Bổ sung kết quả rà soát của quý II.",
-    })
+    client.post(
+        url("report_review", item, six),
+        {
+            "version": report.version,
+            "decision": "return",
+            "comment": "Bổ sung kết quả rà soát của quý II.",
+        },
+    )
     report.refresh_from_db()
     assert report.state == STATE.RETURNED
 
@@ -278,18 +316,28 @@ def test_the_whole_loop_through_the_pages(
     page = client.get(detail)
     assert "Cơ quan thường trực đã trả lại báo cáo" in text(page)
     assert "Lưu và gửi lại" in text(page)
-    client.post(url("report_save", item, six), form_data(
-        version=report.version, percent=60, then="submit",
-        **{"doc-0-number": "12/QĐ-STP", "doc-0-issued_on": "10/02/2022",
-           "doc-0-summary": "Công bố thủ tục hành chính"},
-    ))
+    client.post(
+        url("report_save", item, six),
+        form_data(
+            version=report.version,
+            percent=60,
+            then="submit",
+            **{
+                "doc-0-number": "12/QĐ-STP",
+                "doc-0-issued_on": "10/02/2022",
+                "doc-0-summary": "Công bố thủ tục hành chính",
+            },
+        ),
+    )
     report.refresh_from_db()
     assert report.state == STATE.SUBMITTED and report.percent == 60
 
     # The coordinator approves; nobody can change it any more.
     client.force_login(personas["coordinator"])
-    client.post(url("report_review", item, six),
-                {"version": report.version, "decision": "approve", "comment": ""})
+    client.post(
+        url("report_review", item, six),
+        {"version": report.version, "decision": "approve", "comment": ""},
+    )
     report.refresh_from_db()
     assert report.state == STATE.APPROVED
 
@@ -309,8 +357,14 @@ def test_a_stale_save_shows_a_conflict_and_overwrites_nothing(
     item = assignment_of(plan, agencies["a"])
     six = period(plan)
     report = report_get_or_create(assignment=item, period=six)
-    report_save(report=report, actor=personas["head_a"], expected_version=1,
-                status=S.IN_PROGRESS, percent=80, narrative="Bản của lãnh đạo")
+    report_save(
+        report=report,
+        actor=personas["head_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=80,
+        narrative="Bản của lãnh đạo",
+    )
     response = login("officer_a").post(
         url("report_save", item, six), form_data(version=1, narrative="Bản của cán bộ")
     )
@@ -337,9 +391,12 @@ def test_a_date_must_be_written_day_month_year(
     plan: Plan, agencies: dict[str, Agency], login: Any
 ) -> None:
     item = assignment_of(plan, agencies["a"])
-    response = login("officer_a").post(url("report_save", item, period(plan)), form_data(
-        **{"doc-0-number": "1/KH", "doc-0-issued_on": "2022/31/12", "doc-0-summary": "Kế hoạch"}
-    ))
+    response = login("officer_a").post(
+        url("report_save", item, period(plan)),
+        form_data(
+            **{"doc-0-number": "1/KH", "doc-0-issued_on": "2022/31/12", "doc-0-summary": "Kế hoạch"}
+        ),
+    )
     assert response.status_code == 400 and "dd/mm/yyyy" in text(response)
     assert report_of(item, period(plan)) is None
 
@@ -365,9 +422,12 @@ def test_a_renamed_executable_is_refused_and_nothing_is_stored(
     plan: Plan, agencies: dict[str, Agency], login: Any, settings: Any
 ) -> None:
     item = assignment_of(plan, agencies["a"])
-    response = login("officer_a").post(url("report_save", item, period(plan)), form_data(
-        attachments=SimpleUploadedFile("bao-cao.pdf", EXE, "application/pdf"),
-    ))
+    response = login("officer_a").post(
+        url("report_save", item, period(plan)),
+        form_data(
+            attachments=SimpleUploadedFile("bao-cao.pdf", EXE, "application/pdf"),
+        ),
+    )
     assert response.status_code == 400
     assert "chương trình chạy được" in text(response)
     assert report_of(item, period(plan)) is None
@@ -381,9 +441,12 @@ def test_an_oversized_file_is_refused(
     settings.CCHC_MAX_UPLOAD_BYTES = 1024
     item = assignment_of(plan, agencies["a"])
     big = PDF + b"%" + b"x" * 2000 + b"\n"
-    response = login("officer_a").post(url("report_save", item, period(plan)), form_data(
-        attachments=SimpleUploadedFile("lon.pdf", big, "application/pdf"),
-    ))
+    response = login("officer_a").post(
+        url("report_save", item, period(plan)),
+        form_data(
+            attachments=SimpleUploadedFile("lon.pdf", big, "application/pdf"),
+        ),
+    )
     assert response.status_code == 400 and "Tệp quá lớn" in text(response)
     assert not Evidence.objects.exists()
 
@@ -394,21 +457,35 @@ def _with_evidence(
     item = assignment_of(plan, agencies["a"])
     existing = report_of(item, period(plan))
     client.force_login(personas["officer_a"])
-    client.post(url("report_save", item, period(plan)), form_data(
-        version=existing.version if existing else 1,
-        attachments=SimpleUploadedFile("minh-chung.pdf", PDF, "application/pdf"),
-    ))
+    client.post(
+        url("report_save", item, period(plan)),
+        form_data(
+            version=existing.version if existing else 1,
+            attachments=SimpleUploadedFile("minh-chung.pdf", PDF, "application/pdf"),
+        ),
+    )
     return Evidence.objects.get()
 
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("officer_a", 200), ("head_a", 200), ("coordinator", 200), ("leader", 200),
-     ("appraiser", 200), ("admin", 200), ("officer_b", 404)],
+    [
+        ("officer_a", 200),
+        ("head_a", 200),
+        ("coordinator", 200),
+        ("leader", 200),
+        ("appraiser", 200),
+        ("admin", 200),
+        ("officer_b", 404),
+    ],
 )
 def test_an_evidence_file_downloads_only_for_who_may_see_the_report(
-    plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], client: Client,
-    who: str, expected: int,
+    plan: Plan,
+    agencies: dict[str, Agency],
+    personas: dict[str, User],
+    client: Client,
+    who: str,
+    expected: int,
 ) -> None:
     evidence = _with_evidence(plan, agencies, personas, client)
     client.force_login(personas[who])
@@ -424,9 +501,12 @@ def test_the_same_file_twice_is_stored_once(
 ) -> None:
     _with_evidence(plan, agencies, personas, client)
     other = assignment_of(plan, agencies["a"], 1)
-    client.post(url("report_save", other, period(plan)), form_data(
-        attachments=SimpleUploadedFile("ban-sao.pdf", PDF, "application/pdf"),
-    ))
+    client.post(
+        url("report_save", other, period(plan)),
+        form_data(
+            attachments=SimpleUploadedFile("ban-sao.pdf", PDF, "application/pdf"),
+        ),
+    )
     assert Evidence.objects.count() == 2 and StoredFile.objects.count() == 1
 
 
@@ -459,13 +539,22 @@ def test_officer_b_can_neither_read_nor_change_agency_a_s_draft_or_files(
     client.force_login(personas["officer_b"])
     assert client.get(url("report_detail", item, six)).status_code == 404
     assert client.get(reverse("evidence_download", args=[evidence.pk])).status_code == 404
-    assert client.post(url("report_save", item, six),
-                       form_data(version=report.version, percent=90)).status_code == 404
-    assert client.post(url("report_submit", item, six),
-                       {"version": report.version}).status_code == 404
+    assert (
+        client.post(
+            url("report_save", item, six), form_data(version=report.version, percent=90)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(url("report_submit", item, six), {"version": report.version}).status_code == 404
+    )
     assert client.post(reverse("evidence_remove", args=[evidence.pk])).status_code == 404
-    assert client.post(url("report_review", item, six),
-                       {"version": report.version, "decision": "approve"}).status_code == 403
+    assert (
+        client.post(
+            url("report_review", item, six), {"version": report.version, "decision": "approve"}
+        ).status_code
+        == 403
+    )
     client.post(reverse("report_drafts_submit"), {"report": f"{report.pk}:{report.version}"})
     # Nothing of A's shows on B's lists.
     assert f"/bao-cao/{item.pk}/" not in client.get(reverse("report_worklist")).content.decode()
@@ -482,12 +571,18 @@ def test_only_the_coordinator_reviews(
 ) -> None:
     item = assignment_of(plan, agencies["a"])
     report = report_get_or_create(assignment=item, period=period(plan))
-    report = report_save(report=report, actor=personas["head_a"], expected_version=1,
-                         status=S.IN_PROGRESS, percent=20)
+    report = report_save(
+        report=report,
+        actor=personas["head_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=20,
+    )
     report = report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
     client.force_login(personas[who])
-    response = client.post(url("report_review", item, period(plan)),
-                           {"version": report.version, "decision": "approve"})
+    response = client.post(
+        url("report_review", item, period(plan)), {"version": report.version, "decision": "approve"}
+    )
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.state == STATE.SUBMITTED
@@ -498,16 +593,22 @@ def test_an_officer_cannot_send_a_first_draft(
 ) -> None:
     item = assignment_of(plan, agencies["a"])
     report = report_get_or_create(assignment=item, period=period(plan))
-    report = report_save(report=report, actor=personas["officer_a"], expected_version=1,
-                         status=S.IN_PROGRESS, percent=20)
+    report = report_save(
+        report=report,
+        actor=personas["officer_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=20,
+    )
     client = login("officer_a")
     page = client.get(url("report_detail", item, period(plan)))
     assert "Lưu và gửi báo cáo" not in text(page)
     assert "Lãnh đạo cơ quan sẽ gửi báo cáo" in text(page)
     response = client.post(url("report_submit", item, period(plan)), {"version": report.version})
     assert response.status_code == 403
-    response = client.post(url("report_save", item, period(plan)),
-                           form_data(version=report.version, then="submit"))
+    response = client.post(
+        url("report_save", item, period(plan)), form_data(version=report.version, then="submit")
+    )
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.state == STATE.DRAFT and report.percent == 20
@@ -524,8 +625,10 @@ def test_the_province_reads_reports_but_does_not_write_them(
     assert page.status_code == 200
     assert "Đã rà soát 12 thủ tục hành chính." in text(page)
     assert 'name="status"' not in page.content.decode()
-    response = client.post(url("report_save", report.assignment, report.period),
-                           form_data(version=report.version, percent=99))
+    response = client.post(
+        url("report_save", report.assignment, report.period),
+        form_data(version=report.version, percent=99),
+    )
     assert response.status_code == 403
     assert client.post(reverse("evidence_remove", args=[evidence.pk])).status_code == 403
     report.refresh_from_db()
@@ -535,9 +638,13 @@ def test_the_province_reads_reports_but_does_not_write_them(
 @pytest.mark.parametrize(
     ("who", "worklist", "drafts", "queue"),
     [
-        ("officer_a", 200, 200, 403), ("head_a", 200, 200, 403), ("officer_b", 200, 200, 403),
-        ("coordinator", 200, 403, 200), ("leader", 200, 403, 200),
-        ("appraiser", 200, 403, 200), ("admin", 200, 403, 200),
+        ("officer_a", 200, 200, 403),
+        ("head_a", 200, 200, 403),
+        ("officer_b", 200, 200, 403),
+        ("coordinator", 200, 403, 200),
+        ("leader", 200, 403, 200),
+        ("appraiser", 200, 403, 200),
+        ("admin", 200, 403, 200),
     ],
 )
 def test_who_opens_which_list(
@@ -554,8 +661,13 @@ def test_the_leader_sees_the_queue_without_buttons(
 ) -> None:
     item = assignment_of(plan, agencies["a"])
     report = report_get_or_create(assignment=item, period=period(plan))
-    report = report_save(report=report, actor=personas["head_a"], expected_version=1,
-                         status=S.IN_PROGRESS, percent=20)
+    report = report_save(
+        report=report,
+        actor=personas["head_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=20,
+    )
     report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
     page = login("leader").get(reverse("report_queue"))
     assert url("report_detail", item, period(plan)) in page.content.decode()
@@ -566,9 +678,13 @@ def test_anonymous_users_are_sent_to_the_login_page(
     plan: Plan, agencies: dict[str, Agency], client: Client
 ) -> None:
     item = assignment_of(plan, agencies["a"])
-    for path in [reverse("report_worklist"), reverse("report_drafts"), reverse("report_queue"),
-                 url("report_detail", item, period(plan)),
-                 reverse("evidence_download", args=[1])]:
+    for path in [
+        reverse("report_worklist"),
+        reverse("report_drafts"),
+        reverse("report_queue"),
+        url("report_detail", item, period(plan)),
+        reverse("evidence_download", args=[1]),
+    ]:
         response = client.get(path)
         assert response.status_code == 302 and "/login/" in response["Location"], path
     response = client.post(url("report_save", item, period(plan)), form_data())
@@ -580,21 +696,32 @@ def test_the_queue_filters_by_agency_area_and_period(
 ) -> None:
     item = assignment_of(plan, agencies["a"])
     report = report_get_or_create(assignment=item, period=period(plan))
-    report = report_save(report=report, actor=personas["head_a"], expected_version=1,
-                         status=S.IN_PROGRESS, percent=20)
+    report = report_save(
+        report=report,
+        actor=personas["head_a"],
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        percent=20,
+    )
     report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
     client = login("coordinator")
     link = url("report_detail", item, period(plan))
     area = item.activity.task.area_id
     queue = reverse("report_queue")
     assert link in client.get(queue, {"agency": agencies["a"].pk}).content.decode()
-    assert link not in client.get(reverse("report_queue"),
-                                  {"agency": agencies["b"].pk}).content.decode()
+    assert (
+        link
+        not in client.get(reverse("report_queue"), {"agency": agencies["b"].pk}).content.decode()
+    )
     assert link in client.get(reverse("report_queue"), {"area": area}).content.decode()
     other_area = plan.areas.exclude(pk=area).first().pk  # type: ignore[union-attr]
     assert link not in client.get(reverse("report_queue"), {"area": other_area}).content.decode()
-    assert link not in client.get(reverse("report_queue"),
-                                  {"period": period(plan, "q1").pk}).content.decode()
+    assert (
+        link
+        not in client.get(
+            reverse("report_queue"), {"period": period(plan, "q1").pk}
+        ).content.decode()
+    )
     assert link in client.get(reverse("report_queue"), {"period": "nonsense"}).content.decode()
 
 
@@ -610,10 +737,14 @@ def test_a_report_page_costs_the_same_queries_however_long_its_history(
     for saves in (1, 6):
         for n in range(saves):
             report = report_save(
-                report=report, actor=personas["officer_a"], expected_version=report.version,
-                status=S.IN_PROGRESS, percent=n * 10,
-                documents=[DocumentInput(f"{k}/KH", date(2022, 2, 1), "Kế hoạch")
-                           for k in range(n + 1)],
+                report=report,
+                actor=personas["officer_a"],
+                expected_version=report.version,
+                status=S.IN_PROGRESS,
+                percent=n * 10,
+                documents=[
+                    DocumentInput(f"{k}/KH", date(2022, 2, 1), "Kế hoạch") for k in range(n + 1)
+                ],
             )
         counts.append(_queries(client, url("report_detail", item, period(plan))))
     assert counts[0] == counts[1], counts
@@ -629,20 +760,41 @@ def test_evidence_is_added_only_to_an_editable_report_of_one_s_own_agency(
     item = assignment_of(plan, agencies["a"])
     report = report_get_or_create(assignment=item, period=period(plan))
     with pytest.raises(ReportForbidden):
-        evidence_add(report=report, actor=personas["officer_b"], name="a.pdf", data=PDF,
-                     declared_type="application/pdf")
+        evidence_add(
+            report=report,
+            actor=personas["officer_b"],
+            name="a.pdf",
+            data=PDF,
+            declared_type="application/pdf",
+        )
     with pytest.raises(UploadRejected, match="được khai là"):
-        evidence_add(report=report, actor=personas["officer_a"], name="a.pdf", data=PDF,
-                     declared_type="image/png")
-    first = evidence_add(report=report, actor=personas["officer_a"], name="../../a b.pdf",
-                         data=PDF, declared_type="application/pdf")
+        evidence_add(
+            report=report,
+            actor=personas["officer_a"],
+            name="a.pdf",
+            data=PDF,
+            declared_type="image/png",
+        )
+    first = evidence_add(
+        report=report,
+        actor=personas["officer_a"],
+        name="../../a b.pdf",
+        data=PDF,
+        declared_type="application/pdf",
+    )
     assert first.filename == "a b.pdf" and first.size == len(PDF)
-    again = evidence_add(report=report, actor=personas["officer_a"], name="other.pdf", data=PDF,
-                         declared_type=None)
+    again = evidence_add(
+        report=report, actor=personas["officer_a"], name="other.pdf", data=PDF, declared_type=None
+    )
     assert again == first  # the same bytes on one report are one file
     report.refresh_from_db()
     report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
     with pytest.raises(ReportError, match="không sửa được"):
-        evidence_add(report=report, actor=personas["officer_a"], name="b.png",
-                     data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, declared_type="image/png")
+        evidence_add(
+            report=report,
+            actor=personas["officer_a"],
+            name="b.png",
+            data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 20,
+            declared_type="image/png",
+        )
     assert Evidence.objects.count() == 1 and StoredFile.objects.count() == 1

@@ -93,7 +93,11 @@ def test_the_deployment_check_passes_with_production_settings(tmp_path: Path) ->
     env = _production_env(CCHC_DATA_DIR=str(tmp_path))
     result = subprocess.run(
         [sys.executable, "-m", "cchc", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -107,8 +111,14 @@ def test_production_settings_turn_on_hsts_and_secure_cookies(tmp_path: Path) -> 
         "'DEBUG', 'X_FRAME_OPTIONS']}))"
     )
     env = _production_env(CCHC_DATA_DIR=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     import json
 
@@ -127,8 +137,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     env = _production_env(CCHC_DATA_DIR=str(tmp_path))
     del env["SECRET_KEY"]
     env.pop("SECRET_KEY_FILE", None)
-    result = subprocess.run([sys.executable, "-m", "cchc", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "cchc", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
@@ -200,9 +216,7 @@ def test_a_successful_login_resets_the_failure_count(
     assert client.session["_auth_user_id"] == str(personas["officer_a"].pk)
 
 
-def test_changing_a_password_ends_the_other_sessions(
-    personas: dict[str, User], plan: Plan
-) -> None:
+def test_changing_a_password_ends_the_other_sessions(personas: dict[str, User], plan: Plan) -> None:
     browser = Client()
     browser.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
     assert browser.get(reverse("plan_list")).status_code == 200
@@ -217,7 +231,7 @@ def test_changing_a_password_ends_the_other_sessions(
 # ---------------------------------------------------------------------------
 # Stored XSS
 
-PROBES = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>')
+PROBES = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 
 
 def _plant(plan: Plan, agencies: dict[str, Agency]) -> None:
@@ -252,27 +266,52 @@ def _plant_reports(
     officer, head, coordinator = (personas[n] for n in ("officer_a", "head_a", "coordinator"))
     plan.periods.filter(code="q1").update(name=f"Quý I {probe}")
     returned = ProgressReport.objects.get(pk=values["report_id"])
-    returned = report_review(report=returned, actor=coordinator, approve=False,
-                             comment=f"Ý kiến {probe}", expected_version=returned.version)
-    report_save(report=returned, actor=officer, expected_version=returned.version,
-                status="not_done", percent=0, narrative=f"Kết quả {probe}",
-                reason=f"Lý do {probe}", documents=[
-                    DocumentInput(f"15/{probe}", date(2022, 3, 1), f"Trích yếu {probe}")])
-    other = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).exclude(
-        pk=returned.assignment_id).order_by("pk").first()
+    returned = report_review(
+        report=returned,
+        actor=coordinator,
+        approve=False,
+        comment=f"Ý kiến {probe}",
+        expected_version=returned.version,
+    )
+    report_save(
+        report=returned,
+        actor=officer,
+        expected_version=returned.version,
+        status="not_done",
+        percent=0,
+        narrative=f"Kết quả {probe}",
+        reason=f"Lý do {probe}",
+        documents=[DocumentInput(f"15/{probe}", date(2022, 3, 1), f"Trích yếu {probe}")],
+    )
+    other = (
+        Assignment.objects.filter(activity__plan=plan, agency=agencies["a"])
+        .exclude(pk=returned.assignment_id)
+        .order_by("pk")
+        .first()
+    )
     assert other is not None
     approved = report_get_or_create(assignment=other, period=returned.period)
-    approved = report_save(report=approved, actor=officer, expected_version=approved.version,
-                           status="in_progress", percent=40, narrative=f"Đã làm {probe}",
-                           documents=[DocumentInput(f"7/{probe}", date(2022, 3, 2),
-                                                    f"Văn bản {probe}")])
+    approved = report_save(
+        report=approved,
+        actor=officer,
+        expected_version=approved.version,
+        status="in_progress",
+        percent=40,
+        narrative=f"Đã làm {probe}",
+        documents=[DocumentInput(f"7/{probe}", date(2022, 3, 2), f"Văn bản {probe}")],
+    )
     approved = report_submit(report=approved, actor=head, expected_version=approved.version)
-    report_review(report=approved, actor=coordinator, approve=True,
-                  expected_version=approved.version)
+    report_review(
+        report=approved, actor=coordinator, approve=True, expected_version=approved.version
+    )
     for user in (officer, coordinator):
-        Notification.objects.create(user=user, kind=Notification.Kind.DIGEST,
-                                    agency=agencies["a"], sent_on=date(2022, 3, 26),
-                                    title=f"Nhắc việc {probe}")
+        Notification.objects.create(
+            user=user,
+            kind=Notification.Kind.DIGEST,
+            agency=agencies["a"],
+            sent_on=date(2022, 3, 26),
+            title=f"Nhắc việc {probe}",
+        )
 
 
 def _unescaped(html: str) -> list[str]:
@@ -284,8 +323,12 @@ def _unescaped(html: str) -> list[str]:
 
 @pytest.mark.parametrize("persona", ["coordinator", "officer_a"])
 def test_no_page_renders_a_planted_script_unescaped(
-    persona: str, personas: dict[str, User], agencies: dict[str, Agency], plan: Plan,
-    settings: Any, tmp_path: Path,
+    persona: str,
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    plan: Plan,
+    settings: Any,
+    tmp_path: Path,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "files"
     _plant(plan, agencies)
@@ -296,8 +339,11 @@ def test_no_page_renders_a_planted_script_unescaped(
     checked = []
     for key, row in EXPECTATIONS.items():
         method, _, route = key.partition(" ")
-        if (method != "GET" or row.expected(persona) != "ok"
-                or route.startswith(("/api/", "admin/"))):
+        if (
+            method != "GET"
+            or row.expected(persona) != "ok"
+            or route.startswith(("/api/", "admin/"))
+        ):
             continue
         url = fill(route, values)
         for query in ("", f"?q={PROBES[0]}", "?q=cai+cach"):

@@ -80,8 +80,12 @@ def test_it_reads_an_uploaded_file_and_rewinds_it() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"MZ\x90\x00" + b"\x00" * 60, b"\x7fELF\x02\x01\x01" + b"\x00" * 40, b"#!/bin/sh\nrm -rf /\n",
-     b"\xcf\xfa\xed\xfe" + b"\x00" * 28],
+    [
+        b"MZ\x90\x00" + b"\x00" * 60,
+        b"\x7fELF\x02\x01\x01" + b"\x00" * 40,
+        b"#!/bin/sh\nrm -rf /\n",
+        b"\xcf\xfa\xed\xfe" + b"\x00" * 28,
+    ],
     ids=["windows", "linux", "script", "macos"],
 )
 def test_it_refuses_a_renamed_executable(data: bytes) -> None:
@@ -157,8 +161,13 @@ CONTENT_TYPES_DOCX = (
 
 
 def test_it_refuses_a_zip_bomb_posing_as_a_docx_before_decompressing_it() -> None:
-    bomb = _zip({"[Content_Types].xml": CONTENT_TYPES_DOCX, "word/document.xml": b"<w/>",
-                 "word/media/huge.bin": b"\x00" * (300 * MB)})
+    bomb = _zip(
+        {
+            "[Content_Types].xml": CONTENT_TYPES_DOCX,
+            "word/document.xml": b"<w/>",
+            "word/media/huge.bin": b"\x00" * (300 * MB),
+        }
+    )
     assert len(bomb) < MB
     with pytest.raises(UploadRejected, match="giải nén bất thường") as raised:
         check("bao-cao.docx", bomb)
@@ -166,16 +175,23 @@ def test_it_refuses_a_zip_bomb_posing_as_a_docx_before_decompressing_it() -> Non
 
 
 def test_it_refuses_a_zip_with_too_many_members() -> None:
-    many = _zip({"[Content_Types].xml": CONTENT_TYPES_DOCX, "word/document.xml": b"<w/>"}
-                | {f"word/x{i}.xml": b"" for i in range(5001)})
+    many = _zip(
+        {"[Content_Types].xml": CONTENT_TYPES_DOCX, "word/document.xml": b"<w/>"}
+        | {f"word/x{i}.xml": b"" for i in range(5001)}
+    )
     with pytest.raises(UploadRejected, match="giải nén bất thường"):
         check("bao-cao.docx", many)
 
 
 def test_it_refuses_a_macro_enabled_office_file() -> None:
     macro_types = CONTENT_TYPES_DOCX.replace(b"document.main", b"document.macroEnabled.main")
-    docm = _zip({"[Content_Types].xml": macro_types,
-                 "word/document.xml": b"<w/>", "word/vbaProject.bin": b"\x00"})
+    docm = _zip(
+        {
+            "[Content_Types].xml": macro_types,
+            "word/document.xml": b"<w/>",
+            "word/vbaProject.bin": b"\x00",
+        }
+    )
     with pytest.raises(UploadRejected, match="macro"):
         check("bao-cao.docx", docm)
 
@@ -245,22 +261,22 @@ def test_verify_notices_a_file_changed_on_disk(db: None, media: Path) -> None:
     assert not storage.verify(stored.sha256)
 
 
-def test_it_serves_a_file_as_an_attachment_with_its_vietnamese_name(
-    db: None, media: Path
-) -> None:
+def test_it_serves_a_file_as_an_attachment_with_its_vietnamese_name(db: None, media: Path) -> None:
     stored = storage.store(PDF, content_type="application/pdf")
     response = storage.file_response(stored, "Báo cáo quý I.pdf")
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"Bao cao quy I.pdf\"; "
+        'attachment; filename="Bao cao quy I.pdf"; '
         "filename*=utf-8''B%C3%A1o%20c%C3%A1o%20qu%C3%BD%20I.pdf"
     )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PDF  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("declared", ["text/html", "text/html; charset=utf-8", "image/svg+xml",
-                                      "application/xhtml+xml", ""])
+@pytest.mark.parametrize(
+    "declared",
+    ["text/html", "text/html; charset=utf-8", "image/svg+xml", "application/xhtml+xml", ""],
+)
 def test_it_never_serves_html_inline(db: None, media: Path, declared: str) -> None:
     stored = storage.store(b"<script>alert(1)</script>", content_type=declared)
     response = storage.file_response(stored, 'x".html')

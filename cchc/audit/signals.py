@@ -44,8 +44,12 @@ def _log_user(sender: type[User], instance: User, created: bool, **kwargs: Any) 
     actor = acting.current_actor()
     if created:
         log_action(
-            actor=actor, action="user.create", obj=instance, before=None,
-            after=_user_state(instance), source=acting.source,
+            actor=actor,
+            action="user.create",
+            obj=instance,
+            before=None,
+            after=_user_state(instance),
+            source=acting.source,
         )
         return
     previous = getattr(instance, "_audit_previous", None)
@@ -55,14 +59,20 @@ def _log_user(sender: type[User], instance: User, created: bool, **kwargs: Any) 
     changed = [name for name in USER_FIELDS if previous[name] != now[name]]
     if changed:
         log_action(
-            actor=actor, action="user.update", obj=instance,
+            actor=actor,
+            action="user.update",
+            obj=instance,
             before={name: previous[name] for name in changed},
             after={name: now[name] for name in changed},
             source=acting.source,
         )
     if previous["password"] != instance.password:
         log_action(
-            actor=actor, action="user.password_change", obj=instance, before=None, after=None,
+            actor=actor,
+            action="user.password_change",
+            obj=instance,
+            before=None,
+            after=None,
             source=acting.source,
         )
 
@@ -90,13 +100,20 @@ def _log_token(sender: type[ApiToken], instance: ApiToken, created: bool, **kwar
     acting = current()
     if created:
         log_action(
-            actor=acting.current_actor(), action="api_token.issue", obj=instance, before=None,
-            after=_token_state(instance), source=acting.source,
+            actor=acting.current_actor(),
+            action="api_token.issue",
+            obj=instance,
+            before=None,
+            after=_token_state(instance),
+            source=acting.source,
         )
     elif instance.revoked_at is not None and getattr(instance, "_audit_revoked", None) is None:
         log_action(
-            actor=acting.current_actor(), action="api_token.revoke", obj=instance,
-            before={"revoked_at": None}, after={"revoked_at": instance.revoked_at},
+            actor=acting.current_actor(),
+            action="api_token.revoke",
+            obj=instance,
+            before={"revoked_at": None},
+            after={"revoked_at": instance.revoked_at},
             source=acting.source,
         )
 
@@ -105,6 +122,10 @@ def _log_token(sender: type[ApiToken], instance: ApiToken, created: bool, **kwar
 def _log_token_delete(sender: type[ApiToken], instance: ApiToken, **kwargs: Any) -> None:
     acting = current()
     log_action(
-        actor=acting.current_actor(), action="api_token.delete", obj=None,
-        before=_token_state(instance) | {"id": instance.pk}, after=None, source=acting.source,
+        actor=acting.current_actor(),
+        action="api_token.delete",
+        obj=None,
+        before=_token_state(instance) | {"id": instance.pk},
+        after=None,
+        source=acting.source,
     )

@@ -269,13 +269,11 @@ def check_upload(
         accepted = ", ".join(sorted(KINDS[k].extension.upper() for k in allowed))
         if content.startswith(OLE2_MAGIC):
             message = _(
-                "Tệp ở định dạng Office cũ hoặc được đặt mật khẩu; hãy lưu lại thành "
-                "%(accepted)s."
+                "Tệp ở định dạng Office cũ hoặc được đặt mật khẩu; hãy lưu lại thành %(accepted)s."
             ) % {"accepted": accepted}
         else:
             message = _(
-                "Nội dung tệp không thuộc loại được nhận (%(accepted)s), dù tên tệp là "
-                "«%(name)s»."
+                "Nội dung tệp không thuộc loại được nhận (%(accepted)s), dù tên tệp là «%(name)s»."
             ) % {"accepted": accepted, "name": safe_filename(name, "bin").removesuffix(".bin")}
         raise UploadRejected(message, code="type")
     kind = KINDS[kind_name]

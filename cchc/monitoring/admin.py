@@ -68,8 +68,17 @@ class ReportingPeriodForm(forms.ModelForm):
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(AuditedAdmin):
     form = ReportingPeriodForm
-    list_display = ["name", "code", "plan_number", "kind", "starts", "cut_off", "due",
-                    "position", "report_count"]
+    list_display = [
+        "name",
+        "code",
+        "plan_number",
+        "kind",
+        "starts",
+        "cut_off",
+        "due",
+        "position",
+        "report_count",
+    ]
     list_filter = ["plan__year", "kind"]
     search_fields = ["name", "code", "plan__number", "plan__title"]
     list_select_related = ["plan"]
@@ -123,8 +132,16 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(ProgressReport)
 class ProgressReportAdmin(ReadOnlyAdmin):
-    list_display = ["assignment", "period", "status", "percent", "state", "version",
-                    "submitted_at", "updated_at"]
+    list_display = [
+        "assignment",
+        "period",
+        "status",
+        "percent",
+        "state",
+        "version",
+        "submitted_at",
+        "updated_at",
+    ]
     list_filter = ["state", "status", "period__plan__year", "period__kind"]
     search_fields = ["assignment__agency__name", "assignment__activity__title", "narrative"]
     list_select_related = ["assignment__agency", "assignment__activity", "period"]
@@ -135,10 +152,17 @@ class ProgressReportAdmin(ReadOnlyAdmin):
 class ReportVersionAdmin(ReadOnlyAdmin):
     list_display = ["report", "version", "action", "actor", "at"]
     list_filter = ["action"]
-    search_fields = ["report__assignment__agency__name", "report__assignment__activity__title",
-                     "actor__username"]
-    list_select_related = ["report__assignment__agency", "report__assignment__activity",
-                           "report__period", "actor"]
+    search_fields = [
+        "report__assignment__agency__name",
+        "report__assignment__activity__title",
+        "actor__username",
+    ]
+    list_select_related = [
+        "report__assignment__agency",
+        "report__assignment__activity",
+        "report__period",
+        "actor",
+    ]
     date_hierarchy = "at"
 
 
@@ -146,8 +170,11 @@ class ReportVersionAdmin(ReadOnlyAdmin):
 class OutputDocumentAdmin(ReadOnlyAdmin):
     list_display = ["number", "issued_on", "summary", "report"]
     search_fields = ["number", "summary", "report__assignment__agency__name"]
-    list_select_related = ["report__assignment__agency", "report__assignment__activity",
-                           "report__period"]
+    list_select_related = [
+        "report__assignment__agency",
+        "report__assignment__activity",
+        "report__period",
+    ]
     date_hierarchy = "issued_on"
 
 
@@ -156,6 +183,10 @@ class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["filename", "content_type", "size", "uploaded_by", "uploaded_at", "report"]
     list_filter = ["content_type"]
     search_fields = ["filename", "sha256", "report__assignment__agency__name"]
-    list_select_related = ["uploaded_by", "report__assignment__agency",
-                           "report__assignment__activity", "report__period"]
+    list_select_related = [
+        "uploaded_by",
+        "report__assignment__agency",
+        "report__assignment__activity",
+        "report__period",
+    ]
     date_hierarchy = "uploaded_at"

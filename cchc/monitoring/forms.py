@@ -34,8 +34,12 @@ def _date_field(label: Any, *, required: bool) -> forms.DateField:
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(
             format="%d/%m/%Y",
-            attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off",
-                   "class": "date-input"},
+            attrs={
+                "placeholder": "dd/mm/yyyy",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "class": "date-input",
+            },
         ),
         error_messages={"invalid": _("Hãy nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2022.")},
     )
@@ -176,23 +180,32 @@ class PeriodForm(forms.Form):
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     code = forms.CharField(
-        label=_("Mã"), required=False, max_length=20, widget=forms.TextInput(
+        label=_("Mã"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(
             attrs={"class": "period-code", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
     name = forms.CharField(
-        label=_("Tên kỳ"), required=False, max_length=100,
+        label=_("Tên kỳ"),
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"class": "period-name"}),
     )
     kind = forms.ChoiceField(
-        label=_("Loại kỳ"), required=False,
+        label=_("Loại kỳ"),
+        required=False,
         choices=[("", "—"), *ReportingPeriod.Kind.choices],
     )
     starts_on = _period_date_field(_("Từ ngày"))
     ends_on = _period_date_field(_("Đến ngày (chốt số liệu)"))
     due_on = _period_date_field(_("Hạn gửi báo cáo"))
     position = forms.IntegerField(
-        label=_("Thứ tự"), required=False, min_value=0, max_value=32767,
+        label=_("Thứ tự"),
+        required=False,
+        min_value=0,
+        max_value=32767,
         widget=forms.NumberInput(attrs={"class": "period-position", "inputmode": "numeric"}),
     )
 
@@ -255,8 +268,9 @@ class ReviewForm(forms.Form):
 
 
 class AgencyChoiceForm(forms.Form):
-    agency = forms.TypedChoiceField(label=_("Cơ quan"), required=False, coerce=int,
-                                    empty_value=None)
+    agency = forms.TypedChoiceField(
+        label=_("Cơ quan"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, data: Any, *, agencies: Iterable[Agency]) -> None:
         super().__init__(data)
@@ -277,12 +291,13 @@ def _agency_choices(agencies: Iterable[Agency]) -> list[tuple[Any, Any]]:
 
 
 class QueueFilterForm(forms.Form):
-    agency = forms.TypedChoiceField(label=_("Cơ quan"), required=False, coerce=int,
-                                    empty_value=None)
-    area = forms.TypedChoiceField(label=_("Lĩnh vực"), required=False, coerce=int,
-                                  empty_value=None)
-    period = forms.TypedChoiceField(label=_("Kỳ báo cáo"), required=False, coerce=int,
-                                    empty_value=None)
+    agency = forms.TypedChoiceField(
+        label=_("Cơ quan"), required=False, coerce=int, empty_value=None
+    )
+    area = forms.TypedChoiceField(label=_("Lĩnh vực"), required=False, coerce=int, empty_value=None)
+    period = forms.TypedChoiceField(
+        label=_("Kỳ báo cáo"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(
         self,

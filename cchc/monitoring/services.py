@@ -268,9 +268,7 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(str(message) for message in error.messages)
 
 
-def report_open(
-    *, assignment: Assignment, period: ReportingPeriod
-) -> tuple[ProgressReport, bool]:
+def report_open(*, assignment: Assignment, period: ReportingPeriod) -> tuple[ProgressReport, bool]:
     """The period's report of the assignment, made as an empty draft if there is none.
 
     Safe when several people open it at once: the unique constraint lets one create it

@@ -97,9 +97,7 @@ def feed_regenerate(request: HttpRequest, agency_id: int) -> HttpResponse:
     replaced = calendar_feed_active(agency) is not None
     calendar_feed_regenerate(agency=agency, actor=_user(request))
     if replaced:
-        messages.success(
-            request, _("Đã tạo đường dẫn mới. Đường dẫn cũ không còn dùng được.")
-        )
+        messages.success(request, _("Đã tạo đường dẫn mới. Đường dẫn cũ không còn dùng được."))
     else:
         messages.success(request, _("Đã tạo đường dẫn lịch."))
     return redirect("feed_page", agency_id=agency.pk)

@@ -23,6 +23,4 @@ class Command(BaseCommand):
                 result = restore(Path(options["file"]))
         except RestoreError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(
-            _("Đã khôi phục %(objects)s bản ghi và %(files)s tệp.") % result
-        )
+        self.stdout.write(_("Đã khôi phục %(objects)s bản ghi và %(files)s tệp.") % result)

@@ -45,16 +45,24 @@ class Command(BaseCommand):
         result = reminders_send(today=day, dry_run=options["dry_run"])
         lines = [
             _("Nhắc việc ngày %(day)s%(dry)s:")
-            % {"day": day.strftime("%d/%m/%Y"),
-               "dry": _(" (chạy thử, không gửi)") if options["dry_run"] else ""},
-            _("- %(count)s cơ quan nhận thư nhắc việc, trong đó %(heads)s thư gửi cả lãnh đạo "
-              "cơ quan;") % {"count": result.digests, "heads": result.to_heads},
+            % {
+                "day": day.strftime("%d/%m/%Y"),
+                "dry": _(" (chạy thử, không gửi)") if options["dry_run"] else "",
+            },
+            _(
+                "- %(count)s cơ quan nhận thư nhắc việc, trong đó %(heads)s thư gửi cả lãnh đạo "
+                "cơ quan;"
+            )
+            % {"count": result.digests, "heads": result.to_heads},
             _("- %(count)s thư cảnh báo quá hạn gửi cơ quan thường trực;")
             % {"count": result.escalations},
             _("- %(count)s thông báo trong ứng dụng;") % {"count": result.notifications},
             _("- thư điện tử: %(queued)s thư, đã gửi %(sent)s, lỗi %(failed)s;")
-            % {"queued": result.mails_queued, "sent": result.mails_sent,
-               "failed": result.mails_failed},
+            % {
+                "queued": result.mails_queued,
+                "sent": result.mails_sent,
+                "failed": result.mails_failed,
+            },
             _("- %(count)s cơ quan đã được nhắc trong ngày, không gửi lại.")
             % {"count": result.already_sent},
         ]
@@ -64,8 +72,10 @@ class Command(BaseCommand):
             if len(names) > SHOWN_NAMES:
                 shown += _(" và %(count)s cơ quan khác") % {"count": len(names) - SHOWN_NAMES}
             lines.append(
-                _("- %(count)s cơ quan có việc nhưng không có người nhận (chưa có tài khoản "
-                  "cán bộ, chưa có thư điện tử): %(names)s.")
+                _(
+                    "- %(count)s cơ quan có việc nhưng không có người nhận (chưa có tài khoản "
+                    "cán bộ, chưa có thư điện tử): %(names)s."
+                )
                 % {"count": len(names), "names": shown}
             )
         self.stdout.write("\n".join(lines))

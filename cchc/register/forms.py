@@ -10,8 +10,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency
-from cchc.front.queries import ROLE_BOTH, PlanFilters
 from cchc.plans.models import Area, Assignee, Plan
+from cchc.register.queries import ROLE_BOTH, PlanFilters
 
 ROLE_CHOICES = [
     (ROLE_BOTH, _("Chủ trì hoặc phối hợp")),

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cchc.accounts.models import Role
 from cchc.accounts.permissions import has_perm, role_of
-from cchc.front.queries import Membership
 from cchc.lib.text import fold as fold_text
+from cchc.register.queries import Membership
 
 register = template.Library()
 
@@ -56,7 +56,7 @@ def is_past(day: date | None) -> bool:
     return day is not None and day < timezone.localdate()
 
 
-@register.inclusion_tag("front/_assignee.html")
+@register.inclusion_tag("register/_assignee.html")
 def assignee(item: Any, membership: Membership | None = None) -> dict[str, Any]:
     """One lead or cooperating agency: a link to the agency, or a group badge."""
     count = None

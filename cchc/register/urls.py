@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cchc.front import views
 from cchc.lib.i18n import official_language
+from cchc.register import views
 
 urlpatterns = [
     path(

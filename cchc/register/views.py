@@ -13,8 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cchc.accounts.permissions import has_perm, permission_required
 from cchc.agencies.models import Agency
-from cchc.front import queries
-from cchc.front.forms import FixDateForm, PlanChoiceForm, PlanFilterForm, PlanImportForm
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
 from cchc.plans.services import (
@@ -24,6 +22,8 @@ from cchc.plans.services import (
     plan_import,
     plan_tree,
 )
+from cchc.register import queries
+from cchc.register.forms import FixDateForm, PlanChoiceForm, PlanFilterForm, PlanImportForm
 
 EXPORT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required("plan.view")
 def plan_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "front/plan_list.html", {"plans": queries.plans_with_counts()})
+    return render(request, "register/plan_list.html", {"plans": queries.plans_with_counts()})
 
 
 @require_GET
@@ -72,11 +72,11 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "membership": page.membership,
     }
     if _is_htmx_partial(request):
-        response = render(request, "front/_plan_results.html", context)
+        response = render(request, "register/_plan_results.html", context)
     else:
         context["indicators"] = list(plan.indicators.select_related("area").order_by("position"))
         context["responsibilities"] = list(plan.responsibilities.order_by("position"))
-        response = render(request, "front/plan_detail.html", context)
+        response = render(request, "register/plan_detail.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -103,7 +103,7 @@ def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
     return render(
         request,
-        "front/needs_date.html",
+        "register/needs_date.html",
         {
             "plan": plan,
             "activities": activities,
@@ -154,7 +154,9 @@ def agency_list(request: HttpRequest) -> HttpResponse:
         "count": sum(len(items) for _kind, items in by_kind),
     }
     template = (
-        "front/_agency_results.html" if _is_htmx_partial(request) else "front/agency_list.html"
+        "register/_agency_results.html"
+        if _is_htmx_partial(request)
+        else "register/agency_list.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -173,7 +175,7 @@ def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
     assignments = queries.agency_assignments(agency, plan) if plan is not None else {}
     return render(
         request,
-        "front/agency_detail.html",
+        "register/agency_detail.html",
         {
             "agency": agency,
             "children": list(agency.children.order_by("sort_name")),
@@ -193,7 +195,9 @@ def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
 @permission_required("plan.view")
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    return render(request, "front/search.html", {"results": queries.search(query), "query": query})
+    return render(
+        request, "register/search.html", {"results": queries.search(query), "query": query}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,7 +238,7 @@ def plan_import_view(request: HttpRequest) -> HttpResponse:
             return redirect("plan_detail", plan_id=plan.pk)
     return render(
         request,
-        "front/plan_import.html",
+        "register/plan_import.html",
         {"form": form, "issues": issues, "max_bytes": settings.CCHC_MAX_IMPORT_BYTES},
     )
 
