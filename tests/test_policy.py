@@ -211,9 +211,7 @@ def test_the_report_getter_hides_another_agencys_report_and_refuses_a_reader_a_w
 ) -> None:
     report = world["report"]
     assert policy.get_report_for_user(_request(personas["officer_a"]), report.pk) == report
-    assert (
-        policy.get_report_for_user(_request(personas["head_a"]), report.pk, write=True) == report
-    )
+    assert policy.get_report_for_user(_request(personas["head_a"]), report.pk, write=True) == report
     with pytest.raises(Http404):
         policy.get_report_for_user(_request(personas["officer_b"]), report.pk)
     with pytest.raises(Http404):
@@ -243,7 +241,8 @@ def test_the_template_tag_gives_the_whole_answer_for_an_object(
 ) -> None:
     page = Template(
         '{% load cchc_tags %}{% may "report.edit" report as editable %}'
-        '{% if editable %}sửa{% else %}xem{% endif %}|{% if user|can:"report.review" %}duyệt{% endif %}'
+        "{% if editable %}sửa{% else %}xem{% endif %}|"
+        '{% if user|can:"report.review" %}duyệt{% endif %}'
     )
     report = world["report"]
 

@@ -56,7 +56,7 @@ def test_every_page_asks_the_policy_or_says_why_not() -> None:
             unmarked.append(f"{route} (undeclared action {action!r})")
     assert not unmarked, (
         "These URLs do not ask the access policy: decorate the view with "
-        "@requires(\"thing.verb\") from cchc.accounts.policy, or (for a page that must be "
+        '@requires("thing.verb") from cchc.accounts.policy, or (for a page that must be '
         "open) add the route to policy.UNGUARDED_ROUTES with the reason:\n  "
         + "\n  ".join(sorted(unmarked))
     )
@@ -120,7 +120,8 @@ def test_no_module_but_the_policy_decides_by_role() -> None:
     offenders = []
     for path in sorted(ROOT.rglob("*.py")):
         relative = path.relative_to(ROOT).as_posix()
-        if "/migrations/" in relative or relative in MAY_NAME_ROLES:
+        # An app's own `policy.py` declares its actions and may name roles there.
+        if "/migrations/" in relative or relative in MAY_NAME_ROLES or path.name == "policy.py":
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]
