@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Schema, Status
 from ninja.errors import HttpError
@@ -16,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from cchc.accounts.permissions import has_perm
-from cchc.agencies.models import Agency, AgencyGroup
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.api.auth import session_or_token
 from cchc.api.openapi import CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
@@ -244,7 +245,10 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
             name=group.name,
             member_ids=[m.agency_id for m in group.memberships.all()],
         )
-        for group in AgencyGroup.objects.prefetch_related("memberships")
+        # Today's members; the dated history is in the admin and the group pages.
+        for group in AgencyGroup.objects.prefetch_related(
+            Prefetch("memberships", queryset=GroupMembership.objects.on(timezone.localdate()))
+        )
     ]
 
 

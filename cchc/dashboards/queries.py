@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cchc.agencies.eras import plan_day
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.dashboards import charts
 from cchc.monitoring.models import (
@@ -248,6 +249,7 @@ def plan_trend(plan: Plan, progress: Progress, *, today: date) -> list[TrendPoin
         end = _month_end(plan.year, month)
         while cursor < len(events) and events[cursor][3] < end:
             report_id, assignment_id, position, _at, action, status, percent = events[cursor]
+            assignment_id = progress.stands_for.get(assignment_id, assignment_id)
             if action == ReportVersion.Action.RETURNED:
                 previous = state.get(report_id)
                 if previous is not None:
@@ -406,7 +408,11 @@ def province_dashboard(
     labels = _activity_labels(plan)
 
     members: dict[int, set[int]] = defaultdict(set)
-    for group_id, agency_id in GroupMembership.objects.values_list("group_id", "agency_id"):
+    # Groups as they were in the plan's year: a 2022 ranking of "UBND cấp huyện" keeps
+    # its districts after they are abolished.
+    for group_id, agency_id in GroupMembership.objects.on(plan_day(plan)).values_list(
+        "group_id", "agency_id"
+    ):
         members[group_id].add(agency_id)
     group_rows = []
     for group in AgencyGroup.objects.order_by("name").only("pk", "code", "name"):
