@@ -28,6 +28,7 @@ RULES: dict[str, frozenset[Role]] = {
     "plan.fix_dates": STAFF,
     "period.manage": STAFF,
     "agency.view": EVERYONE,
+    "agency.merge": STAFF,  # merge into a successor or close, moving open assignments
     "notification.view": EVERYONE,
     "feed.view": frozenset({Role.OFFICER, Role.HEAD, Role.COORDINATOR, Role.ADMIN}),
     "feed.regenerate": frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN}),

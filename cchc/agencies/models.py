@@ -196,9 +196,13 @@ class GroupMembership(models.Model):
             # Overlapping spans are refused by `clean`; this catches the plain duplicate
             # even when two writers race past it.
             models.UniqueConstraint(
-                fields=["group", "agency", "valid_from"],
-                name="group_membership_unique_start",
-                nulls_distinct=False,
+                fields=["group", "agency", "valid_from"], name="group_membership_unique_start"
+            ),
+            # NULLs are distinct in a unique index: one "since always" row per pair.
+            models.UniqueConstraint(
+                fields=["group", "agency"],
+                condition=Q(valid_from__isnull=True),
+                name="group_membership_unique_open_start",
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)

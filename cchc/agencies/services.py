@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from cchc.agencies.eras import SWITCH, divisions_2022, divisions_current
+from cchc.agencies.eras import SWITCH, Era, divisions_2022, divisions_current
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
 from cchc.agencies.naming import resolution_key
 from cchc.audit.log import log_here
@@ -102,16 +102,22 @@ def agency_rename(*, agency: Agency, name: str, on: date) -> Agency:
     return agency
 
 
+def close_problems(*, agency: Agency) -> list[str]:
+    """Why `agency` cannot be closed (or merged away), in Vietnamese; empty when it can."""
+    if agency.closed_on is None:
+        return []
+    return [
+        _("%(name)s đã giải thể hoặc sáp nhập từ ngày %(day)s.")
+        % {"name": agency, "day": agency.closed_on.strftime("%d/%m/%Y")}
+    ]
+
+
 def merge_problems(*, source: Agency, into: Agency) -> list[str]:
     """Why `source` cannot be merged into `into`, in Vietnamese; empty when it can."""
     problems = []
     if source.pk == into.pk:
         problems.append(_("Không thể sáp nhập %(name)s vào chính nó.") % {"name": source})
-    if source.closed_on is not None:
-        problems.append(
-            _("%(name)s đã giải thể hoặc sáp nhập từ ngày %(day)s.")
-            % {"name": source, "day": source.closed_on.strftime("%d/%m/%Y")}
-        )
+    problems += close_problems(agency=source)
     if into.closed_on is not None:
         problems.append(
             _("Không thể sáp nhập vào %(name)s vì cơ quan này đã giải thể từ ngày %(day)s.")
@@ -176,11 +182,9 @@ def agency_close(*, agency: Agency, on: date) -> Agency:
     from cchc.monitoring.transfer import assignments_close
 
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if agency.closed_on is not None:
-        raise AgencyChangeError(
-            _("%(name)s đã giải thể hoặc sáp nhập từ ngày %(day)s.")
-            % {"name": agency, "day": agency.closed_on.strftime("%d/%m/%Y")}
-        )
+    problems = close_problems(agency=agency)
+    if problems:
+        raise AgencyChangeError(" ".join(problems))
     before = {"closed_on": agency.closed_on}
     agency.closed_on = on
     agency.full_clean()
@@ -404,6 +408,15 @@ def load_current_units(path: Path, *, on: date = SWITCH) -> dict[str, int]:
         "communes": len(communes),
         "closed": closed,
     }
+
+
+def load_units(*, era: Era, path: Path) -> dict[str, int]:
+    """A province's agencies and groups of one era (see cchc.agencies.eras). Idempotent."""
+    if era == "2022":
+        return load_reference(path)
+    if era == "current":
+        return load_current_units(path)
+    raise ValueError(f"Unknown era {era!r}")
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -370,3 +371,57 @@ def search(query: str) -> SearchResults:
     agencies = Agency.objects.filter(every_word("search_name")).order_by("sort_name")[:SEARCH_LIMIT]
     groups = AgencyGroup.objects.filter(every_word("search_name")).order_by("name")[:SEARCH_LIMIT]
     return SearchResults(query, list(tasks), list(activities), list(agencies), list(groups))
+
+
+# ---------------------------------------------------------------------------
+# Merging or closing an agency: what will move
+
+
+@dataclass
+class MergeLine:
+    assignment: Any  # monitoring.Assignment
+    joins_existing: bool  # the successor already has this activity
+
+
+@dataclass
+class MergePreview:
+    into: Agency | None
+    on: date
+    lines: list[MergeLine]
+    groups: list[AgencyGroup]
+    users: int
+
+    @property
+    def plans(self) -> list[tuple[Plan, list[MergeLine]]]:
+        grouped: dict[int, tuple[Plan, list[MergeLine]]] = {}
+        for line in self.lines:
+            plan = line.assignment.activity.plan
+            grouped.setdefault(plan.pk, (plan, []))[1].append(line)
+        return list(grouped.values())
+
+
+def merge_preview(agency: Agency, *, into: Agency | None, on: date) -> MergePreview:
+    """What merging `agency` into `into` (or closing it) on `on` would move. Reads only."""
+    from cchc.monitoring.models import Assignment as Assigned
+    from cchc.monitoring.transfer import assignments_open
+
+    moving = assignments_open(agency)
+    held: set[int] = set()
+    if into is not None:
+        held = set(
+            Assigned.objects.filter(
+                agency=into, activity_id__in=[a.activity_id for a in moving]
+            ).values_list("activity_id", flat=True)
+        )
+    groups = list(
+        AgencyGroup.objects.filter(
+            pk__in=GroupMembership.objects.on(on).filter(agency=agency).values("group_id")
+        ).order_by("name")
+    )
+    return MergePreview(
+        into=into,
+        on=on,
+        lines=[MergeLine(a, a.activity_id in held) for a in moving],
+        groups=groups,
+        users=agency.users.count(),
+    )

@@ -64,9 +64,15 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="groupmembership",
             constraint=models.UniqueConstraint(
-                fields=("group", "agency", "valid_from"),
-                name="group_membership_unique_start",
-                nulls_distinct=False,
+                fields=("group", "agency", "valid_from"), name="group_membership_unique_start"
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="groupmembership",
+            constraint=models.UniqueConstraint(
+                condition=Q(valid_from__isnull=True),
+                fields=("group", "agency"),
+                name="group_membership_unique_open_start",
             ),
         ),
         migrations.AddConstraint(
