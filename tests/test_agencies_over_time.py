@@ -366,3 +366,115 @@ def test_the_group_place_passes_to_the_successor_from_the_merge_day(agencies):
 def test_two_open_ended_memberships_of_one_pair_are_refused_by_the_database(agencies, districts):
     with pytest.raises(IntegrityError), transaction.atomic():
         GroupMembership.objects.create(group=districts, agency=agencies["d1"])
+
+
+# --- the merge page ---------------------------------------------------------------------
+
+
+def _merge_url(agency: Agency) -> str:
+    return f"/agencies/{agency.pk}/merge/"
+
+
+def test_the_coordinator_previews_then_confirms_a_merge(world, login, personas):
+    a, b = world["a"], world["b"]
+    client = login("coordinator")
+    page = client.get(_merge_url(a)).content.decode()
+    assert "Sáp nhập hoặc giải thể" in page
+    before = list(Assignment.objects.order_by("pk").values())
+
+    preview = client.post(_merge_url(a), {"into": b.pk, "on": "01/03/2022"})
+    assert preview.status_code == 200
+    text = preview.content.decode()
+    assert "5 phân công đang mở sẽ chuyển sang Sở Xây dựng" in text
+    assert "Quá hạn bốn ngày" in text
+    assert "Đã hoàn thành và được duyệt" not in text
+    assert "Xác nhận sáp nhập" in text
+    # the preview changes nothing
+    assert list(Assignment.objects.order_by("pk").values()) == before
+    a.refresh_from_db()
+    assert a.closed_on is None
+
+    done = client.post(_merge_url(a), {"into": b.pk, "on": "2022-03-01", "confirm": "1"})
+    assert done.status_code == 302 and done["Location"] == f"/agencies/{a.pk}/"
+    a.refresh_from_db()
+    assert (a.merged_into, a.closed_on) == (b, MERGE_DAY)
+    assert "Quá hạn bốn ngày" in _titles(b)
+    record = AuditRecord.objects.filter(action="assignment.transfer").first()
+    assert record is not None
+    assert (record.actor, record.source) == (personas["coordinator"], "web")
+    followed = client.get(done["Location"]).content.decode()
+    assert "Đã sáp nhập Sở Tư pháp vào Sở Xây dựng" in followed
+
+
+def test_the_coordinator_closes_an_agency_with_no_successor(world, login):
+    a = world["a"]
+    client = login("coordinator")
+    preview = client.post(_merge_url(a), {"into": "", "on": "2022-03-01"}).content.decode()
+    assert "5 phân công đang mở sẽ kết thúc" in preview
+    client.post(_merge_url(a), {"into": "", "on": "2022-03-01", "confirm": "1"})
+    a.refresh_from_db()
+    assert a.closed_on == MERGE_DAY and a.merged_into is None
+    assert _titles(a) == {"Đã hoàn thành và được duyệt"}
+
+
+@pytest.mark.parametrize("persona", ["officer_a", "head_a", "officer_b", "leader", "appraiser"])
+def test_only_the_coordinator_and_the_administrator_may_merge(world, login, persona):
+    a, b = world["a"], world["b"]
+    client = login(persona)
+    assert client.get(_merge_url(a)).status_code == 403
+    response = client.post(_merge_url(a), {"into": b.pk, "on": "2022-03-01", "confirm": "1"})
+    assert response.status_code == 403
+    a.refresh_from_db()
+    assert a.closed_on is None
+    assert not AuditRecord.objects.filter(action="assignment.transfer").exists()
+
+
+def test_the_agency_page_offers_the_merge_only_to_staff(world, login):
+    url = f"/agencies/{world['a'].pk}/"
+    assert _merge_url(world["a"]) in login("coordinator").get(url).content.decode()
+    assert _merge_url(world["a"]) not in login("officer_a").get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("itself", "Không thể sáp nhập Sở Tư pháp vào chính nó"),
+        ("closed_target", "vì cơ quan này đã giải thể từ ngày 01/01/2022"),
+        ("bad_date", "Ngày không hợp lệ"),
+        ("no_date", "Hãy nhập ngày sáp nhập hoặc giải thể"),
+        ("unknown_target", "Cơ quan được chọn không có trong danh mục"),
+    ],
+)
+def test_a_wrong_merge_on_the_page_says_why_in_vietnamese(world, login, case, message):
+    a, b = world["a"], world["b"]
+    data: dict[str, object] = {"into": b.pk, "on": "2022-03-01", "confirm": "1"}
+    if case == "itself":
+        data["into"] = a.pk
+    elif case == "closed_target":
+        agency_close(agency=b, on=date(2022, 1, 1))
+    elif case == "bad_date":
+        data["on"] = "31/02/2022"
+    elif case == "no_date":
+        data["on"] = ""
+    elif case == "unknown_target":
+        data["into"] = 999999
+    before = list(Assignment.objects.order_by("pk").values())
+    response = login("coordinator").post(_merge_url(a), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert list(Assignment.objects.order_by("pk").values()) == before
+    a.refresh_from_db()
+    assert a.closed_on is None
+
+
+def test_the_admin_action_leads_to_the_confirmation_page(world, client, personas):
+    client.force_login(personas["admin"])
+    a = world["a"]
+    response = client.post(
+        "/admin/agencies/agency/",
+        {"action": "merge_or_close", "_selected_action": [a.pk]},
+    )
+    assert response.status_code == 302 and response["Location"] == _merge_url(a)
+    # the change form no longer merges by typing into a field
+    page = client.get(f"/admin/agencies/agency/{a.pk}/change/").content.decode()
+    assert 'name="merged_into"' not in page

@@ -146,8 +146,9 @@ class AgencyMergeForm(forms.Form):
     def __init__(self, data: object, *, agency: Agency, initial: object = None) -> None:
         super().__init__(data, initial=initial)  # type: ignore[arg-type]
         self.agency = agency
-        # Closed agencies are listed too, so that choosing one gets a clear refusal.
-        self.fields["into"].queryset = Agency.objects.exclude(pk=agency.pk).order_by(  # type: ignore[attr-defined]
+        # Closed agencies and the agency itself are valid choices here, so that choosing
+        # one gets a clear refusal from `merge_problems` rather than "not a valid choice".
+        self.fields["into"].queryset = Agency.objects.order_by(  # type: ignore[attr-defined]
             "closed_on", "sort_name"
         )
         self.fields["into"].error_messages["invalid_choice"] = _(
