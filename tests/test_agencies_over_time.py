@@ -120,9 +120,7 @@ def test_the_same_start_twice_is_refused_by_the_database(agencies, districts):
 def test_going_back_to_undated_membership_keeps_one_open_row(agencies, districts):
     import importlib
 
-    migration = importlib.import_module(
-        "cchc.agencies.migrations.0003_groupmembership_valid_dates"
-    )
+    migration = importlib.import_module("cchc.agencies.migrations.0003_groupmembership_valid_dates")
     GroupMembership.objects.filter(agency=agencies["d2"]).update(valid_to=date(2025, 7, 1))
     GroupMembership.objects.create(
         group=districts, agency=agencies["d1"], valid_from=date(2030, 1, 1)
@@ -342,9 +340,9 @@ def test_a_failure_half_way_rolls_the_whole_merge_back(world, monkeypatch):
     a.refresh_from_db()
     assert a.closed_on is None and a.merged_into is None
     assert list(Assignment.objects.order_by("pk").values()) == before
-    assert members_on(AgencyGroup.objects.get(code="so-ban-nganh"), MERGE_DAY).filter(
-        pk=a.pk
-    ).exists()
+    assert (
+        members_on(AgencyGroup.objects.get(code="so-ban-nganh"), MERGE_DAY).filter(pk=a.pk).exists()
+    )
 
 
 def test_the_group_place_passes_to_the_successor_from_the_merge_day(agencies):
