@@ -476,3 +476,55 @@ def test_the_admin_action_leads_to_the_confirmation_page(world, client, personas
     # the change form no longer merges by typing into a field
     page = client.get(f"/admin/agencies/agency/{a.pk}/change/").content.decode()
     assert 'name="merged_into"' not in page
+
+
+def test_the_trend_keeps_counting_what_a_reported_before_the_merge(world, personas):
+    from datetime import UTC, datetime
+
+    from cchc.dashboards.queries.trend import plan_trend
+    from cchc.monitoring.models import ReportVersion
+    from cchc.monitoring.services import report_get_or_create, report_save, report_submit
+
+    plan = world["plan"]
+    today = date(2022, 12, 31)
+    # A sends a report the ordinary way in February, before the merge.
+    target = Assignment.objects.get(agency=world["a"], activity__title="Bảy ngày nữa")
+    sent = report_get_or_create(assignment=target, period=plan.periods.order_by("position")[0])
+    sent = report_save(
+        report=sent,
+        actor=personas["head_a"],
+        expected_version=None,
+        status=ProgressReport.Status.IN_PROGRESS,
+        percent=60,
+    )
+    report_submit(report=sent, actor=personas["head_a"], expected_version=None)
+    ReportVersion.objects.update(at=datetime(2022, 2, 20, tzinfo=UTC))
+    before = plan_trend(plan, plan_progress(plan, period=None, today=today), today=today)
+    agency_merge(sources=[world["a"]], into=world["b"], on=MERGE_DAY)
+    after = plan_trend(plan, plan_progress(plan, period=None, today=today), today=today)
+    assert [(p.month, p.percent, p.sent) for p in after] == [
+        (p.month, p.percent, p.sent) for p in before
+    ]
+    assert any(p.sent for p in after)
+
+
+def test_the_successor_s_own_report_replaces_the_inherited_one(world):
+    agency_merge(sources=[world["a"]], into=world["b"], on=MERGE_DAY)
+    moved = Assignment.objects.get(agency=world["b"], activity__title="Quá hạn bốn ngày")
+    period = moved.activity.plan.periods.order_by("position").first()
+    ProgressReport.objects.create(
+        assignment=moved,
+        period=period,
+        status=ProgressReport.Status.DONE,
+        percent=100,
+        completed_on=date(2022, 3, 12),
+        state=ProgressReport.State.SUBMITTED,
+    )
+    item = next(
+        i
+        for i in plan_progress(world["plan"], period=None, today=MONDAY).items
+        if i.assignment_id == moved.pk
+    )
+    assert (item.status, item.percent) == (ProgressReport.Status.DONE, 100)
+    # and, reported done, it is no longer reminded
+    assert "Quá hạn bốn ngày" not in {i.activity for i in reminders_open_items(today=MONDAY)}
