@@ -97,6 +97,8 @@ EXPECTATIONS: dict[str, Row] = {
     "GET needs-date/":                                  everyone(),
     "GET agencies/":                                    everyone(),
     "GET agencies/<int:agency_id>/":                    everyone(),
+    "GET agencies/<int:agency_id>/merge/":              staff(),
+    "POST agencies/<int:agency_id>/merge/":             staff(),
     "GET search/":                                      everyone(),
     # The admin, as one family: every admin URL behaves as its index does.
     "GET admin/":                                       Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK),  # noqa: E501

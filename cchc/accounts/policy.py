@@ -354,6 +354,8 @@ declare("plan.import",        roles=STAFF)
 declare("plan.fix_dates",     roles=STAFF)
 declare("period.manage",      roles=STAFF)
 declare("agency.view",        roles=EVERYONE)
+# Merge into a successor or close, moving open assignments.
+declare("agency.merge",       roles=STAFF)
 # Internal data of an agency (reports, evidence, its dashboard): see READS_AGENCY.
 declare("agency.data",        roles=EVERYONE, rule=READS_AGENCY)
 # Every agency's internal data at once: lists over the whole province, the annex.

@@ -11,13 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from cchc.agencies.models import Agency, AgencyGroup
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.api.auth import api_auth, session_or_token
 from cchc.api.openapi import CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
@@ -262,7 +263,10 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
             name=group.name,
             member_ids=[m.agency_id for m in group.memberships.all()],
         )
-        for group in AgencyGroup.objects.prefetch_related("memberships")
+        # Today's members; the dated history is in the admin and the group pages.
+        for group in AgencyGroup.objects.prefetch_related(
+            Prefetch("memberships", queryset=GroupMembership.objects.on(timezone.localdate()))
+        )
     ]
 
 

@@ -100,10 +100,12 @@ def assignments_sync(plan: Plan) -> int:
     assignees = Assignee.objects.filter(activity__plan=plan).select_related("group")
     members: dict[int, list[int]] = {}
     group_ids = {a.group_id for a in assignees if a.group_id}
+    from cchc.agencies.eras import plan_day
     from cchc.agencies.models import Agency, GroupMembership
 
     active = set(Agency.objects.filter(closed_on__isnull=True).values_list("pk", flat=True))
-    for membership in GroupMembership.objects.filter(group_id__in=group_ids):
+    # Groups as they were in the plan's year (see cchc.agencies.eras.plan_day).
+    for membership in GroupMembership.objects.on(plan_day(plan)).filter(group_id__in=group_ids):
         members.setdefault(membership.group_id, []).append(membership.agency_id)
     for assignee in assignees:
         targets: list[tuple[int | None, int | None]] = (

@@ -137,7 +137,7 @@ def _agency_worklist(
     """The agency's items in the groups an officer acts on, from a fixed number of queries."""
     by_assignment = {item.assignment_id: item for item in items}
     assignments = (
-        Assignment.objects.filter(agency=agency, activity__plan=plan)
+        Assignment.objects.filter(agency=agency, activity__plan=plan, closed_on__isnull=True)
         .select_related("activity", "activity__task", "activity__task__area")
         .order_by(
             "activity__task__area__position", "activity__task__position", "activity__position"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cchc.accounts.policy import can, requires
 from cchc.agencies.models import Agency
+from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
 from cchc.plans.services import (
@@ -23,7 +25,13 @@ from cchc.plans.services import (
     plan_tree,
 )
 from cchc.register import queries
-from cchc.register.forms import FixDateForm, PlanChoiceForm, PlanFilterForm, PlanImportForm
+from cchc.register.forms import (
+    AgencyMergeForm,
+    FixDateForm,
+    PlanChoiceForm,
+    PlanFilterForm,
+    PlanImportForm,
+)
 
 EXPORT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -185,10 +193,58 @@ def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
             "plan": plan,
             "plans": plans,
             "form": PlanChoiceForm({"plan": plan.pk} if plan else None, plans=plans),
+            "can_merge": can(request.user, "agency.merge") and agency.closed_on is None,
             "lead": assignments.get(Assignee.Role.LEAD, []),
             "cooperating": assignments.get(Assignee.Role.COOPERATING, []),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("agency.merge")
+def agency_merge_view(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Merge an agency into its successor, or close it, in two steps: the first POST
+    shows what will move (nothing changes), the second, with `confirm`, does it."""
+    agency = get_object_or_404(Agency.objects.select_related("merged_into"), pk=agency_id)
+    if request.method == "GET":
+        form = AgencyMergeForm(None, agency=agency, initial={"on": timezone.localdate()})
+        return render(request, "register/agency_merge.html", {"agency": agency, "form": form})
+    form = AgencyMergeForm(request.POST, agency=agency)
+    if not form.is_valid():
+        return render(
+            request, "register/agency_merge.html", {"agency": agency, "form": form}, status=400
+        )
+    into, on = form.cleaned_data["into"], form.cleaned_data["on"]
+    if request.POST.get("confirm") != "1":
+        preview = queries.merge_preview(agency, into=into, on=on)
+        return render(
+            request,
+            "register/agency_merge.html",
+            {"agency": agency, "form": form, "preview": preview},
+        )
+    try:
+        if into is not None:
+            agency_merge(sources=[agency], into=into, on=on)
+        else:
+            agency_close(agency=agency, on=on)
+    except AgencyChangeError as error:
+        form.add_error(None, str(error))
+        return render(
+            request, "register/agency_merge.html", {"agency": agency, "form": form}, status=400
+        )
+    if into is not None:
+        messages.success(
+            request,
+            _("Đã sáp nhập %(agency)s vào %(into)s; các phân công đang mở đã chuyển sang.")
+            % {"agency": agency.name, "into": into.name},
+        )
+    else:
+        messages.success(
+            request,
+            _("Đã giải thể %(agency)s; các phân công đang mở đã kết thúc.")
+            % {"agency": agency.name},
+        )
+    return redirect("agency_detail", agency_id=agency.pk)
 
 
 @require_GET

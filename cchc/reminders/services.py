@@ -154,7 +154,7 @@ def reminders_open_items(*, today: date) -> list[Item]:
         Q(due_on__in=targets) | Q(due_on__lt=today)
     )
     rows = list(
-        Assignment.objects.filter(issued, agency__closed_on__isnull=True)
+        Assignment.objects.filter(issued, closed_on__isnull=True, agency__closed_on__isnull=True)
         .filter(Exists(relevant))
         .values(
             "pk",
@@ -642,7 +642,7 @@ def calendar_feed_ics(feed: CalendarFeed) -> bytes:
     host = urlsplit(settings.SITE_URL).hostname or "cchc"
     roles = dict(Assignment.Role.choices)
     rows = list(
-        Assignment.objects.filter(agency=agency)
+        Assignment.objects.filter(agency=agency, closed_on__isnull=True)
         .exclude(activity__plan__status=Plan.Status.DRAFT)
         .values(
             "pk",
