@@ -155,7 +155,11 @@ def test_one_document_serves_two_reports_and_leaving_one_keeps_the_other(
 ) -> None:
     first, second = _report(plan, agencies["a"], 0), _report(plan, agencies["a"], 1)
     _save(first, personas["officer_a"], [DECISION])
-    _save(second, personas["officer_a"], [DocumentInput("12/qđ-stp", DECISION.issued_on, DECISION.summary)])
+    _save(
+        second,
+        personas["officer_a"],
+        [DocumentInput("12/qđ-stp", DECISION.issued_on, DECISION.summary)],
+    )
     document = Document.objects.get()
     assert list(first.documents) == list(second.documents) == [document]
     assert document.links.filter(role="output").count() == 2
@@ -245,7 +249,11 @@ def test_the_api_links_an_existing_document_by_id_and_refuses_another_agency_s(
     typed = client.put(
         f"/api/reports/{report.pk}",
         json.dumps(
-            {"status": "in_progress", "version": 2, "documents": [{"number": "3/KH", "summary": "x"}]}
+            {
+                "status": "in_progress",
+                "version": 2,
+                "documents": [{"number": "3/KH", "summary": "x"}],
+            }
         ),
         content_type="application/json",
     )
@@ -267,7 +275,9 @@ def test_the_report_form_finds_the_agency_s_documents_without_diacritics_and_pic
     client.force_login(personas["officer_a"])
 
     found = client.post(
-        save_url, form_data(find_document="1", doc_find="quyet dinh cong bo"), HTTP_HX_REQUEST="true"
+        save_url,
+        form_data(find_document="1", doc_find="quyet dinh cong bo"),
+        HTTP_HX_REQUEST="true",
     )
     assert found.status_code == 200
     body = found.content.decode()
@@ -277,9 +287,7 @@ def test_the_report_form_finds_the_agency_s_documents_without_diacritics_and_pic
     assert "Không có văn bản nào của cơ quan khớp" in text(nothing)
     assert report_of(item, period(plan)) is None  # searching saves nothing
 
-    picked = client.post(
-        save_url, form_data(pick_document=str(mine.pk)), HTTP_HX_REQUEST="true"
-    )
+    picked = client.post(save_url, form_data(pick_document=str(mine.pk)), HTTP_HX_REQUEST="true")
     html = picked.content.decode()
     assert 'name="doc-0-document_id"' in html and f'value="{mine.pk}"' in html
     assert "readonly" in html and "12/QĐ-STP" in html
@@ -359,3 +367,53 @@ def test_an_evidence_file_shared_by_two_reports_downloads_for_each_only_by_who_m
     assert client.get(f"/bao-cao/minh-chung/{links[1].pk}/").status_code == 200
     # A removed link is gone for everyone.
     assert client.get(f"/bao-cao/minh-chung/{links[0].pk}/").status_code == 404
+
+
+# ---------------------------------------------------------------------------- the list page
+
+
+def test_the_agency_s_documents_page_lists_each_once_with_where_it_serves(
+    plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], client: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    page_url = reverse("document_list", args=[agencies["a"].pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(page_url).status_code == 200
+        return len(captured)
+
+    client.force_login(personas["officer_a"])
+    first, second = _report(plan, agencies["a"], 0), _report(plan, agencies["a"], 1)
+    _save(first, personas["officer_a"], [DECISION])
+    _save(second, personas["officer_a"], [DECISION])
+    evidence_add(report=first, actor=personas["officer_a"], name="qd.pdf", data=PDF)
+    small = queries()
+    for index in range(3):
+        report = _report(plan, agencies["a"], 2 + index)
+        _save(
+            report,
+            personas["officer_a"],
+            [DocumentInput(f"{index}/KH", date(2022, 1, 9), "Kế hoạch")],
+        )
+        evidence_add(
+            report=report,
+            actor=personas["officer_a"],
+            name=f"{index}.pdf",
+            data=PDF + bytes([index]),
+        )
+    assert queries() == small  # pinned: no query per document or per use
+
+    page = text(client.get(page_url))
+    assert page.count("12/QĐ-STP") == 1 and "qd.pdf" in page and "2/KH" in page
+    assert page.count("văn bản kết quả") >= 2 and "minh chứng" in page
+    found = text(client.get(page_url, {"q": "quyet dinh"}))
+    assert "12/QĐ-STP" in found and "2/KH" not in found
+
+    client.force_login(personas["officer_b"])
+    assert client.get(page_url).status_code == 404
+    client.force_login(personas["coordinator"])
+    assert "12/QĐ-STP" in text(client.get(page_url))

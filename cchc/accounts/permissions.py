@@ -43,6 +43,7 @@ RULES: dict[str, frozenset[Role]] = {
     "report.submit": frozenset({Role.OFFICER, Role.HEAD}),
     "report.review": STAFF,
     "progress.view": EVERYONE,
+    "document.view": EVERYONE,  # and then only the agency's own (can_see_agency_data)
 }
 
 

@@ -676,9 +676,7 @@ def report_review_view(request: HttpRequest, assignment_id: int, period_id: int)
 def _evidence_for(request: HttpRequest, evidence_id: int) -> DocumentLink:
     """A report's evidence file (its link), for whoever may see the report; else 404."""
     evidence = get_object_or_404(
-        DocumentLink.objects.select_related("document").prefetch_related(
-            "document__files__stored"
-        ),
+        DocumentLink.objects.select_related("document").prefetch_related("document__files__stored"),
         pk=evidence_id,
         role=DocumentLink.Role.EVIDENCE,
         progress_report__isnull=False,
