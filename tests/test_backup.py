@@ -40,10 +40,12 @@ document_link(document=document, target=report, role="evidence", actor=None)
 LINKED_REPORTS = """
 import json
 from cchc.documents.models import DocumentLink
-print(json.dumps(sorted(
-    [link.role, link.target.pk, link.document.number, [f.filename for f in link.document.files.all()]]
+rows = [
+    [link.role, link.target.pk, link.document.number]
+    + [f.filename for f in link.document.files.all()]
     for link in DocumentLink.objects.all()
-)))
+]
+print(json.dumps(sorted(rows)))
 """
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from cchc.accounts.models import User
-from cchc.monitoring.demo import RETURN_COMMENTS, _abbreviation, demo_progress_fill
 from cchc.documents.models import Document
+from cchc.monitoring.demo import RETURN_COMMENTS, _abbreviation, demo_progress_fill
 from cchc.monitoring.models import ProgressReport, ReportVersion
 from cchc.monitoring.progress import Timeliness, plan_progress
 from cchc.plans.models import Plan

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.audit.models import AuditRecord
-from cchc.documents.models import Document, DocumentLink
+from cchc.documents.models import Document
 from cchc.documents.services import document_record
 from cchc.monitoring.evidence import evidence_add
 from cchc.monitoring.models import ProgressReport
@@ -147,7 +147,7 @@ def test_a_document_without_number_date_or_summary_is_refused_and_nothing_change
     assert report.version == 1 and not Document.objects.exists()
 
 
-# ---------------------------------------------------------------------------- one document, many reports
+# ---------------------------------------------------------------------------- many reports
 
 
 def test_one_document_serves_two_reports_and_leaving_one_keeps_the_other(

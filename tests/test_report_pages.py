@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
-from cchc.files.models import StoredFile
 from cchc.documents.models import DocumentLink
+from cchc.files.models import StoredFile
 from cchc.monitoring.models import (
     Assignment,
     ProgressReport,

@@ -867,7 +867,11 @@ def status_table_rows(
         if report_id in standing:
             documents[report_id].append(
                 _("Số %(number)s ngày %(date)s: %(summary)s")
-                % {"number": number, "date": issued_on.strftime("%d/%m/%Y"), "summary": summary}
+                % {
+                    "number": number,
+                    "date": issued_on.strftime("%d/%m/%Y") if issued_on else "",
+                    "summary": summary,
+                }
             )
     leads: dict[int, list[str]] = defaultdict(list)
     for activity_id, name in (

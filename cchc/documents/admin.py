@@ -26,23 +26,27 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
-class DocumentFileInline(admin.TabularInline):
-    model = DocumentFile
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
-    fields = ["filename", "stored", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class DocumentLinkInline(DocumentFileInline):
-    model = DocumentLink  # type: ignore[assignment]
+class DocumentFileInline(_ReadOnlyInline):
+    model = DocumentFile
+    fields = ["filename", "stored", "uploaded_by", "uploaded_at"]
+
+
+class DocumentLinkInline(_ReadOnlyInline):
+    model = DocumentLink
     fields = ["role", "target_type", "target_id", "added_by", "added_at"]
-    readonly_fields = fields
 
 
 @admin.register(Document)

@@ -567,11 +567,12 @@ def _documents_step(
     query = (data.get("doc_find") or "").strip()[:200]
     if "pick_document" in data:
         # Only the agency's own documents can be picked; any other number is not there.
+        picked = data.get("pick_document") or ""
         document = (
-            Document.objects.filter(agency_id=assignment.agency_id, pk=data.get("pick_document"))
+            Document.objects.filter(agency_id=assignment.agency_id, pk=int(picked))
             .exclude(number_key="")
             .first()
-            if (data.get("pick_document") or "").isdigit()
+            if picked.isdigit()
             else None
         )
         if document is None:
