@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
@@ -46,9 +47,14 @@ DECISION = DocumentInput("12/QĐ-STP", date(2022, 3, 20), "Quyết định công
 
 
 @pytest.fixture(autouse=True)
-def _clock_and_storage(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
+def _clock_storage_and_language(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path
+) -> Iterator[None]:
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
     settings.MEDIA_ROOT = tmp_path / "files"
+    # Messages are checked in Vietnamese, whatever language an earlier test left active.
+    with translation.override("vi"):
+        yield
 
 
 def _report(plan: Plan, agency: Agency, index: int = 0) -> ProgressReport:
