@@ -1,7 +1,7 @@
 """The agency's documents ("Văn bản"): what it recorded once, and where each serves.
 
 An agency's documents are its internal data: its own staff and the province see them,
-anyone else gets 404 (`can_see_agency_data`), as for its reports.
+anyone else gets 404 (the policy's `document.view`), as for its reports.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cchc.accounts.permissions import can_see_agency_data, permission_required
+from cchc.accounts import policy
+from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.documents.models import Document, DocumentLink
 from cchc.lib.text import fold
@@ -24,11 +25,9 @@ PAGE_SIZE = 50
 
 
 @require_GET
-@permission_required("document.view")
+@requires("document.view")
 def document_list(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = get_object_or_404(Agency, pk=agency_id)
-    if not can_see_agency_data(request.user, agency.pk):
-        raise Http404
+    agency: Agency = policy.get_agency_for_user(request, agency_id, action="document.view")
     query = (request.GET.get("q") or "").strip()[:200]
     documents = Document.objects.filter(agency=agency)
     for word in fold(query).split():

@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cchc.accounts.permissions import has_perm, permission_required
+from cchc.accounts.policy import can, requires
 from cchc.agencies.models import Agency
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
@@ -41,7 +41,7 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def home(request: HttpRequest) -> HttpResponse:
     plan = queries.latest_plan()
     if plan is None:
@@ -50,13 +50,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "register/plan_list.html", {"plans": queries.plans_with_counts()})
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=plan_id)
     agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
@@ -82,7 +82,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def needs_date_latest(request: HttpRequest) -> HttpResponse:
     plan = queries.latest_plan()
     if plan is None:
@@ -92,7 +92,7 @@ def needs_date_latest(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=plan_id)
     activities = list(
@@ -107,14 +107,14 @@ def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
         {
             "plan": plan,
             "activities": activities,
-            "can_fix": has_perm(request.user, "plan.fix_dates"),
+            "can_fix": can(request.user, "plan.fix_dates"),
             "form": FixDateForm(),
         },
     )
 
 
 @require_POST
-@permission_required("plan.fix_dates")
+@requires("plan.fix_dates")
 def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpResponse:
     activity = get_object_or_404(
         Activity.objects.select_related("plan", "task"), pk=activity_id, plan_id=plan_id
@@ -142,7 +142,7 @@ def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpRespon
 
 
 @require_GET
-@permission_required("agency.view")
+@requires("agency.view")
 def agency_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     by_kind, groups = queries.agency_directory(query)
@@ -164,7 +164,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("agency.view")
+@requires("agency.view")
 def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = get_object_or_404(Agency.objects.select_related("parent", "merged_into"), pk=agency_id)
     plans = list(Plan.objects.order_by("-year", "-issued_on", "-pk"))
@@ -192,7 +192,7 @@ def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     return render(
@@ -201,7 +201,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("plan.import")
+@requires("plan.import")
 def plan_import_view(request: HttpRequest) -> HttpResponse:
     from cchc.plans.formats import READERS, detect_format
 
@@ -244,7 +244,7 @@ def plan_import_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.export")
+@requires("plan.export")
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     from cchc.plans.formats import WRITERS
 
