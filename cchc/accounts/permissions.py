@@ -43,6 +43,9 @@ RULES: dict[str, frozenset[Role]] = {
     "report.submit": frozenset({Role.OFFICER, Role.HEAD}),
     "report.review": STAFF,
     "progress.view": EVERYONE,
+    # One's own jobs; a job page itself asks `cchc.jobs.access.job_visible_to`.
+    "job.view": EVERYONE,
+    "backup.run": frozenset({Role.ADMIN}),
 }
 
 
