@@ -250,6 +250,7 @@ CCHC_JOB_RESULT_DAYS = env_int("CCHC_JOB_RESULT_DAYS", 7)
 # A running job whose worker on another machine has not signalled for this long is dead.
 CCHC_JOB_STALE_SECONDS = env_int("CCHC_JOB_STALE_SECONDS", 300)
 CCHC_JOB_HEARTBEAT_SECONDS = env_int("CCHC_JOB_HEARTBEAT_SECONDS", 5)
+CCHC_JOB_PROGRESS_SECONDS = float(env_str("CCHC_JOB_PROGRESS_SECONDS", "0.5"))
 
 LOGGING = {
     "version": 1,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.jobs.models import Job
 from cchc.plans.interchange import ActivityRow, AreaRow, PlanDocument, PlanHeader, TaskRow
 from cchc.plans.models import Plan
 from cchc.plans.services import plan_import
@@ -102,3 +104,11 @@ def synthetic_document(tasks: int, *, year: int = 2022, number: str = "99/KH-UBN
 
 def make_plan(tasks: int = 14, **kwargs: object) -> Plan:
     return plan_import(document=synthetic_document(tasks, **kwargs))  # type: ignore[arg-type]
+
+
+def job_of(response: Any) -> Job:
+    """The job a page answered with (a redirect to its page), as it stands now."""
+    assert response.status_code == 302, response.status_code
+    location = response["Location"]
+    assert location.startswith("/jobs/"), location
+    return Job.objects.get(pk=location.split("/")[2])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, ClassVar, TypeVar
 from urllib.parse import urlencode
@@ -49,6 +50,14 @@ def error(text: str) -> dict[str, Any]:
     return {"text": text, "message": text}
 
 
+@dataclass(frozen=True)
+class Output:
+    """What an exporter says of the file it wrote; the file name when it knows it best."""
+
+    summary: str
+    filename: str = ""
+
+
 class JobKind:
     """Something a job can do. `subject` names what it is about, for `cchc.jobs.access`."""
 
@@ -68,8 +77,8 @@ class Exporter(JobKind):
     def filename(self, params: dict[str, Any]) -> str:
         return f"{self.identifier}.{self.extension}"
 
-    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> str:
-        """Write the file into `out`; return a one-line summary for the job page."""
+    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
+        """Write the file into `out`; say in one line what it holds, for the job page."""
         raise NotImplementedError
 
 
@@ -230,7 +239,7 @@ class _PlanExporter(Exporter):
     def filename(self, params: dict[str, Any]) -> str:
         return f"ke-hoach-cchc-{self._plan(params).year}.{self.extension}"
 
-    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> str:
+    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
         from cchc.plans.formats import WRITERS
         from cchc.plans.services import plan_document
 
@@ -239,10 +248,11 @@ class _PlanExporter(Exporter):
         document = plan_document(plan)
         progress(1, 2, _("Đang ghi tệp…"))
         out.write(WRITERS[self.extension](document))
-        return _("Kế hoạch «%(title)s», %(activities)s hoạt động.") % {
+        summary = _("Kế hoạch «%(title)s», %(activities)s hoạt động.") % {
             "title": plan.title,
             "activities": sum(len(t.activities) for a in document.areas for t in a.tasks),
         }
+        return Output(summary, f"ke-hoach-cchc-{plan.year}.{self.extension}")
 
 
 @register
@@ -284,10 +294,10 @@ def _selection(params: dict[str, Any], *, public: bool = False) -> Any:
     )
 
 
-def _counting(rows: Iterator[Any], progress: Progress, total: int) -> Iterator[Any]:
+def _counting(rows: Iterator[Any], progress: Progress) -> Iterator[Any]:
     for done, row in enumerate(rows, start=1):
         if done % 200 == 0:
-            progress(min(done, total), total, _("Đã ghi %(rows)s dòng…") % {"rows": done})
+            progress(done, 0, _("Đã ghi %(rows)s dòng…") % {"rows": done})
         yield row
 
 
@@ -310,9 +320,9 @@ class StatusTableExporter(Exporter):
         from cchc.dashboards.status_table import build_status_table
 
         selection = _selection(params)
-        agency = (
-            Agency.objects.filter(pk=params["agency"]).first() if params.get("agency") else None
-        )
+        agency = None
+        if params.get("agency"):
+            agency = Agency.objects.filter(pk=params["agency"]).first()
         return build_status_table(
             selection.plan, period=selection.period, as_of=selection.as_of, agency=agency
         )
@@ -320,14 +330,12 @@ class StatusTableExporter(Exporter):
     def filename(self, params: dict[str, Any]) -> str:
         return str(self._table(params).filename)
 
-    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> str:
+    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
         table = self._table(params)
-        plan = _selection(params).plan
-        total = plan.activities.count() + plan.tasks.count() + plan.areas.count()
-        progress(0, total, _("Đang tính tiến độ…"))
-        table.rows = _counting(table.rows, progress, total)
+        progress(0, 0, _("Đang tính tiến độ…"))
+        table.rows = _counting(table.rows, progress)
         rows = table.write(out)
-        return _("Bảng tiến độ, %(rows)s dòng.") % {"rows": rows}
+        return Output(_("Bảng tiến độ, %(rows)s dòng.") % {"rows": rows}, table.filename)
 
 
 class _PublicExporter(Exporter):
@@ -359,7 +367,7 @@ class PublicProgressCsvExporter(_PublicExporter):
     mime_type = "text/csv"
     extension = "csv"
 
-    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> str:
+    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
         from cchc.dashboards.exports import CsvExporter
 
         table = self._page(params).table()
@@ -367,7 +375,7 @@ class PublicProgressCsvExporter(_PublicExporter):
         for line in CsvExporter().lines(table):
             text.write(line)
         text.detach()
-        return _("%(rows)s dòng.") % {"rows": len(table.rows)}
+        return Output(_("%(rows)s dòng.") % {"rows": len(table.rows)})
 
 
 @register
@@ -377,7 +385,7 @@ class PublicProgressXlsxExporter(_PublicExporter):
     mime_type = XLSX
     extension = "xlsx"
 
-    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> str:
+    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
         from cchc.dashboards.exports import TableXlsxExporter
 
         page = self._page(params)
@@ -387,7 +395,7 @@ class PublicProgressXlsxExporter(_PublicExporter):
             "date": date.fromisoformat(params["today"]).strftime("%d/%m/%Y"),
         }
         TableXlsxExporter().write(table, out, sheet="Tiến độ", title=title)
-        return _("%(rows)s dòng.") % {"rows": len(table.rows)}
+        return Output(_("%(rows)s dòng.") % {"rows": len(table.rows)})
 
 
 # ---------------------------------------------------------------------------
@@ -409,14 +417,14 @@ class BackupExporter(Exporter):
 
         return f"cchc-{timezone.localdate():%Y-%m-%d}.tar.gz"
 
-    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> str:
+    def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
         from cchc.ops.backup import backup_write
 
         summary = backup_write(out, progress=progress)
-        return _("%(objects)s bản ghi và %(files)s tệp.") % {
-            "objects": summary.objects,
-            "files": summary.files,
-        }
+        return Output(
+            _("%(objects)s bản ghi và %(files)s tệp.")
+            % {"objects": summary.objects, "files": summary.files}
+        )
 
 
 @register

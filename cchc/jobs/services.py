@@ -142,7 +142,8 @@ def job_input_path(job: Job) -> Path:
 
 
 class _Progress:
-    """Writes progress at most twice a second, so a fast loop costs few queries."""
+    """Writes progress at most every `CCHC_JOB_PROGRESS_SECONDS`, so a fast loop costs
+    few queries; the first report is always written."""
 
     def __init__(self, job_id: UUID) -> None:
         self.job_id = job_id
@@ -150,7 +151,7 @@ class _Progress:
 
     def __call__(self, done: int, total: int, message: str) -> None:
         now = time.monotonic()
-        if now - self.last < 0.5 and (not total or done < total) and done:
+        if self.last and now - self.last < settings.CCHC_JOB_PROGRESS_SECONDS:
             return
         self.last = now
         Job.objects.filter(pk=self.job_id).update(
@@ -206,18 +207,21 @@ def _heartbeat_enabled() -> bool:
 def _run_kind(job: Job, output: Path | None, progress: _Progress) -> None:
     spec = registry.kind(job.kind)
     if isinstance(spec, registry.Exporter):
-        job.result_name = spec.filename(job.params)[:255]
         if output is not None:
             with atomic_output(output) as out:
-                job.summary = spec.write(out, job.params, progress)[:500]
+                written = spec.write(out, job.params, progress)
+            job.summary = written.summary[:500]
+            job.result_name = (written.filename or spec.filename(job.params))[:255]
             return
         tmp_dir = jobs_root() / storage.TMP_DIR
         tmp_dir.mkdir(parents=True, exist_ok=True)
         # Anonymous: if the worker dies now, the file disappears with it.
         with tempfile.TemporaryFile(dir=tmp_dir) as tmp:
-            job.summary = spec.write(tmp, job.params, progress)[:500]
+            written = spec.write(tmp, job.params, progress)
             tmp.flush()
             job.result_sha256, job.result_size = storage.write_blob(tmp, root=jobs_root())
+        job.summary = written.summary[:500]
+        job.result_name = (written.filename or spec.filename(job.params))[:255]
         job.result_type = spec.mime_type
         job.expires_at = timezone.now() + timedelta(days=settings.CCHC_JOB_RESULT_DAYS)
         return

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
@@ -52,7 +53,7 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
 
 
 @require_GET
-def job_file(request: HttpRequest, job_id: UUID) -> HttpResponse:
+def job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
     if (login := _login_first(request, job_id)) is not None:
         return login
     job = job_for_user(request, job_id)

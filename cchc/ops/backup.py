@@ -40,7 +40,7 @@ IGNORED_WHEN_EMPTY = {
     "sessions.session",
     # The restore itself runs as a job.
     "jobs.job",
-    "django_tasks_db.dbtaskresult",
+    "django_tasks_database.dbtaskresult",
     # Notifications of that job.
     "reminders.notification",
 }
@@ -63,7 +63,7 @@ def _sha256(data: bytes) -> str:
 
 # Rows that belong to this instance's own work queue, not to its data: a restored
 # instance starts with no jobs (their result files are not in the archive either).
-NOT_BACKED_UP = ("jobs.job", "django_tasks_db.dbtaskresult")
+NOT_BACKED_UP = ("jobs.job", "django_tasks_database.dbtaskresult")
 _OBJECT_START = b'{"model": "'
 
 
@@ -85,7 +85,7 @@ class _DumpFile(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         data = text.encode()
         self.target.write(data)
         self.digest.update(data)
@@ -164,7 +164,7 @@ def backup_write(out: IO[bytes], *, progress: Progress = _no_progress) -> Backup
             # Last, since it carries the checksum of what came before; a restore looks
             # members up by name.
             _add(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
-    return BackupSummary(Path(getattr(out, "name", "")), dump.objects, len(files))
+    return BackupSummary(Path(), dump.objects, len(files))
 
 
 def backup(path: Path) -> BackupSummary:
