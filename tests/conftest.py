@@ -43,6 +43,12 @@ def login(client: Client, personas: dict[str, User]):  # type: ignore[no-untyped
 
 
 @pytest.fixture(autouse=True)
+def _job_files_in_tmp(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Job results and uploaded import files are written for real; not into var/.
+    settings.CCHC_JOB_FILES_DIR = tmp_path / "jobs"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # Argon2 is deliberately slow; tests that check hashing itself set it back.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
