@@ -131,6 +131,7 @@ def test_it_exports_a_plan_as_an_attachment(login, plan):
     assert response.status_code == 202
     job = client.get(response["Location"]).json()
     assert job["status"] == "done"
+    assert job["file_url"] == f"/api/jobs/{job['id']}/file"
     download = client.get(job["file_url"])
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
@@ -152,6 +153,7 @@ def test_another_agency_cannot_see_an_import_job(client, agencies, personas, tok
     ]
     _token, officer = ApiToken.issue(user=personas["officer_b"], name="t")
     assert client.get(url, **bearer(officer)).status_code == 404
+    assert client.get(url + "/file", **bearer(token)).status_code == 404  # an import has none
     assert (
         client.get("/api/jobs/00000000-0000-0000-0000-000000000000", **bearer(token)).status_code
         == 404

@@ -120,6 +120,7 @@ EXPECTATIONS: dict[str, Row] = {
     "GET /api/plans/{plan_id}/export":                  everyone(),
     "POST /api/plans/import":                           staff(),
     "GET /api/jobs/{job_id}":                           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET /api/jobs/{job_id}/file":                      Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET /api/agencies":                                everyone(),
     "GET /api/agencies/{agency_id}":                    everyone(),
     "GET /api/groups":                                  everyone(),

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,7 +41,8 @@ from cchc.api.schemas import (
 from cchc.jobs import registry
 from cchc.jobs.access import job_visible_to
 from cchc.jobs.models import Job
-from cchc.jobs.services import job_refresh, job_start
+from cchc.jobs.services import job_refresh, job_start, jobs_root
+from cchc.lib import storage
 from cchc.plans.formats import detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
@@ -282,7 +284,7 @@ def _job_out(job: Job) -> JobOut:
         finished_at=job.finished_at,
         url=reverse("api:get_job", kwargs={"job_id": job.pk}),
         page_url=reverse("job_detail", args=[job.pk]),
-        file_url=reverse("job_file", args=[job.pk]) if job.has_result else None,
+        file_url=reverse("api:get_job_file", kwargs={"job_id": job.pk}) if job.has_result else None,
         file_expires_at=job.expires_at if job.has_result else None,
         link=job.params.get("link") or None,
     )
@@ -361,6 +363,30 @@ def get_job(request: HttpRequest, job_id: UUID) -> JobOut:
     if job is None or not job_visible_to(request.user, job):
         raise HttpError(404, _("Không có công việc này."))
     return _job_out(job_refresh(job))
+
+
+@api.get(
+    "/jobs/{uuid:job_id}/file",
+    response={200: None, 404: ErrorOut},
+    auth=session_or_token("job.view"),
+    tags=["jobs"],
+    summary="Tệp kết quả của một công việc nền đã xong",
+)
+def get_job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
+    _require(request, "job.view")
+    job = Job.objects.select_related("asked_by").filter(pk=job_id).first()
+    if job is None or not job_visible_to(request.user, job):
+        raise HttpError(404, _("Không có công việc này."))
+    job = job_refresh(job)
+    if job.status != Job.Status.DONE or not job.result_sha256:
+        raise HttpError(404, _("Công việc chưa có tệp kết quả, hoặc tệp đã hết hạn."))
+    return storage.blob_response(
+        job.result_sha256,
+        filename=job.result_name,
+        content_type=job.result_type,
+        size=job.result_size,
+        root=jobs_root(),
+    )
 
 
 from cchc.api import monitoring  # noqa: E402,F401
