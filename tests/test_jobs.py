@@ -76,8 +76,10 @@ def test_a_finished_export_stops_polling_and_offers_its_file(login, plan):
     page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "every 1s" not in page
     assert reverse("job_file", args=[job.pk]) in page
-    assert "ke-hoach-cchc-2022.json" in page
-    body = b"".join(client.get(reverse("job_file", args=[job.pk])).streaming_content)
+    assert "Tải tệp kết quả" in page
+    response = client.get(reverse("job_file", args=[job.pk]))
+    assert "ke-hoach-cchc-2022.json" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content)
     assert b'"number"' in body
 
 

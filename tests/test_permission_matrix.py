@@ -291,7 +291,6 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     # Evidence files are written for real; keep them out of the data directory.
     settings.MEDIA_ROOT = tmp_path / "files"
-    settings.CCHC_JOB_FILES_DIR = tmp_path / "jobs"
 
 
 _DJANGO_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")

@@ -29,7 +29,7 @@ ENQUEUE = """
 from pathlib import Path
 from cchc.jobs.services import job_start
 path = Path({path!r})
-job = job_start(kind="plan_import", params={}, asked_by=None, upload=path.read_bytes(),
+job = job_start(kind="plan_import", params=dict(), asked_by=None, upload=path.read_bytes(),
                 input_name=path.name)
 print(job.pk)
 """
