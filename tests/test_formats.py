@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cchc.plans.formats import READERS, WRITERS, detect_format
-from cchc.plans.formats import xlsx as xlsx_module
 from cchc.plans.formats.docx import read_docx, write_docx
 from cchc.plans.formats.jsonfmt import read_json, write_json
 from cchc.plans.formats.xlsx import (
@@ -32,6 +31,7 @@ from cchc.plans.formats.xlsx import (
     split_agencies,
     write_xlsx,
 )
+from cchc.plans.formats.xlsx import reader as xlsx_reader
 from cchc.plans.interchange import (
     ActivityRow,
     AreaRow,
@@ -794,7 +794,7 @@ def test_a_zip_bomb_is_refused_without_being_opened(
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("openpyxl must not see a zip bomb")
 
-    monkeypatch.setattr(xlsx_module, "load_workbook", never)
+    monkeypatch.setattr(xlsx_reader, "load_workbook", never)
     assert len(zip_bomb) < 2 * 1024 * 1024
     issue = only_issue(read_xlsx, zip_bomb)
     assert "zip bomb" in issue.message

@@ -22,8 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from cchc.dashboards.queries import StatusRow, Table
-from cchc.plans.formats.xlsx import FONT_NAME, safe_text
+from cchc.dashboards.queries.common import Table
+from cchc.dashboards.queries.status_table import StatusRow
+from cchc.plans.formats.xlsx.layout import FONT_NAME, safe_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_COLUMNS = ("TT", "Nhiệm vụ", "Cơ quan chủ trì", "Tiến độ", "Kết quả/Sản phẩm", "Ghi chú")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency
 from cchc.dashboards.exports import StatusTableXlsxExporter
-from cchc.dashboards.queries import StatusRow, status_table_rows
+from cchc.dashboards.queries.status_table import StatusRow, status_table_rows
 from cchc.monitoring.models import ReportingPeriod
 from cchc.plans.models import Plan
 

@@ -1,7 +1,7 @@
 """Who may see a job: the one function pages, the API and the downloads ask.
 
-A job is seen by whoever asked for it and by whoever may see its subject; the existing
-permission helpers say the latter, so that when they change, jobs follow.
+A job is seen by whoever asked for it and by whoever may see its subject; the policy
+(`cchc.accounts.policy`) says the latter, so that when it changes, jobs follow.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 
 from cchc.accounts.models import Role, User
-from cchc.accounts.permissions import can_see_agency_data, has_perm, role_of, sees_every_agency
+from cchc.accounts.policy import can, role_of, sees_every_agency
 from cchc.jobs.models import Job
 
 
@@ -22,14 +22,12 @@ def job_visible_to(user: User | AnonymousUser, job: Job) -> bool:
     if job.asked_by_id is not None and job.asked_by_id == user.pk:
         return True
     if subject == Job.Subject.PLAN:
-        return has_perm(user, "plan.export")
+        return can(user, "plan.export")
     if subject == Job.Subject.AGENCY:
-        return has_perm(user, "status_table.export") and can_see_agency_data(
-            user, int(job.subject_id)
-        )
+        return can(user, "status_table.export", int(job.subject_id))
     if subject == Job.Subject.PROVINCE:
-        return has_perm(user, "status_table.export") and sees_every_agency(user)
+        return can(user, "status_table.export") and sees_every_agency(user)
     if subject == Job.Subject.PLAN_IMPORT:
-        return has_perm(user, "plan.import")
+        return can(user, "plan.import")
     # Backups hold every account and every file: the administrator's alone.
     return role_of(user) == Role.ADMIN

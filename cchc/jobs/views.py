@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from cchc.accounts.models import User
-from cchc.accounts.permissions import permission_required
+from cchc.accounts.policy import requires
 from cchc.jobs import registry
 from cchc.jobs.access import job_visible_to
 from cchc.jobs.models import Job
@@ -36,6 +36,7 @@ def _login_first(request: HttpRequest, job_id: UUID) -> HttpResponse | None:
 
 
 @require_GET
+@requires("job.open")
 def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
     if (login := _login_first(request, job_id)) is not None:
         return login
@@ -53,6 +54,7 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
 
 
 @require_GET
+@requires("job.open")
 def job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
     if (login := _login_first(request, job_id)) is not None:
         return login
@@ -69,7 +71,7 @@ def job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
 
 
 @require_GET
-@permission_required("job.view")
+@requires("job.view")
 def job_list(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     jobs = list(Job.objects.filter(asked_by=request.user).order_by("-created_at")[:50])
@@ -80,7 +82,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("backup.run")
+@requires("backup.run")
 def backup_start(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     job = job_start(kind="backup", params={}, asked_by=request.user)

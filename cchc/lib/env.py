@@ -7,6 +7,8 @@ A secret may also come from a file: `SECRET_KEY_FILE=/run/secrets/key` is read w
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def env_str(name: str, default: str = "") -> str:
     value = os.environ.get(name)
@@ -18,11 +20,22 @@ def env_str(name: str, default: str = "") -> str:
     return default
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = env_str(name)
+    """A yes/no switch. A value that is neither is refused: `SECURE_SSL=ture` read as
+    off would quietly serve a production site without HTTPS."""
+    value = env_str(name).strip().lower()
     if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    allowed = ", ".join(sorted(TRUE_WORDS | FALSE_WORDS))
+    raise ImproperlyConfigured(f"{name}={value!r} is not a yes/no value; use one of: {allowed}.")
 
 
 def env_int(name: str, default: int) -> int:

@@ -24,24 +24,20 @@ from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from cchc.plans.formats.xlsx import (
+from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
     DOCX_MARKER,
     FIELDS,
     MAX_ROWS,
-    AppendixBuilder,
     GridCell,
     GridRow,
-    check_container,
-    document_timestamp,
     find_header,
-    read_title_lines,
     safe_text,
-    stable_zip,
     title_lines,
-    too_long,
-    too_many_rows,
 )
+from cchc.plans.formats.xlsx.reader import AppendixBuilder, read_title_lines
+from cchc.plans.formats.xlsx.validation import check_container, too_long, too_many_rows
+from cchc.plans.formats.xlsx.writer import document_timestamp, stable_zip
 from cchc.plans.interchange import (
     ActivityRow,
     ImportIssue,

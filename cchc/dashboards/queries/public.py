@@ -1,0 +1,145 @@
+"""The public page: progress counted from approved reports only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from cchc.dashboards.queries.common import Chart, Table, _area_chart, _areas, status_label
+from cchc.dashboards.queries.selection import Selection
+from cchc.monitoring.models import (
+    ProgressReport,
+)
+from cchc.monitoring.progress import (
+    Figure,
+    Progress,
+    plan_progress,
+)
+from cchc.plans.models import Area, Assignee, Plan, Task
+
+PUBLIC_STATES = (ProgressReport.State.APPROVED,)
+
+
+def public_progress(plan: Plan, *, today: date) -> Progress:
+    """Progress as the public sees it: only reports the coordinator has approved count.
+
+    A submitted report is the agency's claim until the coordinator has checked it; the
+    public page states this rule under its figures.
+    """
+    return plan_progress(plan, period=None, today=today, states=PUBLIC_STATES)
+
+
+@dataclass
+class PublicTask:
+    number: str
+    title: str
+    leads: list[str]
+    figure: Figure | None
+    status: str
+
+
+@dataclass
+class PublicArea:
+    area: Area
+    figure: Figure | None
+    status: str
+    tasks: list[PublicTask]
+
+
+@dataclass
+class PublicPage:
+    selection: Selection
+    progress: Progress
+    areas: list[PublicArea]
+    chart: Chart
+
+    def table(self) -> Table:
+        """Areas and tasks in one flat table, for the CSV and XLSX downloads."""
+        table = Table(
+            [
+                _("Lĩnh vực"),
+                _("TT"),
+                _("Nhiệm vụ"),
+                _("Cơ quan chủ trì"),
+                _("Tình trạng"),
+                _("Tiến độ (%)"),
+                _("Số hoạt động"),
+                _("Hoàn thành"),
+                _("Có việc quá hạn"),
+            ]
+        )
+        for block in self.areas:
+            figure = block.figure or Figure()
+            table.rows.append(
+                [
+                    block.area.code,
+                    "",
+                    block.area.title,
+                    "",
+                    block.status,
+                    figure.percent,
+                    figure.counted + figure.not_done,
+                    figure.done,
+                    figure.overdue,
+                ]
+            )
+            for task in block.tasks:
+                figure = task.figure or Figure()
+                table.rows.append(
+                    [
+                        block.area.code,
+                        task.number,
+                        task.title,
+                        "; ".join(task.leads),
+                        task.status,
+                        figure.percent,
+                        figure.counted + figure.not_done,
+                        figure.done,
+                        figure.overdue,
+                    ]
+                )
+        return table
+
+
+def public_page(selection: Selection, *, today: date) -> PublicPage:
+    plan = selection.plan
+    progress = public_progress(plan, today=today)
+    areas = _areas(plan)
+    leads: dict[int, list[str]] = defaultdict(list)
+    for task_id, name in (
+        Assignee.objects.filter(activity__plan=plan, role=Assignee.Role.LEAD)
+        .order_by("activity__position", "position")
+        .values_list("activity__task_id", "written_name")
+    ):
+        if name not in leads[task_id]:
+            leads[task_id].append(name)
+    tasks: dict[int, list[PublicTask]] = defaultdict(list)
+    for task in (
+        Task.objects.filter(plan=plan)
+        .order_by("position")
+        .values("pk", "area_id", "number", "title")
+    ):
+        figure = progress.tasks.get(task["pk"])
+        tasks[task["area_id"]].append(
+            PublicTask(
+                task["number"],
+                task["title"],
+                leads.get(task["pk"], []),
+                figure,
+                status_label(figure),
+            )
+        )
+    blocks = [
+        PublicArea(
+            area,
+            progress.areas.get(area.pk),
+            status_label(progress.areas.get(area.pk)),
+            tasks.get(area.pk, []),
+        )
+        for area in areas
+    ]
+    chart = _area_chart(progress, areas, chart_id="chart-public-areas", figures=progress.areas)
+    return PublicPage(selection=selection, progress=progress, areas=blocks, chart=chart)

@@ -1,0 +1,312 @@
+"""The appendix table's layout, shared by the XLSX and DOCX formats.
+
+Columns and their titles, sheet names, limits and file markers, the text helpers that
+read cell values, the plain-cell grid both readers produce, recognising the header row,
+the title lines above the table, and the workbook's styles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, Side
+
+from cchc.lib.text import fold
+from cchc.plans.interchange import (
+    PlanHeader,
+)
+
+# --- The appendix layout -------------------------------------------------------------------
+
+FIELDS = ("number", "task", "activity", "outputs", "lead", "cooperating", "deadline", "notes")
+COLUMN_TITLES: dict[str, str] = {
+    "number": "TT",
+    "task": "Nhiệm vụ cụ thể",
+    "activity": "Hoạt động",
+    "outputs": "Kết quả/Sản phẩm",
+    "lead": "Cơ quan chủ trì",
+    "cooperating": "Cơ quan phối hợp",
+    "deadline": "Thời gian hoàn thành",
+    "notes": "Ghi chú",
+}
+APPENDIX_SHEET = "Phụ lục"
+INFO_SHEET = "Thông tin kế hoạch"
+INFO_LABELS: dict[str, str] = {
+    "issuer": "Cơ quan ban hành",
+    "number": "Số, ký hiệu",
+    "issued_on": "Ngày ban hành",
+    "year": "Năm",
+    "title": "Trích yếu",
+    "status": "Trạng thái",
+}
+APPENDIX_TITLE = "PHỤ LỤC"
+
+HEADER_SEARCH_ROWS = 20
+MAX_ROWS = 20_000
+MAX_CELL_CHARS = 5_000
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+# Below this size a high ratio cannot hurt (a few KB of repeated XML compresses very well),
+# so small members are not held to the ratio limit.
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+MAX_ZIP_MEMBERS = 10_000
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+XLSX_MARKER = "xl/workbook.xml"
+DOCX_MARKER = "word/document.xml"
+
+# Fixed zip member times and document timestamps make the same plan give the same bytes.
+FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+FIXED_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+
+ACRONYMS = frozenset(
+    {
+        "CCHC", "TTHC", "QPPL", "VBQPPL", "UBND", "HĐND", "CNTT", "CQĐT", "CPĐT", "CQS",
+        "MTTQ", "UBMTTQ", "CBCC", "CBCCVC", "CCVC", "VC", "ĐVSNCL", "SIPAS", "PAR", "INDEX",
+        "PAPI", "PCI", "ISO", "TCVN", "BCĐ", "KT-XH", "DVC", "DVCTT", "CSDL", "HCC", "ICT",
+        "IOC", "HTQLCL", "NSNN", "KBNN", "BHXH", "VNPT", "VNEID", "LGSP", "VPĐT", "QLNN",
+        "TW", "KH", "UB", "BCH", "CP", "TTG", "BNV", "NĐ", "QĐ", "TT", "ĐCS", "XHCN",
+        "GTVT", "TN&MT", "TNMT", "LĐTBXH", "NN&PTNT", "NNPTNT", "VHTTDL", "KH&CN", "KHCN",
+        "KH&ĐT", "KHĐT", "GD&ĐT", "GDĐT", "TT&TT", "TTTT", "CMCN", "AI", "IT",
+    }
+)  # fmt: skip
+
+
+# --- Small text helpers --------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, folded: the form header titles are compared in."""
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+_ROMAN_SHAPE = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+MAX_AREA_NUMBER = 50
+
+
+def roman_value(text: str) -> int | None:
+    """The value of a well-formed Roman numeral, or None."""
+    text = text.upper()
+    if not text or not _ROMAN_SHAPE.match(text):
+        return None
+    total = 0
+    for index, char in enumerate(text):
+        value = _ROMAN_VALUES[char]
+        following = _ROMAN_VALUES[text[index + 1]] if index + 1 < len(text) else 0
+        total += -value if value < following else value
+    return total
+
+
+_AREA_CODE = re.compile(r"^(?P<code>[IVXLCDM]+)\b[\s.:)\-–]*(?P<rest>.*)$", re.IGNORECASE | re.S)
+_TASK_NUMBER = re.compile(r"^(?P<number>\d+(?:\.\d+)*)\.?$")
+_NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$")
+_TOKEN = re.compile(r"[\w&]+(?:-[\w&]+)*")
+
+
+def sentence_case(text: str) -> str:
+    """An all-capitals title in sentence case, acronyms kept; other titles unchanged.
+
+    Published appendices shout their area titles; the register shows them as ordinary
+    sentences. Python's lower() already maps Vietnamese capitals (Đ, Ư, Ơ, Ấ …) correctly.
+    """
+    letters = [char for char in text if char.isalpha()]
+    if not letters or any(char.islower() for char in letters):
+        return text
+
+    def lower(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return token if token.upper() in ACRONYMS else token.lower()
+
+    lowered = _TOKEN.sub(lower, text)
+    for index, char in enumerate(lowered):
+        if char.isalpha():
+            return lowered[:index] + char.upper() + lowered[index + 1 :]
+    return lowered
+
+
+_BULLETS = "-+•–—*·◦▪►➢❖"
+
+
+def split_agencies(text: str) -> list[str]:
+    """Agency names from one cell: one per line or per ";", bullets dropped.
+
+    Commas are kept: "Các sở, ban, ngành" is a single name.
+    """
+    names = []
+    for part in re.split(r"[\n;]", text):
+        name = part.strip().lstrip(_BULLETS).strip().rstrip(".,").strip()
+        if name:
+            names.append(name)
+    return names
+
+
+def format_date(value: date) -> str:
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+_DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_date_text(text: str) -> date | None:
+    """A dd/mm/yyyy (or ISO) date, or None when the text is not one."""
+    text = text.strip()
+    match = _DMY.match(text)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        match = _ISO.match(text)
+        if match:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return None
+
+
+def safe_text(text: str) -> str:
+    """Text an XML part can hold: control characters from pasted sources removed."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+# --- The grid both readers produce ---------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    text: str = ""
+    # The cell continues a vertical merge: `text` is the value of the merge's top cell.
+    merged: bool = False
+    # Why the cell cannot be used (a formula, too long …); reported only if it is in the table.
+    problem: str = ""
+
+
+EMPTY_CELL = GridCell()
+
+
+@dataclass
+class GridRow:
+    number: int  # 1-based, as the user sees it in Excel or counts it in Word
+    cells: list[GridCell] = field(default_factory=list)
+
+    def cell(self, index: int | None) -> GridCell:
+        if index is None or index >= len(self.cells):
+            return EMPTY_CELL
+        return self.cells[index]
+
+    def line(self) -> str:
+        """The row's own text on one line, as a title line above the table."""
+        return " ".join(cell.text for cell in self.cells if cell.text and not cell.merged)
+
+
+def _header_field(text: str) -> str | None:
+    key = _key(text)
+    if not key:
+        return None
+    if key in {"tt", "stt", "sott", "sothutu", "thutu"}:
+        return "number"
+    for fragment, name in (
+        ("hoatdong", "activity"),
+        ("nhiemvu", "task"),
+        ("ketqua", "outputs"),
+        ("sanpham", "outputs"),
+        ("chutri", "lead"),
+        ("phoihop", "cooperating"),
+        ("thoigian", "deadline"),
+        ("thoihan", "deadline"),
+        ("tiendo", "deadline"),
+        ("ghichu", "notes"),
+    ):
+        if fragment in key:
+            return name
+    return None
+
+
+def _row_fields(row: GridRow) -> tuple[dict[str, int], bool]:
+    """Fields named by the row's cells (first occurrence wins), and whether every
+    non-empty cell named one."""
+    found: dict[str, int] = {}
+    clean = True
+    for index, cell in enumerate(row.cells):
+        if not cell.text or cell.merged:
+            continue
+        name = _header_field(cell.text)
+        if name is None:
+            clean = False
+        elif name not in found:
+            found[name] = index
+    return found, clean
+
+
+def _is_header(found: dict[str, int]) -> bool:
+    return "number" in found and "task" in found and len(found) >= 6
+
+
+def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str, int]] | None:
+    """Indexes of the header row and the first data row, and the field -> column index
+    map; None when the first `limit` rows hold no header.
+
+    A two-level header ("Cơ quan thực hiện" over "Chủ trì" | "Phối hợp") is read as one.
+    """
+    for index, row in enumerate(rows[:limit]):
+        found, _clean = _row_fields(row)
+        if not _is_header(found):
+            continue
+        start = index + 1
+        if start < len(rows):
+            below, clean = _row_fields(rows[start])
+            extra = {name: col for name, col in below.items() if name not in found}
+            if clean and extra:
+                found = {**found, **extra}
+                start += 1
+        return index, start, found
+    return None
+
+
+def _is_numbering_row(texts: Iterable[str]) -> bool:
+    """The "(1) (2) (3) …" row under a published header."""
+    filled = [text for text in texts if text]
+    return len(filled) >= 3 and all(_NUMBERING_CELL.match(text) for text in filled)
+
+
+# --- Title lines above the table -----------------------------------------------------------
+
+
+def title_lines(header: PlanHeader) -> list[str]:
+    """The lines a published appendix carries above its table."""
+    year = (
+        f"NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH NĂM {header.year}"
+        if header.year
+        else "NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH"
+    )
+    attached = ""
+    if header.number or header.issued_on or header.issuer:
+        attached = "(Kèm theo Kế hoạch"
+        if header.number:
+            attached += f" số {header.number}"
+        if header.issued_on:
+            day = header.issued_on
+            attached += f" ngày {day.day:02d} tháng {day.month:02d} năm {day.year:04d}"
+        if header.issuer:
+            attached += f" của {header.issuer}"
+        attached += ")"
+    return [APPENDIX_TITLE, year, attached]
+
+
+# --- Workbook styles -------------------------------------------------------------------------
+
+FONT_NAME = "Times New Roman"
+COLUMN_WIDTHS = (6, 40, 35, 30, 25, 25, 16, 20)
+HEADER_ROW = 5
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FONT = Font(name=FONT_NAME, size=12)
+_BOLD = Font(name=FONT_NAME, size=12, bold=True)
+_ITALIC = Font(name=FONT_NAME, size=12, italic=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
+_CENTER_TOP = Alignment(wrap_text=True, horizontal="center", vertical="top")

@@ -1,0 +1,541 @@
+"""Reading an appendix, from a grid of cells or an Excel workbook, into a PlanDocument.
+
+`AppendixBuilder` reads the grid both formats produce and collects every problem, so
+that the user can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from io import BytesIO
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cchc.lib.text import fold
+from cchc.plans.formats.xlsx.layout import (
+    _AREA_CODE,
+    _TASK_NUMBER,
+    COLUMN_TITLES,
+    FIELDS,
+    HEADER_SEARCH_ROWS,
+    INFO_LABELS,
+    INFO_SHEET,
+    MAX_AREA_NUMBER,
+    MAX_ROWS,
+    XLSX_MARKER,
+    GridCell,
+    GridRow,
+    _is_header,
+    _is_numbering_row,
+    _key,
+    _row_fields,
+    find_header,
+    format_date,
+    parse_date_text,
+    roman_value,
+    sentence_case,
+    split_agencies,
+)
+from cchc.plans.formats.xlsx.validation import (
+    _issue,
+    _shorten,
+    _too_many_rows_in_package,
+    check_container,
+    header_not_found,
+    too_long,
+    too_many_rows,
+)
+from cchc.plans.interchange import (
+    ActivityRow,
+    AreaRow,
+    ImportIssue,
+    Location,
+    PlanDocument,
+    PlanHeader,
+    PlanImportError,
+    TaskRow,
+    clean_text,
+)
+
+
+class AppendixBuilder:
+    """Reads appendix rows into areas, tasks and activities, collecting every problem.
+
+    State carries over between tables, so a task split over two Word tables keeps its
+    activities.
+    """
+
+    def __init__(self) -> None:
+        self.areas: list[AreaRow] = []
+        self.issues: list[ImportIssue] = []
+        self._area: AreaRow | None = None
+        self._task: TaskRow | None = None
+        self._area_codes: set[str] = set()
+        self._task_numbers: set[str] = set()
+        self._after_header = False
+
+    def read_table(
+        self,
+        sheet: str,
+        rows: Sequence[GridRow],
+        columns: dict[str, int],
+        label: Callable[[int], str],
+    ) -> None:
+        for row in rows:
+            self._read_row(sheet, row, columns, label)
+
+    def _read_row(
+        self, sheet: str, row: GridRow, columns: dict[str, int], label: Callable[[int], str]
+    ) -> None:
+        cells = {name: row.cell(columns.get(name)) for name in FIELDS}
+
+        def where(name: str) -> Location:
+            index = columns.get(name)
+            return Location(
+                sheet=sheet,
+                row=row.number,
+                column=label(index) if index is not None else "",
+                column_title=COLUMN_TITLES[name],
+            )
+
+        if not any((cell.text and not cell.merged) or cell.problem for cell in cells.values()):
+            return
+        broken = False
+        for name, cell in cells.items():
+            if cell.problem:
+                self.issues.append(ImportIssue(where(name), cell.problem))
+                broken = broken or name in {"number", "task"}
+        if broken:
+            return
+        own = {
+            name: "" if cell.merged or cell.problem else cell.text for name, cell in cells.items()
+        }
+        values = {name: "" if cell.problem else cell.text for name, cell in cells.items()}
+        found, clean = _row_fields(row)
+        after_header, self._after_header = self._after_header, False
+        if _is_header(found) or _is_numbering_row(own.values()):
+            self._after_header = True
+            return  # a header repeated on a later page
+        if after_header and clean and not own["number"]:
+            return  # the second level of a repeated two-level header
+
+        number = own["number"]
+        if number:
+            task_match = _TASK_NUMBER.match(number)
+            if task_match:
+                self._start_task(task_match.group("number"), own["task"], where)
+            else:
+                self._start_area(number, own, where)
+                return
+        elif own["task"]:
+            if self._task is None or own["task"] != self._task.title:
+                self.issues.append(
+                    ImportIssue(
+                        where("number"),
+                        _(
+                            "Thiếu số thứ tự (TT) của nhiệm vụ «%(task)s»; hãy ghi số 1, 2, 3 … "
+                            "vào cột TT."
+                        )
+                        % {"task": _shorten(own["task"])},
+                    )
+                )
+                # Absorb the rows below so that one missing number gives one message.
+                self._task = TaskRow(number="", title=own["task"])
+                self._task.source = {"title": where("task")}
+        elif self._task is None:
+            self.issues.append(
+                ImportIssue(
+                    where("activity"),
+                    _(
+                        "Dòng này không thuộc nhiệm vụ nào: chưa có dòng nhiệm vụ (có TT và "
+                        "tên nhiệm vụ) ở phía trên."
+                    ),
+                )
+            )
+            return
+        if self._task is not None and self._task.title:
+            self._add_activity(values, where)
+
+    def _start_area(
+        self, number: str, own: dict[str, str], where: Callable[[str], Location]
+    ) -> None:
+        match = _AREA_CODE.match(number)
+        code = match.group("code").upper() if match else ""
+        value = roman_value(code) if code else None
+        if match is None or value is None or value > MAX_AREA_NUMBER:
+            self.issues.append(
+                ImportIssue(
+                    where("number"),
+                    _(
+                        "Giá trị «%(value)s» ở cột TT không phải số La Mã của lĩnh vực (I, II, "
+                        "III …) cũng không phải số thứ tự của nhiệm vụ (1, 2, 3 …)."
+                    )
+                    % {"value": _shorten(number)},
+                )
+            )
+            code = number
+            rest = ""
+        else:
+            rest = match.group("rest").strip()
+        title_from = "number"
+        if not rest:
+            for name in FIELDS[1:]:
+                if own[name]:
+                    rest, title_from = own[name], name
+                    break
+        area = AreaRow(code=code, title=sentence_case(rest))
+        area.source = {"code": where("number"), "title": where(title_from)}
+        if not rest:
+            self.issues.append(
+                ImportIssue(
+                    where("task"),
+                    _("Lĩnh vực %(code)s không có tên.") % {"code": code},
+                )
+            )
+        if code in self._area_codes:
+            self.issues.append(
+                ImportIssue(
+                    where("number"),
+                    _("Lĩnh vực %(code)s xuất hiện hai lần trong bảng.") % {"code": code},
+                )
+            )
+        self._area_codes.add(code)
+        self.areas.append(area)
+        self._area = area
+        self._task = None
+        self._task_numbers = set()
+
+    def _start_task(self, number: str, title: str, where: Callable[[str], Location]) -> None:
+        task = TaskRow(number=number, title=title)
+        task.source = {"number": where("number"), "title": where("task")}
+        if self._area is None:
+            self.issues.append(
+                ImportIssue(
+                    where("number"),
+                    _(
+                        "Nhiệm vụ %(number)s đứng trước mọi lĩnh vực: cần một dòng lĩnh vực "
+                        "(số La Mã I, II …) ở phía trên."
+                    )
+                    % {"number": number},
+                )
+            )
+        else:
+            if number in self._task_numbers:
+                self.issues.append(
+                    ImportIssue(
+                        where("number"),
+                        _("Số thứ tự nhiệm vụ %(number)s bị trùng trong lĩnh vực %(area)s.")
+                        % {"number": number, "area": self._area.code},
+                    )
+                )
+            self._task_numbers.add(number)
+            self._area.tasks.append(task)
+        if not title:
+            self.issues.append(
+                ImportIssue(
+                    where("task"),
+                    _("Nhiệm vụ %(number)s chưa có tên (cột Nhiệm vụ cụ thể trống).")
+                    % {"number": number},
+                )
+            )
+        self._task = task
+
+    def _add_activity(self, values: dict[str, str], where: Callable[[str], Location]) -> None:
+        task = self._task
+        assert task is not None
+        if not any(values[name] for name in FIELDS[2:]):
+            return  # a task row that only names the task; its activities follow
+        activity = ActivityRow(
+            title=values["activity"] or task.title,
+            outputs=values["outputs"],
+            lead=split_agencies(values["lead"]),
+            cooperating=split_agencies(values["cooperating"]),
+            deadline=values["deadline"],
+            notes=values["notes"],
+        )
+        activity.source = {
+            name: where(source)
+            for name, source in (
+                ("title", "activity"),
+                ("outputs", "outputs"),
+                ("lead", "lead"),
+                ("cooperating", "cooperating"),
+                ("deadline", "deadline"),
+                ("notes", "notes"),
+            )
+        }
+        task.activities.append(activity)
+
+    def finish(self, sheet: str) -> None:
+        if not self.areas and not self.issues:
+            self.issues.append(
+                _issue(_("Bảng phụ lục không có lĩnh vực hay nhiệm vụ nào."), Location(sheet=sheet))
+            )
+
+
+# --- Title lines above the table -----------------------------------------------------------
+
+_ATTACHED = re.compile(r"kèm\s+theo\s+kế\s+hoạch(?P<body>.*)$", re.IGNORECASE | re.S)
+_NUMBER = re.compile(r"\bsố\s*:?\s*(?P<number>[^\s,;()]+)", re.IGNORECASE)
+_DATE = re.compile(
+    r"\bngày\s+(?P<day>\d{1,2})\s*(?:tháng\s*|[/.\-]\s*)(?P<month>\d{1,2})"
+    r"\s*(?:năm\s*|[/.\-]\s*)(?P<year>\d{4})",
+    re.IGNORECASE,
+)
+_ISSUER = re.compile(r"\bcủa\s+(?P<issuer>.+?)[\s).]*$", re.IGNORECASE | re.S)
+_YEAR = re.compile(r"cai cach hanh chinh(?: nha nuoc)?(?: tinh \w+)? nam (\d{4})")
+_NUMBER_LINE = re.compile(r"^số\s*:\s*(?P<number>\S+)", re.IGNORECASE)
+
+
+def read_title_lines(lines: Sequence[tuple[str, Location]]) -> tuple[PlanHeader, list[ImportIssue]]:
+    """Year, number, date and issuer from the lines above the table, where present."""
+    header = PlanHeader()
+    issues: list[ImportIssue] = []
+
+    def take_date(match: re.Match[str], where: Location) -> None:
+        try:
+            header.issued_on = date(
+                int(match.group("year")), int(match.group("month")), int(match.group("day"))
+            )
+        except ValueError:
+            issues.append(
+                ImportIssue(
+                    where,
+                    _("Ngày ban hành «%(value)s» không phải ngày hợp lệ.")
+                    % {"value": match.group(0)},
+                )
+            )
+
+    for text, where in lines:
+        attached = _ATTACHED.search(text)
+        if attached:
+            body = attached.group("body")
+            number = _NUMBER.search(body)
+            if number and not header.number:
+                header.number = number.group("number")
+            day = _DATE.search(body)
+            if day and header.issued_on is None:
+                take_date(day, where)
+            issuer = _ISSUER.search(body)
+            if issuer and not header.issuer:
+                header.issuer = clean_text(issuer.group("issuer"))
+            continue
+        # Only title-length lines: a plan's body also cites other years' reform work.
+        year = _YEAR.search(fold(text)) if len(text) <= 200 else None
+        if year and header.year is None:
+            header.year = int(year.group(1))
+    # The plan's own first page, when the appendix comes with it: "Số: 12/KH-UBND" and
+    # "Hà Giang, ngày 10 tháng 01 năm 2022".
+    for text, where in lines:
+        number_line = _NUMBER_LINE.match(text)
+        if number_line and not header.number:
+            header.number = number_line.group("number")
+        day = _DATE.search(text)
+        if day and header.issued_on is None and "," in text[: day.start()]:
+            take_date(day, where)
+    return header, issues
+
+
+# --- Reading a workbook ----------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "x" if value else ""
+    if isinstance(value, datetime):
+        return format_date(value.date())
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return clean_text(value)
+
+
+def _grid_cell(cell: Any) -> GridCell:
+    if cell.data_type == "f":
+        return GridCell(problem=_("Ô chứa công thức; hãy nhập giá trị thay cho công thức."))
+    if cell.data_type == "e":
+        return GridCell(
+            problem=_("Ô chứa lỗi «%(value)s»; hãy nhập giá trị.") % {"value": cell.value}
+        )
+    text = _cell_text(cell.value)
+    return GridCell(text=text, problem=too_long(text))
+
+
+def _sheet_grid(ws: Worksheet, first: int, last: int, width: int) -> list[GridRow]:
+    rows = []
+    for number, cells in enumerate(
+        ws.iter_rows(min_row=first, max_row=last, max_col=width), start=first
+    ):
+        rows.append(GridRow(number, [_grid_cell(cell) for cell in cells]))
+    # A vertically merged agency or deadline cell applies to every row it covers; the
+    # builder ignores `merged` text in the TT and task columns, which mark continuation.
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row == merged.max_row or merged.min_col > width:
+            continue
+        top = merged.min_row - first
+        if not 0 <= top < len(rows):
+            continue
+        value = rows[top].cell(merged.min_col - 1)
+        for number in range(merged.min_row + 1, merged.max_row + 1):
+            index = number - first
+            if 0 <= index < len(rows) and merged.min_col - 1 < len(rows[index].cells):
+                rows[index].cells[merged.min_col - 1] = GridCell(text=value.text, merged=True)
+    return rows
+
+
+def _is_empty(ws: Worksheet) -> bool:
+    return ws.max_row <= 1 and ws.max_column <= 1 and ws.cell(1, 1).value in (None, "")
+
+
+def _has_content_after(ws: Worksheet, row: int) -> bool:
+    # The cell store holds only cells the file has; iter_rows would create every empty cell
+    # up to a stray one at row 1 048 576.
+    cells: dict[tuple[int, int], Any] = ws._cells
+    return any(
+        number > row and cell.value not in (None, "") for (number, _col), cell in cells.items()
+    )
+
+
+def _read_info_sheet(ws: Worksheet, header: PlanHeader) -> list[ImportIssue]:
+    issues = []
+    by_key = {_key(label): name for name, label in INFO_LABELS.items()}
+    for number, (label_cell, value_cell) in enumerate(
+        ws.iter_rows(min_row=1, max_row=min(ws.max_row, 50), max_col=2), start=1
+    ):
+        name = by_key.get(_key(_cell_text(label_cell.value)))
+        if name is None:
+            continue
+        where = Location(sheet=ws.title, row=number, column="B", column_title=INFO_LABELS[name])
+        if value_cell.data_type == "f":
+            issues.append(
+                ImportIssue(where, _("Ô chứa công thức; hãy nhập giá trị thay cho công thức."))
+            )
+            continue
+        value = value_cell.value
+        if value is None or value == "":
+            continue
+        if name == "issued_on":
+            if isinstance(value, datetime):
+                header.issued_on = value.date()
+            elif isinstance(value, date):
+                header.issued_on = value
+            else:
+                parsed = parse_date_text(_cell_text(value))
+                if parsed is None:
+                    issues.append(
+                        ImportIssue(
+                            where,
+                            _("Ngày ban hành «%(value)s» không đúng dạng ngày/tháng/năm.")
+                            % {"value": _shorten(_cell_text(value))},
+                        )
+                    )
+                else:
+                    header.issued_on = parsed
+        elif name == "year":
+            text = _cell_text(value)
+            if re.fullmatch(r"\d{4}", text):
+                header.year = int(text)
+            else:
+                issues.append(
+                    ImportIssue(
+                        where,
+                        _("Năm «%(value)s» không phải số năm có 4 chữ số.")
+                        % {"value": _shorten(text)},
+                    )
+                )
+        else:
+            setattr(header, name, _cell_text(value))
+    return issues
+
+
+def read_xlsx(data: bytes) -> PlanDocument:
+    """Read an appendix workbook. Raises PlanImportError listing every problem."""
+    issues = check_container(data, XLSX_MARKER)
+    if issues:
+        raise PlanImportError(issues)
+    if _too_many_rows_in_package(data):
+        raise PlanImportError(
+            [
+                _issue(
+                    _("Bảng tính có trang tính quá %(limit)s dòng; hãy chia nhỏ tệp.")
+                    % {"limit": MAX_ROWS}
+                )
+            ]
+        )
+    try:
+        with warnings.catch_warnings():
+            # Unsupported extensions (data validation, slicers) only warn; they do not matter.
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(BytesIO(data), data_only=False, keep_links=False)
+    except Exception as error:  # any parser failure means a broken file
+        raise PlanImportError(
+            [
+                _issue(
+                    _("Không mở được bảng tính: tệp bị hỏng hoặc không đúng định dạng (%(error)s).")
+                    % {"error": type(error).__name__}
+                )
+            ]
+        ) from error
+
+    sheets = list(workbook.worksheets)
+    if not sheets:
+        raise PlanImportError([_issue(_("Bảng tính không có trang tính nào."))])
+    info_key = _key(INFO_SHEET)
+    info = next((ws for ws in sheets if _key(ws.title) == info_key), None)
+    data_sheets = [ws for ws in sheets if ws is not info]
+
+    issues = []
+    builder = AppendixBuilder()
+    appendix: Worksheet | None = None
+    lines: list[tuple[str, Location]] = []
+    filled = [ws for ws in data_sheets if not _is_empty(ws)]
+    for ws in filled:
+        top = _sheet_grid(ws, 1, min(ws.max_row, HEADER_SEARCH_ROWS + 1), min(ws.max_column, 64))
+        found = find_header(top, HEADER_SEARCH_ROWS)
+        if found is None:
+            continue
+        header_index, start, columns = found
+        appendix = ws
+        lines = [
+            (row.line(), Location(sheet=ws.title, row=row.number))
+            for row in top[:header_index]
+            if row.line()
+        ]
+        last = ws.max_row
+        if last > MAX_ROWS:
+            if _has_content_after(ws, MAX_ROWS):
+                issues.append(too_many_rows(ws.title))
+                break
+            last = MAX_ROWS
+        rows = _sheet_grid(ws, start + 1, last, max(columns.values()) + 1)
+        builder.read_table(ws.title, rows, columns, lambda index: get_column_letter(index + 1))
+        builder.finish(ws.title)
+        break
+
+    if appendix is None:
+        if filled:
+            issues.extend(header_not_found(ws.title) for ws in filled)
+        else:
+            title = data_sheets[0].title if data_sheets else ""
+            issues.append(_issue(_("Trang tính trống, không có dữ liệu."), Location(sheet=title)))
+    issues.extend(builder.issues)
+
+    header, header_issues = read_title_lines(lines)
+    issues.extend(header_issues)
+    if info is not None:
+        issues.extend(_read_info_sheet(info, header))
+    if issues:
+        raise PlanImportError(issues)
+    return PlanDocument(header=header, areas=builder.areas)

@@ -1,0 +1,190 @@
+"""Writing the plan as an appendix workbook that `read_xlsx` reads back unchanged."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from cchc.plans.formats.xlsx.layout import (
+    _BOLD,
+    _BORDER,
+    _CENTER,
+    _CENTER_TOP,
+    _FONT,
+    _ITALIC,
+    _WRAP,
+    APPENDIX_SHEET,
+    COLUMN_TITLES,
+    COLUMN_WIDTHS,
+    FIELDS,
+    FIXED_TIMESTAMP,
+    FIXED_ZIP_TIME,
+    HEADER_ROW,
+    INFO_LABELS,
+    INFO_SHEET,
+    format_date,
+    safe_text,
+    title_lines,
+)
+from cchc.plans.interchange import (
+    ActivityRow,
+    PlanDocument,
+    PlanHeader,
+)
+
+
+def stable_zip(data: bytes) -> bytes:
+    """The same archive with fixed member times, so equal content gives equal bytes."""
+    out = BytesIO()
+    with (
+        zipfile.ZipFile(BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            target.writestr(member, source.read(info.filename))
+    return out.getvalue()
+
+
+def _put(ws: Worksheet, row: int, column: int, value: str | int | None) -> Any:
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = safe_text(value)
+        cell.value = value
+        # Text that looks like a formula stays text: an imported plan must not compute.
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _number_value(number: str) -> str | int:
+    return int(number) if number.isdigit() and str(int(number)) == number else number
+
+
+def _table_row(
+    ws: Worksheet, row: int, values: Sequence[str | int | None], font: Font = _FONT
+) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = _put(ws, row, column, value if value != "" else None)
+        cell.font = font
+        cell.border = _BORDER
+        cell.alignment = _CENTER_TOP if column == 1 else _WRAP
+
+
+def write_xlsx(doc: PlanDocument) -> bytes:
+    """The plan as a readable, printable workbook that `read_xlsx` reads back unchanged."""
+    workbook = Workbook()
+    ws = workbook.active
+    assert isinstance(ws, Worksheet)
+    ws.title = APPENDIX_SHEET
+    last_column = get_column_letter(len(FIELDS))
+
+    for row, (text, font) in enumerate(
+        zip(title_lines(doc.header), (_BOLD, _BOLD, _ITALIC), strict=True), start=1
+    ):
+        cell = _put(ws, row, 1, text or None)
+        cell.font = font
+        cell.alignment = _CENTER
+        ws.merge_cells(f"A{row}:{last_column}{row}")
+
+    _table_row(ws, HEADER_ROW, [COLUMN_TITLES[name] for name in FIELDS], _BOLD)
+    for column in range(1, len(FIELDS) + 1):
+        ws.cell(HEADER_ROW, column).alignment = _CENTER
+
+    row = HEADER_ROW + 1
+    for area in doc.areas:
+        _table_row(ws, row, [area.code, area.title, *[None] * 6], _BOLD)
+        ws.merge_cells(f"B{row}:{last_column}{row}")
+        row += 1
+        for task in area.tasks:
+            first = row
+            activities: list[ActivityRow | None] = list(task.activities) or [None]
+            for index, activity in enumerate(activities):
+                lead: list[str | int | None] = (
+                    [_number_value(task.number), task.title] if index == 0 else [None, None]
+                )
+                if activity is None:
+                    rest: list[str | int | None] = [None] * 6
+                else:
+                    rest = [
+                        activity.title,
+                        activity.outputs,
+                        "\n".join(activity.lead),
+                        "\n".join(activity.cooperating),
+                        activity.deadline,
+                        activity.notes,
+                    ]
+                _table_row(ws, row, [*lead, *rest])
+                row += 1
+            if row - 1 > first:
+                ws.merge_cells(f"A{first}:A{row - 1}")
+                ws.merge_cells(f"B{first}:B{row - 1}")
+
+    for column, width in enumerate(COLUMN_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+
+    _write_info_sheet(workbook.create_sheet(INFO_SHEET), doc.header)
+
+    stamp = document_timestamp(doc.header)
+    workbook.properties.creator = "cchc"
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    workbook.properties.title = safe_text(doc.header.title)[:255] or None
+    buffer = BytesIO()
+    # ExcelWriter directly: openpyxl's save() stamps the current time as "modified".
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+    return stable_zip(buffer.getvalue())
+
+
+def document_timestamp(header: PlanHeader) -> datetime:
+    """A stable document time: the issue date when known (openpyxl wants naive UTC)."""
+    if header.issued_on:
+        stamp = datetime(
+            header.issued_on.year, header.issued_on.month, header.issued_on.day, tzinfo=UTC
+        )
+    else:
+        stamp = FIXED_TIMESTAMP
+    return stamp.replace(tzinfo=None)
+
+
+def _write_info_sheet(ws: Worksheet, header: PlanHeader) -> None:
+    values: dict[str, str | int | None] = {
+        "issuer": header.issuer,
+        "number": header.number,
+        "issued_on": format_date(header.issued_on) if header.issued_on else None,
+        "year": header.year,
+        "title": header.title,
+        "status": header.status,
+    }
+    for row, (name, label) in enumerate(INFO_LABELS.items(), start=1):
+        label_cell = _put(ws, row, 1, label)
+        label_cell.font = _BOLD
+        label_cell.alignment = _WRAP
+        value = values[name]
+        value_cell = _put(ws, row, 2, value if value != "" else None)
+        value_cell.font = _FONT
+        value_cell.alignment = _WRAP
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 80
