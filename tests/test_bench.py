@@ -125,6 +125,16 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
     assert _leftovers() == (0, 0, 0, 0)
 
 
+def test_it_leaves_the_language_of_its_caller_alone(db):
+    """It serves pages in-process; their language must not stay behind in the caller."""
+    from django.utils import translation
+
+    for language in ("en", "vi"):
+        with translation.override(language):
+            _bench()
+            assert translation.get_language() == language
+
+
 def test_it_refuses_an_empty_size(db):
     with pytest.raises(CommandError):
         _bench(agencies=0)
