@@ -73,12 +73,32 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # When the agency is merged or closed, its open assignments end on that day. A merge
+    # hands the work to the successor's assignment of the same activity (made if needed)
+    # and points there; this row keeps the reports the old agency wrote.
+    closed_on = models.DateField(_("kết thúc ngày"), null=True, blank=True)
+    transferred_to = models.ForeignKey(
+        "self",
+        verbose_name=_("chuyển giao cho"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transferred_from",
+    )
 
     class Meta:
         verbose_name = _("phân công")
         verbose_name_plural = _("phân công")
         constraints = [
-            models.UniqueConstraint(fields=["activity", "agency"], name="assignment_unique")
+            models.UniqueConstraint(fields=["activity", "agency"], name="assignment_unique"),
+            models.CheckConstraint(
+                condition=Q(transferred_to__isnull=True) | Q(closed_on__isnull=False),
+                name="assignment_transferred_is_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(transferred_to=models.F("pk")),
+                name="assignment_not_transferred_to_itself",
+            ),
         ]
         indexes = [models.Index(fields=["agency", "role"])]
 

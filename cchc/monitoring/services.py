@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cchc.accounts.models import Role, User
-from cchc.accounts.permissions import can_see_agency_data, role_of
+from cchc.accounts import policy
+from cchc.accounts.models import User
 from cchc.audit import context as audit_context
 from cchc.audit.log import log_action
 from cchc.monitoring.models import (
@@ -100,10 +100,12 @@ def assignments_sync(plan: Plan) -> int:
     assignees = Assignee.objects.filter(activity__plan=plan).select_related("group")
     members: dict[int, list[int]] = {}
     group_ids = {a.group_id for a in assignees if a.group_id}
+    from cchc.agencies.eras import plan_day
     from cchc.agencies.models import Agency, GroupMembership
 
     active = set(Agency.objects.filter(closed_on__isnull=True).values_list("pk", flat=True))
-    for membership in GroupMembership.objects.filter(group_id__in=group_ids):
+    # Groups as they were in the plan's year (see cchc.agencies.eras.plan_day).
+    for membership in GroupMembership.objects.on(plan_day(plan)).filter(group_id__in=group_ids):
         members.setdefault(membership.group_id, []).append(membership.agency_id)
     for assignee in assignees:
         targets: list[tuple[int | None, int | None]] = (
@@ -151,33 +153,6 @@ class ReportConflict(ReportError):
 
 class ReportForbidden(ReportError):
     pass
-
-
-def can_view_report(user: User, report: ProgressReport) -> bool:
-    return can_see_agency_data(user, report.assignment.agency_id)
-
-
-def can_edit_report(user: User, report: ProgressReport) -> bool:
-    role = role_of(user)
-    return (
-        role in {Role.OFFICER, Role.HEAD}
-        and user.agency_id == report.assignment.agency_id
-        and report.is_editable
-    )
-
-
-def can_submit_report(user: User, report: ProgressReport) -> bool:
-    """The head submits; an officer may resubmit what was returned to them."""
-    if not can_edit_report(user, report):
-        return False
-    return role_of(user) == Role.HEAD or report.state == ProgressReport.State.RETURNED
-
-
-REVIEWERS = frozenset({Role.COORDINATOR, Role.ADMIN})
-
-
-def can_review_report(user: User, report: ProgressReport) -> bool:
-    return role_of(user) in REVIEWERS and report.state == ProgressReport.State.SUBMITTED
 
 
 REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
@@ -259,9 +234,8 @@ def _check_version(locked: ProgressReport, expected_version: int | None) -> None
 
 
 def _is_agency_member(user: User, report: ProgressReport) -> bool:
-    return (
-        role_of(user) in {Role.OFFICER, Role.HEAD} and user.agency_id == report.assignment.agency_id
-    )
+    """One of the report's agency's own people, whatever the report's state."""
+    return policy.can(user, "report.edit", report, when=False)
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -369,7 +343,7 @@ def report_submit(
     _check_version(report, expected_version)
     if not report.is_editable:
         raise ReportError(_("Báo cáo đã được gửi."))
-    if not can_submit_report(actor, report):
+    if not policy.can(actor, "report.submit", report):
         raise ReportForbidden(_("Chỉ lãnh đạo cơ quan mới gửi được báo cáo này."))
     before = _snapshot(report)
     report.state = ProgressReport.State.SUBMITTED
@@ -391,10 +365,10 @@ def report_review(
     expected_version: int | None,
 ) -> ProgressReport:
     report = _lock(report)
-    if role_of(actor) not in REVIEWERS:
+    if not policy.can(actor, "report.review"):
         raise ReportForbidden(_("Chỉ cơ quan thường trực mới duyệt được báo cáo."))
     _check_version(report, expected_version)
-    if not can_review_report(actor, report):
+    if not policy.can(actor, "report.review", report):
         raise ReportError(_("Chỉ duyệt được báo cáo đã gửi."))
     if not approve and not comment.strip():
         raise ReportError(_("Hãy ghi ý kiến khi trả lại báo cáo."))
