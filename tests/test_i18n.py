@@ -441,3 +441,29 @@ def test_documents_for_the_province_stay_vietnamese_in_english(login, plan: Plan
     assert response.status_code == 200
     workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     assert "Phụ lục" in workbook.sheetnames
+
+
+@pytest.mark.django_db
+def test_a_request_gives_the_thread_its_language_back(login, plan: Plan) -> None:
+    """The visitor's language lasts as long as their response, streamed body included;
+    whatever runs next in the thread (a command serving pages in-process, a job, the next
+    test) keeps its own language."""
+    from django.utils import translation
+
+    coordinator = login("coordinator")
+    choose(coordinator, "en")
+    with translation.override("vi"):
+        assert '<html lang="en">' in _html(coordinator, reverse("plan_list"))
+        assert translation.get_language() == "vi"
+        assert translation.gettext("tep") == "tep"
+
+        response = coordinator.get(reverse("dashboard_province_csv", args=["groups"]))
+        assert response.status_code == 200
+        header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]  # type: ignore[attr-defined]
+        assert header.startswith("Agency group"), header
+        assert translation.get_language() == "vi"
+
+    with translation.override("en"):
+        anonymous = Client()
+        assert '<html lang="vi">' in _html(anonymous, reverse("login"))
+        assert translation.get_language() == "en"
