@@ -145,6 +145,8 @@ EXPECTATIONS: dict[str, Row] = {
     "GET dashboard/agency/<int:agency_id>/":            Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET dashboard/agency/<int:agency_id>/csv/<slug:chart>/": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),  # noqa: E501
     "GET dashboard/status-table.xlsx":                  Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    # Documents: an agency's own, and the province's to read.
+    "GET van-ban/co-quan/<int:agency_id>/":             Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET cong-khai/":                                   everyone(anonymous=OK),
     "GET cong-khai/tien-do.csv":                        everyone(anonymous=OK),
     "GET cong-khai/tien-do.xlsx":                       everyone(anonymous=OK),

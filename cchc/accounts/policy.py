@@ -379,6 +379,8 @@ declare("report.drafts",      roles=AGENCY_STAFF)
 declare("report.queue",       roles=PROVINCE_WIDE)
 declare("report.view",        roles=EVERYONE, rule=READS_AGENCY)
 declare("evidence.download",  roles=EVERYONE, rule=READS_AGENCY)
+# An agency's documents (`cchc.documents`): its own staff's, and the province's to read.
+declare("document.view",      roles=EVERYONE, rule=READS_AGENCY)
 declare("report.edit",        roles=AGENCY_STAFF, rule=WORKS_FOR_AGENCY,
         when=flag("is_editable"))
 # The head sends; an officer may send again what was returned to the agency.
@@ -508,20 +510,30 @@ def get_report_for_user(
 def get_evidence_for_user(
     request: HttpRequest, evidence_id: int, *, write: bool = False, queryset: Any = None
 ) -> Any:
-    from cchc.monitoring.models import Evidence
+    """A report's evidence file: its link (`cchc.documents`) to the report, asked about as
+    the report it is linked to. The link comes back with that report as its `target`."""
+    from cchc.documents.models import DocumentLink
+    from cchc.monitoring.models import ProgressReport
 
     qs = (
         queryset
         if queryset is not None
-        else Evidence.objects.select_related("report", "report__assignment", "report__period")
+        else DocumentLink.objects.select_related("document").prefetch_related(
+            "document__files__stored"
+        )
     )
-    return get_for_user(
+    link = get_object_or_404(
+        qs, pk=evidence_id, role=DocumentLink.Role.EVIDENCE, progress_report__isnull=False
+    )
+    report = get_for_user(
         request,
-        qs,
-        evidence_id,
+        ProgressReport.objects.select_related("assignment", "period"),
+        link.target_id,
         view="evidence.download",
         write="report.edit" if write else None,
     )
+    link.target = report
+    return link
 
 
 def get_agency_for_user(

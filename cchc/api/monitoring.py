@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -31,6 +31,7 @@ from cchc.agencies.models import Agency
 from cchc.api.auth import api_auth
 from cchc.api.schemas import ErrorOut
 from cchc.api.views import api
+from cchc.documents.models import DocumentLink
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, plan_progress
 from cchc.monitoring.services import (
@@ -102,9 +103,13 @@ class AssignmentOut(BaseModel):
 
 
 class DocumentIn(Schema):
-    number: str
-    issued_on: date
-    summary: str
+    """An output document: typed (number, issued_on, summary), or one the agency already
+    recorded, named by `document_id` (then the other fields are not read)."""
+
+    document_id: int | None = None
+    number: str = ""
+    issued_on: date | None = None
+    summary: str = ""
 
 
 class DocumentOut(BaseModel):
@@ -252,7 +257,14 @@ def _plan_period(plan: Plan, period_id: int | None) -> ReportingPeriod | None:
 def _reports() -> QuerySet[ProgressReport]:
     return ProgressReport.objects.select_related(
         "assignment__agency", "assignment__activity"
-    ).prefetch_related("documents", "evidence")
+    ).prefetch_related(
+        Prefetch(
+            "document_links",
+            queryset=DocumentLink.objects.select_related("document")
+            .prefetch_related("document__files__stored")
+            .order_by("pk"),
+        )
+    )
 
 
 def _visible_report(request: HttpRequest, report_id: int) -> ProgressReport:
@@ -266,6 +278,7 @@ def _visible_report(request: HttpRequest, report_id: int) -> ProgressReport:
 
 def _report_out(report: ProgressReport) -> ReportOut:
     versions = ReportVersion.objects.filter(report=report).select_related("actor")
+    links = list(report.document_links.all())
     return ReportOut(
         id=report.pk,
         assignment_id=report.assignment_id,
@@ -289,17 +302,22 @@ def _report_out(report: ProgressReport) -> ReportOut:
         version=report.version,
         documents=[
             DocumentOut(id=d.pk, number=d.number, issued_on=d.issued_on, summary=d.summary)
-            for d in report.documents.all()
+            for d in sorted(
+                (link.document for link in links if link.role == DocumentLink.Role.OUTPUT),
+                key=lambda d: (d.issued_on or date.min, d.pk),
+            )
+            if d.issued_on is not None
         ],
         evidence=[
             EvidenceOut(
-                id=e.pk,
-                filename=e.filename,
-                content_type=e.content_type,
-                size=e.size,
-                uploaded_at=e.uploaded_at,
+                id=link.pk,
+                filename=file.filename,
+                content_type=file.content_type,
+                size=file.size,
+                uploaded_at=link.added_at,
             )
-            for e in report.evidence.all()
+            for link in links
+            if link.role == DocumentLink.Role.EVIDENCE and (file := link.file) is not None
         ],
         history=[
             HistoryOut(
@@ -503,7 +521,12 @@ def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportO
         None
         if data.documents is None
         else [
-            DocumentInput(number=d.number, issued_on=d.issued_on, summary=d.summary)
+            DocumentInput(
+                number=d.number,
+                issued_on=d.issued_on,
+                summary=d.summary,
+                document_id=d.document_id,
+            )
             for d in data.documents
         ]
     )

@@ -20,9 +20,10 @@ from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.audit import context as audit_context
 from cchc.audit.log import log_action
+from cchc.documents.models import Document, DocumentLink
+from cchc.documents.services import DocumentError, document_record, documents_set_links
 from cchc.monitoring.models import (
     Assignment,
-    OutputDocument,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -163,11 +164,30 @@ def _snapshot(report: ProgressReport) -> dict[str, Any]:
     data["completed_on"] = report.completed_on.isoformat() if report.completed_on else None
     data["state"] = report.state
     data["review_comment"] = report.review_comment
+    # Documents are read through the links as they stand now, whatever was prefetched.
+    links = list(
+        DocumentLink.objects.filter(progress_report=report)
+        .select_related("document")
+        .prefetch_related("document__files")
+        .order_by("pk")
+    )
+    outputs = sorted(
+        (link.document for link in links if link.role == DocumentLink.Role.OUTPUT),
+        key=lambda d: (d.issued_on, d.pk),
+    )
     data["documents"] = [
-        {"number": d.number, "issued_on": d.issued_on.isoformat(), "summary": d.summary}
-        for d in report.documents.all()
+        {
+            "number": d.number,
+            "issued_on": d.issued_on.isoformat() if d.issued_on else None,
+            "summary": d.summary,
+        }
+        for d in outputs
     ]
-    data["evidence"] = [e.filename for e in report.evidence.all()]
+    data["evidence"] = [
+        link.file.filename
+        for link in links
+        if link.role == DocumentLink.Role.EVIDENCE and link.file is not None
+    ]
     return data
 
 
@@ -257,9 +277,53 @@ def report_get_or_create(*, assignment: Assignment, period: ReportingPeriod) -> 
 
 @dataclass
 class DocumentInput:
-    number: str
-    issued_on: date
-    summary: str
+    """An output document as typed (number, date, summary), or picked by `document_id`
+    from the agency's documents, in which case the typed fields are not read."""
+
+    number: str = ""
+    issued_on: date | None = None
+    summary: str = ""
+    document_id: int | None = None
+
+
+def _output_documents(
+    report: ProgressReport, actor: User, documents: list[DocumentInput]
+) -> list[Document]:
+    """The documents the inputs name: picked ones of the agency, typed ones recorded once."""
+    agency = report.assignment.agency
+    picked = {
+        d.pk: d
+        for d in Document.objects.filter(
+            agency=agency,
+            pk__in=[i.document_id for i in documents if i.document_id is not None],
+        )
+    }
+    found = []
+    for index, document in enumerate(documents, start=1):
+        if document.document_id is not None:
+            if document.document_id not in picked:
+                # Another agency's document and one that does not exist look the same.
+                raise ReportForbidden(
+                    _("Văn bản thứ %(index)s không có trong văn bản của cơ quan bạn.")
+                    % {"index": index}
+                )
+            found.append(picked[document.document_id])
+            continue
+        try:
+            recorded = document_record(
+                agency=agency,
+                number=document.number,
+                issued_on=document.issued_on,
+                summary=document.summary,
+                actor=actor,
+            )
+        except DocumentError as error:
+            raise ReportError(
+                _("Văn bản kết quả thứ %(index)s chưa hợp lệ: %(errors)s")
+                % {"index": index, "errors": str(error)}
+            ) from error
+        found.append(recorded.document)
+    return found
 
 
 @transaction.atomic
@@ -313,22 +377,12 @@ def report_save(
         raise ReportError(_validation_message(error)) from error
     report.save()
     if documents is not None:
-        report.documents.all().delete()
-        for index, document in enumerate(documents, start=1):
-            output = OutputDocument(
-                report=report,
-                number=document.number.strip(),
-                issued_on=document.issued_on,
-                summary=document.summary.strip(),
-            )
-            try:
-                output.full_clean()
-            except ValidationError as error:
-                raise ReportError(
-                    _("Văn bản kết quả thứ %(index)s chưa hợp lệ: %(errors)s")
-                    % {"index": index, "errors": _validation_message(error)}
-                ) from error
-            output.save()
+        documents_set_links(
+            target=report,
+            role=DocumentLink.Role.OUTPUT,
+            documents=_output_documents(report, actor, documents),
+            actor=actor,
+        )
     _record(report, ReportVersion.Action.SAVED, actor, before)
     return report
 

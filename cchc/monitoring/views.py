@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +34,8 @@ from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
+from cchc.documents.models import Document, DocumentLink
+from cchc.documents.services import documents_search
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
@@ -48,7 +50,6 @@ from cchc.monitoring.forms import (
 )
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -391,18 +392,15 @@ def _render_report(
     review_form: ReviewForm | None = None,
     error: str = "",
     status: int = 200,
+    found: list[Document] | None = None,
+    find_query: str = "",
 ) -> HttpResponse:
     user = _user(request)
     saved = report is not None
     if report is None:
         report = ProgressReport(assignment=assignment, period=period)
     periods = list(ReportingPeriod.objects.filter(plan_id=period.plan_id).order_by("position"))
-    siblings = {
-        r.period_id: r
-        for r in ProgressReport.objects.filter(assignment=assignment).prefetch_related(
-            Prefetch("documents"),
-        )
-    }
+    siblings = {r.period_id: r for r in ProgressReport.objects.filter(assignment=assignment)}
     previous = None
     if not saved:
         earlier = [
@@ -410,7 +408,7 @@ def _render_report(
         ]
         previous = earlier[-1] if earlier else None
     source = siblings.get(period.pk) if saved else previous
-    documents = list(source.documents.all()) if source is not None else []
+    documents = list(source.documents) if source is not None else []
     editable = policy.can(user, "report.edit", report)
     if editable and form is None:
         form = ReportForm(initial=_initial(report, previous))
@@ -442,7 +440,9 @@ def _render_report(
         "saved": saved,
         "previous": previous,
         "documents": documents,
-        "evidence": list(report.evidence.select_related("uploaded_by")) if saved else [],
+        "evidence": list(report.evidence) if saved else [],
+        "found": found,
+        "find_query": find_query,
         "versions": versions,
         "form": form,
         "formset": formset,
@@ -475,20 +475,8 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
     assignment = _assignment_for(request, assignment_id, write=True)
     period = _period_for(assignment, period_id)
     report = _report_for(assignment, period)
-    if "add_document" in request.POST:
-        # One more empty row, keeping what was typed; htmx swaps only the documents.
-        data = request.POST.copy()
-        data["doc-TOTAL_FORMS"] = str(int(data.get("doc-TOTAL_FORMS") or 0) + 1)
-        formset = DocumentFormSet(data, prefix="doc")
-        if request.headers.get("HX-Request") == "true":
-            return render(
-                request,
-                "monitoring/_documents.html",
-                {"formset": formset, "assignment_id": assignment.pk, "period_id": period.pk},
-            )
-        form = ReportForm(request.POST)
-        form.is_valid()
-        return _render_report(request, assignment, period, report, form=form, formset=formset)
+    if {"add_document", "find_document", "pick_document"} & set(request.POST):
+        return _documents_step(request, assignment, period, report)
     form = ReportForm(request.POST, request.FILES)
     formset = DocumentFormSet(request.POST, prefix="doc")
     if not (form.is_valid() and formset.is_valid()):
@@ -541,6 +529,83 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
     else:
         messages.success(request, _("Đã lưu bản nháp."))
     return redirect(_report_url(assignment, period))
+
+
+def _with_row(data: Any, document: Document) -> None:
+    """Put a picked document in the documents table: in the blank last row, or a new one."""
+    total = int(data.get("doc-TOTAL_FORMS") or 0)
+    picked = {data.get(f"doc-{i}-document_id") for i in range(total)}
+    if str(document.pk) in picked:
+        return
+    last = total - 1
+    blank = last >= 0 and not any(
+        (data.get(f"doc-{last}-{name}") or "").strip()
+        for name in ("number", "issued_on", "summary", "document_id")
+    )
+    index = last if blank else total
+    assert document.issued_on is not None  # numbered documents have a date
+    data[f"doc-{index}-number"] = document.number
+    data[f"doc-{index}-issued_on"] = document.issued_on.strftime("%d/%m/%Y")
+    data[f"doc-{index}-summary"] = document.summary
+    data[f"doc-{index}-document_id"] = str(document.pk)
+    data["doc-TOTAL_FORMS"] = str(max(total, index + 1))
+
+
+def _documents_step(
+    request: HttpRequest,
+    assignment: Assignment,
+    period: ReportingPeriod,
+    report: ProgressReport | None,
+) -> HttpResponse:
+    """A step within the documents table before saving: one more empty row, a search of
+    the agency's documents, or a found document put in a row. What was typed is kept;
+    htmx swaps only the documents, and without it the whole page comes back."""
+    data = request.POST.copy()
+    found: list[Document] | None = None
+    query = (data.get("doc_find") or "").strip()[:200]
+    if "pick_document" in data:
+        # Only the agency's own documents can be picked; any other number is not there.
+        picked = data.get("pick_document") or ""
+        document = (
+            Document.objects.filter(agency_id=assignment.agency_id, pk=int(picked))
+            .exclude(number_key="")
+            .first()
+            if picked.isdigit()
+            else None
+        )
+        if document is None:
+            raise Http404
+        _with_row(data, document)
+    elif "find_document" in data:
+        found = documents_search(agency_id=assignment.agency_id, query=query)
+    else:
+        data["doc-TOTAL_FORMS"] = str(int(data.get("doc-TOTAL_FORMS") or 0) + 1)
+    formset = DocumentFormSet(data, prefix="doc")
+    if request.headers.get("HX-Request") == "true":
+        return render(
+            request,
+            "monitoring/_documents.html",
+            {
+                "formset": formset,
+                "assignment_id": assignment.pk,
+                "period_id": period.pk,
+                "found": found,
+                "find_query": query,
+                "editable": True,
+            },
+        )
+    form = ReportForm(data)
+    form.is_valid()
+    return _render_report(
+        request,
+        assignment,
+        period,
+        report,
+        form=form,
+        formset=formset,
+        found=found,
+        find_query=query,
+    )
 
 
 def _existing_report(
@@ -609,8 +674,8 @@ def report_review_view(request: HttpRequest, assignment_id: int, period_id: int)
 # ---------------------------------------------------------------------------- evidence
 
 
-def _evidence_for(request: HttpRequest, evidence_id: int, *, write: bool = False) -> Evidence:
-    return cast(Evidence, policy.get_evidence_for_user(request, evidence_id, write=write))
+def _evidence_for(request: HttpRequest, evidence_id: int, *, write: bool = False) -> DocumentLink:
+    return cast(DocumentLink, policy.get_evidence_for_user(request, evidence_id, write=write))
 
 
 @require_GET
@@ -624,7 +689,9 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
 @requires("report.edit")
 def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse:
     evidence = _evidence_for(request, evidence_id, write=True)
-    report = evidence.report
+    report = evidence.target
+    assert isinstance(report, ProgressReport)
+    name = evidence.file.filename if evidence.file is not None else ""
     try:
         evidence_remove(evidence=evidence, actor=_user(request))
     except ReportForbidden as forbidden:
@@ -632,7 +699,7 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
     except ReportError as problem:
         messages.error(request, str(problem))
     else:
-        messages.success(request, _("Đã gỡ tệp «%(name)s».") % {"name": evidence.filename})
+        messages.success(request, _("Đã gỡ tệp «%(name)s».") % {"name": name})
     return redirect(reverse("report_detail", args=[report.assignment_id, report.period_id]))
 
 

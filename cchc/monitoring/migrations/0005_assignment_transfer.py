@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0002_field_verbose_names'),
+        ('monitoring', '0004_remove_output_document_and_evidence'),
     ]
 
     operations = [
