@@ -98,8 +98,11 @@ class _DumpFile(io.TextIOBase):
 
 def _dump(target: IO[bytes]) -> _DumpFile:
     out = _DumpFile(target)
+    # Only an outermost transaction can choose its isolation; nested (a job run at once
+    # inside a caller's transaction, as in tests) it reads within the caller's.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 # One snapshot for every table, even while others write.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
