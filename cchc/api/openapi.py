@@ -36,8 +36,23 @@ COMMON_RESPONSES: dict[str, str] = {
 }
 
 
+def _string_keys(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation's responses keyed by strings, as JSON keys are.
+
+    ninja keys the responses an operation declares by int (403), while the ones added here
+    are strings ("403"): both in one dict serialise as two "403" keys, which YAML-based
+    readers such as Swagger UI refuse outright ("duplicated mapping key"). What the
+    operation itself declares wins.
+    """
+    responses: dict[str, Any] = {}
+    for status, response in operation.get("responses", {}).items():
+        responses.setdefault(str(status), response)
+    operation["responses"] = responses
+    return responses
+
+
 def _document(operation: dict[str, Any], status: str, description: str) -> None:
-    responses = operation.setdefault("responses", {})
+    responses = _string_keys(operation)
     if status not in responses:
         responses[status] = {
             "description": description,
@@ -52,6 +67,7 @@ class CchcAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for item in schema.get("paths", {}).values():
             for operation in item.values():
+                _string_keys(operation)
                 for parameter in operation.get("parameters", []):
                     spec = parameter.get("schema", {})
                     if parameter.get("in") == "path" and spec.get("type") == "integer":
