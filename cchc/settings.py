@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cchc.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL characters, oversized or unparsable bodies refused before any view; JSON errors
+    # under /api/ (cchc/lib/edge.py). Before CSRF's process_view, which reads the body.
+    "cchc.lib.edge.EdgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel
 
@@ -29,6 +29,7 @@ from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.api.auth import api_auth
+from cchc.api.openapi import MAX_ID
 from cchc.api.schemas import ErrorOut
 from cchc.api.views import api
 from cchc.documents.models import DocumentLink
@@ -371,8 +372,9 @@ def list_periods(request: HttpRequest, plan_id: int) -> list[PeriodOut]:
 
 
 class AssignmentFilter(Schema):
-    agency: int | None = None
-    period: int | None = None
+    # Bounded as ids are: beyond 64 bits SQLite cannot even bind the number.
+    agency: int | None = Field(None, ge=0, le=MAX_ID)
+    period: int | None = Field(None, ge=0, le=MAX_ID)
 
 
 @api.get(
@@ -593,7 +595,7 @@ def review_report(request: HttpRequest, report_id: int, data: ReviewIn) -> Repor
 
 
 class ProgressFilter(Schema):
-    period: int | None = None
+    period: int | None = Field(None, ge=0, le=MAX_ID)
     method: str | None = None
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Schema, Status
+from ninja import Field, File, Form, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -25,7 +25,7 @@ from ninja.pagination import paginate
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.api.auth import api_auth, session_or_token
-from cchc.api.openapi import CchcAPI
+from cchc.api.openapi import MAX_ID, CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
 from cchc.api.schemas import (
     ActivityOut,
@@ -196,7 +196,8 @@ def list_tasks(request: HttpRequest, plan_id: int, filters: Query[TaskFilter]) -
 
 class ActivityFilter(Schema):
     area: str | None = None
-    agency: int | None = None
+    # Bounded as ids are: beyond 64 bits SQLite cannot even bind the number.
+    agency: int | None = Field(None, ge=0, le=MAX_ID)
     due_month: int | None = None
     needs_date: bool | None = None
 

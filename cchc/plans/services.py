@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -230,6 +230,17 @@ def _plan_summary(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _plan_exists(number: str, issuer: str) -> ImportIssue:
+    return ImportIssue(
+        Location(),
+        _(
+            "Kế hoạch số %(number)s của %(issuer)s đã có trong hệ thống; "
+            "chọn thay thế nếu muốn nhập lại."
+        )
+        % {"number": number, "issuer": issuer},
+    )
+
+
 @transaction.atomic
 def plan_import(
     *,
@@ -260,16 +271,7 @@ def plan_import(
                 )
             )
         if existing is not None and not replace:
-            issues.append(
-                ImportIssue(
-                    Location(),
-                    _(
-                        "Kế hoạch số %(number)s của %(issuer)s đã có trong hệ thống; "
-                        "chọn thay thế nếu muốn nhập lại."
-                    )
-                    % {"number": header.number, "issuer": header.issuer},
-                )
-            )
+            issues.append(_plan_exists(header.number, header.issuer))
     if issues:
         raise PlanImportError(issues)
     assert header.year is not None
@@ -291,7 +293,19 @@ def plan_import(
     if header.status in Plan.Status.values:
         plan.status = header.status
     plan.full_clean()
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:
+        # Another import of the same new plan committed between the check above and this
+        # insert (PostgreSQL lets both check before either writes): the loser is told the
+        # plan exists, as it would have been a moment later.
+        if (
+            existing is None
+            and Plan.objects.filter(issuer=plan.issuer, number=plan.number).exists()
+        ):
+            raise PlanImportError([_plan_exists(plan.number, plan.issuer)]) from None
+        raise
 
     _write_contents(plan, document.areas, checked)
     _store_extra(plan, document.extra, Resolver())
