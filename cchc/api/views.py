@@ -35,6 +35,7 @@ from cchc.api.schemas import (
 from cchc.plans.formats import READERS, WRITERS, detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
+from cchc.plans.readmodel import counts_of, plans_with_counts, with_counts
 from cchc.plans.services import plan_document, plan_import
 
 api = CchcAPI(
@@ -51,15 +52,8 @@ def _require(request: HttpRequest, action: str) -> None:
         raise HttpError(403, _("Bạn không có quyền thực hiện thao tác này."))
 
 
-def _plans() -> QuerySet[Plan]:
-    return Plan.objects.annotate(
-        n_areas=Count("areas", distinct=True),
-        n_tasks=Count("tasks", distinct=True),
-        n_activities=Count("activities", distinct=True),
-    )
-
-
 def _plan_out(plan: Plan) -> PlanOut:
+    counts = counts_of(plan)
     return PlanOut(
         id=plan.pk,
         issuer=plan.issuer,
@@ -68,9 +62,10 @@ def _plan_out(plan: Plan) -> PlanOut:
         year=plan.year,
         title=plan.title,
         status=plan.status,
-        areas=getattr(plan, "n_areas", None) or plan.areas.count(),
-        tasks=getattr(plan, "n_tasks", None) or plan.tasks.count(),
-        activities=getattr(plan, "n_activities", None) or plan.activities.count(),
+        # Counted by `with_counts`, the same figures as the plan list page.
+        areas=counts.areas,
+        tasks=counts.tasks,
+        activities=counts.activities,
     )
 
 
@@ -106,7 +101,7 @@ def _activities() -> QuerySet[Activity]:
 @api.get("/plans", response=list[PlanOut], tags=["plans"], summary="Danh sách kế hoạch")
 def list_plans(request: HttpRequest) -> list[PlanOut]:
     _require(request, "plan.view")
-    return [_plan_out(plan) for plan in _plans()]
+    return [_plan_out(plan) for plan in plans_with_counts()]
 
 
 @api.get(
@@ -117,7 +112,7 @@ def list_plans(request: HttpRequest) -> list[PlanOut]:
 )
 def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
     _require(request, "plan.view")
-    return _plan_out(get_object_or_404(_plans(), pk=plan_id))
+    return _plan_out(get_object_or_404(with_counts(Plan.objects.all()), pk=plan_id))
 
 
 @api.get(
@@ -302,7 +297,7 @@ def import_plan(
                 "issues": [issue.as_dict() for issue in error.issues],
             },
         )
-    return Status(201, {"plan": _plan_out(plan)})
+    return Status(201, {"plan": _plan_out(with_counts(Plan.objects.filter(pk=plan.pk)).get())})
 
 
 from cchc.api import monitoring  # noqa: E402,F401

@@ -68,7 +68,7 @@ def _agency_or_404(request: HttpRequest, agency_id: int) -> Agency:
 
 def _province(request: HttpRequest) -> queries.ProvinceDashboard:
     today = _today()
-    selection = queries.select_plan(request.GET, today=today)
+    selection = queries.select_plan(request, today=today)
     suffix = "?" + _params(selection)
     return queries.province_dashboard(
         selection,
@@ -116,7 +116,7 @@ def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
 def _agency(request: HttpRequest, agency_id: int) -> queries.AgencyDashboard:
     agency = _agency_or_404(request, agency_id)
     today = _today()
-    selection = queries.select_plan(request.GET, today=today)
+    selection = queries.select_plan(request, today=today)
     return queries.agency_dashboard(selection, agency)
 
 
@@ -171,7 +171,7 @@ def status_table(request: HttpRequest) -> HttpResponse:
     elif not sees_every_agency(request.user):
         raise PermissionDenied
     today = _today()
-    selection = queries.select_plan(request.GET, today=today)
+    selection = queries.select_plan(request, today=today)
     plan, period = selection.plan, selection.period
     table = build_status_table(plan, period=period, as_of=selection.as_of, agency=agency)
     return _download(xlsx_response(table.write, table.filename))
@@ -183,7 +183,7 @@ def status_table(request: HttpRequest) -> HttpResponse:
 
 def _public(request: HttpRequest) -> queries.PublicPage:
     today = _today()
-    selection = queries.select_plan(request.GET, today=today, public=True)
+    selection = queries.select_plan(request, today=today, public=True)
     return queries.public_page(selection, today=today)
 
 
