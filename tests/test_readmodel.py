@@ -278,3 +278,27 @@ def test_a_deleted_plan_is_forgotten(login, personas, years) -> None:
     assert personas["coordinator"].viewing_plan is None
     page = _shown(client, "/bao-cao/cho-duyet/")
     assert new.title in page and old.title not in page
+
+
+# Pinned: the lists cost the same whether a plan is remembered or not, for any plan size.
+LIST_QUERIES = {
+    ("officer_a", "/bao-cao/"): 13,
+    ("coordinator", "/bao-cao/"): 11,
+    ("coordinator", "/bao-cao/cho-duyet/"): 9,
+    ("head_a", "/bao-cao/cho-gui/"): 6,
+    ("leader", "/dashboard/"): 15,
+}
+
+
+@pytest.mark.parametrize(("who", "url"), list(LIST_QUERIES))
+def test_the_lists_cost_a_pinned_number_of_queries_with_or_without_a_choice(
+    login, personas, agencies, who: str, url: str
+) -> None:
+    client = login(who)
+    counts = []
+    for tasks, year in ((4, 2022), (40, 2023)):
+        plan = factories.make_plan(tasks, number=f"{tasks}/KH", year=year)
+        counts.append(_count(client, url)[0])  # the newest plan, nothing remembered
+        _count(client, f"{url}?plan={plan.pk}")  # choose it
+        counts.append(_count(client, url)[0])  # remembered
+    assert counts == [LIST_QUERIES[(who, url)]] * 4
