@@ -233,7 +233,7 @@ def test_an_officers_worklist_follows_their_choice(login, personas, years) -> No
 def test_an_unknown_plan_is_said_and_falls_back_without_forgetting(
     login, personas, years, wanted
 ) -> None:
-    old, new = years
+    old, _new = years
     client = login("coordinator")
     _shown(client, f"/bao-cao/cho-duyet/?plan={old.pk}")
     for url in ("/bao-cao/cho-duyet/", "/bao-cao/", "/dashboard/"):
@@ -302,3 +302,12 @@ def test_the_lists_cost_a_pinned_number_of_queries_with_or_without_a_choice(
         _count(client, f"{url}?plan={plan.pk}")  # choose it
         counts.append(_count(client, url)[0])  # remembered
     assert counts == [LIST_QUERIES[(who, url)]] * 4
+
+
+def test_the_worklist_chooser_keeps_the_agency_looked_at(login, agencies, years) -> None:
+    old, _new = years
+    client = login("coordinator")
+    page = _shown(client, f"/bao-cao/?agency={agencies['a'].pk}")
+    assert f'<input type="hidden" name="agency" value="{agencies["a"].pk}">' in page
+    page = _shown(client, f"/bao-cao/?agency={agencies['a'].pk}&plan={old.pk}")
+    assert _selected(page, old) and agencies["a"].name in page
