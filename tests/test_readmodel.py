@@ -311,3 +311,16 @@ def test_the_worklist_chooser_keeps_the_agency_looked_at(login, agencies, years)
     assert f'<input type="hidden" name="agency" value="{agencies["a"].pk}">' in page
     page = _shown(client, f"/bao-cao/?agency={agencies['a'].pk}&plan={old.pk}")
     assert _selected(page, old) and agencies["a"].name in page
+
+
+def test_a_download_follows_the_choice_without_changing_it(login, personas, years) -> None:
+    old, new = years
+    client = login("leader")
+    _shown(client, f"/dashboard/?plan={old.pk}")
+    response = client.get(f"/dashboard/csv/heatmap/?plan={new.pk}")
+    assert response.status_code == 200
+    personas["leader"].refresh_from_db()
+    assert personas["leader"].viewing_plan == old
+    # A file has no room for a message: an unknown plan is not found.
+    assert client.get("/dashboard/csv/heatmap/?plan=999999").status_code == 404
+    assert client.get("/dashboard/status-table.xlsx?plan=999999").status_code == 404

@@ -66,9 +66,9 @@ def _agency_or_404(request: HttpRequest, agency_id: int) -> Agency:
 # Province dashboard
 
 
-def _province(request: HttpRequest) -> queries.ProvinceDashboard:
+def _province(request: HttpRequest, *, download: bool = False) -> queries.ProvinceDashboard:
     today = _today()
-    selection = queries.select_plan(request, today=today)
+    selection = queries.select_plan(request, today=today, download=download)
     suffix = "?" + _params(selection)
     return queries.province_dashboard(
         selection,
@@ -96,7 +96,7 @@ def province(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required("dashboard.province")
 def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
-    dashboard = _province(request)
+    dashboard = _province(request, download=True)
     found = dashboard.charts().get(chart)
     if found is None:
         raise Http404
@@ -113,10 +113,12 @@ def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
 # Agency dashboard
 
 
-def _agency(request: HttpRequest, agency_id: int) -> queries.AgencyDashboard:
+def _agency(
+    request: HttpRequest, agency_id: int, *, download: bool = False
+) -> queries.AgencyDashboard:
     agency = _agency_or_404(request, agency_id)
     today = _today()
-    selection = queries.select_plan(request, today=today)
+    selection = queries.select_plan(request, today=today, download=download)
     return queries.agency_dashboard(selection, agency)
 
 
@@ -139,7 +141,7 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
 @require_GET
 @permission_required("dashboard.agency")
 def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse:
-    dashboard = _agency(request, agency_id)
+    dashboard = _agency(request, agency_id, download=True)
     found = dashboard.charts().get(chart)
     if found is None:
         raise Http404
@@ -171,7 +173,7 @@ def status_table(request: HttpRequest) -> HttpResponse:
     elif not sees_every_agency(request.user):
         raise PermissionDenied
     today = _today()
-    selection = queries.select_plan(request, today=today)
+    selection = queries.select_plan(request, today=today, download=True)
     plan, period = selection.plan, selection.period
     table = build_status_table(plan, period=period, as_of=selection.as_of, agency=agency)
     return _download(xlsx_response(table.write, table.filename))

@@ -28,20 +28,23 @@ class Selection:
     as_of: date
 
 
-def select_plan(request: HttpRequest, *, today: date, public: bool = False) -> Selection:
+def select_plan(
+    request: HttpRequest, *, today: date, public: bool = False, download: bool = False
+) -> Selection:
     """The plan being looked at (`cchc.plans.readmodel.plan_viewed`: ?plan=id or the
     user's remembered choice, default the latest) and the period (?period=code, default
     the current one).
 
     A plan that does not exist or that the user may not see is said in a message and the
     page falls back. The public page offers only issued plans (a draft is not the
-    province's word yet), remembers nothing and answers 404 to an unknown plan.
+    province's word yet), remembers nothing and answers 404 to an unknown plan. So does a
+    `download` (a file has no room for a message; fetching one is not a choice).
     """
-    choice = plan_viewed(request.user, request.GET, public=public)
+    choice = plan_viewed(request.user, request.GET, public=public, remember=not download)
     if choice.plan is None:
         raise Http404(_("Chưa có kế hoạch nào."))
     if choice.problem:
-        if public:
+        if public or download:
             raise Http404(_("Không có kế hoạch này."))
         messages.warning(request, choice.problem)
     plans, plan = choice.plans, choice.plan
