@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cchc.files",
     "cchc.ops",
     "cchc.agencies",
+    "cchc.documents",
     "cchc.plans",
     "cchc.monitoring",
     "cchc.reminders",

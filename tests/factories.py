@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
@@ -102,3 +103,30 @@ def synthetic_document(tasks: int, *, year: int = 2022, number: str = "99/KH-UBN
 
 def make_plan(tasks: int = 14, **kwargs: object) -> Plan:
     return plan_import(document=synthetic_document(tasks, **kwargs))  # type: ignore[arg-type]
+
+
+def attach_evidence_row(
+    report: Any,
+    *,
+    filename: str,
+    sha256: str = "0" * 64,
+    size: int = 10,
+    content_type: str = "application/pdf",
+    uploaded_by: User | None = None,
+) -> Any:
+    """An evidence file linked to a report without storing bytes: a listing's row."""
+    from cchc.documents.models import Document, DocumentFile, DocumentLink
+    from cchc.files.models import StoredFile
+
+    stored, _created = StoredFile.objects.get_or_create(
+        sha256=sha256, defaults={"size": size, "content_type": content_type}
+    )
+    document = Document.objects.create(
+        agency_id=report.assignment.agency_id, created_by=uploaded_by
+    )
+    DocumentFile.objects.create(
+        document=document, stored=stored, filename=filename, uploaded_by=uploaded_by
+    )
+    return DocumentLink.objects.create(
+        document=document, target=report, role=DocumentLink.Role.EVIDENCE, added_by=uploaded_by
+    )

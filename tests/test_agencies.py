@@ -9,6 +9,7 @@ from cchc.agencies.services import (
     agency_merge,
     agency_rename,
     load_reference,
+    members_on,
     reference_path,
 )
 
@@ -101,14 +102,20 @@ def test_merging_keeps_the_source_and_moves_its_group_places(quang_tri):
     assert not source.is_active_on(date(2025, 3, 1))
     assert source.is_active_on(date(2024, 12, 31))
     departments = AgencyGroup.objects.get(name="Các sở, ban, ngành")
-    assert not departments.members.filter(pk=source.pk).exists()
-    assert departments.members.filter(pk=target.pk).exists()
+    # Membership is dated: from the merge the successor holds the place, and the group
+    # as it stood before the merge still names the source.
+    after = members_on(departments, date(2025, 3, 1))
+    assert not after.filter(pk=source.pk).exists()
+    assert after.filter(pk=target.pk).exists()
+    assert members_on(departments, date(2025, 2, 28)).filter(pk=source.pk).exists()
 
 
 def test_closing_a_district_takes_it_out_of_its_group(quang_tri):
     district = Agency.objects.get(name="UBND huyện Cam Lộ")
     agency_close(agency=district, on=date(2025, 7, 1))
-    assert AgencyGroup.objects.get(name="UBND cấp huyện").members.count() == 9
+    group = AgencyGroup.objects.get(name="UBND cấp huyện")
+    assert members_on(group, date(2025, 7, 1)).count() == 9
+    assert members_on(group, date(2025, 6, 30)).count() == 10
     assert Agency.objects.filter(pk=district.pk).exists()
 
 

@@ -22,9 +22,30 @@ files = {sha: storage.verify(sha) for sha, _ in storage.iter_stored()}
 print(json.dumps({"counts": counts, "files": files}))
 """
 STORE_FILES = """
+from cchc.documents.services import document_link, document_store_file
 from cchc.lib import storage
+from cchc.lib.uploads import EVIDENCE_KINDS, check_upload
+from cchc.monitoring.models import ProgressReport
 storage.store(b"%PDF-1.7 minh chung 1", content_type="application/pdf")
 storage.store("Báo cáo quý I".encode() * 1000, content_type="application/octet-stream")
+# An evidence file of a report: a document with a file, linked through a content type.
+report = ProgressReport.objects.order_by("pk").first()
+data = b"%PDF-1.7 minh chung 1"
+checked = check_upload("minh-chung.pdf", data, allowed=EVIDENCE_KINDS, max_bytes=10**6)
+document = document_store_file(
+    agency=report.assignment.agency, actor=None, checked=checked, data=data
+)
+document_link(document=document, target=report, role="evidence", actor=None)
+"""
+LINKED_REPORTS = """
+import json
+from cchc.documents.models import DocumentLink
+rows = [
+    [link.role, link.target.pk, link.document.number]
+    + [f.filename for f in link.document.files.all()]
+    for link in DocumentLink.objects.all()
+]
+print(json.dumps(sorted(rows)))
 """
 
 
@@ -90,6 +111,9 @@ def test_the_backup_is_one_archive_with_a_manifest_of_checksums(
         "plans.activity",
         "files.storedfile",
         "audit.auditrecord",
+        "documents.document",
+        "documents.documentfile",
+        "documents.documentlink",
     } <= models
 
 
@@ -105,6 +129,12 @@ def test_a_restore_into_a_fresh_instance_brings_back_every_row_and_file(
     assert after["files"] == before["files"]
     assert all(after["files"].values()), "a restored file does not match its checksum"
     assert before["counts"]["plans.activity"] > 50
+    # Documents come back linked to the same reports, with their files.
+    assert before["counts"]["documents.documentfile"] == 1
+    assert before["counts"]["documents.documentlink"] > 1
+    links = [original.cchc("shell", "--no-imports", "-c", LINKED_REPORTS).stdout]
+    links.append(fresh.cchc("shell", "--no-imports", "-c", LINKED_REPORTS).stdout)
+    assert links[0] == links[1] and "minh-chung.pdf" in links[0]
 
 
 def test_it_refuses_to_restore_over_existing_data(

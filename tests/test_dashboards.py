@@ -16,7 +16,6 @@ from cchc.dashboards import views
 from cchc.dashboards.queries import plan_trend
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -104,13 +103,7 @@ def reported(plan: Plan, personas: dict[str, User], agencies: dict[str, Agency])
     returned = send(
         theirs[1], q2, status=Status.IN_PROGRESS, percent=90, reviewer=coordinator, approve=False
     )
-    Evidence.objects.create(
-        report=done,
-        sha256="0" * 64,
-        filename="quyet-dinh-noi-bo.pdf",
-        content_type="application/pdf",
-        size=10,
-    )
+    factories.attach_evidence_row(done, filename="quyet-dinh-noi-bo.pdf")
     return {
         "done": done,
         "sent": sent,

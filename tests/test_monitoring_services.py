@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cchc.accounts.models import User
+from cchc.accounts.policy import can
 from cchc.agencies.models import Agency
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.services import (
@@ -16,10 +17,6 @@ from cchc.monitoring.services import (
     ReportError,
     ReportForbidden,
     assignments_sync,
-    can_edit_report,
-    can_review_report,
-    can_submit_report,
-    can_view_report,
     period_current,
     periods_create_default,
     report_get_or_create,
@@ -268,7 +265,7 @@ def test_only_the_agency_may_save_its_report(
 ) -> None:
     with pytest.raises(ReportForbidden):
         save(report, personas[who])
-    assert not can_edit_report(personas[who], report)
+    assert not can(personas[who], "report.edit", report)
 
 
 def test_an_outsider_with_a_stale_version_is_refused_not_told_of_a_conflict(
@@ -307,7 +304,7 @@ def test_an_officer_cannot_submit_a_first_draft(
     report: ProgressReport, personas: dict[str, User]
 ) -> None:
     draft = save(report, personas["officer_a"])
-    assert not can_submit_report(personas["officer_a"], draft)
+    assert not can(personas["officer_a"], "report.submit", draft)
     with pytest.raises(ReportForbidden, match="lãnh đạo cơ quan"):
         report_submit(report=draft, actor=personas["officer_a"], expected_version=draft.version)
 
@@ -378,7 +375,7 @@ def test_a_return_needs_a_comment_and_the_officer_may_then_resubmit(
     )
     assert returned.state == STATE.RETURNED and returned.review_comment == "Bổ sung số văn bản"
     officer = personas["officer_a"]
-    assert can_edit_report(officer, returned) and can_submit_report(officer, returned)
+    assert can(officer, "report.edit", returned) and can(officer, "report.submit", returned)
     fixed = save(returned, officer, percent=60)
     again = report_submit(report=fixed, actor=officer, expected_version=fixed.version)
     assert again.state == STATE.SUBMITTED
@@ -397,7 +394,7 @@ def test_only_the_coordinator_reviews(
     report: ProgressReport, personas: dict[str, User], who: str
 ) -> None:
     sent = submitted(report, personas)
-    assert not can_review_report(personas[who], sent)
+    assert not can(personas[who], "report.review", sent)
     with pytest.raises(ReportForbidden):
         report_review(report=sent, actor=personas[who], approve=True, expected_version=sent.version)
 
@@ -452,4 +449,4 @@ def test_a_stale_review_is_a_conflict(report: ProgressReport, personas: dict[str
 def test_who_may_read_a_report(
     report: ProgressReport, personas: dict[str, User], who: str, sees: bool
 ) -> None:
-    assert can_view_report(personas[who], report) is sees
+    assert can(personas[who], "report.view", report) is sees

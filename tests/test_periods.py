@@ -15,10 +15,9 @@ from django.urls import reverse
 from cchc.accounts.models import User
 from cchc.audit.context import audit_context
 from cchc.audit.models import AuditRecord
+from cchc.documents.models import Document, DocumentLink
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
-    OutputDocument,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -457,7 +456,7 @@ def test_the_page_reads_the_same_number_of_queries_for_more_periods(login, plan:
 # The admin
 
 
-READ_ONLY = [Assignment, ProgressReport, ReportVersion, OutputDocument, Evidence]
+READ_ONLY = [Assignment, ProgressReport, ReportVersion, Document, DocumentLink]
 
 
 def _admin_url(model: type, view: str, *args: Any) -> str:
@@ -486,13 +485,8 @@ def _reported_plan(plan: Plan, personas: dict[str, User]) -> ProgressReport:
         completed_on=None,
         documents=[DocumentInput("12/QĐ-STP", date(2022, 2, 1), "Quyết định rà soát")],
     )
-    Evidence.objects.create(
-        report=report,
-        sha256="0" * 64,
-        filename="minh-chung.pdf",
-        content_type="application/pdf",
-        size=10,
-        uploaded_by=personas["officer_a"],
+    factories.attach_evidence_row(
+        report, filename="minh-chung.pdf", uploaded_by=personas["officer_a"]
     )
     return report
 

@@ -8,7 +8,7 @@ Outcomes:
     ok     2xx, a redirect that is not to a login page, or (for writes) 400/409/422: the
            request reached a view that was allowed to look at it
     login  a redirect to a login page, or 401 from the API
-    403    refused by the permission table
+    403    refused by the access policy (cchc/accounts/policy.py)
     404    hidden (another agency's data), or not there
 """
 
@@ -70,7 +70,7 @@ def everyone(anonymous: str | int = LOGIN) -> Row:
 
 
 def staff(anonymous: str | int = LOGIN) -> Row:
-    """The coordinator and the administrator (permissions.STAFF)."""
+    """The coordinator and the administrator (policy.STAFF)."""
     return Row(anonymous, 403, 403, 403, OK, 403, 403, OK)
 
 
@@ -97,6 +97,8 @@ EXPECTATIONS: dict[str, Row] = {
     "GET needs-date/":                                  everyone(),
     "GET agencies/":                                    everyone(),
     "GET agencies/<int:agency_id>/":                    everyone(),
+    "GET agencies/<int:agency_id>/merge/":              staff(),
+    "POST agencies/<int:agency_id>/merge/":             staff(),
     "GET search/":                                      everyone(),
     # The admin, as one family: every admin URL behaves as its index does.
     "GET admin/":                                       Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK),  # noqa: E501
@@ -134,11 +136,13 @@ EXPECTATIONS: dict[str, Row] = {
     "GET dashboard/agency/<int:agency_id>/":            Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET dashboard/agency/<int:agency_id>/csv/<slug:chart>/": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),  # noqa: E501
     "GET dashboard/status-table.xlsx":                  Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    # Documents: an agency's own, and the province's to read.
+    "GET van-ban/co-quan/<int:agency_id>/":             Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET cong-khai/":                                   everyone(anonymous=OK),
     "GET cong-khai/tien-do.csv":                        everyone(anonymous=OK),
     "GET cong-khai/tien-do.xlsx":                       everyone(anonymous=OK),
     # Reminders: one's own notifications; the agency's calendar feed (feed.view and
-    # feed.regenerate in RULES); the .ics feed itself needs only its token.
+    # feed.regenerate in cchc/accounts/policy.py); the .ics feed itself needs only its token.
     "GET thong-bao/":                                   everyone(),
     "POST thong-bao/da-doc/":                           everyone(),
     "POST thong-bao/<int:notification_id>/da-doc/":     Row(LOGIN, OK, 404, 404, 404, 404, 404, 404),  # noqa: E501

@@ -179,3 +179,76 @@ def test_a_report_goes_from_officer_to_head_to_coordinator_and_back(
     shot(small, "13-phone-report")
     phone.close()
     assert not errors, errors
+
+
+def test_an_officer_picks_a_document_the_agency_already_recorded(
+    live_server: Any,
+    browser: Any,
+    storage: None,
+    agencies: dict[str, Agency],
+    personas: dict[str, User],
+) -> None:
+    from datetime import date
+
+    from cchc.documents.models import Document
+    from cchc.monitoring.models import Assignment
+    from cchc.monitoring.services import (
+        DocumentInput,
+        period_current,
+        report_get_or_create,
+        report_save,
+    )
+
+    plan = factories.make_plan(14, year=timezone.localdate().year)
+    period = period_current(plan, timezone.localdate())
+    assert period is not None
+    first, second = Assignment.objects.filter(
+        activity__plan=plan, agency=agencies["a"], role="lead"
+    ).order_by("pk")[:2]
+    theirs = Assignment.objects.filter(activity__plan=plan, agency=agencies["b"]).first()
+    assert theirs is not None
+    for assignment, actor, number in [
+        (first, personas["officer_a"], "12/QĐ-STP"),
+        (theirs, personas["officer_b"], "9/QĐ-SXD"),
+    ]:
+        report = report_get_or_create(assignment=assignment, period=period)
+        report_save(
+            report=report,
+            actor=actor,
+            expected_version=report.version,
+            status="in_progress",
+            percent=20,
+            documents=[DocumentInput(number, date(2022, 3, 20), "Quyết định công bố thủ tục")],
+        )
+    recorded = Document.objects.get(agency=agencies["a"])
+
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    report_url = f"/bao-cao/{second.pk}/{period.pk}/"
+    log_in(page, live_server.url, "officer_a", report_url)
+
+    page.click("label.status-option:has-text('Đang triển khai')")
+    page.fill("#id_percent", "30")
+    # Typed without diacritics, as on a phone; htmx searches as one types.
+    page.fill("#doc-find", "quyet dinh cong bo")
+    page.wait_for_selector("#doc-found li")
+    found = page.inner_text("#doc-found")
+    assert "12/QĐ-STP" in found and "9/QĐ-SXD" not in found
+    assert page.input_value("#id_percent") == "30"  # the search swapped only its results
+    shot(page, "pick-01-found")
+    page.click("#doc-found button:has-text('Chọn')")
+    page.wait_for_selector(f"#id_doc-0-document_id[value='{recorded.pk}']", state="attached")
+    assert page.input_value("#id_doc-0-number") == "12/QĐ-STP"
+    assert page.get_attribute("#id_doc-0-number", "readonly") is not None
+    shot(page, "pick-02-picked")
+    page.click("button[name=then][value=save]")
+    page.wait_for_selector(".message-success")
+    assert page.input_value("#id_doc-0-number") == "12/QĐ-STP"  # the saved form shows it
+    report = ProgressReport.objects.get(assignment=second, period=period)
+    assert list(report.documents) == [recorded]
+    assert Document.objects.filter(agency=agencies["a"]).count() == 1
+    assert not errors, errors
+    context.close()

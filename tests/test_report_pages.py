@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
+from cchc.documents.models import DocumentLink
 from cchc.files.models import StoredFile
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
     ProgressReport,
     ReportingPeriod,
 )
@@ -35,6 +35,9 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 S = ProgressReport.Status
 STATE = ProgressReport.State
+# A report's evidence file is a document linked to it in the role "evidence".
+Evidence = DocumentLink
+EVIDENCE = DocumentLink.objects.filter(role=DocumentLink.Role.EVIDENCE)
 
 
 @pytest.fixture(autouse=True)
@@ -272,7 +275,9 @@ def test_the_whole_loop_through_the_pages(
         ("12/QĐ-STP", date(2022, 2, 10))
     ]
     evidence = report.evidence.get()
-    assert evidence.filename == "quyet-dinh.pdf" and evidence.content_type == "application/pdf"
+    assert evidence.file is not None
+    assert evidence.file.filename == "quyet-dinh.pdf"
+    assert evidence.file.content_type == "application/pdf"
     assert "Đã lưu bản nháp." in text(client.get(detail))
 
     # The head finds it among the drafts and sends it.
@@ -431,7 +436,7 @@ def test_a_renamed_executable_is_refused_and_nothing_is_stored(
     assert response.status_code == 400
     assert "chương trình chạy được" in text(response)
     assert report_of(item, period(plan)) is None
-    assert not Evidence.objects.exists() and not StoredFile.objects.exists()
+    assert not EVIDENCE.exists() and not StoredFile.objects.exists()
     assert not list(Path(settings.MEDIA_ROOT).glob("??/??/*"))
 
 
@@ -448,7 +453,7 @@ def test_an_oversized_file_is_refused(
         ),
     )
     assert response.status_code == 400 and "Tệp quá lớn" in text(response)
-    assert not Evidence.objects.exists()
+    assert not EVIDENCE.exists()
 
 
 def _with_evidence(
@@ -464,7 +469,7 @@ def _with_evidence(
             attachments=SimpleUploadedFile("minh-chung.pdf", PDF, "application/pdf"),
         ),
     )
-    return Evidence.objects.get()
+    return EVIDENCE.get()
 
 
 @pytest.mark.parametrize(
@@ -507,16 +512,16 @@ def test_the_same_file_twice_is_stored_once(
             attachments=SimpleUploadedFile("ban-sao.pdf", PDF, "application/pdf"),
         ),
     )
-    assert Evidence.objects.count() == 2 and StoredFile.objects.count() == 1
+    assert EVIDENCE.count() == 2 and StoredFile.objects.count() == 1
 
 
 def test_a_file_can_be_removed_only_while_the_report_is_editable(
     plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], client: Client
 ) -> None:
     evidence = _with_evidence(plan, agencies, personas, client)
-    report = evidence.report
+    report = evidence.target
     response = client.post(reverse("evidence_remove", args=[evidence.pk]))
-    assert response.status_code == 302 and not Evidence.objects.exists()
+    assert response.status_code == 302 and not EVIDENCE.exists()
     assert "− minh-chung.pdf" in text(client.get(response["Location"]))
 
     kept = _with_evidence(plan, agencies, personas, client)
@@ -524,7 +529,7 @@ def test_a_file_can_be_removed_only_while_the_report_is_editable(
     report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
     response = client.post(reverse("evidence_remove", args=[kept.pk]), follow=True)
     assert "không sửa được" in text(response)
-    assert Evidence.objects.filter(pk=kept.pk).exists()
+    assert EVIDENCE.filter(pk=kept.pk).exists()
 
 
 # ---------------------------------------------------------------------------- permissions
@@ -534,7 +539,7 @@ def test_officer_b_can_neither_read_nor_change_agency_a_s_draft_or_files(
     plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], client: Client
 ) -> None:
     evidence = _with_evidence(plan, agencies, personas, client)
-    report = evidence.report
+    report = evidence.target
     item, six = report.assignment, report.period
     client.force_login(personas["officer_b"])
     assert client.get(url("report_detail", item, six)).status_code == 404
@@ -562,7 +567,7 @@ def test_officer_b_can_neither_read_nor_change_agency_a_s_draft_or_files(
     old_version = report.version
     report.refresh_from_db()
     assert (report.state, report.percent, report.version) == (STATE.DRAFT, 40, old_version)
-    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    assert EVIDENCE.filter(pk=evidence.pk).exists()
 
 
 @pytest.mark.parametrize("who", ["officer_a", "head_a", "officer_b", "leader", "appraiser"])
@@ -619,7 +624,7 @@ def test_the_province_reads_reports_but_does_not_write_them(
     plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], client: Client, who: str
 ) -> None:
     evidence = _with_evidence(plan, agencies, personas, client)
-    report = evidence.report
+    report = evidence.target
     client.force_login(personas[who])
     page = client.get(url("report_detail", report.assignment, report.period))
     assert page.status_code == 200
@@ -782,7 +787,8 @@ def test_evidence_is_added_only_to_an_editable_report_of_one_s_own_agency(
         data=PDF,
         declared_type="application/pdf",
     )
-    assert first.filename == "a b.pdf" and first.size == len(PDF)
+    assert first.file is not None
+    assert first.file.filename == "a b.pdf" and first.file.size == len(PDF)
     again = evidence_add(
         report=report, actor=personas["officer_a"], name="other.pdf", data=PDF, declared_type=None
     )
@@ -797,4 +803,4 @@ def test_evidence_is_added_only_to_an_editable_report_of_one_s_own_agency(
             data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 20,
             declared_type="image/png",
         )
-    assert Evidence.objects.count() == 1 and StoredFile.objects.count() == 1
+    assert EVIDENCE.count() == 1 and StoredFile.objects.count() == 1

@@ -60,9 +60,11 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # The admin role is the Django superuser; keeping them in step avoids a second
-        # place where "who is an administrator" is decided.
-        if self.role == Role.ADMIN:
+        # Whoever the policy lets into the Django admin is its superuser; keeping them in
+        # step avoids a second place where "who is an administrator" is decided.
+        from cchc.accounts.policy import POLICY
+
+        if POLICY.allows_role(self.role, "admin.site"):
             self.is_staff = True
             self.is_superuser = True
         super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,11 +1,15 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
-from cchc.agencies.services import agency_close, agency_merge, agency_rename
+from cchc.agencies.services import agency_rename
 from cchc.audit.admin import AuditedAdmin
 
 
@@ -24,6 +28,7 @@ class MembershipInline(admin.TabularInline):
     model = GroupMembership
     extra = 0
     autocomplete_fields = ["agency"]
+    fields = ["agency", "valid_from", "valid_to"]
 
 
 @admin.register(Agency)
@@ -33,11 +38,19 @@ class AgencyAdmin(AuditedAdmin):
     search_fields = ["name", "search_name", "short_name", "admin_code"]
     autocomplete_fields = ["parent", "merged_into"]
     inlines = [AgencyNameInline, AliasInline]
+    actions = ["merge_or_close"]
     # The services record renames, merges and closures with their dates.
     audit_exclude = frozenset({"name", "closed_on", "merged_into"})
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Agency | None = None) -> Any:
+        # A merge or closure moves open assignments and needs its confirmation page:
+        # it is not a field to type into.
+        if obj is not None:
+            return ["closed_on", "merged_into"]
+        return []
+
     def save_model(self, request: HttpRequest, obj: Agency, form: Any, change: bool) -> None:
-        # Renames, merges and closures go through the services so that history is kept.
+        # Renames go through the service so that the old name is kept.
         if not change:
             super().save_model(request, obj, form, change)
             return
@@ -47,11 +60,16 @@ class AgencyAdmin(AuditedAdmin):
         super().save_model(request, obj, form, change)
         if new_name != stored.name:
             agency_rename(agency=obj, name=new_name, on=today)
-        if obj.merged_into_id and obj.merged_into_id != stored.merged_into_id:
-            assert obj.merged_into is not None
-            agency_merge(sources=[obj], into=obj.merged_into, on=obj.closed_on or today)
-        elif obj.closed_on and not stored.closed_on:
-            agency_close(agency=obj, on=obj.closed_on)
+
+    @admin.action(description=_("Sáp nhập hoặc giải thể cơ quan đã chọn…"))
+    def merge_or_close(self, request: HttpRequest, queryset: QuerySet[Agency]) -> Any:
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Hãy chọn đúng một cơ quan để sáp nhập hoặc giải thể."), messages.ERROR
+            )
+            return None
+        agency = queryset.get()
+        return redirect(reverse("agency_merge", args=[agency.pk]))
 
 
 @admin.register(AgencyGroup)
@@ -77,6 +95,6 @@ class AgencyNameAdmin(AuditedAdmin):
 
 @admin.register(GroupMembership)
 class GroupMembershipAdmin(AuditedAdmin):
-    list_display = ["group", "agency"]
+    list_display = ["group", "agency", "valid_from", "valid_to"]
     list_filter = ["group"]
     autocomplete_fields = ["group", "agency"]

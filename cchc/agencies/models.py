@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -148,23 +149,97 @@ class AgencyGroup(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+def membership_in_force(day: date, prefix: str = "") -> Q:
+    """Memberships in force on `day`: from `valid_from` (inclusive) to `valid_to`
+    (exclusive), an empty bound being open-ended. `prefix` reaches them through a
+    relation, e.g. "memberships__"."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+class MembershipQuerySet(models.QuerySet["GroupMembership"]):
+    def on(self, day: date) -> MembershipQuerySet:
+        """The memberships in force on `day`."""
+        return self.filter(membership_in_force(day))
+
+
 class GroupMembership(models.Model):
+    """An agency's place in a collective group for a span of time.
+
+    The span is half-open, like `Agency.closed_on`: a membership with `valid_to` D ends
+    the evening before D, so a merge on D ends the old one and starts the successor's on
+    the same date without overlap. Empty bounds are open-ended.
+    """
+
     group = models.ForeignKey(
         AgencyGroup, verbose_name=_("nhóm"), on_delete=models.CASCADE, related_name="memberships"
     )
     agency = models.ForeignKey(
         Agency, verbose_name=_("cơ quan"), on_delete=models.CASCADE, related_name="memberships"
     )
+    valid_from = models.DateField(_("là thành viên từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(
+        _("là thành viên đến trước ngày"),
+        null=True,
+        blank=True,
+        help_text=_("Để trống nếu vẫn là thành viên. Từ ngày này cơ quan không còn trong nhóm."),
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("thành viên nhóm")
         verbose_name_plural = _("thành viên nhóm")
+        ordering = ["group", "agency", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "agency"], name="group_membership_unique")
+            # Overlapping spans are refused by `clean`; this catches the plain duplicate
+            # even when two writers race past it.
+            models.UniqueConstraint(
+                fields=["group", "agency", "valid_from"], name="group_membership_unique_start"
+            ),
+            # NULLs are distinct in a unique index: one "since always" row per pair.
+            models.UniqueConstraint(
+                fields=["group", "agency"],
+                condition=Q(valid_from__isnull=True),
+                name="group_membership_unique_open_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+                name="group_membership_from_before_to",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.group} ∋ {self.agency}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValidationError({"valid_to": _("Ngày kết thúc không thể trước ngày bắt đầu.")})
+        if self.group_id is None or self.agency_id is None:
+            return
+        others = GroupMembership.objects.filter(group_id=self.group_id, agency_id=self.agency_id)
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        # Two half-open spans overlap when each starts before the other ends.
+        if self.valid_to is not None:
+            others = others.filter(Q(valid_from__isnull=True) | Q(valid_from__lt=self.valid_to))
+        if self.valid_from is not None:
+            others = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.valid_from))
+        if self.valid_from is not None and self.valid_from == self.valid_to:
+            return  # an empty span overlaps nothing
+        others = others.exclude(valid_from__isnull=False, valid_to=models.F("valid_from"))
+        if others.exists():
+            raise ValidationError(
+                _(
+                    "%(agency)s đã là thành viên của nhóm «%(group)s» trong một khoảng thời "
+                    "gian trùng với khoảng này."
+                )
+                % {"agency": self.agency, "group": self.group}
+            )
 
 
 class Alias(models.Model):

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
+from cchc.agencies.eras import SWITCH, Era, divisions_2022, divisions_current
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
 from cchc.agencies.naming import resolution_key
 from cchc.audit.log import log_here
@@ -26,7 +29,54 @@ from cchc.lib.text import fold
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # ---------------------------------------------------------------------------
+# Group membership over time
+
+
+def members_on(group: AgencyGroup, day: date) -> QuerySet[Agency]:
+    """The agencies that were members of `group` on `day`."""
+    return Agency.objects.filter(
+        pk__in=GroupMembership.objects.on(day).filter(group=group).values("agency_id")
+    )
+
+
+def groups_of(agency: Agency, day: date) -> QuerySet[AgencyGroup]:
+    """The groups `agency` belonged to on `day`."""
+    return AgencyGroup.objects.filter(
+        pk__in=GroupMembership.objects.on(day).filter(agency=agency).values("group_id")
+    )
+
+
+def membership_map(day: date) -> dict[int, set[int]]:
+    """Group id -> member agency ids on `day`, in one query."""
+    members: dict[int, set[int]] = {}
+    for group_id, agency_id in GroupMembership.objects.on(day).values_list("group_id", "agency_id"):
+        members.setdefault(group_id, set()).add(agency_id)
+    return members
+
+
+def _end_memberships(agency: Agency, on: date) -> list[GroupMembership]:
+    """End the agency's memberships on `on`; return those that were in force that day.
+
+    A membership that would only have started after `on` never comes to be.
+    """
+    GroupMembership.objects.filter(agency=agency, valid_from__gt=on).delete()
+    ending = list(
+        GroupMembership.objects.filter(agency=agency).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+        )
+    )
+    for membership in ending:
+        membership.valid_to = on
+        membership.save(update_fields=["valid_to"])
+    return ending
+
+
+# ---------------------------------------------------------------------------
 # Changes over time
+
+
+class AgencyChangeError(Exception):
+    """A rename, merge or closure that is not allowed; the message is for the user."""
 
 
 @transaction.atomic
@@ -52,38 +102,101 @@ def agency_rename(*, agency: Agency, name: str, on: date) -> Agency:
     return agency
 
 
+def close_problems(*, agency: Agency) -> list[str]:
+    """Why `agency` cannot be closed (or merged away), in Vietnamese; empty when it can."""
+    if agency.closed_on is None:
+        return []
+    return [
+        _("%(name)s đã giải thể hoặc sáp nhập từ ngày %(day)s.")
+        % {"name": agency, "day": agency.closed_on.strftime("%d/%m/%Y")}
+    ]
+
+
+def merge_problems(*, source: Agency, into: Agency) -> list[str]:
+    """Why `source` cannot be merged into `into`, in Vietnamese; empty when it can."""
+    problems = []
+    if source.pk == into.pk:
+        problems.append(_("Không thể sáp nhập %(name)s vào chính nó.") % {"name": source})
+    problems += close_problems(agency=source)
+    if into.closed_on is not None:
+        problems.append(
+            _("Không thể sáp nhập vào %(name)s vì cơ quan này đã giải thể từ ngày %(day)s.")
+            % {"name": into, "day": into.closed_on.strftime("%d/%m/%Y")}
+        )
+    return problems
+
+
 @transaction.atomic
 def agency_merge(*, sources: list[Agency], into: Agency, on: date) -> Agency:
-    """Merge agencies into one. The sources stay, closed, so that their history remains."""
-    for source in sources:
-        if source.pk == into.pk:
-            continue
+    """Merge agencies into one on `on`. The sources stay, closed, so that their history
+    remains; their group places pass to the successor from `on`, and their open
+    assignments move to it (see `cchc.monitoring.transfer`).
+
+    Raises AgencyChangeError, changing nothing, when a source is `into` itself, or either
+    side is already closed.
+    """
+    from cchc.monitoring.transfer import assignments_transfer
+
+    into = Agency.objects.select_for_update().get(pk=into.pk)
+    locked = list(Agency.objects.select_for_update().filter(pk__in=[s.pk for s in sources]))
+    problems = [p for source in locked for p in merge_problems(source=source, into=into)]
+    if problems or not locked:
+        raise AgencyChangeError(" ".join(problems) or _("Chưa chọn cơ quan để sáp nhập."))
+    for source in locked:
         before = {"closed_on": source.closed_on, "merged_into": source.merged_into_id}
         source.closed_on = on
         source.merged_into = into
         source.full_clean()
         source.save()
-        # Groups keep working for new plans: the successor takes the source's places.
-        for membership in GroupMembership.objects.filter(agency=source):
-            GroupMembership.objects.get_or_create(group=membership.group, agency=into)
-        GroupMembership.objects.filter(agency=source).delete()
+        # Groups keep working for new plans: the successor takes the source's places
+        # from the day of the merge, unless it already held them then.
+        for membership in _end_memberships(source, on):
+            taken = (
+                GroupMembership.objects.filter(group_id=membership.group_id, agency=into)
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+                .exists()
+            )
+            if not taken:
+                GroupMembership.objects.create(
+                    group_id=membership.group_id, agency=into, valid_from=on
+                )
+        moved = assignments_transfer(source=source, into=into, on=on)
         log_here(
             action="agency.merge",
             obj=source,
             before=before,
-            after={"closed_on": on, "merged_into": into.pk, "merged_into_name": into.name},
+            after={
+                "closed_on": on,
+                "merged_into": into.pk,
+                "merged_into_name": into.name,
+                "assignments_moved": [a.pk for a in moved],
+            },
         )
     return into
 
 
 @transaction.atomic
 def agency_close(*, agency: Agency, on: date) -> Agency:
+    """Close an agency with no successor: its group places end on `on`, and its open
+    assignments are closed (see `cchc.monitoring.transfer`)."""
+    from cchc.monitoring.transfer import assignments_close
+
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    problems = close_problems(agency=agency)
+    if problems:
+        raise AgencyChangeError(" ".join(problems))
     before = {"closed_on": agency.closed_on}
     agency.closed_on = on
     agency.full_clean()
     agency.save()
-    GroupMembership.objects.filter(agency=agency).delete()
-    log_here(action="agency.close", obj=agency, before=before, after={"closed_on": on})
+    _end_memberships(agency, on)
+    closed = assignments_close(agency=agency, on=on)
+    log_here(
+        action="agency.close",
+        obj=agency,
+        before=before,
+        after={"closed_on": on, "assignments_closed": [a.pk for a in closed]},
+    )
     return agency
 
 
@@ -93,9 +206,9 @@ def agency_close(*, agency: Agency, on: date) -> Agency:
 
 def _division_agency_name(division_name: str) -> str:
     # "Huyện Vĩnh Linh" -> "UBND huyện Vĩnh Linh"; "Thị trấn Hồ Xá" -> "UBND thị trấn Hồ Xá"
-    first, _, rest = division_name.partition(" ")
+    first, _sep, rest = division_name.partition(" ")
     if first in {"Thành", "Thị"}:
-        second, _, rest = rest.partition(" ")
+        second, _sep, rest = rest.partition(" ")
         return f"UBND {first.lower()} {second.lower()} {rest}"
     return f"UBND {first.lower()} {rest}"
 
@@ -106,13 +219,9 @@ def _unit_suffix(district_name: str) -> str:
 
 
 def _divisions(province_code: int) -> dict[str, Any]:
-    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
-
-    provinces = json.loads(Path(NESTED_DIVISIONS_JSON_PATH).read_text(encoding="utf-8"))
-    for province in provinces:
-        if province["code"] == province_code:
-            return dict(province)
-    raise ValueError(f"No province with code {province_code} in vietnam-provinces data")
+    # The 2022 era comes from the frozen file, never from the installed package, which
+    # carries the current units (see cchc.agencies.eras).
+    return divisions_2022(province_code)
 
 
 def _agency(name: str, kind: str, parent: Agency | None, admin_code: str = "") -> Agency:
@@ -144,13 +253,7 @@ def load_reference(path: Path) -> dict[str, int]:
     for alias in province_data.get("aliases", []):
         _alias(alias, agency=province)
 
-    departments_in_group = []
-    for item in data["departments"]:
-        department = _agency(item["name"], Agency.Kind.DEPARTMENT, province)
-        for alias in item.get("aliases", []):
-            _alias(alias, agency=department)
-        if item.get("in_group"):
-            departments_in_group.append(department)
+    departments_in_group = _reference_departments(data, province)
 
     districts: list[Agency] = []
     communes: list[Agency] = []
@@ -200,7 +303,7 @@ def load_reference(path: Path) -> dict[str, int]:
         member_rules[f"units:{unit['group']}"] = units_by_group.get(unit["group"], [])
 
     for item in groups:
-        group, _ = AgencyGroup.objects.get_or_create(
+        group, _created = AgencyGroup.objects.get_or_create(
             code=item["code"],
             defaults={"name": item["name"], "description": item.get("description", "")},
         )
@@ -221,6 +324,99 @@ def load_reference(path: Path) -> dict[str, int]:
         "districts": len(districts),
         "communes": len(communes),
     }
+
+
+def _reference_departments(data: dict[str, Any], province: Agency) -> list[Agency]:
+    in_group = []
+    for item in data["departments"]:
+        department = _agency(item["name"], Agency.Kind.DEPARTMENT, province)
+        for alias in item.get("aliases", []):
+            _alias(alias, agency=department)
+        if item.get("in_group"):
+            in_group.append(department)
+    return in_group
+
+
+@transaction.atomic
+def load_current_units(path: Path, *, on: date = SWITCH) -> dict[str, int]:
+    """Bring a province's agencies into the current era (two tiers) from `on`. Idempotent.
+
+    The province and its departments are those of the reference file (kept, not made
+    anew: their history goes on). Its communes are the current ones from the installed
+    `vietnam-provinces`, directly under the province. Every district-level unit of the
+    2022 era, its offices and its communes are closed on `on` (their group places end and
+    their open assignments close), so that no plan of the current era expands to them,
+    while a 2022 plan still reads them from the memberships of its own time. The
+    collective groups take their current members from `on`.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    province_data = data["province"]
+    code = int(province_data.get("current_code", province_data["code"]))
+    divisions = divisions_current(code)
+    province = _agency(province_data["agency"], Agency.Kind.PROVINCE, None, str(code))
+    for alias in province_data.get("aliases", []):
+        _alias(alias, agency=province)
+    departments = _reference_departments(data, province)
+
+    closed = 0
+    for district in Agency.objects.filter(
+        parent=province, kind=Agency.Kind.DISTRICT, closed_on__isnull=True
+    ):
+        for child in district.children.filter(closed_on__isnull=True):
+            agency_close(agency=child, on=on)
+            closed += 1
+        agency_close(agency=district, on=on)
+        closed += 1
+
+    communes = [
+        _agency(
+            _division_agency_name(ward["name"]), Agency.Kind.COMMUNE, province, str(ward["code"])
+        )
+        for ward in divisions["wards"]
+    ]
+    member_rules: dict[str, list[Agency]] = {
+        "departments_in_group": departments,
+        "communes": communes,
+        "province_districts_communes": [province, *communes],
+    }
+    for item in data["groups"]:
+        wanted = member_rules.get(item["members"])
+        if not wanted:
+            continue  # no district level any more; groups of no fixed list stay empty
+        group, _created = AgencyGroup.objects.get_or_create(
+            code=item["code"],
+            defaults={"name": item["name"], "description": item.get("description", "")},
+        )
+        present = set(
+            GroupMembership.objects.filter(group=group)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+            .values_list("agency_id", flat=True)
+        )
+        GroupMembership.objects.bulk_create(
+            [
+                GroupMembership(group=group, agency=agency, valid_from=on)
+                for agency in wanted
+                if agency.pk not in present
+            ]
+        )
+        for alias in item.get("aliases", []):
+            _alias(alias, group=group)
+    return {
+        "agencies": Agency.objects.filter(closed_on__isnull=True).count(),
+        "groups": AgencyGroup.objects.count(),
+        "districts": 0,
+        "communes": len(communes),
+        "closed": closed,
+    }
+
+
+def load_units(*, era: Era, path: Path) -> dict[str, int]:
+    """A province's agencies and groups of one era (see cchc.agencies.eras). Idempotent."""
+    if era == "2022":
+        return load_reference(path)
+    if era == "current":
+        return load_current_units(path)
+    raise ValueError(f"Unknown era {era!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -304,11 +500,11 @@ class Resolver:
         return seen
 
 
-def agencies_of(target: Target) -> list[Agency]:
-    """The member agencies a collective assignee stands for."""
+def agencies_of(target: Target, on: date) -> list[Agency]:
+    """The member agencies a collective assignee stands for on `on` (a plan's day)."""
     if isinstance(target, Agency):
         return [target]
-    return list(target.members.all())
+    return list(members_on(target, on))
 
 
 def reference_path(name: str) -> Path:

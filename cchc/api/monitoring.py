@@ -1,8 +1,9 @@
 """The monitoring part of the REST API: periods, assignments, progress reports, roll-ups.
 
-Reads check the permission table, then the agency: an agency's reports are its own and the
-province's (`can_see_agency_data`); anyone else gets 404, as if the report did not exist.
-Writes check the permission table while authenticating, before the body is read, so a
+Every operation declares its action (`api_auth`); reads then ask the policy about the
+object: an agency's reports are its own and the province's (and its district's, read
+only); anyone else gets 404, as if the report did not exist. Writes check the policy
+while authenticating, before the body is read, so a
 role that may not make the change gets 403 whatever it sends. Every write goes through
 `cchc.monitoring.services`, which owns the review loop and the
 optimistic `version`: a stale version is answered 409 and changes nothing.
@@ -15,8 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +25,13 @@ from ninja import Query, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel
 
+from cchc.accounts import policy
 from cchc.accounts.models import User
-from cchc.accounts.permissions import can_see_agency_data, sees_every_agency
 from cchc.agencies.models import Agency
-from cchc.api.auth import session_or_token
+from cchc.api.auth import api_auth
 from cchc.api.schemas import ErrorOut
-from cchc.api.views import _require, api
+from cchc.api.views import api
+from cchc.documents.models import DocumentLink
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, plan_progress
 from cchc.monitoring.services import (
@@ -101,9 +103,13 @@ class AssignmentOut(BaseModel):
 
 
 class DocumentIn(Schema):
-    number: str
-    issued_on: date
-    summary: str
+    """An output document: typed (number, issued_on, summary), or one the agency already
+    recorded, named by `document_id` (then the other fields are not read)."""
+
+    document_id: int | None = None
+    number: str = ""
+    issued_on: date | None = None
+    summary: str = ""
 
 
 class DocumentOut(BaseModel):
@@ -251,19 +257,28 @@ def _plan_period(plan: Plan, period_id: int | None) -> ReportingPeriod | None:
 def _reports() -> QuerySet[ProgressReport]:
     return ProgressReport.objects.select_related(
         "assignment__agency", "assignment__activity"
-    ).prefetch_related("documents", "evidence")
+    ).prefetch_related(
+        Prefetch(
+            "document_links",
+            queryset=DocumentLink.objects.select_related("document")
+            .prefetch_related("document__files__stored")
+            .order_by("pk"),
+        )
+    )
 
 
 def _visible_report(request: HttpRequest, report_id: int) -> ProgressReport:
     """The report, or 404 for one that does not exist or belongs to another agency."""
-    report = get_object_or_404(_reports(), pk=report_id)
-    if not can_see_agency_data(request.user, report.assignment.agency_id):
-        raise HttpError(404, _("Không tìm thấy báo cáo."))
+    try:
+        report: ProgressReport = policy.get_report_for_user(request, report_id, queryset=_reports())
+    except Http404:
+        raise HttpError(404, _("Không tìm thấy báo cáo.")) from None
     return report
 
 
 def _report_out(report: ProgressReport) -> ReportOut:
     versions = ReportVersion.objects.filter(report=report).select_related("actor")
+    links = list(report.document_links.all())
     return ReportOut(
         id=report.pk,
         assignment_id=report.assignment_id,
@@ -287,17 +302,22 @@ def _report_out(report: ProgressReport) -> ReportOut:
         version=report.version,
         documents=[
             DocumentOut(id=d.pk, number=d.number, issued_on=d.issued_on, summary=d.summary)
-            for d in report.documents.all()
+            for d in sorted(
+                (link.document for link in links if link.role == DocumentLink.Role.OUTPUT),
+                key=lambda d: (d.issued_on or date.min, d.pk),
+            )
+            if d.issued_on is not None
         ],
         evidence=[
             EvidenceOut(
-                id=e.pk,
-                filename=e.filename,
-                content_type=e.content_type,
-                size=e.size,
-                uploaded_at=e.uploaded_at,
+                id=link.pk,
+                filename=file.filename,
+                content_type=file.content_type,
+                size=file.size,
+                uploaded_at=link.added_at,
             )
-            for e in report.evidence.all()
+            for link in links
+            if link.role == DocumentLink.Role.EVIDENCE and (file := link.file) is not None
         ],
         history=[
             HistoryOut(
@@ -343,9 +363,9 @@ def _change(
     response={200: list[PeriodOut], 404: ErrorOut},
     tags=TAGS,
     summary="Các kỳ báo cáo của kế hoạch",
+    auth=api_auth("plan.view"),
 )
 def list_periods(request: HttpRequest, plan_id: int) -> list[PeriodOut]:
-    _require(request, "plan.view")
     plan = get_object_or_404(Plan, pk=plan_id)
     return [_period_out(p) for p in plan.periods.order_by("position")]
 
@@ -360,6 +380,7 @@ class AssignmentFilter(Schema):
     response={200: list[AssignmentOut], 403: ErrorOut, 404: ErrorOut},
     tags=TAGS,
     summary="Phân công của kế hoạch, với tình trạng đúng hạn và báo cáo của kỳ",
+    auth=api_auth("report.view"),
 )
 def list_assignments(
     request: HttpRequest, plan_id: int, filters: Query[AssignmentFilter]
@@ -369,16 +390,15 @@ def list_assignments(
     Without `period`, the period being reported now. `counted` is what the roll-ups use
     (the latest report the agency sent); `report` is the period's own report, draft or not.
     """
-    _require(request, "report.view")
     user = _user(request)
     plan = get_object_or_404(Plan, pk=plan_id)
     today = timezone.localdate()
     period = _plan_period(plan, filters.period) or period_current(plan, today)
     agency_id = filters.agency
-    if not sees_every_agency(user):
-        if agency_id is not None and agency_id != user.agency_id:
+    if not policy.sees_every_agency(user):
+        if agency_id is not None and not policy.can(user, "agency.data", agency_id):
             raise HttpError(403, _("Bạn chỉ xem được phân công của cơ quan mình."))
-        agency_id = user.agency_id
+        agency_id = agency_id if agency_id is not None else user.agency_id
     progress = plan_progress(plan, period=period, today=today)
     items = [i for i in progress.items if agency_id is None or i.agency_id == agency_id]
 
@@ -460,9 +480,9 @@ def list_assignments(
     response={200: ReportOut, 403: ErrorOut, 404: ErrorOut},
     tags=TAGS,
     summary="Một báo cáo tiến độ, với văn bản, minh chứng và lịch sử",
+    auth=api_auth("report.view"),
 )
 def get_report(request: HttpRequest, report_id: int) -> ReportOut:
-    _require(request, "report.view")
     return _report_out(_visible_report(request, report_id))
 
 
@@ -471,12 +491,18 @@ def get_report(request: HttpRequest, report_id: int) -> ReportOut:
     response={200: ReportOut, 201: ReportOut, 403: ErrorOut, 404: ErrorOut},
     tags=TAGS,
     summary="Mở báo cáo của một phân công trong một kỳ (tạo bản nháp nếu chưa có)",
+    auth=api_auth("report.edit"),
 )
 def open_report(request: HttpRequest, assignment_id: int, period_id: int) -> Status:
-    _require(request, "report.edit")
-    assignment = get_object_or_404(Assignment.objects.select_related("activity"), pk=assignment_id)
-    if not can_see_agency_data(request.user, assignment.agency_id):
-        raise HttpError(404, _("Không tìm thấy phân công."))
+    try:
+        assignment: Assignment = policy.get_assignment_for_user(
+            request,
+            assignment_id,
+            write=True,
+            queryset=Assignment.objects.select_related("activity"),
+        )
+    except Http404:
+        raise HttpError(404, _("Không tìm thấy phân công.")) from None
     period = get_object_or_404(ReportingPeriod, pk=period_id, plan_id=assignment.activity.plan_id)
     report, created = report_open(assignment=assignment, period=period)
     return Status(201 if created else 200, _report_out(_visible_report(request, report.pk)))
@@ -486,7 +512,7 @@ def open_report(request: HttpRequest, assignment_id: int, period_id: int) -> Sta
     "/reports/{int:report_id}",
     response={200: ReportOut, **ERRORS},
     tags=TAGS,
-    auth=session_or_token("report.edit"),
+    auth=api_auth("report.edit"),
     summary="Lưu nháp báo cáo; `version` là phiên bản đang sửa (sai thì 409, không ghi gì)",
 )
 def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportOut:
@@ -495,7 +521,12 @@ def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportO
         None
         if data.documents is None
         else [
-            DocumentInput(number=d.number, issued_on=d.issued_on, summary=d.summary)
+            DocumentInput(
+                number=d.number,
+                issued_on=d.issued_on,
+                summary=d.summary,
+                document_id=d.document_id,
+            )
             for d in data.documents
         ]
     )
@@ -521,7 +552,7 @@ def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportO
     "/reports/{int:report_id}/submit",
     response={200: ReportOut, **ERRORS},
     tags=TAGS,
-    auth=session_or_token("report.submit"),
+    auth=api_auth("report.submit"),
     summary="Gửi báo cáo cho cơ quan thường trực (lãnh đạo cơ quan)",
 )
 def submit_report(request: HttpRequest, report_id: int, data: SubmitIn) -> ReportOut:
@@ -538,7 +569,7 @@ def submit_report(request: HttpRequest, report_id: int, data: SubmitIn) -> Repor
     "/reports/{int:report_id}/review",
     response={200: ReportOut, **ERRORS},
     tags=TAGS,
-    auth=session_or_token("report.review"),
+    auth=api_auth("report.review"),
     summary="Duyệt hoặc trả lại báo cáo (cơ quan thường trực); trả lại thì phải có ý kiến",
 )
 def review_report(request: HttpRequest, report_id: int, data: ReviewIn) -> ReportOut:
@@ -571,11 +602,11 @@ class ProgressFilter(Schema):
     response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
     tags=TAGS,
     summary="Tiến độ chung của kế hoạch, theo lĩnh vực và theo cơ quan, kèm cách tính",
+    auth=api_auth("progress.view"),
 )
 def get_progress(request: HttpRequest, plan_id: int, filters: Query[ProgressFilter]) -> ProgressOut:
     """Without `period`, every report sent so far counts. An officer or head gets the
     plan and its areas, and among agencies only their own."""
-    _require(request, "progress.view")
     plan = get_object_or_404(Plan, pk=plan_id)
     if filters.method is not None and filters.method not in METHOD_LABELS:
         raise HttpError(
@@ -585,10 +616,10 @@ def get_progress(request: HttpRequest, plan_id: int, filters: Query[ProgressFilt
     period = _plan_period(plan, filters.period)
     today = timezone.localdate()
     progress = plan_progress(plan, period=period, today=today, method=filters.method)
-    if sees_every_agency(request.user):
+    if policy.sees_every_agency(request.user):
         agencies = Agency.objects.filter(assignments_set__activity__plan=plan).distinct()
     else:
-        agencies = Agency.objects.filter(pk=_user(request).agency_id or 0)
+        agencies = policy.visible_agencies(request.user)
     return ProgressOut(
         plan_id=plan.pk,
         period=_period_out(period) if period else None,

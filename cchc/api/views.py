@@ -1,23 +1,25 @@
 """The REST API under /api/: what the pages show, for other systems.
 
-Every operation checks the same permission table as the pages (`has_perm`).
+Every operation declares its action with `api_auth`, and asks the same policy as the pages
+(`cchc.accounts.policy`).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from cchc.accounts.permissions import has_perm
-from cchc.agencies.models import Agency, AgencyGroup
-from cchc.api.auth import session_or_token
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.api.auth import api_auth, session_or_token
 from cchc.api.openapi import CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
 from cchc.api.schemas import (
@@ -47,9 +49,11 @@ api = CchcAPI(
 )
 
 
-def _require(request: HttpRequest, action: str) -> None:
-    if not has_perm(request.user, action):
-        raise HttpError(403, _("Bạn không có quyền thực hiện thao tác này."))
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """The policy's getters refuse with PermissionDenied; the API answers it in JSON."""
+    message = str(exc) or _("Bạn không có quyền thực hiện thao tác này.")
+    return api.create_response(request, {"detail": message}, status=403)
 
 
 def _plan_out(plan: Plan) -> PlanOut:
@@ -98,9 +102,14 @@ def _activities() -> QuerySet[Activity]:
     )
 
 
-@api.get("/plans", response=list[PlanOut], tags=["plans"], summary="Danh sách kế hoạch")
+@api.get(
+    "/plans",
+    response=list[PlanOut],
+    tags=["plans"],
+    summary="Danh sách kế hoạch",
+    auth=api_auth("plan.view"),
+)
 def list_plans(request: HttpRequest) -> list[PlanOut]:
-    _require(request, "plan.view")
     return [_plan_out(plan) for plan in plans_with_counts()]
 
 
@@ -109,9 +118,9 @@ def list_plans(request: HttpRequest) -> list[PlanOut]:
     response={200: PlanOut, 404: ErrorOut},
     tags=["plans"],
     summary="Một kế hoạch",
+    auth=api_auth("plan.view"),
 )
 def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
-    _require(request, "plan.view")
     return _plan_out(get_object_or_404(with_counts(Plan.objects.all()), pk=plan_id))
 
 
@@ -120,9 +129,9 @@ def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
     response={200: list[AreaOut], 404: ErrorOut},
     tags=["plans"],
     summary="Các lĩnh vực của kế hoạch",
+    auth=api_auth("plan.view"),
 )
 def list_areas(request: HttpRequest, plan_id: int) -> list[AreaOut]:
-    _require(request, "plan.view")
     plan = get_object_or_404(Plan, pk=plan_id)
     return [
         AreaOut(
@@ -145,9 +154,9 @@ class TaskFilter(Schema):
     response={200: list[TaskOut], 404: ErrorOut},
     tags=["plans"],
     summary="Nhiệm vụ và hoạt động của kế hoạch",
+    auth=api_auth("plan.view"),
 )
 def list_tasks(request: HttpRequest, plan_id: int, filters: Query[TaskFilter]) -> list[TaskOut]:
-    _require(request, "plan.view")
     plan = get_object_or_404(Plan, pk=plan_id)
     tasks = (
         Task.objects.filter(plan=plan)
@@ -182,11 +191,11 @@ class ActivityFilter(Schema):
     response={200: list[ActivityOut], 404: ErrorOut},
     tags=["plans"],
     summary="Hoạt động của kế hoạch, có lọc",
+    auth=api_auth("plan.view"),
 )
 def list_activities(
     request: HttpRequest, plan_id: int, filters: Query[ActivityFilter]
 ) -> list[ActivityOut]:
-    _require(request, "plan.view")
     plan = get_object_or_404(Plan, pk=plan_id)
     activities = _activities().filter(plan=plan)
     if filters.area:
@@ -208,10 +217,15 @@ def list_activities(
     return [_activity_out(a) for a in activities]
 
 
-@api.get("/agencies", response=list[AgencyOut], tags=["agencies"], summary="Cơ quan, đơn vị")
+@api.get(
+    "/agencies",
+    response=list[AgencyOut],
+    tags=["agencies"],
+    summary="Cơ quan, đơn vị",
+    auth=api_auth("agency.view"),
+)
 @paginate(BoundedLimitOffsetPagination)
 def list_agencies(request: HttpRequest, kind: str | None = None) -> QuerySet[Agency]:
-    _require(request, "agency.view")
     agencies = Agency.objects.order_by("sort_name")
     if kind:
         agencies = agencies.filter(kind=kind)
@@ -223,15 +237,20 @@ def list_agencies(request: HttpRequest, kind: str | None = None) -> QuerySet[Age
     response={200: AgencyOut, 404: ErrorOut},
     tags=["agencies"],
     summary="Một cơ quan",
+    auth=api_auth("agency.view"),
 )
 def get_agency(request: HttpRequest, agency_id: int) -> Agency:
-    _require(request, "agency.view")
     return get_object_or_404(Agency, pk=agency_id)
 
 
-@api.get("/groups", response=list[GroupOut], tags=["agencies"], summary="Nhóm cơ quan")
+@api.get(
+    "/groups",
+    response=list[GroupOut],
+    tags=["agencies"],
+    summary="Nhóm cơ quan",
+    auth=api_auth("agency.view"),
+)
 def list_groups(request: HttpRequest) -> list[GroupOut]:
-    _require(request, "agency.view")
     return [
         GroupOut(
             id=group.pk,
@@ -239,7 +258,10 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
             name=group.name,
             member_ids=[m.agency_id for m in group.memberships.all()],
         )
-        for group in AgencyGroup.objects.prefetch_related("memberships")
+        # Today's members; the dated history is in the admin and the group pages.
+        for group in AgencyGroup.objects.prefetch_related(
+            Prefetch("memberships", queryset=GroupMembership.objects.on(timezone.localdate()))
+        )
     ]
 
 
@@ -248,9 +270,9 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
     response={200: None, 404: ErrorOut},
     tags=["plans"],
     summary="Xuất kế hoạch (json, xlsx, docx)",
+    auth=api_auth("plan.export"),
 )
 def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> HttpResponse:
-    _require(request, "plan.export")
     if format not in WRITERS:
         raise HttpError(422, _("Định dạng phải là json, xlsx hoặc docx."))
     plan = get_object_or_404(Plan, pk=plan_id)
@@ -269,7 +291,7 @@ def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> Htt
 @api.post(
     "/plans/import",
     response={201: ImportedOut, 400: ImportErrorOut, 403: ErrorOut, 413: ErrorOut},
-    auth=session_or_token("plan.import"),
+    auth=api_auth("plan.import"),
     tags=["plans"],
     summary="Nhập kế hoạch từ tệp (xlsx, docx, json); có lỗi thì không nhập gì",
 )
@@ -279,7 +301,6 @@ def import_plan(
     year: Form[int | None] = None,
     replace: Form[bool] = False,
 ) -> Status:
-    _require(request, "plan.import")
     if (file.size or 0) > settings.CCHC_MAX_IMPORT_BYTES:
         return Status(413, {"detail": _("Tệp quá lớn.")})
     data = file.read()

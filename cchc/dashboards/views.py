@@ -9,19 +9,15 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cchc.accounts.permissions import (
-    can_see_agency_data,
-    has_perm,
-    permission_required,
-    sees_every_agency,
-)
+from cchc.accounts import policy
+from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.dashboards import queries
 from cchc.dashboards.exports import (
@@ -49,17 +45,16 @@ def _plan_name(selection: queries.Selection) -> str:
 
 
 def _download(response: HttpResponseBase) -> HttpResponse:
-    # `permission_required` is typed for HttpResponse; a streamed download passes
+    # `requires` is typed for HttpResponse; a streamed download passes
     # through it all the same.
     return cast(HttpResponse, response)
 
 
-def _agency_or_404(request: HttpRequest, agency_id: int) -> Agency:
+def _agency_or_404(request: HttpRequest, agency_id: int, action: str) -> Agency:
     """The agency, if the user may see its internal data; a stranger learns nothing."""
-    agency = get_object_or_404(Agency.objects.only("pk", "name", "kind"), pk=agency_id)
-    if not can_see_agency_data(request.user, agency.pk):
-        raise Http404
-    return agency
+    return policy.get_for_user(
+        request, Agency.objects.only("pk", "name", "kind"), agency_id, view=action
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -78,7 +73,7 @@ def _province(request: HttpRequest, *, download: bool = False) -> queries.Provin
 
 
 @require_GET
-@permission_required("dashboard.province")
+@requires("dashboard.province")
 def province(request: HttpRequest) -> HttpResponse:
     dashboard = _province(request)
     params = _params(dashboard.selection)
@@ -88,13 +83,13 @@ def province(request: HttpRequest) -> HttpResponse:
         "dash": dashboard,
         "selection": dashboard.selection,
         "params": params,
-        "can_export": has_perm(request.user, "status_table.export"),
+        "can_export": policy.can(request.user, "status_table.export"),
     }
     return render(request, "dashboards/province.html", context)
 
 
 @require_GET
-@permission_required("dashboard.province")
+@requires("dashboard.province")
 def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
     dashboard = _province(request, download=True)
     found = dashboard.charts().get(chart)
@@ -116,14 +111,14 @@ def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
 def _agency(
     request: HttpRequest, agency_id: int, *, download: bool = False
 ) -> queries.AgencyDashboard:
-    agency = _agency_or_404(request, agency_id)
+    agency = _agency_or_404(request, agency_id, "dashboard.agency")
     today = _today()
     selection = queries.select_plan(request, today=today, download=download)
     return queries.agency_dashboard(selection, agency)
 
 
 @require_GET
-@permission_required("dashboard.agency")
+@requires("dashboard.agency")
 def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     dashboard = _agency(request, agency_id)
     params = _params(dashboard.selection)
@@ -133,13 +128,13 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
         "dash": dashboard,
         "selection": dashboard.selection,
         "params": params,
-        "province_link": has_perm(request.user, "dashboard.province"),
+        "province_link": policy.can(request.user, "dashboard.province"),
     }
     return render(request, "dashboards/agency.html", context)
 
 
 @require_GET
-@permission_required("dashboard.agency")
+@requires("dashboard.agency")
 def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse:
     dashboard = _agency(request, agency_id, download=True)
     found = dashboard.charts().get(chart)
@@ -160,7 +155,7 @@ def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse
 
 
 @require_GET
-@permission_required("status_table.export")
+@requires("status_table.export")
 def status_table(request: HttpRequest) -> HttpResponse:
     """The province's table for those who see every agency; an agency's own for its staff."""
     agency = None
@@ -169,8 +164,8 @@ def status_table(request: HttpRequest) -> HttpResponse:
             agency_id = int(request.GET["agency"])
         except ValueError:
             raise Http404 from None
-        agency = _agency_or_404(request, agency_id)
-    elif not sees_every_agency(request.user):
+        agency = _agency_or_404(request, agency_id, "status_table.export")
+    elif not policy.sees_every_agency(request.user):
         raise PermissionDenied
     today = _today()
     selection = queries.select_plan(request, today=today, download=True)
@@ -190,6 +185,7 @@ def _public(request: HttpRequest) -> queries.PublicPage:
 
 
 @require_GET
+@requires("progress.public")
 def public_progress(request: HttpRequest) -> HttpResponse:
     page = _public(request)
     return render(
@@ -213,12 +209,14 @@ def _public_filename(page: queries.PublicPage, ext: str) -> str:
 
 
 @require_GET
+@requires("progress.public")
 def public_progress_csv(request: HttpRequest) -> HttpResponseBase:
     page = _public(request)
     return CsvExporter().response(page.table(), _public_filename(page, "csv"))
 
 
 @require_GET
+@requires("progress.public")
 def public_progress_xlsx(request: HttpRequest) -> HttpResponseBase:
     page = _public(request)
     table = page.table()

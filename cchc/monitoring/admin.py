@@ -1,8 +1,9 @@
 """Progress tracking in the admin: periods can be edited, reports only looked at.
 
 A report changes only through the review loop (the report pages and the API), which keeps
-its history and its audit record; the admin shows reports, their history, documents and
-evidence so that IT staff can answer a question about them, and nothing more.
+its history and its audit record; the admin shows reports and their history (their
+documents and evidence are in `cchc.documents`) so that IT staff can answer a question
+about them, and nothing more.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from cchc.audit.admin import AuditedAdmin
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
-    OutputDocument,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -164,29 +163,3 @@ class ReportVersionAdmin(ReadOnlyAdmin):
         "actor",
     ]
     date_hierarchy = "at"
-
-
-@admin.register(OutputDocument)
-class OutputDocumentAdmin(ReadOnlyAdmin):
-    list_display = ["number", "issued_on", "summary", "report"]
-    search_fields = ["number", "summary", "report__assignment__agency__name"]
-    list_select_related = [
-        "report__assignment__agency",
-        "report__assignment__activity",
-        "report__period",
-    ]
-    date_hierarchy = "issued_on"
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
-    list_display = ["filename", "content_type", "size", "uploaded_by", "uploaded_at", "report"]
-    list_filter = ["content_type"]
-    search_fields = ["filename", "sha256", "report__assignment__agency__name"]
-    list_select_related = [
-        "uploaded_by",
-        "report__assignment__agency",
-        "report__assignment__activity",
-        "report__period",
-    ]
-    date_hierarchy = "uploaded_at"

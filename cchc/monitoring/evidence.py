@@ -1,9 +1,11 @@
 """Evidence files of a progress report: checked by content, stored once under SHA-256.
 
 The bytes go through `cchc.lib.uploads.check_upload` (real type, size, safe name) and into
-the content-addressed store of `cchc.lib.storage`; an `Evidence` row ties them to the
-report. Adding or removing a file is a change of the report: it needs the same right as
-saving it, bumps its `version` and is kept in its history.
+the content-addressed store of `cchc.lib.storage`, as a document of the agency
+(`cchc.documents`); a `DocumentLink` in the role "evidence" ties it to the report, and is
+the handle a download or a removal names. Adding or removing a file is a change of the
+report: it needs the same right as saving it, bumps its `version` and is kept in its
+history.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from cchc.accounts.models import User
-from cchc.files.models import StoredFile
+from cchc.documents.models import DocumentLink
+from cchc.documents.services import document_link, document_store_file
 from cchc.lib import storage
 from cchc.lib.uploads import EVIDENCE_KINDS, CheckedUpload, check_upload
-from cchc.monitoring.models import Evidence, ProgressReport, ReportVersion
+from cchc.monitoring.models import ProgressReport, ReportVersion
 from cchc.monitoring.services import (
     ReportError,
     ReportForbidden,
@@ -62,7 +65,7 @@ def evidence_add(
     name: str,
     data: bytes,
     declared_type: str | None = None,
-) -> Evidence:
+) -> DocumentLink:
     """Attach a file to an editable report.
 
     Raises ReportForbidden/ReportError (who, when) or UploadRejected (what), each with a
@@ -71,39 +74,38 @@ def evidence_add(
     """
     locked = _editable(report, actor)
     checked = evidence_check(name=name, data=data, declared_type=declared_type)
-    existing = locked.evidence.filter(sha256=checked.sha256).first()
+    existing = locked.evidence.filter(document__files__stored__sha256=checked.sha256).first()
     if existing is not None:
         return existing
     before = _snapshot(locked)
-    stored = storage.store(data, content_type=checked.content_type)
-    evidence = Evidence.objects.create(
-        report=locked,
-        sha256=stored.sha256,
-        filename=checked.safe_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        uploaded_by=actor,
+    document = document_store_file(
+        agency=locked.assignment.agency, actor=actor, checked=checked, data=data
+    )
+    link = document_link(
+        document=document, target=locked, role=DocumentLink.Role.EVIDENCE, actor=actor
     )
     _bump(locked, actor)
     _record(locked, ReportVersion.Action.SAVED, actor, before)
-    return evidence
+    return link
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, actor: User) -> ProgressReport:
-    """Detach a file from an editable report. The stored bytes stay: other reports may
-    share them, and the history still names the file."""
-    locked = _editable(evidence.report, actor)
+def evidence_remove(*, evidence: DocumentLink, actor: User) -> ProgressReport:
+    """Detach a file from an editable report. The agency's document and the stored bytes
+    stay: other reports may share them, and the history still names the file."""
+    report = evidence.target
+    assert isinstance(report, ProgressReport)
+    locked = _editable(report, actor)
     before = _snapshot(locked)
-    Evidence.objects.filter(pk=evidence.pk, report=locked).delete()
+    locked.document_links.filter(pk=evidence.pk, role=DocumentLink.Role.EVIDENCE).delete()
     _bump(locked, actor)
     _record(locked, ReportVersion.Action.SAVED, actor, before)
     return locked
 
 
-def evidence_response(evidence: Evidence) -> FileResponse:
+def evidence_response(evidence: DocumentLink) -> FileResponse:
     """The file as a download. The caller has checked that the user may see the report."""
-    stored = StoredFile.objects.filter(sha256=evidence.sha256).first()
-    if stored is None or not storage.path_for(stored.sha256).is_file():
+    file = evidence.file
+    if file is None or not storage.path_for(file.stored.sha256).is_file():
         raise Http404
-    return storage.file_response(stored, evidence.filename)
+    return storage.file_response(file.stored, file.filename)

@@ -139,15 +139,35 @@ class ReportForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
+    """One output document: typed in, or picked from the agency's documents (then its
+    `document_id` names it and the typed fields are shown read-only)."""
+
     number = forms.CharField(label=_("Số, ký hiệu"), max_length=100)
     issued_on = _date_field(_("Ngày ban hành"), required=True)
     summary = forms.CharField(label=_("Trích yếu"), max_length=1000)
+    document_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_picked:
+            for name in ("number", "issued_on", "summary"):
+                self.fields[name].widget.attrs["readonly"] = "readonly"
+
+    @property
+    def is_picked(self) -> bool:
+        value = (
+            self.data.get(self.add_prefix("document_id"))
+            if self.is_bound
+            else self.initial.get("document_id")
+        )
+        return bool(value)
 
     def as_input(self) -> DocumentInput:
         return DocumentInput(
             number=self.cleaned_data["number"],
             issued_on=self.cleaned_data["issued_on"],
             summary=self.cleaned_data["summary"],
+            document_id=self.cleaned_data.get("document_id"),
         )
 
 

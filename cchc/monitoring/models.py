@@ -9,11 +9,13 @@ every saved state is kept as a `ReportVersion`.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency, AgencyGroup
+from cchc.documents.models import Document, DocumentLink
 from cchc.plans.models import Activity, Plan
 
 
@@ -73,12 +75,32 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # When the agency is merged or closed, its open assignments end on that day. A merge
+    # hands the work to the successor's assignment of the same activity (made if needed)
+    # and points there; this row keeps the reports the old agency wrote.
+    closed_on = models.DateField(_("kết thúc ngày"), null=True, blank=True)
+    transferred_to = models.ForeignKey(
+        "self",
+        verbose_name=_("chuyển giao cho"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transferred_from",
+    )
 
     class Meta:
         verbose_name = _("phân công")
         verbose_name_plural = _("phân công")
         constraints = [
-            models.UniqueConstraint(fields=["activity", "agency"], name="assignment_unique")
+            models.UniqueConstraint(fields=["activity", "agency"], name="assignment_unique"),
+            models.CheckConstraint(
+                condition=Q(transferred_to__isnull=True) | Q(closed_on__isnull=False),
+                name="assignment_transferred_is_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(transferred_to=models.F("pk")),
+                name="assignment_not_transferred_to_itself",
+            ),
         ]
         indexes = [models.Index(fields=["agency", "role"])]
 
@@ -147,6 +169,14 @@ class ProgressReport(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Output documents and evidence files are documents of `cchc.documents`, linked to
+    # the report; deleting a report removes its links, never the agency's documents.
+    document_links = GenericRelation(
+        DocumentLink,
+        content_type_field="target_type",
+        object_id_field="target_id",
+        related_query_name="progress_report",
+    )
 
     class Meta:
         verbose_name = _("báo cáo tiến độ")
@@ -170,6 +200,23 @@ class ProgressReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in {self.State.DRAFT, self.State.RETURNED}
+
+    @property
+    def documents(self) -> QuerySet[Document]:
+        """The report's output documents, by date of issue."""
+        return Document.objects.filter(
+            links__progress_report=self, links__role=DocumentLink.Role.OUTPUT
+        ).order_by("issued_on", "pk")
+
+    @property
+    def evidence(self) -> QuerySet[DocumentLink]:
+        """The report's evidence files, as links (the handle a download or removal names)."""
+        return (
+            self.document_links.filter(role=DocumentLink.Role.EVIDENCE)
+            .select_related("document")
+            .prefetch_related("document__files__stored")
+            .order_by("pk")
+        )
 
 
 class ReportVersion(models.Model):
@@ -207,53 +254,3 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} v{self.version} {self.action}"
-
-
-class OutputDocument(models.Model):
-    """A document issued as the activity's output: number/symbol, date, summary."""
-
-    report = models.ForeignKey(
-        ProgressReport,
-        verbose_name=_("báo cáo"),
-        on_delete=models.CASCADE,
-        related_name="documents",
-    )
-    number = models.CharField(_("số, ký hiệu"), max_length=100)
-    issued_on = models.DateField(_("ngày ban hành"))
-    summary = models.CharField(_("trích yếu"), max_length=1000)
-
-    class Meta:
-        verbose_name = _("văn bản kết quả")
-        verbose_name_plural = _("văn bản kết quả")
-        ordering = ["issued_on", "pk"]
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class Evidence(models.Model):
-    """An evidence file attached to a report, stored once under its SHA-256."""
-
-    report = models.ForeignKey(
-        ProgressReport, verbose_name=_("báo cáo"), on_delete=models.CASCADE, related_name="evidence"
-    )
-    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, db_index=True)
-    filename = models.CharField(_("tên tệp"), max_length=255)
-    content_type = models.CharField(_("kiểu nội dung"), max_length=100)
-    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("người tải lên"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("tệp minh chứng")
-        verbose_name_plural = _("tệp minh chứng")
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.filename

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +109,9 @@ class Progress:
     plan: Figure = field(default_factory=Figure)
     agencies: dict[int, Figure] = field(default_factory=dict)
     agency_areas: dict[tuple[int, int], Figure] = field(default_factory=dict)
+    # An assignment handed to a successor when its agency merged -> the successor's
+    # assignment, whose item it is counted in (see cchc.monitoring.transfer).
+    stands_for: dict[int, int] = field(default_factory=dict)
 
 
 def _value(item: ItemState, method: str) -> float:
@@ -192,7 +196,23 @@ def plan_progress(
         "activity__weight",
         "agency_id",
         "role",
+        "transferred_to_id",
     )
+    # A transferred assignment is counted once, in its successor's item; until the
+    # successor sends a report of its own, the old agency's latest one stands for it.
+    handed: dict[int, int] = {}
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        if row["transferred_to_id"] is not None:
+            handed[row["pk"]] = row["transferred_to_id"]
+        else:
+            kept.append(row)
+    stands_for = {}
+    for old in handed:
+        final = old
+        while final in handed:
+            final = handed[final]
+        stands_for[old] = final
     due: dict[int, list[date]] = defaultdict(list)
     for activity_id, due_on in DueDate.objects.filter(activity__plan=plan).values_list(
         "activity_id", "due_on"
@@ -209,10 +229,15 @@ def plan_progress(
             due_dates=sorted(due.get(row["activity_id"], [])),
             weight=row["activity__weight"],
         )
-        for row in rows
+        for row in kept
     }
+    # A transferred assignment's reports stand for its successor's item until the
+    # successor sends its own (within a period, the later report wins).
     counted = latest_sent_reports(
-        ProgressReport.objects.filter(assignment__activity__plan=plan), period=period, states=states
+        ProgressReport.objects.filter(assignment__activity__plan=plan),
+        period=period,
+        states=states,
+        stands_for=stands_for,
     )
     for assignment_id, report in counted.items():
         item = items.get(assignment_id)
@@ -224,7 +249,9 @@ def plan_progress(
         item.state = report["state"]
         item.completed_on = report["completed_on"]
 
-    progress = Progress(method=method, method_label=str(METHOD_LABELS[method]), items=[])
+    progress = Progress(
+        method=method, method_label=str(METHOD_LABELS[method]), items=[], stands_for=stands_for
+    )
     by_activity: dict[int, list[ItemState]] = defaultdict(list)
     for item in items.values():
         done_on = item.completed_on if item.status == ProgressReport.Status.DONE else None

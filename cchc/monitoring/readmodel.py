@@ -34,6 +34,7 @@ def latest_sent_reports(
     period: ReportingPeriod | None = None,
     states: tuple[str, ...] = SENT_STATES,
     fields: tuple[str, ...] = COUNTED_FIELDS,
+    stands_for: dict[int, int] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """assignment id → the values of the report that stands for it, in one query.
 
@@ -42,6 +43,10 @@ def latest_sent_reports(
     that count (the public page passes only the approved one). Within the order of
     periods the latest one wins; ties (impossible while a report is unique per
     assignment and period) are broken by id so the answer never depends on the database.
+
+    `stands_for` maps a transferred assignment to the one that took it over (see
+    `plan_progress`): their reports are read as one assignment's, keyed by the successor,
+    and the later one wins, so the successor's own report replaces its predecessor's.
     """
     selected = reports.filter(state__in=states)
     if period is not None:
@@ -49,5 +54,8 @@ def latest_sent_reports(
     wanted = tuple(dict.fromkeys(("assignment_id", *fields)))
     latest: dict[int, dict[str, Any]] = {}
     for row in selected.order_by("period__position", "pk").values(*wanted):
-        latest[row["assignment_id"]] = row
+        assignment_id = row["assignment_id"]
+        if stands_for:
+            assignment_id = stands_for.get(assignment_id, assignment_id)
+        latest[assignment_id] = row
     return latest

@@ -16,13 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cchc.accounts.models import Role, User
-from cchc.accounts.permissions import can_see_agency_data, role_of
+from cchc.accounts import policy
+from cchc.accounts.models import User
 from cchc.audit import context as audit_context
 from cchc.audit.log import log_action
+from cchc.documents.models import Document, DocumentLink
+from cchc.documents.services import DocumentError, document_record, documents_set_links
 from cchc.monitoring.models import (
     Assignment,
-    OutputDocument,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -100,10 +101,12 @@ def assignments_sync(plan: Plan) -> int:
     assignees = Assignee.objects.filter(activity__plan=plan).select_related("group")
     members: dict[int, list[int]] = {}
     group_ids = {a.group_id for a in assignees if a.group_id}
+    from cchc.agencies.eras import plan_day
     from cchc.agencies.models import Agency, GroupMembership
 
     active = set(Agency.objects.filter(closed_on__isnull=True).values_list("pk", flat=True))
-    for membership in GroupMembership.objects.filter(group_id__in=group_ids):
+    # Groups as they were in the plan's year (see cchc.agencies.eras.plan_day).
+    for membership in GroupMembership.objects.on(plan_day(plan)).filter(group_id__in=group_ids):
         members.setdefault(membership.group_id, []).append(membership.agency_id)
     for assignee in assignees:
         targets: list[tuple[int | None, int | None]] = (
@@ -153,33 +156,6 @@ class ReportForbidden(ReportError):
     pass
 
 
-def can_view_report(user: User, report: ProgressReport) -> bool:
-    return can_see_agency_data(user, report.assignment.agency_id)
-
-
-def can_edit_report(user: User, report: ProgressReport) -> bool:
-    role = role_of(user)
-    return (
-        role in {Role.OFFICER, Role.HEAD}
-        and user.agency_id == report.assignment.agency_id
-        and report.is_editable
-    )
-
-
-def can_submit_report(user: User, report: ProgressReport) -> bool:
-    """The head submits; an officer may resubmit what was returned to them."""
-    if not can_edit_report(user, report):
-        return False
-    return role_of(user) == Role.HEAD or report.state == ProgressReport.State.RETURNED
-
-
-REVIEWERS = frozenset({Role.COORDINATOR, Role.ADMIN})
-
-
-def can_review_report(user: User, report: ProgressReport) -> bool:
-    return role_of(user) in REVIEWERS and report.state == ProgressReport.State.SUBMITTED
-
-
 REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
 
 
@@ -188,11 +164,30 @@ def _snapshot(report: ProgressReport) -> dict[str, Any]:
     data["completed_on"] = report.completed_on.isoformat() if report.completed_on else None
     data["state"] = report.state
     data["review_comment"] = report.review_comment
+    # Documents are read through the links as they stand now, whatever was prefetched.
+    links = list(
+        DocumentLink.objects.filter(progress_report=report)
+        .select_related("document")
+        .prefetch_related("document__files")
+        .order_by("pk")
+    )
+    outputs = sorted(
+        (link.document for link in links if link.role == DocumentLink.Role.OUTPUT),
+        key=lambda d: (d.issued_on, d.pk),
+    )
     data["documents"] = [
-        {"number": d.number, "issued_on": d.issued_on.isoformat(), "summary": d.summary}
-        for d in report.documents.all()
+        {
+            "number": d.number,
+            "issued_on": d.issued_on.isoformat() if d.issued_on else None,
+            "summary": d.summary,
+        }
+        for d in outputs
     ]
-    data["evidence"] = [e.filename for e in report.evidence.all()]
+    data["evidence"] = [
+        link.file.filename
+        for link in links
+        if link.role == DocumentLink.Role.EVIDENCE and link.file is not None
+    ]
     return data
 
 
@@ -259,9 +254,8 @@ def _check_version(locked: ProgressReport, expected_version: int | None) -> None
 
 
 def _is_agency_member(user: User, report: ProgressReport) -> bool:
-    return (
-        role_of(user) in {Role.OFFICER, Role.HEAD} and user.agency_id == report.assignment.agency_id
-    )
+    """One of the report's agency's own people, whatever the report's state."""
+    return policy.can(user, "report.edit", report, when=False)
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -283,9 +277,53 @@ def report_get_or_create(*, assignment: Assignment, period: ReportingPeriod) -> 
 
 @dataclass
 class DocumentInput:
-    number: str
-    issued_on: date
-    summary: str
+    """An output document as typed (number, date, summary), or picked by `document_id`
+    from the agency's documents, in which case the typed fields are not read."""
+
+    number: str = ""
+    issued_on: date | None = None
+    summary: str = ""
+    document_id: int | None = None
+
+
+def _output_documents(
+    report: ProgressReport, actor: User, documents: list[DocumentInput]
+) -> list[Document]:
+    """The documents the inputs name: picked ones of the agency, typed ones recorded once."""
+    agency = report.assignment.agency
+    picked = {
+        d.pk: d
+        for d in Document.objects.filter(
+            agency=agency,
+            pk__in=[i.document_id for i in documents if i.document_id is not None],
+        )
+    }
+    found = []
+    for index, document in enumerate(documents, start=1):
+        if document.document_id is not None:
+            if document.document_id not in picked:
+                # Another agency's document and one that does not exist look the same.
+                raise ReportForbidden(
+                    _("Văn bản thứ %(index)s không có trong văn bản của cơ quan bạn.")
+                    % {"index": index}
+                )
+            found.append(picked[document.document_id])
+            continue
+        try:
+            recorded = document_record(
+                agency=agency,
+                number=document.number,
+                issued_on=document.issued_on,
+                summary=document.summary,
+                actor=actor,
+            )
+        except DocumentError as error:
+            raise ReportError(
+                _("Văn bản kết quả thứ %(index)s chưa hợp lệ: %(errors)s")
+                % {"index": index, "errors": str(error)}
+            ) from error
+        found.append(recorded.document)
+    return found
 
 
 @transaction.atomic
@@ -339,22 +377,12 @@ def report_save(
         raise ReportError(_validation_message(error)) from error
     report.save()
     if documents is not None:
-        report.documents.all().delete()
-        for index, document in enumerate(documents, start=1):
-            output = OutputDocument(
-                report=report,
-                number=document.number.strip(),
-                issued_on=document.issued_on,
-                summary=document.summary.strip(),
-            )
-            try:
-                output.full_clean()
-            except ValidationError as error:
-                raise ReportError(
-                    _("Văn bản kết quả thứ %(index)s chưa hợp lệ: %(errors)s")
-                    % {"index": index, "errors": _validation_message(error)}
-                ) from error
-            output.save()
+        documents_set_links(
+            target=report,
+            role=DocumentLink.Role.OUTPUT,
+            documents=_output_documents(report, actor, documents),
+            actor=actor,
+        )
     _record(report, ReportVersion.Action.SAVED, actor, before)
     return report
 
@@ -369,7 +397,7 @@ def report_submit(
     _check_version(report, expected_version)
     if not report.is_editable:
         raise ReportError(_("Báo cáo đã được gửi."))
-    if not can_submit_report(actor, report):
+    if not policy.can(actor, "report.submit", report):
         raise ReportForbidden(_("Chỉ lãnh đạo cơ quan mới gửi được báo cáo này."))
     before = _snapshot(report)
     report.state = ProgressReport.State.SUBMITTED
@@ -391,10 +419,10 @@ def report_review(
     expected_version: int | None,
 ) -> ProgressReport:
     report = _lock(report)
-    if role_of(actor) not in REVIEWERS:
+    if not policy.can(actor, "report.review"):
         raise ReportForbidden(_("Chỉ cơ quan thường trực mới duyệt được báo cáo."))
     _check_version(report, expected_version)
-    if not can_review_report(actor, report):
+    if not policy.can(actor, "report.review", report):
         raise ReportError(_("Chỉ duyệt được báo cáo đã gửi."))
     if not approve and not comment.strip():
         raise ReportError(_("Hãy ghi ý kiến khi trả lại báo cáo."))

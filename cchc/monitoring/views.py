@@ -1,10 +1,10 @@
 """The report pages: what an agency must report, the report itself, sending, reviewing;
 and the coordinator's page of a plan's reporting periods.
 
-Each view declares its action in `cchc.accounts.permissions.RULES`; data of another agency
-is a 404, as if it did not exist. Every change goes through `cchc.monitoring.services`,
-`cchc.monitoring.periods` or `cchc.monitoring.evidence`; the views only read, and turn
-service errors into messages.
+Each view declares its action with `cchc.accounts.policy.requires` and reaches its objects
+through the policy's getters: data of another agency is a 404, as if it did not exist.
+Every change goes through `cchc.monitoring.services`, `cchc.monitoring.periods` or
+`cchc.monitoring.evidence`; the views only read, and turn service errors into messages.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,14 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cchc.accounts.models import Role, User
-from cchc.accounts.permissions import (
-    can_see_agency_data,
-    permission_required,
-    role_of,
-    sees_every_agency,
-)
+from cchc.accounts import policy
+from cchc.accounts.models import User
+from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
+from cchc.documents.models import Document, DocumentLink
+from cchc.documents.services import documents_search
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
@@ -52,7 +50,6 @@ from cchc.monitoring.forms import (
 )
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -65,9 +62,6 @@ from cchc.monitoring.services import (
     ReportConflict,
     ReportError,
     ReportForbidden,
-    can_edit_report,
-    can_review_report,
-    can_submit_report,
     period_current,
     report_get_or_create,
     report_review,
@@ -151,7 +145,7 @@ def _agency_worklist(
     """The agency's items in the groups an officer acts on, from a fixed number of queries."""
     by_assignment = {item.assignment_id: item for item in items}
     assignments = (
-        Assignment.objects.filter(agency=agency, activity__plan=plan)
+        Assignment.objects.filter(agency=agency, activity__plan=plan, closed_on__isnull=True)
         .select_related("activity", "activity__task", "activity__task__area")
         .order_by(
             "activity__task__area__position", "activity__task__position", "activity__position"
@@ -228,7 +222,7 @@ def _overview(
 
 
 @require_GET
-@permission_required("report.worklist")
+@requires("report.worklist")
 def worklist(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     choice = _plan_viewed(request)
@@ -244,7 +238,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "period": period,
         "today": today,
     }
-    if sees_every_agency(user):
+    if policy.sees_every_agency(user):
         agencies = list(
             Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name")
         )
@@ -269,13 +263,16 @@ def worklist(request: HttpRequest) -> HttpResponse:
         figure=progress.agencies.get(agency.pk),
         method_label=progress.method_label,
     )
-    if role_of(user) in {Role.OFFICER, Role.HEAD}:
-        context["drafts"] = ProgressReport.objects.filter(
-            assignment__agency=agency,
-            assignment__activity__plan=plan,
-            state__in=[State.DRAFT, State.RETURNED],
-            version__gt=1,
-        ).count()
+    if policy.can(user, "report.drafts"):
+        context["drafts"] = (
+            policy.reports_of_own_agency(user, ProgressReport.objects.all())
+            .filter(
+                assignment__activity__plan=plan,
+                state__in=[State.DRAFT, State.RETURNED],
+                version__gt=1,
+            )
+            .count()
+        )
     return render(request, "monitoring/worklist.html", context)
 
 
@@ -354,16 +351,18 @@ def _action_label(version: ReportVersion) -> str:
     return str(version.get_action_display())
 
 
-def _assignment_for(request: HttpRequest, assignment_id: int) -> Assignment:
-    assignment = get_object_or_404(
-        Assignment.objects.select_related(
-            "agency", "activity", "activity__plan", "activity__task", "activity__task__area"
+def _assignment_for(request: HttpRequest, assignment_id: int, *, write: bool = False) -> Assignment:
+    return cast(
+        Assignment,
+        policy.get_assignment_for_user(
+            request,
+            assignment_id,
+            write=write,
+            queryset=Assignment.objects.select_related(
+                "agency", "activity", "activity__plan", "activity__task", "activity__task__area"
+            ),
         ),
-        pk=assignment_id,
     )
-    if not can_see_agency_data(request.user, assignment.agency_id):
-        raise Http404
-    return assignment
 
 
 def _period_for(assignment: Assignment, period_id: int) -> ReportingPeriod:
@@ -406,18 +405,15 @@ def _render_report(
     review_form: ReviewForm | None = None,
     error: str = "",
     status: int = 200,
+    found: list[Document] | None = None,
+    find_query: str = "",
 ) -> HttpResponse:
     user = _user(request)
     saved = report is not None
     if report is None:
         report = ProgressReport(assignment=assignment, period=period)
     periods = list(ReportingPeriod.objects.filter(plan_id=period.plan_id).order_by("position"))
-    siblings = {
-        r.period_id: r
-        for r in ProgressReport.objects.filter(assignment=assignment).prefetch_related(
-            Prefetch("documents"),
-        )
-    }
+    siblings = {r.period_id: r for r in ProgressReport.objects.filter(assignment=assignment)}
     previous = None
     if not saved:
         earlier = [
@@ -425,8 +421,8 @@ def _render_report(
         ]
         previous = earlier[-1] if earlier else None
     source = siblings.get(period.pk) if saved else previous
-    documents = list(source.documents.all()) if source is not None else []
-    editable = can_edit_report(user, report)
+    documents = list(source.documents) if source is not None else []
+    editable = policy.can(user, "report.edit", report)
     if editable and form is None:
         form = ReportForm(initial=_initial(report, previous))
     if editable and formset is None:
@@ -437,7 +433,7 @@ def _render_report(
                 for d in documents
             ],
         )
-    may_review = saved and can_review_report(user, report)
+    may_review = saved and policy.can(user, "report.review", report)
     if may_review and review_form is None:
         review_form = ReviewForm(initial={"version": report.version})
     due_dates = [d.due_on for d in assignment.activity.due_dates.all()]
@@ -457,15 +453,17 @@ def _render_report(
         "saved": saved,
         "previous": previous,
         "documents": documents,
-        "evidence": list(report.evidence.select_related("uploaded_by")) if saved else [],
+        "evidence": list(report.evidence) if saved else [],
+        "found": found,
+        "find_query": find_query,
         "versions": versions,
         "form": form,
         "formset": formset,
         "review_form": review_form,
         "error": error,
         "editable": editable,
-        "may_submit": saved and can_submit_report(user, report),
-        "may_submit_on_save": can_submit_report(user, report),
+        "may_submit": saved and policy.can(user, "report.submit", report),
+        "may_submit_on_save": policy.can(user, "report.submit", report),
         "may_review": may_review,
         "due_dates": due_dates,
         "timeliness": timeliness(due_dates, done_on, timezone.localdate()),
@@ -476,7 +474,7 @@ def _render_report(
 
 
 @require_GET
-@permission_required("report.view")
+@requires("report.view")
 def report_detail(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
     assignment = _assignment_for(request, assignment_id)
     period = _period_for(assignment, period_id)
@@ -484,26 +482,14 @@ def report_detail(request: HttpRequest, assignment_id: int, period_id: int) -> H
 
 
 @require_POST
-@permission_required("report.edit")
+@requires("report.edit")
 def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
     user = _user(request)
-    assignment = _assignment_for(request, assignment_id)
+    assignment = _assignment_for(request, assignment_id, write=True)
     period = _period_for(assignment, period_id)
     report = _report_for(assignment, period)
-    if "add_document" in request.POST:
-        # One more empty row, keeping what was typed; htmx swaps only the documents.
-        data = request.POST.copy()
-        data["doc-TOTAL_FORMS"] = str(int(data.get("doc-TOTAL_FORMS") or 0) + 1)
-        formset = DocumentFormSet(data, prefix="doc")
-        if request.headers.get("HX-Request") == "true":
-            return render(
-                request,
-                "monitoring/_documents.html",
-                {"formset": formset, "assignment_id": assignment.pk, "period_id": period.pk},
-            )
-        form = ReportForm(request.POST)
-        form.is_valid()
-        return _render_report(request, assignment, period, report, form=form, formset=formset)
+    if {"add_document", "find_document", "pick_document"} & set(request.POST):
+        return _documents_step(request, assignment, period, report)
     form = ReportForm(request.POST, request.FILES)
     formset = DocumentFormSet(request.POST, prefix="doc")
     if not (form.is_valid() and formset.is_valid()):
@@ -558,8 +544,87 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
     return redirect(_report_url(assignment, period))
 
 
-def _existing_report(request: HttpRequest, assignment_id: int, period_id: int) -> ProgressReport:
-    assignment = _assignment_for(request, assignment_id)
+def _with_row(data: Any, document: Document) -> None:
+    """Put a picked document in the documents table: in the blank last row, or a new one."""
+    total = int(data.get("doc-TOTAL_FORMS") or 0)
+    picked = {data.get(f"doc-{i}-document_id") for i in range(total)}
+    if str(document.pk) in picked:
+        return
+    last = total - 1
+    blank = last >= 0 and not any(
+        (data.get(f"doc-{last}-{name}") or "").strip()
+        for name in ("number", "issued_on", "summary", "document_id")
+    )
+    index = last if blank else total
+    assert document.issued_on is not None  # numbered documents have a date
+    data[f"doc-{index}-number"] = document.number
+    data[f"doc-{index}-issued_on"] = document.issued_on.strftime("%d/%m/%Y")
+    data[f"doc-{index}-summary"] = document.summary
+    data[f"doc-{index}-document_id"] = str(document.pk)
+    data["doc-TOTAL_FORMS"] = str(max(total, index + 1))
+
+
+def _documents_step(
+    request: HttpRequest,
+    assignment: Assignment,
+    period: ReportingPeriod,
+    report: ProgressReport | None,
+) -> HttpResponse:
+    """A step within the documents table before saving: one more empty row, a search of
+    the agency's documents, or a found document put in a row. What was typed is kept;
+    htmx swaps only the documents, and without it the whole page comes back."""
+    data = request.POST.copy()
+    found: list[Document] | None = None
+    query = (data.get("doc_find") or "").strip()[:200]
+    if "pick_document" in data:
+        # Only the agency's own documents can be picked; any other number is not there.
+        picked = data.get("pick_document") or ""
+        document = (
+            Document.objects.filter(agency_id=assignment.agency_id, pk=int(picked))
+            .exclude(number_key="")
+            .first()
+            if picked.isdigit()
+            else None
+        )
+        if document is None:
+            raise Http404
+        _with_row(data, document)
+    elif "find_document" in data:
+        found = documents_search(agency_id=assignment.agency_id, query=query)
+    else:
+        data["doc-TOTAL_FORMS"] = str(int(data.get("doc-TOTAL_FORMS") or 0) + 1)
+    formset = DocumentFormSet(data, prefix="doc")
+    if request.headers.get("HX-Request") == "true":
+        return render(
+            request,
+            "monitoring/_documents.html",
+            {
+                "formset": formset,
+                "assignment_id": assignment.pk,
+                "period_id": period.pk,
+                "found": found,
+                "find_query": query,
+                "editable": True,
+            },
+        )
+    form = ReportForm(data)
+    form.is_valid()
+    return _render_report(
+        request,
+        assignment,
+        period,
+        report,
+        form=form,
+        formset=formset,
+        found=found,
+        find_query=query,
+    )
+
+
+def _existing_report(
+    request: HttpRequest, assignment_id: int, period_id: int, *, write: bool = False
+) -> ProgressReport:
+    assignment = _assignment_for(request, assignment_id, write=write)
     period = _period_for(assignment, period_id)
     report = _report_for(assignment, period)
     if report is None:
@@ -568,9 +633,9 @@ def _existing_report(request: HttpRequest, assignment_id: int, period_id: int) -
 
 
 @require_POST
-@permission_required("report.submit")
+@requires("report.submit")
 def report_submit_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
-    report = _existing_report(request, assignment_id, period_id)
+    report = _existing_report(request, assignment_id, period_id, write=True)
     form = VersionForm(request.POST)
     back = _next_url(request, _report_url(report.assignment, report.period))
     if not form.is_valid():
@@ -590,7 +655,7 @@ def report_submit_view(request: HttpRequest, assignment_id: int, period_id: int)
 
 
 @require_POST
-@permission_required("report.review")
+@requires("report.review")
 def report_review_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
     report = _existing_report(request, assignment_id, period_id)
     form = ReviewForm(request.POST)
@@ -622,28 +687,24 @@ def report_review_view(request: HttpRequest, assignment_id: int, period_id: int)
 # ---------------------------------------------------------------------------- evidence
 
 
-def _evidence_for(request: HttpRequest, evidence_id: int) -> Evidence:
-    evidence = get_object_or_404(
-        Evidence.objects.select_related("report", "report__assignment", "report__period"),
-        pk=evidence_id,
-    )
-    if not can_see_agency_data(request.user, evidence.report.assignment.agency_id):
-        raise Http404
-    return evidence
+def _evidence_for(request: HttpRequest, evidence_id: int, *, write: bool = False) -> DocumentLink:
+    return cast(DocumentLink, policy.get_evidence_for_user(request, evidence_id, write=write))
 
 
 @require_GET
-@permission_required("evidence.download")
+@requires("evidence.download")
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     # A streamed download; the permission decorator is typed for plain responses.
     return cast(HttpResponse, evidence_response(_evidence_for(request, evidence_id)))
 
 
 @require_POST
-@permission_required("report.edit")
+@requires("report.edit")
 def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse:
-    evidence = _evidence_for(request, evidence_id)
-    report = evidence.report
+    evidence = _evidence_for(request, evidence_id, write=True)
+    report = evidence.target
+    assert isinstance(report, ProgressReport)
+    name = evidence.file.filename if evidence.file is not None else ""
     try:
         evidence_remove(evidence=evidence, actor=_user(request))
     except ReportForbidden as forbidden:
@@ -651,7 +712,7 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
     except ReportError as problem:
         messages.error(request, str(problem))
     else:
-        messages.success(request, _("Đã gỡ tệp «%(name)s».") % {"name": evidence.filename})
+        messages.success(request, _("Đã gỡ tệp «%(name)s».") % {"name": name})
     return redirect(reverse("report_detail", args=[report.assignment_id, report.period_id]))
 
 
@@ -659,17 +720,17 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
 
 
 @require_GET
-@permission_required("report.drafts")
+@requires("report.drafts")
 def drafts(request: HttpRequest) -> HttpResponse:
     """The agency's unsent reports, for the head to send in one go."""
     user = _user(request)
     choice = _plan_viewed(request)
     plan = choice.plan
     reports = []
-    if plan is not None and user.agency_id is not None:
+    if plan is not None:
         reports = list(
-            ProgressReport.objects.filter(
-                assignment__agency_id=user.agency_id,
+            policy.reports_of_own_agency(user, ProgressReport.objects.all())
+            .filter(
                 assignment__activity__plan=plan,
                 state__in=[State.DRAFT, State.RETURNED],
                 version__gt=1,  # saved at least once: an untouched report is not ready
@@ -688,7 +749,7 @@ def drafts(request: HttpRequest) -> HttpResponse:
                 "assignment__activity__position",
             )
         )
-    rows = [(report, can_submit_report(user, report)) for report in reports]
+    rows = [(report, policy.can(user, "report.submit", report)) for report in reports]
     return render(
         request,
         "monitoring/drafts.html",
@@ -702,7 +763,7 @@ def drafts(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("report.submit")
+@requires("report.submit")
 def drafts_submit(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     wanted: dict[int, int] = {}
@@ -712,9 +773,11 @@ def drafts_submit(request: HttpRequest) -> HttpResponse:
             wanted[int(report_id)] = int(version)
     if user.agency_id is None:
         raise Http404
-    reports = ProgressReport.objects.filter(
-        pk__in=wanted, assignment__agency_id=user.agency_id
-    ).select_related("assignment", "assignment__activity")
+    reports = (
+        policy.reports_of_own_agency(user, ProgressReport.objects.all())
+        .filter(pk__in=wanted)
+        .select_related("assignment", "assignment__activity")
+    )
     sent, problems = 0, []
     for report in reports:
         try:
@@ -736,7 +799,7 @@ def drafts_submit(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("report.queue")
+@requires("report.queue")
 def queue(request: HttpRequest) -> HttpResponse:
     """Reports sent by the agencies and waiting for the coordinator."""
     choice = _plan_viewed(request)
@@ -768,7 +831,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "plans": choice.plans,
             "form": form,
             "page": page,
-            "may_review": role_of(user) in {Role.COORDINATOR, Role.ADMIN},
+            "may_review": policy.can(user, "report.review"),
         },
     )
     patch_vary_headers(response, ["HX-Request"])
@@ -815,7 +878,7 @@ def _periods_page(
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("period.manage")
+@requires("period.manage")
 def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The coordinator's table of a plan's reporting periods, saved all at once."""
     plan = get_object_or_404(Plan, pk=plan_id)

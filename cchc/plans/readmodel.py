@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cchc.accounts.models import User
-from cchc.accounts.permissions import has_perm
+from cchc.accounts import policy
 from cchc.plans.models import Activity, Area, Plan, Task
 
 NEWEST_FIRST = ("-year", "-issued_on", "-pk")
@@ -101,7 +101,7 @@ def plans_visible_to(user: User | AnonymousUser, *, public: bool = False) -> Que
     province's word yet.
     """
     plans = plans_newest_first().only(*LISTED_FIELDS)
-    if public or not has_perm(user, "plan.view"):
+    if public or not policy.can(user, "plan.view"):
         plans = plans.exclude(status=Plan.Status.DRAFT)
     return plans
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency
+from cchc.agencies.services import close_problems, merge_problems
 from cchc.plans.models import Area, Assignee, Plan
 from cchc.register.queries import ROLE_BOTH, PlanFilters
 
@@ -119,3 +121,47 @@ class PlanImportForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("Tệp rỗng."))
         return upload
+
+
+class AgencyMergeForm(forms.Form):
+    """Merge an agency into a successor, or close it when no successor is chosen."""
+
+    into = forms.ModelChoiceField(
+        label=_("Sáp nhập vào"),
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label=_("— Không có cơ quan kế thừa: giải thể —"),
+        help_text=_("Các phân công đang mở chuyển sang cơ quan này từ ngày sáp nhập."),
+    )
+    on = forms.DateField(
+        label=_("Từ ngày"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": _("Hãy nhập ngày sáp nhập hoặc giải thể."),
+            "invalid": _("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."),
+        },
+    )
+
+    def __init__(self, data: object, *, agency: Agency, initial: object = None) -> None:
+        super().__init__(data, initial=initial)  # type: ignore[arg-type]
+        self.agency = agency
+        # Closed agencies and the agency itself are valid choices here, so that choosing
+        # one gets a clear refusal from `merge_problems` rather than "not a valid choice".
+        self.fields["into"].queryset = Agency.objects.order_by(  # type: ignore[attr-defined]
+            "closed_on", "sort_name"
+        )
+        self.fields["into"].error_messages["invalid_choice"] = _(
+            "Cơ quan được chọn không có trong danh mục."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        into = data.get("into")
+        if into is not None:
+            problems = merge_problems(source=self.agency, into=into)
+        else:
+            problems = close_problems(agency=self.agency)
+        if problems:
+            raise forms.ValidationError(problems)
+        return data

@@ -14,10 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
-from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.agencies.eras import plan_day
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership, membership_in_force
 from cchc.lib.text import fold
 from cchc.plans.models import Activity, Area, Assignee, Plan, Task
 from cchc.plans.services import plan_tree
@@ -37,9 +40,12 @@ class Membership:
     groups_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
 
     @classmethod
-    def load(cls) -> Membership:
+    def load(cls, day: date) -> Membership:
+        """The memberships in force on `day` (a plan's day: groups as of its year)."""
         membership = cls()
-        for group_id, agency_id in GroupMembership.objects.values_list("group_id", "agency_id"):
+        for group_id, agency_id in GroupMembership.objects.on(day).values_list(
+            "group_id", "agency_id"
+        ):
             membership.members[group_id].add(agency_id)
             membership.groups_of[agency_id].add(group_id)
         return membership
@@ -141,7 +147,7 @@ def plan_page(plan: Plan, filters: PlanFilters, *, tree: list[Area] | None = Non
 
     `tree` is `plan_tree(plan)` when the caller already has it.
     """
-    membership = Membership.load()
+    membership = Membership.load(plan_day(plan))
     groups = membership.groups_of.get(filters.agency or 0, set())
     needle = fold(filters.q)
     all_areas = tree if tree is not None else plan_tree(plan)
@@ -218,7 +224,11 @@ def agency_assignments(agency: Agency, plan: Plan) -> dict[str, list[Assignment]
     An agency is assigned directly or as a member of a collective group; an activity that
     names it both ways counts as direct.
     """
-    groups = set(GroupMembership.objects.filter(agency=agency).values_list("group_id", flat=True))
+    groups = set(
+        GroupMembership.objects.on(plan_day(plan))
+        .filter(agency=agency)
+        .values_list("group_id", flat=True)
+    )
     activities = (
         Activity.objects.filter(plan=plan)
         .filter(Q(assignees__agency=agency) | Q(assignees__group__in=groups))
@@ -251,13 +261,19 @@ def agency_assignments(agency: Agency, plan: Plan) -> dict[str, list[Assignment]
     return result
 
 
+def _current_member_count() -> Count:
+    today = timezone.localdate()
+    return Count("memberships", filter=membership_in_force(today, "memberships__"))
+
+
 def agency_groups(agency: Agency) -> list[AgencyGroup]:
-    """The groups the agency belongs to, each with `member_count`."""
+    """The groups the agency belongs to today, each with its `member_count` today."""
+    today = timezone.localdate()
     return list(
         AgencyGroup.objects.filter(
-            pk__in=GroupMembership.objects.filter(agency=agency).values("group_id")
+            pk__in=GroupMembership.objects.on(today).filter(agency=agency).values("group_id")
         )
-        .annotate(member_count=Count("memberships"))
+        .annotate(member_count=_current_member_count())
         .order_by("name")
     )
 
@@ -270,7 +286,7 @@ def agency_directory(query: str = "") -> tuple[list[tuple[str, list[Agency]]], l
     """Agencies grouped by kind in Vietnamese order, and the collective groups."""
     needle = fold(query)
     agencies = Agency.objects.select_related("parent").order_by("sort_name")
-    groups = AgencyGroup.objects.annotate(member_count=Count("memberships")).order_by("name")
+    groups = AgencyGroup.objects.annotate(member_count=_current_member_count()).order_by("name")
     if needle:
         agencies = agencies.filter(search_name__contains=needle)
         groups = groups.filter(search_name__contains=needle)
@@ -331,3 +347,57 @@ def search(query: str) -> SearchResults:
     agencies = Agency.objects.filter(every_word("search_name")).order_by("sort_name")[:SEARCH_LIMIT]
     groups = AgencyGroup.objects.filter(every_word("search_name")).order_by("name")[:SEARCH_LIMIT]
     return SearchResults(query, list(tasks), list(activities), list(agencies), list(groups))
+
+
+# ---------------------------------------------------------------------------
+# Merging or closing an agency: what will move
+
+
+@dataclass
+class MergeLine:
+    assignment: Any  # monitoring.Assignment
+    joins_existing: bool  # the successor already has this activity
+
+
+@dataclass
+class MergePreview:
+    into: Agency | None
+    on: date
+    lines: list[MergeLine]
+    groups: list[AgencyGroup]
+    users: int
+
+    @property
+    def plans(self) -> list[tuple[Plan, list[MergeLine]]]:
+        grouped: dict[int, tuple[Plan, list[MergeLine]]] = {}
+        for line in self.lines:
+            plan = line.assignment.activity.plan
+            grouped.setdefault(plan.pk, (plan, []))[1].append(line)
+        return list(grouped.values())
+
+
+def merge_preview(agency: Agency, *, into: Agency | None, on: date) -> MergePreview:
+    """What merging `agency` into `into` (or closing it) on `on` would move. Reads only."""
+    from cchc.monitoring.models import Assignment as Assigned
+    from cchc.monitoring.transfer import assignments_open
+
+    moving = assignments_open(agency)
+    held: set[int] = set()
+    if into is not None:
+        held = set(
+            Assigned.objects.filter(
+                agency=into, activity_id__in=[a.activity_id for a in moving]
+            ).values_list("activity_id", flat=True)
+        )
+    groups = list(
+        AgencyGroup.objects.filter(
+            pk__in=GroupMembership.objects.on(on).filter(agency=agency).values("group_id")
+        ).order_by("name")
+    )
+    return MergePreview(
+        into=into,
+        on=on,
+        lines=[MergeLine(a, a.activity_id in held) for a in moving],
+        groups=groups,
+        users=agency.users.count(),
+    )

@@ -30,5 +30,6 @@ urlpatterns = [
     path("needs-date/", views.needs_date_latest, name="needs_date_latest"),
     path("agencies/", views.agency_list, name="agency_list"),
     path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),
+    path("agencies/<int:agency_id>/merge/", views.agency_merge_view, name="agency_merge"),
     path("search/", views.search, name="search"),
 ]

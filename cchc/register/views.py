@@ -6,13 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cchc.accounts.permissions import has_perm, permission_required
+from cchc.accounts.policy import can, requires
 from cchc.agencies.models import Agency
+from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
 from cchc.plans.readmodel import plan_viewed, plans_with_counts
@@ -24,7 +26,13 @@ from cchc.plans.services import (
     plan_tree,
 )
 from cchc.register import queries
-from cchc.register.forms import FixDateForm, PlanChoiceForm, PlanFilterForm, PlanImportForm
+from cchc.register.forms import (
+    AgencyMergeForm,
+    FixDateForm,
+    PlanChoiceForm,
+    PlanFilterForm,
+    PlanImportForm,
+)
 
 EXPORT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -42,7 +50,7 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def home(request: HttpRequest) -> HttpResponse:
     """The plan being looked at (chosen with ?plan= or remembered), else the newest."""
     choice = plan_viewed(request.user, request.GET)
@@ -55,13 +63,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "register/plan_list.html", {"plans": plans_with_counts()})
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=plan_id)
     agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
@@ -87,7 +95,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def needs_date_latest(request: HttpRequest) -> HttpResponse:
     plan = plan_viewed(request.user, request.GET).plan
     if plan is None:
@@ -97,7 +105,7 @@ def needs_date_latest(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=plan_id)
     activities = list(
@@ -112,14 +120,14 @@ def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
         {
             "plan": plan,
             "activities": activities,
-            "can_fix": has_perm(request.user, "plan.fix_dates"),
+            "can_fix": can(request.user, "plan.fix_dates"),
             "form": FixDateForm(),
         },
     )
 
 
 @require_POST
-@permission_required("plan.fix_dates")
+@requires("plan.fix_dates")
 def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpResponse:
     activity = get_object_or_404(
         Activity.objects.select_related("plan", "task"), pk=activity_id, plan_id=plan_id
@@ -147,7 +155,7 @@ def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpRespon
 
 
 @require_GET
-@permission_required("agency.view")
+@requires("agency.view")
 def agency_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     by_kind, groups = queries.agency_directory(query)
@@ -169,7 +177,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("agency.view")
+@requires("agency.view")
 def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = get_object_or_404(Agency.objects.select_related("parent", "merged_into"), pk=agency_id)
     # The plan being looked at; an unknown plan in the query string falls back to it.
@@ -192,14 +200,62 @@ def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
             "plan": plan,
             "plans": plans,
             "form": PlanChoiceForm({"plan": plan.pk} if plan else None, plans=plans),
+            "can_merge": can(request.user, "agency.merge") and agency.closed_on is None,
             "lead": assignments.get(Assignee.Role.LEAD, []),
             "cooperating": assignments.get(Assignee.Role.COOPERATING, []),
         },
     )
 
 
+@require_http_methods(["GET", "POST"])
+@requires("agency.merge")
+def agency_merge_view(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Merge an agency into its successor, or close it, in two steps: the first POST
+    shows what will move (nothing changes), the second, with `confirm`, does it."""
+    agency = get_object_or_404(Agency.objects.select_related("merged_into"), pk=agency_id)
+    if request.method == "GET":
+        form = AgencyMergeForm(None, agency=agency, initial={"on": timezone.localdate()})
+        return render(request, "register/agency_merge.html", {"agency": agency, "form": form})
+    form = AgencyMergeForm(request.POST, agency=agency)
+    if not form.is_valid():
+        return render(
+            request, "register/agency_merge.html", {"agency": agency, "form": form}, status=400
+        )
+    into, on = form.cleaned_data["into"], form.cleaned_data["on"]
+    if request.POST.get("confirm") != "1":
+        preview = queries.merge_preview(agency, into=into, on=on)
+        return render(
+            request,
+            "register/agency_merge.html",
+            {"agency": agency, "form": form, "preview": preview},
+        )
+    try:
+        if into is not None:
+            agency_merge(sources=[agency], into=into, on=on)
+        else:
+            agency_close(agency=agency, on=on)
+    except AgencyChangeError as error:
+        form.add_error(None, str(error))
+        return render(
+            request, "register/agency_merge.html", {"agency": agency, "form": form}, status=400
+        )
+    if into is not None:
+        messages.success(
+            request,
+            _("Đã sáp nhập %(agency)s vào %(into)s; các phân công đang mở đã chuyển sang.")
+            % {"agency": agency.name, "into": into.name},
+        )
+    else:
+        messages.success(
+            request,
+            _("Đã giải thể %(agency)s; các phân công đang mở đã kết thúc.")
+            % {"agency": agency.name},
+        )
+    return redirect("agency_detail", agency_id=agency.pk)
+
+
 @require_GET
-@permission_required("plan.view")
+@requires("plan.view")
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     return render(
@@ -208,7 +264,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("plan.import")
+@requires("plan.import")
 def plan_import_view(request: HttpRequest) -> HttpResponse:
     from cchc.plans.formats import READERS, detect_format
 
@@ -251,7 +307,7 @@ def plan_import_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("plan.export")
+@requires("plan.export")
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     from cchc.plans.formats import WRITERS
 

@@ -45,7 +45,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cchc.accounts.models import Role, User
+from cchc.accounts import policy
+from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.audit import context as audit_context
 from cchc.audit.log import log_action, log_here
@@ -154,7 +155,7 @@ def reminders_open_items(*, today: date) -> list[Item]:
         Q(due_on__in=targets) | Q(due_on__lt=today)
     )
     rows = list(
-        Assignment.objects.filter(issued, agency__closed_on__isnull=True)
+        Assignment.objects.filter(issued, closed_on__isnull=True, agency__closed_on__isnull=True)
         .filter(Exists(relevant))
         .values(
             "pk",
@@ -294,16 +295,24 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     officers: dict[int, list[Recipient]] = defaultdict(list)
     heads: dict[int, list[Recipient]] = defaultdict(list)
     coordinators: list[Recipient] = []
+    # Who is written to is the policy's: one query for everyone any reminder concerns.
+    audience = (
+        policy.POLICY.audience("reminder.digest")
+        | policy.POLICY.audience("reminder.head")
+        | policy.POLICY.audience("reminder.escalation")
+    )
     for row in (
-        User.objects.filter(is_active=True, role__in=[Role.OFFICER, Role.HEAD, Role.COORDINATOR])
+        User.objects.filter(audience)
         .order_by("pk")
         .values("pk", "username", "full_name", "email", "role", "agency_id")
     ):
-        if row["role"] == Role.COORDINATOR:
+        if policy.POLICY.allows_role(row["role"], "reminder.escalation"):
             coordinators.append(_user_recipient(row))
-        elif row["role"] == Role.OFFICER:
+        if row["agency_id"] is None:
+            continue
+        if policy.POLICY.allows_role(row["role"], "reminder.digest"):
             officers[row["agency_id"]].append(_user_recipient(row))
-        else:
+        if policy.POLICY.allows_role(row["role"], "reminder.head"):
             heads[row["agency_id"]].append(_user_recipient(row))
     agency_emails = dict(
         Agency.objects.filter(pk__in={i.agency_id for i in items}).values_list("pk", "email")
@@ -629,7 +638,7 @@ def calendar_feed_ics(feed: CalendarFeed) -> bytes:
     host = urlsplit(settings.SITE_URL).hostname or "cchc"
     roles = dict(Assignment.Role.choices)
     rows = list(
-        Assignment.objects.filter(agency=agency)
+        Assignment.objects.filter(agency=agency, closed_on__isnull=True)
         .exclude(activity__plan__status=Plan.Status.DRAFT)
         .values(
             "pk",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cchc.accounts import policy
 from cchc.accounts.models import User
-from cchc.accounts.permissions import can_see_agency_data, has_perm, permission_required
+from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.reminders.models import CalendarFeed, Notification
 from cchc.reminders.services import (
@@ -30,7 +33,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @require_GET
-@permission_required("notification.view")
+@requires("notification.view")
 def notifications(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     page = Paginator(Notification.objects.filter(user=user), PAGE_SIZE).get_page(
@@ -41,32 +44,35 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("notification.view")
+@requires("notification.view")
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     # Another user's notification is as good as absent.
-    notification = get_object_or_404(Notification, pk=notification_id, user=_user(request))
+    notification = cast(Notification, policy.get_notification_for_user(request, notification_id))
     notification_mark_read(user=_user(request), notification_id=notification.pk)
     return redirect(f"{reverse('notifications')}#notification-{notification.pk}")
 
 
 @require_POST
-@permission_required("notification.view")
+@requires("notification.view")
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     count = notification_mark_read(user=_user(request))
     messages.success(request, _("Đã đánh dấu %(count)s thông báo là đã đọc.") % {"count": count})
     return redirect("notifications")
 
 
-def _agency_for(request: HttpRequest, agency_id: int) -> Agency:
+def _agency_for(request: HttpRequest, agency_id: int, *, write: bool = False) -> Agency:
     """The agency whose feed the user asks for; 404 for another agency's officer."""
-    agency = get_object_or_404(Agency, pk=agency_id)
-    if not can_see_agency_data(request.user, agency.pk):
-        raise Http404
-    return agency
+    return policy.get_for_user(
+        request,
+        Agency.objects.all(),
+        agency_id,
+        view="feed.view",
+        write="feed.regenerate" if write else None,
+    )
 
 
 @require_GET
-@permission_required("feed.view")
+@requires("feed.view")
 def feed_mine(request: HttpRequest) -> HttpResponse:
     agency_id = _user(request).agency_id
     if agency_id is None:
@@ -75,7 +81,7 @@ def feed_mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("feed.view")
+@requires("feed.view")
 def feed_page(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = _agency_for(request, agency_id)
     feed = calendar_feed_active(agency)
@@ -85,15 +91,15 @@ def feed_page(request: HttpRequest, agency_id: int) -> HttpResponse:
         "feed": feed,
         "feed_url": url,
         "webcal_url": url.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
-        "can_regenerate": has_perm(request.user, "feed.regenerate"),
+        "can_regenerate": policy.can(request.user, "feed.regenerate", agency),
     }
     return render(request, "reminders/feed.html", context)
 
 
 @require_POST
-@permission_required("feed.regenerate")
+@requires("feed.regenerate")
 def feed_regenerate(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = _agency_for(request, agency_id)
+    agency = _agency_for(request, agency_id, write=True)
     replaced = calendar_feed_active(agency) is not None
     calendar_feed_regenerate(agency=agency, actor=_user(request))
     if replaced:
@@ -104,6 +110,7 @@ def feed_regenerate(request: HttpRequest, agency_id: int) -> HttpResponse:
 
 
 @require_GET
+@requires("feed.read")
 def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     """No login: the token is the secret. A revoked or unknown token is not found."""
     feed = get_object_or_404(

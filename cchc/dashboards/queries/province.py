@@ -10,6 +10,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cchc.agencies.eras import plan_day
 from cchc.agencies.models import AgencyGroup, GroupMembership
 from cchc.dashboards import charts
 from cchc.dashboards.queries.common import (
@@ -65,7 +66,11 @@ def province_dashboard(
     labels = _activity_labels(plan)
 
     members: dict[int, set[int]] = defaultdict(set)
-    for group_id, agency_id in GroupMembership.objects.values_list("group_id", "agency_id"):
+    # Groups as they were in the plan's year: a 2022 ranking of "UBND cấp huyện" keeps
+    # its districts after they are abolished.
+    for group_id, agency_id in GroupMembership.objects.on(plan_day(plan)).values_list(
+        "group_id", "agency_id"
+    ):
         members[group_id].add(agency_id)
     group_rows = []
     for group in AgencyGroup.objects.order_by("name").only("pk", "code", "name"):

@@ -13,9 +13,9 @@ from django.utils.translation import ngettext
 
 from cchc.agencies.models import Agency
 from cchc.dashboards.queries.common import _areas, status_label
+from cchc.documents.models import DocumentLink
 from cchc.monitoring.models import (
     Assignment,
-    OutputDocument,
     ProgressReport,
     ReportingPeriod,
 )
@@ -60,16 +60,19 @@ def status_table_rows(
     progress = plan_progress(plan, period=period, today=today)
     standing = {item.report_id for item in progress.items if item.report_id}
     documents: dict[int, list[str]] = defaultdict(list)
-    document_rows = OutputDocument.objects.filter(report__assignment__activity__plan=plan)
+    document_rows = DocumentLink.objects.filter(
+        role=DocumentLink.Role.OUTPUT, progress_report__assignment__activity__plan=plan
+    )
     if agency is not None:
-        document_rows = document_rows.filter(report__assignment__agency=agency)
+        document_rows = document_rows.filter(progress_report__assignment__agency=agency)
     for report_id, number, issued_on, summary in document_rows.order_by(
-        "issued_on", "pk"
-    ).values_list("report_id", "number", "issued_on", "summary"):
+        "document__issued_on", "document_id"
+    ).values_list("target_id", "document__number", "document__issued_on", "document__summary"):
         if report_id in standing:
+            day = issued_on.strftime("%d/%m/%Y") if issued_on else ""
             documents[report_id].append(
                 _("Số %(number)s ngày %(date)s: %(summary)s")
-                % {"number": number, "date": issued_on.strftime("%d/%m/%Y"), "summary": summary}
+                % {"number": number, "date": day, "summary": summary}
             )
     leads: dict[int, list[str]] = defaultdict(list)
     for activity_id, name in (

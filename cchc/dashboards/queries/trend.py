@@ -66,6 +66,9 @@ def plan_trend(plan: Plan, progress: Progress, *, today: date) -> list[TrendPoin
         end = _month_end(plan.year, month)
         while cursor < len(events) and events[cursor][3] < end:
             report_id, assignment_id, position, _at, action, status, percent = events[cursor]
+            # A report of an assignment handed to a merged agency's successor counts for
+            # the successor's item, as in `plan_progress`.
+            assignment_id = progress.stands_for.get(assignment_id, assignment_id)
             if action == ReportVersion.Action.RETURNED:
                 previous = state.get(report_id)
                 if previous is not None:

@@ -9,8 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cchc.accounts.models import Role
-from cchc.accounts.permissions import has_perm, role_of
+from cchc.accounts import policy
 from cchc.lib.text import fold as fold_text
 from cchc.register.queries import Membership
 
@@ -26,18 +25,26 @@ CADENCES = {
 
 @register.filter
 def can(user: Any, action: str) -> bool:
-    """`{% if user|can:"plan.import" %}`: the same rule table the views use."""
-    return has_perm(user, action)
+    """`{% if user|can:"plan.import" %}`: may the user do this at all (the role part of
+    the policy the views use)."""
+    return policy.can(user, action)
+
+
+@register.simple_tag(takes_context=True)
+def may(context: template.Context, action: str, obj: Any = None) -> bool:
+    """`{% may "report.edit" report as editable %}`: the policy's whole answer for the
+    logged-in user and this object, state and dates included."""
+    return policy.can(context.get("user"), action, obj)
 
 
 @register.filter
 def is_admin(user: Any) -> bool:
-    return role_of(user) == Role.ADMIN
+    return policy.can(user, "admin.site")
 
 
 @register.filter
 def role_label(user: Any) -> str:
-    role = role_of(user)
+    role = policy.role_of(user)
     return str(role.label) if role is not None else ""
 
 

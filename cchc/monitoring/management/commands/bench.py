@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import Max
@@ -39,11 +40,10 @@ from django.utils.translation import gettext as _
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.documents.models import Document, DocumentLink
 from cchc.lib.text import fold, sort_key
 from cchc.monitoring.models import (
     Assignment,
-    Evidence,
-    OutputDocument,
     ProgressReport,
     ReportingPeriod,
     ReportVersion,
@@ -432,16 +432,32 @@ def _reports(
             ],
             batch_size=BATCH,
         )
-        OutputDocument.objects.bulk_create(
+        done = [r for r in made if r.completed_on is not None]
+        documents = Document.objects.bulk_create(
             [
-                OutputDocument(
-                    report=r,
+                # bulk_create skips save(), which fills the derived fields; fill them here.
+                Document(
+                    agency_id=r.assignment.agency_id,
                     number=f"{r.pk}/KH-TT",
+                    number_key=f"{r.pk}/KH-TT",
                     issued_on=r.completed_on,
                     summary="Kế hoạch thực hiện",
+                    search_text=fold(f"{r.pk}/KH-TT Kế hoạch thực hiện"),
                 )
-                for r in made
-                if r.completed_on is not None
+                for r in done
+            ],
+            batch_size=BATCH,
+        )
+        report_type = ContentType.objects.get_for_model(ProgressReport)
+        DocumentLink.objects.bulk_create(
+            [
+                DocumentLink(
+                    document=document,
+                    target_type=report_type,
+                    target_id=r.pk,
+                    role=DocumentLink.Role.OUTPUT,
+                )
+                for r, document in zip(done, documents, strict=True)
             ],
             batch_size=BATCH,
         )
@@ -529,8 +545,9 @@ def bench_cleanup(tag: str = MARK) -> int:
         # Leaves first, so that each delete is one statement rather than a collection.
         for queryset in (
             ReportVersion.objects.filter(report__in=reports),
-            OutputDocument.objects.filter(report__in=reports),
-            Evidence.objects.filter(report__in=reports),
+            DocumentLink.objects.filter(progress_report__in=reports),
+            Document.objects.filter(agency__parent__name__startswith=f"[{tag}"),
+            Document.objects.filter(agency__name__startswith=f"[{tag}"),
             reports,
             plans,
             User.objects.filter(username__startswith=tag),

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
-from cchc.agencies.services import load_reference, reference_path
+from cchc.agencies.eras import era_of_year
+from cchc.agencies.services import load_units, reference_path
 from cchc.monitoring.demo import demo_progress_fill
 from cchc.plans.formats.jsonfmt import read_json
 from cchc.plans.interchange import PlanImportError
@@ -33,13 +34,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = load_reference(reference_path(PROVINCE))
+        document = read_json((DATA_DIR / f"{PLAN}.json").read_bytes())
+        header = document.header
+        # The plan names the units of its own year: 2022 gives the pre-2025 era.
+        counts = load_units(era=era_of_year(header.year or 2022), path=reference_path(PROVINCE))
         self.stdout.write(
             _("Cơ quan: %(agencies)s (%(districts)s đơn vị cấp huyện, %(communes)s cấp xã).")
             % counts
         )
-        document = read_json((DATA_DIR / f"{PLAN}.json").read_bytes())
-        header = document.header
         plan = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
         if plan is not None:
             self.stdout.write(_("Kế hoạch %(number)s đã có.") % {"number": header.number})
