@@ -27,8 +27,8 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cchc.accounts.models import User
 from cchc.accounts import policy
+from cchc.accounts.models import User
 from cchc.plans.models import Activity, Area, Plan, Task
 
 NEWEST_FIRST = ("-year", "-issued_on", "-pk")
