@@ -77,7 +77,19 @@ def cmd_run(argv: list[str]) -> int:
         if run([cchc, *step], env) != 0:
             return 1
     say(f"Mở http://127.0.0.1:{port}/ trong trình duyệt (Ctrl+C để dừng).")
-    return run([cchc, "runserver", f"127.0.0.1:{port}"], env)
+    # Background jobs (imports, exports, backups) need a worker: one beside the server,
+    # stopped with it. Without --no-reload it would fork a child that outlives us.
+    worker = subprocess.Popen(
+        [cchc, "worker", "--no-reload", "--interval", "0.5"], cwd=ROOT, env=env
+    )
+    try:
+        return run([cchc, "runserver", f"127.0.0.1:{port}"], env)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def postgres_url() -> str | None:

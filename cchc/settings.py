@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "cchc.reminders",
     "cchc.dashboards",
     "cchc.register",
+    "cchc.jobs",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +230,28 @@ CCHC_ESCALATE_HEAD_DAYS = env_int("CCHC_ESCALATE_HEAD_DAYS", 3)
 CCHC_ESCALATE_COORDINATOR_DAYS = env_int("CCHC_ESCALATE_COORDINATOR_DAYS", 10)
 CCHC_MAX_UPLOAD_BYTES = env_int("CCHC_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 CCHC_MAX_IMPORT_BYTES = env_int("CCHC_MAX_IMPORT_BYTES", 10 * 1024 * 1024)
+
+# Background jobs (`cchc.jobs`): Django's tasks API through the django-tasks backport, with
+# the queue in the database itself, so no broker; `cchc worker` runs the queue. Tests run
+# every task at once, in the test's own process and transaction.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+# Job results (exports, backups) and uploaded import files, kept apart from the evidence
+# store so that a backup never carries earlier backups.
+CCHC_JOB_FILES_DIR = Path(env_str("CCHC_JOB_FILES_DIR", str(DATA_DIR / "jobs")))
+CCHC_JOB_RESULT_DAYS = env_int("CCHC_JOB_RESULT_DAYS", 7)
+# A running job whose worker on another machine has not signalled for this long is dead.
+CCHC_JOB_STALE_SECONDS = env_int("CCHC_JOB_STALE_SECONDS", 300)
+CCHC_JOB_HEARTBEAT_SECONDS = env_int("CCHC_JOB_HEARTBEAT_SECONDS", 5)
+CCHC_JOB_PROGRESS_SECONDS = float(env_str("CCHC_JOB_PROGRESS_SECONDS", "0.5"))
 
 LOGGING = {
     "version": 1,

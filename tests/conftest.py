@@ -43,6 +43,13 @@ def login(client: Client, personas: dict[str, User]):  # type: ignore[no-untyped
 
 
 @pytest.fixture(autouse=True)
+def _job_files_in_tmp(settings, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    # Job results and uploaded import files are written for real; not into var/, and not
+    # into a test's own tmp_path, whose contents some tests check.
+    settings.CCHC_JOB_FILES_DIR = tmp_path_factory.mktemp("jobs")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # Argon2 is deliberately slow; tests that check hashing itself set it back.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.jobs.models import Job
 from cchc.plans.interchange import ActivityRow, AreaRow, PlanDocument, PlanHeader, TaskRow
 from cchc.plans.models import Plan
 from cchc.plans.services import plan_import
@@ -130,3 +131,11 @@ def attach_evidence_row(
     return DocumentLink.objects.create(
         document=document, target=report, role=DocumentLink.Role.EVIDENCE, added_by=uploaded_by
     )
+
+
+def job_of(response: Any) -> Job:
+    """The job a page answered with (a redirect to its page), as it stands now."""
+    assert response.status_code == 302, response.status_code
+    location = response["Location"]
+    assert location.startswith("/jobs/"), location
+    return Job.objects.get(pk=location.split("/")[2])

@@ -85,9 +85,16 @@ def test_it_imports_a_plan_with_a_token(client, agencies, token):
         {"file": _upload("plan.json", data)},
         **bearer(token),
     )
-    assert response.status_code == 201, response.content
-    assert response.json()["plan"]["tasks"] == 7
-    assert Plan.objects.filter(number="7/KH-UBND").exists()
+    # Accepted at once; the job (run at once by the tests' immediate backend) says how it went.
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert response["Location"] == job["url"] == f"/api/jobs/{job['id']}"
+    followed = client.get(job["url"], **bearer(token)).json()
+    assert followed["status"] == "done"
+    assert "7 nhiệm vụ" in followed["summary"]
+    plan = Plan.objects.get(number="7/KH-UBND")
+    assert followed["link"] == f"/plans/{plan.pk}/"
+    assert plan.tasks.count() == 7
 
 
 def test_a_failed_import_reports_every_issue_and_changes_nothing(client, agencies, token):
@@ -98,9 +105,10 @@ def test_a_failed_import_reports_every_issue_and_changes_nothing(client, agencie
     response = client.post(
         "/api/plans/import", {"file": _upload("plan.json", write_json(document))}, **bearer(token)
     )
-    assert response.status_code == 400
-    body = response.json()
-    messages = [issue["message"] for issue in body["issues"]]
+    assert response.status_code == 202
+    body = client.get(response.json()["url"], **bearer(token)).json()
+    assert body["status"] == "failed"
+    messages = [issue["message"] for issue in body["errors"]]
     assert len(messages) == 1  # "Sở Tư phap" resolves: diacritics are folded
     assert "Sở Không Tồn Tại" in messages[0]
     assert "Không tìm thấy cơ quan" in messages[0]
@@ -118,10 +126,38 @@ def test_only_coordinators_and_admins_may_import(client, personas, persona):
 
 
 def test_it_exports_a_plan_as_an_attachment(login, plan):
-    response = login("leader").get(f"/api/plans/{plan.pk}/export?format=xlsx")
-    assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    client = login("leader")
+    response = client.get(f"/api/plans/{plan.pk}/export?format=xlsx")
+    assert response.status_code == 202
+    job = client.get(response["Location"]).json()
+    assert job["status"] == "done"
+    assert job["file_url"] == f"/api/jobs/{job['id']}/file"
+    download = client.get(job["file_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_file_that_is_no_plan_is_refused_at_once(client, agencies, token):
+    response = client.post(
+        "/api/plans/import", {"file": _upload("plan.json", b"not a plan")}, **bearer(token)
+    )
+    assert response.status_code == 400
+    assert "không đọc được" in response.json()["issues"][0]["message"]
+
+
+def test_another_agency_cannot_see_an_import_job(client, agencies, personas, token):
+    data = write_json(synthetic_document(2, number="2/KH-UBND"))
+    url = client.post("/api/plans/import", {"file": _upload("p.json", data)}, **bearer(token))[
+        "Location"
+    ]
+    _token, officer = ApiToken.issue(user=personas["officer_b"], name="t")
+    assert client.get(url, **bearer(officer)).status_code == 404
+    assert client.get(url + "/file", **bearer(token)).status_code == 404  # an import has none
+    assert (
+        client.get("/api/jobs/00000000-0000-0000-0000-000000000000", **bearer(token)).status_code
+        == 404
+    )
 
 
 def test_it_describes_itself_in_openapi(client: Client):

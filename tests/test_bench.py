@@ -66,6 +66,75 @@ def test_keep_leaves_the_data_and_cleanup_removes_it(db):
     assert ProgressReport.objects.count() == 0
 
 
+def test_reports_carry_the_history_the_services_would_have_written(db):
+    """Saved, submitted, returned, resubmitted, approved: one version per step, in order,
+    never in the future, and the last one says what the report says."""
+    from django.utils import timezone
+
+    from cchc.dashboards.queries import plan_trend
+    from cchc.monitoring.models import ReportVersion
+    from cchc.monitoring.progress import plan_progress
+
+    output = _bench(keep=True, agencies=10, activities=8, periods=4)
+    try:
+        reports = ProgressReport.objects.filter(
+            assignment__activity__plan__number__startswith="cchc-bench-"
+        )
+        versions: dict[int, list[ReportVersion]] = {}
+        for version in ReportVersion.objects.filter(report__in=reports).order_by(
+            "report", "version"
+        ):
+            versions.setdefault(version.report_id, []).append(version)
+        assert f"{sum(map(len, versions.values()))} phiên bản" in output
+        allowed_after = {
+            None: {"saved"},
+            "saved": {"saved", "submitted"},
+            "submitted": {"approved", "returned"},
+            "returned": {"saved"},
+            "approved": set(),
+        }
+        now = timezone.now()
+        paths = set()
+        for report in reports:
+            history = versions[report.pk]
+            assert [v.version for v in history] == list(range(2, report.version + 1))
+            previous = None
+            for version in history:
+                assert version.action in allowed_after[previous], [v.action for v in history]
+                assert version.at <= now
+                previous = version.action
+            assert [v.at for v in history] == sorted(v.at for v in history)
+            last = history[-1].snapshot
+            assert (last["state"], last["status"], last["percent"]) == (
+                report.state,
+                report.status,
+                report.percent,
+            )
+            assert history[-1].actor is not None
+            paths.add(tuple(v.action for v in history if v.action != "saved"))
+        assert ("submitted", "returned", "submitted", "approved") in paths
+        assert ("submitted", "approved") in paths and () in paths
+
+        # The province dashboard's trend now has history to replay.
+        plan = Plan.objects.get(number__startswith="cchc-bench-")
+        today = timezone.localdate()
+        points = plan_trend(plan, plan_progress(plan, period=None, today=today), today=today)
+        assert any(point.sent for point in points)
+    finally:
+        call_command("bench", cleanup=True, stdout=io.StringIO())
+    assert _leftovers() == (0, 0, 0, 0)
+
+
+def test_it_leaves_the_language_of_its_caller_alone(db):
+    """It serves pages in-process; their language must not stay behind in the caller."""
+    from django.utils import translation
+
+    for language in ("en", "vi"):
+        with translation.override(language):
+            _bench()
+            assert translation.get_language() == language
+
+
 def test_it_refuses_an_empty_size(db):
     with pytest.raises(CommandError):
         _bench(agencies=0)

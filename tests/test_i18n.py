@@ -426,14 +426,44 @@ def test_the_province_dashboard_is_in_english_once_english_is_chosen(login, plan
 def test_documents_for_the_province_stay_vietnamese_in_english(login, plan: Plan) -> None:
     coordinator = login("coordinator")
     choose(coordinator, "en")
-    response = coordinator.get(reverse("status_table_export") + f"?plan={plan.pk}")
+    # Written by a background job, which works in Vietnamese whoever asks.
+    job = coordinator.get(reverse("status_table_export") + f"?plan={plan.pk}")["Location"]
+    response = coordinator.get(job + "file/")
     assert response.status_code == 200
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
     titles = [sheet.cell(row=r, column=1).value or "" for r in range(1, 5)]
     assert any("BẢNG TỔNG HỢP TIẾN ĐỘ" in t for t in titles), titles
     assert not any("SUMMARY" in t for t in titles), titles
 
-    response = coordinator.get(reverse("plan_export", args=[plan.pk, "xlsx"]))
+    job = coordinator.get(reverse("plan_export", args=[plan.pk, "xlsx"]))["Location"]
+    assert "Plan appendix (Excel)" in coordinator.get(job).content.decode()  # the page: English
+    response = coordinator.get(job + "file/")
     assert response.status_code == 200
-    workbook = load_workbook(BytesIO(response.content))
+    workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     assert "Phụ lục" in workbook.sheetnames
+
+
+@pytest.mark.django_db
+def test_a_request_gives_the_thread_its_language_back(login, plan: Plan) -> None:
+    """The visitor's language lasts as long as their response, streamed body included;
+    whatever runs next in the thread (a command serving pages in-process, a job, the next
+    test) keeps its own language."""
+    from django.utils import translation
+
+    coordinator = login("coordinator")
+    choose(coordinator, "en")
+    with translation.override("vi"):
+        assert '<html lang="en">' in _html(coordinator, reverse("plan_list"))
+        assert translation.get_language() == "vi"
+        assert translation.gettext("tep") == "tep"
+
+        response = coordinator.get(reverse("dashboard_province_csv", args=["groups"]))
+        assert response.status_code == 200
+        header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]  # type: ignore[attr-defined]
+        assert header.startswith("Agency group"), header
+        assert translation.get_language() == "vi"
+
+    with translation.override("en"):
+        anonymous = Client()
+        assert '<html lang="vi">' in _html(anonymous, reverse("login"))
+        assert translation.get_language() == "en"

@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.api.views import api
+from cchc.jobs.services import job_start
 from cchc.monitoring.evidence import evidence_add
 from cchc.monitoring.models import Assignment, ReportingPeriod
 from cchc.monitoring.services import report_get_or_create, report_submit
@@ -100,6 +101,12 @@ EXPECTATIONS: dict[str, Row] = {
     "GET agencies/<int:agency_id>/merge/":              staff(),
     "POST agencies/<int:agency_id>/merge/":             staff(),
     "GET search/":                                      everyone(),
+    # Jobs: one's own list; a job (agency A's status table, asked by officer_a) is seen by
+    # whoever may see agency A's data; a backup is the administrator's.
+    "GET jobs/":                                        everyone(),
+    "POST jobs/backup/":                                Row(LOGIN, 403, 403, 403, 403, 403, 403, OK),  # noqa: E501
+    "GET jobs/<uuid:job_id>/":                          Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET jobs/<uuid:job_id>/file/":                     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     # The admin, as one family: every admin URL behaves as its index does.
     "GET admin/":                                       Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK),  # noqa: E501
     # API documents: public, they describe the API and hold no data.
@@ -114,6 +121,8 @@ EXPECTATIONS: dict[str, Row] = {
     "GET /api/plans/{plan_id}/activities":              everyone(),
     "GET /api/plans/{plan_id}/export":                  everyone(),
     "POST /api/plans/import":                           staff(),
+    "GET /api/jobs/{job_id}":                           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET /api/jobs/{job_id}/file":                      Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET /api/agencies":                                everyone(),
     "GET /api/agencies/{agency_id}":                    everyone(),
     "GET /api/groups":                                  everyone(),
@@ -257,7 +266,14 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         title="Nhắc việc",
     )
     feed = calendar_feed_regenerate(agency=agencies["a"], actor=officer_a)
+    job = job_start(
+        kind="status_table",
+        params={"plan": plan.pk, "period": "", "today": "2022-07-20", "agency": agencies["a"].pk},
+        asked_by=officer_a,
+    )
+    assert job.status == "done", job.errors
     return {
+        "job_id": job.pk,
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "activity_id": activity.pk,

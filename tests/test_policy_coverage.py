@@ -112,7 +112,7 @@ MAY_NAME_ROLES = {
     "accounts/models.py": "defines Role and the database rule that agency roles have an agency",
     "accounts/services.py": "creates the demo accounts with their roles",
     "monitoring/demo.py": "creates demo users and picks one of each role to write reports",
-    "monitoring/management/commands/bench.py": "creates the load test's users",
+    "ops/bench.py": "creates the load test's users",
 }
 
 

@@ -392,6 +392,11 @@ declare("report.review",      roles=STAFF, when=attr_in("state", {SUBMITTED}))
 declare("reminder.digest",    roles={Role.OFFICER})
 declare("reminder.head",      roles={Role.HEAD})
 declare("reminder.escalation", roles={Role.COORDINATOR})
+# Background jobs: one's own list; a job's page and file are open to whoever may see the
+# job's subject (cchc.jobs.access.job_visible_to), a public table's to anyone.
+declare("job.view",           roles=EVERYONE)
+declare("job.open",           roles=PUBLIC)
+declare("backup.run",         roles={Role.ADMIN})
 # The Django admin (User.save keeps `is_staff` in step with this).
 declare("admin.site",         roles={Role.ADMIN})
 # fmt: on

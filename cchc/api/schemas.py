@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ninja import Schema
 
@@ -98,3 +98,33 @@ class ImportedOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class JobErrorOut(Schema):
+    text: str
+    message: str
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+
+
+class JobOut(Schema):
+    """A background job: poll `url` until `status` is done or failed."""
+
+    id: str
+    kind: str
+    name: str
+    status: str
+    progress_done: int
+    progress_total: int
+    progress_message: str
+    summary: str
+    errors: list[JobErrorOut]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    url: str
+    page_url: str
+    file_url: str | None
+    file_expires_at: datetime | None
+    link: str | None

@@ -6,11 +6,15 @@ Every operation declares its action with `api_auth`, and asks the same policy as
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Schema, Status
@@ -18,6 +22,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.api.auth import api_auth, session_or_token
 from cchc.api.openapi import CchcAPI
@@ -29,16 +34,21 @@ from cchc.api.schemas import (
     AssigneeOut,
     ErrorOut,
     GroupOut,
-    ImportedOut,
     ImportErrorOut,
+    JobErrorOut,
+    JobOut,
     PlanOut,
     TaskOut,
 )
-from cchc.plans.formats import READERS, WRITERS, detect_format
+from cchc.jobs import registry
+from cchc.jobs.access import job_visible_to
+from cchc.jobs.models import Job
+from cchc.jobs.services import job_refresh, job_start, jobs_root
+from cchc.lib import storage
+from cchc.plans.formats import detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
 from cchc.plans.readmodel import counts_of, plans_with_counts, with_counts
-from cchc.plans.services import plan_document, plan_import
 
 api = CchcAPI(
     title="cchc API",
@@ -265,38 +275,67 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
     ]
 
 
+def _job_out(job: Job) -> JobOut:
+    kind = registry.KINDS.get(job.kind)
+    return JobOut(
+        id=str(job.pk),
+        kind=job.kind,
+        name=str(kind.verbose_name) if kind else job.kind,
+        status=job.status,
+        progress_done=job.progress_done,
+        progress_total=job.progress_total,
+        progress_message=job.progress_message,
+        summary=job.summary,
+        errors=[
+            JobErrorOut(
+                text=str(e.get("text", "")),
+                sheet=str(e.get("sheet", "") or ""),
+                row=e.get("row"),
+                column=str(e.get("column", "") or ""),
+                message=str(e.get("message", e.get("text", ""))),
+            )
+            for e in job.errors
+        ],
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        url=reverse("api:get_job", kwargs={"job_id": job.pk}),
+        page_url=reverse("job_detail", args=[job.pk]),
+        file_url=reverse("api:get_job_file", kwargs={"job_id": job.pk}) if job.has_result else None,
+        file_expires_at=job.expires_at if job.has_result else None,
+        link=job.params.get("link") or None,
+    )
+
+
 @api.get(
     "/plans/{int:plan_id}/export",
-    response={200: None, 404: ErrorOut},
+    response={202: JobOut, 404: ErrorOut, 422: ErrorOut},
     tags=["plans"],
-    summary="Xuất kế hoạch (json, xlsx, docx)",
+    summary="Xuất kế hoạch (json, xlsx, docx) bằng một công việc nền",
     auth=api_auth("plan.export"),
 )
-def export_plan(request: HttpRequest, plan_id: int, format: str = "json") -> HttpResponse:
-    if format not in WRITERS:
+def export_plan(
+    request: HttpRequest, response: HttpResponse, plan_id: int, format: str = "json"
+) -> Status:
+    if f"plan_{format}" not in registry.KINDS:
         raise HttpError(422, _("Định dạng phải là json, xlsx hoặc docx."))
     plan = get_object_or_404(Plan, pk=plan_id)
-    content_types = {
-        "json": "application/json",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    }
-    response = HttpResponse(
-        WRITERS[format](plan_document(plan)), content_type=content_types[format]
-    )
-    response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.year}.{format}"'
-    return response
+    assert isinstance(request.user, User)
+    job = job_start(kind=f"plan_{format}", params={"plan": plan.pk}, asked_by=request.user)
+    response["Location"] = reverse("api:get_job", kwargs={"job_id": job.pk})
+    return Status(202, _job_out(job))
 
 
 @api.post(
     "/plans/import",
-    response={201: ImportedOut, 400: ImportErrorOut, 403: ErrorOut, 413: ErrorOut},
+    response={202: JobOut, 400: ImportErrorOut, 403: ErrorOut, 413: ErrorOut},
     auth=api_auth("plan.import"),
     tags=["plans"],
-    summary="Nhập kế hoạch từ tệp (xlsx, docx, json); có lỗi thì không nhập gì",
+    summary="Nhập kế hoạch từ tệp (xlsx, docx, json) bằng công việc nền; lỗi thì không nhập gì",
 )
 def import_plan(
     request: HttpRequest,
+    response: HttpResponse,
     file: File[UploadedFile],
     year: Form[int | None] = None,
     replace: Form[bool] = False,
@@ -305,10 +344,7 @@ def import_plan(
         return Status(413, {"detail": _("Tệp quá lớn.")})
     data = file.read()
     try:
-        document = READERS[detect_format(file.name or "", data)](data)
-        plan = plan_import(
-            document=document, year=year, replace=replace, actor=request.user, source="api"
-        )
+        detect_format(file.name or "", data)
     except PlanImportError as error:
         return Status(
             400,
@@ -318,7 +354,53 @@ def import_plan(
                 "issues": [issue.as_dict() for issue in error.issues],
             },
         )
-    return Status(201, {"plan": _plan_out(with_counts(Plan.objects.filter(pk=plan.pk)).get())})
+    assert isinstance(request.user, User)
+    job = job_start(
+        kind="plan_import",
+        params={"year": year, "replace": replace},
+        asked_by=request.user,
+        upload=data,
+        input_name=file.name or "",
+    )
+    response["Location"] = reverse("api:get_job", kwargs={"job_id": job.pk})
+    return Status(202, _job_out(job))
+
+
+@api.get(
+    "/jobs/{uuid:job_id}",
+    response={200: JobOut, 404: ErrorOut},
+    auth=api_auth("job.view"),
+    tags=["jobs"],
+    summary="Một công việc nền: trạng thái, tiến độ, lỗi và tệp kết quả",
+)
+def get_job(request: HttpRequest, job_id: UUID) -> JobOut:
+    job = Job.objects.select_related("asked_by").filter(pk=job_id).first()
+    if job is None or not job_visible_to(request.user, job):
+        raise HttpError(404, _("Không có công việc này."))
+    return _job_out(job_refresh(job))
+
+
+@api.get(
+    "/jobs/{uuid:job_id}/file",
+    response={200: None, 404: ErrorOut},
+    auth=api_auth("job.view"),
+    tags=["jobs"],
+    summary="Tệp kết quả của một công việc nền đã xong",
+)
+def get_job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
+    job = Job.objects.select_related("asked_by").filter(pk=job_id).first()
+    if job is None or not job_visible_to(request.user, job):
+        raise HttpError(404, _("Không có công việc này."))
+    job = job_refresh(job)
+    if job.status != Job.Status.DONE or not job.result_sha256:
+        raise HttpError(404, _("Công việc chưa có tệp kết quả, hoặc tệp đã hết hạn."))
+    return storage.blob_response(
+        job.result_sha256,
+        filename=job.result_name,
+        content_type=job.result_type,
+        size=job.result_size,
+        root=jobs_root(),
+    )
 
 
 from cchc.api import monitoring  # noqa: E402,F401

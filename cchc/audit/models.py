@@ -14,6 +14,8 @@ class AuditRecord(models.Model):
         API = "api", _("API")
         CLI = "cli", _("Dòng lệnh")
         SYSTEM = "system", _("Hệ thống")
+        # A background job; the actor is the person who asked for it.
+        JOB = "job", _("Công việc nền")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -40,7 +42,7 @@ class AuditRecord(models.Model):
         ordering = ["-at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(source__in=["web", "api", "cli", "system"]),
+                condition=models.Q(source__in=["web", "api", "cli", "system", "job"]),
                 name="audit_source_known",
             )
         ]

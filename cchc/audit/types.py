@@ -2,5 +2,5 @@
 
 from typing import Literal
 
-Source = Literal["web", "api", "cli", "system"]
-SOURCES: tuple[Source, ...] = ("web", "api", "cli", "system")
+Source = Literal["web", "api", "cli", "system", "job"]
+SOURCES: tuple[Source, ...] = ("web", "api", "cli", "system", "job")

@@ -18,51 +18,26 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cchc.dashboards.queries.common import Table
 from cchc.dashboards.queries.status_table import StatusRow
-from cchc.plans.formats.xlsx.layout import FONT_NAME, safe_text
+from cchc.lib.office import BOLD as _BOLD
+from cchc.lib.office import BORDER as _BORDER
+from cchc.lib.office import CENTER as _CENTER
+from cchc.lib.office import CENTER_TOP as _CENTER_TOP
+from cchc.lib.office import FONT as _FONT
+from cchc.lib.office import ITALIC as _ITALIC
+from cchc.lib.office import WRAP as _WRAP
+from cchc.lib.office import sheet_landscape_a4
+from cchc.lib.roman import to_roman
+from cchc.plans.formats.xlsx.layout import safe_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_COLUMNS = ("TT", "Nhiệm vụ", "Cơ quan chủ trì", "Tiến độ", "Kết quả/Sản phẩm", "Ghi chú")
 STATUS_WIDTHS = (7, 55, 28, 24, 45, 28)
-
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_FONT = Font(name=FONT_NAME, size=12)
-_BOLD = Font(name=FONT_NAME, size=12, bold=True)
-_ITALIC = Font(name=FONT_NAME, size=12, italic=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
-_CENTER_TOP = Alignment(wrap_text=True, horizontal="center", vertical="top")
-
-ROMAN = (
-    (1000, "M"),
-    (900, "CM"),
-    (500, "D"),
-    (400, "CD"),
-    (100, "C"),
-    (90, "XC"),
-    (50, "L"),
-    (40, "XL"),
-    (10, "X"),
-    (9, "IX"),
-    (5, "V"),
-    (4, "IV"),
-    (1, "I"),
-)
-
-
-def roman(number: int) -> str:
-    text = ""
-    for value, letters in ROMAN:
-        while number >= value:
-            text += letters
-            number -= value
-    return text
 
 
 def plain(value: Any) -> str:
@@ -183,8 +158,7 @@ class StatusTableXlsxExporter:
         """Write every row and return how many there were."""
         workbook, ws = _new_sheet("Bảng tiến độ", STATUS_WIDTHS)
         cells = _Cells(ws)
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
+        sheet_landscape_a4(ws)
         last = get_column_letter(len(STATUS_COLUMNS))
         header_row = len(title_lines) + 2
         # A write-only sheet writes its views with the first row: freeze before that.
@@ -202,7 +176,7 @@ class StatusTableXlsxExporter:
             if row.kind == "area":
                 areas += 1
                 cells.row(
-                    (row.number or roman(areas), _BOLD, _CENTER_TOP),
+                    (row.number or to_roman(areas), _BOLD, _CENTER_TOP),
                     (row.title, _BOLD, _WRAP),
                     (None, _BOLD, _WRAP),
                     (row.progress, _BOLD, _WRAP),

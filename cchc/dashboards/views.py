@@ -9,23 +9,20 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cchc.accounts import policy
+from cchc.accounts.models import User
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.dashboards import queries
-from cchc.dashboards.exports import (
-    CsvExporter,
-    TableXlsxExporter,
-    xlsx_response,
-)
-from cchc.dashboards.status_table import build_status_table, download_name
+from cchc.dashboards.exports import CsvExporter
+from cchc.dashboards.status_table import download_name
+from cchc.jobs.services import job_start
 
 
 def _today() -> date:
@@ -157,7 +154,9 @@ def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse
 @require_GET
 @requires("status_table.export")
 def status_table(request: HttpRequest) -> HttpResponse:
-    """The province's table for those who see every agency; an agency's own for its staff."""
+    """The province's table for those who see every agency; an agency's own for its staff.
+
+    Written by a background job; this answers with the job's page."""
     agency = None
     if request.GET.get("agency"):
         try:
@@ -169,9 +168,15 @@ def status_table(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     today = _today()
     selection = queries.select_plan(request, today=today, download=True)
-    plan, period = selection.plan, selection.period
-    table = build_status_table(plan, period=period, as_of=selection.as_of, agency=agency)
-    return _download(xlsx_response(table.write, table.filename))
+    params = {
+        "plan": selection.plan.pk,
+        "period": selection.period.code if selection.period else "",
+        "today": today.isoformat(),
+        "agency": agency.pk if agency else None,
+    }
+    assert isinstance(request.user, User)
+    job = job_start(kind="status_table", params=params, asked_by=request.user)
+    return redirect("job_detail", job_id=job.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -200,31 +205,22 @@ def public_progress(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _public_filename(page: queries.PublicPage, ext: str) -> str:
-    return download_name(
-        _("Tiến độ kế hoạch CCHC %(year)s") % {"year": page.selection.plan.year},
-        _plan_name(page.selection),
-        ext=ext,
-    )
+def _public_job(request: HttpRequest, kind: str) -> HttpResponse:
+    """The public table is written by a background job, shared by everyone who asks for
+    the same plan within a few minutes; this answers with the job's page."""
+    page_selection = queries.select_plan(request, today=_today(), public=True)
+    params = {"plan": page_selection.plan.pk, "today": _today().isoformat()}
+    job = job_start(kind=kind, params=params, asked_by=None)
+    return redirect("job_detail", job_id=job.pk)
 
 
 @require_GET
 @requires("progress.public")
-def public_progress_csv(request: HttpRequest) -> HttpResponseBase:
-    page = _public(request)
-    return CsvExporter().response(page.table(), _public_filename(page, "csv"))
+def public_progress_csv(request: HttpRequest) -> HttpResponse:
+    return _public_job(request, "public_csv")
 
 
 @require_GET
 @requires("progress.public")
-def public_progress_xlsx(request: HttpRequest) -> HttpResponseBase:
-    page = _public(request)
-    table = page.table()
-    title = _("Tiến độ thực hiện %(plan)s (chỉ tính báo cáo đã được duyệt), ngày %(date)s") % {
-        "plan": page.selection.plan.title,
-        "date": _today().strftime("%d/%m/%Y"),
-    }
-    return xlsx_response(
-        lambda target: TableXlsxExporter().write(table, target, sheet="Tiến độ", title=title),
-        _public_filename(page, "xlsx"),
-    )
+def public_progress_xlsx(request: HttpRequest) -> HttpResponse:
+    return _public_job(request, "public_xlsx")

@@ -9,7 +9,7 @@ Django's `set_language` view (the EN/VI switch in the header) writes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -36,6 +36,7 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     """LocaleMiddleware without Accept-Language; the site uses no i18n_patterns URLs."""
 
     def process_request(self, request: HttpRequest) -> None:
+        request._language_before = translation.get_language()  # type: ignore[attr-defined]
         translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
 
@@ -45,7 +46,21 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         # The page depends on the language cookie, not on Accept-Language.
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
+        # Django's LocaleMiddleware leaves the request's language active in the thread for
+        # good. Whatever runs there next outside a request (a command that serves pages
+        # in-process like `cchc bench`, a job, the next test) would then speak the last
+        # visitor's language. Give the thread its language back once the response is
+        # closed, that is after a streamed body has been written in the user's language.
+        before = getattr(request, "_language_before", None)
+        response._resource_closers.append(partial(_restore_language, before))  # type: ignore[attr-defined]
         return response
+
+
+def _restore_language(language: str | None) -> None:
+    if language is None:  # translations were deactivated (a `no_translations` command)
+        translation.deactivate_all()
+    else:
+        translation.activate(language)
 
 
 def official_language(view: View) -> View:

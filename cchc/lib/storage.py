@@ -175,10 +175,19 @@ def attachment_header(filename: str) -> str:
 
 def file_response(stored: StoredFile, filename: str) -> FileResponse:
     """Serve a stored file as a download. Callers check that the user may see it first."""
-    response = FileResponse(
-        open_stored(stored), content_type=safe_content_type(stored.content_type)
+    return blob_response(
+        stored.sha256, filename=filename, content_type=stored.content_type, size=stored.size
     )
-    response["Content-Length"] = str(stored.size)
+
+
+def blob_response(
+    sha256: str, *, filename: str, content_type: str, size: int, root: Path | None = None
+) -> FileResponse:
+    """Serve the bytes under `sha256` (in `root`, the store by default) as a download."""
+    response = FileResponse(
+        path_for(sha256, root).open("rb"), content_type=safe_content_type(content_type)
+    )
+    response["Content-Length"] = str(size)
     response["Content-Disposition"] = attachment_header(filename)
     response["X-Content-Type-Options"] = "nosniff"
     # Even if a browser ignored the attachment, nothing in the file may run.

@@ -14,13 +14,14 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from cchc.lib.containers import OLE2_MAGIC, ContainerRejected, inspect_zip, open_zip, read_member
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,8 @@ EXECUTABLE_MAGIC = (
     b"\xce\xfa\xed\xfe",
     b"\xcf\xfa\xed\xfe",  # Mach-O
 )
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-# Zip limits, checked on the central directory before a member is decompressed.
-ZIP_MAX_MEMBERS = 5000
-ZIP_MAX_TOTAL = 256 * 1024 * 1024
-ZIP_MAX_RATIO = 200
-ZIP_RATIO_FLOOR = 1024 * 1024  # small members may compress extremely well; ignore them
+# [Content_Types].xml is read, as bytes and never parsed, up to this size.
 CONTENT_TYPES_MAX = 1024 * 1024
 
 DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -154,32 +150,19 @@ def safe_filename(name: str, extension: str, *, max_length: int = 150) -> str:
 
 def _check_zip(data: bytes) -> str | None:
     """'docx' or 'xlsx' for a sane OOXML archive, None for another zip; raises on a bomb."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    archive = open_zip(data)
+    if archive is None:
         return None
-    if len(members) > ZIP_MAX_MEMBERS:
-        _bomb()
-    total = 0
-    for member in members:
-        total += member.file_size
-        ratio_broken = member.file_size > ZIP_RATIO_FLOOR and (
-            member.compress_size == 0 or member.file_size / member.compress_size > ZIP_MAX_RATIO
-        )
-        if ratio_broken or total > ZIP_MAX_TOTAL:
-            _bomb()
-    names = {member.filename for member in members}
-    if "[Content_Types].xml" not in names:
-        return None
-    info = archive.getinfo("[Content_Types].xml")
-    if info.file_size > CONTENT_TYPES_MAX:
-        _bomb()
-    try:
-        content_types = archive.read(info)
-    # zipfile signals an unsupported compression method with NotImplementedError; such a
-    # file is simply not an Office document we accept.
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+    with archive:
+        try:
+            inspect_zip(archive)
+            content_types = read_member(archive, "[Content_Types].xml", max_bytes=CONTENT_TYPES_MAX)
+        except ContainerRejected as error:
+            raise UploadRejected(
+                error.message, code="zip_bomb" if error.is_bomb else error.code
+            ) from error
+        names = set(archive.namelist())
+    if content_types is None:
         return None
     if any(marker in content_types for marker in MACRO_MARKERS) or any(
         name.lower().endswith("vbaproject.bin") for name in names
@@ -193,13 +176,6 @@ def _check_zip(data: bytes) -> str | None:
     if XLSX_MAIN in content_types and "xl/workbook.xml" in names:
         return "xlsx"
     return None
-
-
-def _bomb() -> None:
-    raise UploadRejected(
-        _("Tệp nén có kích thước giải nén bất thường; hệ thống từ chối để an toàn."),
-        code="zip_bomb",
-    )
 
 
 def _looks_like_json(data: bytes) -> bool:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.apps import apps
 from django.core.management import call_command
@@ -25,12 +27,23 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from cchc.lib import storage
+from cchc.lib.files import atomic_output
+
+Progress = Callable[[int, int, str], None]
 
 FORMAT = 1
 # Made by `migrate` itself; a restore finds them already there.
 REBUILT_BY_MIGRATE = ("contenttypes.contenttype", "auth.permission")
 # Rows that may exist in a freshly migrated database without making it "not empty".
-IGNORED_WHEN_EMPTY = {*REBUILT_BY_MIGRATE, "sessions.session"}
+IGNORED_WHEN_EMPTY = {
+    *REBUILT_BY_MIGRATE,
+    "sessions.session",
+    # The restore itself runs as a job.
+    "jobs.job",
+    "django_tasks_database.dbtaskresult",
+    # Notifications of that job.
+    "reminders.notification",
+}
 
 
 class RestoreError(Exception):
@@ -48,21 +61,59 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _dump() -> bytes:
-    out = io.StringIO()
+# Rows that belong to this instance's own work queue, not to its data: a restored
+# instance starts with no jobs (their result files are not in the archive either).
+NOT_BACKED_UP = ("jobs.job", "django_tasks_database.dbtaskresult")
+_OBJECT_START = b'{"model": "'
+
+
+class _DumpFile(io.TextIOBase):
+    """Where `dumpdata` writes: a file on disk, hashed and counted as it is written.
+
+    `dumpdata` reads each table with `.iterator()`, a batch of rows at a time, so the
+    dump never sits in memory. Inside a JSON string a quote is escaped, so the start of
+    an object, `{"model": "`, is found only where an object starts: counting it counts rows.
+    """
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.objects = 0
+        self._tail = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        data = text.encode()
+        self.target.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        window = self._tail + data
+        self.objects += window.count(_OBJECT_START) - self._tail.count(_OBJECT_START)
+        self._tail = window[-(len(_OBJECT_START) - 1) :]
+        return len(text)
+
+
+def _dump(target: IO[bytes]) -> _DumpFile:
+    out = _DumpFile(target)
+    # Only an outermost transaction can choose its isolation; nested (a job run at once
+    # inside a caller's transaction, as in tests) it reads within the caller's.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 # One snapshot for every table, even while others write.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         call_command(
             "dumpdata",
-            exclude=list(REBUILT_BY_MIGRATE),
+            exclude=[*REBUILT_BY_MIGRATE, *NOT_BACKED_UP],
             natural_foreign=True,
             indent=None,
             stdout=out,
         )
-    return out.getvalue().encode()
+    return out
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -73,27 +124,58 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
+def _no_progress(done: int, total: int, message: str) -> None:
+    pass
+
+
+def backup_write(out: IO[bytes], *, progress: Progress = _no_progress) -> BackupSummary:
+    """Write the archive into `out`, streaming: rows in batches through a temporary file,
+    stored files in chunks straight from the store. Memory stays flat however large the
+    evidence store grows."""
+    files = list(storage.iter_stored())
+    total = len(files) + 1
+    progress(0, total, _("Đang sao lưu cơ sở dữ liệu…"))
+    with tempfile.TemporaryFile() as dump_file:
+        dump = _dump(dump_file)
+        with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as archive:
+            dump_file.seek(0)
+            info = tarfile.TarInfo("db.json")
+            info.size = dump.size
+            info.mtime = int(datetime.now(UTC).timestamp())
+            info.mode = 0o644
+            archive.addfile(info, dump_file)
+            sizes: dict[str, int] = {}
+            for done, (sha, file_path) in enumerate(files, start=1):
+                # `add` copies the file in small blocks; nothing is read whole.
+                archive.add(file_path, arcname=f"files/{sha[:2]}/{sha[2:4]}/{sha}")
+                sizes[sha] = file_path.stat().st_size
+                progress(
+                    done,
+                    total,
+                    _("Đã sao lưu %(done)s/%(total)s tệp…") % {"done": done, "total": len(files)},
+                )
+            manifest: dict[str, Any] = {
+                "format": FORMAT,
+                "created_at": datetime.now(UTC).isoformat(),
+                "database": {
+                    "name": "db.json",
+                    "sha256": dump.digest.hexdigest(),
+                    "objects": dump.objects,
+                },
+                "files": sizes,
+            }
+            # Last, since it carries the checksum of what came before; a restore looks
+            # members up by name.
+            _add(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
+    return BackupSummary(Path(), dump.objects, len(files))
+
+
 def backup(path: Path) -> BackupSummary:
     """Write the archive to `path` (via a temporary file, so `path` is never half-written)."""
-    dump = _dump()
-    files = dict(storage.iter_stored())
-    objects = len(json.loads(dump))
-    manifest: dict[str, Any] = {
-        "format": FORMAT,
-        "created_at": datetime.now(UTC).isoformat(),
-        "database": {"name": "db.json", "sha256": _sha256(dump), "objects": objects},
-        "files": {sha: p.stat().st_size for sha, p in files.items()},
-    }
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".backup-", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
-        with tarfile.open(fileobj=tmp, mode="w:gz") as archive:
-            _add(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
-            _add(archive, "db.json", dump)
-            for sha, file_path in files.items():
-                archive.add(file_path, arcname=f"files/{sha[:2]}/{sha[2:4]}/{sha}")
-    tmp_path.replace(path)
-    return BackupSummary(path, objects, len(files))
+    with atomic_output(path) as out:
+        summary = backup_write(out)
+    return BackupSummary(path, summary.objects, summary.files)
 
 
 def non_empty_tables() -> list[str]:
@@ -108,15 +190,34 @@ def non_empty_tables() -> list[str]:
 
 
 def _read(archive: tarfile.TarFile, name: str) -> bytes:
+    handle = _open_member(archive, name)
+    return handle.read()
+
+
+def _open_member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     member = archive.getmember(name)
     handle = archive.extractfile(member)
     if handle is None:
         raise RestoreError(_("Tệp sao lưu hỏng: thiếu «%(name)s».") % {"name": name})
-    return handle.read()
+    return handle
 
 
-def restore(path: Path) -> dict[str, Any]:
-    """Bring a backup back into this (empty, migrated) instance; all or nothing."""
+def _hash_member(archive: tarfile.TarFile, name: str) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    handle = _open_member(archive, name)
+    while chunk := handle.read(storage.CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def restore(path: Path, *, progress: Progress = _no_progress) -> dict[str, Any]:
+    """Bring a backup back into this (empty, migrated) instance; all or nothing.
+
+    Every checksum is checked first, reading the archive in chunks; only then are the rows
+    loaded (one transaction) and the files copied into the store, again in chunks.
+    """
     busy = non_empty_tables()
     if busy:
         raise RestoreError(
@@ -137,32 +238,42 @@ def restore(path: Path) -> dict[str, Any]:
     with archive:
         try:
             manifest = json.loads(_read(archive, "manifest.json"))
-            dump = _read(archive, "db.json")
+            dump_sha, _dump_size = _hash_member(archive, "db.json")
         except (KeyError, ValueError):
             raise RestoreError(_("Tệp sao lưu thiếu bản kê hoặc dữ liệu.")) from None
         if manifest.get("format") != FORMAT:
             raise RestoreError(_("Định dạng sao lưu không được hỗ trợ."))
-        if _sha256(dump) != manifest["database"]["sha256"]:
+        if dump_sha != manifest["database"]["sha256"]:
             raise RestoreError(_("Dữ liệu trong tệp sao lưu không khớp mã kiểm tra."))
-        blobs: dict[str, bytes] = {}
-        for sha, size in manifest["files"].items():
+        files: dict[str, int] = manifest["files"]
+        total = len(files) * 2 + 1
+        for done, (sha, size) in enumerate(files.items(), start=1):
             try:
-                data = _read(archive, f"files/{sha[:2]}/{sha[2:4]}/{sha}")
+                found = _hash_member(archive, f"files/{sha[:2]}/{sha[2:4]}/{sha}")
             except KeyError:
                 message = _("Thiếu tệp %(sha)s trong bản sao lưu.") % {"sha": sha}
                 raise RestoreError(message) from None
-            if _sha256(data) != sha or len(data) != size:
+            if found != (sha, size):
                 raise RestoreError(
                     _("Tệp %(sha)s trong bản sao lưu không khớp mã kiểm tra.") % {"sha": sha}
                 )
-            blobs[sha] = data
-    with tempfile.TemporaryDirectory() as tmp:
-        dump_path = Path(tmp) / "db.json"
-        dump_path.write_bytes(dump)
-        with transaction.atomic():
-            call_command("loaddata", str(dump_path), verbosity=0)
-    for sha, data in blobs.items():
-        written, _size = storage.write_blob(data)
-        if written != sha:  # pragma: no cover - write_blob hashes what it writes
-            raise RestoreError(_("Ghi tệp %(sha)s thất bại.") % {"sha": sha})
-    return {"objects": manifest["database"]["objects"], "files": len(blobs)}
+            progress(
+                done,
+                total,
+                _("Đã kiểm tra %(done)s/%(total)s tệp…") % {"done": done, "total": len(files)},
+            )
+        progress(len(files), total, _("Đang nạp cơ sở dữ liệu…"))
+        with tempfile.TemporaryDirectory() as tmp:
+            dump_path = Path(tmp) / "db.json"
+            with dump_path.open("wb") as dump_out:
+                shutil.copyfileobj(_open_member(archive, "db.json"), dump_out, storage.CHUNK)
+            with transaction.atomic():
+                call_command("loaddata", str(dump_path), verbosity=0)
+        for done, sha in enumerate(files, start=len(files) + 2):
+            written, _size = storage.write_blob(
+                _open_member(archive, f"files/{sha[:2]}/{sha[2:4]}/{sha}")
+            )
+            if written != sha:  # pragma: no cover - checked above
+                raise RestoreError(_("Ghi tệp %(sha)s thất bại.") % {"sha": sha})
+            progress(min(done, total), total, _("Đang chép tệp vào kho…"))
+    return {"objects": manifest["database"]["objects"], "files": len(files)}

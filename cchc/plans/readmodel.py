@@ -93,15 +93,16 @@ def plans_with_counts() -> list[Plan]:
 # The plan being looked at
 
 
-def plans_visible_to(user: User | AnonymousUser, *, public: bool = False) -> QuerySet[Plan]:
+def plans_visible_to(user: User | AnonymousUser | None, *, public: bool = False) -> QuerySet[Plan]:
     """The plans `user` may look at, newest first.
 
     Whoever may view plans sees every plan, drafts included; the public (and a user
     without that right) sees only issued and closed plans: a draft is not the
-    province's word yet.
+    province's word yet. `None` is a background job, whose asker was checked when it
+    was started.
     """
     plans = plans_newest_first().only(*LISTED_FIELDS)
-    if public or not policy.can(user, "plan.view"):
+    if public or (user is not None and not policy.can(user, "plan.view")):
         plans = plans.exclude(status=Plan.Status.DRAFT)
     return plans
 
@@ -124,7 +125,7 @@ def _wanted(params: dict[str, str] | object) -> tuple[str, str]:
 
 
 def plan_viewed(
-    user: User | AnonymousUser,
+    user: User | AnonymousUser | None,
     params: object,
     *,
     public: bool = False,

@@ -8,21 +8,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cchc.accounts.models import User
 from cchc.accounts.policy import can, requires
 from cchc.agencies.models import Agency
 from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
+from cchc.jobs import registry
+from cchc.jobs.services import job_start
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
 from cchc.plans.readmodel import plan_viewed, plans_with_counts
 from cchc.plans.services import (
     ScheduleNotDated,
     activity_set_schedule,
-    plan_document,
-    plan_import,
     plan_tree,
 )
 from cchc.register import queries
@@ -33,12 +33,6 @@ from cchc.register.forms import (
     PlanFilterForm,
     PlanImportForm,
 )
-
-EXPORT_TYPES = {
-    "json": "application/json; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 def _is_htmx_partial(request: HttpRequest) -> bool:
@@ -266,39 +260,30 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("plan.import")
 def plan_import_view(request: HttpRequest) -> HttpResponse:
-    from cchc.plans.formats import READERS, detect_format
+    """Checks what the file is at once, then hands it to a background job and shows that
+    job's page: a 10,000-activity appendix does not hold the request."""
+    from cchc.plans.formats import detect_format
 
     issues = []
     form = PlanImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        assert isinstance(request.user, User)
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            fmt = detect_format(upload.name, data)
-            document = READERS[fmt](data)
-            plan = plan_import(
-                document=document,
-                year=form.cleaned_data["year"],
-                replace=form.cleaned_data["replace"],
-                actor=request.user,
-                source="web",
-            )
+            detect_format(upload.name, data)
         except PlanImportError as error:
             # The issues table says it all; a message on top would only repeat it.
             issues = error.issues
-        except (ValueError, KeyError):
-            form.add_error("file", _("Không nhận ra định dạng tệp; hãy dùng XLSX, DOCX hoặc JSON."))
         else:
-            messages.success(
-                request,
-                _("Đã nhập kế hoạch «%(title)s»: %(tasks)s nhiệm vụ, %(activities)s hoạt động.")
-                % {
-                    "title": plan.title,
-                    "tasks": plan.tasks.count(),
-                    "activities": plan.activities.count(),
-                },
+            job = job_start(
+                kind="plan_import",
+                params={"year": form.cleaned_data["year"], "replace": form.cleaned_data["replace"]},
+                asked_by=request.user,
+                upload=data,
+                input_name=upload.name,
             )
-            return redirect("plan_detail", plan_id=plan.pk)
+            return redirect("job_detail", job_id=job.pk)
     return render(
         request,
         "register/plan_import.html",
@@ -309,15 +294,10 @@ def plan_import_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("plan.export")
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
-    from cchc.plans.formats import WRITERS
-
-    if fmt not in EXPORT_TYPES or fmt not in WRITERS:
+    """The full appendix is written by a background job; this answers with its page."""
+    if f"plan_{fmt}" not in registry.KINDS:
         raise Http404
     plan = get_object_or_404(Plan, pk=plan_id)
-    data = WRITERS[fmt](plan_document(plan))
-    disposition = content_disposition_header(
-        as_attachment=True, filename=f"ke-hoach-cchc-{plan.year}.{fmt}"
-    )
-    response = HttpResponse(data, content_type=EXPORT_TYPES[fmt])
-    response["Content-Disposition"] = disposition or "attachment"
-    return response
+    assert isinstance(request.user, User)
+    job = job_start(kind=f"plan_{fmt}", params={"plan": plan.pk}, asked_by=request.user)
+    return redirect("job_detail", job_id=job.pk)

@@ -113,6 +113,8 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("Nhắc việc")
         ESCALATION = "escalation", _("Cảnh báo quá hạn")
+        # A background job asked by the user ended; `items` holds its link.
+        JOB = "job", _("Công việc nền")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -140,8 +142,11 @@ class Notification(models.Model):
         verbose_name_plural = _("thông báo")
         ordering = ["-sent_on", "-pk"]
         constraints = [
+            # One digest a day; a user may see many jobs end in a day.
             models.UniqueConstraint(
-                fields=["user", "kind", "sent_on"], name="notification_once_per_kind_and_day"
+                fields=["user", "kind", "sent_on"],
+                condition=~Q(kind="job"),
+                name="notification_once_per_kind_and_day",
             )
         ]
         indexes = [models.Index(fields=["user", "read_at"])]

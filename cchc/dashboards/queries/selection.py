@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from cchc.monitoring.models import (
@@ -29,7 +29,11 @@ class Selection:
 
 
 def select_plan(
-    request: HttpRequest, *, today: date, public: bool = False, download: bool = False
+    request: HttpRequest | QueryDict,
+    *,
+    today: date,
+    public: bool = False,
+    download: bool = False,
 ) -> Selection:
     """The plan being looked at (`cchc.plans.readmodel.plan_viewed`: ?plan=id or the
     user's remembered choice, default the latest) and the period (?period=code, default
@@ -38,21 +42,27 @@ def select_plan(
     A plan that does not exist or that the user may not see is said in a message and the
     page falls back. The public page offers only issued plans (a draft is not the
     province's word yet), remembers nothing and answers 404 to an unknown plan. So does a
-    `download` (a file has no room for a message; fetching one is not a choice).
+    `download` (a file has no room for a message; fetching one is not a choice), and a
+    background job, which passes the parameters it was started with instead of a request.
     """
-    choice = plan_viewed(request.user, request.GET, public=public, remember=not download)
+    if isinstance(request, QueryDict):
+        params, user, download = request, None, True
+    else:
+        params, user = request.GET, request.user
+    choice = plan_viewed(user, params, public=public, remember=not download)
     if choice.plan is None:
         raise Http404(_("Chưa có kế hoạch nào."))
     if choice.problem:
         if public or download:
             raise Http404(_("Không có kế hoạch này."))
+        assert isinstance(request, HttpRequest)
         messages.warning(request, choice.problem)
     plans, plan = choice.plans, choice.plan
     if public:
         # The public page counts every approved report, whatever its period.
         return Selection(plans=plans, plan=plan, periods=[], period=None, as_of=today)
     periods = list(plan.periods.order_by("position"))
-    code = request.GET.get("period", "")
+    code = params.get("period", "")
     if code:
         period = next((p for p in periods if p.code == code), None)
         if period is None:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from cchc.lib.containers import OLE2_MAGIC, zip_names
 from cchc.plans.formats.docx import read_docx, write_docx
 from cchc.plans.formats.jsonfmt import read_json, write_json
-from cchc.plans.formats.xlsx.layout import DOCX_MARKER, OLE2_MAGIC, XLSX_MARKER
+from cchc.plans.formats.xlsx.layout import DOCX_MARKER, XLSX_MARKER
 from cchc.plans.formats.xlsx.reader import read_xlsx
-from cchc.plans.formats.xlsx.validation import zip_names
 from cchc.plans.formats.xlsx.writer import write_xlsx
 from cchc.plans.interchange import ImportIssue, Location, PlanDocument, PlanImportError
 

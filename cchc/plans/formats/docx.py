@@ -15,15 +15,14 @@ from typing import Any
 
 import docx
 from django.utils.translation import gettext as _
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from cchc.lib.office import document_defaults, document_landscape_a4, stable_zip
 from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
     DOCX_MARKER,
@@ -37,7 +36,7 @@ from cchc.plans.formats.xlsx.layout import (
 )
 from cchc.plans.formats.xlsx.reader import AppendixBuilder, read_title_lines
 from cchc.plans.formats.xlsx.validation import check_container, too_long, too_many_rows
-from cchc.plans.formats.xlsx.writer import document_timestamp, stable_zip
+from cchc.plans.formats.xlsx.writer import document_timestamp
 from cchc.plans.interchange import (
     ActivityRow,
     ImportIssue,
@@ -47,9 +46,7 @@ from cchc.plans.interchange import (
     clean_text,
 )
 
-FONT_NAME = "Times New Roman"
-FONT_SIZE = Pt(13)
-# Usable width of landscape A4 with 2 cm left and 1.5 cm right margins: 26.2 cm.
+# Usable width of landscape A4 between the margins (office.landscape_text_width_cm): 26.2 cm.
 COLUMN_WIDTHS_CM = (1.3, 5.0, 4.6, 3.8, 3.2, 3.2, 2.6, 2.5)
 
 
@@ -182,30 +179,6 @@ def read_docx(data: bytes) -> PlanDocument:
 # --- Writing -------------------------------------------------------------------------------
 
 
-def _set_document_defaults(document: Any) -> None:
-    """Times New Roman 13 everywhere, single spacing: the template's theme fonts
-    (Calibri/Cambria) would otherwise win over a Normal-style font."""
-    styles = document.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    run_properties = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    fonts = run_properties.find(qn("w:rFonts"))
-    for attribute in list(fonts.attrib):
-        del fonts.attrib[attribute]
-    for kind in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(kind), FONT_NAME)
-    for tag in ("w:sz", "w:szCs"):
-        run_properties.find(qn(tag)).set(qn("w:val"), str(int(FONT_SIZE.pt * 2)))
-    language = run_properties.find(qn("w:lang"))
-    if language is not None:
-        language.set(qn("w:val"), "vi-VN")
-    spacing = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
-    spacing.set(qn("w:after"), "0")
-    spacing.set(qn("w:line"), "240")
-    normal = document.styles["Normal"]
-    normal.font.name = FONT_NAME
-    normal.font.size = FONT_SIZE
-
-
 def _fill(cell: _Cell, text: str, *, bold: bool = False, center: bool = False) -> None:
     """One paragraph per line, so that each agency sits on its own line in Word."""
     lines = text.split("\n") if text else [""]
@@ -227,15 +200,8 @@ def _repeat_as_header(row: Any) -> None:
 def write_docx(doc: PlanDocument) -> bytes:
     """The appendix as a province publishes it: landscape A4, Times New Roman 13."""
     document = docx.Document()
-    _set_document_defaults(document)
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width = Cm(29.7)
-    section.page_height = Cm(21)
-    section.left_margin = Cm(2)
-    section.right_margin = Cm(1.5)
-    section.top_margin = Cm(2)
-    section.bottom_margin = Cm(2)
+    document_defaults(document)
+    document_landscape_a4(document.sections[0])
 
     for text, style in zip(title_lines(doc.header), ("bold", "bold", "italic"), strict=True):
         if not text:

@@ -1,4 +1,7 @@
-"""`cchc restore FILE`: bring a backup back into an empty, migrated instance."""
+"""`cchc restore FILE`: bring a backup back into an empty, migrated instance.
+
+Runs the restore job in the foreground; its changes are recorded with the source "job".
+"""
 
 from pathlib import Path
 from typing import Any
@@ -6,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from cchc.audit.context import audit_context
-from cchc.ops.backup import RestoreError, restore
+from cchc.jobs.models import Job
+from cchc.jobs.services import job_create_foreground, job_run
 
 
 class Command(BaseCommand):
@@ -17,10 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            # Restored rows are old history, not new changes: signals see the CLI as source.
-            with audit_context(source="cli"):
-                result = restore(Path(options["file"]))
-        except RestoreError as error:
-            raise CommandError(str(error)) from None
-        self.stdout.write(_("Đã khôi phục %(objects)s bản ghi và %(files)s tệp.") % result)
+        path = Path(options["file"]).resolve()
+        job = job_run(job_create_foreground(kind="restore", params={"path": str(path)}).pk)
+        if job is None or job.status != Job.Status.DONE:
+            errors = job.errors if job else []
+            raise CommandError("\n".join(e.get("text", "") for e in errors) or _("Thất bại."))
+        self.stdout.write(job.summary)

@@ -10,21 +10,22 @@ Uploaded files are untrusted: the zip container is inspected before any XML libr
 sees it, and every problem is collected so that the user can fix a file in one pass.
 
 - `layout`: columns, titles, limits, markers, text helpers, the grid, the header row,
-  the title lines and the workbook styles;
-- `validation`: container checks and the table-wide problems;
+  the title lines and the column widths (styles: `cchc.lib.office`);
+- `validation`: container checks (through `cchc.lib.containers`) and the table-wide
+  problems;
 - `reader`: `AppendixBuilder`, `read_title_lines` and `read_xlsx`;
-- `writer`: `write_xlsx`, `document_timestamp` and `stable_zip`.
+- `writer`: `write_xlsx` and `document_timestamp`.
 
 This package re-exports the names other modules import from it.
 """
 
+from cchc.lib.containers import OLE2_MAGIC, zip_names
+from cchc.lib.office import FONT_NAME, stable_zip
 from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
     DOCX_MARKER,
     FIELDS,
-    FONT_NAME,
     MAX_ROWS,
-    OLE2_MAGIC,
     XLSX_MARKER,
     GridCell,
     GridRow,
@@ -39,9 +40,8 @@ from cchc.plans.formats.xlsx.validation import (
     check_container,
     too_long,
     too_many_rows,
-    zip_names,
 )
-from cchc.plans.formats.xlsx.writer import document_timestamp, stable_zip, write_xlsx
+from cchc.plans.formats.xlsx.writer import document_timestamp, write_xlsx
 
 __all__ = [
     "COLUMN_TITLES",

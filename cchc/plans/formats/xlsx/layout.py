@@ -2,7 +2,7 @@
 
 Columns and their titles, sheet names, limits and file markers, the text helpers that
 read cell values, the plain-cell grid both readers produce, recognising the header row,
-the title lines above the table, and the workbook's styles.
+the title lines above the table, and the workbook's column widths.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
 
 from cchc.lib.text import fold
 from cchc.plans.interchange import (
@@ -48,20 +47,10 @@ APPENDIX_TITLE = "PHỤ LỤC"
 HEADER_SEARCH_ROWS = 20
 MAX_ROWS = 20_000
 MAX_CELL_CHARS = 5_000
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
-# Below this size a high ratio cannot hurt (a few KB of repeated XML compresses very well),
-# so small members are not held to the ratio limit.
-RATIO_CHECK_MIN_BYTES = 1024 * 1024
-MAX_ZIP_MEMBERS = 10_000
+# Zip limits (members, sizes, ratios) are cchc.lib.containers', the same for every upload.
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 XLSX_MARKER = "xl/workbook.xml"
 DOCX_MARKER = "word/document.xml"
-
-# Fixed zip member times and document timestamps make the same plan give the same bytes.
-FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-FIXED_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 ACRONYMS = frozenset(
     {
@@ -84,22 +73,7 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", fold(text))
 
 
-_ROMAN_SHAPE = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 MAX_AREA_NUMBER = 50
-
-
-def roman_value(text: str) -> int | None:
-    """The value of a well-formed Roman numeral, or None."""
-    text = text.upper()
-    if not text or not _ROMAN_SHAPE.match(text):
-        return None
-    total = 0
-    for index, char in enumerate(text):
-        value = _ROMAN_VALUES[char]
-        following = _ROMAN_VALUES[text[index + 1]] if index + 1 < len(text) else 0
-        total += -value if value < following else value
-    return total
 
 
 _AREA_CODE = re.compile(r"^(?P<code>[IVXLCDM]+)\b[\s.:)\-–]*(?P<rest>.*)$", re.IGNORECASE | re.S)
@@ -297,16 +271,7 @@ def title_lines(header: PlanHeader) -> list[str]:
     return [APPENDIX_TITLE, year, attached]
 
 
-# --- Workbook styles -------------------------------------------------------------------------
+# --- Workbook layout (the styles are cchc.lib.office's) -------------------------------------
 
-FONT_NAME = "Times New Roman"
 COLUMN_WIDTHS = (6, 40, 35, 30, 25, 25, 16, 20)
 HEADER_ROW = 5
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_FONT = Font(name=FONT_NAME, size=12)
-_BOLD = Font(name=FONT_NAME, size=12, bold=True)
-_ITALIC = Font(name=FONT_NAME, size=12, italic=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
-_CENTER_TOP = Alignment(wrap_text=True, horizontal="center", vertical="top")

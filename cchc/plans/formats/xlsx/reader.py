@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cchc.lib.roman import from_roman
 from cchc.lib.text import fold
 from cchc.plans.formats.xlsx.layout import (
     _AREA_CODE,
@@ -39,7 +40,6 @@ from cchc.plans.formats.xlsx.layout import (
     find_header,
     format_date,
     parse_date_text,
-    roman_value,
     sentence_case,
     split_agencies,
 )
@@ -168,7 +168,7 @@ class AppendixBuilder:
     ) -> None:
         match = _AREA_CODE.match(number)
         code = match.group("code").upper() if match else ""
-        value = roman_value(code) if code else None
+        value = from_roman(code) if code else None
         if match is None or value is None or value > MAX_AREA_NUMBER:
             self.issues.append(
                 ImportIssue(

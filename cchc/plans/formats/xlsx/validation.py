@@ -7,23 +7,24 @@ ones the reader and the DOCX module raise about the table as a whole.
 from __future__ import annotations
 
 import re
-import zipfile
-from io import BytesIO
 
 from django.utils.translation import gettext as _
 
+from cchc.lib.containers import (
+    OLE2_MAGIC,
+    ContainerRejected,
+    count_matches,
+    inspect_zip,
+    open_zip,
+    refuse_dtd,
+)
 from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
     DOCX_MARKER,
     FIELDS,
     HEADER_SEARCH_ROWS,
     MAX_CELL_CHARS,
-    MAX_COMPRESSION_RATIO,
     MAX_ROWS,
-    MAX_UNCOMPRESSED_BYTES,
-    MAX_ZIP_MEMBERS,
-    OLE2_MAGIC,
-    RATIO_CHECK_MIN_BYTES,
     XLSX_MARKER,
 )
 from cchc.plans.interchange import (
@@ -31,29 +32,18 @@ from cchc.plans.interchange import (
     Location,
 )
 
-# --- Zip containers ------------------------------------------------------------------------
+# --- Zip containers (judged by cchc.lib.containers) ---------------------------------------
 
 
 def _issue(message: str, location: Location | None = None) -> ImportIssue:
     return ImportIssue(location or Location(), message)
 
 
-def zip_names(data: bytes) -> set[str] | None:
-    """Member names of a zip archive, or None when `data` is not one. Reads no members."""
-    if not data.startswith(b"PK"):
-        return None
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            return {info.filename for info in archive.infolist()}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return None
-
-
 def check_container(data: bytes, marker: str) -> list[ImportIssue]:
     """Problems that make a file unsafe or impossible to open as an Office package.
 
     Runs before openpyxl or python-docx sees the bytes: a zip bomb must be refused from its
-    directory, never inflated.
+    directory, never inflated, and a part declaring a DTD never reaches an XML parser.
     """
     expected = _("bảng tính Excel (.xlsx)") if marker == XLSX_MARKER else _("văn bản Word (.docx)")
     if not data:
@@ -68,9 +58,8 @@ def check_container(data: bytes, marker: str) -> list[ImportIssue]:
                 % {"expected": expected}
             )
         ]
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    archive = open_zip(data)
+    if archive is None:
         return [
             _issue(
                 _("Tệp không phải là %(expected)s: nội dung không đúng định dạng hoặc bị hỏng.")
@@ -78,58 +67,30 @@ def check_container(data: bytes, marker: str) -> list[ImportIssue]:
             )
         ]
     with archive:
-        infos = archive.infolist()
-        names = {info.filename for info in infos}
-        if len(infos) > MAX_ZIP_MEMBERS:
-            return [
-                _issue(
-                    _("Tệp nén chứa quá nhiều thành phần (%(count)s); không thể đọc an toàn.")
-                    % {"count": len(infos)}
-                )
-            ]
-        total = sum(info.file_size for info in infos)
-        if total > MAX_UNCOMPRESSED_BYTES:
-            return [
-                _issue(
-                    _(
-                        "Tệp giải nén ra quá lớn (%(size)s MB, tối đa %(limit)s MB); "
-                        "có thể là tệp độc hại (zip bomb)."
-                    )
-                    % {
-                        "size": total // (1024 * 1024),
-                        "limit": MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
-                    }
-                )
-            ]
-        for info in infos:
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size >= RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-                return [
-                    _issue(
-                        _(
-                            "Thành phần «%(name)s» có tỉ lệ nén bất thường (%(ratio)s lần); "
-                            "có thể là tệp độc hại (zip bomb)."
-                        )
-                        % {"name": info.filename, "ratio": int(ratio)}
-                    )
-                ]
-        if any(info.flag_bits & 0x1 for info in infos):
-            return [_issue(_("Tệp được mã hoá (đặt mật khẩu); hãy gỡ mật khẩu rồi tải lên lại."))]
-    if marker not in names:
-        if XLSX_MARKER in names:
-            found = _("bảng tính Excel (.xlsx)")
-        elif DOCX_MARKER in names:
-            found = _("văn bản Word (.docx)")
-        else:
-            found = ""
-        if found:
-            message = _("Tệp này là %(found)s, không phải %(expected)s.") % {
-                "found": found,
-                "expected": expected,
-            }
-        else:
-            message = _("Tệp nén này không phải là %(expected)s.") % {"expected": expected}
-        return [_issue(message)]
+        try:
+            inspect_zip(archive)
+        except ContainerRejected as error:
+            return [_issue(error.message)]
+        names = set(archive.namelist())
+        if marker not in names:
+            if XLSX_MARKER in names:
+                found = _("bảng tính Excel (.xlsx)")
+            elif DOCX_MARKER in names:
+                found = _("văn bản Word (.docx)")
+            else:
+                found = ""
+            if found:
+                message = _("Tệp này là %(found)s, không phải %(expected)s.") % {
+                    "found": found,
+                    "expected": expected,
+                }
+            else:
+                message = _("Tệp nén này không phải là %(expected)s.") % {"expected": expected}
+            return [_issue(message)]
+        try:
+            refuse_dtd(archive)
+        except ContainerRejected as error:
+            return [_issue(error.message)]
     return []
 
 
@@ -169,25 +130,22 @@ def too_many_rows(sheet: str) -> ImportIssue:
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
 
+def _is_worksheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
 def _too_many_rows_in_package(data: bytes) -> bool:
     """Whether any worksheet holds more than MAX_ROWS rows, counted in the raw XML.
 
     openpyxl builds every cell in memory (about 0.1 ms each), so an oversized sheet is
-    refused from a streaming count before it is loaded.
+    refused from a streaming count before it is loaded. Call `check_container` first.
     """
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        for info in archive.infolist():
-            name = info.filename
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            count = 0
-            tail = b""
-            with archive.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    block = tail + chunk
-                    # Tags wholly inside the carried-over tail were counted with the last block.
-                    count += sum(1 for tag in _ROW_TAG.finditer(block) if tag.end() > len(tail))
-                    if count > MAX_ROWS:
-                        return True
-                    tail = block[-64:]
-    return False
+    archive = open_zip(data)
+    if archive is None:
+        return False
+    with archive:
+        try:
+            return count_matches(archive, _is_worksheet, _ROW_TAG, limit=MAX_ROWS)
+        except ContainerRejected:
+            # A damaged sheet: openpyxl reports the file as broken, in its own words.
+            return False

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from io import BytesIO
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
+from cchc.lib.office import (
+    BOLD,
+    BORDER,
+    CENTER,
+    CENTER_TOP,
+    FONT,
+    ITALIC,
+    WRAP,
+    document_time,
+    sheet_landscape_a4,
+    workbook_bytes,
+)
 from cchc.plans.formats.xlsx.layout import (
-    _BOLD,
-    _BORDER,
-    _CENTER,
-    _CENTER_TOP,
-    _FONT,
-    _ITALIC,
-    _WRAP,
     APPENDIX_SHEET,
     COLUMN_TITLES,
     COLUMN_WIDTHS,
     FIELDS,
-    FIXED_TIMESTAMP,
-    FIXED_ZIP_TIME,
     HEADER_ROW,
     INFO_LABELS,
     INFO_SHEET,
@@ -41,21 +40,6 @@ from cchc.plans.interchange import (
     PlanDocument,
     PlanHeader,
 )
-
-
-def stable_zip(data: bytes) -> bytes:
-    """The same archive with fixed member times, so equal content gives equal bytes."""
-    out = BytesIO()
-    with (
-        zipfile.ZipFile(BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            target.writestr(member, source.read(info.filename))
-    return out.getvalue()
 
 
 def _put(ws: Worksheet, row: int, column: int, value: str | int | None) -> Any:
@@ -75,13 +59,13 @@ def _number_value(number: str) -> str | int:
 
 
 def _table_row(
-    ws: Worksheet, row: int, values: Sequence[str | int | None], font: Font = _FONT
+    ws: Worksheet, row: int, values: Sequence[str | int | None], font: Font = FONT
 ) -> None:
     for column, value in enumerate(values, start=1):
         cell = _put(ws, row, column, value if value != "" else None)
         cell.font = font
-        cell.border = _BORDER
-        cell.alignment = _CENTER_TOP if column == 1 else _WRAP
+        cell.border = BORDER
+        cell.alignment = CENTER_TOP if column == 1 else WRAP
 
 
 def write_xlsx(doc: PlanDocument) -> bytes:
@@ -93,20 +77,20 @@ def write_xlsx(doc: PlanDocument) -> bytes:
     last_column = get_column_letter(len(FIELDS))
 
     for row, (text, font) in enumerate(
-        zip(title_lines(doc.header), (_BOLD, _BOLD, _ITALIC), strict=True), start=1
+        zip(title_lines(doc.header), (BOLD, BOLD, ITALIC), strict=True), start=1
     ):
         cell = _put(ws, row, 1, text or None)
         cell.font = font
-        cell.alignment = _CENTER
+        cell.alignment = CENTER
         ws.merge_cells(f"A{row}:{last_column}{row}")
 
-    _table_row(ws, HEADER_ROW, [COLUMN_TITLES[name] for name in FIELDS], _BOLD)
+    _table_row(ws, HEADER_ROW, [COLUMN_TITLES[name] for name in FIELDS], BOLD)
     for column in range(1, len(FIELDS) + 1):
-        ws.cell(HEADER_ROW, column).alignment = _CENTER
+        ws.cell(HEADER_ROW, column).alignment = CENTER
 
     row = HEADER_ROW + 1
     for area in doc.areas:
-        _table_row(ws, row, [area.code, area.title, *[None] * 6], _BOLD)
+        _table_row(ws, row, [area.code, area.title, *[None] * 6], BOLD)
         ws.merge_cells(f"B{row}:{last_column}{row}")
         row += 1
         for task in area.tasks:
@@ -137,12 +121,7 @@ def write_xlsx(doc: PlanDocument) -> bytes:
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet_landscape_a4(ws)
 
     _write_info_sheet(workbook.create_sheet(INFO_SHEET), doc.header)
 
@@ -151,22 +130,12 @@ def write_xlsx(doc: PlanDocument) -> bytes:
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
     workbook.properties.title = safe_text(doc.header.title)[:255] or None
-    buffer = BytesIO()
-    # ExcelWriter directly: openpyxl's save() stamps the current time as "modified".
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(workbook, archive).save()
-    return stable_zip(buffer.getvalue())
+    return workbook_bytes(workbook)
 
 
 def document_timestamp(header: PlanHeader) -> datetime:
     """A stable document time: the issue date when known (openpyxl wants naive UTC)."""
-    if header.issued_on:
-        stamp = datetime(
-            header.issued_on.year, header.issued_on.month, header.issued_on.day, tzinfo=UTC
-        )
-    else:
-        stamp = FIXED_TIMESTAMP
-    return stamp.replace(tzinfo=None)
+    return document_time(header.issued_on)
 
 
 def _write_info_sheet(ws: Worksheet, header: PlanHeader) -> None:
@@ -180,11 +149,11 @@ def _write_info_sheet(ws: Worksheet, header: PlanHeader) -> None:
     }
     for row, (name, label) in enumerate(INFO_LABELS.items(), start=1):
         label_cell = _put(ws, row, 1, label)
-        label_cell.font = _BOLD
-        label_cell.alignment = _WRAP
+        label_cell.font = BOLD
+        label_cell.alignment = WRAP
         value = values[name]
         value_cell = _put(ws, row, 2, value if value != "" else None)
-        value_cell.font = _FONT
-        value_cell.alignment = _WRAP
+        value_cell.font = FONT
+        value_cell.alignment = WRAP
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 80

@@ -1,4 +1,5 @@
-"""`cchc bench`: response times and query counts of the pages and the API on a big province.
+"""The load bench behind `cchc bench`: response times and query counts of the pages and
+the API on a big province.
 
 It builds synthetic data in the configured database, requests every page and endpoint
 that exists through Django's test client (logged in with `force_login`), and prints for
@@ -13,34 +14,40 @@ bench plan is the newest plan, so do not point it at a production database in of
 
 Sizes: the default is one province (150 agencies, a 100-activity plan, 8 periods);
 `--scale national` builds 34 such provinces in one database and measures the first.
+
+Every report has the history the services would have written for it (`report_save`,
+`report_submit`, `report_review`): one to three saves with growing content, a submission,
+a review, and for some a return, more saves and a second submission, each a
+`ReportVersion` with the snapshot and changes of that step, dated around the period's end
+and never in the future. So pages that replay history (the province dashboard's trend)
+are measured on the rows they really read. The audit trail is not written.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import secrets
 import statistics
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import Max
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, get_resolver, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.documents.models import Document, DocumentLink
+from cchc.lib.roman import to_roman
 from cchc.lib.text import fold, sort_key
 from cchc.monitoring.models import (
     Assignment,
@@ -52,7 +59,7 @@ from cchc.plans.models import Activity, Area, Assignee, DueDate, Plan, Task
 
 MARK = "cchc-bench-"
 PROVINCES = {"province": 1, "national": 34}
-ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII"]
+AREAS = 7
 BATCH = 2000
 
 # What is measured: (label, URL name, query string, who asks). URL names that do not exist
@@ -95,9 +102,9 @@ class Bench:
     tag: str
     plan: Plan
     agency: Agency
-    period: ReportingPeriod
-    report: ProgressReport
     users: dict[str, User] = field(default_factory=dict)
+    period: ReportingPeriod = field(init=False)
+    report: ProgressReport = field(init=False)
     counts: dict[str, int] = field(default_factory=dict)
 
     def params(self) -> dict[str, int]:
@@ -119,97 +126,6 @@ class Row:
     queries: int
     p50: float
     p95: float
-
-
-class Command(BaseCommand):
-    help = (
-        "Đo thời gian phản hồi (p50/p95) và số truy vấn của các trang và API trên dữ liệu "
-        "tổng hợp; dữ liệu thử được tạo riêng và xóa khi xong."
-    )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--agencies", type=int, default=150)
-        parser.add_argument("--activities", type=int, default=100)
-        parser.add_argument("--periods", type=int, default=8)
-        parser.add_argument("--repeat", type=int, default=20)
-        parser.add_argument("--scale", choices=sorted(PROVINCES), default="province")
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--keep", action="store_true", help="Giữ lại dữ liệu thử.")
-        parser.add_argument(
-            "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["cleanup"]:
-            removed = bench_cleanup()
-            self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
-            return
-        for name in ("agencies", "activities", "periods", "repeat"):
-            if options[name] < 1:
-                raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
-        if ProgressReport._meta.db_table not in connection.introspection.table_names():
-            raise CommandError(
-                _("Cơ sở dữ liệu chưa có bảng của cchc; hãy chạy «cchc migrate» trước.")
-            )
-        provinces = PROVINCES[options["scale"]]
-        tag = MARK + secrets.token_hex(4)
-        self.stdout.write(
-            _("Tạo dữ liệu thử «%(tag)s»: %(p)s tỉnh × %(a)s cơ quan, %(n)s hoạt động, %(k)s kỳ …")
-            % {
-                "tag": tag,
-                "p": provinces,
-                "a": options["agencies"],
-                "n": options["activities"],
-                "k": options["periods"],
-            }
-        )
-        started = time.perf_counter()
-        try:
-            bench = bench_build(
-                tag=tag,
-                provinces=provinces,
-                agencies=options["agencies"],
-                activities=options["activities"],
-                periods=options["periods"],
-                rng=random.Random(options["seed"]),  # noqa: S311 - synthetic data
-            )
-            built = time.perf_counter() - started
-            self.stdout.write(
-                _(
-                    "Đã tạo trong %(s).1f giây (%(db)s): %(assignments)s phân công, "
-                    "%(reports)s báo cáo trong toàn bộ dữ liệu thử."
-                )
-                % {"s": built, "db": connection.vendor, **bench.counts}
-            )
-            rows, skipped = measure(bench, repeat=options["repeat"])
-            self._table(rows)
-            if skipped:
-                self.stdout.write(_("Bỏ qua (chưa có): %(names)s") % {"names": ", ".join(skipped)})
-            failed = [r.label for r in rows if r.status >= 500]
-            if failed:
-                raise CommandError(
-                    _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
-                    % {"names": ", ".join(failed)}
-                )
-        finally:
-            if options["keep"]:
-                self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
-            else:
-                bench_cleanup(tag)
-
-    def _table(self, rows: list[Row]) -> None:
-        width = max(len(r.label) for r in rows)
-        header = (
-            f"{'trang / API':<{width}}  {'người xem':<11} {'mã':>3} {'truy vấn':>8} "
-            f"{'p50 ms':>8} {'p95 ms':>8}"
-        )
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
-        for r in rows:
-            self.stdout.write(
-                f"{r.label:<{width}}  {r.persona:<11} {r.status:>3} {r.queries:>8} "
-                f"{r.p50:>8.1f} {r.p95:>8.1f}"
-            )
 
 
 # ---------------------------------------------------------------------------
@@ -264,6 +180,22 @@ def _periods(plan: Plan, count: int) -> list[ReportingPeriod]:
     return ReportingPeriod.objects.bulk_create(periods)
 
 
+@dataclass
+class Province:
+    plan: Plan
+    members: list[Agency]
+    assignments: list[Assignment]
+    periods: list[ReportingPeriod]
+
+
+def _busiest(province: Province) -> Agency:
+    """The agency with the most assignments: the one whose pages cost the most."""
+    counts: dict[int, int] = {}
+    for assignment in province.assignments:
+        counts[assignment.agency_id] = counts.get(assignment.agency_id, 0) + 1
+    return max(province.members, key=lambda a: (counts.get(a.pk, 0), -a.pk))
+
+
 def _province(
     tag: str,
     number: int,
@@ -273,8 +205,8 @@ def _province(
     periods: int,
     year: int,
     rng: random.Random,
-) -> tuple[Plan, list[Agency]]:
-    """One province: its agencies, one collective group and one plan with reports."""
+) -> Province:
+    """One province: its agencies, one collective group, one plan and its periods."""
     label = f"[{tag}] UBND tỉnh Thử tải {number:02d}"
     root = Agency.objects.bulk_create([_agency(label, Agency.Kind.PROVINCE, None)])[0]
     kinds = [Agency.Kind.DEPARTMENT] * max(1, agencies // 7) + [Agency.Kind.DISTRICT] * max(
@@ -304,7 +236,7 @@ def _province(
     areas = Area.objects.bulk_create(
         [
             Area(plan=plan, code=code, title=f"Lĩnh vực {code}", position=i)
-            for i, code in enumerate(ROMAN)
+            for i, code in enumerate(to_roman(n) for n in range(1, AREAS + 1))
         ]
     )
     task_count = max(1, math.ceil(activities / 1.5))
@@ -377,61 +309,185 @@ def _province(
             )
     Assignee.objects.bulk_create(assignees, batch_size=BATCH)
     made = Assignment.objects.bulk_create(list(assignments.values()), batch_size=BATCH)
-    plan_periods = _periods(plan, periods)
-    _reports(made, plan_periods, year, rng)
-    return plan, members
+    return Province(plan, members, made, _periods(plan, periods))
+
+
+# Review, as the services write it (report_save, report_submit, report_review): every
+# step is one ReportVersion holding the report as it stood after the step.
+EMPTY_SNAPSHOT: dict[str, Any] = {
+    "status": ProgressReport.Status.NOT_STARTED,
+    "percent": 0,
+    "reason": "",
+    "narrative": "",
+    "completed_on": None,
+    "state": ProgressReport.State.DRAFT,
+    "review_comment": "",
+    "documents": [],
+    "evidence": [],
+}
+RETURN_COMMENT = "Đề nghị bổ sung văn bản."
+# When a step of a period's reports happened: days after the period's end, in order.
+STEP_DAYS = (-20, -12, -6, -2, 1, 4, 7, 10, 13, 16)
+
+
+def _path(state: str, rng: random.Random) -> list[str]:
+    """The actions that brought a report to `state`: a few saves, a submission, a review,
+    and for some a return, more saves and a second submission first."""
+    path = ["saved"] * rng.randint(1, 3)
+    if state == ProgressReport.State.DRAFT:
+        return path
+    path.append("submitted")
+    if state == ProgressReport.State.SUBMITTED:
+        return path
+    if state == ProgressReport.State.RETURNED:
+        return [*path, "returned"]
+    if rng.random() < 0.3:  # returned once, corrected, sent again
+        path += ["returned", *["saved"] * rng.randint(1, 2), "submitted"]
+    return [*path, "approved"]
+
+
+def _step_time(period: ReportingPeriod, step: int, now: datetime) -> datetime:
+    """When step `step` of a report of `period` happened; never in the future, in order."""
+    day = period.ends_on + timedelta(days=STEP_DAYS[min(step, len(STEP_DAYS) - 1)])
+    at = datetime.combine(day, dtime(9, 0), tzinfo=timezone.get_default_timezone())
+    return min(at, now - timedelta(minutes=len(STEP_DAYS) - step))
+
+
+@dataclass
+class _Content:
+    """What a report says in the end."""
+
+    status: str
+    percent: int
+    reason: str
+    completed_on: date | None
+
+
+def _history(
+    report: ProgressReport, path: list[str], final: _Content, actors: dict[str, User]
+) -> list[ReportVersion]:
+    """The report's versions: its content grows with each save up to the final one."""
+    saves = path.count("saved")
+    documents = (
+        [{"number": f"{report.pk}/KH-TT", "issued_on": final.completed_on.isoformat(),
+          "summary": "Kế hoạch thực hiện"}]
+        if final.completed_on
+        else []
+    )  # fmt: skip
+    before = dict(EMPTY_SNAPSHOT)
+    versions = []
+    saved = 0
+    returned = False
+    for step, action in enumerate(path):
+        after = dict(before)
+        if action == "saved":
+            saved += 1
+            last = saved == saves
+            percent = final.percent if last else 5 * round(final.percent * saved / saves / 5)
+            status = final.status if last else ("in_progress" if percent else "not_started")
+            after |= {
+                "status": status,
+                "percent": percent,
+                "reason": final.reason if last else "",
+                "narrative": "Đang triển khai theo kế hoạch của đơn vị.",
+                "completed_on": final.completed_on.isoformat()
+                if last and final.completed_on
+                else None,
+                "documents": documents if last else [],
+                "state": "returned" if returned else "draft",
+            }
+            actor = actors["officer"]
+        elif action == "submitted":
+            after["state"] = "submitted"
+            actor = actors["officer" if returned else "head"]
+        else:  # approved or returned, by the province's coordinator
+            returned = action == "returned"
+            after["state"] = action
+            after["review_comment"] = RETURN_COMMENT if returned else ""
+            actor = actors["coordinator"]
+        versions.append(
+            ReportVersion(
+                report=report,
+                version=step + 2,  # an opened report is version 1, with no history
+                action=action,
+                actor=actor,
+                snapshot=after,
+                changes={k: [before[k], v] for k, v in after.items() if before[k] != v},
+            )
+        )
+        before = after
+    return versions
 
 
 def _reports(
-    assignments: list[Assignment], periods: list[ReportingPeriod], year: int, rng: random.Random
+    assignments: list[Assignment],
+    periods: list[ReportingPeriod],
+    rng: random.Random,
+    actors: dict[str, User],
 ) -> None:
-    """A report per assignment and period: early periods approved, the last one in review."""
+    """A report per assignment and period with its whole history: early periods mostly
+    approved (some after a return), the last one still in review."""
     statuses = ["in_progress"] * 5 + ["done"] * 3 + ["not_started", "not_done"]
     now = timezone.now()
     for period in periods:
         last = period.position == len(periods) - 1
         reports = []
+        paths = []
+        contents = []
         for assignment in assignments:
             status = rng.choice(statuses)
-            percent = {"done": 100, "not_started": 0, "not_done": 0}.get(
-                status, 5 * rng.randint(1, 19)
+            content = _Content(
+                status=status,
+                percent={"done": 100, "not_started": 0, "not_done": 0}.get(
+                    status, 5 * rng.randint(1, 19)
+                ),
+                reason="Chưa có hướng dẫn" if status == "not_done" else "",
+                completed_on=period.ends_on - timedelta(days=rng.randint(0, 40))
+                if status == "done"
+                else None,
             )
             state = (
                 rng.choice(["draft", "submitted", "submitted", "returned", "approved"])
                 if last
                 else ("approved" if rng.random() < 0.9 else "returned")
             )
+            path = _path(state, rng)
+            submitted = [i for i, action in enumerate(path) if action == "submitted"]
+            reviewed = [i for i, action in enumerate(path) if action in {"approved", "returned"}]
             reports.append(
                 ProgressReport(
                     assignment=assignment,
                     period=period,
-                    status=status,
-                    percent=percent,
-                    reason="Chưa có hướng dẫn" if status == "not_done" else "",
+                    status=content.status,
+                    percent=content.percent,
+                    reason=content.reason,
                     narrative="Đang triển khai theo kế hoạch của đơn vị.",
-                    completed_on=period.ends_on - timedelta(days=rng.randint(0, 40))
-                    if status == "done"
-                    else None,
+                    completed_on=content.completed_on,
                     state=state,
-                    review_comment="Đề nghị bổ sung văn bản." if state == "returned" else "",
-                    submitted_at=None if state == "draft" else now,
-                    reviewed_at=now if state in {"approved", "returned"} else None,
-                    version=2,
+                    review_comment=RETURN_COMMENT if state == "returned" else "",
+                    submitted_at=_step_time(period, submitted[-1], now) if submitted else None,
+                    submitted_by=actors["head"] if submitted else None,
+                    reviewed_at=_step_time(period, reviewed[-1], now) if reviewed else None,
+                    reviewed_by=actors["coordinator"] if reviewed else None,
+                    updated_by=actors["officer"],
+                    version=len(path) + 1,
                 )
             )
+            paths.append(path)
+            contents.append(content)
         made = ProgressReport.objects.bulk_create(reports, batch_size=BATCH)
-        ReportVersion.objects.bulk_create(
-            [
-                ReportVersion(
-                    report=r,
-                    version=r.version,
-                    action="saved",
-                    snapshot={"status": r.status, "percent": r.percent},
-                )
-                for r in made
-            ],
-            batch_size=BATCH,
-        )
+        versions = [
+            version
+            for report, path, content in zip(made, paths, contents, strict=True)
+            for version in _history(report, path, content, actors)
+        ]
+        ReportVersion.objects.bulk_create(versions, batch_size=BATCH)
+        # `at` is auto_now_add, so bulk_create stamped "now": date each step as it happened,
+        # one statement per step of the period.
+        for step in range(max(len(path) for path in paths)):
+            ReportVersion.objects.filter(report__period=period, version=step + 2).update(
+                at=_step_time(period, step, now)
+            )
         done = [r for r in made if r.completed_on is not None]
         documents = Document.objects.bulk_create(
             [
@@ -491,10 +547,14 @@ def _users(tag: str, agency: Agency, province: Agency) -> dict[str, User]:
 def bench_build(
     *, tag: str, provinces: int, agencies: int, activities: int, periods: int, rng: random.Random
 ) -> Bench:
-    """Build `provinces` provinces of synthetic data; the first is the one measured."""
+    """Build `provinces` provinces of synthetic data; the first is the one measured.
+
+    The measured province's people (its busiest agency's officer and head, the province's
+    coordinator) are made first, so that they write every report's history, as they would.
+    """
     today = timezone.localdate()
     year = max(today.year, Plan.objects.aggregate(y=Max("year"))["y"] or today.year)
-    first: tuple[Plan, list[Agency]] | None = None
+    bench: Bench | None = None
     for number in range(1, provinces + 1):
         with transaction.atomic():
             built = _province(
@@ -506,31 +566,29 @@ def bench_build(
                 year=year,
                 rng=rng,
             )
-        first = first or built
-    assert first is not None
-    plan, members = first
-    counts: dict[int, int] = {}
-    for agency_id in Assignment.objects.filter(activity__plan=plan).values_list(
-        "agency_id", flat=True
-    ):
-        counts[agency_id] = counts.get(agency_id, 0) + 1
-    agency = max(members, key=lambda a: (counts.get(a.pk, 0), -a.pk))
-    period = plan.periods.order_by("-position").first()
+            if bench is None:
+                agency = _busiest(built)
+                assert agency.parent is not None
+                users = _users(tag, agency, agency.parent)
+                bench = Bench(tag=tag, plan=built.plan, agency=agency, users=users)
+            _reports(built.assignments, built.periods, rng, bench.users)
+    assert bench is not None
+    period = bench.plan.periods.order_by("-position").first()
     assert period is not None
     report = (
-        ProgressReport.objects.filter(assignment__agency=agency, period=period)
+        ProgressReport.objects.filter(assignment__agency=bench.agency, period=period)
         .select_related("assignment")
         .order_by("pk")
         .first()
     )
     assert report is not None
-    assert agency.parent is not None
-    bench = Bench(tag=tag, plan=plan, agency=agency, period=period, report=report)
-    bench.users = _users(tag, agency, agency.parent)
+    bench.period, bench.report = period, report
+    in_bench = {"assignment__activity__plan__number__startswith": tag}
     bench.counts = {
         "assignments": Assignment.objects.filter(activity__plan__number__startswith=tag).count(),
-        "reports": ProgressReport.objects.filter(
-            assignment__activity__plan__number__startswith=tag
+        "reports": ProgressReport.objects.filter(**in_bench).count(),
+        "versions": ReportVersion.objects.filter(
+            **{f"report__{k}": v for k, v in in_bench.items()}
         ).count(),
     }
     return bench

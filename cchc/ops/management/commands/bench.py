@@ -1,0 +1,109 @@
+"""`cchc bench`: response times and query counts of the pages and the API on a big province.
+
+The data it builds and how it measures are in `cchc.ops.bench`; this prints the table.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from cchc.monitoring.models import ProgressReport
+from cchc.ops.bench import MARK, PROVINCES, Row, bench_build, bench_cleanup, measure
+
+
+class Command(BaseCommand):
+    help = (
+        "Đo thời gian phản hồi (p50/p95) và số truy vấn của các trang và API trên dữ liệu "
+        "tổng hợp; dữ liệu thử được tạo riêng và xóa khi xong."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--agencies", type=int, default=150)
+        parser.add_argument("--activities", type=int, default=100)
+        parser.add_argument("--periods", type=int, default=8)
+        parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--scale", choices=sorted(PROVINCES), default="province")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--keep", action="store_true", help="Giữ lại dữ liệu thử.")
+        parser.add_argument(
+            "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["cleanup"]:
+            removed = bench_cleanup()
+            self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
+            return
+        for name in ("agencies", "activities", "periods", "repeat"):
+            if options[name] < 1:
+                raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
+        if ProgressReport._meta.db_table not in connection.introspection.table_names():
+            raise CommandError(
+                _("Cơ sở dữ liệu chưa có bảng của cchc; hãy chạy «cchc migrate» trước.")
+            )
+        provinces = PROVINCES[options["scale"]]
+        tag = MARK + secrets.token_hex(4)
+        self.stdout.write(
+            _("Tạo dữ liệu thử «%(tag)s»: %(p)s tỉnh × %(a)s cơ quan, %(n)s hoạt động, %(k)s kỳ …")
+            % {
+                "tag": tag,
+                "p": provinces,
+                "a": options["agencies"],
+                "n": options["activities"],
+                "k": options["periods"],
+            }
+        )
+        started = time.perf_counter()
+        try:
+            bench = bench_build(
+                tag=tag,
+                provinces=provinces,
+                agencies=options["agencies"],
+                activities=options["activities"],
+                periods=options["periods"],
+                rng=random.Random(options["seed"]),  # noqa: S311 - synthetic data
+            )
+            built = time.perf_counter() - started
+            self.stdout.write(
+                _(
+                    "Đã tạo trong %(s).1f giây (%(db)s): %(assignments)s phân công, "
+                    "%(reports)s báo cáo với %(versions)s phiên bản trong toàn bộ dữ liệu thử."
+                )
+                % {"s": built, "db": connection.vendor, **bench.counts}
+            )
+            rows, skipped = measure(bench, repeat=options["repeat"])
+            self._table(rows)
+            if skipped:
+                self.stdout.write(_("Bỏ qua (chưa có): %(names)s") % {"names": ", ".join(skipped)})
+            failed = [r.label for r in rows if r.status >= 500]
+            if failed:
+                raise CommandError(
+                    _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
+                    % {"names": ", ".join(failed)}
+                )
+        finally:
+            if options["keep"]:
+                self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
+            else:
+                bench_cleanup(tag)
+
+    def _table(self, rows: list[Row]) -> None:
+        width = max(len(r.label) for r in rows)
+        header = (
+            f"{'trang / API':<{width}}  {'người xem':<11} {'mã':>3} {'truy vấn':>8} "
+            f"{'p50 ms':>8} {'p95 ms':>8}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for r in rows:
+            self.stdout.write(
+                f"{r.label:<{width}}  {r.persona:<11} {r.status:>3} {r.queries:>8} "
+                f"{r.p50:>8.1f} {r.p95:>8.1f}"
+            )
