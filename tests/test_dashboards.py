@@ -171,9 +171,16 @@ def test_an_agency_dashboard_is_for_its_own_staff_and_the_province(
 
 def test_unknown_plans_periods_and_charts_are_not_found(login, plan, agencies):
     client = login("leader")
-    assert client.get("/dashboard/?plan=999999").status_code == 404
-    assert client.get("/dashboard/?plan=abc").status_code == 404
+    # An unknown plan is said in words and the page falls back to the plan being looked at.
+    for wanted in ("999999", "abc"):
+        response = client.get(f"/dashboard/?plan={wanted}")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"Không có kế hoạch «{wanted}», hoặc bạn không được xem kế hoạch này." in page
+        assert f'<option value="{plan.pk}" selected>' in page
     assert client.get("/dashboard/?period=quy-9").status_code == 404
+    # The public page names no fallback: an unknown plan is not found.
+    assert client.get("/cong-khai/?plan=999999").status_code == 404
     assert client.get("/dashboard/csv/pie/").status_code == 404
     assert client.get("/dashboard/agency/999999/").status_code == 404
 
@@ -549,6 +556,10 @@ def test_pages_cost_the_same_queries_for_a_small_and_a_large_plan(
         client.force_login(personas[persona])
     for plan in two_plans:
         target = url.format(plan=plan.pk, agency=agencies["a"].pk)
+        if persona:
+            # Measured with the plan already chosen; choosing it costs one UPDATE more
+            # (test_choosing_a_plan_costs_one_update).
+            User.objects.filter(pk=personas[persona].pk).update(viewing_plan=plan)
         with django_assert_num_queries(queries):
             response = client.get(target)
             if response.status_code == 302 and response["Location"].startswith("/jobs/"):

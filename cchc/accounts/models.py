@@ -35,6 +35,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # The plan this user last chose to look at (worklist, queue, dashboards, home); see
+    # `cchc.plans.readmodel.plan_viewed`. Empty: the newest plan.
+    viewing_plan = models.ForeignKey(
+        "plans.Plan",
+        verbose_name=_("kế hoạch đang xem"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("người dùng")

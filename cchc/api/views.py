@@ -48,6 +48,7 @@ from cchc.lib import storage
 from cchc.plans.formats import detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
+from cchc.plans.readmodel import counts_of, plans_with_counts, with_counts
 
 api = CchcAPI(
     title="cchc API",
@@ -65,15 +66,8 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": message}, status=403)
 
 
-def _plans() -> QuerySet[Plan]:
-    return Plan.objects.annotate(
-        n_areas=Count("areas", distinct=True),
-        n_tasks=Count("tasks", distinct=True),
-        n_activities=Count("activities", distinct=True),
-    )
-
-
 def _plan_out(plan: Plan) -> PlanOut:
+    counts = counts_of(plan)
     return PlanOut(
         id=plan.pk,
         issuer=plan.issuer,
@@ -82,9 +76,10 @@ def _plan_out(plan: Plan) -> PlanOut:
         year=plan.year,
         title=plan.title,
         status=plan.status,
-        areas=getattr(plan, "n_areas", None) or plan.areas.count(),
-        tasks=getattr(plan, "n_tasks", None) or plan.tasks.count(),
-        activities=getattr(plan, "n_activities", None) or plan.activities.count(),
+        # Counted by `with_counts`, the same figures as the plan list page.
+        areas=counts.areas,
+        tasks=counts.tasks,
+        activities=counts.activities,
     )
 
 
@@ -125,7 +120,7 @@ def _activities() -> QuerySet[Activity]:
     auth=api_auth("plan.view"),
 )
 def list_plans(request: HttpRequest) -> list[PlanOut]:
-    return [_plan_out(plan) for plan in _plans()]
+    return [_plan_out(plan) for plan in plans_with_counts()]
 
 
 @api.get(
@@ -136,7 +131,7 @@ def list_plans(request: HttpRequest) -> list[PlanOut]:
     auth=api_auth("plan.view"),
 )
 def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
-    return _plan_out(get_object_or_404(_plans(), pk=plan_id))
+    return _plan_out(get_object_or_404(with_counts(Plan.objects.all()), pk=plan_id))
 
 
 @api.get(

@@ -58,9 +58,9 @@ def _agency_or_404(request: HttpRequest, agency_id: int, action: str) -> Agency:
 # Province dashboard
 
 
-def _province(request: HttpRequest) -> queries.ProvinceDashboard:
+def _province(request: HttpRequest, *, download: bool = False) -> queries.ProvinceDashboard:
     today = _today()
-    selection = queries.select_plan(request.GET, today=today)
+    selection = queries.select_plan(request, today=today, download=download)
     suffix = "?" + _params(selection)
     return queries.province_dashboard(
         selection,
@@ -88,7 +88,7 @@ def province(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("dashboard.province")
 def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
-    dashboard = _province(request)
+    dashboard = _province(request, download=True)
     found = dashboard.charts().get(chart)
     if found is None:
         raise Http404
@@ -105,10 +105,12 @@ def province_csv(request: HttpRequest, chart: str) -> HttpResponse:
 # Agency dashboard
 
 
-def _agency(request: HttpRequest, agency_id: int) -> queries.AgencyDashboard:
+def _agency(
+    request: HttpRequest, agency_id: int, *, download: bool = False
+) -> queries.AgencyDashboard:
     agency = _agency_or_404(request, agency_id, "dashboard.agency")
     today = _today()
-    selection = queries.select_plan(request.GET, today=today)
+    selection = queries.select_plan(request, today=today, download=download)
     return queries.agency_dashboard(selection, agency)
 
 
@@ -131,7 +133,7 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
 @require_GET
 @requires("dashboard.agency")
 def agency_csv(request: HttpRequest, agency_id: int, chart: str) -> HttpResponse:
-    dashboard = _agency(request, agency_id)
+    dashboard = _agency(request, agency_id, download=True)
     found = dashboard.charts().get(chart)
     if found is None:
         raise Http404
@@ -165,7 +167,7 @@ def status_table(request: HttpRequest) -> HttpResponse:
     elif not policy.sees_every_agency(request.user):
         raise PermissionDenied
     today = _today()
-    selection = queries.select_plan(request.GET, today=today)
+    selection = queries.select_plan(request, today=today, download=True)
     params = {
         "plan": selection.plan.pk,
         "period": selection.period.code if selection.period else "",
@@ -183,7 +185,7 @@ def status_table(request: HttpRequest) -> HttpResponse:
 
 def _public(request: HttpRequest) -> queries.PublicPage:
     today = _today()
-    selection = queries.select_plan(request.GET, today=today, public=True)
+    selection = queries.select_plan(request, today=today, public=True)
     return queries.public_page(selection, today=today)
 
 
@@ -206,7 +208,7 @@ def public_progress(request: HttpRequest) -> HttpResponse:
 def _public_job(request: HttpRequest, kind: str) -> HttpResponse:
     """The public table is written by a background job, shared by everyone who asks for
     the same plan within a few minutes; this answers with the job's page."""
-    page_selection = queries.select_plan(request.GET, today=_today(), public=True)
+    page_selection = queries.select_plan(request, today=_today(), public=True)
     params = {"plan": page_selection.plan.pk, "today": _today().isoformat()}
     job = job_start(kind=kind, params=params, asked_by=None)
     return redirect("job_detail", job_id=job.pk)

@@ -4,7 +4,11 @@ Everything is computed in Python from two queries (the plan's assignments and it
 reports), so a dashboard costs the same number of queries for 10 or 10,000 activities.
 
 Only reports an agency has sent (submitted or approved) count: a draft is the agency's
-own business until its head sends it.
+own business until its head sends it. Which report counts is decided once, in
+`cchc.monitoring.readmodel.latest_sent_reports`; how activities roll up is decided once,
+in `_activity_figures`, which both `plan_progress` and `rollup_plan_percent` (the trend
+chart's replay) use. Pages, the API, dashboards and exports call these and compute no
+percent or timeliness of their own.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod
-from cchc.plans.models import Plan
+from cchc.monitoring.readmodel import SENT_STATES, latest_sent_reports
+from cchc.plans.models import DueDate, Plan
 
 DUE_SOON_DAYS = 7
-SENT_STATES = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
 
 
 class Timeliness(models.TextChoices):
@@ -125,6 +129,51 @@ def _combine(values: list[tuple[float, int]], method: str) -> float | None:
     return sum(v for v, _w in values) / len(values)
 
 
+def _tally(figure: Figure, item: ItemState) -> None:
+    if item.status == ProgressReport.Status.NOT_DONE:
+        figure.not_done += 1
+        return
+    figure.counted += 1
+    figure.done += item.status == ProgressReport.Status.DONE
+    figure.overdue += item.timeliness == Timeliness.OVERDUE
+
+
+def _activity_figures(
+    by_activity: dict[int, list[ItemState]], method: str
+) -> tuple[dict[int, Figure], dict[int, tuple[float, int]], dict[int, tuple[int, int]]]:
+    """Each activity's figure: its lead agencies' reports (everyone's if it has no lead).
+
+    Returns the figures, each activity's (percent, weight) for rolling up, and its
+    (task, area).
+    """
+    figures: dict[int, Figure] = {}
+    activity_value: dict[int, tuple[float, int]] = {}
+    activity_parent: dict[int, tuple[int, int]] = {}
+    for activity_id, activity_items in by_activity.items():
+        leads = [i for i in activity_items if i.role == Assignment.Role.LEAD] or activity_items
+        figure = Figure()
+        for item in leads:
+            _tally(figure, item)
+        values = [
+            (_value(i, method), 1) for i in leads if i.status != ProgressReport.Status.NOT_DONE
+        ]
+        figure.percent = _combine(values, "equal")
+        figures[activity_id] = figure
+        activity_parent[activity_id] = (leads[0].task_id, leads[0].area_id)
+        if figure.percent is not None:
+            activity_value[activity_id] = (figure.percent, leads[0].weight)
+    return figures, activity_value, activity_parent
+
+
+def rollup_plan_percent(items: list[ItemState], method: str) -> float | None:
+    """The plan figure of `plan_progress` for these items, whatever reports they carry."""
+    by_activity: dict[int, list[ItemState]] = defaultdict(list)
+    for item in items:
+        by_activity[item.activity_id].append(item)
+    _figures, activity_value, _parents = _activity_figures(by_activity, method)
+    return _combine(list(activity_value.values()), method)
+
+
 def plan_progress(
     plan: Plan,
     *,
@@ -165,8 +214,6 @@ def plan_progress(
             final = handed[final]
         stands_for[old] = final
     due: dict[int, list[date]] = defaultdict(list)
-    from cchc.plans.models import DueDate
-
     for activity_id, due_on in DueDate.objects.filter(activity__plan=plan).values_list(
         "activity_id", "due_on"
     ):
@@ -184,16 +231,16 @@ def plan_progress(
         )
         for row in kept
     }
-    reports = ProgressReport.objects.filter(assignment__activity__plan=plan, state__in=states)
-    if period is not None:
-        reports = reports.filter(period__position__lte=period.position)
-    # Within a period, the later report wins: a successor's own report is made after
-    # the one its predecessor wrote.
-    for report in reports.order_by("period__position", "pk").values(
-        "pk", "assignment_id", "status", "percent", "state", "completed_on"
-    ):
-        assignment_id = report["assignment_id"]
-        item = items.get(stands_for.get(assignment_id, assignment_id))
+    # A transferred assignment's reports stand for its successor's item until the
+    # successor sends its own (within a period, the later report wins).
+    counted = latest_sent_reports(
+        ProgressReport.objects.filter(assignment__activity__plan=plan),
+        period=period,
+        states=states,
+        stands_for=stands_for,
+    )
+    for assignment_id, report in counted.items():
+        item = items.get(assignment_id)
         if item is None:
             continue
         item.report_id = report["pk"]
@@ -212,30 +259,7 @@ def plan_progress(
         progress.items.append(item)
         by_activity[item.activity_id].append(item)
 
-    def tally(figure: Figure, item: ItemState) -> None:
-        if item.status == ProgressReport.Status.NOT_DONE:
-            figure.not_done += 1
-            return
-        figure.counted += 1
-        figure.done += item.status == ProgressReport.Status.DONE
-        figure.overdue += item.timeliness == Timeliness.OVERDUE
-
-    # Activities: the lead agencies' reports make the activity's progress.
-    activity_value: dict[int, tuple[float, int]] = {}
-    activity_parent: dict[int, tuple[int, int]] = {}
-    for activity_id, activity_items in by_activity.items():
-        leads = [i for i in activity_items if i.role == Assignment.Role.LEAD] or activity_items
-        figure = Figure()
-        for item in leads:
-            tally(figure, item)
-        values = [
-            (_value(i, method), 1) for i in leads if i.status != ProgressReport.Status.NOT_DONE
-        ]
-        figure.percent = _combine(values, "equal")
-        progress.activities[activity_id] = figure
-        activity_parent[activity_id] = (leads[0].task_id, leads[0].area_id)
-        if figure.percent is not None:
-            activity_value[activity_id] = (figure.percent, leads[0].weight)
+    progress.activities, activity_value, activity_parent = _activity_figures(by_activity, method)
 
     def roll(keys: dict[int, list[int]]) -> dict[int, Figure]:
         result = {}
@@ -275,7 +299,7 @@ def plan_progress(
         for key, agency_items in source.items():
             figure = Figure()
             for item in agency_items:
-                tally(figure, item)
+                _tally(figure, item)
             figure.percent = _combine(
                 [
                     (_value(i, method), i.weight)
@@ -295,12 +319,8 @@ def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
     for item in progress.items:
         if item.agency_id not in member_ids:
             continue
-        if item.status == ProgressReport.Status.NOT_DONE:
-            figure.not_done += 1
-            continue
-        figure.counted += 1
-        figure.done += item.status == ProgressReport.Status.DONE
-        figure.overdue += item.timeliness == Timeliness.OVERDUE
-        values.append((_value(item, progress.method), item.weight))
+        _tally(figure, item)
+        if item.status != ProgressReport.Status.NOT_DONE:
+            values.append((_value(item, progress.method), item.weight))
     figure.percent = _combine(values, progress.method)
     return figure

@@ -57,6 +57,7 @@ from cchc.monitoring.models import (
 from cchc.monitoring.periods import FIELDS as PERIOD_FIELDS
 from cchc.monitoring.periods import PeriodsInvalid, periods_state, periods_update
 from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
+from cchc.monitoring.readmodel import SENT_STATES
 from cchc.monitoring.services import (
     ReportConflict,
     ReportError,
@@ -68,10 +69,11 @@ from cchc.monitoring.services import (
     report_submit,
 )
 from cchc.plans.models import Plan
+from cchc.plans.readmodel import PlanChoice, plan_viewed
 
 State = ProgressReport.State
 Status = ProgressReport.Status
-SENT = {State.SUBMITTED, State.APPROVED}
+SENT = set(SENT_STATES)
 FINISHED = {Timeliness.DONE_ON_TIME, Timeliness.DONE_LATE}
 SHORT_LIST = 15
 QUEUE_PAGE = 50
@@ -82,8 +84,13 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _latest_plan() -> Plan | None:
-    return Plan.objects.order_by("-year", "-issued_on", "-pk").first()
+def _plan_viewed(request: HttpRequest) -> PlanChoice:
+    """The plan being looked at (`cchc.plans.readmodel.plan_viewed`), saying why not
+    the one asked for."""
+    choice = plan_viewed(request.user, request.GET)
+    if choice.problem:
+        messages.warning(request, choice.problem)
+    return choice
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -218,13 +225,19 @@ def _overview(
 @requires("report.worklist")
 def worklist(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    plan = _latest_plan()
+    choice = _plan_viewed(request)
+    plan = choice.plan
     if plan is None:
         return render(request, "monitoring/worklist.html", {"plan": None})
     today = timezone.localdate()
     period = period_current(plan, today)
     progress = plan_progress(plan, period=period, today=today)
-    context: dict[str, Any] = {"plan": plan, "period": period, "today": today}
+    context: dict[str, Any] = {
+        "plan": plan,
+        "plans": choice.plans,
+        "period": period,
+        "today": today,
+    }
     if policy.sees_every_agency(user):
         agencies = list(
             Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name")
@@ -711,7 +724,8 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
 def drafts(request: HttpRequest) -> HttpResponse:
     """The agency's unsent reports, for the head to send in one go."""
     user = _user(request)
-    plan = _latest_plan()
+    choice = _plan_viewed(request)
+    plan = choice.plan
     reports = []
     if plan is not None:
         reports = list(
@@ -739,7 +753,12 @@ def drafts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/drafts.html",
-        {"plan": plan, "rows": rows, "any_submittable": any(ok for _r, ok in rows)},
+        {
+            "plan": plan,
+            "plans": choice.plans,
+            "rows": rows,
+            "any_submittable": any(ok for _r, ok in rows),
+        },
     )
 
 
@@ -783,7 +802,8 @@ def drafts_submit(request: HttpRequest) -> HttpResponse:
 @requires("report.queue")
 def queue(request: HttpRequest) -> HttpResponse:
     """Reports sent by the agencies and waiting for the coordinator."""
-    plan = _latest_plan()
+    choice = _plan_viewed(request)
+    plan = choice.plan
     if plan is None:
         return render(request, "monitoring/queue.html", {"plan": None})
     agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
@@ -808,6 +828,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "monitoring/queue.html",
         {
             "plan": plan,
+            "plans": choice.plans,
             "form": form,
             "page": page,
             "may_review": policy.can(user, "report.review"),

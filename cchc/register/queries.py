@@ -1,5 +1,8 @@
 """What the pages read: a plan as filtered rows, an agency's assignments, search results.
 
+Which plans there are, their counts and the plan being looked at are read in
+`cchc.plans.readmodel`, shared with the API.
+
 Every function here runs a fixed number of queries whatever the size of the plan: the
 tree comes from `plan_tree` with everything prefetched, group membership is loaded once
 and expanded in Python, and filtering happens on the loaded tree.
@@ -13,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from cchc.agencies.eras import plan_day
@@ -24,32 +26,6 @@ from cchc.plans.models import Activity, Area, Assignee, Plan, Task
 from cchc.plans.services import plan_tree
 
 ROLE_BOTH = "both"
-
-
-def latest_plan() -> Plan | None:
-    return Plan.objects.order_by("-year", "-issued_on", "-pk").first()
-
-
-def _count(model: type[Activity] | type[Task], **filters: object) -> Coalesce:
-    rows = (
-        model.objects.filter(plan=OuterRef("pk"), **filters)
-        .order_by()
-        .values("plan")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def plans_with_counts() -> list[Plan]:
-    """All plans, newest first, each with its task, activity and needs-date counts."""
-    return list(
-        Plan.objects.order_by("-year", "-issued_on", "-pk").annotate(
-            task_count=_count(Task),
-            activity_count=_count(Activity),
-            needs_date_count=_count(Activity, needs_date=True),
-        )
-    )
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from cchc.jobs import registry
 from cchc.jobs.services import job_start
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
+from cchc.plans.readmodel import plan_viewed, plans_with_counts
 from cchc.plans.services import (
     ScheduleNotDated,
     activity_set_schedule,
@@ -45,7 +46,11 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
 @require_GET
 @requires("plan.view")
 def home(request: HttpRequest) -> HttpResponse:
-    plan = queries.latest_plan()
+    """The plan being looked at (chosen with ?plan= or remembered), else the newest."""
+    choice = plan_viewed(request.user, request.GET)
+    if choice.problem:
+        messages.warning(request, choice.problem)
+    plan = choice.plan
     if plan is None:
         return redirect("plan_list")
     return redirect("plan_detail", plan_id=plan.pk)
@@ -54,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("plan.view")
 def plan_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "register/plan_list.html", {"plans": queries.plans_with_counts()})
+    return render(request, "register/plan_list.html", {"plans": plans_with_counts()})
 
 
 @require_GET
@@ -86,7 +91,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_GET
 @requires("plan.view")
 def needs_date_latest(request: HttpRequest) -> HttpResponse:
-    plan = queries.latest_plan()
+    plan = plan_viewed(request.user, request.GET).plan
     if plan is None:
         messages.info(request, _("Chưa có kế hoạch nào."))
         return redirect("plan_list")
@@ -169,11 +174,13 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @requires("agency.view")
 def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = get_object_or_404(Agency.objects.select_related("parent", "merged_into"), pk=agency_id)
-    plans = list(Plan.objects.order_by("-year", "-issued_on", "-pk"))
-    # Default to the latest plan; an unknown plan in the query string falls back to it.
-    chosen = PlanChoiceForm(request.GET, plans=plans)
-    wanted = chosen.cleaned_data.get("plan") if chosen.is_valid() else None
-    plan = next((p for p in plans if p.pk == wanted), plans[0] if plans else None)
+    # The plan being looked at; an unknown plan in the query string falls back to it.
+    # Here ?plan= browses the agency's work in another plan without changing the
+    # user's choice: the register is read, the worklist and dashboards are worked in.
+    choice = plan_viewed(request.user, request.GET, remember=False)
+    if choice.problem:
+        messages.warning(request, choice.problem)
+    plans, plan = choice.plans, choice.plan
     assignments = queries.agency_assignments(agency, plan) if plan is not None else {}
     return render(
         request,

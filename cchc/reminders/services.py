@@ -3,8 +3,9 @@
 What a run sends on day D (D in Asia/Ho_Chi_Minh, see cchc.lib.calendar):
 
 * An item is an assignment of an issued plan that is still open: the latest report its
-  agency has sent (submitted or approved) does not say "hoàn thành" or "không thực
-  hiện". Returned reports and drafts do not count, as on the dashboards.
+  agency has sent (submitted or approved; `cchc.monitoring.readmodel.latest_sent_reports`,
+  as on the dashboards) does not say "hoàn thành" or "không thực hiện". Returned reports
+  and drafts do not count.
 * It is *due soon* when one of its due dates is exactly 7, 3 or 1 calendar days after
   D. Calendar days, not working days: a deadline does not move for a weekend, and a
   reminder one calendar day before a Monday deadline reaches people on Sunday's cron
@@ -51,6 +52,7 @@ from cchc.audit import context as audit_context
 from cchc.audit.log import log_action, log_here
 from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport
+from cchc.monitoring.readmodel import latest_sent_reports
 from cchc.plans.models import DueDate, Plan
 from cchc.reminders.models import CalendarFeed, Notification, ReminderLog
 
@@ -63,7 +65,6 @@ DUE_KINDS = {
     1: ReminderLog.Kind.DUE_1,
 }
 AGENCY_ITEM_KINDS = (*DUE_KINDS.values(), ReminderLog.Kind.OVERDUE)
-SENT_STATES = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
 CLOSED_STATUSES = (ProgressReport.Status.DONE, ProgressReport.Status.NOT_DONE)
 
 
@@ -181,18 +182,13 @@ def reminders_open_items(*, today: date) -> list[Item]:
         activity__plan__status=Plan.Status.ISSUED
     ).values_list("activity_id", "due_on"):
         due[activity_id].append(due_on)
-    latest: dict[int, str] = {}
-    for assignment_id, status in (
-        ProgressReport.objects.filter(
-            assignment__activity__plan__status=Plan.Status.ISSUED, state__in=SENT_STATES
-        )
-        .order_by("period__position", "pk")
-        .values_list("assignment_id", "status")
-    ):
-        latest[assignment_id] = status
+    latest = latest_sent_reports(
+        ProgressReport.objects.filter(assignment__activity__plan__status=Plan.Status.ISSUED),
+        fields=("status",),
+    )
     items = []
     for row in rows:
-        if latest.get(row["pk"]) in CLOSED_STATUSES:
+        if latest.get(row["pk"], {}).get("status") in CLOSED_STATUSES:
             continue
         dates = sorted(due[row["activity_id"]])
         if not dates:

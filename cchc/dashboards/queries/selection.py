@@ -1,11 +1,12 @@
-"""Which plan and period a page shows, from its query string."""
+"""Which plan and period a dashboard shows: the plan being looked at, and a period."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.http import Http404, QueryDict
+from django.contrib import messages
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from cchc.monitoring.models import (
@@ -13,6 +14,7 @@ from cchc.monitoring.models import (
 )
 from cchc.monitoring.services import period_current
 from cchc.plans.models import Plan
+from cchc.plans.readmodel import plan_viewed
 
 
 @dataclass
@@ -26,32 +28,36 @@ class Selection:
     as_of: date
 
 
-def _int(value: str | None) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise Http404(_("Không có kế hoạch này.")) from None
+def select_plan(
+    request: HttpRequest | QueryDict,
+    *,
+    today: date,
+    public: bool = False,
+    download: bool = False,
+) -> Selection:
+    """The plan being looked at (`cchc.plans.readmodel.plan_viewed`: ?plan=id or the
+    user's remembered choice, default the latest) and the period (?period=code, default
+    the current one).
 
-
-def select_plan(params: QueryDict, *, today: date, public: bool = False) -> Selection:
-    """The plan (?plan=id, default the latest) and period (?period=code, default current).
-
-    The public page offers only issued plans: a draft is not the province's word yet.
+    A plan that does not exist or that the user may not see is said in a message and the
+    page falls back. The public page offers only issued plans (a draft is not the
+    province's word yet), remembers nothing and answers 404 to an unknown plan. So does a
+    `download` (a file has no room for a message; fetching one is not a choice), and a
+    background job, which passes the parameters it was started with instead of a request.
     """
-    plans_qs = Plan.objects.order_by("-year", "-issued_on", "-pk").only(
-        "pk", "number", "title", "year", "status", "rollup_method", "issuer"
-    )
-    if public:
-        plans_qs = plans_qs.exclude(status=Plan.Status.DRAFT)
-    plans = list(plans_qs)
-    if not plans:
+    if isinstance(request, QueryDict):
+        params, user, download = request, None, True
+    else:
+        params, user = request.GET, request.user
+    choice = plan_viewed(user, params, public=public, remember=not download)
+    if choice.plan is None:
         raise Http404(_("Chưa có kế hoạch nào."))
-    wanted = _int(params.get("plan"))
-    plan = next((p for p in plans if p.pk == wanted), None) if wanted is not None else plans[0]
-    if plan is None:
-        raise Http404(_("Không có kế hoạch này."))
+    if choice.problem:
+        if public or download:
+            raise Http404(_("Không có kế hoạch này."))
+        assert isinstance(request, HttpRequest)
+        messages.warning(request, choice.problem)
+    plans, plan = choice.plans, choice.plan
     if public:
         # The public page counts every approved report, whatever its period.
         return Selection(plans=plans, plan=plan, periods=[], period=None, as_of=today)

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.utils import timezone
 
-from cchc.monitoring.models import (
-    Assignment,
-    ProgressReport,
-    ReportVersion,
-)
-from cchc.monitoring.progress import (
-    ItemState,
-    Progress,
-    _combine,
-    _value,
-)
+from cchc.monitoring.models import ProgressReport, ReportVersion
+from cchc.monitoring.progress import Progress, rollup_plan_percent
 from cchc.plans.models import Plan
 
 
@@ -68,9 +58,6 @@ def plan_trend(plan: Plan, progress: Progress, *, today: date) -> list[TrendPoin
             "snapshot__percent",
         )
     )
-    by_activity: dict[int, list[ItemState]] = defaultdict(list)
-    for item in progress.items:
-        by_activity[item.activity_id].append(item)
     # report id -> (assignment, period position, sent?, status, percent)
     state: dict[int, tuple[int, int, bool, str, int]] = {}
     points = []
@@ -105,31 +92,21 @@ def plan_trend(plan: Plan, progress: Progress, *, today: date) -> list[TrendPoin
         points.append(
             TrendPoint(
                 month=month,
-                percent=_plan_percent(by_activity, standing, progress.method),
+                percent=_standing_percent(progress, standing),
                 sent=len(standing),
             )
         )
     return points
 
 
-def _plan_percent(
-    by_activity: dict[int, list[ItemState]],
-    standing: dict[int, tuple[int, str, int]],
-    method: str,
+def _standing_percent(
+    progress: Progress, standing: dict[int, tuple[int, str, int]]
 ) -> float | None:
     """The plan figure of `plan_progress`, for the reports that stood at one moment."""
-    values = []
-    for items in by_activity.values():
-        leads = [i for i in items if i.role == Assignment.Role.LEAD] or items
-        activity = []
-        for item in leads:
-            _position, status, percent = standing.get(
-                item.assignment_id, (0, ProgressReport.Status.NOT_STARTED, 0)
-            )
-            if status == ProgressReport.Status.NOT_DONE:
-                continue
-            activity.append((_value(replace(item, status=status, percent=percent), method), 1))
-        percent_of_activity = _combine(activity, "equal")
-        if percent_of_activity is not None:
-            values.append((percent_of_activity, leads[0].weight))
-    return _combine(values, method)
+    items = []
+    for item in progress.items:
+        _position, status, percent = standing.get(
+            item.assignment_id, (0, ProgressReport.Status.NOT_STARTED, 0)
+        )
+        items.append(replace(item, status=status, percent=percent))
+    return rollup_plan_percent(items, progress.method)
