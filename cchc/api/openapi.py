@@ -7,7 +7,9 @@ the fuzzing in tests/test_schemathesis.py send what the server can answer in JSO
 
 Every operation may also answer 401 (no valid token or session), 403 (the permission
 table says no) and 422 (a parameter that does not validate: ninja's list of problems, or
-one message); those answers are documented on every operation that can give them.
+one message); one that takes input may answer 400 too, when `cchc.lib.edge` refuses it
+before the view (a NUL character, a body it cannot read). Those answers are documented on
+every operation that can give them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ COMMON_RESPONSES: dict[str, str] = {
     "401": "Chưa xác thực: thiếu hoặc sai khóa API.",
     "403": "Không có quyền thực hiện thao tác này.",
     "422": "Tham số không hợp lệ.",
+    "400": "Dữ liệu bị từ chối trước khi xử lý (ví dụ có ký tự NUL); không có gì thay đổi.",
 }
 
 
@@ -78,4 +81,5 @@ class CchcAPI(NinjaAPI):
                     _document(operation, "403", COMMON_RESPONSES["403"])
                 if operation.get("parameters") or operation.get("requestBody"):
                     _document(operation, "422", COMMON_RESPONSES["422"])
+                    _document(operation, "400", COMMON_RESPONSES["400"])
         return schema
