@@ -17,6 +17,7 @@ format is adding one class here with `@register`.
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -58,14 +59,14 @@ class Output:
     filename: str = ""
 
 
-class JobKind:
+class JobKind(ABC):
     """Something a job can do. `subject` names what it is about, for `cchc.jobs.access`."""
 
     identifier: ClassVar[str]
     verbose_name: ClassVar[str | Promise]
 
-    def subject(self, params: dict[str, Any]) -> tuple[str, str]:
-        raise NotImplementedError
+    @abstractmethod
+    def subject(self, params: dict[str, Any]) -> tuple[str, str]: ...
 
 
 class Exporter(JobKind):
@@ -77,20 +78,22 @@ class Exporter(JobKind):
     def filename(self, params: dict[str, Any]) -> str:
         return f"{self.identifier}.{self.extension}"
 
+    @abstractmethod
     def write(self, out: IO[bytes], params: dict[str, Any], progress: Progress) -> Output:
         """Write the file into `out`; say in one line what it holds, for the job page."""
-        raise NotImplementedError
+        ...
 
 
 class Operation(JobKind):
     """Changes the database (an import, a restore); may produce no file."""
 
+    @abstractmethod
     def run(self, params: dict[str, Any], *, job: Any, progress: Progress) -> tuple[str, str]:
         """Do it; return (summary, a link to what it made or "")."""
-        raise NotImplementedError
+        ...
 
 
-class Importer:
+class Importer(ABC):
     """Reads one file format into a plan document; raises `PlanImportError`."""
 
     identifier: ClassVar[str]
@@ -98,8 +101,8 @@ class Importer:
     mime_type: ClassVar[str]
     extension: ClassVar[str]
 
-    def read(self, data: bytes) -> PlanDocument:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, data: bytes) -> PlanDocument: ...
 
 
 KINDS: dict[str, JobKind] = {}
