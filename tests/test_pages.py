@@ -93,14 +93,15 @@ def test_it_shows_the_login_form_in_vietnamese(client: Client) -> None:
     assert "Mật khẩu" in response.content.decode()
 
 
-def test_it_logs_in_through_the_form_and_lands_on_the_latest_plan(
+def test_it_logs_in_through_the_form_and_lands_on_the_officers_work(
     client: Client, personas: dict[str, User], plan: Plan
 ) -> None:
     response = client.post(
         reverse("login"), {"username": "officer_a", "password": factories.PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("plan_detail", args=[plan.pk])
+    assert response.redirect_chain[-1][0] == reverse("report_worklist")
     assert response.context["user"].username == "officer_a"
+    assert response.context["plan"] == plan
 
 
 def test_it_rejects_a_wrong_password(client: Client, personas: dict[str, User]) -> None:
@@ -125,8 +126,13 @@ def test_home_goes_to_the_plan_list_when_there_is_no_plan(login) -> None:
 
 def test_home_goes_to_the_most_recent_plan(login, plan: Plan) -> None:
     newer = factories.make_plan(3, year=2023, number="1/KH-2023")
-    response = login("officer_a").get(reverse("home"))
+    # The admin sets plans up and lands on the plan itself.
+    response = login("admin").get(reverse("home"))
     assert response["Location"] == reverse("plan_detail", args=[newer.pk])
+    # The officer lands on the work, of the newest plan too.
+    response = login("officer_a").get(reverse("home"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("report_worklist")
+    assert response.context["plan"] == newer
 
 
 # ---------------------------------------------------------------------------

@@ -77,9 +77,13 @@ def periods_create_default(plan: Plan, *, due_after_days: int = 1) -> list[Repor
     return periods
 
 
-def period_current(plan: Plan, today: date) -> ReportingPeriod | None:
-    """The period whose report is being written on `today`: the first not yet due."""
-    periods = list(plan.periods.order_by("position"))
+def period_current(
+    plan: Plan, today: date, *, periods: list[ReportingPeriod] | None = None
+) -> ReportingPeriod | None:
+    """The period whose report is being written on `today`: the first not yet due.
+    `periods` are the plan's periods in order, when the caller has them already."""
+    if periods is None:
+        periods = list(plan.periods.order_by("position"))
     for period in periods:
         if today <= period.due_on:
             return period

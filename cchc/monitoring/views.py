@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
+from cchc.dashboards.queries import province_summary
 from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import documents_search
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
@@ -165,6 +166,10 @@ def _agency_worklist(
         entry = WorkItem(assignment, item, current.get(assignment.pk), _next_due(item, today))
         work.total += 1
         work.sent += entry.sent
+        if entry.report is not None and entry.report.state == State.RETURNED:
+            # This period's report came back: it is listed once, among the returned
+            # ones with the coordinator's comment, not again by its due date.
+            continue
         if item.timeliness == Timeliness.OVERDUE:
             work.overdue.append(entry)
         elif item.timeliness == Timeliness.DUE_SOON:
@@ -260,6 +265,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         work=work,
         this_period_head=work.this_period[:SHORT_LIST],
         this_period_rest=work.this_period[SHORT_LIST:],
+        # Overdue items come after this period's work, folded, so that a long backlog
+        # does not push down what is due now; open when asked for, or when there is
+        # nothing else to do.
+        overdue_open=request.GET.get("show") == "overdue"
+        or not (work.due_soon or work.returned or work.this_period),
         figure=progress.agencies.get(agency.pk),
         method_label=progress.method_label,
     )
@@ -719,14 +729,34 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
 # ---------------------------------------------------------------------------- drafts, queue
 
 
+@dataclass
+class DraftRow:
+    report: ProgressReport
+    submittable: bool
+    ready: bool  # ticked to send when the page opens
+
+
+def _ready(report: Any) -> bool:
+    """A saved draft is ready to send. A returned report is ready only once someone has
+    saved it again since the coordinator sent it back (its last history entry is a
+    save): sent unchanged, it would come straight back with the same comment."""
+    if report.state == State.RETURNED:
+        return bool(report.last_action == ReportVersion.Action.SAVED)
+    return True
+
+
 @require_GET
 @requires("report.drafts")
 def drafts(request: HttpRequest) -> HttpResponse:
-    """The agency's unsent reports, for the head to send in one go."""
+    """The agency's unsent reports, for the head to send in one go; those ready to send
+    are ticked."""
     user = _user(request)
     choice = _plan_viewed(request)
     plan = choice.plan
     reports = []
+    last_action = (
+        ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-version").values("action")
+    )[:1]
     if plan is not None:
         reports = list(
             policy.reports_of_own_agency(user, ProgressReport.objects.all())
@@ -742,6 +772,7 @@ def drafts(request: HttpRequest) -> HttpResponse:
                 "assignment__activity__task__area",
                 "updated_by",
             )
+            .annotate(last_action=Subquery(last_action))
             .order_by(
                 "period__position",
                 "assignment__activity__task__area__position",
@@ -749,7 +780,10 @@ def drafts(request: HttpRequest) -> HttpResponse:
                 "assignment__activity__position",
             )
         )
-    rows = [(report, policy.can(user, "report.submit", report)) for report in reports]
+    rows = [
+        DraftRow(report, policy.can(user, "report.submit", report), _ready(report))
+        for report in reports
+    ]
     return render(
         request,
         "monitoring/drafts.html",
@@ -757,7 +791,8 @@ def drafts(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "plans": choice.plans,
             "rows": rows,
-            "any_submittable": any(ok for _r, ok in rows),
+            "any_submittable": any(row.submittable for row in rows),
+            "any_waiting": any(row.submittable and not row.ready for row in rows),
         },
     )
 
@@ -823,6 +858,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     ).order_by("submitted_at", "pk")
     page = Paginator(reports, QUEUE_PAGE).get_page(request.GET.get("page"))
     user = _user(request)
+    # The coordinator lands here: the province's headline figures come along, so that
+    # the day starts with both what to review and how the plan stands.
+    summary = None
+    if policy.can(user, "dashboard.province"):
+        summary = province_summary(plan, today=timezone.localdate(), periods=periods)
     response = render(
         request,
         "monitoring/queue.html",
@@ -832,6 +872,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "may_review": policy.can(user, "report.review"),
+            "summary": summary,
         },
     )
     patch_vary_headers(response, ["HX-Request"])

@@ -97,6 +97,10 @@ class AreaView:
     area: Area
     tasks: list[TaskView]
 
+    @property
+    def activity_count(self) -> int:
+        return sum(len(task.activities) for task in self.tasks)
+
 
 @dataclass
 class PlanPage:

@@ -11,8 +11,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cchc.accounts.models import User
-from cchc.accounts.policy import can, requires
+from cchc.accounts.models import Role, User
+from cchc.accounts.policy import can, requires, role_of
 from cchc.agencies.models import Agency
 from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
 from cchc.jobs import registry
@@ -43,17 +43,36 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
     )
 
 
+# Where each role's work is, for `/` and after logging in (LOGIN_REDIRECT_URL is `home`;
+# a safe ?next= wins, as Django's login view decides). Officers and heads report on
+# their agency's items; the coordinator reviews what agencies sent, with the province's
+# figures on top; the leader and the appraisers read the province's figures. The admin
+# sets the plan up (import, periods, dates), so the plan itself.
+LANDING = {
+    Role.OFFICER: "report_worklist",
+    Role.HEAD: "report_worklist",
+    Role.COORDINATOR: "report_queue",
+    Role.LEADER: "dashboard_province",
+    Role.APPRAISER: "dashboard_province",
+}
+
+
 @require_GET
 @requires("plan.view")
 def home(request: HttpRequest) -> HttpResponse:
-    """The plan being looked at (chosen with ?plan= or remembered), else the newest."""
+    """The user's own landing page for the plan being looked at (chosen with ?plan= or
+    remembered, else the newest); the list of plans while there is none."""
     choice = plan_viewed(request.user, request.GET)
     if choice.problem:
         messages.warning(request, choice.problem)
     plan = choice.plan
     if plan is None:
         return redirect("plan_list")
-    return redirect("plan_detail", plan_id=plan.pk)
+    role = role_of(request.user)
+    landing = LANDING.get(role) if role is not None else None
+    if landing is None:
+        return redirect("plan_detail", plan_id=plan.pk)
+    return redirect(landing)
 
 
 @require_GET
@@ -77,6 +96,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "filters": filters,
         "page": page,
         "membership": page.membership,
+        # The whole plan is some 19,000 px: it opens as one line per area. What a filter
+        # found is shown open, as is everything when asked for (?open=all).
+        "areas_open": filters.active or request.GET.get("open") == "all" or len(page.areas) == 1,
     }
     if _is_htmx_partial(request):
         response = render(request, "register/_plan_results.html", context)

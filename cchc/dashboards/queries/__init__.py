@@ -25,7 +25,12 @@ from cchc.dashboards.queries.common import (
     Table,
     status_label,
 )
-from cchc.dashboards.queries.province import ProvinceDashboard, province_dashboard
+from cchc.dashboards.queries.province import (
+    ProvinceDashboard,
+    ProvinceSummary,
+    province_dashboard,
+    province_summary,
+)
 from cchc.dashboards.queries.public import (
     PUBLIC_STATES,
     PublicArea,
@@ -48,6 +53,7 @@ __all__ = [
     "DueSoonRow",
     "OverdueRow",
     "ProvinceDashboard",
+    "ProvinceSummary",
     "PublicArea",
     "PublicPage",
     "PublicTask",
@@ -58,6 +64,7 @@ __all__ = [
     "agency_dashboard",
     "plan_trend",
     "province_dashboard",
+    "province_summary",
     "public_page",
     "public_progress",
     "select_plan",

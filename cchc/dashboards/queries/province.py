@@ -30,11 +30,15 @@ from cchc.dashboards.queries.common import (
 )
 from cchc.dashboards.queries.selection import Selection
 from cchc.dashboards.queries.trend import plan_trend
+from cchc.monitoring.models import ReportingPeriod
 from cchc.monitoring.progress import (
+    Figure,
     Progress,
     group_figure,
     plan_progress,
 )
+from cchc.monitoring.services import period_current
+from cchc.plans.models import Plan
 
 
 @dataclass
@@ -185,4 +189,34 @@ def province_dashboard(
         overdue=overdue,
         trend=trend,
         overdue_rows=overdue_rows,
+    )
+
+
+@dataclass
+class ProvinceSummary:
+    """The province dashboard's headline numbers, for a strip on another page."""
+
+    period: ReportingPeriod | None
+    as_of: date
+    plan: Figure
+    method_label: str
+    timeliness: list[Count]
+
+
+def province_summary(
+    plan: Plan, *, today: date, periods: list[ReportingPeriod] | None = None
+) -> ProvinceSummary:
+    """What the province dashboard shows on top for `plan` and the current period, from
+    the same roll-up (`plan_progress`), so that both say the same numbers. `periods` are
+    the plan's periods in order, when the caller has them already."""
+    period = period_current(plan, today, periods=periods)
+    # As `select_plan` does: a period whose data ended before today stands at its end.
+    as_of = min(today, period.ends_on) if period is not None else today
+    progress = plan_progress(plan, period=period, today=as_of)
+    return ProvinceSummary(
+        period=period,
+        as_of=as_of,
+        plan=progress.plan,
+        method_label=progress.method_label,
+        timeliness=_timeliness_counts(progress.items),
     )
