@@ -416,6 +416,25 @@ def sees_every_agency(user: Actor | None) -> bool:
     return can(user, "agency.every")
 
 
+# Where each role's work is: the page `/` and the login open on (a safe ?next= wins).
+# Officers and heads report on their agency's items; the coordinator reviews what the
+# agencies sent, with the province's figures on top; the leader and the appraisers read
+# the province's figures. The admin sets plans up (import, periods, dates): the plan.
+LANDING = {
+    Role.OFFICER: "report_worklist",
+    Role.HEAD: "report_worklist",
+    Role.COORDINATOR: "report_queue",
+    Role.LEADER: "dashboard_province",
+    Role.APPRAISER: "dashboard_province",
+}
+
+
+def landing_page(user: Actor | None) -> str | None:
+    """The URL name of the user's landing page; None: the plan being looked at."""
+    role = role_of(user)
+    return LANDING.get(role) if role is not None else None
+
+
 # ---------------------------------------------------------------------------
 # Scoping querysets
 

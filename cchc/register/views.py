@@ -11,8 +11,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cchc.accounts.models import Role, User
-from cchc.accounts.policy import can, requires, role_of
+from cchc.accounts.models import User
+from cchc.accounts.policy import can, landing_page, requires
 from cchc.agencies.models import Agency
 from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
 from cchc.jobs import registry
@@ -43,20 +43,6 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
     )
 
 
-# Where each role's work is, for `/` and after logging in (LOGIN_REDIRECT_URL is `home`;
-# a safe ?next= wins, as Django's login view decides). Officers and heads report on
-# their agency's items; the coordinator reviews what agencies sent, with the province's
-# figures on top; the leader and the appraisers read the province's figures. The admin
-# sets the plan up (import, periods, dates), so the plan itself.
-LANDING = {
-    Role.OFFICER: "report_worklist",
-    Role.HEAD: "report_worklist",
-    Role.COORDINATOR: "report_queue",
-    Role.LEADER: "dashboard_province",
-    Role.APPRAISER: "dashboard_province",
-}
-
-
 @require_GET
 @requires("plan.view")
 def home(request: HttpRequest) -> HttpResponse:
@@ -68,8 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     plan = choice.plan
     if plan is None:
         return redirect("plan_list")
-    role = role_of(request.user)
-    landing = LANDING.get(role) if role is not None else None
+    landing = landing_page(request.user)
     if landing is None:
         return redirect("plan_detail", plan_id=plan.pk)
     return redirect(landing)
