@@ -77,8 +77,17 @@ def test_a_coordinator_works_through_the_pages(
     page.fill("#id_username", "coordinator")
     page.fill("#id_password", factories.PASSWORD)
     page.click("form.stacked button[type=submit]")
+    # The coordinator lands on the review queue, the province's figures on top.
+    page.wait_for_url(re.compile(r"/bao-cao/cho-duyet/$"))
+    assert page.locator(".province-strip").is_visible()
+    page.click("nav.mainnav >> text=Kế hoạch")
+    page.click(f"a[href='/plans/{plan.pk}/']")
     page.wait_for_url(re.compile(rf"/plans/{plan.pk}/$"))
     assert "Hiển thị 21/21 nhiệm vụ" in page.inner_text(".counts")
+    # The plan opens folded, one line per area; an area opens with a click.
+    assert page.locator("details.area[open]").count() == 0
+    page.click("details.area#area-I summary")
+    assert page.locator("details.area#area-I .plan-table").is_visible()
     page.screenshot(path=str(shots / "02-plan.png"), full_page=True)
 
     # Filter by an agency (through its group) and by a due month: htmx swaps the results
@@ -190,10 +199,12 @@ def test_the_quang_tri_plan_reads_well(live_server, browser, shots: Path) -> Non
     page.fill("#id_username", "xem")
     page.fill("#id_password", factories.PASSWORD)
     page.click("form.stacked button[type=submit]")
-    page.wait_for_url(re.compile(rf"/plans/{plan.pk}/$"))
+    page.wait_for_url(re.compile(r"/dashboard/$"))  # the leader's landing page
+    page.goto(f"{base}/plans/{plan.pk}/")
     page.screenshot(path=str(shots / "20-real-plan-top.png"))
+    page.goto(f"{base}/plans/{plan.pk}/?open=all")
     page.screenshot(path=str(shots / "21-real-plan.png"), full_page=True)
-    page.locator("section.area").nth(2).scroll_into_view_if_needed()
+    page.locator("details.area").nth(2).scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "21-real-plan-table.png"))
     page.goto(f"{base}/agencies/")
     page.screenshot(path=str(shots / "22-real-agencies.png"), full_page=True)
