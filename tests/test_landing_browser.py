@@ -186,4 +186,15 @@ def test_each_personas_landing_page_reads_well_on_a_desktop_and_a_phone(
                 assert page.locator("#work-counts").is_visible()
             if role == "coordinator":
                 assert page.locator(".province-strip").is_visible()
+            if role == "head":
+                # The batch send: drafts ticked, reports returned and not yet corrected not.
+                page.click(".head-actions a:has-text('Báo cáo chờ gửi')")
+                page.wait_for_selector(".drafts-table")
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-drafts.png"), full_page=True)
+                rows = page.locator(".drafts-table tbody tr")
+                returned = page.locator(".drafts-table tbody tr:has(.badge.s-returned)")
+                assert returned.count() > 0
+                assert page.locator(".drafts-table input:checked").count() == (
+                    rows.count() - returned.count()
+                )
             context.close()
