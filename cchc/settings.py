@@ -123,6 +123,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # duplicate, and PostgreSQL enforces it in the database as well.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Backups: Django's JSON with timestamps to the microsecond (cchc/ops/serializer.py).
+SERIALIZATION_MODULES = {"cchc-json": "cchc.ops.serializer"}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
