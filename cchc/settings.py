@@ -7,6 +7,7 @@ insecure defaults.
 """
 
 import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # runserver serves static files through WhiteNoise and the middleware below, as
+    # production does, not through Django's handler, which skips every middleware and
+    # so every security header.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     # Listed so that the API docs use ninja's bundled Swagger UI, not a CDN.
     "ninja",
@@ -60,8 +65,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middleware comes before WhiteNoise, which answers static files itself:
+    # placed after it, they would never see a static response (docs/security.md).
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Vietnamese unless the user chose English with the switch; Accept-Language is ignored.
     "cchc.lib.i18n.ChosenLanguageMiddleware",
@@ -73,14 +82,9 @@ MIDDLEWARE = [
     # NUL characters, oversized or unparsable bodies refused before any view; JSON errors
     # under /api/ (cchc/lib/edge.py). Before CSRF's process_view, which reads the body.
     "cchc.lib.edge.EdgeMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
-
-if not (DEBUG or TESTING):
-    # Production serves collected static files itself; runserver and tests use the finders.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "cchc.urls"
 WSGI_APPLICATION = "cchc.wsgi.application"
@@ -167,6 +171,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "files"
+# Production serves the collected files (collectstatic); runserver and tests read them
+# where they lie, through the same middleware and so with the same headers.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG
+if WHITENOISE_USE_FINDERS:
+    # Without collectstatic there is no STATIC_ROOT, and nothing is missing: say nothing.
+    warnings.filterwarnings("ignore", message=r"No directory at: .*static", category=UserWarning)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -194,6 +205,10 @@ CSRF_COOKIE_SECURE = SECURE_SSL
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms (htmx posts included) send the hidden field and
+# the API docs take the token from the page. Django notes this flag adds little; it is
+# set so that no cookie of cchc is readable by script (docs/security.md).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
