@@ -140,7 +140,8 @@ if role.startswith("stubborn"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
-print(role, os.getpid(), grandchild.pid, flush=True)
+# One write, so that the two children's lines never interleave in the pipe.
+os.write(1, f"{role} {os.getpid()} {grandchild.pid}\\n".encode())
 while True:
     signal.pause()
 """
@@ -159,14 +160,19 @@ sys.exit(code)
 """
 
 
-def _read_lines(proc: subprocess.Popen[str], count: int) -> list[str]:
+def _read_lines(proc: subprocess.Popen[bytes], count: int) -> list[str]:
+    """The first `count` lines the children print, read from the pipe's descriptor (no
+    buffer in between, so that select() sees every byte)."""
     assert proc.stdout is not None
-    lines = []
-    while len(lines) < count:
-        ready, _, _ = select.select([proc.stdout], [], [], 30)
-        assert ready, "the child processes did not start"
-        lines.append(proc.stdout.readline())
-    return lines
+    fd = proc.stdout.fileno()
+    data = b""
+    while data.count(b"\n") < count:
+        ready, _, _ = select.select([fd], [], [], 30)
+        assert ready, f"the child processes did not start: {data!r}"
+        chunk = os.read(fd, 4096)
+        assert chunk, f"the driver ended early: {data!r}"
+        data += chunk
+    return data.decode().splitlines()[:count]
 
 
 def _has_ended(pid: int) -> bool:
@@ -199,11 +205,11 @@ def test_a_signal_to_dev_py_stops_the_server_the_worker_and_their_children(
         [sys.executable, "-c", DRIVER, str(DEV_PY), CHILD, worker],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        text=True,
     )
     try:
-        started = {line.split()[0]: line.split()[1:] for line in _read_lines(driver, 2)}
-        assert set(started) == {"server", worker}
+        lines = _read_lines(driver, 2)
+        started = {line.split()[0]: line.split()[1:] for line in lines}
+        assert set(started) == {"server", worker}, lines
         pids = [int(pid) for pair in started.values() for pid in pair]
         os.kill(driver.pid, signum)
         assert driver.wait(timeout=30) == 128 + signum
