@@ -216,5 +216,10 @@ def test_a_signal_to_dev_py_stops_the_server_the_worker_and_their_children(
         still_running = [pid for pid in pids if not _has_ended(pid)]
         assert still_running == []
     finally:
+        # A failed test leaves nothing running: the driver passes SIGTERM on to its groups.
         if driver.poll() is None:
-            driver.kill()
+            driver.terminate()
+            try:
+                driver.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                driver.kill()
