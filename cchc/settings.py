@@ -8,7 +8,6 @@ insecure defaults.
 
 import sys
 import warnings
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,7 +46,6 @@ INSTALLED_APPS = [
     # Listed so that the API docs use ninja's bundled Swagger UI, not a CDN.
     "ninja",
     "csp",
-    "axes",
     "cchc.accounts",
     "cchc.audit",
     "cchc.files",
@@ -82,8 +80,6 @@ MIDDLEWARE = [
     # NUL characters, oversized or unparsable bodies refused before any view; JSON errors
     # under /api/ (cchc/lib/edge.py). Before CSRF's process_view, which reads the body.
     "cchc.lib.edge.EdgeMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cchc.urls"
@@ -132,9 +128,8 @@ SERIALIZATION_MODULES = {"cchc-json": "cchc.ops.serializer"}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Refuses a locked-out login before the password is even checked.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check behind the login throttle (growing delay, no lock).
+    "cchc.accounts.throttle.ThrottledModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -233,14 +228,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): failures are counted per account and address pair in
-# the database, so every app server sees the same count.
-AXES_FAILURE_LIMIT = env_int("CCHC_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("CCHC_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "cchc.accounts.lockout.lockout_response"
-AXES_VERBOSE = False
+# The cache: a database table by default, so that every app server shares it (the login
+# throttle counts there); `cchc migrate` creates the table. CCHC_REDIS_URL uses Redis
+# instead (Django's backend; needs the `redis` package).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if (REDIS_URL := env_str("CCHC_REDIS_URL"))
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cchc_cache"}
+    )
+}
+
+# Login throttling (cchc/accounts/throttle.py, docs/security.md): no lock, a delay. After
+# CCHC_LOGIN_FREE_FAILURES failures for an account, from any address, each further
+# attempt waits 1, 2, 4, … seconds, at most CCHC_LOGIN_MAX_DELAY_MINUTES; the same per
+# address (for browsers the account does not know) after CCHC_LOGIN_ADDRESS_FREE_FAILURES.
+# A count is forgotten after CCHC_LOGIN_FORGET_HOURS without a failure.
+CCHC_LOGIN_CACHE = "default"
+CCHC_LOGIN_FREE_FAILURES = env_int("CCHC_LOGIN_FREE_FAILURES", 5)
+CCHC_LOGIN_ADDRESS_FREE_FAILURES = env_int("CCHC_LOGIN_ADDRESS_FREE_FAILURES", 30)
+CCHC_LOGIN_MAX_DELAY_SECONDS = 60 * env_int("CCHC_LOGIN_MAX_DELAY_MINUTES", 15)
+CCHC_LOGIN_FORGET_SECONDS = 3600 * env_int("CCHC_LOGIN_FORGET_HOURS", 24)
+# Behind a trusted reverse proxy every request comes from the proxy: name the header it
+# appends the client's address to (e.g. HTTP_X_FORWARDED_FOR); its last hop is used.
+CCHC_LOGIN_CLIENT_IP_HEADER = env_str("CCHC_LOGIN_CLIENT_IP_HEADER")
 
 # API pages: a bare @paginate uses the class whose limit and offset have a ceiling.
 NINJA_PAGINATION_CLASS = "cchc.api.pagination.BoundedLimitOffsetPagination"
