@@ -23,6 +23,7 @@ from `now()`, which tests replace. See docs/security.md.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -170,7 +171,9 @@ class Attempt:
         counters = [Counter(f"cchc:login:account:{account}", account_rule())]
         address = client_address(request)
         if address:
-            counters.append(Counter(f"cchc:login:address:{address}", address_rule()))
+            # Hashed: a header's value must not shape a cache key (length, characters).
+            key = hashlib.sha256(address.encode()).hexdigest()[:32]
+            counters.append(Counter(f"cchc:login:address:{key}", address_rule()))
         return cls(tuple(counters))
 
     def wait(self, at: float) -> float:
