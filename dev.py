@@ -330,7 +330,7 @@ def port_number(text: str) -> int:
         port = 0
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(
-            f"cổng phải là một số nguyên từ 1 đến 65535, không phải «{text}»"
+            f"cổng phải là một số nguyên từ 1 đến 65535, không phải “{text}”"
         )
     return port
 
