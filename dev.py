@@ -72,6 +72,8 @@ def cmd_run(argv: list[str]) -> int:
     env.setdefault("SECRET_KEY", secret_key())
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'cchc.sqlite3'}")
     env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    # The demo is the first half of 2022: run it on a day of that year (see README).
+    env.setdefault("CCHC_TODAY", "2022-07-15")
     cchc = str(BIN / "cchc")
     for step in (["migrate", "--no-input"], ["load_demo"]):
         if run([cchc, *step], env) != 0:

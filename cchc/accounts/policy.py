@@ -54,9 +54,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from cchc.accounts.models import Role, User
+from cchc.lib import calendar
 
 Actor = User | AnonymousUser
 
@@ -315,7 +315,7 @@ class Policy:
         if obj is None:
             return True
         actor = user if user is not None else AnonymousUser()
-        context = Context(today=today or timezone.localdate())
+        context = Context(today=today or calendar.today())
         if not declared.rule(actor, obj, context):
             return False
         return not when or declared.when(actor, obj, context)

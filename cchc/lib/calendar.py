@@ -21,6 +21,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 from django.utils import timezone
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,8 +31,19 @@ WORKDAY = "workday"
 
 
 def today() -> date:
-    """The current date in Vietnam, whatever zone the process or request runs in."""
+    """The business "today": the current date in Vietnam, whatever zone the process or
+    request runs in, unless the `CCHC_TODAY` setting fixes it (a demonstration of a past
+    year's plan). Every deadline, overdue count, reminder and "current period" asks this,
+    never the clock; timestamps of records stay real time."""
+    fixed = demo_today()
+    if fixed is not None:
+        return fixed
     return timezone.localdate(timezone=TZ)
+
+
+def demo_today() -> date | None:
+    """The date `CCHC_TODAY` fixes, or None when the app follows the real calendar."""
+    return getattr(settings, "CCHC_TODAY", None)
 
 
 def local_date(moment: datetime) -> date:
