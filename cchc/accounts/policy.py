@@ -392,6 +392,12 @@ declare("report.review",      roles=STAFF, when=attr_in("state", {SUBMITTED}))
 declare("reminder.digest",    roles={Role.OFFICER})
 declare("reminder.head",      roles={Role.HEAD})
 declare("reminder.escalation", roles={Role.COORDINATOR})
+# Report events (cchc.reminders.events): who is told, in the app and the next day's mail.
+# The head of the agency, when a draft waits for them to send it; the coordinator, when a
+# report arrives for review; the agency's own writers of a report, when it is reviewed.
+declare("notify.report_ready",    roles={Role.HEAD}, rule=WORKS_FOR_AGENCY)
+declare("notify.report_sent",     roles={Role.COORDINATOR})
+declare("notify.report_reviewed", roles=AGENCY_STAFF, rule=WORKS_FOR_AGENCY)
 # Background jobs: one's own list; a job's page and file are open to whoever may see the
 # job's subject (cchc.jobs.access.job_visible_to), a public table's to anyone.
 declare("job.view",           roles=EVERYONE)

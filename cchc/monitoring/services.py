@@ -30,6 +30,7 @@ from cchc.monitoring.models import (
     ReportVersion,
 )
 from cchc.plans.models import Assignee, Plan
+from cchc.reminders import events
 
 # ---------------------------------------------------------------------------
 # Periods
@@ -385,6 +386,7 @@ def report_save(
             actor=actor,
         )
     _record(report, ReportVersion.Action.SAVED, actor, before)
+    events.report_saved(report, actor)
     return report
 
 
@@ -407,6 +409,7 @@ def report_submit(
     report.version += 1
     report.save()
     _record(report, ReportVersion.Action.SUBMITTED, actor, before)
+    events.report_submitted(report, actor)
     return report
 
 
@@ -436,4 +439,5 @@ def report_review(
     report.save()
     action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
     _record(report, action, actor, before)
+    events.report_reviewed(report, actor)
     return report
