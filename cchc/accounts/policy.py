@@ -352,6 +352,8 @@ declare("plan.view",          roles=EVERYONE)
 declare("plan.export",        roles=EVERYONE)
 declare("plan.import",        roles=STAFF)
 declare("plan.fix_dates",     roles=STAFF)
+# The transcriber's doubts about a plan's source: for those who run the plan, on request.
+declare("plan.transcription_notes", roles=STAFF)
 declare("period.manage",      roles=STAFF)
 declare("agency.view",        roles=EVERYONE)
 # Merge into a successor or close, moving open assignments.
