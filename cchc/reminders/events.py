@@ -130,9 +130,7 @@ def report_submitted(report: ProgressReport, actor: User) -> int:
     """A report was sent: the heads' "ready" notice is done; tell the coordinators."""
     _resolve(report, "ready")
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("%(agency)s gửi báo cáo chờ duyệt: «%(activity)s» (%(period)s)") % _label(
-            report
-        )
+        title = _("%(agency)s gửi báo cáo chờ duyệt: «%(activity)s» (%(period)s)") % _label(report)
     return _notify(
         _audience("notify.report_sent", report),
         kind=Kind.REPORT_SENT,
@@ -152,9 +150,9 @@ def report_reviewed(report: ProgressReport, actor: User) -> int:
             title = _("Báo cáo đã được duyệt: «%(activity)s» (%(period)s)") % _label(report)
         else:
             title = _("Báo cáo bị trả lại: «%(activity)s» (%(period)s)") % _label(report)
-    writers = ReportVersion.objects.filter(
-        report=report, action=ReportVersion.Action.SAVED
-    ).values("actor_id")
+    writers = ReportVersion.objects.filter(report=report, action=ReportVersion.Action.SAVED).values(
+        "actor_id"
+    )
     return _notify(
         _audience(
             "notify.report_reviewed",
@@ -171,6 +169,6 @@ def report_reviewed(report: ProgressReport, actor: User) -> int:
 
 def _resolve(report: ProgressReport, step: str) -> None:
     """The step's notices need nothing more from anyone: mark them read."""
-    Notification.objects.filter(
-        key__startswith=_key(report, step), read_at__isnull=True
-    ).update(read_at=timezone.now())
+    Notification.objects.filter(key__startswith=_key(report, step), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
