@@ -238,3 +238,28 @@ def test_a_refused_save_tells_nobody(
     )
     assert response.status_code == 400
     assert not Notification.objects.exists()
+
+
+def test_the_demo_story_leaves_unread_only_what_still_waits_and_mails_none_of_it(
+    plan: Plan, people: dict[str, User], run: Any
+) -> None:
+    from cchc.monitoring.demo import demo_progress_fill
+
+    demo_progress_fill(plan)
+    notices = list(Notification.objects.filter(kind__in=Notification.REPORT_KINDS))
+    assert {n.kind for n in notices} >= {KIND.REPORT_SENT, KIND.REPORT_APPROVED}
+    waiting = {
+        KIND.REPORT_READY: STATE.DRAFT,
+        KIND.REPORT_SENT: STATE.SUBMITTED,
+        KIND.REPORT_RETURNED: STATE.RETURNED,
+    }
+    states = dict(ProgressReport.objects.values_list("pk", "state"))
+    for notice in notices:
+        # Dated in the story's half-year, never on the day the demo was loaded.
+        assert date(plan.year, 1, 1) <= notice.sent_on <= date(plan.year, 7, 10)
+        assert notice.mailed_on == notice.sent_on
+        if notice.read_at is None:
+            assert waiting.get(notice.kind) == states[notice.items[0]["report"]], notice.title
+    assert any(n.read_at is None for n in notices)
+    run()
+    assert not [m for m in mail.outbox if "Tin mới về báo cáo" in m.subject]

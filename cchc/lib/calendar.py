@@ -16,6 +16,9 @@ make a fresh one per call, which sees changes made in the admin at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -35,10 +38,29 @@ def today() -> date:
     request runs in, unless the `CCHC_TODAY` setting fixes it (a demonstration of a past
     year's plan). Every deadline, overdue count, reminder and "current period" asks this,
     never the clock; timestamps of records stay real time."""
+    told = _as_of.get()
+    if told is not None:
+        return told
     fixed = demo_today()
     if fixed is not None:
         return fixed
     return timezone.localdate(timezone=TZ)
+
+
+# A day a piece of code runs "as of" (the demo writing its story), over CCHC_TODAY.
+_as_of: ContextVar[date | None] = ContextVar("cchc_as_of", default=None)
+
+
+@contextmanager
+def as_of(day: date) -> Iterator[None]:
+    """Within the block, `today()` is `day`: for code that replays dated events, such as
+    the demo's half-year, whose 10 July must not be refused as "after today" on a demo
+    started at an earlier CCHC_TODAY."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def demo_today() -> date | None:
