@@ -207,6 +207,8 @@ def cmd_run(options: argparse.Namespace, extra: list[str]) -> int:
     env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     # Progress lines appear as they are written, even when the output is a pipe.
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # The demo is the first half of 2022: run it on a day of that year (see README).
+    env.setdefault("CCHC_TODAY", "2022-07-15")
     cchc = str(BIN / "cchc")
     steps = [
         ("Cập nhật cơ sở dữ liệu (migrate) …", ["migrate", "--no-input"]),
