@@ -8,7 +8,7 @@ insecure defaults.
 
 import sys
 import warnings
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
