@@ -207,6 +207,8 @@ def cmd_run(options: argparse.Namespace, extra: list[str]) -> int:
     env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     # Progress lines appear as they are written, even when the output is a pipe.
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # The demo is the first half of 2022: run it on a day of that year (see README).
+    env.setdefault("CCHC_TODAY", "2022-07-15")
     cchc = str(BIN / "cchc")
     steps = [
         ("Cập nhật cơ sở dữ liệu (migrate) …", ["migrate", "--no-input"]),
@@ -330,7 +332,7 @@ def port_number(text: str) -> int:
         port = 0
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(
-            f"cổng phải là một số nguyên từ 1 đến 65535, không phải «{text}»"
+            f"cổng phải là một số nguyên từ 1 đến 65535, không phải “{text}”"
         )
     return port
 

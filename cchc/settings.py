@@ -8,13 +8,14 @@ insecure defaults.
 
 import sys
 import warnings
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from cchc.lib.env import env_bool, env_int, env_list, env_str
+from cchc.lib.env import env_bool, env_date, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CCHC_DATA_DIR", str(BASE_DIR.parent / "var")))
@@ -255,6 +256,11 @@ CCHC_LOGIN_CLIENT_IP_HEADER = env_str("CCHC_LOGIN_CLIENT_IP_HEADER")
 
 # API pages: a bare @paginate uses the class whose limit and offset have a ceiling.
 NINJA_PAGINATION_CLASS = "cchc.api.pagination.BoundedLimitOffsetPagination"
+
+# The business "today" (deadlines, overdue, reminders, current period, the public page),
+# fixed for a demonstration whose data is of another year; unset, it is the real date in
+# Vietnam. Record timestamps (created_at, submitted_at) stay real. See cchc.lib.calendar.
+CCHC_TODAY = env_date("CCHC_TODAY", earliest=date(2000, 1, 1), latest=date(2100, 12, 31))
 
 # Upload and import limits.
 CCHC_ESCALATE_HEAD_DAYS = env_int("CCHC_ESCALATE_HEAD_DAYS", 3)

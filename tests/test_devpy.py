@@ -76,9 +76,9 @@ def test_every_command_has_a_vietnamese_usage_text(fresh_clone: Path, command: l
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["run", "--port", "abc"], "cổng phải là một số nguyên từ 1 đến 65535, không phải «abc»"),
-        (["run", "--port", "0"], "không phải «0»"),
-        (["run", "--port", "70000"], "không phải «70000»"),
+        (["run", "--port", "abc"], "cổng phải là một số nguyên từ 1 đến 65535, không phải “abc”"),
+        (["run", "--port", "0"], "không phải “0”"),
+        (["run", "--port", "70000"], "không phải “70000”"),
         (["run", "--port"], "--port: cần một giá trị"),
         (["run", "--bogus"], "tùy chọn không hợp lệ: --bogus"),
         (["run", "8001"], "tùy chọn không hợp lệ: 8001"),
