@@ -862,7 +862,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # the day starts with both what to review and how the plan stands.
     summary = None
     if policy.can(user, "dashboard.province"):
-        summary = province_summary(plan, today=timezone.localdate(), periods=periods)
+        summary = province_summary(plan, today=calendar.today(), periods=periods)
     response = render(
         request,
         "monitoring/queue.html",
