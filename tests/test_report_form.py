@@ -9,12 +9,15 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -585,3 +588,56 @@ def test_the_first_and_last_plausible_days_are_taken(login: Any, half_done: Prog
     response = api_put(client, half_done, documents=documents)
     assert response.status_code == 200, response.json()
     assert [d["issued_on"] for d in response.json()["documents"]] == ["2000-01-01", "2100-12-31"]
+
+
+# ---------------------------------------------------------------------------- at the same time
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_that_reaches_the_server_twice_at_once_saves_once(
+    personas: dict[str, User], item: Assignment, six: ReportingPeriod, half_done: ProgressReport
+) -> None:
+    """Both requests of a double click arrive together, each in its own thread and database
+    connection as under gunicorn: the row lock orders them, and the second one finds the
+    first one's save under the same token — "saved" twice, one change."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…): SQLite has no row locks")
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(personas["officer_a"])
+    page = the_form(clients[0], item, six)
+    sent = form_data(**page, percent=60, narrative="Bấm đúp.")
+    start = threading.Barrier(2)
+
+    def post(client: Client) -> tuple[int, str]:
+        try:
+            start.wait()
+            response = client.post(save_url(item, six), sent, follow=True)
+            return response.status_code, text(response)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(post, clients))
+    for status, page_text in results:
+        assert status == 200
+        assert "Đã lưu bản nháp." in page_text and "người khác cập nhật" not in page_text
+    half_done.refresh_from_db()
+    assert (half_done.percent, half_done.version) == (60, 3)
+    assert (
+        ReportVersion.objects.filter(report=half_done, submission=page["submission"]).count() == 1
+    )
+
+
+def test_a_long_text_is_refused_with_its_limit_never_cut_by_the_browser(
+    login: Any, item: Assignment, six: ReportingPeriod
+) -> None:
+    client = login("officer_a")
+    page = client.get(page_url(item, six)).content.decode()
+    assert "maxlength" not in page  # a browser would cut a long paste without a word
+    response = client.post(save_url(item, six), form_data(narrative="x" * (NARRATIVE_MAX + 5)))
+    assert response.status_code == 400
+    assert "Kết quả thực hiện dài quá giới hạn 20.000 ký tự (hiện có 20.005)." in text(response)
+    assert 'id="unsaved-narrative"' not in response.content.decode()
+    assert "x" * (NARRATIVE_MAX + 5) in response.content.decode()  # still there to shorten

@@ -31,6 +31,7 @@ from cchc.monitoring.services import (
     PERCENT_OUT_OF_RANGE,
     REASON_MAX,
     DocumentInput,
+    too_long,
 )
 from cchc.plans.models import Area
 
@@ -137,14 +138,12 @@ class ReportForm(forms.Form):
     reason = forms.CharField(
         label=_("Lý do không thực hiện"),
         required=False,
-        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Bắt buộc khi chọn «Không thực hiện»."),
     )
     narrative = forms.CharField(
         label=_("Kết quả thực hiện"),
         required=False,
-        max_length=NARRATIVE_MAX,
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": _("Một vài câu: đã làm gì, kết quả ra sao.")}
         ),
@@ -155,6 +154,12 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("PDF, DOCX, XLSX hoặc ảnh (PNG, JPG, WEBP); chọn được nhiều tệp."),
     )
+
+    def clean_narrative(self) -> str:
+        return _within(self, "narrative", NARRATIVE_MAX)
+
+    def clean_reason(self) -> str:
+        return _within(self, "reason", REASON_MAX)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -183,6 +188,23 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission", new_submission())
+        _no_silent_cut(self)
+
+
+def _within(form: forms.Form, name: str, limit: int) -> str:
+    """The field's text, or the service's own message when it is over the limit."""
+    value: str = form.cleaned_data.get(name) or ""
+    message = too_long(str(form.fields[name].label), value, limit)
+    if message:
+        raise forms.ValidationError(message, code="max_length")
+    return value
+
+
+def _no_silent_cut(form: forms.Form) -> None:
+    """No `maxlength` in the page: a browser cuts a longer paste without a word, and the
+    user's text is lost. The server refuses it instead, with the limit, under the field."""
+    for field in form.fields.values():
+        field.widget.attrs.pop("maxlength", None)
 
 
 class DocumentForm(forms.Form):
@@ -196,6 +218,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _no_silent_cut(self)
         if self.is_picked:
             for name in ("number", "issued_on", "summary"):
                 self.fields[name].widget.attrs["readonly"] = "readonly"
@@ -320,11 +343,17 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Ý kiến của cơ quan thường trực"),
         required=False,
-        max_length=COMMENT_MAX,
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": _("Bắt buộc khi trả lại: cần bổ sung, sửa gì.")}
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _no_silent_cut(self)
+
+    def clean_comment(self) -> str:
+        return _within(self, "comment", COMMENT_MAX)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -187,12 +187,21 @@ def _thousands(number: int) -> str:
     return f"{number:,}".replace(",", ".")  # 20.000, as numbers are written in Vietnamese
 
 
+def too_long(label: str, text: str, limit: int) -> str | None:
+    """The message for a text over its limit, the same on the page and in the API."""
+    if len(text) <= limit:
+        return None
+    return _("%(label)s dài quá giới hạn %(limit)s ký tự (hiện có %(count)s).") % {
+        "label": label,
+        "limit": _thousands(limit),
+        "count": _thousands(len(text)),
+    }
+
+
 def _too_long(label: str, text: str, limit: int) -> None:
-    if len(text) > limit:
-        raise ReportError(
-            _("%(label)s dài quá giới hạn %(limit)s ký tự (hiện có %(count)s).")
-            % {"label": label, "limit": _thousands(limit), "count": _thousands(len(text))}
-        )
+    message = too_long(label, text, limit)
+    if message:
+        raise ReportError(message)
 
 
 REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
