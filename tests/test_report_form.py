@@ -641,3 +641,18 @@ def test_a_long_text_is_refused_with_its_limit_never_cut_by_the_browser(
     assert "Kết quả thực hiện dài quá giới hạn 20.000 ký tự (hiện có 20.005)." in text(response)
     assert 'id="unsaved-narrative"' not in response.content.decode()
     assert "x" * (NARRATIVE_MAX + 5) in response.content.decode()  # still there to shorten
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "31/12/9999"])
+def test_a_merge_date_outside_the_range_is_refused(
+    login: Any, agencies: dict[str, Agency], typed: str
+) -> None:
+    # The other date a person types: the day an agency is merged or closed.
+    a, b = agencies["a"], agencies["b"]
+    response = login("coordinator").post(
+        f"/agencies/{a.pk}/merge/", {"into": b.pk, "on": typed, "confirm": "1"}
+    )
+    assert response.status_code in {200, 400}
+    assert DATE_RANGE in text(response)
+    a.refresh_from_db()
+    assert a.closed_on is None
