@@ -656,3 +656,24 @@ def test_a_merge_date_outside_the_range_is_refused(
     assert DATE_RANGE in text(response)
     a.refresh_from_db()
     assert a.closed_on is None
+
+
+def test_a_report_sent_while_the_officer_typed_keeps_the_officer_s_text(
+    login: Any,
+    personas: dict[str, User],
+    item: Assignment,
+    six: ReportingPeriod,
+    half_done: ProgressReport,
+) -> None:
+    from cchc.monitoring.services import report_submit
+
+    officer = login("officer_a")
+    mine = the_form(officer, item, six)
+    report_submit(report=half_done, actor=personas["head_a"], expected_version=half_done.version)
+    typed = "Cán bộ bổ sung sau khi lãnh đạo đã gửi."
+    response = officer.post(save_url(item, six), form_data(**mine, narrative=typed))
+    assert response.status_code == 409
+    assert "nay không sửa được nữa" in text(response)
+    unsaved = re.search(r'id="unsaved-narrative"[^>]*>(.*?)</textarea>', response.content.decode())
+    assert unsaved and html.unescape(unsaved[1]) == typed
+    assert 'name="narrative"' not in response.content.decode()  # no form to save into

@@ -591,19 +591,22 @@ def _render_conflict(
         files=[upload.name for upload in cleaned.get("attachments") or []],
     )
     report = _report_for(assignment, period)
-    return _render_report(
-        request,
-        assignment,
-        period,
-        report,
-        error=_(
+    versions = {"theirs": conflict.theirs, "yours": conflict.yours}
+    if report is not None and policy.can(_user(request), "report.edit", report):
+        message = _(
             "Báo cáo đã được người khác cập nhật (phiên bản %(theirs)s, bạn đang sửa phiên bản "
             "%(yours)s) nên chưa lưu được. Biểu mẫu dưới đây là bản mới nhất; nội dung bạn vừa "
             "nhập vẫn còn trong khung «Nội dung bạn vừa nhập» để chép hoặc gộp, rồi lưu lại."
         )
-        % {"theirs": conflict.theirs, "yours": conflict.yours},
-        status=409,
-        unsaved=unsaved,
+    else:
+        # Sent (or approved) meanwhile: there is no form to merge into, but the text stays.
+        message = _(
+            "Báo cáo đã được người khác cập nhật (phiên bản %(theirs)s, bạn đang sửa phiên bản "
+            "%(yours)s) và nay không sửa được nữa, nên chưa lưu được. Nội dung bạn vừa nhập "
+            "vẫn còn trong khung «Nội dung bạn vừa nhập» để chép lại."
+        )
+    return _render_report(
+        request, assignment, period, report, error=message % versions, status=409, unsaved=unsaved
     )
 
 
