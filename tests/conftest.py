@@ -50,6 +50,13 @@ def _job_files_in_tmp(settings, tmp_path_factory) -> None:  # type: ignore[no-un
 
 
 @pytest.fixture(autouse=True)
+def _real_calendar(settings) -> None:  # type: ignore[no-untyped-def]
+    # A CCHC_TODAY exported for a demo must not move every test's "today"; tests of the
+    # demo clock set it themselves.
+    settings.CCHC_TODAY = None
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # Argon2 is deliberately slow; tests that check hashing itself set it back.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -54,9 +54,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from cchc.accounts.models import Role, User
+from cchc.lib import calendar
 
 Actor = User | AnonymousUser
 
@@ -315,7 +315,7 @@ class Policy:
         if obj is None:
             return True
         actor = user if user is not None else AnonymousUser()
-        context = Context(today=today or timezone.localdate())
+        context = Context(today=today or calendar.today())
         if not declared.rule(actor, obj, context):
             return False
         return not when or declared.when(actor, obj, context)
@@ -352,6 +352,8 @@ declare("plan.view",          roles=EVERYONE)
 declare("plan.export",        roles=EVERYONE)
 declare("plan.import",        roles=STAFF)
 declare("plan.fix_dates",     roles=STAFF)
+# The transcriber's doubts about a plan's source: for those who run the plan, on request.
+declare("plan.transcription_notes", roles=STAFF)
 declare("period.manage",      roles=STAFF)
 declare("agency.view",        roles=EVERYONE)
 # Merge into a successor or close, moving open assignments.
@@ -392,6 +394,12 @@ declare("report.review",      roles=STAFF, when=attr_in("state", {SUBMITTED}))
 declare("reminder.digest",    roles={Role.OFFICER})
 declare("reminder.head",      roles={Role.HEAD})
 declare("reminder.escalation", roles={Role.COORDINATOR})
+# Report events (cchc.reminders.events): who is told, in the app and the next day's mail.
+# The head of the agency, when a draft waits for them to send it; the coordinator, when a
+# report arrives for review; the agency's own writers of a report, when it is reviewed.
+declare("notify.report_ready",    roles={Role.HEAD}, rule=WORKS_FOR_AGENCY)
+declare("notify.report_sent",     roles={Role.COORDINATOR})
+declare("notify.report_reviewed", roles=AGENCY_STAFF, rule=WORKS_FOR_AGENCY)
 # Background jobs: one's own list; a job's page and file are open to whoever may see the
 # job's subject (cchc.jobs.access.job_visible_to), a public table's to anyone.
 declare("job.view",           roles=EVERYONE)

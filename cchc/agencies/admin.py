@@ -5,12 +5,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
 from cchc.agencies.services import agency_rename
 from cchc.audit.admin import AuditedAdmin
+from cchc.lib import calendar
 
 
 class AgencyNameInline(admin.TabularInline):
@@ -55,7 +55,7 @@ class AgencyAdmin(AuditedAdmin):
             super().save_model(request, obj, form, change)
             return
         stored = Agency.objects.get(pk=obj.pk)
-        today = timezone.localdate()
+        today = calendar.today()
         new_name, obj.name = obj.name, stored.name
         super().save_model(request, obj, form, change)
         if new_name != stored.name:

@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
@@ -34,6 +33,7 @@ from cchc.api.openapi import MAX_ID
 from cchc.api.schemas import ErrorOut
 from cchc.api.views import api
 from cchc.documents.models import DocumentLink
+from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, plan_progress
 from cchc.monitoring.services import (
@@ -414,7 +414,7 @@ def list_assignments(
     """
     user = _user(request)
     plan = get_object_or_404(Plan, pk=plan_id)
-    today = timezone.localdate()
+    today = calendar.today()
     period = _plan_period(plan, filters.period) or period_current(plan, today)
     agency_id = filters.agency
     if not policy.sees_every_agency(user):
@@ -636,7 +636,7 @@ def get_progress(request: HttpRequest, plan_id: int, filters: Query[ProgressFilt
             _("Cách tính phải là một trong: %(methods)s.") % {"methods": ", ".join(METHOD_LABELS)},
         )
     period = _plan_period(plan, filters.period)
-    today = timezone.localdate()
+    today = calendar.today()
     progress = plan_progress(plan, period=period, today=today, method=filters.method)
     if policy.sees_every_agency(request.user):
         agencies = Agency.objects.filter(assignments_set__activity__plan=plan).distinct()

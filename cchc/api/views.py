@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -44,7 +43,7 @@ from cchc.jobs import registry
 from cchc.jobs.access import job_visible_to
 from cchc.jobs.models import Job
 from cchc.jobs.services import job_refresh, job_start, jobs_root
-from cchc.lib import storage
+from cchc.lib import calendar, storage
 from cchc.plans.formats import detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
@@ -279,7 +278,7 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
         )
         # Today's members; the dated history is in the admin and the group pages.
         for group in AgencyGroup.objects.prefetch_related(
-            Prefetch("memberships", queryset=GroupMembership.objects.on(timezone.localdate()))
+            Prefetch("memberships", queryset=GroupMembership.objects.on(calendar.today()))
         )
     ]
 

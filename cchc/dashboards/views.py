@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
@@ -23,11 +22,12 @@ from cchc.dashboards import queries
 from cchc.dashboards.exports import CsvExporter
 from cchc.dashboards.status_table import download_name
 from cchc.jobs.services import job_start
+from cchc.lib import calendar
 
 
 def _today() -> date:
     """Today in the province; one place, so that tests can fix the date."""
-    return timezone.localdate()
+    return calendar.today()
 
 
 def _params(selection: queries.Selection) -> str:

@@ -33,7 +33,7 @@ from cchc.accounts.models import User
 from cchc.audit.context import audit_context
 from cchc.jobs import registry
 from cchc.jobs.models import Job
-from cchc.lib import storage
+from cchc.lib import calendar, storage
 from cchc.lib.files import atomic_output
 
 logger = logging.getLogger(__name__)
@@ -317,7 +317,7 @@ def _notify(job: Job) -> None:
     Notification.objects.create(
         user=job.asked_by,
         kind=Notification.Kind.JOB,
-        sent_on=timezone.localdate(),
+        sent_on=calendar.today(),
         title=title[:300],
         items=[
             {

@@ -16,11 +16,15 @@ make a fresh one per call, which sees changes made in the admin at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 from django.utils import timezone
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,8 +34,38 @@ WORKDAY = "workday"
 
 
 def today() -> date:
-    """The current date in Vietnam, whatever zone the process or request runs in."""
+    """The business "today": the current date in Vietnam, whatever zone the process or
+    request runs in, unless the `CCHC_TODAY` setting fixes it (a demonstration of a past
+    year's plan). Every deadline, overdue count, reminder and "current period" asks this,
+    never the clock; timestamps of records stay real time."""
+    told = _as_of.get()
+    if told is not None:
+        return told
+    fixed = demo_today()
+    if fixed is not None:
+        return fixed
     return timezone.localdate(timezone=TZ)
+
+
+# A day a piece of code runs "as of" (the demo writing its story), over CCHC_TODAY.
+_as_of: ContextVar[date | None] = ContextVar("cchc_as_of", default=None)
+
+
+@contextmanager
+def as_of(day: date) -> Iterator[None]:
+    """Within the block, `today()` is `day`: for code that replays dated events, such as
+    the demo's half-year, whose 10 July must not be refused as "after today" on a demo
+    started at an earlier CCHC_TODAY."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
+
+
+def demo_today() -> date | None:
+    """The date `CCHC_TODAY` fixes, or None when the app follows the real calendar."""
+    return getattr(settings, "CCHC_TODAY", None)
 
 
 def local_date(moment: datetime) -> date:

@@ -5,6 +5,7 @@ A secret may also come from a file: `SECRET_KEY_FILE=/run/secrets/key` is read w
 """
 
 import os
+from datetime import date
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -45,3 +46,22 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_date(name: str, *, earliest: date, latest: date) -> date | None:
+    """An ISO date (YYYY-MM-DD), or None when unset. Anything else stops the start with a
+    message naming the variable: a mistyped demo date must not silently become today."""
+    value = env_str(name).strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a date; write it as YYYY-MM-DD, for example 2022-07-15."
+        ) from None
+    if not earliest <= day <= latest:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is outside {earliest.isoformat()}..{latest.isoformat()}."
+        )
+    return day

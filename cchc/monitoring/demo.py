@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -27,6 +28,7 @@ from django.utils import timezone
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency
 from cchc.audit.models import AuditRecord
+from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.services import (
     DocumentInput,
@@ -37,6 +39,7 @@ from cchc.monitoring.services import (
     report_submit,
 )
 from cchc.plans.models import Activity, DueDate, Plan
+from cchc.reminders.models import Notification
 
 Status = ProgressReport.Status
 
@@ -344,10 +347,13 @@ def _selected(plan: Plan, rng: random.Random) -> list[Agency]:
 
 
 @transaction.atomic
-def demo_progress_fill(plan: Plan, *, seed: int = 2022) -> Counter[str]:
+def demo_progress_fill(
+    plan: Plan, *, seed: int = 2022, progress: Callable[[int, int], None] | None = None
+) -> Counter[str]:
     """Fill the plan's first half-year with reports. Does nothing if it has any already.
 
-    Returns how many reports ended in each review state.
+    `progress(done, total)` is told after each agency (the whole fill takes most of a
+    minute). Returns how many reports ended in each review state.
     """
     if ProgressReport.objects.filter(assignment__activity__plan=plan).exists():
         return Counter()
@@ -390,31 +396,46 @@ def demo_progress_fill(plan: Plan, *, seed: int = 2022) -> Counter[str]:
 
     stamps: list[Stamp] = []
     states: Counter[str] = Counter()
-    for agency in agencies:
-        profile = profiles[agency.pk]
-        items = by_agency.get(agency.pk, [])
-        who = _people(agency, people)
-        for period in (q1, half):
-            plan_for = _period_plan(profile, period is q1, q1.due_on, half.due_on, today, rng)
-            if plan_for is None:
-                continue
-            sent_on, late = plan_for
-            for item in items:
-                if not _reported(item, period, q1):
+    # The story is written as of its own 10 July, whatever day the app thinks it is.
+    with calendar.as_of(today):
+        for done, agency in enumerate(agencies, start=1):
+            if progress is not None and done > 1:
+                progress(done - 1, len(agencies))
+            profile = profiles[agency.pk]
+            items = by_agency.get(agency.pk, [])
+            who = _people(agency, people)
+            for period in (q1, half):
+                plan_for = _period_plan(profile, period is q1, q1.due_on, half.due_on, today, rng)
+                if plan_for is None:
                     continue
-                _advance(
-                    item,
-                    cutoff=period.ends_on,
-                    sent=min(sent_on, today),
-                    late=late,
-                    registry=registry,
-                    rng=rng,
-                    year_start=year_start,
-                )
-                stamp = _write(
-                    item, period, who, coordinator, profile, period is q1, sent_on, today, late, rng
-                )
-                stamps.append(stamp)
+                sent_on, late = plan_for
+                for item in items:
+                    if not _reported(item, period, q1):
+                        continue
+                    _advance(
+                        item,
+                        cutoff=period.ends_on,
+                        sent=min(sent_on, today),
+                        late=late,
+                        registry=registry,
+                        rng=rng,
+                        year_start=year_start,
+                    )
+                    stamp = _write(
+                        item,
+                        period,
+                        who,
+                        coordinator,
+                        profile,
+                        period is q1,
+                        sent_on,
+                        today,
+                        late,
+                        rng,
+                    )
+                    stamps.append(stamp)
+    if progress is not None and agencies:
+        progress(len(agencies), len(agencies))
     _restamp(stamps)
     for state in ProgressReport.objects.filter(assignment__activity__plan=plan).values_list(
         "state", flat=True
@@ -570,3 +591,36 @@ def _restamp(stamps: list[Stamp]) -> None:
     ProgressReport.objects.bulk_update(
         reports, ["submitted_at", "reviewed_at", "updated_at"], batch_size=500
     )
+    _restamp_notifications(reports, versions)
+
+
+def _restamp_notifications(reports: list[ProgressReport], versions: list[ReportVersion]) -> None:
+    """Date the report events the services told people of (cchc.reminders.events) on the
+    day of their step. What the story's people have long dealt with is read (an approval,
+    a return already answered); what still waits for someone stays unread: a draft for
+    its head, a sent report for the coordinator, a returned one for its writer. None of
+    it is mailed by the first reminder run: the story's mail went out at the time."""
+    state = {report.pk: report.state for report in reports}
+    at = {(v.report_id, v.version): v.at for v in versions}
+    first_save: dict[int, datetime] = {}
+    for version in versions:
+        first_save.setdefault(version.report_id, version.at)
+    still_waiting = {
+        "ready": ProgressReport.State.DRAFT,
+        "sent": ProgressReport.State.SUBMITTED,
+        "returned": ProgressReport.State.RETURNED,
+    }
+    notices = list(
+        Notification.objects.filter(kind__in=Notification.REPORT_KINDS, key__startswith="report:")
+    )
+    for notice in notices:
+        _report, pk, step, number = notice.key.split(":")
+        report_id = int(pk)
+        moment = at.get((report_id, int(number))) if number else None
+        moment = moment or first_save.get(report_id)
+        if moment is None:
+            continue
+        notice.sent_on = notice.mailed_on = calendar.local_date(moment)
+        if state.get(report_id) != still_waiting.get(step):
+            notice.read_at = notice.read_at or moment
+    Notification.objects.bulk_update(notices, ["sent_on", "mailed_on", "read_at"], batch_size=500)

@@ -23,6 +23,7 @@ from cchc.audit import context as audit_context
 from cchc.audit.log import log_action
 from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import DocumentError, document_record, documents_set_links
+from cchc.lib import calendar
 from cchc.lib.dates import OUT_OF_RANGE, is_plausible
 from cchc.monitoring.models import (
     Assignment,
@@ -31,6 +32,7 @@ from cchc.monitoring.models import (
     ReportVersion,
 )
 from cchc.plans.models import Assignee, Plan
+from cchc.reminders import events
 
 # ---------------------------------------------------------------------------
 # Periods
@@ -445,8 +447,8 @@ def report_save(
     if status == ProgressReport.Status.DONE:
         # A re-save that does not name the date keeps the one already reported: the day
         # of the save is not the day the work was done.
-        completed_on = completed_on or report.completed_on or timezone.localdate()
-        if completed_on > timezone.localdate():
+        completed_on = completed_on or report.completed_on or calendar.today()
+        if completed_on > calendar.today():
             raise ReportError(_("Ngày hoàn thành không thể sau ngày hôm nay."))
     elif completed_on is not None:
         completed_on = None
@@ -472,6 +474,7 @@ def report_save(
             actor=actor,
         )
     _record(report, ReportVersion.Action.SAVED, actor, before, submission=submission)
+    events.report_saved(report, actor)
     return report
 
 
@@ -494,6 +497,7 @@ def report_submit(
     report.version += 1
     report.save()
     _record(report, ReportVersion.Action.SUBMITTED, actor, before)
+    events.report_submitted(report, actor)
     return report
 
 
@@ -524,4 +528,5 @@ def report_review(
     report.save()
     action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
     _record(report, action, actor, before)
+    events.report_reviewed(report, actor)
     return report

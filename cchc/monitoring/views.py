@@ -23,7 +23,6 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import documents_search
+from cchc.lib import calendar
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
@@ -231,7 +231,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     plan = choice.plan
     if plan is None:
         return render(request, "monitoring/worklist.html", {"plan": None})
-    today = timezone.localdate()
+    today = calendar.today()
     period = period_current(plan, today)
     progress = plan_progress(plan, period=period, today=today)
     context: dict[str, Any] = {
@@ -470,7 +470,7 @@ def _render_report(
         "may_submit_on_save": policy.can(user, "report.submit", report),
         "may_review": may_review,
         "due_dates": due_dates,
-        "timeliness": timeliness(due_dates, done_on, timezone.localdate()),
+        "timeliness": timeliness(due_dates, done_on, calendar.today()),
         "next": _next_url(request, ""),
         "max_upload": settings.CCHC_MAX_UPLOAD_BYTES,
     }

@@ -95,6 +95,8 @@ class ActivityRow:
     cooperating: list[str] = field(default_factory=list)
     deadline: str = ""
     notes: str = ""
+    # The transcriber's doubts, kept apart from the plan's own notes (JSON only).
+    transcription_notes: str = ""
     # Computed from the deadline; present in JSON exports, ignored on import.
     due_dates: list[date] = field(default_factory=list)
     needs_date: bool = False
@@ -107,6 +109,7 @@ class TaskRow:
     number: str
     title: str
     notes: str = ""
+    transcription_notes: str = ""
     activities: list[ActivityRow] = field(default_factory=list)
     source: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
 

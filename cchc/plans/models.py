@@ -110,6 +110,9 @@ class Task(models.Model):
     number = models.CharField(_("số thứ tự"), max_length=20)
     title = models.TextField(_("nhiệm vụ cụ thể"))
     notes = models.TextField(_("ghi chú"), blank=True)
+    # The transcriber's doubts about the source (an unreadable cell, an inferred number):
+    # not part of the plan, so never in its notes column, its appendix or its search.
+    transcription_notes = models.TextField(_("ghi chú chép lại"), blank=True)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
     search_text = models.TextField(_("văn bản để tìm kiếm"), editable=False, blank=True)
 
@@ -161,6 +164,8 @@ class Activity(models.Model):
         _("trọng số"), default=1, help_text=_("Dùng khi tính tiến độ bình quân gia quyền.")
     )
     notes = models.TextField(_("ghi chú"), blank=True)
+    # See Task.transcription_notes.
+    transcription_notes = models.TextField(_("ghi chú chép lại"), blank=True)
     search_text = models.TextField(_("văn bản để tìm kiếm"), editable=False, blank=True)
 
     class Meta:

@@ -405,6 +405,7 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                     number=task.number,
                     title=task.title,
                     notes=task.notes,
+                    transcription_notes=task.transcription_notes,
                     position=position,
                     search_text=fold(f"{task.title}\n{task.notes}"),
                 )
@@ -430,6 +431,7 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                     needs_date=schedule.needs_date,
                     first_due=schedule.due_dates[0] if schedule.due_dates else None,
                     notes=row.notes,
+                    transcription_notes=row.transcription_notes,
                     search_text=fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
                 )
             )
@@ -488,13 +490,18 @@ def plan_document(plan: Plan) -> PlanDocument:
                         ],
                         deadline=activity.deadline,
                         notes=activity.notes,
+                        transcription_notes=activity.transcription_notes,
                         due_dates=[d.due_on for d in activity.due_dates.all()],
                         needs_date=activity.needs_date,
                     )
                 )
             tasks.append(
                 TaskRow(
-                    number=task.number, title=task.title, notes=task.notes, activities=activities
+                    number=task.number,
+                    title=task.title,
+                    notes=task.notes,
+                    transcription_notes=task.transcription_notes,
+                    activities=activities,
                 )
             )
         areas.append(

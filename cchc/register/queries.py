@@ -17,10 +17,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
-from django.utils import timezone
 
 from cchc.agencies.eras import plan_day
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership, membership_in_force
+from cchc.lib import calendar
 from cchc.lib.text import fold
 from cchc.plans.models import Activity, Area, Assignee, Plan, Task
 from cchc.plans.services import plan_tree
@@ -262,13 +262,13 @@ def agency_assignments(agency: Agency, plan: Plan) -> dict[str, list[Assignment]
 
 
 def _current_member_count() -> Count:
-    today = timezone.localdate()
+    today = calendar.today()
     return Count("memberships", filter=membership_in_force(today, "memberships__"))
 
 
 def agency_groups(agency: Agency) -> list[AgencyGroup]:
     """The groups the agency belongs to today, each with its `member_count` today."""
-    today = timezone.localdate()
+    today = calendar.today()
     return list(
         AgencyGroup.objects.filter(
             pk__in=GroupMembership.objects.on(today).filter(agency=agency).values("group_id")

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +16,7 @@ from cchc.agencies.models import Agency
 from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
 from cchc.jobs import registry
 from cchc.jobs.services import job_start
+from cchc.lib import calendar
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
 from cchc.plans.readmodel import plan_viewed, plans_with_counts
@@ -208,7 +208,7 @@ def agency_merge_view(request: HttpRequest, agency_id: int) -> HttpResponse:
     shows what will move (nothing changes), the second, with `confirm`, does it."""
     agency = get_object_or_404(Agency.objects.select_related("merged_into"), pk=agency_id)
     if request.method == "GET":
-        form = AgencyMergeForm(None, agency=agency, initial={"on": timezone.localdate()})
+        form = AgencyMergeForm(None, agency=agency, initial={"on": calendar.today()})
         return render(request, "register/agency_merge.html", {"agency": agency, "form": form})
     form = AgencyMergeForm(request.POST, agency=agency)
     if not form.is_valid():

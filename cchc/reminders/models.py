@@ -108,13 +108,19 @@ class ReminderLog(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app copy of a digest for one user; `items` is what the digest listed."""
+    """Something one user is told in the app: a copy of a daily digest (`items` is what it
+    listed), the end of a background job, or a step of a progress report's review."""
 
     class Kind(models.TextChoices):
         DIGEST = "digest", _("Nhắc việc")
         ESCALATION = "escalation", _("Cảnh báo quá hạn")
         # A background job asked by the user ended; `items` holds its link.
         JOB = "job", _("Công việc nền")
+        # A report moved on its way (cchc.reminders.events): `items` holds one report.
+        REPORT_READY = "report_ready", _("Báo cáo chờ lãnh đạo gửi")
+        REPORT_SENT = "report_sent", _("Báo cáo chờ duyệt")
+        REPORT_RETURNED = "report_returned", _("Báo cáo bị trả lại")
+        REPORT_APPROVED = "report_approved", _("Báo cáo đã được duyệt")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -136,23 +142,44 @@ class Notification(models.Model):
     items = models.JSONField(_("các việc"), default=list)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+    # What the notification is about, once per user: a report event saved twice (two
+    # saves of the same draft, a retried request) is still one notification.
+    key = models.CharField(_("mã sự việc"), max_length=100, blank=True, default="")
+    # The day the daily mail carried it; report events go out once, in the next run.
+    mailed_on = models.DateField(_("đã gửi thư ngày"), null=True, blank=True)
+
+    REPORT_KINDS = (
+        Kind.REPORT_READY,
+        Kind.REPORT_SENT,
+        Kind.REPORT_RETURNED,
+        Kind.REPORT_APPROVED,
+    )
 
     class Meta:
         verbose_name = _("thông báo")
         verbose_name_plural = _("thông báo")
         ordering = ["-sent_on", "-pk"]
         constraints = [
-            # One digest a day; a user may see many jobs end in a day.
+            # One digest a day; a user may see many jobs end and many reports move.
             models.UniqueConstraint(
                 fields=["user", "kind", "sent_on"],
-                condition=~Q(kind="job"),
+                condition=Q(kind__in=["digest", "escalation"]),
                 name="notification_once_per_kind_and_day",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~Q(key=""),
+                name="notification_once_per_event",
+            ),
         ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_report_event(self) -> bool:
+        return self.kind in self.REPORT_KINDS
 
 
 def _new_token() -> str:

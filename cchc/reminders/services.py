@@ -419,6 +419,8 @@ class ReminderResult:
     mails_queued: int = 0
     mails_sent: int = 0
     mails_failed: int = 0
+    event_mails: int = 0  # personal messages of report events (cchc.reminders.events)
+    events_mailed: int = 0
 
 
 def _deliver(messages: list[EmailMultiAlternatives], result: ReminderResult) -> None:
@@ -436,6 +438,59 @@ def _deliver(messages: list[EmailMultiAlternatives], result: ReminderResult) -> 
         # The connection itself failed: nothing left for this run.
         logger.exception("Could not open the mail connection for reminders")
         result.mails_failed += len(messages) - result.mails_sent - result.mails_failed
+
+
+def _events_subject(count: int, day: date) -> str:
+    return _("[CCHC] Tin mới về báo cáo ngày %(day)s: %(count)s tin") % {
+        "day": _day(day),
+        "count": count,
+    }
+
+
+def _report_event_messages(today: date) -> tuple[list[EmailMultiAlternatives], int]:
+    """One personal message per user with the report events they have not read and no
+    run has mailed yet (see cchc.reminders.events), and mark them mailed. A notice read in
+    the app before the run is not mailed: the user already knows. Returns the messages
+    and how many notices they carry."""
+    pending = list(
+        Notification.objects.select_for_update(of=("self",))
+        .filter(
+            kind__in=Notification.REPORT_KINDS,
+            read_at__isnull=True,
+            mailed_on__isnull=True,
+            sent_on__lte=today,
+        )
+        .select_related("user")
+        .order_by("user_id", "pk")
+    )
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for notification in pending:
+        by_user[notification.user_id].append(notification)
+    messages = []
+    carried = 0
+    for events in by_user.values():
+        user = events[0].user
+        email = user.email.strip()
+        if not (user.is_active and email):
+            continue
+        carried += len(events)
+        messages.append(
+            _message(
+                subject=_events_subject(len(events), today),
+                template="events",
+                to=[email],
+                cc=[],
+                context={
+                    "events": events,
+                    "day": today,
+                    "name": str(user),
+                    "site_root": settings.SITE_URL.rstrip("/"),
+                },
+            )
+        )
+    # Users without an address are settled too: the app is where they read them.
+    Notification.objects.filter(pk__in=[n.pk for n in pending]).update(mailed_on=today)
+    return messages, carried
 
 
 @transaction.atomic
@@ -550,6 +605,9 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
                     )
                 )
             result.escalations = 1
+        event_messages, result.events_mailed = _report_event_messages(today)
+        messages.extend(event_messages)
+        result.event_mails = len(event_messages)
         result.notifications = len(notifications)
         result.mails_queued = len(messages)
         if dry_run:

@@ -188,6 +188,7 @@ class _Reader:
             number=self.number(obj, "number", path),
             title=self.text(obj, "title", path, required=True),
             notes=self.text(obj, "notes", path),
+            transcription_notes=self.text(obj, "transcription_notes", path),
         )
         task.activities = self.items(obj, "activities", path, self.activity)
         task.source = {name: Location(path=f"{path}.{name}") for name in ("number", "title")}
@@ -201,6 +202,7 @@ class _Reader:
             cooperating=self.names(obj, "cooperating", path),
             deadline=self.text(obj, "deadline", path),
             notes=self.text(obj, "notes", path),
+            transcription_notes=self.text(obj, "transcription_notes", path),
         )
         due = obj.get("due_dates")
         if due is not None:
@@ -292,8 +294,16 @@ def _plan_dict(header: PlanHeader) -> dict[str, Any]:
     }
 
 
+def _with_transcription_notes(content: dict[str, Any], notes: str) -> dict[str, Any]:
+    # Only where there are some: a plan typed from a clean source exports as before,
+    # and one transcribed from a scan keeps its transcriber's doubts through a round trip.
+    if notes:
+        content["transcription_notes"] = notes
+    return content
+
+
 def _activity_dict(activity: ActivityRow) -> dict[str, Any]:
-    return {
+    content = {
         "title": activity.title,
         "outputs": activity.outputs,
         "lead": list(activity.lead),
@@ -303,6 +313,7 @@ def _activity_dict(activity: ActivityRow) -> dict[str, Any]:
         "needs_date": activity.needs_date,
         "notes": activity.notes,
     }
+    return _with_transcription_notes(content, activity.transcription_notes)
 
 
 def _default(value: Any) -> Any:
@@ -321,12 +332,17 @@ def write_json(doc: PlanDocument) -> bytes:
                 "title": area.title,
                 "description": area.description,
                 "tasks": [
-                    {
-                        "number": task.number,
-                        "title": task.title,
-                        "notes": task.notes,
-                        "activities": [_activity_dict(activity) for activity in task.activities],
-                    }
+                    _with_transcription_notes(
+                        {
+                            "number": task.number,
+                            "title": task.title,
+                            "notes": task.notes,
+                            "activities": [
+                                _activity_dict(activity) for activity in task.activities
+                            ],
+                        },
+                        task.transcription_notes,
+                    )
                     for task in area.tasks
                 ],
             }

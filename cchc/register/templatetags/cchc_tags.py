@@ -6,10 +6,10 @@ from datetime import date
 from typing import Any
 
 from django import template
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cchc.accounts import policy
+from cchc.lib import calendar
 from cchc.lib.text import fold as fold_text
 from cchc.register.queries import Membership
 
@@ -58,9 +58,15 @@ def member_count(membership: Membership, group_id: int) -> int:
     return membership.member_count(group_id)
 
 
+@register.simple_tag
+def demo_today() -> date | None:
+    """`{% demo_today as day %}`: the date CCHC_TODAY fixes, None outside demo mode."""
+    return calendar.demo_today()
+
+
 @register.filter
 def is_past(day: date | None) -> bool:
-    return day is not None and day < timezone.localdate()
+    return day is not None and day < calendar.today()
 
 
 @register.inclusion_tag("register/_assignee.html")

@@ -10,11 +10,11 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency
 from cchc.dashboards.status_table import build_status_table
+from cchc.lib import calendar
 from cchc.lib.files import atomic_output
 from cchc.monitoring.services import period_current
 from cchc.plans.services import find_plan
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         plan = find_plan(options["plan"])
         if plan is None:
             raise CommandError(_("Không tìm thấy kế hoạch «%(plan)s».") % {"plan": options["plan"]})
-        today = options["as_of"] or timezone.localdate()
+        today = options["as_of"] or calendar.today()
         if options["period"]:
             period = plan.periods.filter(code=options["period"]).first()
             if period is None:

@@ -57,6 +57,8 @@ class Command(BaseCommand):
             _("- %(count)s thư cảnh báo quá hạn gửi cơ quan thường trực;")
             % {"count": result.escalations},
             _("- %(count)s thông báo trong ứng dụng;") % {"count": result.notifications},
+            _("- %(mails)s thư tin mới về báo cáo (%(count)s tin);")
+            % {"mails": result.event_mails, "count": result.events_mailed},
             _("- thư điện tử: %(queued)s thư, đã gửi %(sent)s, lỗi %(failed)s;")
             % {
                 "queued": result.mails_queued,
