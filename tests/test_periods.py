@@ -22,7 +22,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
-from cchc.monitoring.periods import PeriodRow, PeriodsInvalid, periods_update
+from cchc.monitoring.periods import PeriodRow, PeriodsInvalid, periods_state, periods_update
 from cchc.plans.models import Plan
 from tests import factories
 
@@ -67,6 +67,8 @@ def form_data(
             data[f"period-{index}-DELETE"] = "on"
     for name, value in (new or {}).items():
         data[f"period-{len(periods)}-{name}"] = value
+    # The fingerprint of the periods as the page showed them.
+    data["state"] = periods_state(periods)
     return data
 
 
@@ -182,7 +184,7 @@ def test_two_periods_can_swap_codes(plan: Plan, personas: dict[str, User]) -> No
     ]
     rows[0] = PeriodRow(**{**rows[0].__dict__, "code": "6-thang"})
     rows[1] = PeriodRow(**{**rows[1].__dict__, "code": "q1"})
-    changes = periods_update(plan=plan, rows=rows, actor=personas["coordinator"])
+    changes = periods_update(plan=plan, rows=rows, actor=personas["coordinator"], expected_state=None)
     assert len(changes.updated) == 2
     q1.refresh_from_db()
     half.refresh_from_db()
@@ -198,6 +200,7 @@ def test_the_audit_source_is_the_one_in_progress(plan: Plan, personas: dict[str,
                 PeriodRow(id=year.pk, **{**{n: getattr(year, n) for n in FIELDS}, "name": "Cả năm"})
             ],
             actor=personas["coordinator"],
+            expected_state=None,
         )
     (record,) = period_audits()
     assert record.source == "cli"
@@ -211,6 +214,7 @@ def test_names_are_stored_tidy_and_composed(plan: Plan, personas: dict[str, User
         plan=plan,
         rows=[PeriodRow(id=q1.pk, **{**{n: getattr(q1, n) for n in FIELDS}, "name": decomposed})],
         actor=personas["coordinator"],
+        expected_state=None,
     )
     q1.refresh_from_db()
     assert q1.name == "Quý I"
@@ -337,7 +341,7 @@ def test_the_service_names_the_row_of_each_problem(plan: Plan, personas: dict[st
         ),
     ]
     with pytest.raises(PeriodsInvalid) as raised:
-        periods_update(plan=plan, rows=rows, actor=personas["coordinator"])
+        periods_update(plan=plan, rows=rows, actor=personas["coordinator"], expected_state=None)
     assert [(p.row, p.message) for p in raised.value.problems] == [
         (0, "Kỳ «Quý I» đã có 2 báo cáo nên không xóa được."),
         (1, "Dòng 2: chưa nhập tên kỳ báo cáo."),
@@ -619,6 +623,7 @@ def test_a_save_over_someone_elses_change_is_refused_and_changes_nothing(
             )
         ],
         actor=personas["coordinator"],
+        expected_state=None,
     )
     before, audits = periods_of(plan), len(period_audits())
     response = login("coordinator").post(url, {**stale, "state": state.group(1)})
