@@ -36,6 +36,9 @@ from tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BLOCKING = ("serious", "critical")
+# axe is loaded once per context (an init script, before each page's own scripts; the
+# page's content security policy does not apply to it), then run on each page.
+AXE_RUN = "axe.run(document, {resultTypes: ['violations']})"
 
 # Routes with no page of their own to check: each answers a POST, a file or a redirect to
 # a page that is checked.
@@ -156,6 +159,8 @@ def _pages(world: World) -> dict[str, list[str]]:
         "/jobs/",
         "/cong-khai/",
     ]
+    # The pages whose content depends on the role; the others look the same to all.
+    by_role = [f"/plans/{plan}/", "/bao-cao/", "/thong-bao/", "/cong-khai/"]
     agency_staff = [
         f"/dashboard/agency/{a}/",
         f"/van-ban/co-quan/{a}/",
@@ -165,7 +170,7 @@ def _pages(world: World) -> dict[str, list[str]]:
     return {
         "": ["/login/", "/cong-khai/"],
         "officer_a": [*everyone, *agency_staff, world.draft, world.returned],
-        "head_a": [*everyone, *agency_staff, world.sent],
+        "head_a": [*by_role, *agency_staff, world.sent],
         "coordinator": [
             *everyone,
             "/dashboard/",
@@ -182,7 +187,7 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/plans/{plan}/export/json/",  # lands on the job's page
             "/plans/999999/",  # the page of a thing not found
         ],
-        "leader": [*everyone, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],
+        "leader": [*by_role, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],
         "appraiser": ["/plans/", "/dashboard/", world.sent],
         "admin": ["/plans/", "/dashboard/", f"/plans/{plan}/periods/", "/jobs/"],
         "officer_b": [f"/plans/{plan}/periods/"],  # the page of an action refused
@@ -205,8 +210,8 @@ def _describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _check(axe: Any, page: Any) -> list[dict[str, Any]]:
-    results = axe.run(page).response
+def _check(page: Any) -> list[dict[str, Any]]:
+    results = page.evaluate(AXE_RUN)
     return [v for v in results["violations"] if v["impact"] in BLOCKING]
 
 
@@ -236,13 +241,12 @@ def test_page_routes_are_all_visited_or_explained(agencies, personas) -> None:
 def test_no_page_has_a_serious_or_critical_accessibility_violation(
     live_server: Any, browser: Any, agencies: dict[str, Agency], personas: dict[str, User]
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.base import AXE_SCRIPT
 
-    axe = Axe()
-    personas["officer_b"]  # noqa: B018 - the persona exists for the refused page
     world = _world(agencies, personas)
     base = live_server.url
     context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    context.add_init_script(AXE_SCRIPT)
     page = context.new_page()
     found: list[str] = []
     checked = 0
@@ -253,21 +257,22 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
         for path in paths:
             page.goto(f"{base}{path}")
             checked += 1
-            violations = _check(axe, page)
+            violations = _check(page)
             if violations:
                 where = urlsplit(page.url).path
-                found.append(f"{path} (at {where}) as {persona or 'anonymous'}:\n"
-                             + _describe(violations))
+                found.append(
+                    f"{path} (at {where}) as {persona or 'anonymous'}:\n" + _describe(violations)
+                )
     # The phone layout: the menu opened.
     context.clear_cookies()
     page.set_viewport_size({"width": 390, "height": 844})
     _log_in(page, base, "coordinator")
     page.goto(f"{base}/plans/")
     page.click("button.menu-toggle")
-    violations = _check(axe, page)
+    violations = _check(page)
     if violations:
         found.append("/plans/ on a phone, menu open, as coordinator:\n" + _describe(violations))
-    assert checked > 50
+    assert checked > 40
     if found:
         pytest.fail(
             f"{len(found)} of {checked + 1} pages have serious or critical violations:\n\n"
