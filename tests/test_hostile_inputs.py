@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from cchc.accounts.models import ApiToken, User
 from cchc.jobs.models import Job
@@ -224,6 +224,27 @@ def test_a_wrong_method_answers_json_with_allow(login, plan) -> None:
     assert response.status_code == 405
     assert response["Allow"] == "GET"
     assert _json(response)["detail"]
+
+
+def test_an_anonymous_api_call_is_told_in_vietnamese(client: Client, plan) -> None:
+    response = client.get("/api/plans", HTTP_AUTHORIZATION="Bearer cchc_wrong")
+    assert response.status_code == 401
+    assert _json(response)["detail"] == "Chưa xác thực: thiếu hoặc sai khóa API."
+
+
+def test_a_broken_request_and_a_crash_get_vietnamese_pages(client: Client, settings) -> None:
+    """Django renders 400.html and 500.html without a request context; both must be ours."""
+    settings.DEBUG = False
+    response = client.get("/login/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Yêu cầu không hợp lệ" in page and 'lang="vi"' in page
+
+    from django.views.defaults import server_error
+
+    crash = server_error(RequestFactory().get("/"))
+    assert crash.status_code == 500
+    assert "Lỗi hệ thống" in crash.content.decode()
 
 
 # --- Damaged worksheet data in a plan import -----------------------------------------------

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -57,6 +57,14 @@ api = CchcAPI(
     auth=session_or_token(),
     urls_namespace="api",
 )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """Ninja's own answer is the English word "Unauthorized"."""
+    return api.create_response(
+        request, {"detail": _("Chưa xác thực: thiếu hoặc sai khóa API.")}, status=401
+    )
 
 
 @api.exception_handler(PermissionDenied)
