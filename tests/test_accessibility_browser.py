@@ -38,6 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BLOCKING = ("serious", "critical")
 # axe is loaded once per context (an init script, before each page's own scripts; the
 # page's content security policy does not apply to it), then run on each page.
+MISSING = "/plans/999999/"
 AXE_RUN = "axe.run(document, {resultTypes: ['violations']})"
 
 # Routes with no page of their own to check: each answers a POST, a file or a redirect to
@@ -185,7 +186,7 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/lich/co-quan/{a}/",
             f"/van-ban/co-quan/{home}/",
             f"/plans/{plan}/export/json/",  # lands on the job's page
-            "/plans/999999/",  # the page of a thing not found
+            MISSING,  # the page of a thing not found
         ],
         "leader": [*by_role, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],
         "appraiser": ["/plans/", "/dashboard/", world.sent],
@@ -255,7 +256,10 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
         if persona:
             _log_in(page, base, persona)
         for path in paths:
-            page.goto(f"{base}{path}")
+            response = page.goto(f"{base}{path}")
+            # Every page is the one meant: a mistyped address would check an error page.
+            expected = 404 if path == MISSING else 403 if persona == "officer_b" else 200
+            assert response is not None and response.status == expected, (persona, path)
             checked += 1
             violations = _check(page)
             if violations:
@@ -272,10 +276,14 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
     violations = _check(page)
     if violations:
         found.append("/plans/ on a phone, menu open, as coordinator:\n" + _describe(violations))
+    page.goto(f"{base}/cong-khai/")
+    violations = _check(page)
+    if violations:
+        found.append("/cong-khai/ on a phone:\n" + _describe(violations))
     assert checked > 40
     if found:
         pytest.fail(
-            f"{len(found)} of {checked + 1} pages have serious or critical violations:\n\n"
+            f"{len(found)} of {checked + 2} pages have serious or critical violations:\n\n"
             + "\n\n".join(found),
             pytrace=False,
         )
