@@ -91,8 +91,9 @@ def test_a_bar_chart_is_drawn_narrow_enough_for_a_phone() -> None:
         bars=[Bar(label="VII. Xây dựng và phát triển Chính phủ điện tử", value=100, note="8")],
     )
     width = int(re.search(r'viewBox="0 0 (\d+)', svg).group(1))  # type: ignore[union-attr]
-    # 390 px less the page's margins, at no less than 85 % of the drawn size.
-    assert width * 0.85 <= 366
+    # On a 390 px phone a chart panel has about 335 px: drawn at 90 % of its size or
+    # more, its 13 px labels stay near 12 px.
+    assert width * 0.9 <= 335
     assert "VII. Xây dựng và phát triển Chính phủ điện tử" in svg
     assert 'role="img"' in svg
     linked = bar_chart(chart_id="d", title="t", desc="d", bars=[Bar("a", 5, href="/x/")])

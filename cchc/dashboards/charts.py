@@ -26,8 +26,8 @@ SCALE: list[tuple[float, str, str]] = [
 NO_DATA = ("#f1f2f4", "#5b6575")
 BAR_FILL = "#2a6fb5"
 LABEL_CHARS = 36
-# A bar's label has the chart's whole width: about 60 characters at 13 px.
-WIDE_LABEL_CHARS = 60
+# A bar's label has the chart's whole width: about 50 characters at 13 px.
+WIDE_LABEL_CHARS = 50
 
 
 def colour(percent: float | None) -> tuple[str, str]:
@@ -91,7 +91,7 @@ def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeS
     Each label sits on its own line above its bar, so that the chart is narrow enough to
     be read whole on a phone (390 px) at a legible size, without sideways scrolling.
     """
-    bar_x, bar_width, value_width = 4, 250, 170
+    bar_x, bar_width, value_width = 4, 212, 144
     label_height, bar_height, gap = 18, 18, 12
     row_height = label_height + bar_height + gap
     width = bar_x + bar_width + value_width
@@ -112,7 +112,7 @@ def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeS
                 "bar_h": bar_height,
                 "bar_end": bar_y + bar_height,
                 "length": f"{length:.1f}",
-                "value_x": bar_x + length + 6,
+                "value_x": bar_x + bar_width + 6,  # beside the track, clear of the grid
                 "text_y": bar_y + bar_height - 4,
                 "value": _percent_text(bar.value),
                 "note": bar.note,
