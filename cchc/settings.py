@@ -7,7 +7,7 @@ insecure defaults.
 """
 
 import sys
-from datetime import timedelta
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -38,11 +38,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # runserver serves static files through WhiteNoise and the middleware below, as
+    # production does, not through Django's handler, which skips every middleware and
+    # so every security header.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     # Listed so that the API docs use ninja's bundled Swagger UI, not a CDN.
     "ninja",
     "csp",
-    "axes",
     "cchc.accounts",
     "cchc.audit",
     "cchc.files",
@@ -60,8 +63,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middleware comes before WhiteNoise, which answers static files itself:
+    # placed after it, they would never see a static response (docs/security.md).
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Vietnamese unless the user chose English with the switch; Accept-Language is ignored.
     "cchc.lib.i18n.ChosenLanguageMiddleware",
@@ -73,14 +80,7 @@ MIDDLEWARE = [
     # NUL characters, oversized or unparsable bodies refused before any view; JSON errors
     # under /api/ (cchc/lib/edge.py). Before CSRF's process_view, which reads the body.
     "cchc.lib.edge.EdgeMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
-    "axes.middleware.AxesMiddleware",
 ]
-
-if not (DEBUG or TESTING):
-    # Production serves collected static files itself; runserver and tests use the finders.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "cchc.urls"
 WSGI_APPLICATION = "cchc.wsgi.application"
@@ -123,12 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # duplicate, and PostgreSQL enforces it in the database as well.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Backups: Django's JSON with timestamps to the microsecond (cchc/ops/serializer.py).
+SERIALIZATION_MODULES = {"cchc-json": "cchc.ops.serializer"}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Refuses a locked-out login before the password is even checked.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check behind the login throttle (growing delay, no lock).
+    "cchc.accounts.throttle.ThrottledModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -165,6 +166,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "files"
+# Production serves the collected files (collectstatic); runserver and tests read them
+# where they lie, through the same middleware and so with the same headers.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG
+if WHITENOISE_USE_FINDERS:
+    # Without collectstatic there is no STATIC_ROOT, and nothing is missing: say nothing.
+    warnings.filterwarnings("ignore", message=r"No directory at: .*static", category=UserWarning)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -192,6 +200,10 @@ CSRF_COOKIE_SECURE = SECURE_SSL
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms (htmx posts included) send the hidden field and
+# the API docs take the token from the page. Django notes this flag adds little; it is
+# set so that no cookie of cchc is readable by script (docs/security.md).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -216,14 +228,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): failures are counted per account and address pair in
-# the database, so every app server sees the same count.
-AXES_FAILURE_LIMIT = env_int("CCHC_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("CCHC_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "cchc.accounts.lockout.lockout_response"
-AXES_VERBOSE = False
+# The cache: a database table by default, so that every app server shares it (the login
+# throttle counts there); `cchc migrate` creates the table. CCHC_REDIS_URL uses Redis
+# instead (Django's backend; needs the `redis` package).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if (REDIS_URL := env_str("CCHC_REDIS_URL"))
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cchc_cache"}
+    )
+}
+
+# Login throttling (cchc/accounts/throttle.py, docs/security.md): no lock, a delay. After
+# CCHC_LOGIN_FREE_FAILURES failures for an account, from any address, each further
+# attempt waits 1, 2, 4, … seconds, at most CCHC_LOGIN_MAX_DELAY_MINUTES; the same per
+# address (for browsers the account does not know) after CCHC_LOGIN_ADDRESS_FREE_FAILURES.
+# A count is forgotten after CCHC_LOGIN_FORGET_HOURS without a failure.
+CCHC_LOGIN_CACHE = "default"
+CCHC_LOGIN_FREE_FAILURES = env_int("CCHC_LOGIN_FREE_FAILURES", 5)
+CCHC_LOGIN_ADDRESS_FREE_FAILURES = env_int("CCHC_LOGIN_ADDRESS_FREE_FAILURES", 30)
+CCHC_LOGIN_MAX_DELAY_SECONDS = 60 * env_int("CCHC_LOGIN_MAX_DELAY_MINUTES", 15)
+CCHC_LOGIN_FORGET_SECONDS = 3600 * env_int("CCHC_LOGIN_FORGET_HOURS", 24)
+# Behind a trusted reverse proxy every request comes from the proxy: name the header it
+# appends the client's address to (e.g. HTTP_X_FORWARDED_FOR); its last hop is used.
+CCHC_LOGIN_CLIENT_IP_HEADER = env_str("CCHC_LOGIN_CLIENT_IP_HEADER")
 
 # API pages: a bare @paginate uses the class whose limit and offset have a ceiling.
 NINJA_PAGINATION_CLASS = "cchc.api.pagination.BoundedLimitOffsetPagination"

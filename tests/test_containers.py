@@ -145,3 +145,106 @@ def test_uploads_and_imports_share_one_set_of_limits(docx: bytes) -> None:
     with pytest.raises(ContainerRejected) as caught:
         inspect_zip(archive)
     assert caught.value.is_bomb
+
+
+# --- Macros: judged by what the package declares, not by what its parts are called ------
+
+VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+VBA_TYPE = "application/vnd.ms-office.vbaProject"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def _add_member(data: bytes, name: str, body: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _relate_vba(rels: bytes, target: str, rel_type: str = VBA_REL) -> bytes:
+    relation = f'<Relationship Id="rIdX" Type="{rel_type}" Target="{target}"/>'
+    return rels.replace(b"</Relationships>", relation.encode() + b"</Relationships>")
+
+
+def _vba_renamed_in_relationships_only(xlsx: bytes, rel_type: str = VBA_REL) -> bytes:
+    """A VBA project stored as "xl/styles2.dat", declared only by the workbook's
+    relationships: no "vbaProject" in any part name or in [Content_Types].xml."""
+    data = _add_member(xlsx, "xl/styles2.dat", b"\xd0\xcf\x11\xe0 fake VBA project")
+    return _rewrite(
+        data, "xl/_rels/workbook.xml.rels", lambda r: _relate_vba(r, "styles2.dat", rel_type)
+    )
+
+
+def _assert_macro_refused_everywhere(data: bytes) -> None:
+    assert "có chứa macro" in _plan_issue(read_xlsx, data)
+    with pytest.raises(UploadRejected, match="có chứa macro") as raised:
+        check_upload("ke-hoach.xlsx", data, allowed=PLAN_KINDS, max_bytes=10 << 20)
+    assert raised.value.code == "macro"
+    with pytest.raises(UploadRejected, match="có chứa macro"):
+        check_upload("minh-chung.xlsx", data, allowed=EVIDENCE_KINDS, max_bytes=10 << 20)
+
+
+def test_a_clean_workbook_is_not_taken_for_a_macro_one(xlsx: bytes) -> None:
+    assert read_xlsx(xlsx).areas
+    checked = check_upload("ke-hoach.xlsx", xlsx, allowed=PLAN_KINDS, max_bytes=10 << 20)
+    assert checked.kind == "xlsx"
+
+
+def test_a_renamed_vba_project_declared_only_in_the_relationships_is_refused(
+    xlsx: bytes,
+) -> None:
+    data = _vba_renamed_in_relationships_only(xlsx)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert not any("vba" in name.lower() for name in archive.namelist())
+        assert b"vbaProject" not in archive.read("[Content_Types].xml")
+    _assert_macro_refused_everywhere(data)
+
+
+def test_a_vba_project_declared_by_content_type_under_another_name_is_refused(
+    xlsx: bytes,
+) -> None:
+    override = f'<Override PartName="/xl/theme/theme9.xml" ContentType="{VBA_TYPE}"/>'
+    data = _add_member(xlsx, "xl/theme/theme9.xml", b"\xd0\xcf\x11\xe0 fake VBA project")
+    data = _rewrite(
+        data,
+        "[Content_Types].xml",
+        lambda t: t.replace(b"</Types>", override.encode() + b"</Types>"),
+    )
+    _assert_macro_refused_everywhere(data)
+
+
+def test_a_macro_enabled_workbook_saved_under_xlsx_is_refused(xlsx: bytes) -> None:
+    data = _rewrite(
+        xlsx,
+        "[Content_Types].xml",
+        lambda t: t.replace(XLSX_MAIN_TYPE.encode(), XLSM_MAIN.encode()),
+    )
+    _assert_macro_refused_everywhere(data)
+
+
+def test_an_excel_4_macro_sheet_is_refused(xlsx: bytes) -> None:
+    rel = "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet"
+    data = _vba_renamed_in_relationships_only(xlsx, rel_type=rel)
+    _assert_macro_refused_everywhere(data)
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        pytest.param(lambda rels: rels.replace(b"vbaProject", b"VBAPROJECT"), id="case"),
+        pytest.param(lambda rels: rels.replace(b"vbaProject", b"vba&#x50;roject"), id="charref"),
+        pytest.param(
+            lambda rels: (
+                b"\xff\xfe" + rels.decode("utf-8").replace("UTF-8", "UTF-16").encode("utf-16-le")
+            ),
+            id="utf16",
+        ),
+    ],
+)
+def test_a_vba_relationship_cannot_hide_behind_encoding(xlsx: bytes, disguise: Any) -> None:
+    data = _vba_renamed_in_relationships_only(xlsx)
+    data = _rewrite(data, "xl/_rels/workbook.xml.rels", disguise)
+    _assert_macro_refused_everywhere(data)

@@ -159,3 +159,30 @@ def test_load_demo_fills_the_half_year_once(db):
     call_command("load_demo", "--quiet-accounts", stdout=again)
     assert "Báo cáo tiến độ mẫu" not in again.getvalue()
     assert ProgressReport.objects.count() == count
+
+
+def test_load_demo_tells_each_step_and_the_progress_of_the_reports(db):
+    out = io.StringIO()
+    call_command("load_demo", "--quiet-accounts", stdout=out)
+    lines = out.getvalue().splitlines()
+    steps = [line for line in lines if line.startswith("Bước ")]
+    assert [line.split(":")[0] for line in steps] == [f"Bước {n}/4" for n in range(1, 5)]
+    assert "tạo báo cáo tiến độ mẫu" in steps[-1]
+    # Progress through the agencies, ending at 100 %, before the summary.
+    progress = [line for line in lines if line.strip().startswith("… ") and "cơ quan" in line]
+    assert 3 <= len(progress) <= 12
+    assert progress[-1].endswith("(100%)")
+    assert lines.index(progress[-1]) < next(
+        i for i, line in enumerate(lines) if line.startswith("Báo cáo tiến độ mẫu")
+    )
+    # A second run has nothing to fill: the steps, but no progress through the agencies.
+    again = io.StringIO()
+    call_command("load_demo", "--quiet-accounts", "--without-reports", stdout=again)
+    assert [line.split(":")[0] for line in again.getvalue().splitlines() if "Bước" in line] == [
+        "Bước 1/3",
+        "Bước 2/3",
+        "Bước 3/3",
+    ]
+    quiet = io.StringIO()
+    call_command("load_demo", "--quiet-accounts", verbosity=0, stdout=quiet)
+    assert "Bước" not in quiet.getvalue()

@@ -179,41 +179,7 @@ def test_passwords_are_hashed_with_argon2(settings: Any, agencies: dict[str, Age
     assert check_password("mật khẩu dài và khó đoán 2022", user.password)
 
 
-def _fail_login(client: Client, username: str, times: int) -> Any:
-    response = None
-    for _ in range(times):
-        response = client.post(reverse("login"), {"username": username, "password": "sai"})
-    return response
-
-
-def test_it_locks_an_account_out_after_repeated_failures_with_a_vietnamese_message(
-    settings: Any, personas: dict[str, User]
-) -> None:
-    client = Client()
-    _fail_login(client, "officer_a", settings.AXES_FAILURE_LIMIT - 1)
-    response = client.post(reverse("login"), {"username": "officer_a", "password": "sai"})
-    assert response.status_code == 302
-    page = client.get(response["Location"])
-    assert "Tài khoản tạm bị khóa" in page.content.decode()
-    # Even the right password is refused while the lockout lasts …
-    response = client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
-    assert "_auth_user_id" not in client.session
-    # … and another account from the same address is not affected.
-    response = client.post(reverse("login"), {"username": "officer_b", "password": PASSWORD})
-    assert response.status_code == 302
-    assert client.session["_auth_user_id"] == str(personas["officer_b"].pk)
-
-
-def test_a_successful_login_resets_the_failure_count(
-    settings: Any, personas: dict[str, User]
-) -> None:
-    client = Client()
-    _fail_login(client, "officer_a", settings.AXES_FAILURE_LIMIT - 1)
-    client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
-    client.logout()
-    _fail_login(client, "officer_a", settings.AXES_FAILURE_LIMIT - 1)
-    client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
-    assert client.session["_auth_user_id"] == str(personas["officer_a"].pk)
+# Login throttling: tests/test_login_throttle.py.
 
 
 def test_changing_a_password_ends_the_other_sessions(personas: dict[str, User], plan: Plan) -> None:

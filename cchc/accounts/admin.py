@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from cchc.accounts.login import AdminLoginForm
 from cchc.accounts.models import ApiToken, User
+
+# The admin's login goes through the same throttle, with the same message.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

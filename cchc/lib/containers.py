@@ -240,3 +240,70 @@ def refuse_dtd(archive: zipfile.ZipFile) -> None:
                     )
                     % {"name": info.filename},
                 )
+
+
+# What declares macros in an OOXML package, wherever the part itself is stored and however
+# it is named: the VBA project's content type (application/vnd.ms-office.vbaProject) and
+# relationship type (…/relationships/vbaProject), a macro-enabled main part (.xlsm, .docm:
+# …macroEnabled.main+xml), and Excel 4.0 macro sheets (…macrosheet+xml, …/xlMacrosheet,
+# …/xlIntlMacrosheet). Matched in lower case, after character references are resolved,
+# because an XML reader would resolve "vba&#x50;roject" too.
+_MACRO_MARKERS = (b"vbaproject", b"macroenabled", b"macrosheet")
+_CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
+# A declaration part ([Content_Types].xml or a .rels part) is read whole up to this size;
+# Office writes a few kilobytes.
+DECLARATION_MAX = 1024 * 1024
+_DECLARATION = re.compile(r"(^\[Content_Types\]\.xml$)|(\.rels$)", re.IGNORECASE)
+
+
+def _declaration_text(raw: bytes) -> bytes:
+    """The part as lower-case UTF-8 with character references resolved, so that a
+    marker cannot hide behind UTF-16, a reference or a change of case."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raw = raw.decode("utf-16", errors="replace").encode("utf-8")
+
+    def resolve(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        try:
+            number = int(code[1:], 16) if code[:1] in (b"x", b"X") else int(code)
+            return chr(number).encode("utf-8")
+        except (ValueError, OverflowError):
+            return b""
+
+    return _CHAR_REF.sub(resolve, raw).lower()
+
+
+def refuse_macros(archive: zipfile.ZipFile) -> None:
+    """Refuse an Office package that carries macros, judged by what it declares (content
+    types and relationships), not by part names: a VBA project renamed to
+    "xl/styles2.dat" is still a VBA project. Call `inspect_zip` first."""
+    macro = ContainerRejected(
+        "macro",
+        _("Tệp Office có chứa macro; hãy lưu lại thành .docx hoặc .xlsx không có macro."),
+    )
+    for info in archive.infolist():
+        if info.filename.lower().endswith("vbaproject.bin"):
+            raise macro
+        if not _DECLARATION.search(info.filename):
+            continue
+        if info.file_size > DECLARATION_MAX:
+            raise ContainerRejected(
+                "too_big",
+                _(
+                    "Thành phần «%(name)s» giải nén ra quá lớn (%(size)s MB); "
+                    "có thể là tệp độc hại (zip bomb)."
+                )
+                % {"name": info.filename, "size": _megabytes(info.file_size)},
+            )
+        try:
+            with archive.open(info) as member:
+                raw = member.read(DECLARATION_MAX + 1)
+        except DAMAGED as error:
+            raise ContainerRejected(
+                "damaged",
+                _("Tệp nén bị hỏng: không đọc được thành phần «%(name)s».")
+                % {"name": info.filename},
+            ) from error
+        text = _declaration_text(raw)
+        if any(marker in text for marker in _MACRO_MARKERS):
+            raise macro

@@ -4,7 +4,8 @@ The type is decided by the bytes, never by the name or by what the browser decla
 renamed executable, an HTML page posing as a PDF, or a zip bomb posing as a DOCX must be
 refused here, before a parser or a person downloads it. OOXML files (DOCX, XLSX) are zip
 archives; their directory is inspected for sizes and ratios before any member is read,
-and only `[Content_Types].xml`, bounded in size, is read, as bytes, never parsed as XML.
+and only `[Content_Types].xml` and the `.rels` parts (where macros are declared), bounded
+in size, are read, as bytes, never parsed as XML.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from cchc.lib.containers import OLE2_MAGIC, ContainerRejected, inspect_zip, open_zip, read_member
+from cchc.lib.containers import (
+    OLE2_MAGIC,
+    ContainerRejected,
+    inspect_zip,
+    open_zip,
+    read_member,
+    refuse_macros,
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,6 @@ CONTENT_TYPES_MAX = 1024 * 1024
 
 DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-MACRO_MARKERS = (b"macroEnabled", b"vbaProject")
 
 CHUNK = 64 * 1024
 
@@ -157,6 +164,8 @@ def _check_zip(data: bytes) -> str | None:
         try:
             inspect_zip(archive)
             content_types = read_member(archive, "[Content_Types].xml", max_bytes=CONTENT_TYPES_MAX)
+            if content_types is not None:
+                refuse_macros(archive)
         except ContainerRejected as error:
             raise UploadRejected(
                 error.message, code="zip_bomb" if error.is_bomb else error.code
@@ -164,13 +173,6 @@ def _check_zip(data: bytes) -> str | None:
         names = set(archive.namelist())
     if content_types is None:
         return None
-    if any(marker in content_types for marker in MACRO_MARKERS) or any(
-        name.lower().endswith("vbaproject.bin") for name in names
-    ):
-        raise UploadRejected(
-            _("Tệp Office có chứa macro; hãy lưu lại thành .docx hoặc .xlsx không có macro."),
-            code="macro",
-        )
     if DOCX_MAIN in content_types and "word/document.xml" in names:
         return "docx"
     if XLSX_MAIN in content_types and "xl/workbook.xml" in names:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -344,10 +345,13 @@ def _selected(plan: Plan, rng: random.Random) -> list[Agency]:
 
 
 @transaction.atomic
-def demo_progress_fill(plan: Plan, *, seed: int = 2022) -> Counter[str]:
+def demo_progress_fill(
+    plan: Plan, *, seed: int = 2022, progress: Callable[[int, int], None] | None = None
+) -> Counter[str]:
     """Fill the plan's first half-year with reports. Does nothing if it has any already.
 
-    Returns how many reports ended in each review state.
+    `progress(done, total)` is told after each agency (the whole fill takes most of a
+    minute). Returns how many reports ended in each review state.
     """
     if ProgressReport.objects.filter(assignment__activity__plan=plan).exists():
         return Counter()
@@ -390,7 +394,9 @@ def demo_progress_fill(plan: Plan, *, seed: int = 2022) -> Counter[str]:
 
     stamps: list[Stamp] = []
     states: Counter[str] = Counter()
-    for agency in agencies:
+    for done, agency in enumerate(agencies, start=1):
+        if progress is not None and done > 1:
+            progress(done - 1, len(agencies))
         profile = profiles[agency.pk]
         items = by_agency.get(agency.pk, [])
         who = _people(agency, people)
@@ -415,6 +421,8 @@ def demo_progress_fill(plan: Plan, *, seed: int = 2022) -> Counter[str]:
                     item, period, who, coordinator, profile, period is q1, sent_on, today, late, rng
                 )
                 stamps.append(stamp)
+    if progress is not None and agencies:
+        progress(len(agencies), len(agencies))
     _restamp(stamps)
     for state in ProgressReport.objects.filter(assignment__activity__plan=plan).values_list(
         "state", flat=True

@@ -1,7 +1,8 @@
 """One-file backups: a consistent database dump, every stored file, and a manifest.
 
 The archive (tar.gz) holds `manifest.json`, `db.json` and `files/ab/cd/<sha256>`. The
-dump is Django's own serialization of every model (auth included), taken inside one
+dump is Django's JSON serialization of every model (auth included; timestamps to the
+microsecond, `cchc/ops/serializer.py`), taken inside one
 transaction so that it is a single snapshot, with foreign keys to content types and
 permissions written by natural key, since those rows are made afresh by `migrate`.
 A restore goes only into an empty, migrated database, and checks every checksum first.
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from cchc.lib import storage
 from cchc.lib.files import atomic_output
+from cchc.ops import serializer
 
 Progress = Callable[[int, int, str], None]
 
@@ -108,6 +110,8 @@ def _dump(target: IO[bytes]) -> _DumpFile:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         call_command(
             "dumpdata",
+            # Django's "json" would cut every timestamp to milliseconds.
+            format=serializer.FORMAT_NAME,
             exclude=[*REBUILT_BY_MIGRATE, *NOT_BACKED_UP],
             natural_foreign=True,
             indent=None,

@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from cchc.accounts.login import LoginView
 from cchc.lib.i18n import official_language
 from cchc.register import views
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        # Django's, behind the login throttle (cchc/accounts/throttle.py).
+        LoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -17,6 +17,7 @@ from cchc.lib.containers import (
     inspect_zip,
     open_zip,
     refuse_dtd,
+    refuse_macros,
 )
 from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
@@ -89,6 +90,9 @@ def check_container(data: bytes, marker: str) -> list[ImportIssue]:
             return [_issue(message)]
         try:
             refuse_dtd(archive)
+            # A plan is data: a workbook or document carrying macros is refused, whatever
+            # its parts are called (cchc.lib.containers.refuse_macros).
+            refuse_macros(archive)
         except ContainerRejected as error:
             return [_issue(error.message)]
     return []

@@ -33,7 +33,29 @@ class Command(BaseCommand):
             help="Không tạo báo cáo tiến độ mẫu của 6 tháng đầu năm.",
         )
 
+    def step(self, number: int, message: str) -> None:
+        """A line before each step, so that a minute's work is not a minute of silence."""
+        if self.verbosity >= 1:
+            total = 3 if self.without_reports else 4
+            self.stdout.write(
+                _("Bước %(number)s/%(total)s: %(message)s")
+                % {"number": number, "total": total, "message": message}
+            )
+            self.stdout.flush()
+
+    def agencies_done(self, done: int, total: int) -> None:
+        # About ten lines for the whole fill, whatever the number of agencies.
+        if self.verbosity >= 1 and (done == total or done % max(1, total // 10) == 0):
+            self.stdout.write(
+                _("  … %(done)s/%(total)s cơ quan (%(percent)s%%)")
+                % {"done": done, "total": total, "percent": done * 100 // total}
+            )
+            self.stdout.flush()
+
     def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = int(options.get("verbosity", 1))
+        self.without_reports = bool(options["without_reports"])
+        self.step(1, _("nạp danh mục cơ quan, đơn vị hành chính…"))
         document = read_json((DATA_DIR / f"{PLAN}.json").read_bytes())
         header = document.header
         # The plan names the units of its own year: 2022 gives the pre-2025 era.
@@ -42,6 +64,7 @@ class Command(BaseCommand):
             _("Cơ quan: %(agencies)s (%(districts)s đơn vị cấp huyện, %(communes)s cấp xã).")
             % counts
         )
+        self.step(2, _("nạp kế hoạch %(number)s…") % {"number": header.number})
         plan = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
         if plan is not None:
             self.stdout.write(_("Kế hoạch %(number)s đã có.") % {"number": header.number})
@@ -60,10 +83,12 @@ class Command(BaseCommand):
                     "activities": plan.activities.count(),
                 }
             )
+        self.step(3, _("tạo tài khoản mẫu…"))
         accounts = user_create_demo_accounts()
         if not options["without_reports"]:
+            self.step(4, _("tạo báo cáo tiến độ mẫu 6 tháng đầu năm…"))
             # After the accounts: the agencies whose people can log in get a bit of everything.
-            states = demo_progress_fill(plan)
+            states = demo_progress_fill(plan, progress=self.agencies_done)
             if states:
                 self.stdout.write(
                     _(
