@@ -967,8 +967,28 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
             PeriodFormSet(initial=initial, prefix="period"),
             state=periods_state(periods),
         )
+    state = request.POST.get("state", "").strip()
+    if not state:
+        # Without the fingerprint of the periods the page was made from, a save could
+        # silently undo someone else's change: refused, and the page shown afresh.
+        periods = list(plan.periods.order_by("position", "pk"))
+        initial = [
+            {name: getattr(p, name) for name in PERIOD_FIELDS} | {"id": p.pk} for p in periods
+        ]
+        return _periods_page(
+            request,
+            plan,
+            PeriodFormSet(initial=initial, prefix="period"),
+            problems=[
+                _(
+                    "Trang gửi lên thiếu dấu phiên bản của các kỳ báo cáo nên chưa lưu gì. "
+                    "Dưới đây là các kỳ như đang lưu; hãy sửa lại rồi bấm Lưu."
+                )
+            ],
+            status=400,
+            state=periods_state(periods),
+        )
     formset = PeriodFormSet(request.POST, prefix="period")
-    state = request.POST.get("state", "")
     if not formset.is_valid():
         return _periods_page(request, plan, formset, status=400, state=state)
     rows = period_rows(formset)
@@ -977,7 +997,7 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
             plan=plan,
             rows=[row for _form, row in rows],
             actor=_user(request),
-            expected_state=state or None,
+            expected_state=state,
         )
     except PeriodsInvalid as invalid:
         problems = []
