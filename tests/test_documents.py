@@ -368,7 +368,9 @@ def test_an_evidence_file_shared_by_two_reports_downloads_for_each_only_by_who_m
             assert client.get(f"/bao-cao/minh-chung/{link.pk}/").status_code == expected
     # Removed from the draft, it stays on the sent report.
     client.force_login(personas["officer_a"])
-    assert client.post(f"/bao-cao/minh-chung/{links[0].pk}/go/").status_code == 302
+    first.refresh_from_db()
+    removal = {"version": first.version}  # the version the page showed, as the button sends
+    assert client.post(f"/bao-cao/minh-chung/{links[0].pk}/go/", removal).status_code == 302
     assert not first.evidence.exists() and second.evidence.count() == 1
     assert client.get(f"/bao-cao/minh-chung/{links[1].pk}/").status_code == 200
     # A removed link is gone for everyone.

@@ -198,3 +198,32 @@ def test_the_feed_page_needs_a_login(feed, client: Client) -> None:
 
 def test_an_unknown_agency_is_not_found(feed, login) -> None:
     assert login("coordinator").get("/lich/co-quan/999999/").status_code == 404
+
+
+# --- a way forward from an agency without a feed -------------------------------------------
+
+
+def test_the_coordinator_creates_the_feed_of_its_own_agency(plan, login, agencies) -> None:
+    client = login("coordinator")
+    home = agencies["home"]
+    page = client.get("/lich/", follow=True).content.decode()
+    assert "Cơ quan chưa có đường dẫn lịch." in page
+    assert f'action="/lich/co-quan/{home.pk}/tao-moi/"' in page
+    assert "Tạo đường dẫn lịch" in page
+    response = client.post(f"/lich/co-quan/{home.pk}/tao-moi/", follow=True)
+    assert "Đã tạo đường dẫn lịch." in response.content.decode()
+    feed = CalendarFeed.objects.get(agency=home, revoked_at__isnull=True)
+    assert f"/lich/{feed.token}.ics" in response.content.decode()
+
+
+def test_another_agency_without_a_feed_says_who_creates_it_and_leads_home(
+    plan, login, agencies
+) -> None:
+    client = login("coordinator")
+    page = client.get(f"/lich/co-quan/{agencies['a'].pk}/").content.decode()
+    assert "Cán bộ đầu mối hoặc lãnh đạo của Sở Tư pháp tạo đường dẫn này" in page
+    assert f'href="/lich/co-quan/{agencies["home"].pk}/"' in page
+    assert "Lịch hạn của Sở Nội vụ" in page
+    assert "/tao-moi/" not in page
+    assert client.post(f"/lich/co-quan/{agencies['a'].pk}/tao-moi/").status_code == 403
+    assert not CalendarFeed.objects.filter(agency=agencies["a"]).exists()

@@ -22,7 +22,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
-from cchc.monitoring.periods import PeriodRow, PeriodsInvalid, periods_update
+from cchc.monitoring.periods import PeriodRow, PeriodsInvalid, periods_state, periods_update
 from cchc.plans.models import Plan
 from tests import factories
 
@@ -67,6 +67,8 @@ def form_data(
             data[f"period-{index}-DELETE"] = "on"
     for name, value in (new or {}).items():
         data[f"period-{len(periods)}-{name}"] = value
+    # The fingerprint of the periods as the page showed them.
+    data["state"] = periods_state(periods)
     return data
 
 
@@ -182,7 +184,9 @@ def test_two_periods_can_swap_codes(plan: Plan, personas: dict[str, User]) -> No
     ]
     rows[0] = PeriodRow(**{**rows[0].__dict__, "code": "6-thang"})
     rows[1] = PeriodRow(**{**rows[1].__dict__, "code": "q1"})
-    changes = periods_update(plan=plan, rows=rows, actor=personas["coordinator"])
+    changes = periods_update(
+        plan=plan, rows=rows, actor=personas["coordinator"], expected_state=None
+    )
     assert len(changes.updated) == 2
     q1.refresh_from_db()
     half.refresh_from_db()
@@ -198,6 +202,7 @@ def test_the_audit_source_is_the_one_in_progress(plan: Plan, personas: dict[str,
                 PeriodRow(id=year.pk, **{**{n: getattr(year, n) for n in FIELDS}, "name": "Cả năm"})
             ],
             actor=personas["coordinator"],
+            expected_state=None,
         )
     (record,) = period_audits()
     assert record.source == "cli"
@@ -211,6 +216,7 @@ def test_names_are_stored_tidy_and_composed(plan: Plan, personas: dict[str, User
         plan=plan,
         rows=[PeriodRow(id=q1.pk, **{**{n: getattr(q1, n) for n in FIELDS}, "name": decomposed})],
         actor=personas["coordinator"],
+        expected_state=None,
     )
     q1.refresh_from_db()
     assert q1.name == "Quý I"
@@ -337,7 +343,7 @@ def test_the_service_names_the_row_of_each_problem(plan: Plan, personas: dict[st
         ),
     ]
     with pytest.raises(PeriodsInvalid) as raised:
-        periods_update(plan=plan, rows=rows, actor=personas["coordinator"])
+        periods_update(plan=plan, rows=rows, actor=personas["coordinator"], expected_state=None)
     assert [(p.row, p.message) for p in raised.value.problems] == [
         (0, "Kỳ «Quý I» đã có 2 báo cáo nên không xóa được."),
         (1, "Dòng 2: chưa nhập tên kỳ báo cáo."),
@@ -619,6 +625,7 @@ def test_a_save_over_someone_elses_change_is_refused_and_changes_nothing(
             )
         ],
         actor=personas["coordinator"],
+        expected_state=None,
     )
     before, audits = periods_of(plan), len(period_audits())
     response = login("coordinator").post(url, {**stale, "state": state.group(1)})
@@ -633,3 +640,53 @@ def test_a_save_over_someone_elses_change_is_refused_and_changes_nothing(
     response = login("coordinator").post(url, {**data, "state": fresh.group(1)})
     assert response.status_code == 302
     assert plan.periods.get(code="q1").due_on == date(2022, 3, 20)
+
+
+# ---------------------------------------------------------------------------
+# What the page offers, and the fingerprint it must send back
+
+
+@pytest.mark.parametrize("state", [None, "", "   "])
+def test_a_save_without_the_state_fingerprint_is_refused_and_changes_nothing(
+    login: Any, plan: Plan, state: str | None
+) -> None:
+    """The stale-save check cannot be skipped by leaving the field out."""
+    data = form_data(plan, edit={"q1": {"ends_on": "10/03/2022"}}, new=QUARTER_III)
+    if state is None:
+        del data["state"]
+    else:
+        data["state"] = state
+    before = periods_of(plan)
+
+    response = login("coordinator").post(reverse("plan_periods", args=[plan.pk]), data)
+
+    assert response.status_code == 400
+    content = page_text(response)
+    assert "Chưa lưu thay đổi nào." in content
+    assert "thiếu dấu phiên bản của các kỳ báo cáo nên chưa lưu gì" in content
+    assert periods_of(plan) == before and period_audits() == []
+    # The page shows the periods as stored, with their fingerprint, ready to be edited.
+    assert 'name="period-0-ends_on" value="14/03/2022"' in content
+    fresh = re.search(r'name="state" value="([0-9a-f]+)"', content)
+    assert fresh is not None and fresh.group(1) == periods_state(plan.periods.all())
+
+
+def test_the_page_shows_periods_by_their_names_and_the_code_after(login, plan: Plan) -> None:
+    content = page_text(login("coordinator").get(reverse("plan_periods", args=[plan.pk])))
+    head = content[content.index("<thead>") : content.index("</thead>")]
+    assert head.index("Tên kỳ") < head.index("Loại kỳ") < head.index("Mã viết tắt")
+    first_row = content[content.index('class="period-row') :]
+    first_row = first_row[: first_row.index("</tr>")]
+    # The name comes first in the row; the code is a small field near the end.
+    assert first_row.index('value="Quý I"') < first_row.index('value="q1"')
+    # The kind is shown by its Vietnamese name.
+    assert '<option value="half_year" selected>6 tháng</option>' in content
+
+
+def test_no_delete_box_is_offered_on_a_period_with_reports(login, plan: Plan) -> None:
+    add_reports(plan.periods.get(code="q1"), 2)
+    content = page_text(login("coordinator").get(reverse("plan_periods", args=[plan.pk])))
+    boxes = re.findall(r'name="period-(\d+)-DELETE"', content)
+    order = list(plan.periods.order_by("position", "pk").values_list("code", flat=True))
+    assert [order[int(i)] for i in boxes] == ["6-thang", "9-thang", "nam"]
+    assert content.count("Không xóa được: đã có báo cáo") == 1

@@ -520,14 +520,18 @@ def test_a_file_can_be_removed_only_while_the_report_is_editable(
 ) -> None:
     evidence = _with_evidence(plan, agencies, personas, client)
     report = evidence.target
-    response = client.post(reverse("evidence_remove", args=[evidence.pk]))
+    response = client.post(
+        reverse("evidence_remove", args=[evidence.pk]), {"version": report.version}
+    )
     assert response.status_code == 302 and not EVIDENCE.exists()
     assert "− minh-chung.pdf" in text(client.get(response["Location"]))
 
     kept = _with_evidence(plan, agencies, personas, client)
     report.refresh_from_db()
-    report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
-    response = client.post(reverse("evidence_remove", args=[kept.pk]), follow=True)
+    report = report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
+    response = client.post(
+        reverse("evidence_remove", args=[kept.pk]), {"version": report.version}, follow=True
+    )
     assert "không sửa được" in text(response)
     assert EVIDENCE.filter(pk=kept.pk).exists()
 

@@ -249,6 +249,12 @@ OWN_OR_PROVINCE = Rule(
     lambda u, o, c: _sees_every_agency(u) or _own_agency_id(u) == agency_id_of(o),
     "own_agency_or_province",
 )
+# Who keeps an agency's feed address: the people of that agency (the coordinator too, for
+# the agency it works in, which may have no officer of its own) and the administrator.
+OWN_AGENCY_OR_ADMIN = Rule(
+    lambda u, o, c: role_of(u) == Role.ADMIN or _own_agency_id(u) == agency_id_of(o),
+    "own_agency_or_admin",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -365,7 +371,7 @@ declare("agency.every",       roles=PROVINCE_WIDE)
 # Notifications and calendar feeds.
 declare("notification.view",  roles=EVERYONE, rule=owned_by_user())
 declare("feed.view",          roles=AGENCY_STAFF | STAFF, rule=OWN_OR_PROVINCE)
-declare("feed.regenerate",    roles=AGENCY_STAFF | {Role.ADMIN}, rule=OWN_OR_PROVINCE)
+declare("feed.regenerate",    roles=AGENCY_STAFF | STAFF, rule=OWN_AGENCY_OR_ADMIN)
 # Whoever holds a feed's secret address reads it, logged in or not.
 declare("feed.read",          roles=PUBLIC)
 # Dashboards.

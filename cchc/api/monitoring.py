@@ -22,7 +22,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
 
 from cchc.accounts import policy
 from cchc.accounts.models import User
@@ -36,6 +37,7 @@ from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, plan_progress
 from cchc.monitoring.services import (
+    PERCENT_NOT_A_NUMBER,
     DocumentInput,
     ReportConflict,
     ReportError,
@@ -164,13 +166,31 @@ class ReportOut(BaseModel):
 
 
 class ReportIn(Schema):
+    """A draft to save. Limits (text lengths, number of documents, dates between 2000 and
+    2100) are the page's: `report_save` enforces them for both, answered 422 here."""
+
     status: str
-    percent: int = 0
+    # Left out (or null): the percent already reported stays; "not_started" means 0 and
+    # "done" 100. Never read as 0 by default.
+    percent: int | None = None
     narrative: str = ""
     reason: str = ""
     completed_on: date | None = None
     documents: list[DocumentIn] | None = None  # left out: the documents stay as they are
     version: int
+
+    @field_validator("percent", mode="before")
+    @classmethod
+    def _whole_percent(cls, value: Any) -> Any:
+        """A whole number, or digits: "" or "năm mươi" or 33.5 is refused in Vietnamese,
+        never saved as 0."""
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        raise PydanticCustomError("percent_not_a_number", str(PERCENT_NOT_A_NUMBER))
 
 
 class SubmitIn(Schema):

@@ -26,6 +26,8 @@ SCALE: list[tuple[float, str, str]] = [
 NO_DATA = ("#f1f2f4", "#5b6575")
 BAR_FILL = "#2a6fb5"
 LABEL_CHARS = 36
+# A bar's label has the chart's whole width: about 50 characters at 13 px.
+WIDE_LABEL_CHARS = 50
 
 
 def colour(percent: float | None) -> tuple[str, str]:
@@ -84,48 +86,55 @@ class HeatRow:
 
 
 def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeString:
-    """Horizontal bars on a 0–100 % scale, one per row, each labelled with its value."""
-    label_width, bar_width, row_height = 320, 280, 30
-    width = label_width + bar_width + 140
+    """Horizontal bars on a 0–100 % scale, one per row, each labelled with its value.
+
+    Each label sits on its own line above its bar, so that the chart is narrow enough to
+    be read whole on a phone (390 px) at a legible size, without sideways scrolling.
+    """
+    bar_x, bar_width, value_width = 4, 212, 144
+    label_height, bar_height, gap = 18, 18, 12
+    row_height = label_height + bar_height + gap
+    width = bar_x + bar_width + value_width
     rows = []
     for index, bar in enumerate(bars):
-        y = 10 + index * row_height
+        y = 8 + index * row_height
         value = max(0.0, min(100.0, bar.value or 0.0))
         length = bar_width * value / 100
+        bar_y = y + label_height + 2
         rows.append(
             {
-                "label": _short(bar.label),
+                "label": _short(bar.label, WIDE_LABEL_CHARS),
                 "full": bar.label,
                 "href": bar.href,
                 "y": y,
-                "text_y": y + row_height / 2 + 5,
-                "bar_y": y + 5,
-                "bar_h": row_height - 10,
+                "label_y": y + label_height - 4,
+                "bar_y": bar_y,
+                "bar_h": bar_height,
+                "bar_end": bar_y + bar_height,
                 "length": f"{length:.1f}",
-                "value_x": label_width + length + 6,
+                "value_x": bar_x + bar_width + 6,  # beside the track, clear of the grid
+                "text_y": bar_y + bar_height - 4,
                 "value": _percent_text(bar.value),
                 "note": bar.note,
             }
         )
-    height = 20 + len(bars) * row_height + 20
-    ticks = [
-        {"x": label_width + bar_width * t / 100, "label": f"{t}%"} for t in (0, 25, 50, 75, 100)
-    ]
+    height = 8 + len(bars) * row_height + 20
+    ticks = [{"x": bar_x + bar_width * t / 100, "label": f"{t}%"} for t in (0, 25, 50, 75, 100)]
     return _render(
         "dashboards/charts/bars.svg",
         {
             "id": chart_id,
             "title": title,
             "desc": desc,
+            # Links inside an image would be hidden from assistive technology.
+            "role": "group" if any(bar.href for bar in bars) else "img",
             "width": width,
             "height": height,
             "rows": rows,
             "ticks": ticks,
-            "label_width": label_width,
-            "label_x": label_width - 8,
+            "bar_x": bar_x,
             "bar_width": bar_width,
-            "axis_y": height - 14,
-            "grid_bottom": height - 22,
+            "axis_y": height - 4,
             "fill": BAR_FILL,
         },
     )
@@ -195,6 +204,7 @@ def heatmap(
             "height": height,
             "head": head,
             "rows": body,
+            "role": "group" if any(row.href for row in rows) else "img",
             "label_x": label_width - 8,
             "legend_y": legend_y,
             "legend_ty": legend_y + 11,

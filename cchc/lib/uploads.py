@@ -155,6 +155,22 @@ def safe_filename(name: str, extension: str, *, max_length: int = 150) -> str:
     return f"{stem}.{extension}"
 
 
+def display_name(name: str, *, max_length: int = 120) -> str:
+    """The file's name as the user picked it, for a message: "chuong-trinh.exe" stays
+    "chuong-trinh.exe" (a stored file gets `safe_filename`, never this).
+
+    Only what would mislead or break the message goes: path parts, control and bidi
+    characters ("tai-lieu\u202efdp.exe" must not read as a PDF); the page escapes the rest.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"})
+    base = " ".join(base.split())
+    if len(base) > max_length:
+        base = base[: max_length - 1] + "…"
+    return base or _("(không tên)")
+
+
 def _check_zip(data: bytes) -> str | None:
     """'docx' or 'xlsx' for a sane OOXML archive, None for another zip; raises on a bomb."""
     archive = open_zip(data)
@@ -239,7 +255,7 @@ def check_upload(
     if content.startswith(EXECUTABLE_MAGIC):
         raise UploadRejected(
             _("Tệp «%(name)s» là chương trình chạy được, không phải tài liệu; hệ thống từ chối.")
-            % {"name": safe_filename(name, "bin")},
+            % {"name": display_name(name)},
             code="executable",
         )
     kind_name = detect_kind(content)
@@ -252,7 +268,7 @@ def check_upload(
         else:
             message = _(
                 "Nội dung tệp không thuộc loại được nhận (%(accepted)s), dù tên tệp là «%(name)s»."
-            ) % {"accepted": accepted, "name": safe_filename(name, "bin").removesuffix(".bin")}
+            ) % {"accepted": accepted, "name": display_name(name)}
         raise UploadRejected(message, code="type")
     kind = KINDS[kind_name]
     if not _declared_matches(declared_type, kind):

@@ -24,6 +24,7 @@ from cchc.monitoring.models import ProgressReport, ReportVersion
 from cchc.monitoring.services import (
     ReportError,
     ReportForbidden,
+    _check_version,
     _is_agency_member,
     _lock,
     _record,
@@ -42,10 +43,14 @@ def evidence_check(*, name: str, data: bytes, declared_type: str | None = None) 
     )
 
 
-def _editable(report: ProgressReport, actor: User) -> ProgressReport:
+def _editable(
+    report: ProgressReport, actor: User, *, expected_version: int | None = None
+) -> ProgressReport:
     locked = _lock(report)
     if not _is_agency_member(actor, locked):
         raise ReportForbidden(_("Bạn không thể sửa báo cáo này."))
+    if expected_version is not None:
+        _check_version(locked, expected_version)
     if not locked.is_editable:
         raise ReportError(_("Báo cáo đã gửi hoặc đã được duyệt nên không sửa được nữa."))
     return locked
@@ -90,12 +95,19 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: DocumentLink, actor: User) -> ProgressReport:
+def evidence_remove(
+    *, evidence: DocumentLink, actor: User, expected_version: int
+) -> ProgressReport:
     """Detach a file from an editable report. The agency's document and the stored bytes
-    stay: other reports may share them, and the history still names the file."""
+    stay: other reports may share them, and the history still names the file.
+
+    The version the remover saw is required, as for a save: a removal clicked on a page
+    read before someone else's change (a file replaced, the report rewritten) is refused
+    with ReportConflict rather than applied to a report the remover has not seen.
+    """
     report = evidence.target
     assert isinstance(report, ProgressReport)
-    locked = _editable(report, actor)
+    locked = _editable(report, actor, expected_version=expected_version)
     before = _snapshot(locked)
     locked.document_links.filter(pk=evidence.pk, role=DocumentLink.Role.EVIDENCE).delete()
     _bump(locked, actor)

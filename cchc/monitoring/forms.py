@@ -7,6 +7,7 @@ The forms only read and check input; every change goes through `cchc.monitoring.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +17,22 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency
-from cchc.lib.uploads import CheckedUpload, UploadRejected
+from cchc.lib.dates import validate_plausible
+from cchc.lib.uploads import CheckedUpload, UploadRejected, display_name
 from cchc.monitoring.evidence import evidence_check
 from cchc.monitoring.models import ProgressReport, ReportingPeriod
 from cchc.monitoring.periods import PeriodRow
-from cchc.monitoring.services import DocumentInput
+from cchc.monitoring.services import (
+    COMMENT_MAX,
+    DOCUMENTS_MAX,
+    NARRATIVE_MAX,
+    PERCENT_BLANK,
+    PERCENT_NOT_A_NUMBER,
+    PERCENT_OUT_OF_RANGE,
+    REASON_MAX,
+    DocumentInput,
+    too_long,
+)
 from cchc.plans.models import Area
 
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
@@ -32,6 +44,7 @@ def _date_field(label: Any, *, required: bool) -> forms.DateField:
         label=label,
         required=required,
         input_formats=DATE_FORMATS,
+        validators=[validate_plausible],
         widget=forms.DateInput(
             format="%d/%m/%Y",
             attrs={
@@ -77,39 +90,60 @@ class EvidenceFilesField(forms.FileField):
                     name=upload.name or "", data=data_bytes, declared_type=upload.content_type
                 )
             except UploadRejected as error:
-                raise forms.ValidationError(error.messages) from error
+                # Every message names the file as the user picked it: with several files,
+                # "Tệp rỗng." alone would not say which one.
+                shown = display_name(upload.name or "")
+                raise forms.ValidationError(
+                    [m if shown in m else f"«{shown}»: {m}" for m in error.messages]
+                ) from error
             checked.append(CheckedFile(result, upload.name or "", data_bytes, upload.content_type))
         return checked
 
 
+def new_submission() -> str:
+    """A token for one rendering of the report form (see `report_save`'s `submission`)."""
+    return secrets.token_urlsafe(16)
+
+
 class ReportForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Made afresh for each page shown; saved with the version it produces.
+    submission = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64, empty_value=""
+    )
     status = forms.ChoiceField(
         label=_("Tình trạng"),
         choices=ProgressReport.Status.choices,
         widget=forms.RadioSelect(attrs={"class": "status-choice"}),
+        error_messages={"required": _("Hãy chọn tình trạng của hoạt động.")},
     )
+    # Any whole number 0-100; blank is refused unless the status decides it (see clean),
+    # never read as 0. The server's messages are the only ones: the form is `novalidate`,
+    # since a browser words its own checks in its own language.
     percent = forms.IntegerField(
         label=_("Tỷ lệ hoàn thành (%)"),
         required=False,
         min_value=0,
         max_value=100,
         widget=forms.NumberInput(
-            attrs={"step": 5, "inputmode": "numeric", "class": "percent-input"}
+            attrs={"step": 1, "inputmode": "numeric", "class": "percent-input"}
         ),
-        help_text=_("Hoàn thành được tính là 100%."),
+        help_text=_("Số nguyên từ 0 đến 100; hoàn thành được tính là 100%."),
+        error_messages={
+            "invalid": PERCENT_NOT_A_NUMBER,
+            "min_value": PERCENT_OUT_OF_RANGE,
+            "max_value": PERCENT_OUT_OF_RANGE,
+        },
     )
     reason = forms.CharField(
         label=_("Lý do không thực hiện"),
         required=False,
-        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Bắt buộc khi chọn «Không thực hiện»."),
     )
     narrative = forms.CharField(
         label=_("Kết quả thực hiện"),
         required=False,
-        max_length=20000,
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": _("Một vài câu: đã làm gì, kết quả ra sao.")}
         ),
@@ -121,6 +155,12 @@ class ReportForm(forms.Form):
         help_text=_("PDF, DOCX, XLSX hoặc ảnh (PNG, JPG, WEBP); chọn được nhiều tệp."),
     )
 
+    def clean_narrative(self) -> str:
+        return _within(self, "narrative", NARRATIVE_MAX)
+
+    def clean_reason(self) -> str:
+        return _within(self, "reason", REASON_MAX)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -131,11 +171,40 @@ class ReportForm(forms.Form):
             self.add_error(
                 "percent", _("Hoạt động chưa triển khai thì tỷ lệ hoàn thành phải là 0.")
             )
-        if data.get("percent") is None:
-            data["percent"] = 0
+        percent_refused = "percent" in self.errors
         if status == ProgressReport.Status.DONE:
+            # Done is 100%, whatever the box said: that is shown on the saved report.
+            self.errors.pop("percent", None)
             data["percent"] = 100
+        elif data.get("percent") is None and not percent_refused:
+            if status == ProgressReport.Status.NOT_STARTED:
+                data["percent"] = 0
+            elif status:
+                # Blank would have been saved as 0, silently replacing what was reported.
+                self.add_error("percent", PERCENT_BLANK)
         return data
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", new_submission())
+        _no_silent_cut(self)
+
+
+def _within(form: forms.Form, name: str, limit: int) -> str:
+    """The field's text, or the service's own message when it is over the limit."""
+    value: str = form.cleaned_data.get(name) or ""
+    message = too_long(str(form.fields[name].label), value, limit)
+    if message:
+        raise forms.ValidationError(message, code="max_length")
+    return value
+
+
+def _no_silent_cut(form: forms.Form) -> None:
+    """No `maxlength` in the page: a browser cuts a longer paste without a word, and the
+    user's text is lost. The server refuses it instead, with the limit, under the field."""
+    for field in form.fields.values():
+        field.widget.attrs.pop("maxlength", None)
 
 
 class DocumentForm(forms.Form):
@@ -149,6 +218,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _no_silent_cut(self)
         if self.is_picked:
             for name in ("number", "issued_on", "summary"):
                 self.fields[name].widget.attrs["readonly"] = "readonly"
@@ -172,7 +242,7 @@ class DocumentForm(forms.Form):
 
 
 DocumentFormSet = forms.formset_factory(
-    DocumentForm, extra=1, can_delete=True, max_num=50, validate_max=True
+    DocumentForm, extra=1, can_delete=True, max_num=DOCUMENTS_MAX, validate_max=True
 )
 
 
@@ -273,11 +343,17 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Ý kiến của cơ quan thường trực"),
         required=False,
-        max_length=4000,
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": _("Bắt buộc khi trả lại: cần bổ sung, sửa gì.")}
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _no_silent_cut(self)
+
+    def clean_comment(self) -> str:
+        return _within(self, "comment", COMMENT_MAX)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

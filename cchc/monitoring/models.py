@@ -243,6 +243,9 @@ class ReportVersion(models.Model):
     at = models.DateTimeField(_("lúc"), auto_now_add=True)
     snapshot = models.JSONField(_("nội dung lúc lưu"), default=dict)
     changes = models.JSONField(_("thay đổi"), default=dict)  # field -> [before, after]
+    # The token of the form (or request) this save came from: the same form sent twice,
+    # by a double click or a resend, is recognised and answered as saved, not as stale.
+    submission = models.CharField(_("mã lần gửi biểu mẫu"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("lịch sử báo cáo")

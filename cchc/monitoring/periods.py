@@ -255,14 +255,16 @@ def periods_state(periods: Iterable[ReportingPeriod]) -> str:
 
 @transaction.atomic
 def periods_update(
-    *, plan: Plan, rows: Sequence[PeriodRow], actor: Any, expected_state: str | None = None
+    *, plan: Plan, rows: Sequence[PeriodRow], actor: Any, expected_state: str | None
 ) -> PeriodChanges:
     """Create, change and delete the plan's reporting periods as `rows` say.
 
     Periods the rows do not name stay as they are. Raises PeriodsInvalid and writes
     nothing when any row has a problem, or when `expected_state` (the `periods_state` the
-    caller read) no longer matches: someone else saved in between. Every change is
-    audited with the source of the request or command in progress.
+    caller read) no longer matches: someone else saved in between. Every caller says
+    which state it read; only one that read nothing it could overwrite (a command making
+    the periods anew) passes None. Every change is audited with the source of the request
+    or command in progress.
     """
     # Locking the periods also holds back a report being created for one of them (its
     # foreign key check waits for the lock), so the report counts below stay true.

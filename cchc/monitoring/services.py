@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cchc.accounts import policy
 from cchc.accounts.models import User
@@ -23,6 +24,7 @@ from cchc.audit.log import log_action
 from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import DocumentError, document_record, documents_set_links
 from cchc.lib import calendar
+from cchc.lib.dates import OUT_OF_RANGE, is_plausible
 from cchc.monitoring.models import (
     Assignment,
     ProgressReport,
@@ -157,9 +159,55 @@ class ReportError(Exception):
 class ReportConflict(ReportError):
     """Someone else saved the report since the caller read it."""
 
+    def __init__(self, message: str, *, theirs: int = 0, yours: int = 0) -> None:
+        super().__init__(message)
+        self.theirs = theirs
+        self.yours = yours
+
 
 class ReportForbidden(ReportError):
     pass
+
+
+class ReportAlreadySaved(Exception):
+    """This very submission (same form, same token) was saved before: a double click or
+    a resent request. The caller answers as it did the first time; nothing changes."""
+
+    def __init__(self, report: ProgressReport) -> None:
+        super().__init__(report.pk)
+        self.report = report
+
+
+# One set of limits for the page and the API: the forms read them, `report_save` and
+# `report_review` enforce them for every caller.
+NARRATIVE_MAX = 20000
+REASON_MAX = 4000
+COMMENT_MAX = 4000
+DOCUMENTS_MAX = 50
+PERCENT_BLANK = gettext_lazy("Hãy nhập tỷ lệ hoàn thành, từ 0 đến 100.")
+PERCENT_NOT_A_NUMBER = gettext_lazy("Tỷ lệ hoàn thành phải là số nguyên từ 0 đến 100.")
+PERCENT_OUT_OF_RANGE = gettext_lazy("Tỷ lệ hoàn thành phải từ 0 đến 100.")
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # 20.000, as numbers are written in Vietnamese
+
+
+def too_long(label: str, text: str, limit: int) -> str | None:
+    """The message for a text over its limit, the same on the page and in the API."""
+    if len(text) <= limit:
+        return None
+    return _("%(label)s dài quá giới hạn %(limit)s ký tự (hiện có %(count)s).") % {
+        "label": label,
+        "limit": _thousands(limit),
+        "count": _thousands(len(text)),
+    }
+
+
+def _too_long(label: str, text: str, limit: int) -> None:
+    message = too_long(label, text, limit)
+    if message:
+        raise ReportError(message)
 
 
 REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
@@ -206,7 +254,12 @@ AUDIT_ACTIONS = {
 
 
 def _record(
-    report: ProgressReport, action: str, actor: User, before: dict[str, Any]
+    report: ProgressReport,
+    action: str,
+    actor: User,
+    before: dict[str, Any],
+    *,
+    submission: str = "",
 ) -> ReportVersion:
     """Keep the new state in the report's own history and in the audit trail.
 
@@ -233,6 +286,7 @@ def _record(
         actor=actor,
         snapshot=after,
         changes=changes,
+        submission=submission,
     )
 
 
@@ -255,7 +309,9 @@ def _check_version(locked: ProgressReport, expected_version: int | None) -> None
                 "Báo cáo đã được người khác cập nhật (phiên bản %(theirs)s, bạn đang sửa "
                 "phiên bản %(yours)s). Hãy tải lại trang để xem thay đổi rồi nhập lại."
             )
-            % {"theirs": locked.version, "yours": expected_version}
+            % {"theirs": locked.version, "yours": expected_version},
+            theirs=locked.version,
+            yours=expected_version,
         )
 
 
@@ -297,6 +353,21 @@ def _output_documents(
 ) -> list[Document]:
     """The documents the inputs name: picked ones of the agency, typed ones recorded once."""
     agency = report.assignment.agency
+    if len(documents) > DOCUMENTS_MAX:
+        raise ReportError(
+            _("Mỗi báo cáo ghi được tối đa %(limit)s văn bản kết quả (đang có %(count)s).")
+            % {"limit": DOCUMENTS_MAX, "count": len(documents)}
+        )
+    for index, document in enumerate(documents, start=1):
+        if (
+            document.document_id is None
+            and document.issued_on is not None
+            and not is_plausible(document.issued_on)
+        ):
+            raise ReportError(
+                _("Văn bản kết quả thứ %(index)s chưa hợp lệ: %(errors)s")
+                % {"index": index, "errors": OUT_OF_RANGE}
+            )
     picked = {
         d.pk: d
         for d in Document.objects.filter(
@@ -339,28 +410,45 @@ def report_save(
     actor: User,
     expected_version: int | None,
     status: str,
-    percent: int,
+    percent: int | None,
     narrative: str = "",
     reason: str = "",
     completed_on: date | None = None,
     documents: list[DocumentInput] | None = None,
+    submission: str = "",
 ) -> ProgressReport:
-    """Save the agency's draft. Raises ReportError with a Vietnamese message."""
+    """Save the agency's draft. Raises ReportError with a Vietnamese message.
+
+    `percent` None keeps the percent already reported (a status of "not started" or
+    "done" sets it to 0 or 100): a value left out is never read as 0. `submission` names
+    the form or request the save came from; when a save of the same actor already carries
+    it, ReportAlreadySaved is raised and nothing changes, so that a double click or a
+    resent request is answered as the first one was, not as a stale save.
+    """
     report = _lock(report)
     if not _is_agency_member(actor, report):
         raise ReportForbidden(_("Bạn không thể sửa báo cáo này."))
+    if submission and report.versions.filter(actor=actor, submission=submission).exists():
+        raise ReportAlreadySaved(report)
     _check_version(report, expected_version)
     if not report.is_editable:
         raise ReportError(_("Báo cáo đã gửi hoặc đã được duyệt nên không sửa được nữa."))
     before = _snapshot(report)
     if status not in ProgressReport.Status.values:
         raise ReportError(_("Tình trạng không hợp lệ."))
-    if not 0 <= percent <= 100:
-        raise ReportError(_("Tỷ lệ hoàn thành phải từ 0 đến 100."))
-    if status == ProgressReport.Status.NOT_DONE and not reason.strip():
-        raise ReportError(_("Hãy ghi rõ lý do không thực hiện."))
+    if percent is not None and not 0 <= percent <= 100:
+        raise ReportError(str(PERCENT_OUT_OF_RANGE))
     if status == ProgressReport.Status.DONE:
         percent = 100
+    elif percent is None:
+        percent = 0 if status == ProgressReport.Status.NOT_STARTED else report.percent
+    _too_long(_("Kết quả thực hiện"), narrative, NARRATIVE_MAX)
+    _too_long(_("Lý do không thực hiện"), reason, REASON_MAX)
+    if status == ProgressReport.Status.NOT_DONE and not reason.strip():
+        raise ReportError(_("Hãy ghi rõ lý do không thực hiện."))
+    if completed_on is not None and not is_plausible(completed_on):
+        raise ReportError(_("Ngày hoàn thành: %(problem)s") % {"problem": OUT_OF_RANGE})
+    if status == ProgressReport.Status.DONE:
         # A re-save that does not name the date keeps the one already reported: the day
         # of the save is not the day the work was done.
         completed_on = completed_on or report.completed_on or calendar.today()
@@ -389,7 +477,7 @@ def report_save(
             documents=_output_documents(report, actor, documents),
             actor=actor,
         )
-    _record(report, ReportVersion.Action.SAVED, actor, before)
+    _record(report, ReportVersion.Action.SAVED, actor, before, submission=submission)
     events.report_saved(report, actor)
     return report
 
@@ -434,6 +522,7 @@ def report_review(
         raise ReportError(_("Chỉ duyệt được báo cáo đã gửi."))
     if not approve and not comment.strip():
         raise ReportError(_("Hãy ghi ý kiến khi trả lại báo cáo."))
+    _too_long(_("Ý kiến"), comment, COMMENT_MAX)
     before = _snapshot(report)
     report.state = ProgressReport.State.APPROVED if approve else ProgressReport.State.RETURNED
     report.review_comment = comment.strip()

@@ -60,6 +60,8 @@ from cchc.monitoring.periods import PeriodsInvalid, periods_state, periods_updat
 from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
 from cchc.monitoring.readmodel import SENT_STATES
 from cchc.monitoring.services import (
+    DocumentInput,
+    ReportAlreadySaved,
     ReportConflict,
     ReportError,
     ReportForbidden,
@@ -417,6 +419,7 @@ def _render_report(
     status: int = 200,
     found: list[Document] | None = None,
     find_query: str = "",
+    unsaved: Unsaved | None = None,
 ) -> HttpResponse:
     user = _user(request)
     saved = report is not None
@@ -471,6 +474,7 @@ def _render_report(
         "formset": formset,
         "review_form": review_form,
         "error": error,
+        "unsaved": unsaved,
         "editable": editable,
         "may_submit": saved and policy.can(user, "report.submit", report),
         "may_submit_on_save": policy.can(user, "report.submit", report),
@@ -508,6 +512,7 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
         )
     cleaned = form.cleaned_data
     then_submit = request.POST.get("then") == "submit"
+    typed = documents_from(formset)
     try:
         with transaction.atomic():
             report = report or report_get_or_create(assignment=assignment, period=period)
@@ -520,7 +525,8 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
                 narrative=cleaned["narrative"],
                 reason=cleaned["reason"],
                 completed_on=cleaned["completed_on"],
-                documents=documents_from(formset),
+                documents=typed,
+                submission=cleaned["submission"],
             )
             for upload in cleaned["attachments"]:
                 evidence_add(
@@ -533,8 +539,14 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
             if then_submit:
                 report.refresh_from_db()
                 report = report_submit(report=report, actor=user, expected_version=report.version)
+    except ReportAlreadySaved:
+        # The same form a second time (a double click, a resend): it was saved, and the
+        # answer is the one the first request got, not "someone else updated it".
+        pass
     except ReportForbidden as forbidden:
         raise PermissionDenied(str(forbidden)) from forbidden
+    except ReportConflict as conflict:
+        return _render_conflict(request, assignment, period, form, typed, conflict)
     except ReportError as problem:
         report = _report_for(assignment, period)
         return _render_report(
@@ -545,13 +557,67 @@ def report_save_view(request: HttpRequest, assignment_id: int, period_id: int) -
             form=form,
             formset=formset,
             error=str(problem),
-            status=409 if isinstance(problem, ReportConflict) else 400,
+            status=400,
         )
     if then_submit:
         messages.success(request, _("Đã lưu và gửi báo cáo đến cơ quan thường trực."))
     else:
         messages.success(request, _("Đã lưu bản nháp."))
     return redirect(_report_url(assignment, period))
+
+
+@dataclass
+class Unsaved:
+    """What the user sent in a save refused as stale, shown beside the newer version."""
+
+    status: str
+    percent: int | None
+    reason: str
+    narrative: str
+    completed_on: date | None
+    documents: list[DocumentInput]
+    files: list[str]
+
+
+def _render_conflict(
+    request: HttpRequest,
+    assignment: Assignment,
+    period: ReportingPeriod,
+    form: ReportForm,
+    typed: list[DocumentInput],
+    conflict: ReportConflict,
+) -> HttpResponse:
+    """Someone else saved first: the form now holds the newer version (so that a save
+    from it is no longer stale), and what the user typed is shown beside it, to copy or
+    merge; nothing of theirs was saved, files included."""
+    cleaned = form.cleaned_data
+    unsaved = Unsaved(
+        status=str(dict(Status.choices).get(cleaned["status"], cleaned["status"])),
+        percent=cleaned.get("percent"),
+        reason=cleaned.get("reason") or "",
+        narrative=cleaned.get("narrative") or "",
+        completed_on=cleaned.get("completed_on"),
+        documents=typed,
+        files=[upload.name for upload in cleaned.get("attachments") or []],
+    )
+    report = _report_for(assignment, period)
+    versions = {"theirs": conflict.theirs, "yours": conflict.yours}
+    if report is not None and policy.can(_user(request), "report.edit", report):
+        message = _(
+            "Báo cáo đã được người khác cập nhật (phiên bản %(theirs)s, bạn đang sửa phiên bản "
+            "%(yours)s) nên chưa lưu được. Biểu mẫu dưới đây là bản mới nhất; nội dung bạn vừa "
+            "nhập vẫn còn trong khung «Nội dung bạn vừa nhập» để chép hoặc gộp, rồi lưu lại."
+        )
+    else:
+        # Sent (or approved) meanwhile: there is no form to merge into, but the text stays.
+        message = _(
+            "Báo cáo đã được người khác cập nhật (phiên bản %(theirs)s, bạn đang sửa phiên bản "
+            "%(yours)s) và nay không sửa được nữa, nên chưa lưu được. Nội dung bạn vừa nhập "
+            "vẫn còn trong khung «Nội dung bạn vừa nhập» để chép lại."
+        )
+    return _render_report(
+        request, assignment, period, report, error=message % versions, status=409, unsaved=unsaved
+    )
 
 
 def _with_row(data: Any, document: Document) -> None:
@@ -715,15 +781,23 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
     report = evidence.target
     assert isinstance(report, ProgressReport)
     name = evidence.file.filename if evidence.file is not None else ""
+    form = VersionForm(request.POST)
+    back = reverse("report_detail", args=[report.assignment_id, report.period_id])
+    if not form.is_valid():
+        # The version is required: a removal must say which state of the report it saw.
+        messages.error(request, _("Thiếu phiên bản báo cáo; hãy tải lại trang."))
+        return redirect(back)
     try:
-        evidence_remove(evidence=evidence, actor=_user(request))
+        evidence_remove(
+            evidence=evidence, actor=_user(request), expected_version=form.cleaned_data["version"]
+        )
     except ReportForbidden as forbidden:
         raise PermissionDenied(str(forbidden)) from forbidden
     except ReportError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(request, _("Đã gỡ tệp «%(name)s».") % {"name": name})
-    return redirect(reverse("report_detail", args=[report.assignment_id, report.period_id]))
+    return redirect(back)
 
 
 # ---------------------------------------------------------------------------- drafts, queue
@@ -934,8 +1008,28 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
             PeriodFormSet(initial=initial, prefix="period"),
             state=periods_state(periods),
         )
+    state = request.POST.get("state", "").strip()
+    if not state:
+        # Without the fingerprint of the periods the page was made from, a save could
+        # silently undo someone else's change: refused, and the page shown afresh.
+        periods = list(plan.periods.order_by("position", "pk"))
+        initial = [
+            {name: getattr(p, name) for name in PERIOD_FIELDS} | {"id": p.pk} for p in periods
+        ]
+        return _periods_page(
+            request,
+            plan,
+            PeriodFormSet(initial=initial, prefix="period"),
+            problems=[
+                _(
+                    "Trang gửi lên thiếu dấu phiên bản của các kỳ báo cáo nên chưa lưu gì. "
+                    "Dưới đây là các kỳ như đang lưu; hãy sửa lại rồi bấm Lưu."
+                )
+            ],
+            status=400,
+            state=periods_state(periods),
+        )
     formset = PeriodFormSet(request.POST, prefix="period")
-    state = request.POST.get("state", "")
     if not formset.is_valid():
         return _periods_page(request, plan, formset, status=400, state=state)
     rows = period_rows(formset)
@@ -944,7 +1038,7 @@ def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
             plan=plan,
             rows=[row for _form, row in rows],
             actor=_user(request),
-            expected_state=state or None,
+            expected_state=state,
         )
     except PeriodsInvalid as invalid:
         problems = []

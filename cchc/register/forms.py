@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cchc.agencies.models import Agency
 from cchc.agencies.services import close_problems, merge_problems
+from cchc.lib.dates import validate_plausible
 from cchc.plans.models import Area, Assignee, Plan
 from cchc.register.queries import ROLE_BOTH, PlanFilters
 
@@ -137,6 +138,7 @@ class AgencyMergeForm(forms.Form):
         label=_("Từ ngày"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[validate_plausible],
         error_messages={
             "required": _("Hãy nhập ngày sáp nhập hoặc giải thể."),
             "invalid": _("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."),

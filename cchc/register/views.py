@@ -115,6 +115,10 @@ def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
         .prefetch_related("assignees")
         .order_by("task__area__position", "task__position", "position")
     )
+    for activity in activities:
+        activity.leads = [  # type: ignore[attr-defined]
+            a.written_name for a in activity.assignees.all() if a.role == Assignee.Role.LEAD
+        ]
     return render(
         request,
         "register/needs_date.html",

@@ -92,6 +92,12 @@ def feed_page(request: HttpRequest, agency_id: int) -> HttpResponse:
         "feed_url": url,
         "webcal_url": url.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
         "can_regenerate": policy.can(request.user, "feed.regenerate", agency),
+        # Somewhere to go from an agency whose address the user cannot make.
+        "own_agency": own
+        if (own := _user(request).agency) is not None
+        and own.pk != agency.pk
+        and policy.can(request.user, "feed.regenerate", own)
+        else None,
     }
     return render(request, "reminders/feed.html", context)
 
