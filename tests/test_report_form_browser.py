@@ -92,12 +92,18 @@ def test_the_report_form_speaks_vietnamese_focuses_the_problem_and_saves_once(
         body = page.inner_text("body")
         assert not [word for word in ENGLISH if word in body]
 
-        # 2. A program renamed as a document: named as picked, and in view.
+        # 2. A program renamed as a document: named as picked, and in view. The picker
+        # reads Vietnamese, not the English browser's "Choose Files", and names the pick.
+        picker = page.locator("[data-file-pick]")
+        assert picker.locator(".file-pick-button").inner_text() == "Chọn tệp…"
+        assert picker.locator(".file-pick-names").inner_text() == "Chưa chọn tệp nào"
+        assert page.eval_on_selector("#id_attachments", "e => getComputedStyle(e).opacity") == "0"
         page.fill("#id_percent", "40")
         page.set_input_files(
             "#id_attachments",
             files=[{"name": "chuong-trinh.exe", "mimeType": "application/pdf", "buffer": EXE}],
         )
+        assert picker.locator(".file-pick-names").inner_text() == "chuong-trinh.exe"
         page.click("button[name=then][value=save]")
         page.wait_for_selector("#form-problems")
         focus = focused_and_visible(page)

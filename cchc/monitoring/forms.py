@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from cchc.agencies.models import Agency
 from cchc.lib.dates import validate_plausible
 from cchc.lib.uploads import CheckedUpload, UploadRejected, display_name
+from cchc.lib.widgets import FilePicker
 from cchc.monitoring.evidence import evidence_check
 from cchc.monitoring.models import ProgressReport, ReportingPeriod
 from cchc.monitoring.periods import PeriodRow
@@ -58,10 +59,6 @@ def _date_field(label: Any, *, required: bool) -> forms.DateField:
     )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 @dataclass(frozen=True)
 class CheckedFile:
     checked: CheckedUpload
@@ -73,7 +70,7 @@ class CheckedFile:
 class EvidenceFilesField(forms.FileField):
     """Several files at once, each checked by its content before anything is saved."""
 
-    widget = MultipleFileInput
+    widget = FilePicker(multiple=True)
 
     def clean(self, data: Any, initial: Any = None) -> list[CheckedFile]:
         uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cchc.agencies.models import Agency
 from cchc.agencies.services import close_problems, merge_problems
 from cchc.lib.dates import validate_plausible
+from cchc.lib.widgets import FilePicker
 from cchc.plans.models import Area, Assignee, Plan
 from cchc.register.queries import ROLE_BOTH, PlanFilters
 
@@ -97,7 +98,7 @@ class PlanImportForm(forms.Form):
     file = forms.FileField(
         label=_("Tệp kế hoạch"),
         help_text=_("Phụ lục XLSX, văn bản DOCX hoặc tệp JSON xuất từ hệ thống."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.docx,.json"}),
+        widget=FilePicker(attrs={"accept": ".xlsx,.docx,.json"}),
     )
     year = forms.IntegerField(
         label=_("Năm kế hoạch"),
