@@ -17,7 +17,7 @@
     } else if (files.length <= 3) {
       names.textContent = files.join(", ");
     } else {
-      names.textContent = picker.dataset.many.replace("%(count)s", String(files.length));
+      names.textContent = String(files.length) + " " + picker.dataset.many;
     }
   }
 
