@@ -170,7 +170,7 @@ def _decimal(value: Any) -> Decimal | None:
 def _store_extra(plan: Plan, extra: dict[str, Any], resolver: Resolver) -> None:
     areas = {area.code: area for area in plan.areas.all()}
     rollup = extra.get("rollup_method")
-    if rollup in {value for value, _label in Plan._meta.get_field("rollup_method").choices}:
+    if rollup in ("equal", "weighted", "status"):
         plan.rollup_method = rollup
         plan.save(update_fields=["rollup_method"])
     document = extra.get("document")

@@ -12,6 +12,7 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Pt
 from docx.table import _Cell
 
+from cchc.plans.formats.xlsx.layout import safe_text
 from cchc.plans.formats.xlsx.supplement import (
     SUPPLEMENT_HEADERS,
     SUPPLEMENT_TITLE,
@@ -19,7 +20,6 @@ from cchc.plans.formats.xlsx.supplement import (
     is_supplement_header,
     supplement_rows,
 )
-from cchc.plans.formats.xlsx.layout import safe_text
 from cchc.plans.interchange import PlanDocument
 
 _NOTE = (

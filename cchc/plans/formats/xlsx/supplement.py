@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from cchc.lib.text import fold
 from cchc.plans.formats.xlsx.layout import INFO_LABELS, format_date, parse_date_text

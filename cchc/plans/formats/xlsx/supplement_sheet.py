@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cchc.plans.formats.xlsx.layout import _key
 from cchc.plans.formats.xlsx.supplement import (
     SUPPLEMENT_HEADERS,
     SUPPLEMENT_TITLE,
     apply_supplement,
     is_supplement_header,
 )
-from cchc.plans.formats.xlsx.layout import _key
 from cchc.plans.interchange import PlanDocument
 
 
