@@ -130,6 +130,10 @@ class PlanDocument:
     # Anything else a richer source carries (the body text of the plan, responsibilities,
     # indicators): kept as given and stored with the plan.
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the reader did that the importer should check, though nothing is wrong enough to
+    # stop the import (a Word file read with its tracked changes accepted). Shown on the
+    # import job's page and by the command line; not part of the plan.
+    warnings: list[ImportIssue] = field(default_factory=list, compare=False)
 
 
 def clean_text(value: object) -> str:
