@@ -116,7 +116,7 @@ class AppendixBuilder:
         texts = [cell.text for cell in row.cells if cell.text and not cell.merged]
         if (
             self.areas
-            and not cells["number"].text
+            and (not cells["number"].text or is_signature_cell(cells["number"].text))
             and any(is_signature_cell(text) for text in texts)
         ):
             # "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH": the signature block, placed in
@@ -430,18 +430,25 @@ class NumberFormulas:
         self._ws = ws
         self._column = column  # 1-based
         self._cached: Worksheet | None = None
+        self._no_results = False
         self._values: dict[tuple[int, int], int | None] = {}
 
     def _cached_sheet(self) -> Worksheet:
         if self._cached is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                book = load_workbook(BytesIO(self._data), data_only=True, keep_links=False)
-            self._cached = book[self._ws.title]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    book = load_workbook(BytesIO(self._data), data_only=True, keep_links=False)
+                self._cached = book[self._ws.title]
+            except Exception:  # a saved result openpyxl cannot parse: work formulas out
+                self._cached = self._ws
+                self._no_results = True
         return self._cached
 
     def cell(self, row: int, formula: str) -> GridCell:
         cached = self._cached_sheet().cell(row, self._column).value
+        if self._no_results:
+            cached = None
         if cached is not None and cached != "":
             if isinstance(cached, str) and cached.startswith("#"):
                 return GridCell(
