@@ -591,7 +591,8 @@ def deleted_run(text: str) -> str:
 
 
 def revision(tag: str, inner: str, number: int = 1) -> str:
-    return f'<w:{tag} w:id="{number}" w:author="Chuyên viên" w:date="2023-01-04T08:00:00Z">{inner}</w:{tag}>'
+    stamp = 'w:author="Chuyên viên" w:date="2023-01-04T08:00:00Z"'
+    return f'<w:{tag} w:id="{number}" {stamp}>{inner}</w:{tag}>'
 
 
 def set_cell_xml(cell: Any, runs: str) -> None:
