@@ -810,3 +810,29 @@ def test_the_command_line_prints_the_warning(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "Lưu ý:" in captured.err and "1 thay đổi chưa được chấp nhận" in captured.err
     assert "Đã nhập kế hoạch" in captured.out
+
+
+def test_cells_that_only_look_like_a_signature_do_not_end_the_table():
+    body = [
+        *BODY[:2],
+        ["", "", "KT-XH: đánh giá tác động", "", "Sở Nội vụ", "", "", "(Đã ký kết hợp đồng)"],
+        *BODY[2:],
+    ]
+    plan = read_xlsx(published(body))
+    assert [a.title for a in plan.areas[0].tasks[0].activities] == [
+        "Xây dựng dự thảo",
+        "KT-XH: đánh giá tác động",
+    ]
+    assert [area.code for area in plan.areas] == ["I", "II"]
+
+
+def test_malformed_or_hostile_numbering_definitions_do_not_break_the_reader():
+    broken = abstract(905, [("decimal", "%1.", 1)]).replace('w:ilvl="0"', 'w:ilvl="x"')
+    huge = abstract(906, [("lowerLetter", "%1%1%1%1%1.", 10**9)])
+    body = [list(row) for row in BODY]
+    data = numbered_document(
+        [broken, huge], [instance(81, 905), instance(82, 906)], {1: (81, 0), 2: (82, 0)}, body
+    )
+    issues = issues_of(read_docx, data)
+    assert issues  # the TT cells read empty or as a huge number: reported, not a crash
+    assert all(len(issue) < 2000 for issue in issues)

@@ -24,7 +24,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from cchc.lib.office import document_defaults, document_landscape_a4, stable_zip
-from cchc.lib.roman import to_roman
+from cchc.lib.roman import MAX_ROMAN, to_roman
 from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
     DOCX_MARKER,
@@ -112,7 +112,9 @@ def _letters(value: int, capital: bool) -> str:
 
 
 def _format_number(value: int, number_format: str) -> str:
-    if value < 1 and number_format != "decimal":
+    # Past 3999 Word itself falls back to digits; the bound also keeps a hostile start value
+    # from asking for a label millions of letters long.
+    if (value < 1 or value > MAX_ROMAN) and number_format != "decimal":
         return str(value)
     if number_format in {"upperRoman", "lowerRoman"}:
         roman = to_roman(value)
@@ -295,7 +297,12 @@ def read_docx(data: bytes) -> PlanDocument:
                 % {"count": changes},
             )
         )
-    labels = numbering_labels(document)
+    try:
+        labels = numbering_labels(document)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        # Malformed numbering definitions (a level that is not a number): Word would show
+        # no number either, and an empty TT is reported where it matters.
+        labels = {}
 
     builder = AppendixBuilder()
     lines: list[tuple[str, Location]] = []

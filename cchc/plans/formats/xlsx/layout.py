@@ -247,8 +247,8 @@ def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str
 # What sits below a published table: the recipients list and the signature block. A row
 # holding one of these ends the appendix; nothing after it is a task.
 _SIGNATURE_START = re.compile(
-    r"^(?:nơi\s*nhận\b|t\s*[./]?\s*m\b|k\s*[./]?\s*t\b|tl\b|q\s*[.:]\s*"
-    r"(?:chủ|giám)|\(?\s*đã\s*ký\b|\(?\s*ký\s*(?:tên|,)|người\s*lập\b)",
+    r"^(?:nơi\s*nhận\b|t\s*[./]\s*m\b|tm\s*\.|k\s*[./]\s*t\b|kt\s*\.|tl\s*\.|q\s*\.\s*"
+    r"(?:chủ|giám)|\(?\s*đã\s*ký\s*\)?$|\(\s*ký\s*(?:tên|,)|người\s*lập\b)",
     re.IGNORECASE,
 )
 _SIGNATURE_TITLES = frozenset(
