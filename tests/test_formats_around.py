@@ -836,3 +836,29 @@ def test_malformed_or_hostile_numbering_definitions_do_not_break_the_reader():
     issues = issues_of(read_docx, data)
     assert issues  # the TT cells read empty or as a huge number: reported, not a crash
     assert all(len(issue) < 2000 for issue in issues)
+
+
+def test_tt_numbered_by_the_list_number_style_reads_as_word_shows_it():
+    # "List Number" numbers through its style, not the paragraph; one list across areas.
+    document = new_document()
+    rows = [list(row) for row in BODY]
+    for index in (1, 2, 4):
+        rows[index][0] = ""
+    table = add_table(document, [HEADER, *rows])
+    for index in (1, 2, 4):
+        table.cell(index + 1, 0).paragraphs[0].style = document.styles["List Number"]
+    plan = read_docx(docx_bytes(document))
+    assert [[task.number for task in area.tasks] for area in plan.areas] == [["1", "2"], ["3"]]
+    assert [task.title for task in plan.areas[1].tasks] == ["Rà soát văn bản"]
+
+
+def test_a_paragraph_can_switch_its_styles_numbering_off():
+    document = new_document()
+    rows = [list(row) for row in BODY]
+    rows[2][0] = ""
+    table = add_table(document, [HEADER, *rows])
+    paragraph = table.cell(3, 0).paragraphs[0]
+    paragraph.style = document.styles["List Number"]
+    number_paragraph(table.cell(3, 0), 0)  # numId 0: no number, whatever the style says
+    issues = issues_of(read_docx, docx_bytes(document))
+    assert any("Thiếu số thứ tự (TT)" in issue for issue in issues)

@@ -136,6 +136,44 @@ class _Level:
         self.restart = int(restart) if restart is not None else None
 
 
+def _style_numbering(document: Any) -> dict[str, tuple[str | None, int]]:
+    """Paragraph styles that number their paragraphs ("List Number"), with their basedOn
+    chain followed: style id -> (numId, ilvl)."""
+    try:
+        styles = document.part.styles.element
+    except (KeyError, NotImplementedError):
+        return {}
+    own: dict[str, tuple[str | None, int | None]] = {}
+    based: dict[str, str] = {}
+    for style in styles.findall(f"{_W}style"):
+        identifier = style.get(f"{_W}styleId", "")
+        parent = _val(style, f"{_W}basedOn")
+        if parent:
+            based[identifier] = parent
+        properties = style.find(f"{_W}pPr/{_W}numPr")
+        if properties is not None:
+            style_ilvl = _val(properties, f"{_W}ilvl")
+            own[identifier] = (
+                _val(properties, f"{_W}numId"),
+                int(style_ilvl) if style_ilvl else None,
+            )
+    found: dict[str, tuple[str | None, int]] = {}
+    for identifier in set(own) | set(based):
+        num_id: str | None = None
+        level: int | None = None
+        seen: set[str] = set()
+        current: str | None = identifier
+        while current and current not in seen and (num_id is None or level is None):
+            seen.add(current)
+            style_num, style_level = own.get(current, (None, None))
+            num_id = num_id if num_id is not None else style_num
+            level = level if level is not None else style_level
+            current = based.get(current)
+        if num_id is not None:
+            found[identifier] = (num_id, level or 0)
+    return found
+
+
 def numbering_labels(document: Any) -> dict[Any, str]:
     """The label Word shows before each numbered paragraph of the body, by paragraph element.
 
@@ -145,7 +183,21 @@ def numbering_labels(document: Any) -> dict[Any, str]:
     starts at its w:start and restarts whenever a higher level moves on.
     """
     body = document.element.body
-    numbered = body.findall(f".//{_W}p/{_W}pPr/{_W}numPr")
+    styled = _style_numbering(document)
+    numbered: list[tuple[Any, str | None, int]] = []
+    for paragraph in body.iter(f"{_W}p"):
+        properties = paragraph.find(f"{_W}pPr")
+        if properties is None:
+            continue
+        num_id, ilvl = styled.get(_val(properties, f"{_W}pStyle") or "", (None, 0))
+        direct = properties.find(f"{_W}numPr")
+        if direct is not None:
+            # The paragraph's own numPr overrides its style's, each part on its own.
+            num_id = _val(direct, f"{_W}numId") or num_id
+            own_level = _val(direct, f"{_W}ilvl")
+            ilvl = int(own_level) if own_level is not None else ilvl
+        if num_id is not None:
+            numbered.append((paragraph, num_id, ilvl))
     if not numbered:
         return {}
     try:
@@ -171,9 +223,7 @@ def numbering_labels(document: Any) -> dict[Any, str]:
     counters: dict[str, dict[int, int]] = {}
     started: set[str] = set()
     labels: dict[Any, str] = {}
-    for properties in numbered:
-        num_id = _val(properties, f"{_W}numId")
-        level_number = int(_val(properties, f"{_W}ilvl") or 0)
+    for paragraph, num_id, level_number in numbered:
         if num_id is None or num_id == "0" or num_id not in instances:
             continue  # numId 0 switches numbering off for the paragraph
         abstract_id, overrides = instances[num_id]
@@ -209,7 +259,6 @@ def numbering_labels(document: Any) -> dict[Any, str]:
             value = counts.get(index, referred.start if referred else 1)
             return _format_number(value, referred.format if referred else "decimal")
 
-        paragraph = properties.getparent().getparent()
         labels[paragraph] = re.sub(r"%(\d)", shown, level.text).strip()
     return labels
 
