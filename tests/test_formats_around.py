@@ -794,6 +794,24 @@ def test_the_import_job_page_shows_the_tracked_changes_warning(client, personas)
     assert "2 thay đổi chưa được chấp nhận" in page
     plan = Plan.objects.get()
     assert plan.activities.get(task__number="1").title == "Xây dựng dự thảo"
+    api = client.get(f"/api/jobs/{job.pk}").json()
+    assert [w["message"] for w in api["warnings"]] == [job.params["warnings"][0]["message"]]
+    assert "thay đổi chưa được chấp nhận" in api["warnings"][0]["text"]
+
+
+@pytest.mark.django_db
+def test_a_job_without_warnings_shows_none(client, personas):
+    client.force_login(personas["coordinator"])
+    document = new_document(TITLE)
+    add_table(document, [HEADER, *importable_rows()])
+    response = client.post(
+        reverse("plan_import"),
+        {"file": SimpleUploadedFile("phu-luc.docx", docx_bytes(document)), "year": 2023},
+    )
+    job = factories.job_of(response)
+    assert job.status == "done", job.errors
+    assert "Lưu ý khi nhập" not in client.get(reverse("job_detail", args=[job.pk])).content.decode()
+    assert client.get(f"/api/jobs/{job.pk}").json()["warnings"] == []
 
 
 @pytest.mark.django_db
