@@ -131,6 +131,14 @@ SIGNATURES_BELOW_XLSX = {
         ["", "", "", "", "", "CHỦ TỊCH", "", ""],
         ["", "", "", "", "", "Lê Văn Cường", "", ""],
     ],
+    "place and date above the signer": [
+        ["", "", "", "", "", "Hà Giang, ngày 10 tháng 01 năm 2023"],
+        ["", "", "", "", "", "TM. ỦY BAN NHÂN DÂN"],
+    ],
+    "blank date above the signer": [
+        ["", "", "", "", "", "", "Hà Giang, ngày     tháng     năm 2023"],
+        ["", "", "", "", "", "", "CHỦ TỊCH"],
+    ],
     "department signer": [
         ["", "", "", "", "", "", "GIÁM ĐỐC"],
         ["", "", "", "", "", "", "Phạm Minh Đức"],
@@ -880,3 +888,14 @@ def test_a_paragraph_can_switch_its_styles_numbering_off():
     number_paragraph(table.cell(3, 0), 0)  # numId 0: no number, whatever the style says
     issues = issues_of(read_docx, docx_bytes(document))
     assert any("Thiếu số thứ tự (TT)" in issue for issue in issues)
+
+
+def test_a_deadline_written_with_a_full_date_does_not_end_the_table():
+    body = [
+        *BODY[:2],
+        ["", "", "Trình ban hành", "", "Sở Nội vụ", "", "Quý I, ngày 10 tháng 3 năm 2023", ""],
+        *BODY[2:],
+    ]
+    plan = read_xlsx(published(body))
+    assert plan.areas[0].tasks[0].activities[1].deadline == "Quý I, ngày 10 tháng 3 năm 2023"
+    assert [area.code for area in plan.areas] == ["I", "II"]

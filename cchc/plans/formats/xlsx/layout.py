@@ -248,7 +248,11 @@ def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str
 # holding one of these ends the appendix; nothing after it is a task.
 _SIGNATURE_START = re.compile(
     r"^(?:nơi\s*nhận\b|t\s*[./]\s*m\b|tm\s*\.|k\s*[./]\s*t\b|kt\s*\.|tl\s*\.|q\s*\.\s*"
-    r"(?:chủ|giám)|\(?\s*đã\s*ký\s*\)?$|\(\s*ký\s*(?:tên|,)|người\s*lập\b)",
+    r"(?:chủ|giám)|\(?\s*đã\s*ký\s*\)?$|\(\s*ký\s*(?:tên|,)|người\s*lập\b"
+    # The place and date above the signer: "Hà Giang, ngày 10 tháng 01 năm 2023".
+    # A deadline ("Quý I, ngày 10 tháng 3 năm 2023") is not a place.
+    r"|(?!(?:quý|tháng|trước|sau|từ|đến|năm|hạn|chậm)\b)[^\W\d][\w .]{1,40},\s*"
+    r"ngày\b[\s\d.…_]*tháng\b[\s\d.…_]*năm\b[\s\d.…_]*$)",
     re.IGNORECASE,
 )
 _SIGNATURE_TITLES = frozenset(
