@@ -301,6 +301,7 @@ def _job_out(job: Job) -> JobOut:
                 row=e.get("row"),
                 column=str(e.get("column", "") or ""),
                 message=str(e.get("message", e.get("text", ""))),
+                unknown_name=str(e.get("unknown_name", "") or ""),
             )
             for e in job.errors
         ],
