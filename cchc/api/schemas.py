@@ -108,7 +108,7 @@ class JobErrorOut(Schema):
     sheet: str = ""
     row: int | None = None
     column: str = ""
-    # A name no agency or group answers to: settled on the job's page (`settle_url`).
+    # A name no agency or group answers to: settled on the job's page by whoever imported.
     unknown_name: str = ""
 
 
