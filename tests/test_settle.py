@@ -37,6 +37,8 @@ def document_with_unknown_names(*, number: str = "7/KH-UBND") -> PlanDocument:
     rows[0].lead = [JUSTICE]
     rows[1].lead = [JUSTICE]
     rows[2].cooperating = ["Văn phòng UBND tỉnh", ETHNIC]
+    rows[3].lead = [JUSTICE]
+    rows[3].cooperating = [JUSTICE]  # one row, both cells: counted once
     return document
 
 
@@ -70,7 +72,7 @@ def page_rows(client: Any, job: Job) -> dict[str, str]:
 
 def test_an_import_with_unknown_names_fails_and_says_which(failed: Job, login: Any) -> None:
     unknown = [e["unknown_name"] for e in failed.errors if e.get("unknown_name")]
-    assert unknown == [JUSTICE, JUSTICE, ETHNIC]
+    assert unknown == [JUSTICE, JUSTICE, ETHNIC, JUSTICE, JUSTICE]
     assert not Plan.objects.exists()
     page = login("coordinator").get(reverse("job_detail", args=[failed.pk]))
     assert "Xác định 2 tên cơ quan chưa biết" in page.content.decode()
@@ -86,7 +88,7 @@ def test_the_page_lists_each_name_once_with_the_closest_agencies_and_groups(
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count(f"«{JUSTICE}»") == 1 and html.count(f"«{ETHNIC}»") == 1
-    assert "dùng ở 2 dòng" in html and "dùng ở 1 dòng" in html
+    assert "dùng ở 3 dòng" in html and "dùng ở 1 dòng" in html
     rows = {row.unknown.name: row for row in response.context["rows"]}
     justice = [target for _value, target in rows[JUSTICE].candidates]
     assert justice[0] == agencies["a"]
@@ -130,12 +132,14 @@ def test_settled_names_are_kept_and_the_file_imported_again(
 
     plan = Plan.objects.get()
     led = Assignee.objects.filter(activity__plan=plan, written_name=JUSTICE)
-    assert led.count() == 2 and {a.agency for a in led} == {agencies["a"]}
-    assert all(a.role == Assignee.Role.LEAD for a in led)
+    assert led.count() == 4 and {a.agency for a in led} == {agencies["a"]}
+    assert led.filter(role=Assignee.Role.LEAD).count() == 3
     # The ignored name is no one; the rest of its cell still counts.
     assert not Assignee.objects.filter(written_name=ETHNIC).exists()
     third = Assignee.objects.filter(activity__plan=plan, role=Assignee.Role.COOPERATING)
-    assert third.filter(agency=agencies["office"]).count() == plan.activities.count() == 6
+    # Every activity but the fourth (whose cooperating cell names only Sở Tư pháp) keeps
+    # Văn phòng UBND tỉnh, the third too, beside its ignored name.
+    assert third.filter(agency=agencies["office"]).count() == plan.activities.count() - 1 == 5
 
     assert Alias.objects.get(name=JUSTICE).agency == agencies["a"]
     assert Alias.objects.get(name=ETHNIC).ignored
@@ -317,7 +321,7 @@ def test_the_cli_settles_names_from_a_file(
     assert "Đã nhập kế hoạch" in out.getvalue()
     assert Alias.objects.get(name=JUSTICE).agency == agencies["a"]
     assert Alias.objects.get(name=ETHNIC).ignored
-    assert Assignee.objects.filter(written_name=JUSTICE, agency=agencies["a"]).count() == 2
+    assert Assignee.objects.filter(written_name=JUSTICE, agency=agencies["a"]).count() == 4
 
 
 def test_the_cli_makes_a_new_agency_and_maps_to_a_group(

@@ -59,8 +59,10 @@ def unknown_names(errors: Iterable[dict[str, Any]]) -> list[UnknownName]:
             order.append(key)
             first[key] = name
             places[key] = set()
-        # Lead and cooperating cells of one row are one row that uses the name.
-        places[key].add((error.get("sheet"), error.get("row"), error.get("path")))
+        # Lead and cooperating cells of one row are one row that uses the name (a JSON
+        # path ends in the field: "….activities[0].lead").
+        path = str(error.get("path") or "").rpartition(".")[0]
+        places[key].add((error.get("sheet"), error.get("row"), path))
     return [UnknownName(first[key], key, len(places[key])) for key in order]
 
 
