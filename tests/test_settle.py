@@ -402,3 +402,29 @@ def test_an_aliases_file_that_is_not_utf8_is_refused(tmp_path: Path, agencies: A
             stderr=err,
         )
     assert "UTF-8" in err.getvalue()
+
+
+def test_a_name_settled_meanwhile_is_not_asked_again(
+    failed: Job, login: Any, agencies: dict[str, Agency]
+) -> None:
+    Alias.objects.create(name=ETHNIC, ignored=True)  # a colleague, through another import
+    client = login("coordinator")
+    fields = page_rows(client, failed)
+    assert list(fields) == [JUSTICE]
+    rerun = factories.job_of(
+        client.post(settle_url(failed), {fields[JUSTICE]: f"agency:{agencies['a'].pk}"})
+    )
+    assert rerun.status == Job.Status.DONE, rerun.errors
+
+
+def test_when_the_uploaded_file_is_gone_nothing_is_kept(failed: Job, login: Any) -> None:
+    from cchc.jobs.services import job_input_path
+
+    job_input_path(failed).unlink()
+    client = login("coordinator")
+    page = client.get(settle_url(failed)).content.decode()
+    assert "Tệp đã tải lên không còn được giữ trên máy chủ" in page
+    response = client.post(settle_url(failed), {"name-0": "ignore", "name-1": "ignore"})
+    assert response.status_code == 409
+    assert not Alias.objects.filter(name__in=[JUSTICE, ETHNIC]).exists()
+    assert Job.objects.count() == 1
