@@ -96,6 +96,8 @@ class World:
     sent: str  # sent by the head, waiting for review
     returned: str  # returned to the agency
     approved: str
+    # The coordinator's failed import: its page that settles the names it did not know.
+    settle: str = "/plans/import/00000000-0000-0000-0000-000000000000/names/"
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -142,7 +144,19 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         expected_version=reports[3].version + 1,
     )
     urls = [_report_url(r.assignment, period) for r in reports]
-    return World(plan, agencies, *urls)
+    from cchc.jobs.services import job_start
+    from cchc.plans.formats import write_json
+    from tests.test_settle import document_with_unknown_names
+
+    failed = job_start(
+        kind="plan_import",
+        params={"year": None, "replace": False},
+        asked_by=coordinator,
+        upload=write_json(document_with_unknown_names()),
+        input_name="ke-hoach.json",
+    )
+    assert failed.status == "failed"
+    return World(plan, agencies, *urls, settle=f"/plans/import/{failed.pk}/names/")
 
 
 def _pages(world: World) -> dict[str, list[str]]:
@@ -186,6 +200,7 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/lich/co-quan/{a}/",
             f"/van-ban/co-quan/{home}/",
             f"/plans/{plan}/export/json/",  # lands on the job's page
+            world.settle,
             MISSING,  # the page of a thing not found
         ],
         "leader": [*by_role, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],

@@ -89,6 +89,10 @@ EXPECTATIONS: dict[str, Row] = {
     "GET plans/":                                       everyone(),
     "GET plans/import/":                                staff(),
     "POST plans/import/":                               staff(),
+    # Settling unknown names: staff only, and only on one's own failed import (the job
+    # here is officer_a's status table, so the staff too find nothing: 404).
+    "GET plans/import/<uuid:job_id>/names/":            Row(LOGIN, 403, 403, 403, 404, 403, 403, 404),  # noqa: E501
+    "POST plans/import/<uuid:job_id>/names/":           Row(LOGIN, 403, 403, 403, 404, 403, 403, 404),  # noqa: E501
     "GET plans/<int:plan_id>/":                         everyone(),
     "GET plans/<int:plan_id>/needs-date/":              everyone(),
     "POST plans/<int:plan_id>/needs-date/<int:activity_id>/fix/": staff(),

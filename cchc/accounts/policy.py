@@ -364,6 +364,8 @@ declare("period.manage",      roles=STAFF)
 declare("agency.view",        roles=EVERYONE)
 # Merge into a successor or close, moving open assignments.
 declare("agency.merge",       roles=STAFF)
+# Settle the names an import did not know (an alias, a new agency, "ignore"), for good.
+declare("agency.alias",       roles=STAFF)
 # Internal data of an agency (reports, evidence, its dashboard): see READS_AGENCY.
 declare("agency.data",        roles=EVERYONE, rule=READS_AGENCY)
 # Every agency's internal data at once: lists over the whole province, the annex.

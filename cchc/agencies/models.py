@@ -243,7 +243,12 @@ class GroupMembership(models.Model):
 
 
 class Alias(models.Model):
-    """Another way a document writes an agency or a group: an abbreviation, a variant."""
+    """Another way a document writes an agency or a group: an abbreviation, a variant.
+
+    An ignored alias names nothing: a written name the coordinator chose to leave out
+    (a person's title, a body outside the province's structure). Imports then read it as
+    no assignee instead of failing on it.
+    """
 
     name = models.CharField(_("cách viết"), max_length=255)
     search_name = models.CharField(
@@ -265,16 +270,23 @@ class Alias(models.Model):
         on_delete=models.CASCADE,
         related_name="aliases",
     )
+    ignored = models.BooleanField(
+        _("bỏ qua"),
+        default=False,
+        help_text=_("Tên này không chỉ cơ quan nào; khi nhập kế hoạch thì bỏ qua."),
+    )
 
     class Meta:
         verbose_name = _("cách viết khác")
         verbose_name_plural = _("cách viết khác")
         ordering = ["name"]
         constraints = [
+            # Exactly one target, or none at all when the name is ignored.
             models.CheckConstraint(
-                condition=(Q(agency__isnull=False) & Q(group__isnull=True))
-                | (Q(agency__isnull=True) & Q(group__isnull=False)),
-                name="alias_names_exactly_one_target",
+                condition=(Q(agency__isnull=False) & Q(group__isnull=True) & Q(ignored=False))
+                | (Q(agency__isnull=True) & Q(group__isnull=False) & Q(ignored=False))
+                | (Q(agency__isnull=True) & Q(group__isnull=True) & Q(ignored=True)),
+                name="alias_one_target_or_ignored",
             )
         ]
 

@@ -425,17 +425,27 @@ def load_units(*, era: Era, path: Path) -> dict[str, int]:
 Target = Agency | AgencyGroup
 
 
+class Ignored:
+    """What a name settled as "ignore" resolves to: no assignee (see `Alias.ignored`)."""
+
+    def __str__(self) -> str:
+        return "—"
+
+
+IGNORED = Ignored()
+
+
 @dataclass(frozen=True)
 class Resolved:
     written_name: str
-    target: Target
+    target: Target | Ignored
 
 
 class Resolver:
     """Resolves agency names against everything known, loaded once for a whole import."""
 
     def __init__(self) -> None:
-        self.by_key: dict[str, Target] = {}
+        self.by_key: dict[str, Target | Ignored] = {}
         for group in AgencyGroup.objects.all():
             self.by_key.setdefault(resolution_key(group.name), group)
         # Current names win over old ones, which win over aliases.
@@ -447,10 +457,14 @@ class Resolver:
             target = alias.agency or alias.group
             if target is not None:
                 self.by_key.setdefault(alias.search_name, target)
+            elif alias.ignored:
+                self.by_key.setdefault(alias.search_name, IGNORED)
         self.names = {key: str(target) for key, target in self.by_key.items()}
-        self._choices = list(self.by_key)
+        # An ignored name is never proposed as the closest known one.
+        self._choices = [k for k, t in self.by_key.items() if not isinstance(t, Ignored)]
 
-    def lookup(self, name: str) -> Target | None:
+    def lookup(self, name: str) -> Target | Ignored | None:
+        """The agency or group a name stands for; IGNORED for a name settled as no one."""
         return self.by_key.get(resolution_key(name))
 
     def resolve(self, written: str) -> list[Resolved] | None:

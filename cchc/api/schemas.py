@@ -85,6 +85,8 @@ class IssueOut(Schema):
     path: str
     message: str
     text: str
+    # Set when the issue is a name no agency or group answers to (settle it as an alias).
+    unknown_name: str = ""
 
 
 class ImportErrorOut(Schema):
@@ -106,6 +108,8 @@ class JobErrorOut(Schema):
     sheet: str = ""
     row: int | None = None
     column: str = ""
+    # A name no agency or group answers to: settled on the job's page by whoever imported.
+    unknown_name: str = ""
 
 
 class JobOut(Schema):

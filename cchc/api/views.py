@@ -291,6 +291,7 @@ def _job_issue(e: dict[str, Any]) -> JobErrorOut:
         row=e.get("row"),
         column=str(e.get("column", "") or ""),
         message=str(e.get("message", e.get("text", ""))),
+        unknown_name=str(e.get("unknown_name", "") or ""),
     )
 
 

@@ -41,7 +41,13 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
     if (login := _login_first(request, job_id)) is not None:
         return login
     job = job_for_user(request, job_id)
-    context = {"job": job, "kind": registry.KINDS.get(job.kind)}
+    from cchc.register.settle import settle_count
+
+    context = {
+        "job": job,
+        "kind": registry.KINDS.get(job.kind),
+        "settle_count": settle_count(request.user, job),
+    }
     partial = (
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"

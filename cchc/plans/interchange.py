@@ -52,6 +52,8 @@ class Location:
 class ImportIssue:
     location: Location
     message: str
+    # The written name no agency or group answers to, for the page that settles it.
+    unknown_name: str = ""
 
     def __str__(self) -> str:
         where = str(self.location)
@@ -66,6 +68,7 @@ class ImportIssue:
             "path": self.location.path,
             "message": self.message,
             "text": str(self),
+            "unknown_name": self.unknown_name,
         }
 
 

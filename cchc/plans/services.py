@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency, AgencyGroup
-from cchc.agencies.services import Resolved, Resolver
+from cchc.agencies.services import IGNORED, Resolved, Resolver
 from cchc.audit.log import log_action
 from cchc.audit.types import Source
 from cchc.lib.deadlines import Schedule, parse_deadline
@@ -100,8 +100,10 @@ def _check_assignees(
     row: ActivityRow, resolver: Resolver, issues: list[ImportIssue]
 ) -> dict[str, list[Resolved]]:
     result: dict[str, list[Resolved]] = {}
+    unknown_lead = False
     for field_name, _role in ROLE_FIELDS:
         names: list[str] = getattr(row, field_name)
+        unknown = False
         location = row.source.get(field_name, Location())
         resolved: list[Resolved] = []
         for name in names:
@@ -116,12 +118,17 @@ def _check_assignees(
                             "name": name,
                             "suggestions": "; ".join(f"«{s}»" for s in suggestions) or "—",
                         },
+                        unknown_name=name,
                     )
                 )
+                unknown = True
             else:
-                resolved.extend(found)
+                # A name settled as "ignore" stands for no one; the rest of the cell counts.
+                resolved.extend(r for r in found if r.target is not IGNORED)
         result[field_name] = resolved
-    if not row.lead:
+        unknown_lead = unknown_lead or (field_name == "lead" and unknown)
+    # A lead written only with ignored names has no lead, as an empty cell.
+    if not row.lead or (not result["lead"] and not unknown_lead):
         issues.append(ImportIssue(row.source.get("lead", Location()), _("Thiếu cơ quan chủ trì.")))
     return result
 
@@ -214,7 +221,7 @@ def _store_extra(plan: Plan, extra: dict[str, Any], resolver: Resolver) -> None:
             for resolved in resolver.resolve(name) or []:
                 if isinstance(resolved.target, Agency):
                     responsibility.agencies.add(resolved.target)
-                else:
+                elif isinstance(resolved.target, AgencyGroup):
                     responsibility.groups.add(resolved.target)
 
 

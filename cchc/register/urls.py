@@ -3,7 +3,7 @@ from django.urls import path
 
 from cchc.accounts.login import LoginView
 from cchc.lib.i18n import official_language
-from cchc.register import views
+from cchc.register import settle, views
 
 urlpatterns = [
     path(
@@ -16,6 +16,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/import/", views.plan_import_view, name="plan_import"),
+    path(
+        "plans/import/<uuid:job_id>/names/",
+        settle.plan_import_settle,
+        name="plan_import_settle",
+    ),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/needs-date/", views.needs_date, name="needs_date"),
     path(

@@ -1,12 +1,16 @@
-"""`cchc import_plan FILE [--year Y] [--replace]`: import a plan from XLSX, DOCX or JSON."""
+"""`cchc import_plan FILE [--year Y] [--replace] [--aliases CSV]`: import a plan from
+XLSX, DOCX or JSON, with the unknown names settled from a file (see
+`cchc.agencies.aliases.read_alias_file`)."""
 
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cchc.agencies.aliases import AliasFileError, aliases_settle, read_alias_file
 from cchc.plans.formats import READERS, detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.services import plan_import
@@ -21,6 +25,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace", action="store_true", help="Thay thế kế hoạch cùng số, ký hiệu."
         )
+        parser.add_argument(
+            "--aliases",
+            default=None,
+            help=(
+                "Tệp CSV (UTF-8) xác định các tên cơ quan chưa biết, dòng đầu "
+                "«tên_trong_văn_bản,chọn»: tên cơ quan hoặc nhóm, «+mới» hoặc «bỏ qua». "
+                "Được ghi nhớ cùng lúc với kế hoạch, hoặc không gì cả."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -32,9 +45,29 @@ class Command(BaseCommand):
                 % {"limit": settings.CCHC_MAX_IMPORT_BYTES // (1024 * 1024)}
             )
         data = path.read_bytes()
+        settlements = []
+        if options["aliases"]:
+            aliases_path = Path(options["aliases"])
+            if not aliases_path.is_file():
+                raise CommandError(_("Không tìm thấy tệp %(path)s.") % {"path": aliases_path})
+            try:
+                settlements = read_alias_file(aliases_path.read_bytes())
+            except AliasFileError as error:
+                for problem in error.problems:
+                    self.stderr.write(f"- {problem}")
+                raise CommandError(
+                    _("Tệp cách viết có %(count)s lỗi. Dữ liệu không thay đổi.")
+                    % {"count": len(error.problems)}
+                ) from None
         try:
             document = READERS[detect_format(path.name, data)](data)
-            plan = plan_import(document=document, year=options["year"], replace=options["replace"])
+            # The names are settled in the import's own transaction: a failed import
+            # keeps none of them.
+            with transaction.atomic():
+                aliases_settle(settlements, actor=None, source="cli")
+                plan = plan_import(
+                    document=document, year=options["year"], replace=options["replace"]
+                )
         except PlanImportError as error:
             for issue in error.issues:
                 self.stderr.write(f"- {issue}")
