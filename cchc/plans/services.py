@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency, AgencyGroup
+from cchc.agencies.naming import resolution_key
 from cchc.agencies.services import Resolved, Resolver
 from cchc.audit.log import log_action
 from cchc.audit.types import Source
@@ -105,21 +106,30 @@ def _check_assignees(
         location = row.source.get(field_name, Location())
         resolved: list[Resolved] = []
         for name in names:
-            found = resolver.resolve(name)
-            if found is None:
-                suggestions = resolver.suggest(name)
+            reading = resolver.read(name)
+            for unknown in reading.unknown:
+                suggestions = resolver.suggest(unknown)
+                if unknown == name:
+                    message = _(
+                        "Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s."
+                    )
+                else:
+                    message = _(
+                        "Không tìm thấy cơ quan «%(name)s» (trong ô «%(cell)s»). "
+                        "Tên gần nhất: %(suggestions)s."
+                    )
                 issues.append(
                     ImportIssue(
                         location,
-                        _("Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s.")
+                        message
                         % {
-                            "name": name,
+                            "name": unknown,
+                            "cell": name,
                             "suggestions": "; ".join(f"«{s}»" for s in suggestions) or "—",
                         },
                     )
                 )
-            else:
-                resolved.extend(found)
+            resolved.extend(reading.resolved)
         result[field_name] = resolved
     if not row.lead:
         issues.append(ImportIssue(row.source.get("lead", Location()), _("Thiếu cơ quan chủ trì.")))
@@ -241,6 +251,43 @@ def _plan_exists(number: str, issuer: str) -> ImportIssue:
     )
 
 
+def _number_key(number: str) -> str:
+    # "25/KH-UBND", "25 / KH - UBND" and "25/kh-ubnd" are one number.
+    return "".join(fold(number).split())
+
+
+def plan_issued_as(*, issuer: str, number: str, resolver: Resolver | None = None) -> Plan | None:
+    """The plan already in cchc with this number from this issuer, however the issuer is
+    spelt: "UBND tỉnh" and "Ủy ban nhân dân tỉnh", with or without the province's name,
+    in any case or Unicode form, are one issuer when they name one agency.
+
+    The issuer stays stored as written; only the comparison is normalised.
+    """
+    if not number or not issuer:
+        return None
+    resolver = resolver or Resolver()
+    key = resolution_key(issuer)
+    target = resolver.lookup(issuer)
+    agency_id = target.pk if isinstance(target, Agency) else None
+    wanted = _number_key(number)
+    candidates = Plan.objects.filter(number__iexact=number)
+    if not candidates.exists():
+        # Rarely needed, so only then: the number spelt with other spaces.
+        candidates = Plan.objects.all()
+    for plan in candidates.only("pk", "issuer", "number", "issuer_agency_id").order_by("pk"):
+        if _number_key(plan.number) != wanted:
+            continue
+        if resolution_key(plan.issuer) == key:
+            return Plan.objects.get(pk=plan.pk)
+        if agency_id is not None:
+            stored = resolver.lookup(plan.issuer)
+            if plan.issuer_agency_id == agency_id or (
+                isinstance(stored, Agency) and stored.pk == agency_id
+            ):
+                return Plan.objects.get(pk=plan.pk)
+    return None
+
+
 @transaction.atomic
 def plan_import(
     *,
@@ -253,8 +300,9 @@ def plan_import(
     """Write a checked plan document. Raises PlanImportError and writes nothing on any issue."""
     header, checked, issues = plan_check(document, year=year)
     existing = None
+    resolver = Resolver()
     if header.number and header.issuer:
-        existing = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
+        existing = plan_issued_as(issuer=header.issuer, number=header.number, resolver=resolver)
         if (
             existing is not None
             and replace
@@ -285,7 +333,8 @@ def plan_import(
     else:
         plan = Plan()
     plan.issuer = header.issuer
-    plan.issuer_agency = Agency.objects.filter(name=header.issuer).first()
+    issuer_target = resolver.lookup(header.issuer)
+    plan.issuer_agency = issuer_target if isinstance(issuer_target, Agency) else None
     plan.number = header.number
     plan.issued_on = header.issued_on
     plan.year = header.year
@@ -308,7 +357,7 @@ def plan_import(
         raise
 
     _write_contents(plan, document.areas, checked)
-    _store_extra(plan, document.extra, Resolver())
+    _store_extra(plan, document.extra, resolver)
     plan_imported.send(sender=Plan, plan=plan)
     log_action(
         actor=actor,
@@ -432,6 +481,8 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                     first_due=schedule.due_dates[0] if schedule.due_dates else None,
                     notes=row.notes,
                     transcription_notes=row.transcription_notes,
+                    lead_written="\n".join(row.lead),
+                    cooperating_written="\n".join(row.cooperating),
                     search_text=fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
                 )
             )
@@ -450,7 +501,8 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                         activity=activity_obj,
                         role=role,
                         position=position,
-                        written_name=resolved.written_name,
+                        written_name=resolved.written_name[:500],
+                        note=resolved.note,
                         agency=target if isinstance(target, Agency) else None,
                         group=target if isinstance(target, AgencyGroup) else None,
                     )
@@ -484,8 +536,14 @@ def plan_document(plan: Plan) -> PlanDocument:
                     ActivityRow(
                         title=activity.title,
                         outputs=activity.outputs,
-                        lead=[a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
-                        cooperating=[
+                        # The cells as the plan wrote them; each assignee's name for an
+                        # activity made here, not imported.
+                        lead=activity.lead_written.split("\n")
+                        if activity.lead_written
+                        else [a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
+                        cooperating=activity.cooperating_written.split("\n")
+                        if activity.cooperating_written
+                        else [
                             a.written_name for a in assignees if a.role == Assignee.Role.COOPERATING
                         ],
                         deadline=activity.deadline,
