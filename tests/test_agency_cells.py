@@ -73,7 +73,10 @@ CELLS = [
     ("Sở Kế hoạch và Đầu tư", ["Sở Kế hoạch và Đầu tư"]),
     ("Sở Văn hóa, Thể thao và Du lịch", ["Sở Văn hóa, Thể thao và Du lịch"]),
     ("Văn phòng HĐND và UBND cấp huyện", ["Văn phòng HĐND và UBND cấp huyện"]),
-    ("Đài Phát thanh và Truyền hình tỉnh, Báo Quảng Trị", ["Đài Phát thanh và Truyền hình tỉnh", "Báo Quảng Trị"]),
+    (
+        "Đài Phát thanh và Truyền hình tỉnh, Báo Quảng Trị",
+        ["Đài Phát thanh và Truyền hình tỉnh", "Báo Quảng Trị"],
+    ),
     # abbreviations and spellings
     ("Sở KH&ĐT, Sở TT&TT", ["Sở Kế hoạch và Đầu tư", "Sở Thông tin và Truyền thông"]),
     ("Ủy ban nhân dân cấp huyện, cấp xã", ["UBND cấp huyện", "UBND cấp xã"]),

@@ -110,9 +110,7 @@ def _check_assignees(
             for unknown in reading.unknown:
                 suggestions = resolver.suggest(unknown)
                 if unknown == name:
-                    message = _(
-                        "Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s."
-                    )
+                    message = _("Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s.")
                 else:
                     message = _(
                         "Không tìm thấy cơ quan «%(name)s» (trong ô «%(cell)s»). "
