@@ -30,6 +30,8 @@ CELLS = [
     ),
     ("Các sở: Tài chính và Nội vụ", ["Sở Tài chính", "Sở Nội vụ"]),
     ("Sở: Tư pháp, Nội vụ", ["Sở Tư pháp", "Sở Nội vụ"]),
+    ("Các Sở: Tư pháp; Nội vụ; Y tế", ["Sở Tư pháp", "Sở Nội vụ", "Sở Y tế"]),
+    ("Các sở:\n- Tư pháp\n- Tài chính", ["Sở Tư pháp", "Sở Tài chính"]),
     # a shared head noun without a colon
     (
         "Sở Tài chính, Kế hoạch và Đầu tư, Nội vụ",

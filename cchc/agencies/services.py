@@ -590,11 +590,21 @@ class Resolver:
         whole = self._one(_clean_piece(text), "")
         if whole is not None and "\n" not in text.strip():
             return Reading([whole], [])
-        for line in _HARD_SPLIT.split(text):
-            line = _clean_piece(line)
+        head = ""
+        for raw in _HARD_SPLIT.split(text):
+            line = _clean_piece(raw)
             if not line:
                 continue
+            if raw.rstrip().endswith(":"):
+                head = line  # "Các sở:" over a list of bullets below it
+                continue
             found = self._line(line)
+            if found is None and head:
+                # "Các Sở: Tư pháp; Nội vụ": the head before the colon goes on over ";".
+                found = self._cover(_top_level_split(line), head)
+            colon = _COLON.match(line)
+            if colon:
+                head = colon.group("head").strip()
             if found is None:
                 unknown.append(line)
             else:
