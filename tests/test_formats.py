@@ -246,7 +246,7 @@ def test_reading_a_written_workbook_records_where_each_value_came_from() -> None
 
 def test_the_written_workbook_is_laid_out_for_reading_and_printing() -> None:
     workbook = load_workbook(BytesIO(write_xlsx(sample_plan())))
-    assert workbook.sheetnames == ["Phụ lục", "Thông tin kế hoạch"]
+    assert workbook.sheetnames == ["Phụ lục", "Thông tin kế hoạch", "Thông tin bổ sung"]
     ws = workbook["Phụ lục"]
     assert ws["A1"].value == "PHỤ LỤC"
     assert ws["A2"].value == "NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH NĂM 2022"

@@ -60,19 +60,49 @@ def _urls(ids: dict[str, int]) -> list[str]:
     return sorted(urls)
 
 
-@pytest.mark.parametrize("persona", ["officer_a", "coordinator"])
-def test_no_address_answers_5xx_to_hostile_query_values(login, plan, agencies, persona) -> None:
+# Every field name the forms and views read (collected from their forms and request.POST).
+FIELDS = [
+    "agency", "area", "comment", "completed_on", "decision", "document_id", "due_on",
+    "ends_on", "id", "into", "issued_on", "kind", "month", "name", "narrative", "number",
+    "on", "percent", "period", "plan", "position", "q", "reason", "replace", "role",
+    "starts_on", "status", "submission", "summary", "text", "version", "year", "confirm",
+    "next", "report", "state", "then", "code",
+    "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
+    "documents-0-issued_on", "documents-0-summary",
+]  # fmt: skip
+
+
+def _ids(plan, agencies) -> dict[str, int]:  # type: ignore[no-untyped-def]
     assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
     assert assignment is not None
-    ids = {
+    return {
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "assignment_id": assignment.pk,
         "period_id": ReportingPeriod.objects.get(plan=plan, code="q1").pk,
     }
+
+
+@pytest.mark.parametrize("persona", ["officer_a", "head_a", "coordinator", "admin"])
+def test_no_address_answers_5xx_to_hostile_form_posts(login, plan, agencies, persona) -> None:
+    """Every address is sent a form whose every field holds the same hostile value."""
     client = login(persona)
     crashed = []
-    urls = _urls(ids)
+    for url in _urls(_ids(plan, agencies)):
+        if url.startswith("/api/"):
+            continue  # JSON bodies: the API's own tests and the schemathesis fuzz
+        for hostile in HOSTILE:
+            response = client.post(url, dict.fromkeys(FIELDS, hostile))
+            if response.status_code >= 500:
+                crashed.append(f"{response.status_code} POST {url} ← {hostile[:20]!r}")
+    assert not crashed, "\n".join(crashed)
+
+
+@pytest.mark.parametrize("persona", ["officer_a", "coordinator"])
+def test_no_address_answers_5xx_to_hostile_query_values(login, plan, agencies, persona) -> None:
+    client = login(persona)
+    crashed = []
+    urls = _urls(_ids(plan, agencies))
     assert len(urls) > 60, "the sweep must see the whole URL conf"
     for url in urls:
         for hostile in HOSTILE:

@@ -131,3 +131,45 @@ def test_screens_of_the_periods_and_calendar_pages(
     page.goto(f"{live_server.url}/plans/{plan.pk}/periods/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "periods-phone", full=True)
+
+
+def test_the_coordinators_first_report_is_on_the_first_phone_screen(
+    live_server: Any, browser: Any, agencies: dict[str, Agency], personas: dict[str, User]
+) -> None:
+    from cchc.monitoring.models import Assignment, ReportingPeriod
+    from cchc.monitoring.services import report_get_or_create, report_save, report_submit
+
+    plan = factories.make_plan(5, year=timezone.localdate().year)
+    q1 = ReportingPeriod.objects.get(plan=plan, code="q1")
+    for item in Assignment.objects.filter(activity__plan=plan, agency=agencies["a"])[:3]:
+        report = report_get_or_create(assignment=item, period=q1)
+        report = report_save(
+            report=report,
+            actor=personas["officer_a"],
+            expected_version=report.version,
+            status="in_progress",
+            percent=40,
+            narrative="Đang làm",
+        )
+        report_submit(report=report, actor=personas["head_a"], expected_version=report.version)
+
+    for viewport, folded in [(PHONE, True), (DESKTOP, False)]:
+        context = browser.new_context(locale="vi-VN", viewport=viewport)
+        page = context.new_page()
+        log_in(page, live_server.url, "coordinator")
+        assert page.url.endswith("/bao-cao/cho-duyet/")
+        assert "{#" not in page.inner_text("main")
+        first = page.locator("table.queue-table tbody tr").first
+        assert first.bounding_box()["y"] + 40 < viewport["height"], "the first report is off screen"
+        agency_filter = page.locator("#id_agency")
+        assert agency_filter.is_visible() is not folded
+        if folded:
+            page.click(".filter-fold > summary")
+            assert agency_filter.is_visible()
+            shot(page, "queue-phone-filters-open")
+        else:
+            shot(page, "queue-desktop")
+        # A filter in use keeps the filters open on the phone too.
+        page.goto(f"{live_server.url}/bao-cao/cho-duyet/?agency={agencies['a'].pk}")
+        assert agency_filter.is_visible()
+        context.close()

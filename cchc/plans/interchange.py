@@ -97,6 +97,8 @@ class ActivityRow:
     notes: str = ""
     # The transcriber's doubts, kept apart from the plan's own notes (JSON only).
     transcription_notes: str = ""
+    # Used by the weighted rollup; carried by JSON and by the «Thông tin bổ sung» table.
+    weight: int = 1
     # Computed from the deadline; present in JSON exports, ignored on import.
     due_dates: list[date] = field(default_factory=list)
     needs_date: bool = False
@@ -130,6 +132,10 @@ class PlanDocument:
     # Anything else a richer source carries (the body text of the plan, responsibilities,
     # indicators): kept as given and stored with the plan.
     extra: dict[str, Any] = field(default_factory=dict)
+    # True when the source carries everything a plan holds (JSON, or an XLSX/DOCX written
+    # by cchc with its «Thông tin bổ sung» table); False for a bare appendix table, whose
+    # import with replace keeps what the table cannot say (see services.plan_import).
+    complete: bool = field(default=False, compare=False)
 
 
 def clean_text(value: object) -> str:

@@ -177,6 +177,10 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _store_extra(plan: Plan, extra: dict[str, Any], resolver: Resolver) -> None:
     areas = {area.code: area for area in plan.areas.all()}
+    rollup = extra.get("rollup_method")
+    if rollup in ("equal", "weighted", "status"):
+        plan.rollup_method = rollup
+        plan.save(update_fields=["rollup_method"])
     document = extra.get("document")
     if isinstance(document, dict):
         plan.document = document
@@ -220,6 +224,50 @@ def _store_extra(plan: Plan, extra: dict[str, Any], resolver: Resolver) -> None:
                     responsibility.agencies.add(resolved.target)
                 else:
                     responsibility.groups.add(resolved.target)
+
+
+# What only a complete source (JSON, or a cchc file with «Thông tin bổ sung») carries.
+_PLAN_SECTIONS = ("document", "indicators", "responsibilities", "rollup_method")
+
+
+def keep_what_the_file_lacks(current: PlanDocument, incoming: PlanDocument) -> None:
+    """On replace from a bare appendix table, keep what such a table cannot say.
+
+    The rule (also in docs/plan-files.md): the table is authoritative for what it has
+    columns for (titles, outputs, agencies, deadlines, activity notes). What it has no
+    column for is kept from the plan being replaced when the file says nothing about it:
+    the plan's body, indicators, responsibilities and rollup method; an area's description
+    (matched by code); a task's notes and transcription notes (matched by area code,
+    number and title); an activity's transcription notes and weight (matched within its
+    task by title, in order). A renamed task or activity starts empty: it is a new one.
+    """
+    for key in _PLAN_SECTIONS:
+        if key not in incoming.extra and key in current.extra:
+            incoming.extra[key] = current.extra[key]
+    areas = {area.code: area for area in current.areas}
+    for area in incoming.areas:
+        old_area = areas.get(area.code)
+        if old_area is None:
+            continue
+        area.description = area.description or old_area.description
+        tasks = {(task.number, fold(task.title)): task for task in old_area.tasks}
+        for task in area.tasks:
+            old_task = tasks.get((task.number, fold(task.title)))
+            if old_task is None:
+                continue
+            task.notes = task.notes or old_task.notes
+            task.transcription_notes = task.transcription_notes or old_task.transcription_notes
+            unused = list(old_task.activities)
+            for activity in task.activities:
+                old = next((a for a in unused if fold(a.title) == fold(activity.title)), None)
+                if old is None:
+                    continue
+                unused.remove(old)
+                activity.transcription_notes = (
+                    activity.transcription_notes or old.transcription_notes
+                )
+                if activity.weight == 1:
+                    activity.weight = old.weight
 
 
 def _plan_summary(plan: Plan) -> dict[str, Any]:
@@ -323,6 +371,8 @@ def plan_import(
     assert header.year is not None
 
     before = _plan_summary(existing) if existing is not None else None
+    if existing is not None and not document.complete:
+        keep_what_the_file_lacks(plan_document(existing), document)
     if existing is not None:
         existing.areas.all().delete()
         existing.indicators.all().delete()
@@ -481,6 +531,7 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                     transcription_notes=row.transcription_notes,
                     lead_written="\n".join(row.lead),
                     cooperating_written="\n".join(row.cooperating),
+                    weight=row.weight,
                     search_text=fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
                 )
             )
@@ -549,6 +600,7 @@ def plan_document(plan: Plan) -> PlanDocument:
                         transcription_notes=activity.transcription_notes,
                         due_dates=[d.due_on for d in activity.due_dates.all()],
                         needs_date=activity.needs_date,
+                        weight=activity.weight,
                     )
                 )
             tasks.append(
@@ -564,6 +616,8 @@ def plan_document(plan: Plan) -> PlanDocument:
             AreaRow(code=area.code, title=area.title, description=area.description, tasks=tasks)
         )
     extra: dict[str, Any] = {}
+    if plan.rollup_method != "equal":
+        extra["rollup_method"] = plan.rollup_method
     if plan.document:
         extra["document"] = plan.document
     indicators = [

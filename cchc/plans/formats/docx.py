@@ -23,6 +23,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from cchc.lib.office import document_defaults, document_landscape_a4, stable_zip
+from cchc.plans.formats.docx_supplement import read_supplement_table, write_supplement_table
 from cchc.plans.formats.xlsx.layout import (
     COLUMN_TITLES,
     DOCX_MARKER,
@@ -173,7 +174,9 @@ def read_docx(data: bytes) -> PlanDocument:
     issues.extend(header_issues)
     if issues:
         raise PlanImportError(issues)
-    return PlanDocument(header=header, areas=builder.areas)
+    result = PlanDocument(header=header, areas=builder.areas)
+    read_supplement_table(document, result)
+    return result
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -255,6 +258,8 @@ def write_docx(doc: PlanDocument) -> bytes:
                 title_cell = title_cell.merge(rows[-1][1])
             _fill(number_cell, task.number, center=True)
             _fill(title_cell, task.title)
+
+    write_supplement_table(document, doc)
 
     properties = document.core_properties
     stamp = document_timestamp(doc.header)

@@ -213,6 +213,15 @@ class _Reader:
                         activity.due_dates.append(parsed)
             else:
                 self.wrong_type(f"{path}.due_dates", _("danh sách ngày"), due)
+        weight = obj.get("weight", 1)
+        if isinstance(weight, int) and not isinstance(weight, bool) and 0 <= weight <= 32767:
+            activity.weight = weight
+        else:
+            self.problem(
+                f"{path}.weight",
+                _("Trọng số phải là số nguyên từ 0 đến 32767, gặp «%(value)s».")
+                % {"value": str(weight)[:40]},
+            )
         needs = obj.get("needs_date", False)
         if isinstance(needs, bool):
             activity.needs_date = needs
@@ -280,7 +289,7 @@ def read_json(data: bytes) -> PlanDocument:
     if reader.issues:
         raise PlanImportError(reader.issues)
     extra = {key: _nfc_tree(item) for key, item in value.items() if key not in {"plan", "areas"}}
-    return PlanDocument(header=header, areas=areas, extra=extra)
+    return PlanDocument(header=header, areas=areas, extra=extra, complete=True)
 
 
 def _plan_dict(header: PlanHeader) -> dict[str, Any]:
@@ -313,6 +322,9 @@ def _activity_dict(activity: ActivityRow) -> dict[str, Any]:
         "needs_date": activity.needs_date,
         "notes": activity.notes,
     }
+    # Only when set: plans without weights export as before.
+    if activity.weight != 1:
+        content["weight"] = activity.weight
     return _with_transcription_notes(content, activity.transcription_notes)
 
 

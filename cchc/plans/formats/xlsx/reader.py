@@ -43,6 +43,7 @@ from cchc.plans.formats.xlsx.layout import (
     sentence_case,
     split_agencies,
 )
+from cchc.plans.formats.xlsx.supplement_sheet import find_supplement_sheet, read_supplement_sheet
 from cchc.plans.formats.xlsx.validation import (
     _issue,
     _shorten,
@@ -494,7 +495,8 @@ def read_xlsx(data: bytes) -> PlanDocument:
         raise PlanImportError([_issue(_("Bảng tính không có trang tính nào."))])
     info_key = _key(INFO_SHEET)
     info = next((ws for ws in sheets if _key(ws.title) == info_key), None)
-    data_sheets = [ws for ws in sheets if ws is not info]
+    supplement = find_supplement_sheet(sheets)
+    data_sheets = [ws for ws in sheets if ws is not info and ws is not supplement]
 
     issues = []
     builder = AppendixBuilder()
@@ -538,4 +540,7 @@ def read_xlsx(data: bytes) -> PlanDocument:
         issues.extend(_read_info_sheet(info, header))
     if issues:
         raise PlanImportError(issues)
-    return PlanDocument(header=header, areas=builder.areas)
+    document = PlanDocument(header=header, areas=builder.areas)
+    if supplement is not None:
+        read_supplement_sheet(supplement, document)
+    return document

@@ -35,6 +35,7 @@ from cchc.plans.formats.xlsx.layout import (
     safe_text,
     title_lines,
 )
+from cchc.plans.formats.xlsx.supplement import SUPPLEMENT_HEADERS, SUPPLEMENT_TITLE, supplement_rows
 from cchc.plans.interchange import (
     ActivityRow,
     PlanDocument,
@@ -124,6 +125,7 @@ def write_xlsx(doc: PlanDocument) -> bytes:
     sheet_landscape_a4(ws)
 
     _write_info_sheet(workbook.create_sheet(INFO_SHEET), doc.header)
+    _write_supplement_sheet(workbook.create_sheet(SUPPLEMENT_TITLE), doc)
 
     stamp = document_timestamp(doc.header)
     workbook.properties.creator = "cchc"
@@ -157,3 +159,13 @@ def _write_info_sheet(ws: Worksheet, header: PlanHeader) -> None:
         value_cell.alignment = WRAP
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 80
+
+
+def _write_supplement_sheet(ws: Worksheet, doc: PlanDocument) -> None:
+    """What the appendix cannot hold (see `supplement`), so that re-importing loses nothing."""
+    _table_row(ws, 1, list(SUPPLEMENT_HEADERS), BOLD)
+    for row, values in enumerate(supplement_rows(doc), start=2):
+        _table_row(ws, row, [value or None for value in values])
+    for column, width in enumerate((10, 10, 12, 30, 90), start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = "A2"
