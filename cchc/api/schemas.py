@@ -121,6 +121,8 @@ class JobOut(Schema):
     progress_message: str
     summary: str
     errors: list[JobErrorOut]
+    # What a successful import did that the importer should check (tracked changes accepted).
+    warnings: list[JobErrorOut] = []
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

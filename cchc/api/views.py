@@ -6,6 +6,7 @@ Every operation declares its action with `api_auth`, and asks the same policy as
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -287,6 +288,16 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
     ]
 
 
+def _job_issue(e: dict[str, Any]) -> JobErrorOut:
+    return JobErrorOut(
+        text=str(e.get("text", "")),
+        sheet=str(e.get("sheet", "") or ""),
+        row=e.get("row"),
+        column=str(e.get("column", "") or ""),
+        message=str(e.get("message", e.get("text", ""))),
+    )
+
+
 def _job_out(job: Job) -> JobOut:
     kind = registry.KINDS.get(job.kind)
     return JobOut(
@@ -298,16 +309,8 @@ def _job_out(job: Job) -> JobOut:
         progress_total=job.progress_total,
         progress_message=job.progress_message,
         summary=job.summary,
-        errors=[
-            JobErrorOut(
-                text=str(e.get("text", "")),
-                sheet=str(e.get("sheet", "") or ""),
-                row=e.get("row"),
-                column=str(e.get("column", "") or ""),
-                message=str(e.get("message", e.get("text", ""))),
-            )
-            for e in job.errors
-        ],
+        errors=[_job_issue(e) for e in job.errors],
+        warnings=[_job_issue(e) for e in job.params.get("warnings", [])],
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,

@@ -220,6 +220,12 @@ class PlanImport(Operation):
             "tasks": plan.tasks.count(),
             "activities": plan.activities.count(),
         }
+        if document.warnings:
+            # Kept with the job (saved with its result) so that its page shows them.
+            job.params = {
+                **job.params,
+                "warnings": [warning.as_dict() for warning in document.warnings],
+            }
         return summary, reverse("plan_detail", args=[plan.pk])
 
 

@@ -136,6 +136,10 @@ class PlanDocument:
     # by cchc with its «Thông tin bổ sung» table); False for a bare appendix table, whose
     # import with replace keeps what the table cannot say (see services.plan_import).
     complete: bool = field(default=False, compare=False)
+    # What the reader did that the importer should check, though nothing is wrong enough to
+    # stop the import (a Word file read with its tracked changes accepted). Shown on the
+    # import job's page and by the command line; not part of the plan.
+    warnings: list[ImportIssue] = field(default_factory=list, compare=False)
 
 
 def clean_text(value: object) -> str:

@@ -157,6 +157,9 @@ class GridCell:
     merged: bool = False
     # Why the cell cannot be used (a formula, too long …); reported only if it is in the table.
     problem: str = ""
+    # The label Word's automatic numbering shows before the cell's text ("1.", "II."), which
+    # is not part of the text itself.
+    numbered: str = ""
 
 
 EMPTY_CELL = GridCell()
@@ -239,6 +242,38 @@ def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str
                 start += 1
         return index, start, found
     return None
+
+
+# What sits below a published table: the recipients list and the signature block. A row
+# holding one of these ends the appendix; nothing after it is a task.
+_SIGNATURE_START = re.compile(
+    r"^(?:nơi\s*nhận\b|t\s*[./]\s*m\b|tm\s*\.|k\s*[./]\s*t\b|kt\s*\.|tl\s*\.|q\s*\.\s*"
+    r"(?:chủ|giám)|\(?\s*đã\s*ký\s*\)?$|\(\s*ký\s*(?:tên|,)|người\s*lập\b"
+    # The place and date above the signer: "Hà Giang, ngày 10 tháng 01 năm 2023".
+    # A deadline ("Quý I, ngày 10 tháng 3 năm 2023") is not a place.
+    r"|(?!(?:quý|tháng|trước|sau|từ|đến|năm|hạn|chậm)\b)[^\W\d][\w .]{1,40},\s*"
+    r"ngày\b[\s\d.…_]*tháng\b[\s\d.…_]*năm\b[\s\d.…_]*$)",
+    re.IGNORECASE,
+)
+_SIGNATURE_TITLES = frozenset(
+    {
+        "chủ tịch", "phó chủ tịch", "giám đốc", "phó giám đốc", "trưởng ban", "phó trưởng ban",
+        "chánh văn phòng", "phó chánh văn phòng", "thủ trưởng cơ quan", "thủ trưởng đơn vị",
+    }
+)  # fmt: skip
+# "Tổng cộng", "Cộng", "Tổng số" rows summing the table: not tasks. Diacritics count here:
+# "Công tác …" must not match "Cộng".
+_TOTAL = re.compile(r"^(?:tổng\s+cộng|tổng\s+số|cộng|tổng)\b[\s:.\-]*[\divxlcdm+(),\s]*$")
+
+
+def is_signature_cell(text: str) -> bool:
+    """A cell that starts the recipients list or the signature block below the table."""
+    line = text.split("\n", 1)[0].strip()
+    return bool(_SIGNATURE_START.match(line)) or line.lower().rstrip(".:") in _SIGNATURE_TITLES
+
+
+def is_total_cell(text: str) -> bool:
+    return bool(_TOTAL.match(" ".join(text.lower().split())))
 
 
 def _is_numbering_row(texts: Iterable[str]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc.lib.roman import from_roman
@@ -39,6 +39,8 @@ from cchc.plans.formats.xlsx.layout import (
     _row_fields,
     find_header,
     format_date,
+    is_signature_cell,
+    is_total_cell,
     parse_date_text,
     sentence_case,
     split_agencies,
@@ -81,6 +83,8 @@ class AppendixBuilder:
         self._area_codes: set[str] = set()
         self._task_numbers: set[str] = set()
         self._after_header = False
+        # Set at the recipients list or the signature block: the table is over.
+        self.ended = False
 
     def read_table(
         self,
@@ -90,6 +94,8 @@ class AppendixBuilder:
         label: Callable[[int], str],
     ) -> None:
         for row in rows:
+            if self.ended:
+                return
             self._read_row(sheet, row, columns, label)
 
     def _read_row(
@@ -108,6 +114,18 @@ class AppendixBuilder:
 
         if not any((cell.text and not cell.merged) or cell.problem for cell in cells.values()):
             return
+        texts = [cell.text for cell in row.cells if cell.text and not cell.merged]
+        if (
+            self.areas
+            and (not cells["number"].text or is_signature_cell(cells["number"].text))
+            and any(is_signature_cell(text) for text in texts)
+        ):
+            # "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH": the signature block, placed in
+            # the sheet's rows below the table or in the last rows of a Word table.
+            self.ended = True
+            return
+        if texts and is_total_cell(texts[0]):
+            return  # a "Tổng cộng" row counts the rows above; it is not a task
         broken = False
         for name, cell in cells.items():
             if cell.problem:
@@ -293,12 +311,22 @@ _DATE = re.compile(
 _ISSUER = re.compile(r"\bcủa\s+(?P<issuer>.+?)[\s).]*$", re.IGNORECASE | re.S)
 _YEAR = re.compile(r"cai cach hanh chinh(?: nha nuoc)?(?: tinh \w+)? nam (\d{4})")
 _NUMBER_LINE = re.compile(r"^số\s*:\s*(?P<number>\S+)", re.IGNORECASE)
+# "Số      /KH-UBND", "Số: ....../KH-UBND", "Số: …/KH-UBND": a draft, numbered only when
+# it is signed. Dots, ellipses and underscores are the blank a clerk fills in by hand.
+_BLANK_NUMBER_LINE = re.compile(r"^số\s*:?[\s.…_]*/", re.IGNORECASE)
+_BLANK = re.compile(r"^[.…_]*(?=/)")
+
+
+def _given_number(number: str) -> str:
+    """The plan's number, or "" when the file leaves it blank ("....../KH-UBND")."""
+    return "" if _BLANK.match(number) else number
 
 
 def read_title_lines(lines: Sequence[tuple[str, Location]]) -> tuple[PlanHeader, list[ImportIssue]]:
     """Year, number, date and issuer from the lines above the table, where present."""
     header = PlanHeader()
     issues: list[ImportIssue] = []
+    blank = False
 
     def take_date(match: re.Match[str], where: Location) -> None:
         try:
@@ -320,7 +348,8 @@ def read_title_lines(lines: Sequence[tuple[str, Location]]) -> tuple[PlanHeader,
             body = attached.group("body")
             number = _NUMBER.search(body)
             if number and not header.number:
-                header.number = number.group("number")
+                header.number = _given_number(number.group("number"))
+                blank = blank or not header.number
             day = _DATE.search(body)
             if day and header.issued_on is None:
                 take_date(day, where)
@@ -337,10 +366,16 @@ def read_title_lines(lines: Sequence[tuple[str, Location]]) -> tuple[PlanHeader,
     for text, where in lines:
         number_line = _NUMBER_LINE.match(text)
         if number_line and not header.number:
-            header.number = number_line.group("number")
+            header.number = _given_number(number_line.group("number"))
+        if not header.number and _BLANK_NUMBER_LINE.match(text):
+            blank = True
         day = _DATE.search(text)
         if day and header.issued_on is None and "," in text[: day.start()]:
             take_date(day, where)
+    if blank and not header.number:
+        # A plan without its number is not issued yet; an empty number also keeps it apart
+        # from every other plan (numbers are unique only when given).
+        header.status = "draft"
     return header, issues
 
 
@@ -374,12 +409,134 @@ def _grid_cell(cell: Any) -> GridCell:
     return GridCell(text=text, problem=too_long(text))
 
 
-def _sheet_grid(ws: Worksheet, first: int, last: int, width: int) -> list[GridRow]:
+_REF = r"\$?([A-Z]{1,3})\$?(\d{1,7})"
+_SIMPLE_FORMULA = re.compile(
+    r"^=\s*(?:(?P<number>\d+)|(?P<ref>" + _REF + r")|ROW\(\s*(?P<row_ref>" + _REF + r")?\s*\)"
+    r"|MAX\(\s*(?P<first>" + _REF + r")\s*:\s*(?P<last>" + _REF + r")\s*\))"
+    r"\s*(?:(?P<sign>[+-])\s*(?P<step>\d+))?\s*$",
+    re.IGNORECASE,
+)
+
+
+class NumberFormulas:
+    """The values of formulas in the TT column ("=A5+1", "=ROW()-4", "=MAX($A$5:A7)+1").
+
+    Excel saves each formula's last result beside it, and that is what the user saw; a file
+    written by a program that does not calculate (a script, some web exports) has formulas
+    without results, and then the simple numbering formulas are worked out here.
+    """
+
+    def __init__(self, data: bytes, ws: Worksheet, column: int) -> None:
+        self._data = data
+        self._ws = ws
+        self._column = column  # 1-based
+        self._cached: Worksheet | None = None
+        self._no_results = False
+        self._values: dict[tuple[int, int], int | None] = {}
+
+    def _cached_sheet(self) -> Worksheet:
+        if self._cached is None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    book = load_workbook(BytesIO(self._data), data_only=True, keep_links=False)
+                self._cached = book[self._ws.title]
+            except Exception:  # a saved result openpyxl cannot parse: work formulas out
+                self._cached = self._ws
+                self._no_results = True
+        return self._cached
+
+    def cell(self, row: int, formula: str) -> GridCell:
+        cached = self._cached_sheet().cell(row, self._column).value
+        if self._no_results:
+            cached = None
+        if cached is not None and cached != "":
+            if isinstance(cached, str) and cached.startswith("#"):
+                return GridCell(
+                    problem=_("Ô chứa lỗi «%(value)s»; hãy nhập giá trị.") % {"value": cached}
+                )
+            return GridCell(text=_cell_text(cached))
+        value = self._evaluate(row, self._column, 0)
+        if value is None:
+            return GridCell(
+                problem=_(
+                    "Ô TT chứa công thức «%(formula)s» nhưng tệp không lưu kết quả của công "
+                    "thức (tệp không được tạo hay lưu bằng Excel). Hãy mở tệp bằng Excel rồi "
+                    "lưu lại, hoặc nhập số thứ tự thay cho công thức."
+                )
+                % {"formula": _shorten(formula)}
+            )
+        return GridCell(text=str(value))
+
+    def _evaluate(self, row: int, column: int, depth: int) -> int | None:
+        key = (row, column)
+        if key in self._values:
+            return self._values[key]
+        if depth > 50:
+            return None
+        raw = self._ws.cell(row, column).value
+        value: int | None = None
+        if isinstance(raw, bool):
+            value = None
+        elif isinstance(raw, int | float):
+            value = int(raw) if float(raw).is_integer() else None
+        elif isinstance(raw, str) and raw.startswith("="):
+            value = self._formula(raw, row, column, depth)
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            value = int(raw.strip())
+        self._values[key] = value
+        return value
+
+    def _formula(self, formula: str, row: int, column: int, depth: int) -> int | None:
+        match = _SIMPLE_FORMULA.match(formula.replace(" ", ""))
+        if match is None:
+            return None
+        groups = match.groups()
+        base: int | None
+        if match.group("number"):
+            base = int(match.group("number"))
+        elif match.group("ref"):
+            ref_column, ref_row = column_index_from_string(groups[2]), int(groups[3])
+            base = (
+                None
+                if (ref_row, ref_column) == (row, column)
+                else self._evaluate(ref_row, ref_column, depth + 1)
+            )
+        elif formula.upper().replace(" ", "").startswith("=ROW("):
+            base = int(groups[6]) if match.group("row_ref") else row
+        else:
+            first_column, first_row = column_index_from_string(groups[8]), int(groups[9])
+            last_column, last_row = column_index_from_string(groups[11]), int(groups[12])
+            if first_column != last_column or row in range(first_row, last_row + 1):
+                return None
+            found = [
+                self._evaluate(number, first_column, depth + 1)
+                for number in range(min(first_row, last_row), max(first_row, last_row) + 1)
+            ]
+            base = max((value for value in found if value is not None), default=0)
+        if base is None:
+            return None
+        step = int(match.group("step") or 0)
+        return base - step if match.group("sign") == "-" else base + step
+
+
+def _sheet_grid(
+    ws: Worksheet,
+    first: int,
+    last: int,
+    width: int,
+    numbers: NumberFormulas | None = None,
+) -> list[GridRow]:
     rows = []
     for number, cells in enumerate(
         ws.iter_rows(min_row=first, max_row=last, max_col=width), start=first
     ):
-        rows.append(GridRow(number, [_grid_cell(cell) for cell in cells]))
+        grid = [_grid_cell(cell) for cell in cells]
+        if numbers is not None and numbers._column <= len(cells):
+            tt = cells[numbers._column - 1]
+            if tt.data_type == "f":
+                grid[numbers._column - 1] = numbers.cell(number, str(tt.value))
+        rows.append(GridRow(number, grid))
     # A vertically merged agency or deadline cell applies to every row it covers; the
     # builder ignores `merged` text in the TT and task columns, which mark continuation.
     for merged in ws.merged_cells.ranges:
@@ -521,7 +678,8 @@ def read_xlsx(data: bytes) -> PlanDocument:
                 issues.append(too_many_rows(ws.title))
                 break
             last = MAX_ROWS
-        rows = _sheet_grid(ws, start + 1, last, max(columns.values()) + 1)
+        numbers = NumberFormulas(data, ws, columns["number"] + 1)
+        rows = _sheet_grid(ws, start + 1, last, max(columns.values()) + 1, numbers)
         builder.read_table(ws.title, rows, columns, lambda index: get_column_letter(index + 1))
         builder.finish(ws.title)
         break

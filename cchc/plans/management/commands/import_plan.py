@@ -42,6 +42,8 @@ class Command(BaseCommand):
                 _("Không nhập được: %(count)s lỗi. Dữ liệu không thay đổi.")
                 % {"count": len(error.issues)}
             ) from None
+        for warning in document.warnings:
+            self.stderr.write(_("Lưu ý: %(warning)s") % {"warning": warning})
         activities = plan.activities.count()
         self.stdout.write(
             _(
