@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -437,8 +438,122 @@ IGNORED = Ignored()
 
 @dataclass(frozen=True)
 class Resolved:
+    """One agency or group read from a cell.
+
+    `written_name` is the name as a person reads it in the cell: as written, or with the
+    head noun the list shares carried over ("UBND cấp huyện, cấp xã" gives "UBND cấp xã").
+    `note` keeps what the cell adds to the name: a note in brackets, or the qualifier of a
+    group ("có đơn vị sự nghiệp công lập").
+    """
+
     written_name: str
     target: Target | Ignored
+    note: str = ""
+
+
+@dataclass
+class Reading:
+    """What one cell says: the agencies and groups it names, and the parts that are not
+    names any list knows (the import refuses a plan while any remain)."""
+
+    resolved: list[Resolved]
+    unknown: list[str]
+
+
+# A cell lists names one per line, or after "- " bullets, or separated by ";".
+_HARD_SPLIT = re.compile(r"\s*(?:\n|;)\s*")
+_BULLETS = "-+•–—*·◦▪►➢❖"
+# Inside one line, names are separated by commas and by "và" (which is also part of
+# names such as "Sở Kế hoạch và Đầu tư": the reader tries the longest known name first).
+_SOFT_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:và|cùng|với)\s+", re.IGNORECASE)
+# What may follow a group to narrow it: "Các sở, ban, ngành có đơn vị sự nghiệp công lập".
+_QUALIFIER = re.compile(
+    r"\s+((?:có|liên quan|được|chịu|đã|chưa|theo|trong|tham gia|thực hiện|phụ trách|"
+    r"không|cần)\b.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# Words of a vague phrase such as "các đơn vị có liên quan": no agency can be named.
+_VAGUE_WORDS = {
+    "cac", "co", "quan", "don", "vi", "to", "chuc", "dia", "phuong", "khac", "lien",
+    "nhung", "tat", "ca", "...",
+}  # fmt: skip
+_VAGUE_GROUP = "co-quan-lien-quan"
+# "Các Sở: Kế hoạch và Đầu tư, Tài chính": the head before a colon is shared by the items.
+_COLON = re.compile(r"^(?P<head>[^:()]{2,60}?)\s*:\s*(?P<items>.+)$", re.DOTALL)
+
+
+def _clean_piece(text: str) -> str:
+    text = " ".join(text.split())
+    return text.strip().lstrip(_BULLETS).strip().rstrip(".,;:").strip()
+
+
+def _top_level_split(text: str) -> list[tuple[str, str]]:
+    """Split on list separators outside brackets: [(part, separator before it)]."""
+    parts: list[tuple[str, str]] = []
+    depth = 0
+    start = 0
+    separator = ""
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            match = _SOFT_SEPARATOR.match(text, position)
+            if match and match.end() > position:
+                parts.append((text[start:position], separator))
+                separator = match.group(0)
+                start = position = match.end()
+                continue
+        position += 1
+    parts.append((text[start:], separator))
+    return [(part.strip(), sep) for part, sep in parts if part.strip()]
+
+
+def _without_brackets(text: str) -> tuple[str, str]:
+    """ "Sở Tư pháp (Báo cáo kết quả)" -> ("Sở Tư pháp", "Báo cáo kết quả"). An opening
+    bracket that is never closed (OCR loses them) runs to the end."""
+    notes: list[str] = []
+    kept: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char in "([":
+            if depth == 0:
+                current = []
+            else:
+                current.append(char)
+            depth += 1
+        elif char in ")]" and depth:
+            depth -= 1
+            if depth == 0:
+                notes.append("".join(current).strip())
+            else:
+                current.append(char)
+        elif depth:
+            current.append(char)
+        else:
+            kept.append(char)
+    if depth:
+        notes.append("".join(current).strip())
+    return " ".join("".join(kept).split()), "; ".join(n for n in notes if n)
+
+
+def _heads(previous: str) -> list[str]:
+    """The heads a later item may share with `previous`, longest first: "UBND cấp huyện"
+    gives "UBND cấp", "UBND"; "Các Sở" gives "Các", and "Sở" (without "các")."""
+    words = previous.split()
+    heads: list[str] = []
+    for end in range(len(words) - 1, 0, -1):
+        heads.append(" ".join(words[:end]))
+    plain = [w for w in words if fold(w) not in {"cac", "nhung"}]
+    for end in range(len(plain), 0, -1):
+        head = " ".join(plain[:end])
+        if head not in heads:
+            heads.append(head)
+    return heads
 
 
 class Resolver:
@@ -462,43 +577,133 @@ class Resolver:
         self.names = {key: str(target) for key, target in self.by_key.items()}
         # An ignored name is never proposed as the closest known one.
         self._choices = [k for k, t in self.by_key.items() if not isinstance(t, Ignored)]
+        self.vague_group = AgencyGroup.objects.filter(code=_VAGUE_GROUP).first()
 
     def lookup(self, name: str) -> Target | Ignored | None:
         """The agency or group a name stands for; IGNORED for a name settled as no one."""
         return self.by_key.get(resolution_key(name))
 
     def resolve(self, written: str) -> list[Resolved] | None:
-        """Resolve one written entry, splitting it on commas or "và" if it names several.
-
-        Returns None when no way of reading it names only known agencies.
-        """
-        target = self.lookup(written)
-        if target is not None:
-            return [Resolved(written, target)]
-        parts = [part.strip() for part in re.split(r",", written) if part.strip()]
-        found = self._cover(parts, ", ")
-        if found is None:
-            parts = [p.strip() for p in re.split(r",|\s+và\s+", written) if p.strip()]
-            found = self._cover(parts, " và ")
-        return found
-
-    def _cover(self, parts: list[str], joiner: str) -> list[Resolved] | None:
-        # Longest run of parts first, so "Các sở, ban, ngành" wins over "Các sở".
-        if len(parts) < 2:
+        """Resolve one written cell; None when some part of it names no known agency."""
+        reading = self.read(written)
+        if reading.unknown or not reading.resolved:
             return None
-        result: list[Resolved] = []
-        start = 0
-        while start < len(parts):
-            for end in range(len(parts), start, -1):
-                candidate = joiner.join(parts[start:end])
-                target = self.lookup(candidate)
-                if target is not None:
-                    result.append(Resolved(candidate, target))
-                    start = end
-                    break
+        return reading.resolved
+
+    def read(self, written: str) -> Reading:
+        """Read a cell as a person would (see docs/agencies.md, "Reading agency cells").
+
+        Lines, "- " bullets and ";" always separate names. Within a line, commas and "và"
+        separate names unless the longer run is itself a known name; a head noun carries
+        over to the next item ("UBND cấp huyện, cấp xã"; "Các Sở: Tài chính, Nội vụ"); a
+        bracket after a name is a note; a qualifier after a group is a note.
+        """
+        text = unicodedata.normalize("NFC", written or "")
+        resolved: list[Resolved] = []
+        unknown: list[str] = []
+        whole = self._one(_clean_piece(text), "")
+        if whole is not None and "\n" not in text.strip():
+            return Reading([whole], [])
+        head = ""
+        for raw in _HARD_SPLIT.split(text):
+            line = _clean_piece(raw)
+            if not line:
+                continue
+            if raw.rstrip().endswith(":"):
+                head = line  # "Các sở:" over a list of bullets below it
+                continue
+            found = self._line(line)
+            if found is None and head:
+                # "Các Sở: Tư pháp; Nội vụ": the head before the colon goes on over ";".
+                found = self._cover(_top_level_split(line), head)
+            colon = _COLON.match(line)
+            if colon:
+                head = colon.group("head").strip()
+            if found is None:
+                unknown.append(line)
             else:
-                return None
-        return result
+                resolved.extend(found)
+        return Reading(resolved, unknown)
+
+    def _one(self, text: str, head: str) -> Resolved | None:
+        """One name: as written, with a shared head, without its bracket, or qualified."""
+        if not text:
+            return None
+        candidates = [text]
+        if head:
+            candidates.append(f"{head} {text}")
+        for candidate in candidates:
+            target = self.lookup(candidate)
+            if target is not None:
+                return Resolved(candidate, target)
+        for candidate in candidates:
+            bare, note = _without_brackets(candidate)
+            if note and bare:
+                found = self._one(bare, "")
+                if found is not None:
+                    notes = "; ".join(n for n in (note, found.note) if n)
+                    return Resolved(found.written_name, found.target, notes)
+            qualified = _QUALIFIER.search(candidate)
+            # A qualifier never runs over a list separator: in "Các sở, ban, ngành có
+            # đơn vị sự nghiệp và UBND cấp huyện" the district UBNDs are a second name.
+            if qualified and not _SOFT_SEPARATOR.search(qualified.group(1)):
+                target = self.lookup(candidate[: qualified.start()])
+                if isinstance(target, AgencyGroup):
+                    return Resolved(
+                        candidate[: qualified.start()].strip(), target, qualified.group(1).strip()
+                    )
+            if self.vague_group is not None and self._vague(candidate):
+                return Resolved(candidate, self.vague_group)
+        return None
+
+    @staticmethod
+    def _vague(text: str) -> bool:
+        words = resolution_key(text).replace(",", " ").split()
+        return "lien" in words and "quan" in words and all(w in _VAGUE_WORDS for w in words)
+
+    def _line(self, line: str) -> list[Resolved] | None:
+        colon = _COLON.match(line)
+        if colon and self.lookup(line) is None:
+            head = colon.group("head").strip()
+            items = self._cover(_top_level_split(colon.group("items")), head)
+            if items is not None:
+                return items
+            # "Sở Nội vụ: tổng hợp, báo cáo" is one agency and a note; a group before a
+            # colon ("Các sở:") announces a list, which must then be read in full.
+            head_target = self._one(head, "")
+            if head_target is not None and isinstance(head_target.target, Agency):
+                note = colon.group("items").strip()
+                return [Resolved(head_target.written_name, head_target.target, note)]
+        return self._cover(_top_level_split(line), "")
+
+    def _cover(self, parts: list[tuple[str, str]], head: str) -> list[Resolved] | None:
+        """The reading of `parts` in the fewest names (so the longest known ones)."""
+        memo: dict[tuple[int, str], list[Resolved] | None] = {}
+
+        def best(start: int, previous: str) -> list[Resolved] | None:
+            if start == len(parts):
+                return []
+            key = (start, previous)
+            if key in memo:
+                return memo[key]
+            choice: list[Resolved] | None = None
+            for end in range(len(parts), start, -1):
+                text = parts[start][0] + "".join(sep + part for part, sep in parts[start + 1 : end])
+                found = self._one(text, "")
+                if found is None and previous:
+                    for shared in _heads(previous):
+                        found = self._one(text, shared)
+                        if found is not None:
+                            break
+                if found is None:
+                    continue
+                rest = best(end, found.written_name)
+                if rest is not None and (choice is None or 1 + len(rest) < len(choice)):
+                    choice = [found, *rest]
+            memo[key] = choice
+            return choice
+
+        return best(0, head)
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         matches = process.extract(

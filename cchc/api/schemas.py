@@ -31,6 +31,7 @@ class AreaOut(Schema):
 class AssigneeOut(Schema):
     role: str
     written_name: str
+    note: str = ""
     agency_id: int | None
     group_id: int | None
 

@@ -94,7 +94,11 @@ def _plan_out(plan: Plan) -> PlanOut:
 def _activity_out(activity: Activity) -> ActivityOut:
     assignees = [
         AssigneeOut(
-            role=a.role, written_name=a.written_name, agency_id=a.agency_id, group_id=a.group_id
+            role=a.role,
+            written_name=a.written_name,
+            note=a.note,
+            agency_id=a.agency_id,
+            group_id=a.group_id,
         )
         for a in activity.assignees.all()
     ]

@@ -166,6 +166,10 @@ class Activity(models.Model):
     notes = models.TextField(_("ghi chú"), blank=True)
     # See Task.transcription_notes.
     transcription_notes = models.TextField(_("ghi chú chép lại"), blank=True)
+    # The agency cells as the plan writes them ("Các Sở: Tài chính, Nội vụ"), one entry a
+    # line; the assignees are what they were read as. Exports write these back.
+    lead_written = models.TextField(_("cơ quan chủ trì như văn bản ghi"), blank=True)
+    cooperating_written = models.TextField(_("cơ quan phối hợp như văn bản ghi"), blank=True)
     search_text = models.TextField(_("văn bản để tìm kiếm"), editable=False, blank=True)
 
     class Meta:
@@ -212,6 +216,8 @@ class Assignee(models.Model):
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
     written_name = models.CharField(_("tên như văn bản ghi"), max_length=500)
+    # What the cell adds to the name: a note in brackets, or a group's qualifier.
+    note = models.TextField(_("ghi chú kèm tên"), blank=True)
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("cơ quan"),

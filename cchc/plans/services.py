@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency, AgencyGroup
+from cchc.agencies.naming import resolution_key
 from cchc.agencies.services import IGNORED, Resolved, Resolver
 from cchc.audit.log import log_action
 from cchc.audit.types import Source
@@ -103,30 +104,35 @@ def _check_assignees(
     unknown_lead = False
     for field_name, _role in ROLE_FIELDS:
         names: list[str] = getattr(row, field_name)
-        unknown = False
         location = row.source.get(field_name, Location())
         resolved: list[Resolved] = []
         for name in names:
-            found = resolver.resolve(name)
-            if found is None:
-                suggestions = resolver.suggest(name)
+            reading = resolver.read(name)
+            for unknown in reading.unknown:
+                suggestions = resolver.suggest(unknown)
+                if unknown == name:
+                    message = _("Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s.")
+                else:
+                    message = _(
+                        "Không tìm thấy cơ quan «%(name)s» (trong ô «%(cell)s»). "
+                        "Tên gần nhất: %(suggestions)s."
+                    )
                 issues.append(
                     ImportIssue(
                         location,
-                        _("Không tìm thấy cơ quan «%(name)s». Tên gần nhất: %(suggestions)s.")
+                        message
                         % {
-                            "name": name,
+                            "name": unknown,
+                            "cell": name,
                             "suggestions": "; ".join(f"«{s}»" for s in suggestions) or "—",
                         },
-                        unknown_name=name,
+                        unknown_name=unknown,
                     )
                 )
-                unknown = True
-            else:
-                # A name settled as "ignore" stands for no one; the rest of the cell counts.
-                resolved.extend(r for r in found if r.target is not IGNORED)
+                unknown_lead = unknown_lead or field_name == "lead"
+            # A name settled as "ignore" stands for no one; the rest of the cell counts.
+            resolved.extend(r for r in reading.resolved if r.target is not IGNORED)
         result[field_name] = resolved
-        unknown_lead = unknown_lead or (field_name == "lead" and unknown)
     # A lead written only with ignored names has no lead, as an empty cell.
     if not row.lead or (not result["lead"] and not unknown_lead):
         issues.append(ImportIssue(row.source.get("lead", Location()), _("Thiếu cơ quan chủ trì.")))
@@ -296,6 +302,43 @@ def _plan_exists(number: str, issuer: str) -> ImportIssue:
     )
 
 
+def _number_key(number: str) -> str:
+    # "25/KH-UBND", "25 / KH - UBND" and "25/kh-ubnd" are one number.
+    return "".join(fold(number).split())
+
+
+def plan_issued_as(*, issuer: str, number: str, resolver: Resolver | None = None) -> Plan | None:
+    """The plan already in cchc with this number from this issuer, however the issuer is
+    spelt: "UBND tỉnh" and "Ủy ban nhân dân tỉnh", with or without the province's name,
+    in any case or Unicode form, are one issuer when they name one agency.
+
+    The issuer stays stored as written; only the comparison is normalised.
+    """
+    if not number or not issuer:
+        return None
+    resolver = resolver or Resolver()
+    key = resolution_key(issuer)
+    target = resolver.lookup(issuer)
+    agency_id = target.pk if isinstance(target, Agency) else None
+    wanted = _number_key(number)
+    candidates = Plan.objects.filter(number__iexact=number)
+    if not candidates.exists():
+        # Rarely needed, so only then: the number spelt with other spaces.
+        candidates = Plan.objects.all()
+    for plan in candidates.only("pk", "issuer", "number", "issuer_agency_id").order_by("pk"):
+        if _number_key(plan.number) != wanted:
+            continue
+        if resolution_key(plan.issuer) == key:
+            return Plan.objects.get(pk=plan.pk)
+        if agency_id is not None:
+            stored = resolver.lookup(plan.issuer)
+            if plan.issuer_agency_id == agency_id or (
+                isinstance(stored, Agency) and stored.pk == agency_id
+            ):
+                return Plan.objects.get(pk=plan.pk)
+    return None
+
+
 @transaction.atomic
 def plan_import(
     *,
@@ -308,8 +351,9 @@ def plan_import(
     """Write a checked plan document. Raises PlanImportError and writes nothing on any issue."""
     header, checked, issues = plan_check(document, year=year)
     existing = None
+    resolver = Resolver()
     if header.number and header.issuer:
-        existing = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
+        existing = plan_issued_as(issuer=header.issuer, number=header.number, resolver=resolver)
         if (
             existing is not None
             and replace
@@ -342,7 +386,8 @@ def plan_import(
     else:
         plan = Plan()
     plan.issuer = header.issuer
-    plan.issuer_agency = Agency.objects.filter(name=header.issuer).first()
+    issuer_target = resolver.lookup(header.issuer)
+    plan.issuer_agency = issuer_target if isinstance(issuer_target, Agency) else None
     plan.number = header.number
     plan.issued_on = header.issued_on
     plan.year = header.year
@@ -365,7 +410,7 @@ def plan_import(
         raise
 
     _write_contents(plan, document.areas, checked)
-    _store_extra(plan, document.extra, Resolver())
+    _store_extra(plan, document.extra, resolver)
     plan_imported.send(sender=Plan, plan=plan)
     log_action(
         actor=actor,
@@ -489,6 +534,8 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                     first_due=schedule.due_dates[0] if schedule.due_dates else None,
                     notes=row.notes,
                     transcription_notes=row.transcription_notes,
+                    lead_written="\n".join(row.lead),
+                    cooperating_written="\n".join(row.cooperating),
                     weight=row.weight,
                     search_text=fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
                 )
@@ -508,7 +555,8 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
                         activity=activity_obj,
                         role=role,
                         position=position,
-                        written_name=resolved.written_name,
+                        written_name=resolved.written_name[:500],
+                        note=resolved.note,
                         agency=target if isinstance(target, Agency) else None,
                         group=target if isinstance(target, AgencyGroup) else None,
                     )
@@ -542,8 +590,14 @@ def plan_document(plan: Plan) -> PlanDocument:
                     ActivityRow(
                         title=activity.title,
                         outputs=activity.outputs,
-                        lead=[a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
-                        cooperating=[
+                        # The cells as the plan wrote them; each assignee's name for an
+                        # activity made here, not imported.
+                        lead=activity.lead_written.split("\n")
+                        if activity.lead_written
+                        else [a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
+                        cooperating=activity.cooperating_written.split("\n")
+                        if activity.cooperating_written
+                        else [
                             a.written_name for a in assignees if a.role == Assignee.Role.COOPERATING
                         ],
                         deadline=activity.deadline,
