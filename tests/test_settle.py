@@ -428,3 +428,25 @@ def test_when_the_uploaded_file_is_gone_nothing_is_kept(failed: Job, login: Any)
     assert response.status_code == 409
     assert not Alias.objects.filter(name__in=[JUSTICE, ETHNIC]).exists()
     assert Job.objects.count() == 1
+
+
+def test_only_the_unknown_part_of_a_list_cell_is_asked_about(
+    login: Any, agencies: dict[str, Agency]
+) -> None:
+    """A cell that lists known agencies beside an unknown one: the page asks about the
+    unknown name alone, and once it is settled the cell reads whole."""
+    document = factories.synthetic_document(2, number="8/KH-UBND")
+    row = next(a for area in document.areas for task in area.tasks for a in task.activities)
+    row.lead = [f"Sở Xây dựng; {ETHNIC}"]
+    client = login("coordinator")
+    job = start_import(client, write_json(document))
+    assert job.status == Job.Status.FAILED
+    assert [e["unknown_name"] for e in job.errors if e.get("unknown_name")] == [ETHNIC]
+    assert list(page_rows(client, job)) == [ETHNIC]
+
+    Alias.objects.create(name=ETHNIC, ignored=True)
+    again = start_import(client, write_json(document))
+    assert again.status == Job.Status.DONE, again.errors
+    plan = Plan.objects.get(number="8/KH-UBND")
+    leads = Assignee.objects.filter(activity__plan=plan, activity__title=row.title, role="lead")
+    assert [a.agency.name for a in leads if a.agency] == ["Sở Xây dựng"]
