@@ -154,12 +154,17 @@ def test_a_damaged_spreadsheet_is_refused_and_changes_nothing(
 # DOCX
 
 
+def _appendix(document: Any) -> Any:
+    """The appendix table: the widest one (cchc's «Thông tin bổ sung» table follows it)."""
+    return max(document.tables, key=lambda table: len(table.columns))
+
+
 def _docx_damage(data: st.DataObject) -> bytes:
     document = Document(io.BytesIO(write_docx(synthetic_document(5))))
     tables = document.tables
     breaking = data.draw(st.sampled_from(["agency", "no-table"]))
     if breaking == "agency" and tables:
-        for row in tables[-1].rows[1:]:
+        for row in _appendix(document).rows[1:]:
             row.cells[4].text = UNKNOWN_AGENCY  # every lead, so that any activity row fails
     else:
         for table in tables:
@@ -167,7 +172,7 @@ def _docx_damage(data: st.DataObject) -> bytes:
     for _ in range(data.draw(st.integers(0, 5))):
         if not document.tables:
             break
-        table = document.tables[-1]
+        table = _appendix(document)
         row = data.draw(st.integers(0, len(table.rows) - 1))
         column = data.draw(st.integers(0, len(table.columns) - 1))
         action = data.draw(st.sampled_from(["text", "merge"]))

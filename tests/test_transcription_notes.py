@@ -131,17 +131,21 @@ def test_the_migration_moves_the_transcribers_notes_and_leaves_the_plans_own(
             OldActivity.objects.filter(pk=activity.pk).update(notes=note, search_text=note)
         OldTask.objects.filter(pk=task.pk).update(notes="Số TT không có trong bản OCR.")
 
-        _migrate(AFTER)
-        moved, kept, seed_moved = (Activity.objects.get(pk=a.pk) for a in activities)
+        # Read through the models as they are at the migration, not as they are today.
+        after = _migrate(AFTER)
+        NewActivity = after.get_model("plans", "Activity")
+        NewTask = after.get_model("plans", "Task")
+        moved, kept, seed_moved = (NewActivity.objects.get(pk=a.pk) for a in activities)
         assert (moved.notes, moved.transcription_notes) == ("", ocr)
         assert "ocr" not in moved.search_text
         assert (kept.notes, kept.transcription_notes) == (own, "")
         assert (seed_moved.notes, seed_moved.transcription_notes) == ("", seed_note)
-        task.refresh_from_db()
+        task = NewTask.objects.get(pk=task.pk)
         assert (task.notes, task.transcription_notes) == ("", "Số TT không có trong bản OCR.")
 
         # And back: the notes return where they were.
         _migrate(BEFORE)
         assert OldActivity.objects.get(pk=activities[0].pk).notes == ocr
     finally:
-        _migrate(AFTER)
+        executor = MigrationExecutor(connection)
+        _migrate(executor.loader.graph.leaf_nodes())
