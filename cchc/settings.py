@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cchc.reminders",
     "cchc.dashboards",
     "cchc.register",
+    "cchc.par",
     "cchc.jobs",
     "django_tasks",
     "django_tasks_db",

@@ -100,6 +100,11 @@ class Command(BaseCommand):
                         for state in ("approved", "submitted", "returned", "draft")
                     }
                 )
+        # The PAR INDEX sets of the plan's year for the province's groups (cchc.par).
+        from cchc.par.services import default_sets_load
+
+        for line in default_sets_load(header.year or 2022):
+            self.stdout.write(line)
         if not options["quiet_accounts"]:
             self.stdout.write(_("Tài khoản mẫu (mật khẩu chung: %(pw)s):") % {"pw": DEMO_PASSWORD})
             for account in accounts:

@@ -1,0 +1,31 @@
+"""`cchc load_par_sets --year 2022`: the shipped PAR INDEX sets for the province's groups.
+
+Idempotent: a group that already has a set for the year keeps it.
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from cchc.par.services import SetImportError, default_sets_load
+
+
+class Command(BaseCommand):
+    help = "Nạp bộ tiêu chí PAR INDEX mặc định (sở, ban, ngành; UBND cấp huyện; UBND cấp xã)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=int, required=True, help="Năm đánh giá, ví dụ 2022.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        year = options["year"]
+        if not 2000 <= year <= 2200:
+            raise CommandError(_("Năm đánh giá phải từ 2000 đến 2200."))
+        try:
+            lines = default_sets_load(year)
+        except SetImportError as error:
+            for issue in error.issues:
+                self.stderr.write(f"- {issue}")
+            raise CommandError(_("Dữ liệu bộ tiêu chí mặc định có lỗi.")) from None
+        for line in lines:
+            self.stdout.write(line)

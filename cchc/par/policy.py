@@ -1,0 +1,85 @@
+"""The PAR INDEX actions, declared into the one access policy (cchc.accounts.policy).
+
+Who reads a criteria set: the province-wide roles read every set; an agency's officer and
+head read the sets of the groups their agency belongs to in the set's year (a department
+reads the sở/ban/ngành set, not the communes'). The coordinator and the administrator
+manage sets and campaigns.
+
+The campaign windows are rules here, not checks scattered in services: `par.self_assess`,
+`par.appraise` and `par.reply` are allowed only within their window (dates inclusive, the
+province's today). The scoring pages of later sessions ask these actions; until then
+`cchc.par.services.require_in_window` is the one place that turns a refusal into the
+Vietnamese message a late user reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cchc.accounts.models import Role
+from cchc.accounts.policy import (
+    AGENCY_STAFF,
+    EVERYONE,
+    STAFF,
+    Actor,
+    Rule,
+    declare,
+    role_of,
+    within,
+)
+
+
+def _group_and_year(obj: Any) -> tuple[int, int]:
+    """The agency group and year a PAR object concerns: a set, a campaign, a criterion."""
+    if hasattr(obj, "criteria_set") and not hasattr(obj, "group_id"):
+        obj = obj.criteria_set  # a criterion
+    return int(obj.group_id), int(obj.year)
+
+
+def _member_of_group(user: Actor, obj: Any) -> bool:
+    from cchc.agencies.models import GroupMembership
+
+    agency_id = getattr(user, "agency_id", None)
+    if agency_id is None or role_of(user) not in AGENCY_STAFF:
+        return False
+    group_id, year = _group_and_year(obj)
+    cache: dict[tuple[int, int], bool] = user.__dict__.setdefault("_par_groups", {})
+    key = (group_id, year)
+    if key not in cache:
+        # Member at some time of the year: the span [from, to) meets [1 Jan, 31 Dec].
+        cache[key] = (
+            GroupMembership.objects.filter(group_id=group_id, agency_id=agency_id)
+            .exclude(valid_from__gt=date(year, 12, 31))
+            .exclude(valid_to__lte=date(year, 1, 1))
+            .exists()
+        )
+    return cache[key]
+
+
+def _province_wide(user: Actor) -> bool:
+    return role_of(user) in {Role.COORDINATOR, Role.LEADER, Role.APPRAISER, Role.ADMIN}
+
+
+MEMBER_OF_GROUP = Rule(lambda u, o, c: _member_of_group(u, o), "member_of_campaign_group")
+READS_PAR = Rule(lambda u, o, c: _province_wide(u) or _member_of_group(u, o), "reads_par_group")
+
+# fmt: off
+declare("par.view",            roles=EVERYONE, rule=READS_PAR,
+        doc="Read criteria sets, their tree and campaigns (agency staff: their group's).")
+declare("par.export",          roles=EVERYONE, rule=READS_PAR,
+        doc="Download a criteria set as XLSX.")
+declare("par.manage",          roles=STAFF,
+        doc="Import, copy and edit criteria sets and classification bands.")
+declare("par.campaign.manage", roles=STAFF,
+        doc="Open a campaign for a set and set its windows.")
+declare("par.self_assess",     roles=AGENCY_STAFF, rule=MEMBER_OF_GROUP,
+        when=within(lambda c: (c.self_opens, c.self_closes)),
+        doc="Score one's agency, within the campaign's self-assessment window.")
+declare("par.appraise",        roles={Role.APPRAISER, Role.COORDINATOR},
+        when=within(lambda c: (c.appraisal_opens, c.appraisal_closes)),
+        doc="Appraise, within the campaign's appraisal window.")
+declare("par.reply",           roles=AGENCY_STAFF, rule=MEMBER_OF_GROUP,
+        when=within(lambda c: (c.reply_opens, c.reply_closes)),
+        doc="Reply to appraisal comments (giải trình), within the reply window.")
+# fmt: on
