@@ -68,6 +68,8 @@ NOT_PAGES = {
     "backup_start": "POST",
     "job_file": "a file",
     "set_language": "POST",
+    "par_set_export": "an XLSX file",
+    "par_criterion_delete": "POST",
 }
 
 
@@ -98,6 +100,11 @@ class World:
     approved: str
     # The coordinator's failed import: its page that settles the names it did not know.
     settle: str = "/plans/import/00000000-0000-0000-0000-000000000000/names/"
+    # PAR INDEX: the departments' set (in use, with its campaign) and a draft set.
+    par_set: int = 1
+    par_draft: int = 1
+    par_criterion: int = 1
+    par_campaign: int = 1
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -156,7 +163,21 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         input_name="ke-hoach.json",
     )
     assert failed.status == "failed"
-    return World(plan, agencies, *urls, settle=f"/plans/import/{failed.pk}/names/")
+    from cchc.par.models import CriteriaSet
+    from tests.test_permission_matrix import par_objects
+
+    par = par_objects()
+    draft = CriteriaSet.objects.get(year=2022, group__code="ubnd-cap-huyen")
+    return World(
+        plan,
+        agencies,
+        *urls,
+        settle=f"/plans/import/{failed.pk}/names/",
+        par_set=par["set_id"],
+        par_draft=draft.pk,
+        par_criterion=par["criterion_id"],
+        par_campaign=par["campaign_id"],
+    )
 
 
 def _pages(world: World) -> dict[str, list[str]]:
@@ -182,9 +203,17 @@ def _pages(world: World) -> dict[str, list[str]]:
         "/lich/",
         "/bao-cao/cho-gui/",
     ]
+    par = ["/par/", f"/par/{world.par_set}/", f"/par/dot/{world.par_campaign}/"]
+    par_manage = [
+        "/par/nhap/",
+        f"/par/{world.par_draft}/?open=all",
+        f"/par/{world.par_draft}/sao-chep/",
+        f"/par/{world.par_draft}/mo-dot/",
+        f"/par/tieu-chi/{world.par_criterion}/sua/",
+    ]
     return {
         "": ["/login/", "/cong-khai/"],
-        "officer_a": [*everyone, *agency_staff, world.draft, world.returned],
+        "officer_a": [*everyone, *agency_staff, world.draft, world.returned, *par],
         "head_a": [*by_role, *agency_staff, world.sent],
         "coordinator": [
             *everyone,
@@ -202,6 +231,8 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/plans/{plan}/export/json/",  # lands on the job's page
             world.settle,
             MISSING,  # the page of a thing not found
+            *par,
+            *par_manage,
         ],
         "leader": [*by_role, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],
         "appraiser": ["/plans/", "/dashboard/", world.sent],

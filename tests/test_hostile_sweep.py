@@ -66,7 +66,10 @@ FIELDS = [
     "ends_on", "id", "into", "issued_on", "kind", "month", "name", "narrative", "number",
     "on", "percent", "period", "plan", "position", "q", "reason", "replace", "role",
     "starts_on", "status", "submission", "summary", "text", "version", "year", "confirm",
-    "next", "report", "state", "then", "code",
+    "next", "report", "state", "then", "code", "title", "group", "guidance", "max_points",
+    "method", "computation_key", "points_known", "points_note", "max_differs_reason",
+    "self_opens", "self_closes", "appraisal_opens", "appraisal_closes", "reply_opens",
+    "reply_closes",
     "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
     "documents-0-issued_on", "documents-0-summary",
 ]  # fmt: skip
@@ -75,7 +78,10 @@ FIELDS = [
 def _ids(plan, agencies) -> dict[str, int]:  # type: ignore[no-untyped-def]
     assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
     assert assignment is not None
+    from tests.test_permission_matrix import par_objects
+
     return {
+        **par_objects(),
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "assignment_id": assignment.pk,

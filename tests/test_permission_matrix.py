@@ -163,6 +163,24 @@ EXPECTATIONS: dict[str, Row] = {
     "GET lich/co-quan/<int:agency_id>/":                Row(LOGIN, OK, OK, 404, OK, 403, 403, OK),
     "POST lich/co-quan/<int:agency_id>/tao-moi/":       Row(LOGIN, OK, OK, 404, 403, 403, 403, OK),
     "GET ^lich/(?P<token>[A-Za-z0-9_-]{16,64})\\.ics$": everyone(anonymous=OK),
+    # PAR INDEX criteria sets and campaigns: read by every role (an agency's staff: the
+    # sets of their own groups, which the matrix's departments all belong to); managed by
+    # the coordinator and the administrator.
+    "GET par/":                                         everyone(),
+    "GET par/nhap/":                                    staff(),
+    "POST par/nhap/":                                   staff(),
+    "GET par/<int:set_id>/":                            everyone(),
+    "GET par/<int:set_id>/xlsx/":                       everyone(),
+    "GET par/<int:set_id>/sao-chep/":                   staff(),
+    "POST par/<int:set_id>/sao-chep/":                  staff(),
+    "GET par/<int:set_id>/mo-dot/":                     staff(),
+    "POST par/<int:set_id>/mo-dot/":                    staff(),
+    "GET par/tieu-chi/<int:criterion_id>/sua/":         staff(),
+    "POST par/tieu-chi/<int:criterion_id>/sua/":        staff(),
+    "POST par/tieu-chi/<int:criterion_id>/xoa/":        staff(),
+    "GET par/dot/<int:campaign_id>/":                   everyone(),
+    "GET /api/par/sets":                                everyone(),
+    "GET /api/par/sets/{set_id}":                       everyone(),
     # Monitoring API
     "GET /api/plans/{plan_id}/periods":                 everyone(),
     "GET /api/plans/{plan_id}/assignments":             everyone(),
@@ -276,6 +294,7 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         asked_by=officer_a,
     )
     assert job.status == "done", job.errors
+    par = par_objects()
     return {
         "job_id": job.pk,
         "plan_id": plan.pk,
@@ -289,7 +308,34 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         "notification_id": notification.pk,
         "chart": "overdue",
         "token": feed.token,
+        **par,
     }
+
+
+def par_objects() -> dict[str, int]:
+    """The shipped criteria sets of 2022 and a campaign on the departments' set, which is
+    then in use: a persona's delete or edit is refused and changes nothing."""
+    from cchc.par.models import Campaign, CriteriaSet
+    from cchc.par.services import Windows, campaign_create, default_sets_load
+
+    default_sets_load(2022)
+    criteria_set = CriteriaSet.objects.get(year=2022, group__code="so-ban-nganh")
+    campaign = Campaign.objects.filter(criteria_set=criteria_set).first()
+    if campaign is None:
+        campaign = campaign_create(
+            criteria_set,
+            windows=Windows(
+                date(2022, 12, 1),
+                date(2022, 12, 15),
+                date(2022, 12, 16),
+                date(2023, 1, 20),
+                date(2023, 1, 5),
+                date(2023, 1, 12),
+            ),
+            actor=None,
+        )
+    criterion = criteria_set.criteria.get(code="1.1.1")
+    return {"set_id": criteria_set.pk, "criterion_id": criterion.pk, "campaign_id": campaign.pk}
 
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
