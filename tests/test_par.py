@@ -490,6 +490,9 @@ def test_the_tree_page_shows_codes_points_methods_and_unknown_points(
     assert "7 mục chưa rõ điểm chuẩn" in page
     assert "Ban hành kịp thời: 1 điểm" in page
     assert "/par/tieu-chi/" not in page  # no edit links for an officer
+    # The classification bands of the year and group, with where each comes from.
+    assert "Xếp loại chỉ số năm 2022 – Các sở, ban, ngành" in page
+    assert "Trung bình" in page and "chưa căn cứ văn bản của tỉnh" in page
 
 
 def test_another_groups_set_is_not_found_for_an_agency(
@@ -606,3 +609,25 @@ def test_api_tree(dept_set: CriteriaSet, login: Any) -> None:
     assert len(body["nodes"]) == 17 and body["problems"] == []
     node = next(n for n in body["nodes"] if n["code"] == "2")
     assert node["points_known"] is False and "Chưa rõ điểm chuẩn" in node["points_note"]
+
+
+def test_a_nul_posted_to_a_page_changes_nothing(dept_set: CriteriaSet, login: Any) -> None:
+    node = dept_set.criteria.get(code="1.1.1")
+    form = {"title": "Ban\x00hành", "max_points": "1", "method": "self", "points_known": "on"}
+    response = login("coordinator").post(f"/par/tieu-chi/{node.pk}/sua/", form)
+    assert response.status_code == 400
+    node.refresh_from_db()
+    assert node.title == "Ban hành kế hoạch CCHC năm"
+
+
+def test_load_demo_loads_the_default_sets_of_the_plans_year() -> None:
+    out = io.StringIO()
+    call_command("load_demo", "--without-reports", "--quiet-accounts", stdout=out)
+    assert "UBND cấp xã: đã nạp 17 tiêu chí, tổng 100 điểm; 17 mục chưa rõ điểm chuẩn." in (
+        out.getvalue()
+    )
+    assert sorted(CriteriaSet.objects.values_list("year", "group__code")) == [
+        (2022, "so-ban-nganh"),
+        (2022, "ubnd-cap-huyen"),
+        (2022, "ubnd-cap-xa"),
+    ]

@@ -21,10 +21,12 @@ from cchc.accounts.policy import can, get_for_user, requires
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.par.document import Problem, fmt_points
 from cchc.par.forms import CampaignForm, CriterionForm, SetCopyForm, SetFilterForm, SetImportForm
-from cchc.par.models import Campaign, CriteriaSet, Criterion
+from cchc.par.index import band_problems
+from cchc.par.models import Campaign, ClassificationBand, CriteriaSet, Criterion
 from cchc.par.services import (
     ParError,
     SetImportError,
+    bands_for,
     campaign_create,
     criterion_delete,
     criterion_update,
@@ -129,6 +131,7 @@ def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
     areas = _tree(criteria_set, problems)
     maximum = sum((a["area"].max_points for a in areas), Decimal(0))
     campaigns = list(criteria_set.campaigns.order_by("-year"))
+    bands = bands_for(criteria_set.year, criteria_set.group)
     return render(
         request,
         "par/set_detail.html",
@@ -143,6 +146,11 @@ def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
             "can_manage": can(request.user, "par.manage"),
             "can_open_campaign": can(request.user, "par.campaign.manage") and not campaigns,
             "open_all": request.GET.get("open") == "all",
+            "bands": bands,
+            "bands_configured": ClassificationBand.objects.filter(
+                year=criteria_set.year, group=criteria_set.group
+            ).exists(),
+            "band_problems": band_problems(bands),
         },
     )
 
