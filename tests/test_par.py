@@ -574,9 +574,15 @@ def test_copy_edit_and_campaign_pages(dept_set: CriteriaSet, login: Any) -> None
     response = client.post(f"/par/{copy.pk}/mo-dot/", {"title": "", **dates})
     campaign = Campaign.objects.get(year=2023)
     assert response["Location"] == f"/par/dot/{campaign.pk}/"
-    # Now in use: the same edit is refused on the page, with the reason.
-    page = client.post(f"/par/tieu-chi/{node.pk}/sua/", form).content.decode()
-    assert "không sửa được điểm tối đa" in page
+    # Now in use: the page shows the maximum and the method frozen, and ignores a posted
+    # change to them; a title typo is still fixed.
+    page = client.get(f"/par/tieu-chi/{node.pk}/sua/").content.decode()
+    assert "chỉ sửa được lỗi chính tả" in page
+    assert 'name="max_points" value="1"' in page and "disabled" in page
+    response = client.post(f"/par/tieu-chi/{node.pk}/sua/", {**form, "title": "Ban hành KH"})
+    assert response.status_code == 302
+    node.refresh_from_db()
+    assert node.max_points == 1 and node.title == "Ban hành KH"
     page = client.get(f"/par/dot/{campaign.pk}/").content.decode()
     assert "Sở Tư pháp" in page and "01/12/2023" in page
     response = client.post(f"/par/tieu-chi/{node.pk}/xoa/")

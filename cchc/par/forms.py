@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from cchc.agencies.models import AgencyGroup
 from cchc.lib.dates import validate_plausible
 from cchc.lib.widgets import FilePicker
+from cchc.par.document import fmt_points
 from cchc.par.models import Criterion
-from cchc.par.services import Windows, window_problems
+from cchc.par.services import FROZEN_FIELDS, Windows, window_problems
 
 YEAR_MIN, YEAR_MAX = 2000, 2200
 
@@ -99,6 +100,17 @@ class CriterionForm(forms.ModelForm):
             "points_note": forms.Textarea(attrs={"rows": 2}),
             "max_differs_reason": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args: Any, frozen: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # "10", not "10.00": the maximum as the table writes it.
+            self.initial["max_points"] = fmt_points(self.instance.max_points).replace(",", ".")
+        if frozen:
+            # A set in use keeps its points and methods (cchc.par.services): the fields show
+            # them, and what a browser posts for them is ignored.
+            for name in FROZEN_FIELDS:
+                self.fields[name].disabled = True
 
 
 def _date_field(label: Any) -> forms.DateField:

@@ -239,7 +239,9 @@ def criterion_edit(request: HttpRequest, criterion_id: int) -> HttpResponse:
     )
     criteria_set = criterion.criteria_set
     in_use = criteria_set.is_in_use or criteria_set.campaigns.exists()
-    form = CriterionForm(request.POST or None, instance=Criterion.objects.get(pk=criterion.pk))
+    form = CriterionForm(
+        request.POST or None, instance=Criterion.objects.get(pk=criterion.pk), frozen=in_use
+    )
     if request.method == "POST" and form.is_valid():
         try:
             criterion_update(
