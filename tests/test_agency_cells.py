@@ -338,3 +338,29 @@ def test_the_issuer_is_stored_as_written_and_linked_to_its_agency(resolver):
     plan = plan_import(document=_document(["Sở Nội vụ"], issuer="Ủy ban nhân dân tỉnh"))
     assert plan.issuer == "Ủy ban nhân dân tỉnh"
     assert str(plan.issuer_agency) == "UBND tỉnh Quảng Trị"
+
+
+@pytest.mark.parametrize(
+    ("written", "note"),
+    [
+        (
+            "Các sở, ban, ngành có đơn vị sự nghiệp công lập và doanh nghiệp nhà nước",
+            "có đơn vị sự nghiệp công lập và doanh nghiệp nhà nước",
+        ),
+        (
+            "UBND cấp huyện có thủ tục hành chính về đất đai, xây dựng",
+            "có thủ tục hành chính về đất đai, xây dựng",
+        ),
+    ],
+)
+def test_a_qualifier_may_hold_a_separator_that_starts_no_name(resolver, written, note):
+    (found,) = resolver.resolve(written)
+    assert found.note == note
+
+
+def test_a_name_after_the_qualifier_is_still_a_second_name(resolver):
+    found = resolver.resolve(
+        "Các sở, ban, ngành có đơn vị sự nghiệp công lập và Sở Kế hoạch và Đầu tư"
+    )
+    assert names(found) == ["Các sở, ban, ngành", "Sở Kế hoạch và Đầu tư"]
+    assert found[0].note == "có đơn vị sự nghiệp công lập"

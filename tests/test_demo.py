@@ -186,3 +186,14 @@ def test_load_demo_tells_each_step_and_the_progress_of_the_reports(db):
     quiet = io.StringIO()
     call_command("load_demo", "--quiet-accounts", verbosity=0, stdout=quiet)
     assert "Bước" not in quiet.getvalue()
+
+
+def test_load_demo_knows_its_plan_however_the_issuer_was_spelt(db):
+    call_command("load_demo", "--quiet-accounts", "--without-reports", stdout=io.StringIO())
+    plan = Plan.objects.get()
+    # An officer re-typed the issuer in full when correcting the plan.
+    Plan.objects.filter(pk=plan.pk).update(issuer="Ủy ban nhân dân tỉnh Quảng Trị")
+    out = io.StringIO()
+    call_command("load_demo", "--quiet-accounts", "--without-reports", stdout=out)
+    assert "đã có" in out.getvalue()
+    assert Plan.objects.count() == 1

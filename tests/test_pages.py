@@ -230,6 +230,17 @@ def test_the_plan_page_links_agencies_and_badges_groups(
     assert "Nhóm «Các sở, ban, ngành»: 4 cơ quan thành viên" in content
 
 
+def test_the_plan_page_shows_what_the_cell_adds_to_a_name(login, plan: Plan) -> None:
+    from cchc.plans.models import Assignee
+
+    assignee = Assignee.objects.filter(activity__plan=plan, group__isnull=False).first()
+    assert assignee is not None
+    assignee.note = "có đơn vị sự nghiệp công lập"
+    assignee.save()
+    content = login("officer_a").get(reverse("plan_detail", args=[plan.pk]), {"open": "all"})
+    assert "(có đơn vị sự nghiệp công lập)" in content.content.decode()
+
+
 def test_it_filters_by_area(login, plan: Plan) -> None:
     area = plan.areas.get(code="II")
     response = login("officer_a").get(reverse("plan_detail", args=[plan.pk]), {"area": area.pk})

@@ -127,6 +127,10 @@ EXPECTATIONS: dict[str, Row] = {
     "POST /api/plans/import":                           staff(),
     "GET /api/jobs/{job_id}":                           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET /api/jobs/{job_id}/file":                      Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    # Names of one's own failed import (the matrix's job is another's, or did not fail).
+    "GET /api/jobs/{job_id}/names":                     Row(LOGIN, 403, 403, 403, 404, 403, 403, 404),  # noqa: E501
+    # (The matrix posts no body: refused as malformed before any job is looked up.)
+    "POST /api/jobs/{job_id}/names":                    Row(LOGIN, 403, 403, 403, OK, 403, 403, OK),
     "GET /api/agencies":                                everyone(),
     "GET /api/agencies/{agency_id}":                    everyone(),
     "GET /api/groups":                                  everyone(),

@@ -317,3 +317,47 @@ def test_the_seed_plan_survives_a_replace_round_trip(db, tmp_path, kind) -> None
     assert snapshot(plan) == before
     assert export(plan, kind) == first
     assert Area.objects.count() and Activity.objects.count()
+
+
+def _date_by_hand(plan: Plan) -> Activity:
+    from cchc.plans.services import activity_set_schedule
+
+    activity = plan.activities.filter(needs_date=True).order_by("pk").first()
+    assert activity is not None, "the full plan has an activity whose phrase gives no date"
+    activity_set_schedule(activity=activity, phrase="30/06/2022", actor=None, source="cli")
+    return activity
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "docx", "json"])
+def test_a_date_set_by_hand_survives_the_round_trip(agencies, tmp_path: Path, kind) -> None:
+    plan = full_plan()
+    activity = _date_by_hand(plan)
+    before = snapshot(plan)
+    path = tmp_path / f"plan.{kind}"
+    path.write_bytes(export(plan, kind))
+
+    call_command("import_plan", str(path), "--replace", stdout=io.StringIO())
+
+    assert snapshot(plan) == before
+    again = Activity.objects.get(plan=plan, title=activity.title)
+    assert not again.needs_date
+    assert [d.due_on.isoformat() for d in again.due_dates.all()] == ["2022-06-30"]
+
+
+def test_a_new_phrase_in_the_file_replaces_the_date_set_by_hand(agencies, tmp_path) -> None:
+    plan = full_plan()
+    activity = _date_by_hand(plan)
+    book = load_workbook(BytesIO(export(plan, "xlsx")))
+    sheet = book.worksheets[0]
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == activity.deadline:
+                cell.value = "Quý III/2022"
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+
+    call_command("import_plan", str(path), "--replace", stdout=io.StringIO())
+
+    again = Activity.objects.get(plan=plan, title=activity.title)
+    assert again.deadline == "Quý III/2022"
+    assert [d.due_on.isoformat() for d in again.due_dates.all()] == ["2022-09-30"]

@@ -450,3 +450,123 @@ def test_only_the_unknown_part_of_a_list_cell_is_asked_about(
     plan = Plan.objects.get(number="8/KH-UBND")
     leads = Assignee.objects.filter(activity__plan=plan, activity__title=row.title, role="lead")
     assert [a.agency.name for a in leads if a.agency] == ["Sở Xây dựng"]
+
+
+# ---------------------------------------------------------------------------
+# The same through the API
+
+
+def names_url(job: Job) -> str:
+    return f"/api/jobs/{job.pk}/names"
+
+
+def test_the_api_lists_the_unknown_names_with_their_closest_agencies(
+    failed: Job, login: Any, agencies: dict[str, Agency]
+) -> None:
+    response = login("coordinator").get(names_url(failed))
+    assert response.status_code == 200
+    body = response.json()
+    names = {item["name"]: item for item in body["names"]}
+    assert set(names) == {JUSTICE, ETHNIC}
+    assert names[JUSTICE]["uses"] == 3
+    assert names[JUSTICE]["candidates"][0] == {
+        "value": f"agency:{agencies['a'].pk}",
+        "name": agencies["a"].name,
+        "kind": "agency",
+    }
+    assert body["input_available"] is True
+    assert body["kinds"]["department"] == "Sở, ban, ngành và tương đương"
+
+
+def test_the_api_refuses_an_incomplete_choice_and_keeps_nothing(failed: Job, login: Any) -> None:
+    client = login("coordinator")
+    response = client.post(
+        names_url(failed),
+        {"choices": [{"name": JUSTICE, "choice": "ignore"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "Chưa chọn được cho mọi tên; không ghi gì."
+    assert body["names"] == [
+        {
+            "name": ETHNIC,
+            "message": "Hãy chọn một cơ quan, nhóm, «Cơ quan mới» hoặc «Bỏ qua» cho tên này.",
+        }
+    ]
+    assert not Alias.objects.filter(name__in=[JUSTICE, ETHNIC]).exists()
+    assert Job.objects.count() == 1
+    # A new agency needs a kind; a forged target is asked again.
+    response = client.post(
+        names_url(failed),
+        {
+            "choices": [
+                {"name": JUSTICE, "choice": "new", "kind": "planet"},
+                {"name": ETHNIC, "choice": "agency:999999"},
+            ]
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    messages = {item["name"]: item["message"] for item in response.json()["names"]}
+    assert messages == {
+        JUSTICE: "Hãy chọn loại của cơ quan mới.",
+        ETHNIC: "Lựa chọn này không còn; hãy chọn lại.",
+    }
+    assert Job.objects.count() == 1 and not Alias.objects.filter(name=JUSTICE).exists()
+
+
+def test_the_api_settles_the_names_and_imports_again(
+    failed: Job, login: Any, agencies: dict[str, Agency]
+) -> None:
+    client = login("coordinator")
+    choices = {
+        "choices": [
+            # Spelt otherwise than in the file: one name all the same.
+            {"name": JUSTICE.upper(), "choice": f"agency:{agencies['a'].pk}"},
+            {"name": ETHNIC, "choice": "new", "kind": "department"},
+        ]
+    }
+    response = client.post(names_url(failed), choices, content_type="application/json")
+    assert response.status_code == 202, response.content
+    rerun = Job.objects.get(pk=response.json()["id"])
+    assert response["Location"] == f"/api/jobs/{rerun.pk}"
+    assert rerun.status == Job.Status.DONE, rerun.errors
+    assert Alias.objects.get(name=JUSTICE).agency == agencies["a"]
+    assert Agency.objects.get(name=ETHNIC).kind == "department"
+    assert AuditRecord.objects.filter(action="alias.settle", source="api").count() >= 1
+    # Again: the import that followed, nothing written twice.
+    again = client.post(names_url(failed), choices, content_type="application/json")
+    assert again.status_code == 202 and again.json()["id"] == str(rerun.pk)
+    assert Agency.objects.filter(name=ETHNIC).count() == 1
+    assert client.get(names_url(failed)).json()["names"] == []
+
+
+@pytest.mark.parametrize("persona", ["officer_a", "head_a", "leader"])
+def test_the_api_names_are_for_whoever_may_settle(failed: Job, login: Any, persona: str) -> None:
+    client = login(persona)
+    assert client.get(names_url(failed)).status_code == 403
+    response = client.post(
+        names_url(failed),
+        {"choices": [{"name": JUSTICE, "choice": "ignore"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not Alias.objects.filter(name=JUSTICE).exists()
+
+
+def test_another_users_job_is_not_found_through_the_api(failed: Job, login: Any) -> None:
+    response = login("admin").get(names_url(failed))
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Không có lần nhập kế hoạch bị lỗi nào của bạn với mã này."
+
+
+def test_the_api_refuses_a_nul_in_a_name(failed: Job, login: Any) -> None:
+    response = login("coordinator").post(
+        names_url(failed),
+        {"choices": [{"name": "Sở\x00Tư pháp", "choice": "ignore"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert not Alias.objects.exists()
+    assert Job.objects.count() == 1

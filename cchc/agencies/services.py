@@ -644,9 +644,11 @@ class Resolver:
                     notes = "; ".join(n for n in (note, found.note) if n)
                     return Resolved(found.written_name, found.target, notes)
             qualified = _QUALIFIER.search(candidate)
-            # A qualifier never runs over a list separator: in "Các sở, ban, ngành có
-            # đơn vị sự nghiệp và UBND cấp huyện" the district UBNDs are a second name.
-            if qualified and not _SOFT_SEPARATOR.search(qualified.group(1)):
+            # A qualifier never runs over a list separator that starts another name: in
+            # "Các sở, ban, ngành có đơn vị sự nghiệp và UBND cấp huyện" the district UBNDs
+            # are a second name, but in "… có đơn vị sự nghiệp và doanh nghiệp" the "và"
+            # belongs to the qualifier.
+            if qualified and not self._names_inside(qualified.group(1)):
                 target = self.lookup(candidate[: qualified.start()])
                 if isinstance(target, AgencyGroup):
                     return Resolved(
@@ -655,6 +657,21 @@ class Resolver:
             if self.vague_group is not None and self._vague(candidate):
                 return Resolved(candidate, self.vague_group)
         return None
+
+    def _names_inside(self, qualifier: str) -> bool:
+        """Whether a piece after a comma or "và" in `qualifier` is a name of its own."""
+        cuts = list(_SOFT_SEPARATOR.finditer(qualifier))
+        starts = [cut.end() for cut in cuts]
+        ends = [cut.start() for cut in cuts[1:]] + [len(qualifier)]
+        for start in starts:
+            for end in ends:
+                piece = _clean_piece(qualifier[start:end]) if end > start else ""
+                if piece and (
+                    self.lookup(piece) is not None
+                    or (self.vague_group is not None and self._vague(piece))
+                ):
+                    return True
+        return False
 
     @staticmethod
     def _vague(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class PlanOut(Schema):
@@ -135,3 +135,50 @@ class JobOut(Schema):
     file_url: str | None
     file_expires_at: datetime | None
     link: str | None
+
+
+class NameCandidateOut(Schema):
+    # What to send back as `choice`: "agency:12" or "group:3".
+    value: str
+    name: str
+    kind: str = Field(description="agency hoặc group")
+
+
+class UnknownNameOut(Schema):
+    name: str
+    uses: int = Field(description="Số chỗ trong tệp dùng tên này")
+    # Set when the name cannot be kept as an alias (the file must be corrected).
+    problem: str = ""
+    # The kind a new agency of this name would most likely have.
+    kind_guess: str
+    candidates: list[NameCandidateOut]
+
+
+class NamesOut(Schema):
+    """The names a failed import could not resolve, each with its closest agencies."""
+
+    names: list[UnknownNameOut]
+    kinds: dict[str, str] = Field(description="Các loại cơ quan khi chọn «new»")
+    # False once the job store let the uploaded file go: the file must be uploaded again.
+    input_available: bool
+
+
+class NameChoiceIn(Schema):
+    name: str = Field(max_length=500)
+    choice: str = Field(max_length=40, description='"agency:<id>", "group:<id>", "new", "ignore"')
+    kind: str = Field("", max_length=20, description="Loại cơ quan mới, khi choice là new")
+
+
+class NameChoicesIn(Schema):
+    choices: list[NameChoiceIn] = Field(max_length=2000)
+
+
+class NameErrorOut(Schema):
+    name: str
+    message: str
+
+
+class NameChoicesErrorOut(Schema):
+    detail: str
+    # Empty when the request itself was refused (a NUL byte, a malformed body).
+    names: list[NameErrorOut] = []

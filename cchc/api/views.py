@@ -12,7 +12,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,6 +24,7 @@ from ninja.pagination import paginate
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.agencies.naming import resolution_key
 from cchc.api.auth import api_auth, session_or_token
 from cchc.api.openapi import MAX_ID, CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
@@ -37,8 +38,14 @@ from cchc.api.schemas import (
     ImportErrorOut,
     JobErrorOut,
     JobOut,
+    NameCandidateOut,
+    NameChoicesErrorOut,
+    NameChoicesIn,
+    NameErrorOut,
+    NamesOut,
     PlanOut,
     TaskOut,
+    UnknownNameOut,
 )
 from cchc.jobs import registry
 from cchc.jobs.access import job_visible_to
@@ -49,6 +56,7 @@ from cchc.plans.formats import detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan, Task
 from cchc.plans.readmodel import counts_of, plans_with_counts, with_counts
+from cchc.register import settle
 
 api = CchcAPI(
     title="cchc API",
@@ -420,3 +428,95 @@ def get_job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
 
 
 from cchc.api import monitoring, par  # noqa: E402,F401
+
+
+def _settle_job(request: HttpRequest, job_id: UUID) -> Job:
+    try:
+        return settle.job_to_settle(request.user, job_id)
+    except Http404:
+        raise HttpError(
+            404, _("Không có lần nhập kế hoạch bị lỗi nào của bạn với mã này.")
+        ) from None
+
+
+@api.get(
+    "/jobs/{uuid:job_id}/names",
+    response={200: NamesOut, 404: ErrorOut},
+    auth=api_auth("agency.alias"),
+    tags=["jobs"],
+    summary="Các tên cơ quan chưa biết của một lần nhập kế hoạch bị lỗi, với gợi ý gần nhất",
+)
+def import_names(request: HttpRequest, job_id: UUID) -> NamesOut:
+    job = _settle_job(request, job_id)
+    rows = [] if job.params.get("rerun") else settle.rows_to_settle(job)
+    return NamesOut(
+        names=[
+            UnknownNameOut(
+                name=row.unknown.name,
+                uses=row.unknown.uses,
+                problem=row.problem,
+                kind_guess=row.kind,
+                candidates=[
+                    NameCandidateOut(
+                        value=value,
+                        name=target.name,
+                        kind="agency" if isinstance(target, Agency) else "group",
+                    )
+                    for value, target in row.candidates
+                ],
+            )
+            for row in rows
+        ],
+        kinds={value: str(label) for value, label in Agency.Kind.choices},
+        input_available=settle.input_of(job) is not None,
+    )
+
+
+@api.post(
+    "/jobs/{uuid:job_id}/names",
+    response={202: JobOut, 400: NameChoicesErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=api_auth("agency.alias"),
+    tags=["jobs"],
+    summary="Chọn cơ quan cho từng tên chưa biết, ghi nhớ và nhập lại tệp; thiếu tên nào "
+    "thì không ghi gì",
+)
+def settle_import_names(
+    request: HttpRequest, response: HttpResponse, job_id: UUID, payload: NameChoicesIn
+) -> Status:
+    job = _settle_job(request, job_id)
+    assert isinstance(request.user, User)
+    if job.params.get("rerun"):
+        rerun = Job.objects.get(pk=job.params["rerun"])
+    else:
+        source = settle.input_of(job)
+        if source is None:
+            return Status(
+                409,
+                {"detail": _("Tệp của lần nhập này không còn lưu; hãy tải tệp lên lại.")},
+            )
+        rows = settle.rows_to_settle(job)
+        by_key = {resolution_key(choice.name): choice for choice in payload.choices}
+        posted: dict[str, str] = {}
+        for row in rows:
+            choice = by_key.get(resolution_key(row.unknown.name))
+            if choice is not None:
+                posted[row.field] = choice.choice
+                if choice.kind:
+                    posted[row.kind_field] = choice.kind
+        settlements = settle.read_choices(posted.get, rows)
+        problems = [row for row in rows if row.error]
+        if settlements is None:
+            return Status(
+                400,
+                {
+                    "detail": _("Chưa chọn được cho mọi tên; không ghi gì."),
+                    "names": [
+                        NameErrorOut(name=row.unknown.name, message=row.error) for row in problems
+                    ],
+                },
+            )
+        rerun = settle.settle_and_rerun(
+            request.user, job_id, settlements, source=source, channel="api"
+        )
+    response["Location"] = reverse("api:get_job", kwargs={"job_id": rerun.pk})
+    return Status(202, _job_out(rerun))

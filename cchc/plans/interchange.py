@@ -102,7 +102,9 @@ class ActivityRow:
     transcription_notes: str = ""
     # Used by the weighted rollup; carried by JSON and by the «Thông tin bổ sung» table.
     weight: int = 1
-    # Computed from the deadline; present in JSON exports, ignored on import.
+    # Computed from the deadline and present in JSON exports. On import they are used
+    # only where the phrase gives no date: then they are a date a coordinator set by hand
+    # ("Theo quy định" dated 30/06), which a round trip must not lose.
     due_dates: list[date] = field(default_factory=list)
     needs_date: bool = False
     # Field name ("title", "lead", "deadline" …) -> where it was read.

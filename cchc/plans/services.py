@@ -22,6 +22,7 @@ from cchc.agencies.naming import resolution_key
 from cchc.agencies.services import IGNORED, Resolved, Resolver
 from cchc.audit.log import log_action
 from cchc.audit.types import Source
+from cchc.lib.dates import is_plausible
 from cchc.lib.deadlines import Schedule, parse_deadline
 from cchc.lib.text import fold
 from cchc.plans.interchange import (
@@ -164,11 +165,21 @@ def plan_check(
             task_checked = []
             for row in task.activities:
                 assignees = _check_assignees(row, resolver, issues)
-                schedule = parse_deadline(row.deadline, plan_year)
+                schedule = _dated_by_hand(parse_deadline(row.deadline, plan_year), row)
                 task_checked.append(_Checked(row, schedule, assignees))
             area_checked.append(task_checked)
         checked.append(area_checked)
     return header, checked, issues
+
+
+def _dated_by_hand(schedule: Schedule, row: ActivityRow) -> Schedule:
+    """The phrase's schedule, or, where the phrase gives no date, the dates the row
+    carries from a coordinator's hand (see `activity_set_schedule`)."""
+    dates = sorted({day for day in row.due_dates if is_plausible(day)})
+    if not schedule.needs_date or not dates:
+        return schedule
+    kind = Activity.DeadlineKind.DAY if len(dates) == 1 else Activity.DeadlineKind.MULTIPLE
+    return Schedule(schedule.text, kind, tuple(dates), None, needs_date=False)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -275,6 +286,35 @@ def keep_what_the_file_lacks(current: PlanDocument, incoming: PlanDocument) -> N
                     activity.weight = old.weight
 
 
+def keep_dates_set_by_hand(current: PlanDocument, incoming: PlanDocument) -> None:
+    """On replace, an activity the coordinator dated by hand keeps that date while the
+    file still gives the same phrase and no date of its own (any format: a table has no
+    column for it). Matched like `keep_what_the_file_lacks`: area code, task number and
+    title, activity title in order."""
+    old_tasks = {
+        (area.code, task.number, fold(task.title)): task
+        for area in current.areas
+        for task in area.tasks
+    }
+    for area in incoming.areas:
+        for task in area.tasks:
+            old_task = old_tasks.get((area.code, task.number, fold(task.title)))
+            if old_task is None:
+                continue
+            unused = list(old_task.activities)
+            for activity in task.activities:
+                old = next((a for a in unused if fold(a.title) == fold(activity.title)), None)
+                if old is None:
+                    continue
+                unused.remove(old)
+                if (
+                    not activity.due_dates
+                    and old.due_dates
+                    and fold(old.deadline) == fold(activity.deadline)
+                ):
+                    activity.due_dates = list(old.due_dates)
+
+
 def _plan_summary(plan: Plan) -> dict[str, Any]:
     """What the audit trail keeps of a plan: its header and the size of its contents."""
     return {
@@ -376,8 +416,13 @@ def plan_import(
     assert header.year is not None
 
     before = _plan_summary(existing) if existing is not None else None
-    if existing is not None and not document.complete:
-        keep_what_the_file_lacks(plan_document(existing), document)
+    if existing is not None:
+        current = plan_document(existing)
+        keep_dates_set_by_hand(current, document)
+        for item in (item for area in checked for task in area for item in task):
+            item.schedule = _dated_by_hand(item.schedule, item.row)
+        if not document.complete:
+            keep_what_the_file_lacks(current, document)
     if existing is not None:
         existing.areas.all().delete()
         existing.indicators.all().delete()

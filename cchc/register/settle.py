@@ -9,6 +9,7 @@ the coordinator is sent to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from cchc.agencies.aliases import (
 )
 from cchc.agencies.models import Agency, AgencyGroup
 from cchc.agencies.services import Resolver, Target
+from cchc.audit.types import Source
 from cchc.jobs.models import Job
 from cchc.jobs.services import job_input_path, job_start
 from cchc.lib.edge import MAX_ID
@@ -56,14 +58,14 @@ def settle_count(user: Any, job: Job) -> int:
     return len(unknown_names(job.errors))
 
 
-def _job_to_settle(request: HttpRequest, job_id: UUID, *, lock: bool = False) -> Job:
+def job_to_settle(user: Any, job_id: UUID, *, lock: bool = False) -> Job:
     """The user's own failed import; anyone else's job is not found (404), as on the
     job's page: a job's address says nothing to whoever may not see it."""
     jobs = Job.objects.select_for_update() if lock else Job.objects
     job = jobs.filter(
         pk=job_id,
         kind="plan_import",
-        asked_by_id=request.user.pk,
+        asked_by_id=getattr(user, "pk", None),
         status=Job.Status.FAILED,
     ).first()
     if job is None:
@@ -92,7 +94,7 @@ class Row:
         return f"kind-{self.index}"
 
 
-def _rows(job: Job) -> list[Row]:
+def rows_to_settle(job: Job) -> list[Row]:
     """The names still unknown: one settled meanwhile (another import, a colleague) is
     no longer asked about."""
     resolver = Resolver()
@@ -109,7 +111,7 @@ def _rows(job: Job) -> list[Row]:
     return rows
 
 
-def _input(job: Job) -> Path | None:
+def input_of(job: Job) -> Path | None:
     """The file the failed import read; None once the job store let it go (`jobs_purge`)."""
     if not job.input_sha256:
         return None
@@ -129,16 +131,19 @@ def _target(value: str) -> Target | None:
     return None
 
 
-def _read_choices(request: HttpRequest, rows: list[Row]) -> list[Settlement] | None:
-    """Every settled name, or None when one is not (each row then carries its error)."""
+def read_choices(posted: Callable[[str], str | None], rows: list[Row]) -> list[Settlement] | None:
+    """Every settled name, or None when one is not (each row then carries its error).
+
+    `posted(field)` answers a row's `field` ("agency:12", "group:3", NEW, IGNORE) and
+    `kind_field` (the new agency's kind): the page's POST, or the API's choices."""
     settlements: list[Settlement] = []
     complete = True
     kinds = set(Agency.Kind.values)
     for row in rows:
         if row.problem:
             continue  # cannot be kept; the file must be fixed (said on the page)
-        row.chosen = request.POST.get(row.field, "")
-        row.kind = request.POST.get(row.kind_field, row.kind)
+        row.chosen = posted(row.field) or ""
+        row.kind = posted(row.kind_field) or row.kind
         if row.chosen == NEW:
             if row.kind not in kinds:
                 row.error = _("Hãy chọn loại của cơ quan mới.")
@@ -160,39 +165,52 @@ def _read_choices(request: HttpRequest, rows: list[Row]) -> list[Settlement] | N
     return settlements if complete else None
 
 
+def settle_and_rerun(
+    user: User, job_id: UUID, settlements: list[Settlement], *, source: Path, channel: Source
+) -> Job:
+    """Remember the choices as aliases and import the same file again, as one step.
+
+    Returns the new import; a second call for the same job returns the import the first
+    one started and writes nothing."""
+    with transaction.atomic():
+        # One settling per job: a double submit waits here, then finds it done.
+        job = job_to_settle(user, job_id, lock=True)
+        if job.params.get("rerun"):
+            return Job.objects.get(pk=job.params["rerun"])
+        aliases_settle(settlements, actor=user, source=channel)
+        # Queued in the same transaction: the choices and the new import are kept
+        # together, or not at all.
+        rerun = job_start(
+            kind="plan_import",
+            params={k: v for k, v in job.params.items() if k in ("year", "replace")},
+            asked_by=user,
+            upload=source.read_bytes(),
+            input_name=job.input_name,
+        )
+        job.params = {**job.params, "rerun": str(rerun.pk)}
+        job.save(update_fields=["params"])
+    return rerun
+
+
 @require_http_methods(["GET", "POST"])
 @requires("agency.alias")
 def plan_import_settle(request: HttpRequest, job_id: UUID) -> HttpResponse:
     assert isinstance(request.user, User)
-    job = _job_to_settle(request, job_id)
+    job = job_to_settle(request.user, job_id)
     if job.params.get("rerun"):
         # Settled already (a second click, the back button): the import that followed.
         return redirect("job_detail", job_id=job.params["rerun"])
-    rows = _rows(job)
-    source = _input(job)
+    rows = rows_to_settle(job)
+    source = input_of(job)
     status = 200
     if request.method == "POST" and source is not None:
-        settlements = _read_choices(request, rows)
+        settlements = read_choices(request.POST.get, rows)
         if settlements is None:
             status = 400
         else:
-            with transaction.atomic():
-                # One settling per job: a double submit waits here, then finds it done.
-                job = _job_to_settle(request, job_id, lock=True)
-                if job.params.get("rerun"):
-                    return redirect("job_detail", job_id=job.params["rerun"])
-                aliases_settle(settlements, actor=request.user, source="web")
-                # Queued in the same transaction: the choices and the new import are
-                # kept together, or not at all.
-                rerun = job_start(
-                    kind="plan_import",
-                    params={k: v for k, v in job.params.items() if k in ("year", "replace")},
-                    asked_by=request.user,
-                    upload=source.read_bytes(),
-                    input_name=job.input_name,
-                )
-                job.params = {**job.params, "rerun": str(rerun.pk)}
-                job.save(update_fields=["params"])
+            rerun = settle_and_rerun(
+                request.user, job_id, settlements, source=source, channel="web"
+            )
             return redirect("job_detail", job_id=rerun.pk)
     elif request.method == "POST":
         status = 409  # the file is gone: nothing to import again, nothing kept

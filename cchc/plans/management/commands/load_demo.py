@@ -15,8 +15,7 @@ from cchc.agencies.services import load_units, reference_path
 from cchc.monitoring.demo import demo_progress_fill
 from cchc.plans.formats.jsonfmt import read_json
 from cchc.plans.interchange import PlanImportError
-from cchc.plans.models import Plan
-from cchc.plans.services import DATA_DIR, plan_import
+from cchc.plans.services import DATA_DIR, plan_import, plan_issued_as
 
 PROVINCE = "quang-tri"
 PLAN = "quang-tri-2022"
@@ -65,7 +64,7 @@ class Command(BaseCommand):
             % counts
         )
         self.step(2, _("nạp kế hoạch %(number)s…") % {"number": header.number})
-        plan = Plan.objects.filter(issuer=header.issuer, number=header.number).first()
+        plan = plan_issued_as(issuer=header.issuer, number=header.number)
         if plan is not None:
             self.stdout.write(_("Kế hoạch %(number)s đã có.") % {"number": header.number})
         else:
