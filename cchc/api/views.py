@@ -419,4 +419,4 @@ def get_job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
     )
 
 
-from cchc.api import monitoring  # noqa: E402,F401
+from cchc.api import agency_plans, monitoring  # noqa: E402,F401

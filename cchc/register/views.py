@@ -88,11 +88,32 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     if _is_htmx_partial(request):
         response = render(request, "register/_plan_results.html", context)
     else:
+        context |= _agency_plan_links(request, plan)
         context["indicators"] = list(plan.indicators.select_related("area").order_by("position"))
         context["responsibilities"] = list(plan.responsibilities.order_by("position"))
         response = render(request, "register/plan_detail.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _agency_plan_links(request: HttpRequest, plan: Plan) -> dict[str, object]:
+    """What the plan page offers about agencies' own plans (docs/agency-plans.md): the
+    table of who issued theirs, and the user's own agency's plan from this one."""
+    user = request.user
+    links: dict[str, object] = {
+        "may_see_agency_plans": can(user, "plan.agency_plans", plan),
+        "own_agency_plan": None,
+        "may_derive_own": False,
+    }
+    agency_id = getattr(user, "agency_id", None)
+    if agency_id and can(user, "plan.derive") and agency_id != plan.issuer_agency_id:
+        agency = Agency.objects.filter(pk=agency_id).first()
+        if agency is not None and can(user, "plan.derive", agency):
+            links["own_agency_plan"] = Plan.objects.filter(
+                parent=plan, issuer_agency_id=agency_id
+            ).first()
+            links["may_derive_own"] = plan.status != Plan.Status.CLOSED
+    return links
 
 
 @require_GET
