@@ -132,10 +132,14 @@ def test_derive_is_refused_to_other_agencies_and_to_agencies_without_a_share(wor
     for user in ("officer_b", "leader", "appraiser"):
         with pytest.raises(AgencyPlanForbidden):
             plan_derive(parent=plan, agency=world["a"], actor=world[user])
+    lone = Agency.objects.create(name="Ban Dân tộc", kind=Agency.Kind.DEPARTMENT)
     with pytest.raises(AgencyPlanError, match="không được giao hoạt động nào"):
-        plan_derive(parent=plan, agency=world["c1"], actor=world["head_c1"])
+        plan_derive(parent=plan, agency=lone, actor=world["coordinator"])
+    # A phòng makes no plan; a commune makes its plan from its district's.
     with pytest.raises(AgencyPlanError, match="không lập kế hoạch riêng"):
         plan_derive(parent=plan, agency=world["u1"], actor=world["coordinator"])
+    with pytest.raises(AgencyPlanError, match="không lập kế hoạch riêng"):
+        plan_derive(parent=plan, agency=world["c1"], actor=world["head_c1"])
     assert not Plan.objects.filter(parent=plan).exists()
     # The province may make any agency's draft.
     assert plan_derive(parent=plan, agency=world["b"], actor=world["coordinator"]).created
@@ -457,7 +461,7 @@ def test_the_agency_derives_extends_issues_and_downloads_on_its_pages(
     plan = world["plan"]
     client.force_login(world["officer_a"])
     page = client.get(f"/plans/{plan.pk}/").content.decode()
-    assert "Lập kế hoạch của cơ quan tôi" in page
+    assert "Kế hoạch của cơ quan tôi" in page
     response = client.post(f"/plans/{plan.pk}/derive/")
     own = Plan.objects.get(parent=plan, issuer_agency=world["a"])
     assert response["Location"] == f"/plans/{own.pk}/own/"

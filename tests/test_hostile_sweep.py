@@ -13,7 +13,9 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from cchc.accounts.models import User
 from cchc.monitoring.models import Assignment, ReportingPeriod
+from cchc.plans.cascade import plan_derive
 
 # What a person or a script could put in a query string; NUL is the edge's (tested apart).
 HOSTILE = [
@@ -66,7 +68,8 @@ FIELDS = [
     "ends_on", "id", "into", "issued_on", "kind", "month", "name", "narrative", "number",
     "on", "percent", "period", "plan", "position", "q", "reason", "replace", "role",
     "starts_on", "status", "submission", "summary", "text", "version", "year", "confirm",
-    "next", "report", "state", "then", "code",
+    "next", "report", "state", "then", "code", "title", "deadline", "lead", "cooperating",
+    "task", "task_title", "outputs", "signer", "due",
     "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
     "documents-0-issued_on", "documents-0-summary",
 ]  # fmt: skip
@@ -75,11 +78,15 @@ FIELDS = [
 def _ids(plan, agencies) -> dict[str, int]:  # type: ignore[no-untyped-def]
     assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
     assert assignment is not None
+    officer_a = User.objects.get(username="officer_a")
+    own = plan_derive(parent=plan, agency=agencies["a"], actor=officer_a).plan
     return {
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "assignment_id": assignment.pk,
         "period_id": ReportingPeriod.objects.get(plan=plan, code="q1").pk,
+        "agency_plan_id": own.pk,
+        "agency_activity_id": own.activities.order_by("pk").first().pk,
     }
 
 

@@ -175,16 +175,16 @@ def derive_agency_plan(request: HttpRequest, plan_id: int, data: DeriveIn) -> De
 
 
 @api.post(
-    "/agency-plans/{int:plan_id}/activities",
+    "/agency-plans/{int:agency_plan_id}/activities",
     response={201: ActivityCreatedOut, **ERRORS},
     tags=TAGS,
     auth=api_auth("plan.edit_own"),
     summary="Thêm hoạt động của cơ quan vào kế hoạch của cơ quan (khi còn dự thảo)",
 )
 def add_agency_activity(
-    request: HttpRequest, plan_id: int, data: ActivityIn
+    request: HttpRequest, agency_plan_id: int, data: ActivityIn
 ) -> Status[ActivityCreatedOut]:
-    plan = _agency_plan(plan_id)
+    plan = _agency_plan(agency_plan_id)
     activity = _run(
         lambda: plan_add_activity(
             plan=plan,
@@ -214,17 +214,19 @@ def add_agency_activity(
 
 
 @api.put(
-    "/agency-plans/{int:plan_id}/activities/{int:activity_id}/lead",
+    "/agency-plans/{int:agency_plan_id}/activities/{int:agency_activity_id}/lead",
     response={200: ActivityCreatedOut, **ERRORS},
     tags=TAGS,
     auth=api_auth("plan.edit_own"),
     summary="Giao một hoạt động của kế hoạch cơ quan cho phòng, đơn vị chủ trì",
 )
 def set_agency_activity_lead(
-    request: HttpRequest, plan_id: int, activity_id: int, data: LeadIn
+    request: HttpRequest, agency_plan_id: int, agency_activity_id: int, data: LeadIn
 ) -> ActivityCreatedOut:
-    plan = _agency_plan(plan_id)
-    activity = get_object_or_404(Activity.objects.select_related("plan"), pk=activity_id, plan=plan)
+    plan = _agency_plan(agency_plan_id)
+    activity = get_object_or_404(
+        Activity.objects.select_related("plan"), pk=agency_activity_id, plan=plan
+    )
     lead = _run(
         lambda: activity_set_lead(
             activity=activity, lead_id=data.lead_id, actor=request.user, source="api"
@@ -240,14 +242,14 @@ def set_agency_activity_lead(
 
 
 @api.post(
-    "/agency-plans/{int:plan_id}/issue",
+    "/agency-plans/{int:agency_plan_id}/issue",
     response={200: IssuedOut, **ERRORS},
     tags=TAGS,
     auth=api_auth("plan.issue_own"),
     summary="Ban hành kế hoạch của cơ quan: số, ký hiệu, ngày ban hành, người ký",
 )
-def issue_agency_plan(request: HttpRequest, plan_id: int, data: IssueIn) -> IssuedOut:
-    plan = _agency_plan(plan_id)
+def issue_agency_plan(request: HttpRequest, agency_plan_id: int, data: IssueIn) -> IssuedOut:
+    plan = _agency_plan(agency_plan_id)
     issued = _run(
         lambda: plan_issue(
             plan=plan,

@@ -41,8 +41,21 @@ from cchc.lib.deadlines import parse_deadline
 from cchc.plans.models import Activity, Area, Assignee, DueDate, Plan, Task
 from cchc.plans.signals import plan_issued
 
-# Agencies that issue a plan of their own from the plan above them.
-PLANNING_KINDS = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT, Agency.Kind.COMMUNE)
+# Agencies that issue a plan of their own from the plan above them: from the province's,
+# the sở, ban, ngành and the districts; from a district's, its communes. A commune named in
+# the province's plan makes its plan from its district's; a department's phòng make none.
+PROVINCE_LEVEL = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT)
+
+
+def planning_kinds(plan: Plan) -> tuple[str, ...]:
+    issuer = plan.issuer_agency
+    if issuer is None or issuer.kind == Agency.Kind.PROVINCE:
+        return PROVINCE_LEVEL
+    if issuer.kind == Agency.Kind.DISTRICT:
+        return (Agency.Kind.COMMUNE,)
+    return ()
+
+
 NUMBER_RE = re.compile(r"^\d{1,6}/[0-9A-Za-zĐđ\-]{2,40}$")
 TITLE_MAX = 4000
 DEADLINE_MAX = 500
@@ -108,7 +121,7 @@ def planning_agencies(plan: Plan) -> list[Agency]:
     or commune with a share in it, still in existence, by name."""
     shares = plan_shares(plan)
     return list(
-        Agency.objects.filter(pk__in=shares, kind__in=PLANNING_KINDS, closed_on__isnull=True)
+        Agency.objects.filter(pk__in=shares, kind__in=planning_kinds(plan), closed_on__isnull=True)
         .exclude(pk=plan.issuer_agency_id or 0)
         .order_by("sort_name")
     )
@@ -163,7 +176,7 @@ def plan_derive(*, parent: Plan, agency: Agency, actor: Any, source: Source = "w
     _refuse_unless(actor, "plan.derive", agency)
     if parent.status == Plan.Status.CLOSED:
         raise AgencyPlanError(_("Kế hoạch cấp trên đã kết thúc, không lập kế hoạch từ đó được."))
-    if agency.kind not in PLANNING_KINDS or agency.closed_on is not None:
+    if agency.kind not in planning_kinds(parent) or agency.closed_on is not None:
         raise AgencyPlanError(
             _("%(agency)s không lập kế hoạch riêng từ kế hoạch này.") % {"agency": agency.name}
         )
@@ -577,7 +590,7 @@ def agency_plan_issuance(plan: Plan, *, today: date | None = None) -> list[Agenc
     due = plan.agency_plans_due
     shares = plan_shares(plan)
     agencies = list(
-        Agency.objects.filter(pk__in=shares, kind__in=PLANNING_KINDS)
+        Agency.objects.filter(pk__in=shares, kind__in=planning_kinds(plan))
         .exclude(pk=plan.issuer_agency_id or 0)
         .order_by("kind", "sort_name")
     )

@@ -223,10 +223,14 @@ def own_plan_add_activity(request: HttpRequest, agency_plan_id: int) -> HttpResp
 
 @require_POST
 @requires("plan.edit_own")
-def own_plan_set_lead(request: HttpRequest, agency_plan_id: int, activity_id: int) -> HttpResponse:
+def own_plan_set_lead(
+    request: HttpRequest, agency_plan_id: int, agency_activity_id: int
+) -> HttpResponse:
     plan = _derived_plan(agency_plan_id)
     policy.require(request.user, "plan.edit_own", plan, when=False)
-    activity = get_object_or_404(Activity.objects.select_related("plan"), pk=activity_id, plan=plan)
+    activity = get_object_or_404(
+        Activity.objects.select_related("plan"), pk=agency_activity_id, plan=plan
+    )
     raw = request.POST.get("lead", "")
     try:
         lead = activity_set_lead(
@@ -304,7 +308,7 @@ def plan_derive_view(request: HttpRequest, plan_id: int) -> HttpResponse:
             _("Đã thêm %(count)s hoạt động mới được giao vào kế hoạch của %(agency)s.")
             % {"agency": agency.name, "count": derived.added},
         )
-    else:
+    elif derived.plan.status == Plan.Status.DRAFT:
         messages.info(
             request,
             _("Kế hoạch của %(agency)s đã có đủ các hoạt động được giao.")

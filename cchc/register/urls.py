@@ -54,7 +54,7 @@ urlpatterns = [
         name="own_plan_add_activity",
     ),
     path(
-        "plans/<int:agency_plan_id>/own/activities/<int:activity_id>/lead/",
+        "plans/<int:agency_plan_id>/own/activities/<int:agency_activity_id>/lead/",
         agency_plans.own_plan_set_lead,
         name="own_plan_set_lead",
     ),
