@@ -68,6 +68,12 @@ NOT_PAGES = {
     "backup_start": "POST",
     "job_file": "a file",
     "set_language": "POST",
+    "plan_derive": "POST, then the agency's plan (visited)",
+    "own_plan_add_activity": "POST",
+    "own_plan_set_lead": "POST",
+    "own_plan_issue": "POST",
+    "agency_plans_due": "POST",
+    "agency_plans_xlsx": "an XLSX file",
 }
 
 
@@ -98,6 +104,8 @@ class World:
     approved: str
     # The coordinator's failed import: its page that settles the names it did not know.
     settle: str = "/plans/import/00000000-0000-0000-0000-000000000000/names/"
+    # Agency A's own plan, a draft with a unit to hand activities to (docs/agency-plans.md).
+    agency_plan: str = "/plans/1/own/"
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -156,7 +164,17 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         input_name="ke-hoach.json",
     )
     assert failed.status == "failed"
-    return World(plan, agencies, *urls, settle=f"/plans/import/{failed.pk}/names/")
+    from cchc.plans.cascade import plan_derive
+
+    Agency.objects.create(name="Phòng Hành chính tư pháp", kind="unit", parent=agencies["a"])
+    own = plan_derive(parent=plan, agency=agencies["a"], actor=officer).plan
+    return World(
+        plan,
+        agencies,
+        *urls,
+        settle=f"/plans/import/{failed.pk}/names/",
+        agency_plan=f"/plans/{own.pk}/own/",
+    )
 
 
 def _pages(world: World) -> dict[str, list[str]]:
@@ -184,8 +202,8 @@ def _pages(world: World) -> dict[str, list[str]]:
     ]
     return {
         "": ["/login/", "/cong-khai/"],
-        "officer_a": [*everyone, *agency_staff, world.draft, world.returned],
-        "head_a": [*by_role, *agency_staff, world.sent],
+        "officer_a": [*everyone, *agency_staff, world.draft, world.returned, world.agency_plan],
+        "head_a": [*by_role, *agency_staff, world.sent, world.agency_plan],
         "coordinator": [
             *everyone,
             "/dashboard/",
@@ -201,6 +219,8 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/van-ban/co-quan/{home}/",
             f"/plans/{plan}/export/json/",  # lands on the job's page
             world.settle,
+            f"/plans/{plan}/agency-plans/",
+            world.agency_plan,
             MISSING,  # the page of a thing not found
         ],
         "leader": [*by_role, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],

@@ -163,6 +163,9 @@ def test_the_agency_adds_its_own_task_and_activity_led_by_its_units(world) -> No
         cooperating_ids=[world["u2"].pk],
     )
     assert activity.source is None and activity.task.area.code == "I"
+    # Numbered after every task of area I above, so a task copied later never meets it.
+    above = world["plan"].tasks.filter(area__code="I").values_list("number", flat=True)
+    assert int(activity.task.number) == max(int(n) for n in above) + 1
     assert list(activity.due_dates.values_list("due_on", flat=True)) == [date(2022, 6, 30)]
     assert activity.deadline_kind == "quarter" and not activity.needs_date
     roles = {(a.role, a.agency_id) for a in activity.assignees.all()}

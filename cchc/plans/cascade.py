@@ -301,8 +301,15 @@ def _unit_of(plan: Plan, agency_id: int | None) -> Agency:
     )
 
 
-def _next_task_number(area: Area) -> str:
-    numbers = [int(n) for n in area.tasks.values_list("number", flat=True) if n.isdigit()]
+def _next_task_number(plan: Plan, area: Area) -> str:
+    """After the area's last task here and in the plan above, so that a task copied
+    later from the plan above never meets one of the agency's own under its number."""
+    written = list(area.tasks.values_list("number", flat=True))
+    if plan.parent_id is not None:
+        written += Task.objects.filter(plan_id=plan.parent_id, area__code=area.code).values_list(
+            "number", flat=True
+        )
+    numbers = [int(n) for n in written if n.isdigit()]
     return str(max(numbers, default=0) + 1)
 
 
@@ -367,7 +374,7 @@ def plan_add_activity(
         task = Task.objects.create(
             plan=plan,
             area=area,
-            number=_next_task_number(area),
+            number=_next_task_number(plan, area),
             title=task_title,
             position=position,
         )
