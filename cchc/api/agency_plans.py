@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -73,7 +73,9 @@ class ActivityIn(Schema):
     title: str = Field(..., max_length=4000)
     deadline: str = Field(..., max_length=500)
     lead_id: int | None = Field(None, ge=1, le=MAX_ID)
-    cooperating_ids: list[int] = Field(default_factory=list, max_length=100)
+    cooperating_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=100
+    )
     outputs: str = Field("", max_length=4000)
     task_id: int | None = Field(None, ge=1, le=MAX_ID)
     task_title: str = Field("", max_length=4000)

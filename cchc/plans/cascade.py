@@ -470,7 +470,7 @@ def plan_issue(
     """Issue an agency's plan: number ("45/KH-STP"), date and signer. Once issued it is
     read-only; it gets the plan above's reporting periods and its assignments."""
     _refuse_unless(actor, "plan.issue_own", plan)
-    locked = Plan.objects.select_for_update().select_related("parent").get(pk=plan.pk)
+    locked = Plan.objects.select_for_update(of=("self",)).select_related("parent").get(pk=plan.pk)
     if locked.status != Plan.Status.DRAFT:
         raise AgencyPlanError(_("Kế hoạch đã ban hành thì không sửa được nữa."))
     number, signer = " ".join(number.split()), " ".join(signer.split())
