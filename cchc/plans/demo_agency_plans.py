@@ -2,7 +2,8 @@
 through the same services as the pages, by the people who would make them:
 
 * Sở Tư pháp's plan, derived from the province's, with three of its phòng: some copied
-  activities handed to them, two activities of its own, issued by its director;
+  activities handed to them, two activities of its own, issued by its director, and the
+  first report of one phòng started (a draft, by the demo account `canbo.hctp`);
 * one district's plan, derived by the province's coordinator and left as a draft;
 * the province's deadline for the agencies' plans, a month after its own plan.
 
@@ -83,6 +84,31 @@ def _unit_account(unit: Agency) -> str:
     return username
 
 
+def _first_report(own: Plan, unit: Agency, username: str) -> None:
+    """The phòng's officer has started its first report on the agency's plan (a draft:
+    the phòng's head sends it, then Sở Tư pháp's head reviews it)."""
+    from cchc.monitoring.models import Assignment
+    from cchc.monitoring.services import report_get_or_create, report_save
+
+    assignment = (
+        Assignment.objects.filter(activity__plan=own, agency=unit, activity__source=None)
+        .order_by("pk")
+        .first()
+    )
+    period = own.periods.order_by("position").first()
+    if assignment is None or period is None:
+        return
+    report = report_get_or_create(assignment=assignment, period=period)
+    report_save(
+        report=report,
+        actor=User.objects.get(username=username),
+        expected_version=report.version,
+        status="in_progress",
+        percent=40,
+        narrative="Đã lập danh mục văn bản cần tự kiểm tra; đang kiểm tra 18 văn bản.",
+    )
+
+
 @transaction.atomic
 def demo_agency_plans(plan: Plan) -> DemoAgencyPlans:
     department = Agency.objects.filter(name=DEPARTMENT, parent__isnull=False).first()
@@ -131,6 +157,7 @@ def demo_agency_plans(plan: Plan) -> DemoAgencyPlans:
             actor=head,
             source="cli",
         )
+        _first_report(own, units[0], account)
     districts = [a for a in planning_agencies(plan) if a.kind == Agency.Kind.DISTRICT]
     district = None
     if districts:
