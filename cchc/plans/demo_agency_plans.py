@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from cchc.accounts.models import Role, User
-from cchc.accounts.services import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from cchc.accounts.services import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DemoAccount
 from cchc.agencies.models import Agency
 from cchc.lib import calendar
 from cchc.plans.cascade import (
@@ -56,7 +56,7 @@ OWN_ACTIVITIES = (
 class DemoAgencyPlans:
     department: Plan | None
     district: Plan | None
-    account: str
+    account: DemoAccount | None
 
 
 def _units(department: Agency) -> list[Agency]:
@@ -68,7 +68,7 @@ def _units(department: Agency) -> list[Agency]:
     ]
 
 
-def _unit_account(unit: Agency) -> str:
+def _unit_account(unit: Agency) -> DemoAccount:
     username, full_name = UNIT_ACCOUNT
     if not User.objects.filter(username=username).exists():
         user = User(
@@ -81,7 +81,7 @@ def _unit_account(unit: Agency) -> str:
         user.set_password(DEMO_PASSWORD)
         user.full_clean()
         user.save()
-    return username
+    return DemoAccount(username, full_name, Role.OFFICER, unit.name)
 
 
 def _first_report(own: Plan, unit: Agency, username: str) -> None:
@@ -116,7 +116,7 @@ def demo_agency_plans(plan: Plan) -> DemoAgencyPlans:
     officer = User.objects.filter(agency=department, role=Role.OFFICER, is_active=True).first()
     coordinator = User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("pk").first()
     if department is None or head is None or officer is None or coordinator is None:
-        return DemoAgencyPlans(None, None, "")
+        return DemoAgencyPlans(None, None, None)
     units = _units(department)
     account = _unit_account(units[0])
     if plan.agency_plans_due is None and plan.issued_on is not None:
@@ -157,7 +157,7 @@ def demo_agency_plans(plan: Plan) -> DemoAgencyPlans:
             actor=head,
             source="cli",
         )
-        _first_report(own, units[0], account)
+        _first_report(own, units[0], account.username)
     districts = [a for a in planning_agencies(plan) if a.kind == Agency.Kind.DISTRICT]
     district = None
     if districts:

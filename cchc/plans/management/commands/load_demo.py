@@ -10,7 +10,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from cchc.accounts.models import Role
 from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
 from cchc.agencies.eras import era_of_year
 from cchc.agencies.services import load_units, reference_path
@@ -88,7 +87,7 @@ class Command(BaseCommand):
             )
         self.step(3, _("tạo tài khoản mẫu…"))
         accounts = user_create_demo_accounts()
-        unit_account = ""
+        unit_account = None
         if not options["without_reports"]:
             self.step(4, _("tạo báo cáo tiến độ mẫu 6 tháng đầu năm…"))
             # Sở Tư pháp's own plan (issued) and a district's (draft), by their people.
@@ -122,8 +121,9 @@ class Command(BaseCommand):
                     f"  {account.username:<16} {account.role.label}"
                     + (f" – {account.agency_name}" if account.agency_name else "")
                 )
-            if unit_account:
+            # The phòng's officer of Sở Tư pháp's own plan (docs/agency-plans.md).
+            for account in [unit_account] if unit_account else []:
                 self.stdout.write(
-                    f"  {unit_account:<16} {Role.OFFICER.label} – "
-                    + _("Phòng Hành chính tư pháp (Sở Tư pháp)")
+                    f"  {account.username:<16} {account.role.label} – {account.agency_name}"
+                    + _(" (Sở Tư pháp)")
                 )
