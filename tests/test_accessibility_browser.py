@@ -70,6 +70,12 @@ NOT_PAGES = {
     "set_language": "POST",
     "par_set_export": "an XLSX file",
     "par_criterion_delete": "POST",
+    "plan_derive": "POST, then the agency's plan (visited)",
+    "own_plan_add_activity": "POST",
+    "own_plan_set_lead": "POST",
+    "own_plan_issue": "POST",
+    "agency_plans_due": "POST",
+    "agency_plans_xlsx": "an XLSX file",
 }
 
 
@@ -105,6 +111,8 @@ class World:
     par_draft: int = 1
     par_criterion: int = 1
     par_campaign: int = 1
+    # Agency A's own plan, a draft with a unit to hand activities to (docs/agency-plans.md).
+    agency_plan: str = "/plans/1/own/"
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -168,6 +176,10 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
 
     par = par_objects()
     draft = CriteriaSet.objects.get(year=2022, group__code="ubnd-cap-huyen")
+    from cchc.plans.cascade import plan_derive
+
+    Agency.objects.create(name="Phòng Hành chính tư pháp", kind="unit", parent=agencies["a"])
+    own = plan_derive(parent=plan, agency=agencies["a"], actor=officer).plan
     return World(
         plan,
         agencies,
@@ -177,6 +189,7 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         par_draft=draft.pk,
         par_criterion=par["criterion_id"],
         par_campaign=par["campaign_id"],
+        agency_plan=f"/plans/{own.pk}/own/",
     )
 
 
@@ -213,8 +226,15 @@ def _pages(world: World) -> dict[str, list[str]]:
     ]
     return {
         "": ["/login/", "/cong-khai/"],
-        "officer_a": [*everyone, *agency_staff, world.draft, world.returned, *par],
-        "head_a": [*by_role, *agency_staff, world.sent],
+        "officer_a": [
+            *everyone,
+            *agency_staff,
+            world.draft,
+            world.returned,
+            *par,
+            world.agency_plan,
+        ],
+        "head_a": [*by_role, *agency_staff, world.sent, world.agency_plan],
         "coordinator": [
             *everyone,
             "/dashboard/",
@@ -230,6 +250,8 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/van-ban/co-quan/{home}/",
             f"/plans/{plan}/export/json/",  # lands on the job's page
             world.settle,
+            f"/plans/{plan}/agency-plans/",
+            world.agency_plan,
             MISSING,  # the page of a thing not found
             *par,
             *par_manage,

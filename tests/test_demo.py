@@ -149,16 +149,28 @@ def test_load_demo_fills_the_half_year_once(db):
     out = io.StringIO()
     call_command("load_demo", "--quiet-accounts", stdout=out)
     assert "Báo cáo tiến độ mẫu 6 tháng đầu năm" in out.getvalue()
-    plan = Plan.objects.get()
+    plan = Plan.objects.get(parent=None)
     count = ProgressReport.objects.filter(assignment__activity__plan=plan).count()
     assert count > 500
     # The demo logins see something of every kind on their agency.
     mine = ProgressReport.objects.filter(assignment__agency__name="Sở Tư pháp")
     assert {"approved", "returned", "draft"} <= set(mine.values_list("state", flat=True))
+    # Sở Tư pháp's own plan, issued, with its phòng; a district's draft; the deadline.
+    own = Plan.objects.get(parent=plan, issuer="Sở Tư pháp")
+    assert (own.status, own.number, own.signer) == ("issued", "15/KH-STP", "Hoàng Đức Anh")
+    assert own.activities.filter(source=None).count() == 2
+    assert own.periods.count() == plan.periods.count()
+    assert ProgressReport.objects.filter(
+        assignment__activity__plan=own, assignment__agency__name="Phòng Hành chính tư pháp"
+    ).exists()
+    assert Plan.objects.filter(parent=plan, status="draft", issuer__startswith="UBND").exists()
+    assert plan.agency_plans_due is not None
+    total = ProgressReport.objects.count()
     again = io.StringIO()
     call_command("load_demo", "--quiet-accounts", stdout=again)
     assert "Báo cáo tiến độ mẫu" not in again.getvalue()
-    assert ProgressReport.objects.count() == count
+    assert ProgressReport.objects.count() == total
+    assert Plan.objects.count() == 3
 
 
 def test_load_demo_tells_each_step_and_the_progress_of_the_reports(db):

@@ -13,7 +13,9 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from cchc.accounts.models import User
 from cchc.monitoring.models import Assignment, ReportingPeriod
+from cchc.plans.cascade import plan_derive
 
 # What a person or a script could put in a query string; NUL is the edge's (tested apart).
 HOSTILE = [
@@ -70,6 +72,8 @@ FIELDS = [
     "method", "computation_key", "points_known", "points_note", "max_differs_reason",
     "self_opens", "self_closes", "appraisal_opens", "appraisal_closes", "reply_opens",
     "reply_closes",
+    "next", "report", "state", "then", "code", "title", "deadline", "lead", "cooperating",
+    "task", "task_title", "outputs", "signer", "due",
     "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
     "documents-0-issued_on", "documents-0-summary",
 ]  # fmt: skip
@@ -80,12 +84,16 @@ def _ids(plan, agencies) -> dict[str, int]:  # type: ignore[no-untyped-def]
     assert assignment is not None
     from tests.test_permission_matrix import par_objects
 
+    officer_a = User.objects.get(username="officer_a")
+    own = plan_derive(parent=plan, agency=agencies["a"], actor=officer_a).plan
     return {
         **par_objects(),
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "assignment_id": assignment.pk,
         "period_id": ReportingPeriod.objects.get(plan=plan, code="q1").pk,
+        "agency_plan_id": own.pk,
+        "agency_activity_id": own.activities.order_by("pk").first().pk,
     }
 
 

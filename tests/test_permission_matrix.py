@@ -34,6 +34,7 @@ from cchc.jobs.services import job_start
 from cchc.monitoring.evidence import evidence_add
 from cchc.monitoring.models import Assignment, ReportingPeriod
 from cchc.monitoring.services import report_get_or_create, report_submit
+from cchc.plans.cascade import plan_derive
 from cchc.plans.models import Activity, Plan
 from cchc.reminders.models import Notification
 from cchc.reminders.services import calendar_feed_regenerate
@@ -100,6 +101,19 @@ EXPECTATIONS: dict[str, Row] = {
     "GET plans/<int:plan_id>/periods/":                 staff(),
     "POST plans/<int:plan_id>/periods/":                staff(),
     "GET needs-date/":                                  everyone(),
+    # Agencies' own plans (docs/agency-plans.md). The table of who issued theirs: the
+    # province, and the issuer of the plan (a district for its communes). An agency's plan
+    # (here agency A's draft) is edited by its own staff and the province's staff, issued
+    # by its head (or the administrator); deriving is for one's own agency (officer_b
+    # derives B's, the coordinator its own agency's, the admin is asked to choose one).
+    "GET plans/<int:plan_id>/agency-plans/":            Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "GET plans/<int:plan_id>/agency-plans.xlsx":        Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST plans/<int:plan_id>/agency-plans/due/":       staff(),
+    "POST plans/<int:plan_id>/derive/":                 Row(LOGIN, OK, OK, OK, OK, 403, 403, OK),
+    "GET plans/<int:agency_plan_id>/own/":              everyone(),
+    "POST plans/<int:agency_plan_id>/own/activities/":  Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
+    "POST plans/<int:agency_plan_id>/own/activities/<int:agency_activity_id>/lead/": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),  # noqa: E501
+    "POST plans/<int:agency_plan_id>/own/issue/":       Row(LOGIN, 403, OK, 403, 403, 403, 403, OK),
     "GET agencies/":                                    everyone(),
     "GET agencies/<int:agency_id>/":                    everyone(),
     "GET agencies/<int:agency_id>/merge/":              staff(),
@@ -134,6 +148,11 @@ EXPECTATIONS: dict[str, Row] = {
     "GET /api/agencies":                                everyone(),
     "GET /api/agencies/{agency_id}":                    everyone(),
     "GET /api/groups":                                  everyone(),
+    "GET /api/plans/{plan_id}/agency-plans":            Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST /api/plans/{plan_id}/agency-plans":           Row(LOGIN, OK, OK, OK, OK, 403, 403, OK),
+    "POST /api/agency-plans/{agency_plan_id}/activities": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
+    "PUT /api/agency-plans/{agency_plan_id}/activities/{agency_activity_id}/lead": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),  # noqa: E501
+    "POST /api/agency-plans/{agency_plan_id}/issue":    Row(LOGIN, 403, OK, 403, 403, 403, 403, OK),
     # Monitoring: report pages. An officer or head sees only their own agency's reports and
     # evidence (officer_b gets 404 for agency A's); the province reads them all.
     "GET bao-cao/":                                     everyone(),
@@ -299,7 +318,10 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
     )
     assert job.status == "done", job.errors
     par = par_objects()
+    agency_plan = plan_derive(parent=plan, agency=agencies["a"], actor=officer_a).plan
     return {
+        "agency_plan_id": agency_plan.pk,
+        "agency_activity_id": agency_plan.activities.order_by("pk").first().pk,
         "job_id": job.pk,
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
@@ -407,6 +429,22 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/reports/{report_id}": {"status": "in_progress", "percent": 10, "version": 999},
     "POST /api/reports/{report_id}/submit": {"version": 999},
     "POST /api/reports/{report_id}/review": {"approve": True, "version": 999},
+    # Refused by the service (a lead that is not the agency's, a malformed number): 400.
+    "POST /api/agency-plans/{agency_plan_id}/activities": {
+        "title": "Hoạt động",
+        "deadline": "Quý I",
+        "lead_id": 999999,
+        "area_code": "I",
+        "task_title": "Nhiệm vụ",
+    },
+    "PUT /api/agency-plans/{agency_plan_id}/activities/{agency_activity_id}/lead": {
+        "lead_id": 999999
+    },
+    "POST /api/agency-plans/{agency_plan_id}/issue": {
+        "number": "không số",
+        "issued_on": "2022-02-10",
+        "signer": "A",
+    },
 }
 
 

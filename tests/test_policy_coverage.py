@@ -112,6 +112,8 @@ MAY_NAME_ROLES = {
     "accounts/models.py": "defines Role and the database rule that agency roles have an agency",
     "accounts/services.py": "creates the demo accounts with their roles",
     "monitoring/demo.py": "creates demo users and picks one of each role to write reports",
+    "plans/demo_agency_plans.py": "creates the demo phòng's officer and picks the agency's "
+    "officer, head and the coordinator to act in the demo of agencies' plans",
     "ops/bench.py": "creates the load test's users",
 }
 

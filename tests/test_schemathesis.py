@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from cchc.accounts.models import ApiToken, User
 from cchc.agencies.models import Agency
 from cchc.api.views import api
+from cchc.plans.cascade import plan_derive
 from cchc.plans.models import Plan
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -76,8 +77,15 @@ def test_it_fuzzes_every_api_operation_without_a_server_error_or_a_schema_violat
     _token, key = ApiToken.issue(user=personas["coordinator"], name="schemathesis")
     activity = plan.activities.order_by("pk").first()
     assert activity is not None
+    own = plan_derive(parent=plan, agency=agencies["a"], actor=personas["coordinator"]).plan
     operations = _operations(
-        {"plan_id": plan.pk, "agency_id": agencies["a"].pk, "activity_id": activity.pk}
+        {
+            "plan_id": plan.pk,
+            "agency_id": agencies["a"].pk,
+            "activity_id": activity.pk,
+            "agency_plan_id": own.pk,
+            "agency_activity_id": own.activities.order_by("pk").first().pk,
+        }
     )
     assert operations, "the OpenAPI schema lists no operation"
     per_operation = math.ceil(TOTAL_CASES / len(operations))

@@ -257,6 +257,66 @@ OWN_AGENCY_OR_ADMIN = Rule(
 )
 
 
+# -- agencies' own plans (docs/agency-plans.md)
+
+
+def _derives_for(user: Actor, agency: Any) -> bool:
+    """Who makes an agency's own plan from the plan above: its own people, and a
+    district's people for its communes (the district cascades its plan to them)."""
+    if _works_for(user, agency.pk):
+        return True
+    return bool(
+        agency.kind == "commune" and agency.parent_id and _works_for(user, agency.parent_id)
+    )
+
+
+def _is_issuer_of(user: Actor, plan: Any) -> bool:
+    return plan.issuer_agency_id is not None and _works_for(user, plan.issuer_agency_id)
+
+
+def _plan_of_report(obj: Any) -> Any:
+    assignment = obj.assignment if hasattr(obj, "assignment") else obj
+    return assignment.activity.plan
+
+
+# The province runs every plan; an agency its own.
+DERIVES_FOR_AGENCY = Rule(
+    lambda u, o, c: role_of(u) in STAFF or _derives_for(u, o), "staff_or_derives_for_agency"
+)
+ISSUER_OF_PLAN = Rule(
+    lambda u, o, c: role_of(u) in STAFF or _is_issuer_of(u, o), "staff_or_issuer_of_plan"
+)
+# The head of the agency whose own plan the report is on reviews it; the province
+# reviews every report.
+REVIEWS_REPORT = Rule(
+    lambda u, o, c: (
+        role_of(u) in STAFF
+        or (
+            role_of(u) == Role.HEAD
+            and _plan_of_report(o).parent_id is not None
+            and _is_issuer_of(u, _plan_of_report(o))
+        )
+    ),
+    "staff_or_head_of_plan_issuer",
+)
+# Who is told a report arrived: the coordinator for the province's plans; for an agency's
+# own plan, that agency's head, who reviews it (the province's queue is not flooded).
+REVIEWER_TOLD = Rule(
+    lambda u, o, c: (
+        (role_of(u) == Role.COORDINATOR and _plan_of_report(o).parent_id is None)
+        or (
+            role_of(u) == Role.HEAD
+            and _plan_of_report(o).parent_id is not None
+            and _is_issuer_of(u, _plan_of_report(o))
+        )
+    ),
+    "reviewer_of_report",
+)
+DERIVED_DRAFT = Rule(
+    lambda u, o, c: o.parent_id is not None and o.status == "draft", "derived_plan_in_draft"
+)
+
+
 # ---------------------------------------------------------------------------
 # Actions
 
@@ -361,6 +421,19 @@ declare("plan.fix_dates",     roles=STAFF)
 # The transcriber's doubts about a plan's source: for those who run the plan, on request.
 declare("plan.transcription_notes", roles=STAFF)
 declare("period.manage",      roles=STAFF)
+# Agencies' own plans, derived from the plan above (docs/agency-plans.md). The object of
+# `plan.derive` is the agency whose plan is made; of the others, the plan.
+declare("plan.derive",        roles=AGENCY_STAFF | STAFF, rule=DERIVES_FOR_AGENCY)
+declare("plan.edit_own",      roles=AGENCY_STAFF | STAFF, rule=ISSUER_OF_PLAN,
+        when=DERIVED_DRAFT)
+declare("plan.issue_own",     roles={Role.HEAD, Role.ADMIN}, rule=ISSUER_OF_PLAN,
+        when=DERIVED_DRAFT)
+# Which agencies have issued their plan from this one, and the deadline for it: the
+# province for its plans, a district for its own (its communes).
+declare("plan.agency_plans",  roles=PROVINCE_WIDE | AGENCY_STAFF,
+        rule=Rule(lambda u, o, c: role_of(u) in PROVINCE_WIDE or _is_issuer_of(u, o),
+                  "province_or_issuer_of_plan"))
+declare("plan.agency_plans_due", roles=STAFF | AGENCY_STAFF, rule=ISSUER_OF_PLAN)
 declare("agency.view",        roles=EVERYONE)
 # Merge into a successor or close, moving open assignments.
 declare("agency.merge",       roles=STAFF)
@@ -396,7 +469,8 @@ declare("report.edit",        roles=AGENCY_STAFF, rule=WORKS_FOR_AGENCY,
 # The head sends; an officer may send again what was returned to the agency.
 declare("report.submit",      roles=AGENCY_STAFF, rule=WORKS_FOR_AGENCY,
         when=flag("is_editable") & (has_role(Role.HEAD) | attr_in("state", {RETURNED})))
-declare("report.review",      roles=STAFF, when=attr_in("state", {SUBMITTED}))
+declare("report.review",      roles=STAFF | {Role.HEAD}, rule=REVIEWS_REPORT,
+        when=attr_in("state", {SUBMITTED}))
 # Reminders: who is written to. Officers get their agency's digest, heads are copied
 # when work is long overdue, the coordinator gets the province's escalation.
 declare("reminder.digest",    roles={Role.OFFICER})
@@ -406,7 +480,7 @@ declare("reminder.escalation", roles={Role.COORDINATOR})
 # The head of the agency, when a draft waits for them to send it; the coordinator, when a
 # report arrives for review; the agency's own writers of a report, when it is reviewed.
 declare("notify.report_ready",    roles={Role.HEAD}, rule=WORKS_FOR_AGENCY)
-declare("notify.report_sent",     roles={Role.COORDINATOR})
+declare("notify.report_sent",     roles={Role.COORDINATOR, Role.HEAD}, rule=REVIEWER_TOLD)
 declare("notify.report_reviewed", roles=AGENCY_STAFF, rule=WORKS_FOR_AGENCY)
 # Background jobs: one's own list; a job's page and file are open to whoever may see the
 # job's subject (cchc.jobs.access.job_visible_to), a public table's to anyone.

@@ -427,9 +427,6 @@ def get_job_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
     )
 
 
-from cchc.api import monitoring, par  # noqa: E402,F401
-
-
 def _settle_job(request: HttpRequest, job_id: UUID) -> Job:
     try:
         return settle.job_to_settle(request.user, job_id)
@@ -520,3 +517,7 @@ def settle_import_names(
         )
     response["Location"] = reverse("api:get_job", kwargs={"job_id": rerun.pk})
     return Status(202, _job_out(rerun))
+
+
+# The other routers register on `api` when imported.
+from cchc.api import agency_plans, monitoring, par  # noqa: E402,F401

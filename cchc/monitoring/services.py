@@ -517,6 +517,14 @@ def report_review(
     report = _lock(report)
     if not policy.can(actor, "report.review"):
         raise ReportForbidden(_("Chỉ cơ quan thường trực mới duyệt được báo cáo."))
+    # A head reviews the reports on their agency's own plan only (docs/agency-plans.md).
+    if not policy.can(actor, "report.review", report, when=False):
+        raise ReportForbidden(
+            _(
+                "Chỉ cơ quan thường trực hoặc thủ trưởng cơ quan ban hành kế hoạch "
+                "mới duyệt được báo cáo này."
+            )
+        )
     _check_version(report, expected_version)
     if not policy.can(actor, "report.review", report):
         raise ReportError(_("Chỉ duyệt được báo cáo đã gửi."))

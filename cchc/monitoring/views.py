@@ -734,6 +734,8 @@ def report_submit_view(request: HttpRequest, assignment_id: int, period_id: int)
 @requires("report.review")
 def report_review_view(request: HttpRequest, assignment_id: int, period_id: int) -> HttpResponse:
     report = _existing_report(request, assignment_id, period_id)
+    # A head reviews only the reports on their agency's own plan: refused before the form.
+    policy.require(request.user, "report.review", report, when=False)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return _render_report(

@@ -55,6 +55,14 @@ class Plan(models.Model):
         on_delete=models.PROTECT,
         related_name="derived_plans",
     )
+    # Who signed it (người ký): an agency's own plan is issued with its number, date and
+    # signer (docs/agency-plans.md).
+    signer = models.CharField(_("người ký"), max_length=255, blank=True)
+    # On a plan that others derive theirs from: the day by which each agency named in it
+    # must have issued its own plan ("ban hành kế hoạch CCHC đúng hạn").
+    agency_plans_due = models.DateField(
+        _("hạn ban hành kế hoạch của các cơ quan"), null=True, blank=True
+    )
     # The body of the plan beyond the appendix: purposes, focus areas, responsibilities.
     document = models.JSONField(_("nội dung văn bản"), default=dict, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -72,6 +80,12 @@ class Plan(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=1990) & Q(year__lte=2200), name="plan_year_plausible"
+            ),
+            # One plan of its own per agency from each plan above it.
+            models.UniqueConstraint(
+                fields=["parent", "issuer_agency"],
+                condition=Q(parent__isnull=False) & Q(issuer_agency__isnull=False),
+                name="plan_one_derived_per_agency",
             ),
         ]
 
@@ -166,6 +180,17 @@ class Activity(models.Model):
     notes = models.TextField(_("ghi chú"), blank=True)
     # See Task.transcription_notes.
     transcription_notes = models.TextField(_("ghi chú chép lại"), blank=True)
+    # In an agency's own plan: the activity of the plan above it that this one carries
+    # out; null for the agency's own activities (and when the province replaces its plan:
+    # the agency's copy stays, as issued).
+    source = models.ForeignKey(
+        "self",
+        verbose_name=_("hoạt động của kế hoạch cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derived",
+    )
     # The agency cells as the plan writes them ("Các Sở: Tài chính, Nội vụ"), one entry a
     # line; the assignees are what they were read as. Exports write these back.
     lead_written = models.TextField(_("cơ quan chủ trì như văn bản ghi"), blank=True)

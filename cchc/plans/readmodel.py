@@ -12,8 +12,9 @@ writing their own queries, so that they cannot drift apart:
 - `plans_visible_to`: the plans a user may look at;
 - `plan_viewed`: the plan a page shows. `?plan=<id>` (or `?year=<yyyy>`) in the URL
   chooses it and is remembered on the user (`User.viewing_plan`); without it the
-  remembered choice, else the newest plan. A choice that does not exist or that the
-  user may not see gets a Vietnamese message and falls back.
+  remembered choice, else the newest plan that is not an agency's own plan. A choice
+  that does not exist or that the user may not see gets a Vietnamese message and falls
+  back.
 
 Progress (the latest sent report, the roll-up) is read in `cchc.monitoring.readmodel`.
 """
@@ -33,7 +34,18 @@ from cchc.plans.models import Activity, Area, Plan, Task
 
 NEWEST_FIRST = ("-year", "-issued_on", "-pk")
 # What a chooser and the pages need of a plan; the tree is loaded separately.
-LISTED_FIELDS = ("pk", "number", "title", "year", "status", "rollup_method", "issuer", "issued_on")
+LISTED_FIELDS = (
+    "pk",
+    "number",
+    "title",
+    "year",
+    "status",
+    "rollup_method",
+    "issuer",
+    "issued_on",
+    "parent_id",
+    "issuer_agency_id",
+)
 
 
 def plans_newest_first() -> QuerySet[Plan]:
@@ -41,8 +53,9 @@ def plans_newest_first() -> QuerySet[Plan]:
 
 
 def plan_latest() -> Plan | None:
-    """The newest plan: what a page shows when nobody chose one."""
-    return plans_newest_first().first()
+    """The newest plan: what a page shows when nobody chose one. An agency's own plan
+    (docs/agency-plans.md) is chosen, never the default."""
+    return plans_newest_first().filter(parent=None).first() or plans_newest_first().first()
 
 
 def _count(model: type[Activity] | type[Task] | type[Area], **filters: object) -> Coalesce:
@@ -168,7 +181,8 @@ def plan_viewed(
     elif remembered is not None:
         chosen = remembered
         choice.remembered = True
-    choice.plan = chosen or plans[0]
+    # Nobody's default is an agency's own plan: those are chosen.
+    choice.plan = chosen or next((p for p in plans if p.parent_id is None), plans[0])
     if choice.problem:
         choice.problem += " " + _("Đang hiển thị kế hoạch %(plan)s.") % {
             "plan": plan_label(choice.plan)

@@ -3,7 +3,7 @@ from django.urls import path
 
 from cchc.accounts.login import LoginView
 from cchc.lib.i18n import official_language
-from cchc.register import settle, views
+from cchc.register import agency_plans, settle, views
 
 urlpatterns = [
     path(
@@ -33,6 +33,33 @@ urlpatterns = [
         "plans/<int:plan_id>/export/<str:fmt>/",
         official_language(views.plan_export),
         name="plan_export",
+    ),
+    # Agencies' own plans (docs/agency-plans.md).
+    path("plans/<int:plan_id>/agency-plans/", agency_plans.agency_plans, name="agency_plans"),
+    path(
+        "plans/<int:plan_id>/agency-plans/due/",
+        agency_plans.agency_plans_due,
+        name="agency_plans_due",
+    ),
+    path(
+        "plans/<int:plan_id>/agency-plans.xlsx",
+        official_language(agency_plans.agency_plans_xlsx),
+        name="agency_plans_xlsx",
+    ),
+    path("plans/<int:plan_id>/derive/", agency_plans.plan_derive_view, name="plan_derive"),
+    path("plans/<int:agency_plan_id>/own/", agency_plans.own_plan, name="own_plan"),
+    path(
+        "plans/<int:agency_plan_id>/own/activities/",
+        agency_plans.own_plan_add_activity,
+        name="own_plan_add_activity",
+    ),
+    path(
+        "plans/<int:agency_plan_id>/own/activities/<int:agency_activity_id>/lead/",
+        agency_plans.own_plan_set_lead,
+        name="own_plan_set_lead",
+    ),
+    path(
+        "plans/<int:agency_plan_id>/own/issue/", agency_plans.own_plan_issue, name="own_plan_issue"
     ),
     path("needs-date/", views.needs_date_latest, name="needs_date_latest"),
     path("agencies/", views.agency_list, name="agency_list"),

@@ -17,6 +17,7 @@ from cchc.agencies.services import AgencyChangeError, agency_close, agency_merge
 from cchc.jobs import registry
 from cchc.jobs.services import job_start
 from cchc.lib import calendar
+from cchc.plans.cascade import planning_kinds
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.models import Activity, Assignee, Plan
 from cchc.plans.readmodel import plan_viewed, plans_with_counts
@@ -69,7 +70,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("plan.view")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_object_or_404(Plan.objects.select_related("issuer_agency"), pk=plan_id)
     agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
     tree = plan_tree(plan)
     form = PlanFilterForm(request.GET, areas=tree, agencies=agencies, year=plan.year)
@@ -88,11 +89,31 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     if _is_htmx_partial(request):
         response = render(request, "register/_plan_results.html", context)
     else:
+        context |= _agency_plan_links(request, plan)
         context["indicators"] = list(plan.indicators.select_related("area").order_by("position"))
         context["responsibilities"] = list(plan.responsibilities.order_by("position"))
         response = render(request, "register/plan_detail.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _agency_plan_links(request: HttpRequest, plan: Plan) -> dict[str, object]:
+    """What the plan page offers about agencies' own plans (docs/agency-plans.md): the
+    table of who issued theirs, and a button to the user's agency's own plan from this
+    one. The button derives it, which is idempotent and leads to the plan once made, so
+    the page asks the database nothing more (its query count is pinned)."""
+    user = request.user
+    agency_id = getattr(user, "agency_id", None)
+    return {
+        "may_see_agency_plans": can(user, "plan.agency_plans", plan),
+        "may_derive_own": bool(
+            agency_id
+            and can(user, "plan.derive")
+            and agency_id != plan.issuer_agency_id
+            and plan.status != Plan.Status.CLOSED
+            and planning_kinds(plan)
+        ),
+    }
 
 
 @require_GET

@@ -1,5 +1,6 @@
 """`cchc load_demo`: the built-in Quảng Trị 2022 plan, its agencies and demo accounts,
-and the progress reports of the plan's first half-year (`cchc.monitoring.demo`).
+Sở Tư pháp's own plan and a district's draft (`cchc.plans.demo_agency_plans`), and the
+progress reports of the plan's first half-year (`cchc.monitoring.demo`).
 
 Idempotent: run it again and nothing is duplicated.
 """
@@ -13,6 +14,7 @@ from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
 from cchc.agencies.eras import era_of_year
 from cchc.agencies.services import load_units, reference_path
 from cchc.monitoring.demo import demo_progress_fill
+from cchc.plans.demo_agency_plans import demo_agency_plans
 from cchc.plans.formats.jsonfmt import read_json
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.services import DATA_DIR, plan_import, plan_issued_as
@@ -84,8 +86,20 @@ class Command(BaseCommand):
             )
         self.step(3, _("tạo tài khoản mẫu…"))
         accounts = user_create_demo_accounts()
+        unit_account = None
         if not options["without_reports"]:
             self.step(4, _("tạo báo cáo tiến độ mẫu 6 tháng đầu năm…"))
+            # Sở Tư pháp's own plan (issued) and a district's (draft), by their people.
+            made = demo_agency_plans(plan)
+            unit_account = made.account
+            if made.department is not None:
+                self.stdout.write(
+                    _("Kế hoạch của cơ quan: %(department)s (%(status)s).")
+                    % {
+                        "department": made.department.title,
+                        "status": made.department.get_status_display(),
+                    }
+                )
             # After the accounts: the agencies whose people can log in get a bit of everything.
             states = demo_progress_fill(plan, progress=self.agencies_done)
             if states:
@@ -110,4 +124,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {account.username:<16} {account.role.label}"
                     + (f" – {account.agency_name}" if account.agency_name else "")
+                )
+            # The phòng's officer of Sở Tư pháp's own plan (docs/agency-plans.md).
+            for account in [unit_account] if unit_account else []:
+                self.stdout.write(
+                    f"  {account.username:<16} {account.role.label} – {account.agency_name}"
+                    + _(" (Sở Tư pháp)")
                 )
