@@ -14,7 +14,7 @@ from cchc.agencies.models import Agency, AgencyGroup
 from cchc.monitoring.models import ProgressReport
 from cchc.plans.models import Plan
 
-TINY = {"agencies": 6, "activities": 5, "periods": 2, "repeat": 1}
+TINY = {"agencies": 6, "activities": 5, "periods": 2, "repeat": 1, "import_activities": 12}
 
 
 def _bench(*args: str, **options: object) -> str:
@@ -59,7 +59,8 @@ def test_keep_leaves_the_data_and_cleanup_removes_it(db):
     output = _bench(keep=True)
     assert "cchc bench --cleanup" in output
     plans, agencies, users, groups = _leftovers()
-    assert plans == 1 and agencies == 1 + TINY["agencies"] and users == 4 and groups == 1
+    # The measured plan and the imported one; the province's group and its three by kind.
+    assert plans == 2 and agencies == 1 + TINY["agencies"] and users == 4 and groups == 4
     assert ProgressReport.objects.count() > 0
     call_command("bench", cleanup=True, stdout=io.StringIO())
     assert _leftovers() == (0, 0, 0, 0)
@@ -75,7 +76,7 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
     from cchc.monitoring.models import ReportVersion
     from cchc.monitoring.progress import plan_progress
 
-    output = _bench(keep=True, agencies=10, activities=8, periods=4)
+    output = _bench(keep=True, agencies=10, activities=8, periods=4, import_activities=0)
     try:
         reports = ProgressReport.objects.filter(
             assignment__activity__plan__number__startswith="cchc-bench-"
@@ -169,3 +170,44 @@ def test_it_asks_for_migrate_on_a_database_without_tables(db, monkeypatch):
     monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
     with pytest.raises(CommandError, match="hãy chạy «cchc migrate» trước"):
         _bench()
+
+
+def test_it_imports_an_appendix_as_the_job_does_and_reports_time_memory_and_rows(db, settings):
+    """The appendix names groups and single agencies; the job expands them per agency.
+    Afterwards no job, uploaded file, plan or audit record of the run is left."""
+    from pathlib import Path
+
+    from cchc.audit.models import AuditRecord
+    from cchc.jobs.models import Job
+
+    output = _bench(import_activities=20)
+    section = output[output.index("Nhập 20 hoạt động") :]
+    values = {
+        line.rsplit("  ", 1)[0].strip(): line.rsplit("  ", 1)[1].strip()
+        for line in section.splitlines()[1:]
+        if "  " in line.strip()
+    }
+    assert float(values["openpyxl chỉ đọc mọi ô (read_only)"].split()[0]) > 0
+    assert float(values["nhập (đọc, kiểm tra, ghi, phân công)"].split()[0]) > 0
+    assert values["tỷ lệ nhập / openpyxl"].endswith("×")
+    assert int(values["số truy vấn"]) > 0
+    assert values["tracemalloc: bộ nhớ Python cao nhất"].endswith("MB")
+    assert int(values["số dòng: hoạt động"]) == 20
+    assert int(values["số dòng: nhiệm vụ"]) == 11  # 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 1 activities
+    # Groups expanded: more assignments than names in the cells.
+    assert int(values["số dòng: phân công (mỗi cơ quan)"]) > int(
+        values["số dòng: cơ quan, nhóm ghi trong ô"]
+    )
+    assert _leftovers() == (0, 0, 0, 0)
+    assert not Job.objects.filter(kind="plan_import").exists()
+    assert not AuditRecord.objects.filter(object_type="plans.plan").exists()
+    # What is left in the job store are the pages' downloads (measured before), not the
+    # uploaded appendix.
+    kept = set(Job.objects.values_list("result_sha256", flat=True))
+    stored = {p.name for p in Path(settings.CCHC_JOB_FILES_DIR).rglob("*") if p.is_file()}
+    assert stored <= kept
+
+
+def test_the_import_phase_can_be_left_out(db):
+    output = _bench(import_activities=0)
+    assert "Nhập " not in output and "openpyxl" not in output

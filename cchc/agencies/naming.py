@@ -1,6 +1,7 @@
 """How agency names are compared: one key for every spelling of a name."""
 
 import re
+from functools import lru_cache
 
 from cchc.lib.text import fold
 
@@ -13,6 +14,8 @@ _ABBREVIATIONS = [
 ]
 
 
+# An import compares the same names and parts of names many thousand times.
+@lru_cache(maxsize=1 << 16)
 def resolution_key(name: str) -> str:
     """The form in which two spellings of one name compare equal."""
     key = fold(name)

@@ -512,9 +512,14 @@ def _top_level_split(text: str) -> list[tuple[str, str]]:
     return [(part.strip(), sep) for part, sep in parts if part.strip()]
 
 
+_BRACKET = re.compile(r"[()\[\]]")
+
+
 def _without_brackets(text: str) -> tuple[str, str]:
     """ "Sở Tư pháp (Báo cáo kết quả)" -> ("Sở Tư pháp", "Báo cáo kết quả"). An opening
     bracket that is never closed (OCR loses them) runs to the end."""
+    if not _BRACKET.search(text):  # most names: nothing to take apart
+        return " ".join(text.split()), ""
     notes: list[str] = []
     kept: list[str] = []
     depth = 0
@@ -578,6 +583,9 @@ class Resolver:
         # An ignored name is never proposed as the closest known one.
         self._choices = [k for k, t in self.by_key.items() if not isinstance(t, Ignored)]
         self.vague_group = AgencyGroup.objects.filter(code=_VAGUE_GROUP).first()
+        # A plan writes the same cells again and again ("Các sở, ban, ngành" on hundreds of
+        # rows): each distinct cell is read once per import.
+        self._readings: dict[str, Reading] = {}
 
     def lookup(self, name: str) -> Target | Ignored | None:
         """The agency or group a name stands for; IGNORED for a name settled as no one."""
@@ -598,6 +606,13 @@ class Resolver:
         over to the next item ("UBND cấp huyện, cấp xã"; "Các Sở: Tài chính, Nội vụ"); a
         bracket after a name is a note; a qualifier after a group is a note.
         """
+        known = self._readings.get(written)
+        if known is None:
+            known = self._readings[written] = self._read(written)
+        # A copy: the caller may change its lists; the Resolved inside are frozen.
+        return Reading(list(known.resolved), list(known.unknown))
+
+    def _read(self, written: str) -> Reading:
         text = unicodedata.normalize("NFC", written or "")
         resolved: list[Resolved] = []
         unknown: list[str] = []

@@ -60,11 +60,23 @@ class Assignment(models.Model):
         LEAD = "lead", _("Chủ trì")
         COOPERATING = "cooperating", _("Phối hợp")
 
+    # No single-column index on either: the unique (activity, agency) index and the
+    # (agency, role) index lead with them and serve every lookup. A plan that names big
+    # groups makes hundreds of thousands of assignments at once, and each index costs
+    # every one of those rows.
     activity = models.ForeignKey(
-        Activity, verbose_name=_("hoạt động"), on_delete=models.CASCADE, related_name="assignments"
+        Activity,
+        verbose_name=_("hoạt động"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,
     )
     agency = models.ForeignKey(
-        Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="assignments_set"
+        Agency,
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="assignments_set",
+        db_index=False,
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     via_group = models.ForeignKey(

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -98,54 +98,90 @@ def period_current(
 # Assignments
 
 
+# One statement, so that a plan whose cells name big groups ("UBND cấp xã": hundreds of
+# agencies, for thousands of activities) never has its assignments built in Python. For
+# each (activity, agency) an activity names, directly or through a group in force on the
+# plan's day, the candidate kept is the first in the order the assignees are read
+# (`Assignee.Meta.ordering`), a lead before any cooperating one: a lead role wins over a
+# cooperating one, and the assignee that gave it says through which group, if any.
+_SYNC_SQL = """
+INSERT INTO {assignment} (activity_id, agency_id, role, via_group_id)
+SELECT picked.activity_id, picked.agency_id, picked.role, picked.via_group_id
+FROM (
+    SELECT candidate.activity_id, candidate.agency_id, candidate.role,
+           candidate.via_group_id,
+           ROW_NUMBER() OVER (
+               PARTITION BY candidate.activity_id, candidate.agency_id
+               ORDER BY CASE WHEN candidate.role = %s THEN 0 ELSE 1 END,
+                        candidate.position, candidate.assignee_id
+           ) AS place
+    FROM (
+        SELECT assignee.activity_id, assignee.agency_id, assignee.role,
+               NULL AS via_group_id, assignee.position, assignee.id AS assignee_id
+        FROM {assignee} assignee
+        JOIN {activity} activity ON activity.id = assignee.activity_id
+        WHERE activity.plan_id = %s AND assignee.agency_id IS NOT NULL
+        UNION ALL
+        SELECT assignee.activity_id, membership.agency_id, assignee.role,
+               assignee.group_id, assignee.position, assignee.id
+        FROM {assignee} assignee
+        JOIN {activity} activity ON activity.id = assignee.activity_id
+        JOIN {membership} membership ON membership.group_id = assignee.group_id
+        WHERE activity.plan_id = %s AND assignee.agency_id IS NULL
+          AND (membership.valid_from IS NULL OR membership.valid_from <= %s)
+          AND (membership.valid_to IS NULL OR membership.valid_to > %s)
+    ) candidate
+    -- An anti-join on the few closed agencies, rather than a join on the open ones,
+    -- leaves the planner no way to loop over the candidates once per agency.
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {agency} agency
+        WHERE agency.id = candidate.agency_id AND agency.closed_on IS NOT NULL
+    )
+) picked
+WHERE picked.place = 1
+  AND NOT EXISTS (
+      SELECT 1 FROM {assignment} existing
+      WHERE existing.activity_id = picked.activity_id
+        AND existing.agency_id = picked.agency_id
+  )
+"""
+
+
 @transaction.atomic
 def assignments_sync(plan: Plan) -> int:
     """Create an assignment for every agency an activity names, groups expanded.
 
-    A lead role wins over a cooperating one when an agency is named both ways. Existing
-    assignments (and their reports) are kept. Returns the number created.
+    Groups are read as they were on the plan's day (see cchc.agencies.eras.plan_day);
+    agencies closed today get none. A lead role wins over a cooperating one when an
+    agency is named both ways. Existing assignments (and their reports) are kept.
+    Returns the number created. Works the same on SQLite and PostgreSQL (window
+    functions: SQLite ≥ 3.25).
     """
-    wanted: dict[tuple[int, int], tuple[str, int | None]] = {}
-    assignees = Assignee.objects.filter(activity__plan=plan).select_related("group")
-    members: dict[int, list[int]] = {}
-    group_ids = {a.group_id for a in assignees if a.group_id}
     from cchc.agencies.eras import plan_day
     from cchc.agencies.models import Agency, GroupMembership
+    from cchc.plans.models import Activity
 
-    active = set(Agency.objects.filter(closed_on__isnull=True).values_list("pk", flat=True))
-    # Groups as they were in the plan's year (see cchc.agencies.eras.plan_day).
-    for membership in GroupMembership.objects.on(plan_day(plan)).filter(group_id__in=group_ids):
-        members.setdefault(membership.group_id, []).append(membership.agency_id)
-    for assignee in assignees:
-        targets: list[tuple[int | None, int | None]] = (
-            [(assignee.agency_id, None)]
-            if assignee.agency_id
-            else [
-                (agency_id, assignee.group_id)
-                for agency_id in members.get(assignee.group_id or 0, [])
-            ]
-        )
-        for agency_id, via in targets:
-            if agency_id is None or agency_id not in active:
-                continue
-            key = (assignee.activity_id, agency_id)
-            current = wanted.get(key)
-            promoted = current is not None and (
-                current[0] != Assignee.Role.LEAD and assignee.role == Assignee.Role.LEAD
+    quote = connection.ops.quote_name
+    sql = _SYNC_SQL.format(
+        assignment=quote(Assignment._meta.db_table),
+        assignee=quote(Assignee._meta.db_table),
+        activity=quote(Activity._meta.db_table),
+        membership=quote(GroupMembership._meta.db_table),
+        agency=quote(Agency._meta.db_table),
+    )
+    day = connection.ops.adapt_datefield_value(plan_day(plan))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # An import has just written the plan's activities and assignees, and the
+            # planner's statistics do not know them yet: it would take the thousands of
+            # rows for one and nest loops over them (seconds become minutes). ANALYZE
+            # samples a fixed number of rows, so it costs little, and it sees this
+            # transaction's own rows.
+            cursor.execute(
+                f"ANALYZE {quote(Activity._meta.db_table)}, {quote(Assignee._meta.db_table)}"
             )
-            if current is None or promoted:
-                wanted[key] = (assignee.role, via)
-    existing = set(
-        Assignment.objects.filter(activity__plan=plan).values_list("activity_id", "agency_id")
-    )
-    created = Assignment.objects.bulk_create(
-        [
-            Assignment(activity_id=activity_id, agency_id=agency_id, role=role, via_group_id=via)
-            for (activity_id, agency_id), (role, via) in wanted.items()
-            if (activity_id, agency_id) not in existing
-        ]
-    )
-    return len(created)
+        cursor.execute(sql, [Assignee.Role.LEAD.value, plan.pk, plan.pk, day, day])
+        return max(cursor.rowcount, 0)
 
 
 # ---------------------------------------------------------------------------

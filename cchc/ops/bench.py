@@ -25,6 +25,7 @@ are measured on the rows they really read. The audit trail is not written.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import statistics
@@ -46,7 +47,11 @@ from django.utils import timezone
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.audit.models import AuditRecord
 from cchc.documents.models import Document, DocumentLink
+from cchc.jobs.models import Job
+from cchc.jobs.services import jobs_root
+from cchc.lib import storage
 from cchc.lib.roman import to_roman
 from cchc.lib.text import fold, sort_key
 from cchc.monitoring.models import (
@@ -58,6 +63,18 @@ from cchc.monitoring.models import (
 from cchc.plans.models import Activity, Area, Assignee, DueDate, Plan, Task
 
 MARK = "cchc-bench-"
+KIND_WORDS = {
+    Agency.Kind.DEPARTMENT: "Sở",
+    Agency.Kind.DISTRICT: "UBND huyện",
+    Agency.Kind.COMMUNE: "UBND xã",
+}
+# Each province's collective groups by kind, named as plans name them (after the tag; the
+# measured province's are the ones an imported appendix names).
+KIND_GROUPS = {
+    Agency.Kind.DEPARTMENT: "Các sở, ban, ngành",
+    Agency.Kind.DISTRICT: "UBND các huyện, thị xã, thành phố",
+    Agency.Kind.COMMUNE: "UBND các xã, phường, thị trấn",
+}
 PROVINCES = {"province": 1, "national": 34}
 AREAS = 7
 BATCH = 2000
@@ -103,6 +120,7 @@ class Bench:
     plan: Plan
     agency: Agency
     users: dict[str, User] = field(default_factory=dict)
+    groups: dict[str, AgencyGroup] = field(default_factory=dict)
     period: ReportingPeriod = field(init=False)
     report: ProgressReport = field(init=False)
     counts: dict[str, int] = field(default_factory=dict)
@@ -186,6 +204,7 @@ class Province:
     members: list[Agency]
     assignments: list[Assignment]
     periods: list[ReportingPeriod]
+    groups: dict[str, AgencyGroup]
 
 
 def _busiest(province: Province) -> Agency:
@@ -212,18 +231,40 @@ def _province(
     kinds = [Agency.Kind.DEPARTMENT] * max(1, agencies // 7) + [Agency.Kind.DISTRICT] * max(
         1, agencies // 15
     )
+    # Names unique in the whole database (the tag, the province's number), so that an
+    # imported appendix naming them resolves to this province's agencies only; written
+    # without brackets, as real names are (a bracket in a cell is read as a note).
     members = Agency.objects.bulk_create(
         [
-            _agency(f"Cơ quan thử tải {i + 1:03d}", kinds[i] if i < len(kinds) else "commune", root)
-            for i in range(agencies)
+            _agency(
+                f"{KIND_WORDS[kind]} thử tải {tag} {number:02d}.{i + 1:03d}",
+                kind,
+                root,
+            )
+            for i, kind in enumerate(
+                [*kinds[:agencies], *[Agency.Kind.COMMUNE] * (agencies - len(kinds))]
+            )
         ],
         batch_size=BATCH,
     )
     group = AgencyGroup.objects.create(
         code=f"{tag}-{number:02d}", name=f"[{tag}] Các cơ quan tỉnh {number:02d}"
     )
+    # Group names are unique: only the measured (first) province has the groups by kind.
+    by_kind: dict[str, AgencyGroup] = (
+        {
+            kind: AgencyGroup.objects.create(
+                code=f"{tag}-{number:02d}-{kind}", name=f"{title} thử tải {tag}"
+            )
+            for kind, title in KIND_GROUPS.items()
+        }
+        if number == 1
+        else {}
+    )
     GroupMembership.objects.bulk_create(
-        [GroupMembership(group=group, agency=a) for a in members], batch_size=BATCH
+        [GroupMembership(group=group, agency=a) for a in members]
+        + [GroupMembership(group=by_kind[a.kind], agency=a) for a in members if a.kind in by_kind],
+        batch_size=BATCH,
     )
     plan = Plan.objects.create(
         issuer=label,
@@ -309,7 +350,7 @@ def _province(
             )
     Assignee.objects.bulk_create(assignees, batch_size=BATCH)
     made = Assignment.objects.bulk_create(list(assignments.values()), batch_size=BATCH)
-    return Province(plan, members, made, _periods(plan, periods))
+    return Province(plan, members, made, _periods(plan, periods), by_kind)
 
 
 # Review, as the services write it (report_save, report_submit, report_review): every
@@ -570,7 +611,9 @@ def bench_build(
                 agency = _busiest(built)
                 assert agency.parent is not None
                 users = _users(tag, agency, agency.parent)
-                bench = Bench(tag=tag, plan=built.plan, agency=agency, users=users)
+                bench = Bench(
+                    tag=tag, plan=built.plan, agency=agency, users=users, groups=built.groups
+                )
             _reports(built.assignments, built.periods, rng, bench.users)
     assert bench is not None
     period = bench.plan.periods.order_by("-position").first()
@@ -599,14 +642,26 @@ def bench_cleanup(tag: str = MARK) -> int:
     plans = Plan.objects.filter(number__startswith=tag, issuer__startswith=f"[{tag}")
     reports = ProgressReport.objects.filter(assignment__activity__plan__in=plans)
     total = 0
+    plan_ids = [str(pk) for pk in plans.values_list("pk", flat=True)]
+    jobs = Job.objects.filter(kind="plan_import", input_name__startswith=tag)
+    blobs = set(jobs.values_list("input_sha256", flat=True))
     with transaction.atomic():
         # Leaves first, so that each delete is one statement rather than a collection.
         for queryset in (
+            # The import phase's jobs, and the audit records its imports wrote about the
+            # throwaway plans.
+            jobs,
+            AuditRecord.objects.filter(
+                object_type=Plan._meta.label_lower,
+                action__startswith="plan.",
+                object_id__in=plan_ids,
+            ),
             ReportVersion.objects.filter(report__in=reports),
             DocumentLink.objects.filter(progress_report__in=reports),
             Document.objects.filter(agency__parent__name__startswith=f"[{tag}"),
             Document.objects.filter(agency__name__startswith=f"[{tag}"),
             reports,
+            Assignment.objects.filter(activity__plan__in=plans),
             plans,
             User.objects.filter(username__startswith=tag),
             AgencyGroup.objects.filter(code__startswith=tag),
@@ -614,6 +669,11 @@ def bench_cleanup(tag: str = MARK) -> int:
             Agency.objects.filter(name__startswith=f"[{tag}"),
         ):
             total += queryset.delete()[0]
+    # An uploaded file another job still names stays.
+    used = set(Job.objects.filter(input_sha256__in=blobs).values_list("input_sha256", flat=True))
+    for sha in blobs - used - {""}:
+        with contextlib.suppress(OSError):
+            storage.path_for(sha, jobs_root()).unlink()
     return total
 
 

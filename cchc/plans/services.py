@@ -151,6 +151,9 @@ def plan_check(
     if not document.areas:
         issues.append(ImportIssue(Location(), _("Tệp không có lĩnh vực hay nhiệm vụ nào.")))
     resolver = Resolver()
+    # A plan writes few distinct deadlines ("Quý I", "Thường xuyên") on many rows; a
+    # Schedule is immutable, so rows with one phrase share one.
+    schedules: dict[str, Schedule] = {}
     checked: list[list[list[_Checked]]] = []
     for area in document.areas:
         area_checked = []
@@ -165,7 +168,10 @@ def plan_check(
             task_checked = []
             for row in task.activities:
                 assignees = _check_assignees(row, resolver, issues)
-                schedule = _dated_by_hand(parse_deadline(row.deadline, plan_year), row)
+                schedule = schedules.get(row.deadline)
+                if schedule is None:
+                    schedule = schedules[row.deadline] = parse_deadline(row.deadline, plan_year)
+                schedule = _dated_by_hand(schedule, row)
                 task_checked.append(_Checked(row, schedule, assignees))
             area_checked.append(task_checked)
         checked.append(area_checked)
@@ -529,7 +535,10 @@ def activity_set_schedule(
 
 
 def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_Checked]]]) -> None:
-    """Write areas, tasks and activities with a fixed number of queries per level."""
+    """Write areas, tasks and activities with a fixed number of queries per level.
+
+    Rows refer to their parents by id (`plan_id=`, not `plan=`): tens of thousands of
+    objects are made here, and the related-object setters cost more than the rows."""
     area_objs = Area.objects.bulk_create(
         [
             Area(
@@ -547,8 +556,8 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
         for position, task in enumerate(area.tasks):
             task_objs.append(
                 Task(
-                    plan=plan,
-                    area=area_obj,
+                    plan_id=plan.pk,
+                    area_id=area_obj.pk,
                     number=task.number,
                     title=task.title,
                     notes=task.notes,
@@ -567,8 +576,8 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
             row, schedule = item.row, item.schedule
             activity_objs.append(
                 Activity(
-                    plan=plan,
-                    task=task_obj,
+                    plan_id=plan.pk,
+                    task_id=task_obj.pk,
                     position=position,
                     title=row.title,
                     outputs=row.outputs,
@@ -591,19 +600,21 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
     due_objs: list[DueDate] = []
     assignee_objs: list[Assignee] = []
     for activity_obj, item in zip(activity_objs, checked_rows, strict=True):
-        due_objs.extend(DueDate(activity=activity_obj, due_on=d) for d in item.schedule.due_dates)
+        due_objs.extend(
+            DueDate(activity_id=activity_obj.pk, due_on=d) for d in item.schedule.due_dates
+        )
         for field_name, role in ROLE_FIELDS:
             for position, resolved in enumerate(item.assignees.get(field_name, [])):
                 target = resolved.target
                 assignee_objs.append(
                     Assignee(
-                        activity=activity_obj,
+                        activity_id=activity_obj.pk,
                         role=role,
                         position=position,
                         written_name=resolved.written_name[:500],
                         note=resolved.note,
-                        agency=target if isinstance(target, Agency) else None,
-                        group=target if isinstance(target, AgencyGroup) else None,
+                        agency_id=target.pk if isinstance(target, Agency) else None,
+                        group_id=target.pk if isinstance(target, AgencyGroup) else None,
                     )
                 )
     DueDate.objects.bulk_create(due_objs)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cchc.monitoring.models import ProgressReport
 from cchc.ops.bench import MARK, PROVINCES, Row, bench_build, bench_cleanup, measure
+from cchc.ops.bench_import import ImportResult, bench_names, measure_import
 
 
 class Command(BaseCommand):
@@ -31,6 +32,17 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--scale", choices=sorted(PROVINCES), default="province")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--import-activities",
+            type=int,
+            default=10_000,
+            help="Số hoạt động của phụ lục nhập thử (0: không đo bước nhập).",
+        )
+        parser.add_argument(
+            "--no-tracemalloc",
+            action="store_true",
+            help="Không chạy lần nhập thứ hai dưới tracemalloc để đo bộ nhớ Python cấp phát.",
+        )
         parser.add_argument("--keep", action="store_true", help="Giữ lại dữ liệu thử.")
         parser.add_argument(
             "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
@@ -44,6 +56,8 @@ class Command(BaseCommand):
         for name in ("agencies", "activities", "periods", "repeat"):
             if options[name] < 1:
                 raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
+        if options["import_activities"] < 0:
+            raise CommandError(_("--import-activities không được âm."))
         if ProgressReport._meta.db_table not in connection.introspection.table_names():
             raise CommandError(
                 _("Cơ sở dữ liệu chưa có bảng của cchc; hãy chạy «cchc migrate» trước.")
@@ -88,6 +102,18 @@ class Command(BaseCommand):
                     _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
                     % {"names": ", ".join(failed)}
                 )
+            if options["import_activities"]:
+                province = bench.agency.parent
+                assert province is not None
+                result = measure_import(
+                    names=bench_names(tag, province, bench.groups),
+                    tag=tag,
+                    year=bench.plan.year,
+                    activities=options["import_activities"],
+                    trace=not options["no_tracemalloc"],
+                    seed=options["seed"],
+                )
+                self._import(result)
         finally:
             if options["keep"]:
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
@@ -107,3 +133,36 @@ class Command(BaseCommand):
                 f"{r.label:<{width}}  {r.persona:<11} {r.status:>3} {r.queries:>8} "
                 f"{r.p50:>8.1f} {r.p95:>8.1f}"
             )
+
+    def _import(self, r: ImportResult) -> None:
+        def mib(value: float | None) -> str:
+            return _("không đo được") if value is None else f"{value:.0f} MB"
+
+        self.stdout.write(
+            _(
+                "Nhập %(n)s hoạt động (tệp %(kb)s KB, %(cells)s ô), qua công việc nhập kế "
+                "hoạch (%(db)s):"
+            )
+            % {
+                "n": r.activities,
+                "kb": r.file_bytes // 1024,
+                "cells": r.cells,
+                "db": connection.vendor,
+            }
+        )
+        lines = [
+            (_("openpyxl chỉ đọc mọi ô (read_only)"), f"{r.openpyxl_seconds:.3f} s"),
+            (_("nhập (đọc, kiểm tra, ghi, phân công)"), f"{r.import_seconds:.3f} s"),
+            (_("tỷ lệ nhập / openpyxl"), f"{r.ratio:.1f} ×"),
+            (_("thời gian CPU: openpyxl"), f"{r.openpyxl_cpu_seconds:.3f} s"),
+            (_("thời gian CPU: nhập (tiến trình này)"), f"{r.import_cpu_seconds:.3f} s"),
+            (_("tỷ lệ CPU nhập / openpyxl"), f"{r.cpu_ratio:.1f} ×"),
+            (_("số truy vấn"), str(r.queries)),
+            (_("RSS tăng thêm lúc cao nhất"), mib(r.rss_growth_mib)),
+            (_("RSS cao nhất của tiến trình"), mib(r.rss_peak_mib)),
+            (_("tracemalloc: bộ nhớ Python cao nhất"), mib(r.tracemalloc_peak_mib)),
+        ]
+        lines += [(_("số dòng: %(what)s") % {"what": k}, str(v)) for k, v in r.rows.items()]
+        width = max(len(label) for label, _value in lines)
+        for label, value in lines:
+            self.stdout.write(f"  {label:<{width}}  {value:>12}")
