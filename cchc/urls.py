@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("cchc.dashboards.urls")),
     path("", include("cchc.documents.urls")),
     path("", include("cchc.jobs.urls")),
+    path("", include("cchc.citizens.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
