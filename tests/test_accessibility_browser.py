@@ -68,6 +68,10 @@ NOT_PAGES = {
     "backup_start": "POST",
     "job_file": "a file",
     "set_language": "POST",
+    "survey_population": "POST",
+    "survey_export": "starts a job and redirects to the job's page (visited)",
+    "survey_qr_agency_png": "a PNG image (shown on the printable sheet, visited)",
+    "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",
 }
 
 
@@ -98,6 +102,8 @@ class World:
     approved: str
     # The coordinator's failed import: its page that settles the names it did not know.
     settle: str = "/plans/import/00000000-0000-0000-0000-000000000000/names/"
+    # A one-stop counter of agency A, whose survey and QR sheet are checked.
+    counter: int = 1
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -156,7 +162,21 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         input_name="ke-hoach.json",
     )
     assert failed.status == "failed"
-    return World(plan, agencies, *urls, settle=f"/plans/import/{failed.pk}/names/")
+    from cchc.citizens.models import Counter
+    from cchc.citizens.services import Place, active_definition, new_device_token, response_submit
+
+    counter = Counter.objects.create(agency=agencies["a"], name="Bộ phận một cửa Sở Tư pháp")
+    questions = list(active_definition().elements.values_list("questions", flat=True))
+    for n in range(3):
+        response_submit(
+            place=Place(agencies["a"], counter if n else None),
+            definition=active_definition(),
+            token=new_device_token(),
+            answers={q: 1 + (q + n) % 5 for q in questions},
+        )
+    return World(
+        plan, agencies, *urls, settle=f"/plans/import/{failed.pk}/names/", counter=counter.pk
+    )
 
 
 def _pages(world: World) -> dict[str, list[str]]:
@@ -182,9 +202,10 @@ def _pages(world: World) -> dict[str, list[str]]:
         "/lich/",
         "/bao-cao/cho-gui/",
     ]
+    survey = [f"/khao-sat/{a}/", f"/khao-sat/quay/{world.counter}/", "/khao-sat/cam-on/"]
     return {
-        "": ["/login/", "/cong-khai/"],
-        "officer_a": [*everyone, *agency_staff, world.draft, world.returned],
+        "": ["/login/", "/cong-khai/", *survey],
+        "officer_a": [*everyone, *agency_staff, world.draft, world.returned, "/khao-sat/ket-qua/"],
         "head_a": [*by_role, *agency_staff, world.sent],
         "coordinator": [
             *everyone,
@@ -201,6 +222,10 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/van-ban/co-quan/{home}/",
             f"/plans/{plan}/export/json/",  # lands on the job's page
             world.settle,
+            "/khao-sat/ket-qua/",
+            "/khao-sat/ma-qr/",
+            f"/khao-sat/ma-qr/{a}/in/",
+            f"/khao-sat/ma-qr/quay/{world.counter}/in/",
             MISSING,  # the page of a thing not found
         ],
         "leader": [*by_role, "/dashboard/", "/bao-cao/cho-duyet/", world.approved],
@@ -295,6 +320,11 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
     violations = _check(page)
     if violations:
         found.append("/cong-khai/ on a phone:\n" + _describe(violations))
+    context.clear_cookies()
+    page.goto(f"{base}/khao-sat/{world.agencies['a'].pk}/")
+    violations = _check(page)
+    if violations:
+        found.append("the survey on a phone:\n" + _describe(violations))
     assert checked > 40
     if found:
         pytest.fail(

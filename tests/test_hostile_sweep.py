@@ -31,6 +31,7 @@ HOSTILE = [
 PARAMS = [
     "q", "page", "kind", "area", "agency", "period", "status", "year", "plan", "date",
     "limit", "offset", "sort", "group", "format", "next", "state", "role", "on", "as_of",
+    "quarter", "method",
 ]  # fmt: skip
 
 
@@ -67,6 +68,7 @@ FIELDS = [
     "on", "percent", "period", "plan", "position", "q", "reason", "replace", "role",
     "starts_on", "status", "submission", "summary", "text", "version", "year", "confirm",
     "next", "report", "state", "then", "code",
+    "definition", "population", "quarter", "method", "website", "q1", "q2",
     "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
     "documents-0-issued_on", "documents-0-summary",
 ]  # fmt: skip
@@ -75,7 +77,11 @@ FIELDS = [
 def _ids(plan, agencies) -> dict[str, int]:  # type: ignore[no-untyped-def]
     assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
     assert assignment is not None
+    from cchc.citizens.models import Counter
+
+    counter = Counter.objects.create(agency=agencies["a"], name="Quầy một cửa")
     return {
+        "counter_id": counter.pk,
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "assignment_id": assignment.pk,

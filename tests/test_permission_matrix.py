@@ -167,6 +167,22 @@ EXPECTATIONS: dict[str, Row] = {
     "GET lich/co-quan/<int:agency_id>/":                Row(LOGIN, OK, OK, 404, OK, 403, 403, OK),
     "POST lich/co-quan/<int:agency_id>/tao-moi/":       Row(LOGIN, OK, OK, 404, 403, 403, 403, OK),
     "GET ^lich/(?P<token>[A-Za-z0-9_-]{16,64})\\.ics$": everyone(anonymous=OK),
+    # Satisfaction surveys (cchc.citizens): the form a QR code opens is for anyone (an empty
+    # POST is answered with the form's errors); results, export and QR codes for the
+    # province and each agency's own people; N is entered by those who run the plan.
+    "GET khao-sat/<int:agency_id>/":                    everyone(anonymous=OK),
+    "POST khao-sat/<int:agency_id>/":                   everyone(anonymous=OK),
+    "GET khao-sat/quay/<int:counter_id>/":              everyone(anonymous=OK),
+    "POST khao-sat/quay/<int:counter_id>/":             everyone(anonymous=OK),
+    "GET khao-sat/cam-on/":                             everyone(anonymous=OK),
+    "GET khao-sat/ket-qua/":                            everyone(),
+    "POST khao-sat/ket-qua/so-ho-so/":                  staff(),
+    "GET khao-sat/ket-qua/xlsx/":                       everyone(),
+    "GET khao-sat/ma-qr/":                              everyone(),
+    "GET khao-sat/ma-qr/<int:agency_id>.png":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET khao-sat/ma-qr/quay/<int:counter_id>.png":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET khao-sat/ma-qr/<int:agency_id>/in/":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET khao-sat/ma-qr/quay/<int:counter_id>/in/":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     # Monitoring API
     "GET /api/plans/{plan_id}/periods":                 everyone(),
     "GET /api/plans/{plan_id}/assignments":             everyone(),
@@ -280,7 +296,11 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         asked_by=officer_a,
     )
     assert job.status == "done", job.errors
+    from cchc.citizens.models import Counter
+
+    counter = Counter.objects.create(agency=agencies["a"], name="Bộ phận một cửa Sở Tư pháp")
     return {
+        "counter_id": counter.pk,
         "job_id": job.pk,
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
