@@ -15,7 +15,8 @@ def index_value(value: Any) -> str:
     """An index with two decimals, as the national reports print them; "—" without data."""
     if value is None:
         return "—"
-    return number_format(value, 2)
+    # number_format cuts digits off; 2/3 is 66,67, not 66,66.
+    return number_format(round(float(value), 2), 2)
 
 
 @register.filter
