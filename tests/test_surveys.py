@@ -517,3 +517,22 @@ def test_qr_png_and_printable_sheet_for_agency_and_counter(agencies, login, sett
     assert f"https://cchc.quangtri.gov.vn/khao-sat/{agencies['a'].pk}/" in links
     assert "Sở Xây dựng" not in links  # another agency's codes are not theirs
     assert client.get(f"/khao-sat/ma-qr/{agencies['b'].pk}.png").status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# Demo data
+
+
+def test_demo_responses_spread_over_agencies_with_some_below_the_sample(agencies, login):
+    from cchc.citizens.demo import demo_surveys_fill
+
+    filled = demo_surveys_fill(2022)
+    assert filled is not None
+    assert filled.responses == SurveyResponse.objects.filter(year=2022).count() == 400
+    assert filled.agencies == 5  # two districts, three departments
+    assert 1 <= filled.below < filled.agencies
+    assert set(SurveyResponse.objects.values_list("quarter", flat=True)) == {1, 2, 3, 4}
+    assert Counter.objects.filter(name="Bộ phận một cửa UBND huyện Đakrông").exists()
+    assert demo_surveys_fill(2022) is None  # a second run adds nothing
+    page = login("coordinator").get("/khao-sat/ket-qua/?year=2022").content.decode()
+    assert "Chưa đủ mẫu để công bố" in page and "400 phiếu trả lời" in page
