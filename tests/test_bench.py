@@ -14,7 +14,14 @@ from cchc.agencies.models import Agency, AgencyGroup
 from cchc.monitoring.models import ProgressReport
 from cchc.plans.models import Plan
 
-TINY = {"agencies": 6, "activities": 5, "periods": 2, "repeat": 1}
+TINY = {
+    "agencies": 6,
+    "activities": 5,
+    "periods": 2,
+    "repeat": 1,
+    "survey_burst": 4,
+    "survey_responses": 300,
+}
 
 
 def _bench(*args: str, **options: object) -> str:
@@ -169,3 +176,21 @@ def test_it_asks_for_migrate_on_a_database_without_tables(db, monkeypatch):
     monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
     with pytest.raises(CommandError, match="hãy chạy «cchc migrate» trước"):
         _bench()
+
+
+def test_it_measures_survey_submissions_against_hello_world_and_the_index(db):
+    """The survey section: a burst of submissions as a ratio of hello-world, in the same
+    run, and the index over generated responses; its responses go with the bench data."""
+    from cchc.citizens.models import SurveyAnswer, SurveyResponse
+
+    output = _bench(survey_burst=5, survey_responses=600)
+    line = next(x for x in output.splitlines() if x.startswith("Khảo sát: hello-world"))
+    assert "(5 phiếu liên tiếp, 5 được ghi)" in line
+    ratio = float(line.split("tỷ lệ ")[1].split()[0])
+    assert ratio > 0
+    index_line = next(x for x in output.splitlines() if x.startswith("Chỉ số hài lòng trên"))
+    # 600 generated + 5 sent, each generated one answering the 19 questions.
+    assert "605 phiếu, 11400 câu trả lời" in index_line
+    sipas = float(index_line.rsplit("SIPAS = ", 1)[1].rstrip("."))
+    assert 0 <= sipas <= 100
+    assert SurveyResponse.objects.count() == 0 and SurveyAnswer.objects.count() == 0
