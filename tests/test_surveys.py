@@ -410,6 +410,7 @@ def test_results_show_the_index_with_its_method_and_the_sample_warning(agencies,
     assert "Sở Tư pháp" in body
     assert "Chưa đủ mẫu để công bố: cần 385, mới có 1" in body
     assert body.count("Tỷ lệ hài lòng") >= 3  # the method under every table
+    assert "minh họa" in body and "1001/QĐ-BNV" in body  # the definition says what it is
     assert "100,00" in body and "50,00" in body  # tiếp cận 100, SIPAS (100 + 0) / 2
     other = login("coordinator").get("/khao-sat/ket-qua/?method=diem-trung-binh").content.decode()
     assert "Điểm trung bình quy về 100" in other

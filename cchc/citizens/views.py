@@ -181,6 +181,7 @@ class Results:
     codes: list[str]
     titles: list[str]
     years: list[int]
+    definition: SurveyDefinition
     overall: index.Figure
     agencies: list[AgencyRow] = field(default_factory=list)
     counters: list[tuple[Counter, index.Figure]] = field(default_factory=list)
@@ -251,6 +252,7 @@ def results_for(request: HttpRequest) -> Results:
         codes=codes,
         titles=titles,
         years=years or [today_year],
+        definition=definition,
         overall=index.overall_figure(responses, method, codes, element_code),
     )
     by_agency = index.figures(responses, ["agency_id"], method, codes, element_code)
