@@ -69,6 +69,7 @@ NOT_PAGES = {
     "job_file": "a file",
     "set_language": "POST",
     "survey_population": "POST",
+    "survey_counter_add": "POST",
     "survey_export": "starts a job and redirects to the job's page (visited)",
     "survey_qr_agency_png": "a PNG image (shown on the printable sheet, visited)",
     "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",

@@ -68,7 +68,7 @@ FIELDS = [
     "on", "percent", "period", "plan", "position", "q", "reason", "replace", "role",
     "starts_on", "status", "submission", "summary", "text", "version", "year", "confirm",
     "next", "report", "state", "then", "code",
-    "definition", "population", "quarter", "method", "website", "q1", "q2",
+    "definition", "population", "quarter", "method", "website", "q1", "q2", "name",
     "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
     "documents-0-issued_on", "documents-0-summary",
 ]  # fmt: skip

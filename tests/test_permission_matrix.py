@@ -179,6 +179,7 @@ EXPECTATIONS: dict[str, Row] = {
     "POST khao-sat/ket-qua/so-ho-so/":                  staff(),
     "GET khao-sat/ket-qua/xlsx/":                       everyone(),
     "GET khao-sat/ma-qr/":                              everyone(),
+    "POST khao-sat/ma-qr/them-quay/":                   staff(),
     "GET khao-sat/ma-qr/<int:agency_id>.png":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET khao-sat/ma-qr/quay/<int:counter_id>.png":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET khao-sat/ma-qr/<int:agency_id>/in/":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),

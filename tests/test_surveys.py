@@ -537,3 +537,33 @@ def test_demo_responses_spread_over_agencies_with_some_below_the_sample(agencies
     assert demo_surveys_fill(2022) is None  # a second run adds nothing
     page = login("coordinator").get("/khao-sat/ket-qua/?year=2022").content.decode()
     assert "Chưa đủ mẫu để công bố" in page and "400 phiếu trả lời" in page
+
+
+def test_the_coordinator_adds_a_counter_with_its_own_link(agencies, login):
+    client = login("coordinator")
+    added = client.post(
+        "/khao-sat/ma-qr/them-quay/",
+        {"agency": agencies["d2"].pk, "name": "  Bộ phận một cửa   UBND huyện Cam Lộ "},
+        follow=True,
+    )
+    assert "Đã thêm quầy «Bộ phận một cửa UBND huyện Cam Lộ»" in added.content.decode()
+    counter = Counter.objects.get()
+    assert counter.agency == agencies["d2"]
+    assert f"/khao-sat/quay/{counter.pk}/" in added.content.decode()
+    again = client.post(
+        "/khao-sat/ma-qr/them-quay/",
+        {"agency": agencies["d2"].pk, "name": "bộ phận một cửa ubnd huyện cam lộ"},
+        follow=True,
+    )
+    assert "đã có quầy" in again.content.decode() and Counter.objects.count() == 1
+    empty = client.post(
+        "/khao-sat/ma-qr/them-quay/", {"agency": agencies["d2"].pk, "name": " "}, follow=True
+    )
+    assert "Hãy nhập tên quầy." in empty.content.decode() and Counter.objects.count() == 1
+    assert (
+        login("officer_a")
+        .post("/khao-sat/ma-qr/them-quay/", {"agency": agencies["a"].pk, "name": "Quầy 2"})
+        .status_code
+        == 403
+    )
+    assert Counter.objects.count() == 1

@@ -178,3 +178,19 @@ def population_set(
         defaults={"population": population, "entered_by": actor},
     )
     return row
+
+
+def counter_create(*, agency: Agency, name: str) -> Counter:
+    """A new counter of `agency`, with its own survey link."""
+    name = " ".join(name.split())
+    if not name:
+        raise SurveyError(_("Hãy nhập tên quầy."))
+    if len(name) > 255 or "\x00" in name:
+        raise SurveyError(_("Tên quầy không được dài quá 255 ký tự."))
+    if agency.closed_on is not None:
+        raise SurveyError(_("Cơ quan đã giải thể, không thêm quầy được."))
+    if Counter.objects.filter(agency=agency, name__iexact=name).exists():
+        raise SurveyError(
+            _("%(agency)s đã có quầy «%(name)s».") % {"agency": agency.name, "name": name}
+        )
+    return Counter.objects.create(agency=agency, name=name)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("khao-sat/ket-qua/so-ho-so/", views.survey_population, name="survey_population"),
     path("khao-sat/ket-qua/xlsx/", views.survey_export, name="survey_export"),
     path("khao-sat/ma-qr/", views.survey_links, name="survey_links"),
+    path("khao-sat/ma-qr/them-quay/", views.survey_counter_add, name="survey_counter_add"),
     path(
         "khao-sat/ma-qr/<int:agency_id>.png",
         views.survey_qr_agency_png,

@@ -32,6 +32,7 @@ from cchc.citizens.services import (
     active_definition,
     already_answered,
     already_answered_message,
+    counter_create,
     device_token_from,
     new_device_token,
     population_set,
@@ -397,7 +398,32 @@ def survey_links(request: HttpRequest) -> HttpResponse:
         }
         for a in agencies
     ]
-    return render(request, "citizens/links.html", {"rows": rows})
+    return render(
+        request,
+        "citizens/links.html",
+        {"rows": rows, "can_add": policy.can(request.user, "survey.counters")},
+    )
+
+
+@require_POST
+@requires("survey.counters")
+def survey_counter_add(request: HttpRequest) -> HttpResponse:
+    agency_id = _int(request.POST.get("agency"), 0, 1, 10**9)
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        messages.error(request, _("Hãy chọn cơ quan của quầy."))
+        return redirect("survey_links")
+    try:
+        counter = counter_create(agency=agency, name=request.POST.get("name", ""))
+    except SurveyError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Đã thêm quầy «%(name)s»; in tờ mã QR của quầy ở dòng dưới %(agency)s.")
+            % {"name": counter.name, "agency": agency.name},
+        )
+    return redirect("survey_links")
 
 
 def _place_for_links(request: HttpRequest, agency_id: int | None, counter_id: int | None) -> Place:
