@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cchc.register",
     "cchc.par",
     "cchc.jobs",
+    "cchc.citizens",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -254,6 +255,18 @@ CCHC_LOGIN_FORGET_SECONDS = 3600 * env_int("CCHC_LOGIN_FORGET_HOURS", 24)
 # Behind a trusted reverse proxy every request comes from the proxy: name the header it
 # appends the client's address to (e.g. HTTP_X_FORWARDED_FOR); its last hop is used.
 CCHC_LOGIN_CLIENT_IP_HEADER = env_str("CCHC_LOGIN_CLIENT_IP_HEADER")
+
+# Public satisfaction surveys (cchc/citizens): submissions per client address, counted by
+# django-ratelimit in CACHES (shared by every app server); the aggregation method of the
+# index (cchc/citizens/index.py METHODS); the margin of error e of n = N / (1 + N·e²).
+# (django_ratelimit is not an installed app: its system check wants memcached or
+# django-redis and rejects the database cache, whose increment is not atomic, so a
+# concurrent burst may pass a few more than the limit before it bites.)
+CCHC_SURVEY_RATE = env_str("CCHC_SURVEY_RATE") or "20/m"
+CCHC_SURVEY_METHOD = env_str("CCHC_SURVEY_METHOD") or "ty-le-hai-long"
+CCHC_SURVEY_MARGIN = float(env_str("CCHC_SURVEY_MARGIN") or "0.05")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "cchc.accounts.throttle.client_address"
 
 # API pages: a bare @paginate uses the class whose limit and offset have a ceiling.
 NINJA_PAGINATION_CLASS = "cchc.api.pagination.BoundedLimitOffsetPagination"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("cchc.documents.urls")),
     path("", include("cchc.jobs.urls")),
     path("", include("cchc.par.urls")),
+    path("", include("cchc.citizens.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -76,6 +76,11 @@ NOT_PAGES = {
     "own_plan_issue": "POST",
     "agency_plans_due": "POST",
     "agency_plans_xlsx": "an XLSX file",
+    "survey_population": "POST",
+    "survey_counter_add": "POST",
+    "survey_export": "starts a job and redirects to the job's page (visited)",
+    "survey_qr_agency_png": "a PNG image (shown on the printable sheet, visited)",
+    "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",
 }
 
 
@@ -113,6 +118,8 @@ class World:
     par_campaign: int = 1
     # Agency A's own plan, a draft with a unit to hand activities to (docs/agency-plans.md).
     agency_plan: str = "/plans/1/own/"
+    # A one-stop counter of agency A, whose survey and QR sheet are checked.
+    counter: int = 1
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -180,6 +187,18 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
 
     Agency.objects.create(name="Phòng Hành chính tư pháp", kind="unit", parent=agencies["a"])
     own = plan_derive(parent=plan, agency=agencies["a"], actor=officer).plan
+    from cchc.citizens.models import Counter
+    from cchc.citizens.services import Place, active_definition, new_device_token, response_submit
+
+    counter = Counter.objects.create(agency=agencies["a"], name="Bộ phận một cửa Sở Tư pháp")
+    questions = list(active_definition().elements.values_list("questions", flat=True))
+    for n in range(3):
+        response_submit(
+            place=Place(agencies["a"], counter if n else None),
+            definition=active_definition(),
+            token=new_device_token(),
+            answers={q: 1 + (q + n) % 5 for q in questions},
+        )
     return World(
         plan,
         agencies,
@@ -190,6 +209,7 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         par_criterion=par["criterion_id"],
         par_campaign=par["campaign_id"],
         agency_plan=f"/plans/{own.pk}/own/",
+        counter=counter.pk,
     )
 
 
@@ -224,8 +244,9 @@ def _pages(world: World) -> dict[str, list[str]]:
         f"/par/{world.par_draft}/mo-dot/",
         f"/par/tieu-chi/{world.par_criterion}/sua/",
     ]
+    survey = [f"/khao-sat/{a}/", f"/khao-sat/quay/{world.counter}/", "/khao-sat/cam-on/"]
     return {
-        "": ["/login/", "/cong-khai/"],
+        "": ["/login/", "/cong-khai/", *survey],
         "officer_a": [
             *everyone,
             *agency_staff,
@@ -233,6 +254,7 @@ def _pages(world: World) -> dict[str, list[str]]:
             world.returned,
             *par,
             world.agency_plan,
+            "/khao-sat/ket-qua/",
         ],
         "head_a": [*by_role, *agency_staff, world.sent, world.agency_plan],
         "coordinator": [
@@ -252,6 +274,10 @@ def _pages(world: World) -> dict[str, list[str]]:
             world.settle,
             f"/plans/{plan}/agency-plans/",
             world.agency_plan,
+            "/khao-sat/ket-qua/",
+            "/khao-sat/ma-qr/",
+            f"/khao-sat/ma-qr/{a}/in/",
+            f"/khao-sat/ma-qr/quay/{world.counter}/in/",
             MISSING,  # the page of a thing not found
             *par,
             *par_manage,
@@ -348,6 +374,11 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
     violations = _check(page)
     if violations:
         found.append("/cong-khai/ on a phone:\n" + _describe(violations))
+    context.clear_cookies()
+    page.goto(f"{base}/khao-sat/{world.agencies['a'].pk}/")
+    violations = _check(page)
+    if violations:
+        found.append("the survey on a phone:\n" + _describe(violations))
     assert checked > 40
     if found:
         pytest.fail(

@@ -14,7 +14,15 @@ from cchc.agencies.models import Agency, AgencyGroup
 from cchc.monitoring.models import ProgressReport
 from cchc.plans.models import Plan
 
-TINY = {"agencies": 6, "activities": 5, "periods": 2, "repeat": 1, "import_activities": 12}
+TINY = {
+    "import_activities": 12,
+    "agencies": 6,
+    "activities": 5,
+    "periods": 2,
+    "repeat": 1,
+    "survey_burst": 4,
+    "survey_responses": 300,
+}
 
 
 def _bench(*args: str, **options: object) -> str:
@@ -211,3 +219,21 @@ def test_it_imports_an_appendix_as_the_job_does_and_reports_time_memory_and_rows
 def test_the_import_phase_can_be_left_out(db):
     output = _bench(import_activities=0)
     assert "Nhập " not in output and "openpyxl" not in output
+
+
+def test_it_measures_survey_submissions_against_hello_world_and_the_index(db):
+    """The survey section: a burst of submissions as a ratio of hello-world, in the same
+    run, and the index over generated responses; its responses go with the bench data."""
+    from cchc.citizens.models import SurveyAnswer, SurveyResponse
+
+    output = _bench(survey_burst=5, survey_responses=600)
+    line = next(x for x in output.splitlines() if x.startswith("Khảo sát: hello-world"))
+    assert "(5 phiếu liên tiếp, 5 được ghi)" in line
+    ratio = float(line.split("tỷ lệ ")[1].split()[0])
+    assert ratio > 0
+    index_line = next(x for x in output.splitlines() if x.startswith("Chỉ số hài lòng trên"))
+    # 600 generated + 5 sent, each generated one answering the 19 questions.
+    assert "605 phiếu, 11400 câu trả lời" in index_line
+    sipas = float(index_line.rsplit("SIPAS = ", 1)[1].rstrip("."))
+    assert 0 <= sipas <= 100
+    assert SurveyResponse.objects.count() == 0 and SurveyAnswer.objects.count() == 0

@@ -180,6 +180,9 @@ def test_load_demo_tells_each_step_and_the_progress_of_the_reports(db):
     steps = [line for line in lines if line.startswith("Bước ")]
     assert [line.split(":")[0] for line in steps] == [f"Bước {n}/4" for n in range(1, 5)]
     assert "tạo báo cáo tiến độ mẫu" in steps[-1]
+    # The year's satisfaction surveys are filled within the same step (cchc.citizens.demo).
+    surveys = next(line for line in lines if line.startswith("Phiếu khảo sát hài lòng mẫu"))
+    assert "năm 2022: 400 phiếu" in surveys and "chưa đủ mẫu để công bố" in surveys
     # Progress through the agencies, ending at 100 %, before the summary.
     progress = [line for line in lines if line.strip().startswith("… ") and "cơ quan" in line]
     assert 3 <= len(progress) <= 12

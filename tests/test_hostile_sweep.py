@@ -33,6 +33,7 @@ HOSTILE = [
 PARAMS = [
     "q", "page", "kind", "area", "agency", "period", "status", "year", "plan", "date",
     "limit", "offset", "sort", "group", "format", "next", "state", "role", "on", "as_of",
+    "quarter", "method",
 ]  # fmt: skip
 
 
@@ -74,6 +75,8 @@ FIELDS = [
     "reply_closes",
     "next", "report", "state", "then", "code", "title", "deadline", "lead", "cooperating",
     "task", "task_title", "outputs", "signer", "due",
+    "next", "report", "state", "then", "code",
+    "definition", "population", "quarter", "method", "website", "q1", "q2", "name",
     "documents-TOTAL_FORMS", "documents-INITIAL_FORMS", "documents-0-number",
     "documents-0-issued_on", "documents-0-summary",
 ]  # fmt: skip
@@ -86,8 +89,12 @@ def _ids(plan, agencies) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
     officer_a = User.objects.get(username="officer_a")
     own = plan_derive(parent=plan, agency=agencies["a"], actor=officer_a).plan
+    from cchc.citizens.models import Counter
+
+    counter = Counter.objects.create(agency=agencies["a"], name="Quầy một cửa")
     return {
         **par_objects(),
+        "counter_id": counter.pk,
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "assignment_id": assignment.pk,

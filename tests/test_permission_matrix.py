@@ -204,6 +204,23 @@ EXPECTATIONS: dict[str, Row] = {
     "GET par/dot/<int:campaign_id>/":                   everyone(),
     "GET /api/par/sets":                                everyone(),
     "GET /api/par/sets/{set_id}":                       everyone(),
+    # Satisfaction surveys (cchc.citizens): the form a QR code opens is for anyone (an empty
+    # POST is answered with the form's errors); results, export and QR codes for the
+    # province and each agency's own people; N is entered by those who run the plan.
+    "GET khao-sat/<int:agency_id>/":                    everyone(anonymous=OK),
+    "POST khao-sat/<int:agency_id>/":                   everyone(anonymous=OK),
+    "GET khao-sat/quay/<int:counter_id>/":              everyone(anonymous=OK),
+    "POST khao-sat/quay/<int:counter_id>/":             everyone(anonymous=OK),
+    "GET khao-sat/cam-on/":                             everyone(anonymous=OK),
+    "GET khao-sat/ket-qua/":                            everyone(),
+    "POST khao-sat/ket-qua/so-ho-so/":                  staff(),
+    "GET khao-sat/ket-qua/xlsx/":                       everyone(),
+    "GET khao-sat/ma-qr/":                              everyone(),
+    "POST khao-sat/ma-qr/them-quay/":                   staff(),
+    "GET khao-sat/ma-qr/<int:agency_id>.png":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET khao-sat/ma-qr/quay/<int:counter_id>.png":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET khao-sat/ma-qr/<int:agency_id>/in/":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET khao-sat/ma-qr/quay/<int:counter_id>/in/":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     # Monitoring API
     "GET /api/plans/{plan_id}/periods":                 everyone(),
     "GET /api/plans/{plan_id}/assignments":             everyone(),
@@ -319,9 +336,13 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
     assert job.status == "done", job.errors
     par = par_objects()
     agency_plan = plan_derive(parent=plan, agency=agencies["a"], actor=officer_a).plan
+    from cchc.citizens.models import Counter
+
+    counter = Counter.objects.create(agency=agencies["a"], name="Bộ phận một cửa Sở Tư pháp")
     return {
         "agency_plan_id": agency_plan.pk,
         "agency_activity_id": agency_plan.activities.order_by("pk").first().pk,
+        "counter_id": counter.pk,
         "job_id": job.pk,
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,

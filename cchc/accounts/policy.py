@@ -489,6 +489,15 @@ declare("job.open",           roles=PUBLIC)
 declare("backup.run",         roles={Role.ADMIN})
 # The Django admin (User.save keeps `is_staff` in step with this).
 declare("admin.site",         roles={Role.ADMIN})
+# Satisfaction surveys (cchc.citizens): anyone answers, without an account; the results,
+# their export and the QR codes of an agency are read by the province and by the agency's
+# own people (READS_AGENCY); the number of dossiers (N) and the counters are set by those
+# who run the plan.
+declare("survey.answer",      roles=PUBLIC)
+declare("survey.results",     roles=EVERYONE, rule=READS_AGENCY)
+declare("survey.links",       roles=EVERYONE, rule=READS_AGENCY)
+declare("survey.population",  roles=STAFF)
+declare("survey.counters",    roles=STAFF)
 # fmt: on
 
 ACTIONS = POLICY.actions

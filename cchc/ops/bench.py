@@ -646,6 +646,7 @@ def bench_cleanup(tag: str = MARK) -> int:
     jobs = Job.objects.filter(kind="plan_import", input_name__startswith=tag)
     blobs = set(jobs.values_list("input_sha256", flat=True))
     with transaction.atomic():
+        total += survey_cleanup(tag)
         # Leaves first, so that each delete is one statement rather than a collection.
         for queryset in (
             # The import phase's jobs, and the audit records its imports wrote about the
@@ -765,3 +766,203 @@ def measure(bench: Bench, *, repeat: int) -> tuple[list[Row], list[str]]:
         for client in clients.values():
             client.logout()
     return rows, skipped
+
+
+# ---------------------------------------------------------------------------
+# Satisfaction surveys (cchc.citizens): a burst of submissions against hello-world, and
+# the index over many responses. Its own section; the data it makes hangs off the bench's
+# agencies and goes with them (`survey_cleanup`).
+
+
+@dataclass
+class SurveyBench:
+    hello_per_second: float
+    submit_per_second: float
+    burst: int
+    accepted: int
+    responses: int
+    answers: int
+    generate_seconds: float
+    overall_ms: float
+    by_agency_ms: float
+    by_quarter_ms: float
+    sipas: float | None
+
+    @property
+    def ratio(self) -> float:
+        return self.submit_per_second / self.hello_per_second if self.hello_per_second else 0.0
+
+
+def _rate(count: int, send: Any) -> float:
+    started = time.perf_counter()
+    for i in range(count):
+        send(i)
+    return count / (time.perf_counter() - started)
+
+
+def survey_burst(bench: Bench, *, burst: int) -> tuple[float, float, int]:
+    """Requests per second of hello-world and of survey submissions, in the same process
+    and the same run, through the whole middleware stack (Django's test client: no
+    network, no CSRF check). Each submission comes from a new device (its own signed
+    cookie) and its own address, so every one is saved and the per-address limit is
+    counted in the cache as in production, without refusing the burst."""
+    from cchc.citizens.models import SurveyQuestion, SurveyResponse
+    from cchc.citizens.services import (
+        DEVICE_COOKIE,
+        active_definition,
+        new_device_token,
+        sign_device_token,
+    )
+
+    definition = active_definition()
+    form = {"definition": str(definition.pk), "comment": "Cán bộ hướng dẫn tận tình."}
+    for n, pk in enumerate(
+        SurveyQuestion.objects.filter(element__definition=definition).values_list("pk", flat=True)
+    ):
+        form[f"q{pk}"] = str(1 + (n * 7) % 5)
+    url = reverse("survey_agency", args=[bench.agency.pk])
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+        STORAGES=storages,
+        ROOT_URLCONF="cchc.ops.bench_urls",
+    ):
+        client = Client(raise_request_exception=False)
+        client.get("/__bench__/hello/", secure=True)  # warm up
+        hello = _rate(burst, lambda i: client.get("/__bench__/hello/", secure=True))
+        before = SurveyResponse.objects.filter(agency=bench.agency).count()
+
+        def submit(i: int) -> None:
+            client.cookies[DEVICE_COOKIE] = sign_device_token(new_device_token())
+            client.post(
+                url,
+                form,
+                secure=True,
+                REMOTE_ADDR=f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+            )
+
+        submit_rate = _rate(burst, submit)
+        accepted = SurveyResponse.objects.filter(agency=bench.agency).count() - before
+    return hello, submit_rate, accepted
+
+
+def survey_generate(bench: Bench, members: list[int], *, responses: int) -> tuple[int, int]:
+    """`responses` responses over the bench's agencies, and an answer to every question of
+    each, written by INSERT … SELECT in the database (a few statements, not a row at a
+    time). The answers lean to satisfied, with a pseudo-random spread."""
+    from cchc.citizens.models import SurveyAnswer, SurveyResponse
+    from cchc.citizens.services import active_definition
+
+    definition = active_definition()
+    response_table = SurveyResponse._meta.db_table
+    answer_table = SurveyAnswer._meta.db_table
+    question_table = "citizens_surveyquestion"
+    element_table = "citizens_surveyelement"
+    year = timezone.localdate().year
+    now = timezone.now()
+    per_agency = [responses // len(members)] * len(members)
+    per_agency[0] += responses - sum(per_agency)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for agency_id, count in zip(members, per_agency, strict=True):
+            if not count:
+                continue
+            if postgres:
+                sequence = "SELECT n FROM generate_series(0, %s - 1) AS n"
+                head = ""
+            else:
+                head = (
+                    "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "
+                    "WHERE n < %s - 1) "
+                )
+                sequence = "SELECT n FROM seq"
+            prefix = f"{bench.tag}-{agency_id}-"
+            # Table names come from the models, values are parameters.
+            columns = "definition_id, agency_id, counter_id, year, quarter, submitted_at, "
+            columns += "comment, device_hash"
+            values = "%s, %s, NULL, %s, 1 + s.n %% 4, %s, '', %s || s.n"
+            sql = f"{head}INSERT INTO {response_table} ({columns}) SELECT {values} FROM ({sequence}) s"  # noqa: E501, S608
+            params: list[Any] = (
+                [count, definition.pk, agency_id, year, now, prefix]
+                if not postgres
+                else [definition.pk, agency_id, year, now, prefix, count]
+            )
+            cursor.execute(sql, params)
+        value = (
+            "CASE WHEN (r.id * 31 + q.id * 17) %% 100 < 78 THEN 4 + (r.id + q.id) %% 2 "
+            "ELSE 1 + (r.id * 3 + q.id) %% 3 END"
+        )
+        tables = f"{response_table} r CROSS JOIN {question_table} q "
+        tables += f"JOIN {element_table} e ON e.id = q.element_id"
+        sql = f"INSERT INTO {answer_table} (response_id, question_id, element_id, value) SELECT r.id, q.id, q.element_id, {value} FROM {tables} WHERE e.definition_id = %s AND r.device_hash LIKE %s"  # noqa: E501, S608
+        cursor.execute(sql, [definition.pk, f"{bench.tag}-%"])
+        answers = cursor.rowcount
+    return responses, answers
+
+
+def survey_index_timing(members: list[int]) -> tuple[float, float, float, float | None]:
+    """Milliseconds of the results' aggregates over every bench response: the overall
+    index, by agency, by quarter (what the results page asks), and the SIPAS found."""
+    from cchc.citizens import index
+    from cchc.citizens.models import SurveyResponse
+    from cchc.citizens.services import active_definition
+
+    method = index.method_for(None)
+    codes = list(active_definition().elements.order_by("position").values_list("code", flat=True))
+    element_code = index.element_codes()
+    responses = SurveyResponse.objects.filter(agency_id__in=members)
+    started = time.perf_counter()
+    overall = index.overall_figure(responses, method, codes, element_code)
+    overall_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    index.figures(responses, ["agency_id"], method, codes, element_code)
+    by_agency_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    index.figures(responses, ["quarter"], method, codes, element_code)
+    by_quarter_ms = (time.perf_counter() - started) * 1000
+    return overall_ms, by_agency_ms, by_quarter_ms, overall.overall
+
+
+def survey_measure(bench: Bench, *, burst: int, responses: int) -> SurveyBench:
+    members = list(
+        Agency.objects.filter(parent=bench.agency.parent)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    hello, submit, accepted = survey_burst(bench, burst=burst)
+    started = time.perf_counter()
+    made, answers = survey_generate(bench, members, responses=responses)
+    generated = time.perf_counter() - started
+    overall_ms, by_agency_ms, by_quarter_ms, sipas = survey_index_timing(members)
+    return SurveyBench(
+        hello_per_second=hello,
+        submit_per_second=submit,
+        burst=burst,
+        accepted=accepted,
+        responses=made + accepted,
+        answers=answers,
+        generate_seconds=generated,
+        overall_ms=overall_ms,
+        by_agency_ms=by_agency_ms,
+        by_quarter_ms=by_quarter_ms,
+        sipas=sipas,
+    )
+
+
+def survey_cleanup(tag: str) -> int:
+    """The survey data of the bench's agencies (run `tag`, or every run)."""
+    from cchc.citizens.models import Counter, SamplePopulation, SurveyAnswer, SurveyResponse
+
+    agencies = Agency.objects.filter(parent__name__startswith=f"[{tag}")
+    # Raw deletes: a million responses are not collected into Python one by one.
+    total = SurveyAnswer.objects.filter(response__agency__in=agencies)._raw_delete(connection.alias)
+    total += SurveyResponse.objects.filter(agency__in=agencies)._raw_delete(connection.alias)
+    for queryset in (
+        Counter.objects.filter(agency__in=agencies),
+        SamplePopulation.objects.filter(agency__in=agencies),
+    ):
+        total += queryset.delete()[0]
+    return total

@@ -15,7 +15,16 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from cchc.monitoring.models import ProgressReport
-from cchc.ops.bench import MARK, PROVINCES, Row, bench_build, bench_cleanup, measure
+from cchc.ops.bench import (
+    MARK,
+    PROVINCES,
+    Row,
+    SurveyBench,
+    bench_build,
+    bench_cleanup,
+    measure,
+    survey_measure,
+)
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
 
 
@@ -45,6 +54,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--keep", action="store_true", help="Giữ lại dữ liệu thử.")
         parser.add_argument(
+            "--survey-burst",
+            type=int,
+            default=200,
+            help="Số phiếu khảo sát gửi liên tiếp để so với trang hello-world.",
+        )
+        parser.add_argument(
+            "--survey-responses",
+            type=int,
+            default=1_000_000,
+            help="Số phiếu khảo sát tạo sẵn để đo thời gian tính chỉ số hài lòng.",
+        )
+        parser.add_argument(
             "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
         )
 
@@ -53,11 +74,13 @@ class Command(BaseCommand):
             removed = bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
             return
-        for name in ("agencies", "activities", "periods", "repeat"):
+        for name in ("agencies", "activities", "periods", "repeat", "survey_burst"):
             if options[name] < 1:
                 raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
         if options["import_activities"] < 0:
             raise CommandError(_("--import-activities không được âm."))
+        if options["survey_responses"] < 0:
+            raise CommandError(_("--survey-responses không được âm."))
         if ProgressReport._meta.db_table not in connection.introspection.table_names():
             raise CommandError(
                 _("Cơ sở dữ liệu chưa có bảng của cchc; hãy chạy «cchc migrate» trước.")
@@ -96,6 +119,12 @@ class Command(BaseCommand):
             self._table(rows)
             if skipped:
                 self.stdout.write(_("Bỏ qua (chưa có): %(names)s") % {"names": ", ".join(skipped)})
+            self.stdout.write(_("Khảo sát hài lòng: đo …"))
+            self._surveys(
+                survey_measure(
+                    bench, burst=options["survey_burst"], responses=options["survey_responses"]
+                )
+            )
             failed = [r.label for r in rows if r.status >= 500]
             if failed:
                 raise CommandError(
@@ -119,6 +148,38 @@ class Command(BaseCommand):
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
             else:
                 bench_cleanup(tag)
+
+    def _surveys(self, result: SurveyBench) -> None:
+        self.stdout.write(
+            _(
+                "Khảo sát: hello-world %(hello).0f yêu cầu/giây; gửi phiếu %(submit).0f phiếu/giây "
+                "(%(burst)s phiếu liên tiếp, %(accepted)s được ghi); tỷ lệ %(ratio).2f "
+                "(trong tiến trình, qua toàn bộ middleware, không qua mạng)."
+            )
+            % {
+                "hello": result.hello_per_second,
+                "submit": result.submit_per_second,
+                "burst": result.burst,
+                "accepted": result.accepted,
+                "ratio": result.ratio,
+            }
+        )
+        self.stdout.write(
+            _(
+                "Chỉ số hài lòng trên %(responses)s phiếu, %(answers)s câu trả lời (tạo trong "
+                "%(seconds).1f giây): chung %(overall).0f ms, theo cơ quan %(agency).0f ms, "
+                "theo quý %(quarter).0f ms; SIPAS = %(sipas)s."
+            )
+            % {
+                "responses": result.responses,
+                "answers": result.answers,
+                "seconds": result.generate_seconds,
+                "overall": result.overall_ms,
+                "agency": result.by_agency_ms,
+                "quarter": result.by_quarter_ms,
+                "sipas": "—" if result.sipas is None else f"{result.sipas:.2f}",
+            }
+        )
 
     def _table(self, rows: list[Row]) -> None:
         width = max(len(r.label) for r in rows)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
 from cchc.agencies.eras import era_of_year
 from cchc.agencies.services import load_units, reference_path
+from cchc.citizens.demo import demo_surveys_fill
 from cchc.monitoring.demo import demo_progress_fill
 from cchc.plans.demo_agency_plans import demo_agency_plans
 from cchc.plans.formats.jsonfmt import read_json
@@ -112,6 +113,16 @@ class Command(BaseCommand):
                         state: states[state]
                         for state in ("approved", "submitted", "returned", "draft")
                     }
+                )
+            # The year's satisfaction surveys belong to the same demonstration.
+            surveys = demo_surveys_fill(plan.year)
+            if surveys is not None:
+                self.stdout.write(
+                    _(
+                        "Phiếu khảo sát hài lòng mẫu năm %(year)s: %(responses)s phiếu ở "
+                        "%(agencies)s cơ quan; %(below)s cơ quan chưa đủ mẫu để công bố."
+                    )
+                    % {"year": plan.year, **surveys.__dict__}
                 )
         # The PAR INDEX sets of the plan's year for the province's groups (cchc.par).
         from cchc.par.services import default_sets_load

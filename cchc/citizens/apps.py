@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CitizensConfig(AppConfig):
+    name = "cchc.citizens"
+    label = "citizens"
+    verbose_name = _("Người dân: khảo sát mức độ hài lòng")
+
+    def ready(self) -> None:
+        # The responses' XLSX export is a job kind: registered wherever jobs run.
+        from cchc.citizens import exports  # noqa: F401

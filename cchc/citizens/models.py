@@ -1,0 +1,202 @@
+"""Satisfaction surveys (SIPAS): versioned definitions, counters, anonymous responses.
+
+A definition (code + version) holds its elements, their questions and the 5-point scale.
+A response points at the definition it answered, so a later version never changes what an
+earlier response meant. Answers carry their element, so that the index is one grouped
+aggregate over the answers table. Responses hold nothing that names a person: the device
+is kept only as a keyed hash of a random cookie token (for "one response per device"), and
+the address is never stored (the rate limit counts it in the cache).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The 5-point satisfaction scale of the SIPAS method (1001/QĐ-BNV, 2640/QĐ-BNV).
+SCALE = (
+    (1, _("Rất không hài lòng")),
+    (2, _("Không hài lòng")),
+    (3, _("Bình thường")),
+    (4, _("Hài lòng")),
+    (5, _("Rất hài lòng")),
+)
+SATISFIED_FROM = 4  # "Hài lòng" and "Rất hài lòng"
+
+
+class SurveyDefinition(models.Model):
+    code = models.SlugField(_("mã"), max_length=40)
+    version = models.PositiveIntegerField(_("phiên bản"))
+    title = models.CharField(_("tên phiếu"), max_length=255)
+    source = models.TextField(
+        _("căn cứ"), blank=True, help_text=_("Văn bản và phần của văn bản mà phiếu dựa theo.")
+    )
+    illustrative = models.BooleanField(
+        _("nội dung minh họa"),
+        default=False,
+        help_text=_("Câu hỏi chưa đối chiếu được với văn bản chính thức."),
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+    scale = models.JSONField(_("thang đo"), default=list)
+    is_active = models.BooleanField(_("đang dùng"), default=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiếu khảo sát")
+        verbose_name_plural = _("phiếu khảo sát")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="survey_definition_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class SurveyElement(models.Model):
+    definition = models.ForeignKey(
+        SurveyDefinition, on_delete=models.PROTECT, related_name="elements"
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    # Stable across versions: results of several versions are read by element code.
+    code = models.SlugField(_("mã yếu tố"), max_length=40)
+    title = models.CharField(_("yếu tố"), max_length=255)
+
+    class Meta:
+        verbose_name = _("yếu tố")
+        verbose_name_plural = _("yếu tố")
+        ordering = ["definition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "code"], name="survey_element_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    element = models.ForeignKey(SurveyElement, on_delete=models.PROTECT, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    text = models.CharField(_("câu hỏi"), max_length=500)
+
+    class Meta:
+        verbose_name = _("câu hỏi")
+        verbose_name_plural = _("câu hỏi")
+        ordering = ["element__position", "position"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Counter(models.Model):
+    """A place where citizens are served and asked: a one-stop counter (bộ phận một cửa)."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="survey_counters"
+    )
+    name = models.CharField(_("tên quầy"), max_length=255)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+
+    class Meta:
+        verbose_name = _("quầy tiếp nhận")
+        verbose_name_plural = _("quầy tiếp nhận")
+        ordering = ["agency__sort_name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="survey_counter_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SurveyResponse(models.Model):
+    definition = models.ForeignKey(
+        SurveyDefinition, on_delete=models.PROTECT, related_name="responses"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    counter = models.ForeignKey(
+        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    # The quarter of the province's calendar it was given in, kept as numbers so that
+    # results by quarter are a plain GROUP BY on any database.
+    year = models.PositiveSmallIntegerField(_("năm"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quý"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    submitted_at = models.DateTimeField(_("gửi lúc"))
+    comment = models.TextField(_("ý kiến khác"), blank=True)
+    # HMAC of the device's random cookie token (never the token, never the address).
+    device_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("phiếu trả lời")
+        verbose_name_plural = _("phiếu trả lời")
+        indexes = [models.Index(fields=["year", "quarter", "agency"])]
+        constraints = [
+            # One response per device for an agency in a quarter: the same survey sent
+            # twice is refused by the database too, whatever the application missed.
+            models.UniqueConstraint(
+                fields=["device_hash", "agency", "year", "quarter"],
+                name="survey_response_once_per_device",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
+    # The question's element, copied: the index groups answers by element without a join.
+    element = models.ForeignKey(SurveyElement, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(
+        _("mức"), choices=SCALE, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        verbose_name = _("câu trả lời")
+        verbose_name_plural = _("câu trả lời")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once"),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=1, value__lte=5), name="survey_answer_scale"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.value}"
+
+
+class SamplePopulation(models.Model):
+    """N for the sample-size helper: the dossiers an agency handled in a period, entered by
+    the coordinator. Quarter 0 is the whole year."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="survey_populations"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quý"), default=0, validators=[MaxValueValidator(4)]
+    )
+    population = models.PositiveIntegerField(_("số hồ sơ đã giải quyết (N)"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("quy mô tổng thể khảo sát")
+        verbose_name_plural = _("quy mô tổng thể khảo sát")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "year", "quarter"], name="survey_population_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.quarter}/{self.year}: {self.population}"

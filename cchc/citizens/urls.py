@@ -1,0 +1,34 @@
+from django.urls import path
+
+from cchc.citizens import views
+
+urlpatterns = [
+    # Public: what a QR code opens (no account).
+    path("khao-sat/<int:agency_id>/", views.survey_agency, name="survey_agency"),
+    path("khao-sat/quay/<int:counter_id>/", views.survey_counter, name="survey_counter"),
+    path("khao-sat/cam-on/", views.survey_thanks, name="survey_thanks"),
+    # The province and the agencies.
+    path("khao-sat/ket-qua/", views.survey_results, name="survey_results"),
+    path("khao-sat/ket-qua/so-ho-so/", views.survey_population, name="survey_population"),
+    path("khao-sat/ket-qua/xlsx/", views.survey_export, name="survey_export"),
+    path("khao-sat/ma-qr/", views.survey_links, name="survey_links"),
+    path("khao-sat/ma-qr/them-quay/", views.survey_counter_add, name="survey_counter_add"),
+    path(
+        "khao-sat/ma-qr/<int:agency_id>.png",
+        views.survey_qr_agency_png,
+        name="survey_qr_agency_png",
+    ),
+    path(
+        "khao-sat/ma-qr/quay/<int:counter_id>.png",
+        views.survey_qr_counter_png,
+        name="survey_qr_counter_png",
+    ),
+    path(
+        "khao-sat/ma-qr/<int:agency_id>/in/", views.survey_sheet_agency, name="survey_sheet_agency"
+    ),
+    path(
+        "khao-sat/ma-qr/quay/<int:counter_id>/in/",
+        views.survey_sheet_counter,
+        name="survey_sheet_counter",
+    ),
+]
