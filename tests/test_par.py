@@ -205,8 +205,16 @@ def test_export_then_import_loses_nothing(dept_set: CriteriaSet) -> None:
     assert copy.title == dept_set.title and copy.group == dept_set.group
     parents = {c.code: c.parent.code if c.parent else None for c in copy.criteria.all()}
     assert parents["1.1.4"] == "1.1" and parents["1.1"] == "1" and parents["8"] is None
-    # Written twice, the same bytes.
+    # Written twice, the same bytes: even a second later, the file carries no clock time.
     assert write_set_xlsx(set_to_document(dept_set)) == data
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from cchc.lib.office import document_time
+
+    properties = load_workbook(BytesIO(data)).properties
+    assert properties.created == properties.modified == document_time(None)
 
 
 def test_import_reports_every_bad_cell_with_its_sheet_and_row(agencies: dict[str, Agency]) -> None:

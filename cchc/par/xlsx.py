@@ -381,4 +381,9 @@ def write_set_xlsx(document: SetDocument) -> bytes:
         info.cell(row=info.max_row, column=2).alignment = office.WRAP
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 90
+    # A set has no issue date: a fixed stamp, so that the same set gives the same bytes
+    # (openpyxl stamps "created" with the time the workbook was made).
+    workbook.properties.creator = "cchc"
+    workbook.properties.created = office.document_time(None)
+    workbook.properties.modified = office.document_time(None)
     return office.workbook_bytes(workbook)
