@@ -317,6 +317,19 @@ DERIVED_DRAFT = Rule(
 )
 
 
+# Feedback: the province reads every item; an agency's people those routed to it.
+FEEDBACK_READER = Rule(
+    lambda u, o, c: (
+        _sees_every_agency(u) or (o.agency_id is not None and _reads_agency(u, o.agency_id))
+    ),
+    "province_or_routed_agency",
+)
+FEEDBACK_OF_OWN_AGENCY = Rule(
+    lambda u, o, c: o.agency_id is not None and _works_for(u, o.agency_id),
+    "routed_to_own_agency",
+)
+
+
 # ---------------------------------------------------------------------------
 # Actions
 
@@ -498,6 +511,22 @@ declare("survey.results",     roles=EVERYONE, rule=READS_AGENCY)
 declare("survey.links",       roles=EVERYONE, rule=READS_AGENCY)
 declare("survey.population",  roles=STAFF)
 declare("survey.counters",    roles=STAFF)
+# Feedback on regulations (phản ánh, kiến nghị): anyone sends one and looks its code up;
+# the province reads every item and routes, rejects and publishes; an agency's staff read
+# and answer only the items routed to their agency, while they are open.
+declare("feedback.submit",    roles=PUBLIC)
+declare("feedback.lookup",    roles=PUBLIC)
+declare("feedback.view",      roles=EVERYONE, rule=FEEDBACK_READER)
+declare("feedback.manage",    roles=STAFF)
+declare("feedback.answer",    roles=AGENCY_STAFF, rule=FEEDBACK_OF_OWN_AGENCY,
+        when=attr_in("status", {"routed", "handling"}))
+# Indicators (the plan's targets): read by every logged-in user; defined and imported by
+# those who run the plan; values entered by them or by the responsible agency's staff.
+declare("indicator.view",     roles=EVERYONE)
+declare("indicator.manage",   roles=STAFF)
+declare("indicator.measure",  roles=STAFF | AGENCY_STAFF,
+        rule=Rule(lambda u, o, c: role_of(u) in STAFF or _works_for(u, o.agency_id),
+                  "staff_or_responsible_agency"))
 # fmt: on
 
 ACTIONS = POLICY.actions

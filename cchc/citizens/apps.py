@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CitizensConfig(AppConfig):
     name = "cchc.citizens"
     label = "citizens"
-    verbose_name = _("Người dân: khảo sát mức độ hài lòng")
+    verbose_name = _("Người dân: khảo sát, phản ánh, chỉ tiêu")
 
     def ready(self) -> None:
         # The responses' XLSX export is a job kind: registered wherever jobs run.
-        from cchc.citizens import exports  # noqa: F401
+        from cchc.citizens import exports, indicator_files  # noqa: F401

@@ -200,3 +200,175 @@ class SamplePopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.quarter}/{self.year}: {self.population}"
+
+
+# ---------------------------------------------------------------------------
+# Feedback on administrative regulations (phản ánh, kiến nghị; Nghị định 20/2008/NĐ-CP)
+
+
+class FeedbackType(models.Model):
+    """A kind of feedback and the working days the agency has to answer it."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("loại"), max_length=255)
+    deadline_days = models.PositiveSmallIntegerField(
+        _("thời hạn trả lời (ngày làm việc)"),
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+
+    class Meta:
+        verbose_name = _("loại phản ánh, kiến nghị")
+        verbose_name_plural = _("loại phản ánh, kiến nghị")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Feedback(models.Model):
+    """One feedback item. The sender's name and contact are private: only the province's
+    and the routed agency's staff read them; the public page shows the code, the
+    regulation, the status and the answer."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Đã tiếp nhận")
+        ROUTED = "routed", _("Đã chuyển cơ quan xử lý")
+        HANDLING = "handling", _("Đang xử lý")
+        ANSWERED = "answered", _("Đã trả lời")
+        PUBLISHED = "published", _("Đã công khai trả lời")
+        REJECTED = "rejected", _("Không tiếp nhận xử lý")
+
+    code = models.CharField(_("mã tra cứu"), max_length=10, unique=True)
+    type = models.ForeignKey(
+        FeedbackType, verbose_name=_("loại"), on_delete=models.PROTECT, related_name="items"
+    )
+    regulation = models.CharField(_("quy định hành chính được phản ánh"), max_length=500)
+    content = models.TextField(_("nội dung"))
+    sender_name = models.CharField(_("họ và tên người gửi"), max_length=200)
+    sender_phone = models.CharField(_("số điện thoại"), max_length=30, blank=True)
+    sender_email = models.EmailField(_("thư điện tử"), blank=True)
+    sender_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    received_at = models.DateTimeField(_("tiếp nhận lúc"))
+    received_on = models.DateField(_("ngày tiếp nhận"))
+    due_on = models.DateField(_("hạn trả lời"))
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="feedback_items",
+    )
+    routed_at = models.DateTimeField(_("chuyển lúc"), null=True, blank=True)
+    answer = models.TextField(_("nội dung trả lời"), blank=True)
+    answered_on = models.DateField(_("ngày trả lời"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_on = models.DateField(_("ngày công khai"), null=True, blank=True)
+    rejection_reason = models.TextField(_("lý do không tiếp nhận"), blank=True)
+
+    class Meta:
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = _("phản ánh, kiến nghị")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["agency"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+    OPEN = (Status.RECEIVED, Status.ROUTED, Status.HANDLING)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class FeedbackAttachment(models.Model):
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="attachments")
+    stored = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("tên tệp"), max_length=255)
+
+    class Meta:
+        verbose_name = _("tệp đính kèm phản ánh")
+        verbose_name_plural = _("tệp đính kèm phản ánh")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+# ---------------------------------------------------------------------------
+# Indicators: the plan's targets and their measured values
+
+
+class Indicator(models.Model):
+    """A measurable target. Not tied to a plan's periods or rows: a plan replaced by a new
+    import never touches it, and an indicator may run over several years."""
+
+    class Direction(models.TextChoices):
+        UP = "up", _("càng cao càng tốt")
+        DOWN = "down", _("càng thấp càng tốt")
+
+    code = models.SlugField(_("mã chỉ tiêu"), max_length=40, unique=True)
+    name = models.CharField(_("tên chỉ tiêu"), max_length=500)
+    unit = models.CharField(_("đơn vị tính"), max_length=40)
+    direction = models.CharField(
+        _("chiều tốt"), max_length=4, choices=Direction.choices, default=Direction.UP
+    )
+    baseline_year = models.PositiveSmallIntegerField(
+        _("năm gốc"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    baseline_value = models.DecimalField(_("giá trị năm gốc"), max_digits=14, decimal_places=2)
+    target_value = models.DecimalField(_("chỉ tiêu"), max_digits=14, decimal_places=2)
+    due_on = models.DateField(_("hạn đạt chỉ tiêu"))
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan chịu trách nhiệm"),
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
+    source = models.CharField(_("căn cứ"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        ordering = ["due_on", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Measurement(models.Model):
+    """A value measured for a period (a quarter, a half-year, a year), with its source."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="measurements"
+    )
+    period = models.CharField(_("kỳ"), max_length=40)
+    measured_on = models.DateField(_("số liệu tính đến ngày"))
+    value = models.DecimalField(_("giá trị"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("nguồn số liệu"), max_length=500)
+    evidence = models.CharField(_("minh chứng"), max_length=500, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("nhập lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("số liệu đo")
+        verbose_name_plural = _("số liệu đo")
+        ordering = ["indicator", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "measured_on"], name="indicator_measurement_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.period}: {self.value}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cchc.citizens import views
+from cchc.citizens import feedback_views, indicator_views, views
 
 urlpatterns = [
     # Public: what a QR code opens (no account).
@@ -31,4 +31,21 @@ urlpatterns = [
         views.survey_sheet_counter,
         name="survey_sheet_counter",
     ),
+    # Feedback on regulations: public form and lookup; the province's and agencies' pages.
+    path("phan-anh/", feedback_views.feedback_form, name="feedback_form"),
+    path("phan-anh/tra-cuu/", feedback_views.feedback_lookup, name="feedback_lookup"),
+    path("phan-anh/xu-ly/", feedback_views.feedback_list, name="feedback_list"),
+    path(
+        "phan-anh/xu-ly/<int:feedback_id>/", feedback_views.feedback_detail, name="feedback_detail"
+    ),
+    path(
+        "phan-anh/tep/<int:attachment_id>/",
+        feedback_views.feedback_attachment,
+        name="feedback_attachment",
+    ),
+    # Indicators.
+    path("chi-tieu/", indicator_views.indicator_list, name="indicator_list"),
+    path("chi-tieu/nhap/", indicator_views.indicator_import, name="indicator_import"),
+    path("chi-tieu/xlsx/", indicator_views.indicator_export, name="indicator_export"),
+    path("chi-tieu/<int:indicator_id>/", indicator_views.indicator_detail, name="indicator_detail"),
 ]

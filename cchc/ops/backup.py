@@ -50,6 +50,8 @@ IGNORED_WHEN_EMPTY = {
     "citizens.surveydefinition",
     "citizens.surveyelement",
     "citizens.surveyquestion",
+    # The default kinds of feedback, written by citizens 0004.
+    "citizens.feedbacktype",
 }
 
 

@@ -43,3 +43,18 @@ def element_values(figure: Any, codes: list[str]) -> list[float | None]:
 @register.filter
 def margin_percent(value: float) -> str:
     return number_format(value * 100, 0) + " %"
+
+
+@register.filter
+def feedback_code(code: str) -> str:
+    from cchc.citizens.feedback import format_code
+
+    return format_code(code)
+
+
+@register.filter
+def scrub_contacts(text: str) -> str:
+    """Text for a public page, without telephone numbers or e-mail addresses in it."""
+    from cchc.citizens.exports import scrub
+
+    return scrub(text or "")

@@ -1,0 +1,140 @@
+"""Indicators in the API: each with its latest value and status (read), and the entry of
+a measured value (the same policy and service as the page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.errors import HttpError
+
+from cchc.accounts import policy
+from cchc.api.auth import api_auth
+from cchc.api.schemas import ErrorOut
+from cchc.api.views import api
+from cchc.citizens import indicators as service
+from cchc.citizens.models import Indicator
+from cchc.lib import calendar
+
+
+class IndicatorOut(Schema):
+    id: int
+    code: str
+    name: str
+    unit: str
+    direction: str
+    baseline_year: int
+    baseline_value: Decimal
+    target_value: Decimal
+    due_on: date
+    agency_id: int
+    agency: str
+    latest_value: Decimal | None
+    latest_period: str
+    latest_on: date | None
+    status: str
+    status_label: str
+
+
+class MeasurementOut(Schema):
+    period: str
+    measured_on: date
+    value: Decimal
+    source: str
+    evidence: str
+
+
+class IndicatorDetailOut(IndicatorOut):
+    measurements: list[MeasurementOut]
+    rule: str
+
+
+class MeasurementIn(Schema):
+    period: str = Field(..., max_length=40)
+    measured_on: date
+    value: Decimal = Field(..., max_digits=14, decimal_places=2)
+    source: str = Field(..., max_length=500)
+    evidence: str = Field("", max_length=500)
+
+
+def _out(value: service.IndicatorValue) -> dict[str, object]:
+    return {
+        **value.as_dict(),
+        "id": value.indicator.pk,
+        "agency_id": value.indicator.agency_id,
+    }
+
+
+def _detail(indicator: Indicator) -> dict[str, object]:
+    today = calendar.today()
+    value = next(
+        v for v in service.indicator_values(indicator.agency_id, today) if v.indicator.pk == indicator.pk
+    )
+    out = _out(value)
+    out["measurements"] = list(
+        indicator.measurements.order_by("measured_on").values(
+            "period", "measured_on", "value", "source", "evidence"
+        )
+    )
+    out["rule"] = str(service.RULE_TEXT)
+    return out
+
+
+@api.get(
+    "/indicators",
+    response=list[IndicatorOut],
+    tags=["indicators"],
+    summary="Các chỉ tiêu, giá trị mới nhất và trạng thái",
+    auth=api_auth("indicator.view"),
+)
+def list_indicators(request: HttpRequest) -> list[dict[str, object]]:
+    return [_out(v) for v in service.indicator_values(None, calendar.today())]
+
+
+@api.get(
+    "/indicators/{int:indicator_id}",
+    response={200: IndicatorDetailOut, 404: ErrorOut},
+    tags=["indicators"],
+    summary="Một chỉ tiêu và các số liệu đo",
+    auth=api_auth("indicator.view"),
+)
+def get_indicator(
+    request: HttpRequest, indicator_id: int
+) -> dict[str, object]:
+    indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
+    if indicator is None:
+        raise HttpError(404, _("Không có chỉ tiêu này."))
+    return _detail(indicator)
+
+
+@api.post(
+    "/indicators/{int:indicator_id}/measurements",
+    response={200: IndicatorDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["indicators"],
+    summary="Ghi số liệu một kỳ của chỉ tiêu",
+    auth=api_auth("indicator.measure"),
+)
+def post_measurement(
+    request: HttpRequest, payload: MeasurementIn, indicator_id: int
+) -> dict[str, object]:
+    indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
+    if indicator is None:
+        raise HttpError(404, _("Không có chỉ tiêu này."))
+    if not policy.can(request.user, "indicator.measure", indicator):
+        raise HttpError(403, _("Bạn không nhập số liệu cho chỉ tiêu này được."))
+    try:
+        service.measurement_record(
+            indicator=indicator,
+            period=payload.period,
+            measured_on=payload.measured_on,
+            value=payload.value,
+            source=payload.source,
+            evidence=payload.evidence,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except service.IndicatorError as refused:
+        raise HttpError(400, str(refused)) from refused
+    return _detail(indicator)

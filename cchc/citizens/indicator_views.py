@@ -1,0 +1,215 @@
+"""Indicator pages: the list with statuses, one indicator with its trend and values, the
+entry of a value, the XLSX import and export."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.formats import number_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cchc.accounts import policy
+from cchc.accounts.policy import requires
+from cchc.citizens import indicators as service
+from cchc.citizens.indicator_files import import_workbook
+from cchc.citizens.indicators import IndicatorError, parse_decimal
+from cchc.citizens.models import Indicator, Measurement
+from cchc.jobs.services import job_start
+from cchc.lib import calendar
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return number_format(value, 2 if value != value.to_integral() else 0)
+
+
+def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeString:
+    """The values over time, with the target as a line: the dashboards' line chart
+    (`dashboards/charts/line.svg`), on a scale that fits the values, the baseline and
+    the target (an indicator is not always a percentage, and may be negative)."""
+    points = [(str(indicator.baseline_year), indicator.baseline_value)] + [
+        (m.period, m.value) for m in measurements
+    ]
+    values = [v for _label, v in points] + [indicator.target_value]
+    low, high = float(min(values)), float(max(values))
+    if high == low:
+        high, low = high + 1, low - 1
+    pad = (high - low) * 0.1
+    low, high = low - pad, high + pad
+    left, right, top, plot_h, step = 56, 20, 16, 220, 92
+    width = left + right + step * max(len(points) - 1, 1) + 20
+    height = top + plot_h + 44
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (high - value) / (high - low)
+
+    marks, path = [], []
+    for index, (label, value) in enumerate(points):
+        x = left + 10 + step * index
+        y = y_of(float(value))
+        marks.append(
+            {
+                "x": x,
+                "y": f"{y:.1f}",
+                "label": label,
+                "value": f"{_number(value)} {indicator.unit}",
+                "value_y": f"{y - 8:.1f}",
+                "has_value": True,
+            }
+        )
+        path.append(f"{'M' if not path else 'L'}{x},{y:.1f}")
+    grid = []
+    for share in (0, 0.25, 0.5, 0.75, 1):
+        value = low + (high - low) * share
+        grid.append(
+            {"y": f"{y_of(value):.1f}", "ty": f"{y_of(value) + 4:.1f}", "label": f"{value:.0f}"}
+        )
+    target_y = y_of(float(indicator.target_value))
+    svg = render_to_string(
+        "dashboards/charts/line.svg",
+        {
+            "id": f"trend-{indicator.pk}",
+            "title": _("Diễn biến: %(name)s") % {"name": indicator.name},
+            "desc": _("Giá trị năm gốc và các kỳ đo; chỉ tiêu %(target)s %(unit)s.")
+            % {"target": _number(indicator.target_value), "unit": indicator.unit},
+            "width": width,
+            "height": height,
+            "left": left,
+            "right_x": width - right,
+            "grid": grid
+            + [
+                {
+                    "y": f"{target_y:.1f}",
+                    "ty": f"{target_y - 4:.1f}",
+                    "label": _("chỉ tiêu"),
+                }
+            ],
+            "marks": marks,
+            "path": " ".join(path),
+            "axis_label_y": top + plot_h + 20,
+        },
+    )
+    return mark_safe(svg)  # rendered by the template engine, every label escaped
+
+
+@require_GET
+@requires("indicator.view")
+def indicator_list(request: HttpRequest) -> HttpResponse:
+    today = calendar.today()
+    rows = service.indicator_values(None, today)
+    return render(
+        request,
+        "citizens/indicator_list.html",
+        {
+            "rows": [(row, _number(row.value), _number(row.indicator.target_value)) for row in rows],
+            "rule": service.RULE_TEXT,
+            "today": today,
+            "can_manage": policy.can(request.user, "indicator.manage"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("indicator.view")
+def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = policy.get_for_user(
+        request, Indicator.objects.select_related("agency"), indicator_id, view="indicator.view"
+    )
+    can_measure = policy.can(request.user, "indicator.measure", indicator)
+    status = 200
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_measure:
+            policy.require(request.user, "indicator.measure", indicator)
+        value = parse_decimal(request.POST.get("value", "")[:30])
+        measured_on: date | None = None
+        try:
+            measured_on = date.fromisoformat(request.POST.get("measured_on", "")[:10])
+        except ValueError:
+            errors.append(_("Ngày tính số liệu không hợp lệ."))
+        if value is None:
+            errors.append(_("Giá trị phải là một số (ví dụ 52,5)."))
+        if not errors:
+            try:
+                service.measurement_record(
+                    indicator=indicator,
+                    period=request.POST.get("period", "")[:41],
+                    measured_on=measured_on,  # type: ignore[arg-type]
+                    value=value,  # type: ignore[arg-type]
+                    source=request.POST.get("source", "")[:501],
+                    evidence=request.POST.get("evidence", "")[:501],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except IndicatorError as refused:
+                errors.append(str(refused))
+            else:
+                messages.success(request, _("Đã lưu số liệu."))
+                return redirect("indicator_detail", indicator_id=indicator.pk)
+        status = 400
+    measurements = list(indicator.measurements.order_by("measured_on"))
+    today = calendar.today()
+    current = service.indicator_values(indicator.agency_id, today)
+    value = next(v for v in current if v.indicator.pk == indicator.pk)
+    return render(
+        request,
+        "citizens/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "value": value,
+            "chart": trend_chart(indicator, measurements),
+            "measurements": [(m, _number(m.value)) for m in measurements],
+            "baseline": _number(indicator.baseline_value),
+            "target": _number(indicator.target_value),
+            "rule": service.RULE_TEXT,
+            "can_measure": can_measure,
+            "errors": errors,
+            "posted": request.POST if request.method == "POST" else {},
+            "today": today,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("indicator.manage")
+def indicator_import(request: HttpRequest) -> HttpResponse:
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors.append(_("Hãy chọn tệp Excel (.xlsx) để nhập."))
+        elif (upload.size or 0) > MAX_IMPORT_BYTES:
+            errors.append(_("Tệp lớn quá 5 MB."))
+        else:
+            result = import_workbook(upload.read(), actor=request.user)  # type: ignore[arg-type]
+            errors = result.errors
+            if not errors:
+                messages.success(
+                    request,
+                    _(
+                        "Đã nhập: %(created)s chỉ tiêu mới, %(updated)s chỉ tiêu cập nhật, "
+                        "%(measurements)s số liệu."
+                    )
+                    % result.__dict__,
+                )
+                return redirect("indicator_list")
+        status = 400
+    return render(request, "citizens/indicator_import.html", {"errors": errors}, status=status)
+
+
+@require_GET
+@requires("indicator.view")
+def indicator_export(request: HttpRequest) -> HttpResponse:
+    job = job_start(kind="indicators", params={}, asked_by=request.user)  # type: ignore[arg-type]
+    return redirect("job_detail", job_id=job.pk)

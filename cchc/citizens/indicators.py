@@ -1,0 +1,234 @@
+"""Indicators: the plan's measurable targets, their measured values and their status.
+
+An indicator stands on its own (no foreign key to a plan, a task or a period), so that
+replacing a plan by a new import never deletes it or its measurements, and one indicator
+may span several years (−10 % staffing by 2025 against 2021).
+
+The status rule (`RULE_TEXT`, shown beside every status):
+
+* no value yet: "Chưa có số liệu";
+* the latest value reaches the target (≥ when higher is better, ≤ when lower is better):
+  "Đạt chỉ tiêu";
+* otherwise, past the due date: "Không đạt";
+* otherwise, the latest value is compared with the straight line from the baseline (at
+  the end of the baseline year) to the target (at the due date), read at the value's date:
+  on or beyond the line, "Đúng tiến độ"; behind it, "Có nguy cơ không đạt".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cchc.accounts import policy
+from cchc.accounts.models import User
+from cchc.agencies.models import Agency
+from cchc.audit.log import log_here
+from cchc.citizens.models import Indicator, Measurement
+from cchc.lib import calendar
+
+ON_TRACK, AT_RISK, MISSED, MET, NO_DATA = "on_track", "at_risk", "missed", "met", "no_data"
+STATUS_LABELS = {
+    MET: gettext_lazy("Đạt chỉ tiêu"),
+    ON_TRACK: gettext_lazy("Đúng tiến độ"),
+    AT_RISK: gettext_lazy("Có nguy cơ không đạt"),
+    MISSED: gettext_lazy("Không đạt"),
+    NO_DATA: gettext_lazy("Chưa có số liệu"),
+}
+RULE_TEXT = gettext_lazy(
+    "Đạt: giá trị mới nhất đạt chỉ tiêu. Đúng tiến độ: chưa đạt nhưng không kém mức dự kiến "
+    "theo đường thẳng từ giá trị năm gốc (cuối năm gốc) đến chỉ tiêu (tại hạn). Có nguy cơ: "
+    "kém mức dự kiến đó. Không đạt: đã qua hạn mà chưa đạt."
+)
+
+
+class IndicatorError(Exception):
+    """A refused change; the message is for the user, in Vietnamese."""
+
+
+def _reaches(indicator: Indicator, value: Decimal, goal: Decimal) -> bool:
+    if indicator.direction == Indicator.Direction.DOWN:
+        return value <= goal
+    return value >= goal
+
+
+def expected_on(indicator: Indicator, day: date) -> Decimal:
+    """The value the straight line from baseline to target gives on `day`."""
+    start = date(indicator.baseline_year, 12, 31)
+    span = (indicator.due_on - start).days
+    if span <= 0 or day >= indicator.due_on:
+        return indicator.target_value
+    share = Decimal(max(0, (day - start).days)) / Decimal(span)
+    return indicator.baseline_value + (indicator.target_value - indicator.baseline_value) * share
+
+
+def status_of(indicator: Indicator, latest: Measurement | None, today: date) -> str:
+    if latest is None:
+        return MISSED if today > indicator.due_on else NO_DATA
+    if _reaches(indicator, latest.value, indicator.target_value):
+        return MET
+    if today > indicator.due_on:
+        return MISSED
+    if _reaches(indicator, latest.value, expected_on(indicator, latest.measured_on)):
+        return ON_TRACK
+    return AT_RISK
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    indicator: Indicator
+    latest: Measurement | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.latest is None else self.latest.value
+
+    def as_dict(self) -> dict[str, Any]:
+        i = self.indicator
+        return {
+            "code": i.code,
+            "name": i.name,
+            "unit": i.unit,
+            "direction": i.direction,
+            "baseline_year": i.baseline_year,
+            "baseline_value": i.baseline_value,
+            "target_value": i.target_value,
+            "due_on": i.due_on,
+            "agency": i.agency.name,
+            "latest_value": self.value,
+            "latest_period": self.latest.period if self.latest else "",
+            "latest_on": self.latest.measured_on if self.latest else None,
+            "status": self.status,
+            "status_label": self.status_label,
+        }
+
+
+def indicator_values(agency: Agency | int | None, on_date: date) -> list[IndicatorValue]:
+    """Each indicator (of one responsible agency, or all with None) with its latest value
+    measured on or before `on_date`, its target and its status on that date. Two queries."""
+    indicators = Indicator.objects.select_related("agency").order_by("due_on", "code")
+    if agency is not None:
+        indicators = indicators.filter(agency_id=agency if isinstance(agency, int) else agency.pk)
+    rows = list(indicators)
+    latest: dict[int, Measurement] = {}
+    for measurement in Measurement.objects.filter(
+        indicator__in=rows, measured_on__lte=on_date
+    ).order_by("indicator_id", "measured_on"):
+        latest[measurement.indicator_id] = measurement
+    return [
+        IndicatorValue(row, latest.get(row.pk), status_of(row, latest.get(row.pk), on_date))
+        for row in rows
+    ]
+
+
+def status_counts(on_date: date | None = None) -> dict[str, int]:
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    for value in indicator_values(None, on_date or calendar.today()):
+        counts[value.status] += 1
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def _measurement_state(m: Measurement) -> dict[str, Any]:
+    return {
+        "indicator": m.indicator.code,
+        "period": m.period,
+        "measured_on": m.measured_on,
+        "value": m.value,
+        "source": m.source,
+        "evidence": m.evidence,
+    }
+
+
+def _check_measurement(period: str, value: Any, source: str, measured_on: Any) -> list[str]:
+    errors = []
+    if not period.strip():
+        errors.append(_("Hãy ghi kỳ của số liệu (ví dụ «Quý II/2022»)."))
+    if not isinstance(measured_on, date):
+        errors.append(_("Ngày tính số liệu không hợp lệ (dd/mm/yyyy)."))
+    if not isinstance(value, Decimal):
+        errors.append(_("Giá trị phải là một số."))
+    elif abs(value) >= Decimal("1e12"):
+        errors.append(_("Giá trị quá lớn."))
+    if not source.strip():
+        errors.append(_("Hãy ghi nguồn số liệu."))
+    return errors
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    indicator: Indicator,
+    period: str,
+    measured_on: date,
+    value: Decimal,
+    source: str,
+    evidence: str = "",
+    actor: User | None,
+) -> Measurement:
+    """Record the value of a period; a second value on the same date replaces the first
+    (a correction), and both states are kept in the audit trail."""
+    if actor is not None and not policy.can(actor, "indicator.measure", indicator):
+        raise IndicatorError(_("Bạn không nhập số liệu cho chỉ tiêu này được."))
+    errors = _check_measurement(period, value, source, measured_on)
+    if errors:
+        raise IndicatorError(" ".join(errors))
+    if measured_on > calendar.today():
+        raise IndicatorError(_("Ngày tính số liệu ở tương lai; số liệu đo phải là số đã có."))
+    existing = (
+        Measurement.objects.select_for_update()
+        .filter(indicator=indicator, measured_on=measured_on)
+        .first()
+    )
+    before = _measurement_state(existing) if existing else None
+    measurement = existing or Measurement(indicator=indicator, measured_on=measured_on)
+    measurement.period = period.strip()[:40]
+    measurement.value = value
+    measurement.source = source.strip()[:500]
+    measurement.evidence = evidence.strip()[:500]
+    measurement.entered_by = actor
+    measurement.save()
+    log_here(
+        action="indicator.measure",
+        obj=measurement,
+        before=before,
+        after=_measurement_state(measurement),
+    )
+    return measurement
+
+
+def parse_decimal(raw: Any) -> Decimal | None:
+    """A number as written in a Vietnamese sheet or form: 52,5 or 52.5 or a cell's float."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float | Decimal):
+        try:
+            return Decimal(str(raw)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            return None
+    text = str(raw).strip().replace("%", "").replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return number.quantize(Decimal("0.01"))
