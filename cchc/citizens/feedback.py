@@ -304,8 +304,10 @@ class OverdueLine:
             "task": _("Trả lời phản ánh, kiến nghị của người dân, doanh nghiệp"),
             "deadline": self.due_on.strftime("%d/%m/%Y"),
             "due_on": self.due_on.isoformat(),
+            "due": self.due_on.strftime("%d/%m/%Y"),
             "label": self.label,
             "days_left": -self.working_days_late,
+            "overdue_days": self.working_days_late,
         }
 
 

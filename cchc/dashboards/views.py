@@ -18,6 +18,7 @@ from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
+from cchc.citizens.widgets import panel_context
 from cchc.dashboards import queries
 from cchc.dashboards.exports import CsvExporter
 from cchc.dashboards.status_table import download_name
@@ -81,6 +82,7 @@ def province(request: HttpRequest) -> HttpResponse:
         "selection": dashboard.selection,
         "params": params,
         "can_export": policy.can(request.user, "status_table.export"),
+        **panel_context(None, _today()),
     }
     return render(request, "dashboards/province.html", context)
 
@@ -126,6 +128,7 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
         "selection": dashboard.selection,
         "params": params,
         "province_link": policy.can(request.user, "dashboard.province"),
+        **panel_context(dashboard.agency, _today()),
     }
     return render(request, "dashboards/agency.html", context)
 

@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
+from cchc.citizens.feedback import OverdueLine, overdue_lines
 from cchc.audit import context as audit_context
 from cchc.audit.log import log_action, log_here
 from cchc.lib import calendar
@@ -233,6 +234,8 @@ class Digest:
     items: list[Item]
     to: list[Recipient]
     heads: list[Recipient]  # empty unless an item is overdue long enough
+    # Feedback routed to the agency and not answered by its deadline (cchc.citizens).
+    feedback: list[OverdueLine] = field(default_factory=list)
 
     @property
     def soon(self) -> list[Item]:
@@ -280,11 +283,16 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     """Decide what the run on `today` sends: digests per agency and the escalation."""
     result = ReminderPlan(day=today)
     items = reminders_open_items(today=today)
-    if not items:
+    late_feedback: dict[int, list[OverdueLine]] = defaultdict(list)
+    for line in overdue_lines(today=today):
+        if line.agency_id is not None:
+            late_feedback[line.agency_id].append(line)
+    if not items and not late_feedback:
         return result
-    sent_today = ReminderLog.objects.filter(sent_on=today, assignment__isnull=False).values_list(
-        "agency_id", "kind"
-    )
+    # An agency that got its digest today (even one of feedback only) is done for the day.
+    sent_today = ReminderLog.objects.filter(
+        Q(assignment__isnull=False) | Q(kind=ReminderLog.Kind.DIGEST), sent_on=today
+    ).values_list("agency_id", "kind")
     agencies_done: set[int] = set()
     escalated_today = False
     for agency_id, kind in sent_today:
@@ -314,28 +322,38 @@ def reminders_plan(*, today: date) -> ReminderPlan:
             officers[row["agency_id"]].append(_user_recipient(row))
         if policy.POLICY.allows_role(row["role"], "reminder.head"):
             heads[row["agency_id"]].append(_user_recipient(row))
-    agency_emails = dict(
-        Agency.objects.filter(pk__in={i.agency_id for i in items}).values_list("pk", "email")
-    )
+    agency_rows = {
+        pk: (email, name)
+        for pk, email, name in Agency.objects.filter(
+            pk__in={i.agency_id for i in items} | set(late_feedback), closed_on__isnull=True
+        )
+        .order_by("sort_name")
+        .values_list("pk", "email", "name")
+    }
 
     by_agency: dict[int, list[Item]] = {}
     for item in items:
         by_agency.setdefault(item.agency_id, []).append(item)
+    for agency_id in late_feedback:
+        if agency_id in agency_rows:
+            by_agency.setdefault(agency_id, [])
     head_after = escalate_head_days()
     for agency_id, agency_items in by_agency.items():
         if agency_id in agencies_done:
             result.already_sent += 1
             continue
+        email, name = agency_rows.get(agency_id, ("", ""))
         to = list(officers.get(agency_id, []))
-        if agency_emails.get(agency_id):
-            to.append(Recipient(user_id=None, email=agency_emails[agency_id], name=""))
-        escalate = max(i.overdue_days for i in agency_items) >= head_after
+        if email:
+            to.append(Recipient(user_id=None, email=email, name=""))
+        escalate = max((i.overdue_days for i in agency_items), default=0) >= head_after
         digest = Digest(
             agency_id=agency_id,
-            agency_name=agency_items[0].agency_name,
+            agency_name=agency_items[0].agency_name if agency_items else name,
             items=sorted(agency_items, key=lambda i: (i.days_left, i.assignment_id)),
             to=to,
             heads=list(heads.get(agency_id, [])) if escalate else [],
+            feedback=late_feedback.get(agency_id, []),
         )
         if not digest.recipients:
             result.without_recipient.append(digest.agency_name)
@@ -358,6 +376,11 @@ def reminders_plan(*, today: date) -> ReminderPlan:
 
 def _digest_subject(digest: Digest, day: date) -> str:
     counts = {"day": _day(day), "soon": len(digest.soon), "overdue": len(digest.overdue)}
+    if not digest.items:
+        return _("[CCHC] Nhắc việc ngày %(day)s: %(count)s phản ánh, kiến nghị quá hạn trả lời") % {
+            "day": _day(day),
+            "count": len(digest.feedback),
+        }
     if digest.soon and digest.overdue:
         return (
             _("[CCHC] Nhắc việc ngày %(day)s: %(soon)s việc sắp đến hạn, %(overdue)s việc quá hạn")
@@ -538,6 +561,7 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
                     )
                 )
             payload = [item.as_dict() for item in digest.items]
+            payload += [line.as_dict() for line in digest.feedback]
             for user_id in dict.fromkeys(r.user_id for r in digest.recipients if r.user_id):
                 notifications.append(
                     Notification(

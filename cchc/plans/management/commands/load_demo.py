@@ -14,6 +14,8 @@ from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
 from cchc.agencies.eras import era_of_year
 from cchc.agencies.services import load_units, reference_path
 from cchc.citizens.demo import demo_surveys_fill
+from cchc.citizens.demo_feedback import demo_feedback_fill, demo_indicators_fill
+from cchc.lib import calendar
 from cchc.monitoring.demo import demo_progress_fill
 from cchc.plans.demo_agency_plans import demo_agency_plans
 from cchc.plans.formats.jsonfmt import read_json
@@ -124,6 +126,16 @@ class Command(BaseCommand):
                     )
                     % {"year": plan.year, **surveys.__dict__}
                 )
+            # Feedback in every state and the plan's targets with measured values.
+            feedback = demo_feedback_fill(calendar.today())
+            indicators, measurements = demo_indicators_fill(calendar.today())
+            self.stdout.write(
+                _(
+                    "Phản ánh, kiến nghị mẫu: %(feedback)s; chỉ tiêu của kế hoạch: "
+                    "%(indicators)s, với %(measurements)s số liệu đo."
+                )
+                % {"feedback": feedback, "indicators": indicators, "measurements": measurements}
+            )
         # The PAR INDEX sets of the plan's year for the province's groups (cchc.par).
         from cchc.par.services import default_sets_load
 

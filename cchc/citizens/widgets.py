@@ -1,0 +1,83 @@
+"""The dashboards' panel on citizens: the year's satisfaction index, feedback (open,
+overdue, answered on time) and the indicators' statuses. A fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+
+from cchc.agencies.models import Agency
+from cchc.citizens import index
+from cchc.citizens.feedback import FeedbackStats, OverdueLine, feedback_stats, overdue_lines
+from cchc.citizens.indicators import STATUS_LABELS, IndicatorValue, indicator_values
+from cchc.citizens.models import SamplePopulation, SurveyResponse
+from cchc.citizens.services import active_definition
+
+
+@dataclass
+class CitizensPanel:
+    year: int
+    agency: Agency | None
+    survey_responses: int
+    sipas: float | None
+    method: index.Method
+    below_sample: int | None
+    feedback: FeedbackStats
+    overdue: list[OverdueLine] = field(default_factory=list)
+    indicators: list[IndicatorValue] = field(default_factory=list)
+
+    @property
+    def indicator_counts(self) -> list[tuple[str, str, int]]:
+        counts = dict.fromkeys(STATUS_LABELS, 0)
+        for value in self.indicators:
+            counts[value.status] += 1
+        return [(key, str(STATUS_LABELS[key]), n) for key, n in counts.items() if n]
+
+    @property
+    def needs_attention(self) -> list[IndicatorValue]:
+        return [v for v in self.indicators if v.status in ("at_risk", "missed")]
+
+
+def citizens_panel(agency: Agency | None, today: date) -> CitizensPanel:
+    year = today.year
+    responses = SurveyResponse.objects.filter(year=year)
+    if agency is not None:
+        responses = responses.filter(agency=agency)
+    method = index.method_for(None)
+    codes = list(active_definition().elements.order_by("position").values_list("code", flat=True))
+    figure = index.overall_figure(responses, method, codes, index.element_codes())
+    below: int | None = None
+    populations = SamplePopulation.objects.filter(year=year, quarter=0)
+    if agency is not None:
+        populations = populations.filter(agency=agency)
+    wanted = {
+        row.agency_id: index.required_sample(row.population, float(settings.CCHC_SURVEY_MARGIN))
+        for row in populations
+    }
+    if wanted:
+        got = dict(
+            SurveyResponse.objects.filter(year=year, agency_id__in=sorted(wanted))
+            .order_by()
+            .values_list("agency_id")
+            .annotate(n=Count("pk"))
+        )
+        below = sum(1 for pk, n in wanted.items() if got.get(pk, 0) < n)
+    return CitizensPanel(
+        year=year,
+        agency=agency,
+        survey_responses=figure.responses,
+        sipas=figure.overall,
+        method=method,
+        below_sample=below,
+        feedback=feedback_stats(agency, date(year, 1, 1), today),
+        overdue=overdue_lines(today=today, agency_ids=None if agency is None else [agency.pk])[:10],
+        indicators=indicator_values(agency, today),
+    )
+
+
+def panel_context(agency: Agency | None, today: date) -> dict[str, Any]:
+    return {"citizens": citizens_panel(agency, today)}
