@@ -1,12 +1,12 @@
 """Demo feedback (15 items in every state) and the built-in plan's indicators with their
 measured values, for `cchc load_demo`.
 
-The indicators are the targets the 2022 plan of Quảng Trị states in its body (Nhiệm vụ
-trọng tâm): ≥ 50 % of dossiers settled online at a high level and ≥ 30 % at level 4
-(section 3), ≥ 30 % of agencies inspected (part III, Sở Nội vụ's duties), 100 % of public investment
-disbursed (section 6), −10 % staffing of public service units by 2025 against 2021
-(section 5, Nghị quyết 76/NQ-CP). The targets are the plan's; the baselines and every
-measured value are synthetic, and their source says so. Senders are invented people of
+The indicators are those the loaded 2022 plan of Quảng Trị carries (`plans.Indicator`:
+≥ 50 % of dossiers settled online at a high level, ≥ 30 % at level 4, ≥ 30 % of agencies
+inspected, 100 % of public investment disbursed, −10 % staffing by 2025 against 2021, and
+the reporting system's ≥ 30 %), tracked as `citizens.Indicator`. The targets are the
+plan's; the baselines the plan does not give and every measured value are synthetic, and
+their source says so. Senders are invented people of
 example.invalid. A second run adds nothing.
 """
 
@@ -21,111 +21,59 @@ from django.utils import timezone
 
 from cchc.agencies.models import Agency
 from cchc.citizens.feedback import due_date, new_code
-from cchc.citizens.models import Feedback, FeedbackType, Indicator, Measurement
+from cchc.citizens.indicators import indicator_from_plan
+from cchc.citizens.models import Feedback, FeedbackType, Measurement
 from cchc.lib import calendar
+from cchc.plans.models import Indicator as PlanIndicator
+from cchc.plans.models import Plan
 
 DEMO_SOURCE = "Số liệu mẫu của bản trình diễn, không phải số liệu thật"
 
 
-@dataclass(frozen=True)
-class BuiltIn:
-    code: str
-    name: str
-    unit: str
-    direction: str
-    baseline_year: int
-    baseline: str
-    target: str
-    due_on: date
-    agency: str  # a name of the province's agency list
-    source: str
-    # Synthetic values: (period, date, value)
-    values: tuple[tuple[str, date, str], ...]
-
-
-BUILT_IN = (
-    BuiltIn(
-        "ho-so-truc-tuyen-muc-do-cao",
-        "Tỷ lệ hồ sơ giải quyết trực tuyến mức độ cao (mức độ 3, 4)",
-        "%",
-        "up",
+# For each indicator of the built-in plan (by its code in the plan): the agency
+# responsible, a synthetic baseline (year, value) where the plan gives none, and
+# synthetic values (period, date, value).
+DEMO_VALUES: dict[str, tuple[str, int, str, tuple[tuple[str, date, str], ...]]] = {
+    "online-high": (
+        "Văn phòng UBND tỉnh",
         2021,
         "28",
-        "50",
-        date(2022, 12, 31),
-        "Văn phòng UBND tỉnh",
-        "Kế hoạch CCHC năm 2022, mục II.3: tỷ lệ hồ sơ giải quyết trực tuyến mức độ cao "
-        "đạt tối thiểu 50%",
-        (
-            ("Quý I/2022", date(2022, 3, 31), "33.5"),
-            ("Quý II/2022", date(2022, 6, 30), "41.2"),
-        ),
+        (("Quý I/2022", date(2022, 3, 31), "33.5"), ("Quý II/2022", date(2022, 6, 30), "41.2")),
     ),
-    BuiltIn(
-        "ho-so-truc-tuyen-muc-do-4",
-        "Tỷ lệ hồ sơ giải quyết trực tuyến mức độ 4",
-        "%",
-        "up",
+    "online-level4": (
+        "Văn phòng UBND tỉnh",
         2021,
         "12",
-        "30",
-        date(2022, 12, 31),
-        "Văn phòng UBND tỉnh",
-        "Kế hoạch CCHC năm 2022, mục II.3: tỷ lệ hồ sơ giải quyết trực tuyến mức độ 4 đạt "
-        "tối thiểu 30%",
-        (
-            ("Quý I/2022", date(2022, 3, 31), "14.8"),
-            ("Quý II/2022", date(2022, 6, 30), "17.6"),
-        ),
+        (("Quý I/2022", date(2022, 3, 31), "14.8"), ("Quý II/2022", date(2022, 6, 30), "17.6")),
     ),
-    BuiltIn(
-        "kiem-tra-cchc",
-        "Tỷ lệ cơ quan, địa phương được kiểm tra công tác CCHC",
-        "%",
-        "up",
-        2021,
-        "0",
-        "30",
-        date(2022, 12, 31),
+    "inspection-coverage": (
         "Sở Nội vụ",
-        "Kế hoạch CCHC năm 2022, mục III (nhiệm vụ của Sở Nội vụ): kiểm tra ít nhất 30% số "
-        "cơ quan, địa phương",
-        (
-            ("Quý I/2022", date(2022, 3, 31), "5"),
-            ("Quý II/2022", date(2022, 6, 30), "16.7"),
-        ),
-    ),
-    BuiltIn(
-        "giai-ngan-dau-tu-cong",
-        "Tỷ lệ giải ngân vốn đầu tư công theo kế hoạch năm",
-        "%",
-        "up",
         2021,
         "0",
-        "100",
-        date(2022, 12, 31),
+        (("Quý I/2022", date(2022, 3, 31), "5"), ("Quý II/2022", date(2022, 6, 30), "16.7")),
+    ),
+    "public-investment-disbursement": (
         "Sở Kế hoạch và Đầu tư",
-        "Kế hoạch CCHC năm 2022, mục II.6: giải ngân 100% vốn đầu tư công theo kế hoạch năm",
-        (
-            ("Quý I/2022", date(2022, 3, 31), "12.4"),
-            ("Quý II/2022", date(2022, 6, 30), "31.0"),
-        ),
-    ),
-    BuiltIn(
-        "tinh-gian-bien-che-su-nghiep",
-        "Biên chế sự nghiệp hưởng lương từ ngân sách nhà nước so với năm 2021",
-        "%",
-        "down",
         2021,
         "0",
-        "-10",
-        date(2025, 12, 31),
-        "Sở Nội vụ",
-        "Kế hoạch CCHC năm 2022, mục II.5: đến năm 2025 giảm 10% biên chế sự nghiệp hưởng "
-        "lương từ ngân sách nhà nước so với năm 2021 (Nghị quyết 76/NQ-CP)",
-        (("Năm 2021", date(2021, 12, 31), "0"), ("6 tháng đầu năm 2022", date(2022, 6, 30), "-1.8")),
+        (("Quý I/2022", date(2022, 3, 31), "12.4"), ("Quý II/2022", date(2022, 6, 30), "31")),
     ),
-)
+    "nonbusiness-staffing-cut": (
+        "Sở Nội vụ",
+        2021,
+        "0",
+        (
+            ("Năm 2021", date(2021, 12, 31), "0"),
+            ("6 tháng đầu năm 2022", date(2022, 6, 30), "-1.8"),
+        ),
+    ),
+    "reporting-system-rate": (
+        "Sở Thông tin và Truyền thông",
+        2021,
+        "10",
+        (("Quý I/2022", date(2022, 3, 31), "12"), ("Quý II/2022", date(2022, 6, 30), "22")),
+    ),
+}
 
 
 def _agency(name: str) -> Agency | None:
@@ -133,29 +81,28 @@ def _agency(name: str) -> Agency | None:
 
 
 @transaction.atomic
-def demo_indicators_fill(today: date) -> tuple[int, int]:
-    """The built-in indicators and their synthetic values up to `today`."""
+def demo_indicators_fill(today: date, plan: Plan | None = None) -> tuple[int, int]:
+    """Track every indicator of the plan (its name, unit, direction, target and due date
+    as the plan states them), with synthetic baselines and values up to `today`."""
     indicators = measurements = 0
-    for spec in BUILT_IN:
-        agency = _agency(spec.agency)
-        if agency is None:
+    rows = PlanIndicator.objects.select_related("plan").order_by("plan_id", "position")
+    if plan is not None:
+        rows = rows.filter(plan=plan)
+    for row in rows:
+        agency_name, base_year, base_value, values = DEMO_VALUES.get(
+            row.code, ("Văn phòng UBND tỉnh", 2021, "0", ())
+        )
+        agency = _agency(agency_name) or _agency("Văn phòng UBND tỉnh")
+        if agency is None or row.due_on is None:
             continue
-        indicator, _created = Indicator.objects.get_or_create(
-            code=spec.code,
-            defaults={
-                "name": spec.name,
-                "unit": spec.unit,
-                "direction": spec.direction,
-                "baseline_year": spec.baseline_year,
-                "baseline_value": Decimal(spec.baseline),
-                "target_value": Decimal(spec.target),
-                "due_on": spec.due_on,
-                "agency": agency,
-                "source": spec.source,
-            },
+        indicator, _created = indicator_from_plan(
+            row,
+            agency=agency,
+            baseline_year=row.baseline_year or base_year,
+            baseline_value=row.baseline if row.baseline is not None else Decimal(base_value),
         )
         indicators += 1
-        for period, day, value in spec.values:
+        for period, day, value in values:
             if day > today:
                 continue
             _m, made = Measurement.objects.get_or_create(

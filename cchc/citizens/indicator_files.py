@@ -223,7 +223,7 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
         for number, cells in _rows(ind_sheet):
             code = _text(cells[0]).lower()
             values: dict[str, Any] = {"code": code}
-            if not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
+            if not code or len(code) > 60 or not all(c.isalnum() or c in "-_" for c in code):
                 errors.add(indicators_name, number, 1, _("Mã chỉ tiêu trống hoặc có ký tự lạ."))
             elif code in planned:
                 errors.add(indicators_name, number, 1, _("Mã chỉ tiêu lặp lại trong tệp."))

@@ -232,3 +232,35 @@ def parse_decimal(raw: Any) -> Decimal | None:
     if not number.is_finite():
         return None
     return number.quantize(Decimal("0.01"))
+
+
+def indicator_from_plan(
+    row: Any, *, agency: Agency, baseline_year: int, baseline_value: Decimal
+) -> tuple[Indicator, bool]:
+    """Track an indicator a plan states (`plans.Indicator`), under the same code. The copy
+    stands alone: replacing or deleting the plan leaves it and its measurements. An
+    indicator already tracked under that code is returned as it is."""
+    existing = Indicator.objects.filter(code=row.code).first()
+    if existing is not None:
+        return existing, False
+    plan = row.plan
+    label = plan.number or str(plan.year)
+    indicator = Indicator.objects.create(
+        code=row.code,
+        name=row.name[:500],
+        unit=row.unit[:40],
+        direction=Indicator.Direction.DOWN if row.comparator == "<=" else Indicator.Direction.UP,
+        baseline_year=baseline_year,
+        baseline_value=baseline_value,
+        target_value=row.target,
+        due_on=row.due_on,
+        agency=agency,
+        source=(f"{label}: {row.source_text or row.name}")[:500],
+    )
+    log_here(
+        action="indicator.create",
+        obj=indicator,
+        before=None,
+        after={"code": indicator.code, "from_plan": plan.pk, "target_value": row.target},
+    )
+    return indicator, True

@@ -315,7 +315,7 @@ class Indicator(models.Model):
         UP = "up", _("càng cao càng tốt")
         DOWN = "down", _("càng thấp càng tốt")
 
-    code = models.SlugField(_("mã chỉ tiêu"), max_length=40, unique=True)
+    code = models.SlugField(_("mã chỉ tiêu"), max_length=60, unique=True)
     name = models.CharField(_("tên chỉ tiêu"), max_length=500)
     unit = models.CharField(_("đơn vị tính"), max_length=40)
     direction = models.CharField(

@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
             name='Indicator',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='mã chỉ tiêu')),
+                ('code', models.SlugField(max_length=60, unique=True, verbose_name='mã chỉ tiêu')),
                 ('name', models.CharField(max_length=500, verbose_name='tên chỉ tiêu')),
                 ('unit', models.CharField(max_length=40, verbose_name='đơn vị tính')),
                 ('direction', models.CharField(choices=[('up', 'càng cao càng tốt'), ('down', 'càng thấp càng tốt')], default='up', max_length=4, verbose_name='chiều tốt')),
