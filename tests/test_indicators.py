@@ -1,0 +1,245 @@
+"""Indicators: the status rule, the values read against what was entered, the page's
+entry, XLSX import (all or nothing, errors by row and column) and export, the API, and a
+plan replaced without losing an indicator or its history."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from openpyxl import Workbook, load_workbook
+
+from cchc.accounts.models import ApiToken
+from cchc.audit.models import AuditRecord
+from cchc.citizens.indicator_files import import_workbook, write_workbook
+from cchc.citizens.indicators import (
+    AT_RISK,
+    MET,
+    MISSED,
+    NO_DATA,
+    ON_TRACK,
+    indicator_from_plan,
+    indicator_values,
+    measurement_record,
+)
+from cchc.citizens.models import Indicator, Measurement
+
+
+def _indicator(agency, **kwargs) -> Indicator:  # type: ignore[no-untyped-def]
+    values = {
+        "code": "truc-tuyen",
+        "name": "Tỷ lệ hồ sơ trực tuyến mức độ cao",
+        "unit": "%",
+        "direction": "up",
+        "baseline_year": 2021,
+        "baseline_value": Decimal("20"),
+        "target_value": Decimal("50"),
+        "due_on": date(2022, 12, 31),
+        "agency": agency,
+    }
+    values.update(kwargs)
+    return Indicator.objects.create(**values)
+
+
+def _measure(indicator: Indicator, day: date, value: str) -> Measurement:
+    return Measurement.objects.create(
+        indicator=indicator, period=str(day), measured_on=day, value=Decimal(value), source="Báo cáo"
+    )
+
+
+def test_the_status_rule(agencies) -> None:
+    up = _indicator(agencies["a"])
+    down = _indicator(
+        agencies["home"],
+        code="bien-che",
+        direction="down",
+        baseline_value=Decimal("0"),
+        target_value=Decimal("-10"),
+        due_on=date(2025, 12, 31),
+    )
+    mid = date(2022, 7, 1)  # half-way through 2022: the line expects 35 % for `up`
+    assert {v.indicator.code: v.status for v in indicator_values(None, mid)} == {
+        "truc-tuyen": NO_DATA,
+        "bien-che": NO_DATA,
+    }
+    _measure(up, date(2022, 6, 30), "36")
+    _measure(down, date(2022, 6, 30), "-0.5")  # the line expects about −1.2 by then
+    values = {v.indicator.code: v for v in indicator_values(None, mid)}
+    assert values["truc-tuyen"].status == ON_TRACK
+    assert values["bien-che"].status == AT_RISK
+    _measure(up, date(2022, 9, 30), "40")  # the line expects 42.5
+    assert indicator_values(agencies["a"], date(2022, 10, 1))[0].status == AT_RISK
+    # Read on an earlier day, the later value is not yet known.
+    assert indicator_values(agencies["a"], date(2022, 8, 1))[0].value == Decimal("36")
+    assert indicator_values(agencies["a"], date(2023, 1, 5))[0].status == MISSED
+    _measure(up, date(2022, 12, 31), "52")
+    assert indicator_values(agencies["a"], date(2023, 1, 5))[0].status == MET
+    _measure(down, date(2023, 12, 31), "-10.5")
+    assert indicator_values(agencies["home"], date(2024, 1, 1))[0].status == MET
+
+
+def test_values_entered_on_the_page_show_beside_the_target(agencies, personas, login) -> None:
+    indicator = _indicator(agencies["a"])
+    url = f"/chi-tieu/{indicator.pk}/"
+    officer_b = login("officer_b")
+    assert officer_b.get(url).status_code == 200  # everyone reads indicators
+    refused = officer_b.post(url, {"period": "Quý II/2022"})
+    assert refused.status_code == 403
+    officer = login("officer_a")
+    bad = officer.post(
+        url, {"period": "Quý II/2022", "measured_on": "2022-06-30", "value": "abc", "source": ""}
+    )
+    assert bad.status_code == 400 and "Giá trị phải là một số" in bad.content.decode()
+    assert not Measurement.objects.exists()
+    ok = officer.post(
+        url,
+        {
+            "period": "Quý II/2022",
+            "measured_on": "2022-06-30",
+            "value": "41,25",
+            "source": "Cổng dịch vụ công tỉnh",
+            "evidence": "Báo cáo 123/BC-VP",
+        },
+    )
+    assert ok.status_code == 302
+    measurement = Measurement.objects.get()
+    assert measurement.value == Decimal("41.25")
+    assert AuditRecord.objects.filter(action="indicator.measure").count() == 1
+    page = officer.get(url).content.decode()
+    assert "41,25" in page and "Cổng dịch vụ công tỉnh" in page and "<svg" in page
+    listing = officer.get("/chi-tieu/").content.decode()
+    assert "41,25" in listing and "≥ 50" in listing
+
+
+def _workbook(indicators: list[list[object]], values: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Chỉ tiêu"
+    sheet.append(["Mã", "Tên", "Đơn vị", "Chiều", "Năm gốc", "Gốc", "Chỉ tiêu", "Hạn", "Cơ quan", "Căn cứ"])
+    for row in indicators:
+        sheet.append(row)
+    other = book.create_sheet("Số liệu")
+    other.append(["Mã", "Kỳ", "Ngày", "Giá trị", "Nguồn", "Minh chứng"])
+    for row in values:
+        other.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_import_is_all_or_nothing_with_row_and_column(agencies, settings) -> None:
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    good_row = ["kiem-tra", "Tỷ lệ cơ quan được kiểm tra", "%", "tăng", 2021, 0, 30, "31/12/2022", "Sở Nội vụ", ""]
+    data = _workbook(
+        [good_row, ["bien-che", "Giảm biên chế", "%", "ngang", 2021, 0, -10, "31/12/2025", "Sở Không Có", ""]],
+        [["kiem-tra", "Quý I/2022", "31/03/2022", "5", "Báo cáo", ""], ["kiem-tra", "Quý II/2022", "30/06/2022", "nhiều", "", ""]],
+    )
+    result = import_workbook(data, actor=None)
+    assert result.errors
+    text = "\n".join(result.errors)
+    assert "Trang «Chỉ tiêu», dòng 3, cột D: Chiều tốt phải là «tăng» hoặc «giảm»." in text
+    assert "dòng 3, cột I: Không có cơ quan đang hoạt động tên «Sở Không Có»." in text
+    assert "Trang «Số liệu», dòng 3, cột D: Giá trị phải là một số." in text
+    assert "Trang «Số liệu», dòng 3, cột E: Hãy ghi nguồn số liệu." in text
+    assert not Indicator.objects.exists() and not Measurement.objects.exists()
+    # A value in the future is refused at write time: still nothing written.
+    future = _workbook([good_row], [["kiem-tra", "Quý IV/2022", "31/12/2022", 10, "Báo cáo", ""]])
+    result = import_workbook(future, actor=None)
+    assert result.errors and "tương lai" in result.errors[0]
+    assert not Indicator.objects.exists()
+    fixed = _workbook([good_row], [["kiem-tra", "Quý I/2022", "31/03/2022", 5.5, "Báo cáo", ""]])
+    result = import_workbook(fixed, actor=None)
+    assert not result.errors and (result.created, result.measurements) == (1, 1)
+    assert Indicator.objects.get().agency == agencies["home"]
+
+
+def test_export_then_import_gives_the_same_rows(agencies, settings) -> None:
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    indicator = _indicator(agencies["a"], name="=SUM(A1) không phải công thức")
+    measurement_record(
+        indicator=indicator,
+        period="Quý II/2022",
+        measured_on=date(2022, 6, 30),
+        value=Decimal("41.25"),
+        source="Cổng dịch vụ công",
+        actor=None,
+    )
+    out = io.BytesIO()
+    write_workbook(out)
+    first = out.getvalue()
+    book = load_workbook(io.BytesIO(first))
+    assert book["Chỉ tiêu"]["B2"].value == "'=SUM(A1) không phải công thức"
+    result = import_workbook(first, actor=None)
+    assert not result.errors and (result.created, result.updated, result.measurements) == (0, 1, 1)
+    again = io.BytesIO()
+    write_workbook(again)
+    rows = lambda data: [  # noqa: E731
+        list(ws.iter_rows(values_only=True)) for ws in load_workbook(io.BytesIO(data)).worksheets
+    ]
+    assert rows(again.getvalue()) == rows(first)
+    assert Indicator.objects.get().name == "=SUM(A1) không phải công thức"
+
+
+def test_replacing_the_plan_keeps_every_indicator_and_its_history(agencies, tmp_path) -> None:
+    from cchc.plans.models import Indicator as PlanIndicator
+    from tests.test_replace_round_trip import export, full_plan
+
+    plan = full_plan()
+    row = PlanIndicator.objects.get(plan=plan, code="dvc-truc-tuyen")
+    tracked, created = indicator_from_plan(
+        row, agency=agencies["a"], baseline_year=2021, baseline_value=Decimal("30.5")
+    )
+    assert created and tracked.target_value == Decimal("50") and tracked.direction == "up"
+    _measure(tracked, date(2022, 3, 31), "33")
+    _measure(tracked, date(2022, 6, 30), "38")
+    path = tmp_path / "plan.json"
+    path.write_bytes(export(plan, "json"))
+    call_command("import_plan", str(path), "--replace", stdout=io.StringIO())
+    assert not PlanIndicator.objects.filter(pk=row.pk).exists()  # the plan's own row is new
+    tracked.refresh_from_db()
+    assert list(tracked.measurements.values_list("value", flat=True)) == [Decimal("33"), Decimal("38")]
+    # Tracking the replaced plan again finds the same indicator.
+    again, created = indicator_from_plan(
+        PlanIndicator.objects.get(code="dvc-truc-tuyen"),
+        agency=agencies["b"],
+        baseline_year=2020,
+        baseline_value=Decimal("0"),
+    )
+    assert not created and again.pk == tracked.pk and again.agency == agencies["a"]
+
+
+def test_the_api_reads_and_writes_with_the_same_rules(agencies, personas, client, settings) -> None:
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    indicator = _indicator(agencies["a"])
+    _measure(indicator, date(2022, 6, 30), "36")
+    _t, officer_b = ApiToken.issue(user=personas["officer_b"], name="t")
+    _t, officer_a = ApiToken.issue(user=personas["officer_a"], name="t")
+    listed = client.get("/api/indicators", HTTP_AUTHORIZATION=f"Bearer {officer_b}").json()
+    assert listed[0]["code"] == "truc-tuyen" and listed[0]["status"] == ON_TRACK
+    assert Decimal(listed[0]["latest_value"]) == Decimal("36")
+    body = {"period": "Quý III/2022", "measured_on": "2022-07-10", "value": "44", "source": "API"}
+    refused = client.post(
+        f"/api/indicators/{indicator.pk}/measurements",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {officer_b}",
+    )
+    assert refused.status_code == 403
+    done = client.post(
+        f"/api/indicators/{indicator.pk}/measurements",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {officer_a}",
+    )
+    assert done.status_code == 200, done.content
+    assert [m["value"] for m in done.json()["measurements"]] == ["36.00", "44.00"]
+    assert client.get("/api/indicators/999999", HTTP_AUTHORIZATION=f"Bearer {officer_a}").status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "officer_a"])
+def test_the_import_page_is_for_those_who_run_the_plan(agencies, personas, login, persona) -> None:
+    page = login(persona).get("/chi-tieu/nhap/")
+    assert page.status_code == (200 if persona == "coordinator" else 403)
