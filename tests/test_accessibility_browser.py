@@ -81,6 +81,8 @@ NOT_PAGES = {
     "survey_export": "starts a job and redirects to the job's page (visited)",
     "survey_qr_agency_png": "a PNG image (shown on the printable sheet, visited)",
     "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",
+    "feedback_attachment": "a file",
+    "indicator_export": "starts a job and redirects to the job's page (visited)",
 }
 
 
@@ -120,6 +122,10 @@ class World:
     agency_plan: str = "/plans/1/own/"
     # A one-stop counter of agency A, whose survey and QR sheet are checked.
     counter: int = 1
+    # A feedback item routed to agency A (its code for the public lookup) and an indicator.
+    feedback: int = 1
+    feedback_code: str = ""
+    indicator: int = 1
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -199,10 +205,17 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
             token=new_device_token(),
             answers={q: 1 + (q + n) % 5 for q in questions},
         )
+    from cchc.citizens.models import Feedback
+    from tests.test_permission_matrix import citizens_objects
+
+    feedback, _attachment, indicator = citizens_objects(agencies)
     return World(
         plan,
         agencies,
         *urls,
+        feedback=feedback,
+        feedback_code=Feedback.objects.get(pk=feedback).code,
+        indicator=indicator,
         settle=f"/plans/import/{failed.pk}/names/",
         par_set=par["set_id"],
         par_draft=draft.pk,
@@ -245,8 +258,15 @@ def _pages(world: World) -> dict[str, list[str]]:
         f"/par/tieu-chi/{world.par_criterion}/sua/",
     ]
     survey = [f"/khao-sat/{a}/", f"/khao-sat/quay/{world.counter}/", "/khao-sat/cam-on/"]
+    feedback = ["/phan-anh/", f"/phan-anh/tra-cuu/?ma={world.feedback_code}", "/phan-anh/tra-cuu/"]
+    citizens_work = [
+        "/phan-anh/xu-ly/",
+        f"/phan-anh/xu-ly/{world.feedback}/",
+        "/chi-tieu/",
+        f"/chi-tieu/{world.indicator}/",
+    ]
     return {
-        "": ["/login/", "/cong-khai/", *survey],
+        "": ["/login/", "/cong-khai/", *survey, *feedback],
         "officer_a": [
             *everyone,
             *agency_staff,
@@ -255,6 +275,7 @@ def _pages(world: World) -> dict[str, list[str]]:
             *par,
             world.agency_plan,
             "/khao-sat/ket-qua/",
+            *citizens_work,
         ],
         "head_a": [*by_role, *agency_staff, world.sent, world.agency_plan],
         "coordinator": [
@@ -278,6 +299,9 @@ def _pages(world: World) -> dict[str, list[str]]:
             "/khao-sat/ma-qr/",
             f"/khao-sat/ma-qr/{a}/in/",
             f"/khao-sat/ma-qr/quay/{world.counter}/in/",
+            *citizens_work,
+            "/chi-tieu/nhap/",
+            "/chi-tieu/xlsx/",  # lands on the job's page
             MISSING,  # the page of a thing not found
             *par,
             *par_manage,
@@ -379,6 +403,10 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
     violations = _check(page)
     if violations:
         found.append("the survey on a phone:\n" + _describe(violations))
+    page.goto(f"{base}/phan-anh/")
+    violations = _check(page)
+    if violations:
+        found.append("the feedback form on a phone:\n" + _describe(violations))
     assert checked > 40
     if found:
         pytest.fail(

@@ -221,6 +221,27 @@ EXPECTATIONS: dict[str, Row] = {
     "GET khao-sat/ma-qr/quay/<int:counter_id>.png":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET khao-sat/ma-qr/<int:agency_id>/in/":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET khao-sat/ma-qr/quay/<int:counter_id>/in/":     Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    # Feedback on regulations: the public form and the lookup for anyone; the item (routed
+    # to agency A) for the province and A's people, hidden from B (an empty POST is
+    # answered 400: no action named); its attachment likewise.
+    "GET phan-anh/":                                    everyone(anonymous=OK),
+    "POST phan-anh/":                                   everyone(anonymous=OK),
+    "GET phan-anh/tra-cuu/":                            everyone(anonymous=OK),
+    "GET phan-anh/xu-ly/":                              everyone(),
+    "GET phan-anh/xu-ly/<int:feedback_id>/":            Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST phan-anh/xu-ly/<int:feedback_id>/":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET phan-anh/tep/<int:attachment_id>/":            Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    # Indicators: read by everyone logged in; values entered by the staff and by the
+    # responsible agency's people (agency A here); definitions imported by the staff.
+    "GET chi-tieu/":                                    everyone(),
+    "GET chi-tieu/nhap/":                               staff(),
+    "POST chi-tieu/nhap/":                              staff(),
+    "GET chi-tieu/xlsx/":                               everyone(),
+    "GET chi-tieu/<int:indicator_id>/":                 everyone(),
+    "POST chi-tieu/<int:indicator_id>/":                Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
+    "GET /api/indicators":                              everyone(),
+    "GET /api/indicators/{indicator_id}":               everyone(),
+    "POST /api/indicators/{indicator_id}/measurements": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
     # Monitoring API
     "GET /api/plans/{plan_id}/periods":                 everyone(),
     "GET /api/plans/{plan_id}/assignments":             everyone(),
@@ -339,7 +360,11 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
     from cchc.citizens.models import Counter
 
     counter = Counter.objects.create(agency=agencies["a"], name="Bộ phận một cửa Sở Tư pháp")
+    feedback, attachment, indicator = citizens_objects(agencies)
     return {
+        "feedback_id": feedback,
+        "attachment_id": attachment,
+        "indicator_id": indicator,
         "agency_plan_id": agency_plan.pk,
         "agency_activity_id": agency_plan.activities.order_by("pk").first().pk,
         "counter_id": counter.pk,
@@ -357,6 +382,38 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         "token": feed.token,
         **par,
     }
+
+
+def citizens_objects(agencies: dict[str, Agency]) -> tuple[int, int, int]:
+    """A feedback item routed to agency A with an attachment, and an indicator of A."""
+    from decimal import Decimal
+
+    from cchc.citizens.feedback import Attachment, attachment_check, feedback_route
+    from cchc.citizens.feedback import feedback_submit as submit
+    from cchc.citizens.models import FeedbackType, Indicator
+
+    item = submit(
+        feedback_type=FeedbackType.objects.get(code="phan-anh"),
+        regulation="Thủ tục chứng thực",
+        content="Nội dung",
+        sender_name="Người gửi",
+        sender_phone="0900000000",
+        attachments=[
+            Attachment(attachment_check(name="a.pdf", data=PDF, declared_type="application/pdf"), PDF)
+        ],
+    )
+    feedback_route(item=item, agency=agencies["a"], actor=User.objects.get(username="coordinator"))
+    indicator = Indicator.objects.create(
+        code="truc-tuyen",
+        name="Tỷ lệ hồ sơ trực tuyến",
+        unit="%",
+        baseline_year=2021,
+        baseline_value=Decimal(20),
+        target_value=Decimal(50),
+        due_on=date(2022, 12, 31),
+        agency=agencies["a"],
+    )
+    return item.pk, item.attachments.get().pk, indicator.pk
 
 
 def par_objects() -> dict[str, int]:
@@ -460,6 +517,13 @@ API_BODIES: dict[str, dict[str, Any]] = {
     },
     "PUT /api/agency-plans/{agency_plan_id}/activities/{agency_activity_id}/lead": {
         "lead_id": 999999
+    },
+    # A value dated in the future: refused by the service (400) for those who may enter.
+    "POST /api/indicators/{indicator_id}/measurements": {
+        "period": "Quý IV/2099",
+        "measured_on": "2099-12-31",
+        "value": "10",
+        "source": "Thử",
     },
     "POST /api/agency-plans/{agency_plan_id}/issue": {
         "number": "không số",

@@ -155,7 +155,15 @@ def test_an_anonymous_citizen_is_allowed_only_what_admits_anonymous_visitors(
     public = {name for name, a in policy.ACTIONS.items() if a.anonymous}
     # The public page, a feed by its secret address, and the job that builds a public
     # download (the job page then shows a citizen only jobs whose subject is public).
-    assert public == {"progress.public", "feed.read", "job.open", "survey.answer"}
+    # The citizens' survey and feedback form, and the lookup of a feedback code.
+    assert public == {
+        "progress.public",
+        "feed.read",
+        "job.open",
+        "survey.answer",
+        "feedback.submit",
+        "feedback.lookup",
+    }
 
 
 def test_a_deactivated_account_counts_as_nobody(personas: dict[str, User]) -> None:
