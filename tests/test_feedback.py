@@ -168,7 +168,9 @@ def test_rejected_with_a_reason_the_sender_reads(agencies, personas, client: Cli
     item = _item()
     with pytest.raises(FeedbackError):
         feedback_reject(item=item, reason="  ", actor=personas["coordinator"])
-    feedback_reject(item=item, reason="Không thuộc quy định hành chính.", actor=personas["coordinator"])
+    feedback_reject(
+        item=item, reason="Không thuộc quy định hành chính.", actor=personas["coordinator"]
+    )
     lookup = client.get("/phan-anh/tra-cuu/", {"ma": item.code}).content.decode()
     assert "Không tiếp nhận xử lý" in lookup and "Không thuộc quy định hành chính." in lookup
 

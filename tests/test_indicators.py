@@ -46,7 +46,11 @@ def _indicator(agency, **kwargs) -> Indicator:  # type: ignore[no-untyped-def]
 
 def _measure(indicator: Indicator, day: date, value: str) -> Measurement:
     return Measurement.objects.create(
-        indicator=indicator, period=str(day), measured_on=day, value=Decimal(value), source="Báo cáo"
+        indicator=indicator,
+        period=str(day),
+        measured_on=day,
+        value=Decimal(value),
+        source="Báo cáo",
     )
 
 
@@ -118,7 +122,9 @@ def _workbook(indicators: list[list[object]], values: list[list[object]]) -> byt
     book = Workbook()
     sheet = book.active
     sheet.title = "Chỉ tiêu"
-    sheet.append(["Mã", "Tên", "Đơn vị", "Chiều", "Năm gốc", "Gốc", "Chỉ tiêu", "Hạn", "Cơ quan", "Căn cứ"])
+    sheet.append(
+        ["Mã", "Tên", "Đơn vị", "Chiều", "Năm gốc", "Gốc", "Chỉ tiêu", "Hạn", "Cơ quan", "Căn cứ"]
+    )
     for row in indicators:
         sheet.append(row)
     other = book.create_sheet("Số liệu")
@@ -132,10 +138,38 @@ def _workbook(indicators: list[list[object]], values: list[list[object]]) -> byt
 
 def test_xlsx_import_is_all_or_nothing_with_row_and_column(agencies, settings) -> None:
     settings.CCHC_TODAY = date(2022, 7, 15)
-    good_row = ["kiem-tra", "Tỷ lệ cơ quan được kiểm tra", "%", "tăng", 2021, 0, 30, "31/12/2022", "Sở Nội vụ", ""]
+    good_row = [
+        "kiem-tra",
+        "Tỷ lệ cơ quan được kiểm tra",
+        "%",
+        "tăng",
+        2021,
+        0,
+        30,
+        "31/12/2022",
+        "Sở Nội vụ",
+        "",
+    ]
     data = _workbook(
-        [good_row, ["bien-che", "Giảm biên chế", "%", "ngang", 2021, 0, -10, "31/12/2025", "Sở Không Có", ""]],
-        [["kiem-tra", "Quý I/2022", "31/03/2022", "5", "Báo cáo", ""], ["kiem-tra", "Quý II/2022", "30/06/2022", "nhiều", "", ""]],
+        [
+            good_row,
+            [
+                "bien-che",
+                "Giảm biên chế",
+                "%",
+                "ngang",
+                2021,
+                0,
+                -10,
+                "31/12/2025",
+                "Sở Không Có",
+                "",
+            ],
+        ],
+        [
+            ["kiem-tra", "Quý I/2022", "31/03/2022", "5", "Báo cáo", ""],
+            ["kiem-tra", "Quý II/2022", "30/06/2022", "nhiều", "", ""],
+        ],
     )
     result = import_workbook(data, actor=None)
     assert result.errors
@@ -200,7 +234,10 @@ def test_replacing_the_plan_keeps_every_indicator_and_its_history(agencies, tmp_
     call_command("import_plan", str(path), "--replace", stdout=io.StringIO())
     assert not PlanIndicator.objects.filter(pk=row.pk).exists()  # the plan's own row is new
     tracked.refresh_from_db()
-    assert list(tracked.measurements.values_list("value", flat=True)) == [Decimal("33"), Decimal("38")]
+    assert list(tracked.measurements.values_list("value", flat=True)) == [
+        Decimal("33"),
+        Decimal("38"),
+    ]
     # Tracking the replaced plan again finds the same indicator.
     again, created = indicator_from_plan(
         PlanIndicator.objects.get(code="dvc-truc-tuyen"),
@@ -236,7 +273,10 @@ def test_the_api_reads_and_writes_with_the_same_rules(agencies, personas, client
     )
     assert done.status_code == 200, done.content
     assert [m["value"] for m in done.json()["measurements"]] == ["36.00", "44.00"]
-    assert client.get("/api/indicators/999999", HTTP_AUTHORIZATION=f"Bearer {officer_a}").status_code == 404
+    assert (
+        client.get("/api/indicators/999999", HTTP_AUTHORIZATION=f"Bearer {officer_a}").status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "officer_a"])

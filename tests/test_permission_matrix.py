@@ -399,7 +399,9 @@ def citizens_objects(agencies: dict[str, Agency]) -> tuple[int, int, int]:
         sender_name="Người gửi",
         sender_phone="0900000000",
         attachments=[
-            Attachment(attachment_check(name="a.pdf", data=PDF, declared_type="application/pdf"), PDF)
+            Attachment(
+                attachment_check(name="a.pdf", data=PDF, declared_type="application/pdf"), PDF
+            )
         ],
     )
     feedback_route(item=item, agency=agencies["a"], actor=User.objects.get(username="coordinator"))

@@ -71,7 +71,9 @@ def _out(value: service.IndicatorValue) -> dict[str, object]:
 def _detail(indicator: Indicator) -> dict[str, object]:
     today = calendar.today()
     value = next(
-        v for v in service.indicator_values(indicator.agency_id, today) if v.indicator.pk == indicator.pk
+        v
+        for v in service.indicator_values(indicator.agency_id, today)
+        if v.indicator.pk == indicator.pk
     )
     out = _out(value)
     out["measurements"] = list(
@@ -101,9 +103,7 @@ def list_indicators(request: HttpRequest) -> list[dict[str, object]]:
     summary="Một chỉ tiêu và các số liệu đo",
     auth=api_auth("indicator.view"),
 )
-def get_indicator(
-    request: HttpRequest, indicator_id: int
-) -> dict[str, object]:
+def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, object]:
     indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
     if indicator is None:
         raise HttpError(404, _("Không có chỉ tiêu này."))

@@ -12,7 +12,6 @@ example.invalid. A second run adds nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -116,21 +115,105 @@ def demo_indicators_fill(today: date, plan: Plan | None = None) -> tuple[int, in
 
 # (regulation, content, state, agency name, days before today received)
 FEEDBACK = (
-    ("Thủ tục cấp phiếu lý lịch tư pháp", "Đề nghị cho nộp hồ sơ trực tuyến không cần bản giấy.", "published", "Sở Tư pháp", 60),
-    ("Thủ tục chứng thực bản sao từ bản chính", "Phí chứng thực ở xã khác với ở huyện.", "published", "Sở Tư pháp", 45),
-    ("Thủ tục cấp giấy phép xây dựng nhà ở riêng lẻ", "Thành phần hồ sơ yêu cầu bản vẽ quá chi tiết.", "answered", "Sở Xây dựng", 30),
-    ("Thủ tục đăng ký khai sinh", "Đề nghị liên thông khai sinh với cấp thẻ bảo hiểm y tế.", "answered", "Sở Tư pháp", 20),
-    ("Thủ tục cấp giấy phép xây dựng có thời hạn", "Thời gian giải quyết ghi trên cổng khác với thực tế.", "handling", "Sở Xây dựng", 40),
-    ("Quy định về hồ sơ đăng ký kinh doanh hộ cá thể", "Yêu cầu nộp thêm giấy tờ không có trong quy định.", "handling", "Sở Kế hoạch và Đầu tư", 8),
-    ("Thủ tục đăng ký lại khai sinh", "Xin hướng dẫn rõ trường hợp mất bản chính.", "routed", "Sở Tư pháp", 35),
-    ("Thủ tục cấp chứng chỉ hành nghề xây dựng", "Không rõ cơ quan nào tiếp nhận hồ sơ.", "routed", "Sở Xây dựng", 5),
-    ("Thủ tục cấp phép khai thác nước dưới đất", "Quy trình thẩm định kéo dài.", "routed", "Sở Tài nguyên và Môi trường", 3),
-    ("Thủ tục đăng ký kết hôn có yếu tố nước ngoài", "Đề nghị giảm số lần phải đến trực tiếp.", "received", "", 2),
-    ("Quy định thu phí thẩm định hồ sơ đất đai", "Mức phí niêm yết không thống nhất giữa các huyện.", "received", "", 1),
-    ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu", "Hồ sơ bị trả lại nhiều lần, mỗi lần một lý do.", "received", "", 25),
+    (
+        "Thủ tục cấp phiếu lý lịch tư pháp",
+        "Đề nghị cho nộp hồ sơ trực tuyến không cần bản giấy.",
+        "published",
+        "Sở Tư pháp",
+        60,
+    ),
+    (
+        "Thủ tục chứng thực bản sao từ bản chính",
+        "Phí chứng thực ở xã khác với ở huyện.",
+        "published",
+        "Sở Tư pháp",
+        45,
+    ),
+    (
+        "Thủ tục cấp giấy phép xây dựng nhà ở riêng lẻ",
+        "Thành phần hồ sơ yêu cầu bản vẽ quá chi tiết.",
+        "answered",
+        "Sở Xây dựng",
+        30,
+    ),
+    (
+        "Thủ tục đăng ký khai sinh",
+        "Đề nghị liên thông khai sinh với cấp thẻ bảo hiểm y tế.",
+        "answered",
+        "Sở Tư pháp",
+        20,
+    ),
+    (
+        "Thủ tục cấp giấy phép xây dựng có thời hạn",
+        "Thời gian giải quyết ghi trên cổng khác với thực tế.",
+        "handling",
+        "Sở Xây dựng",
+        40,
+    ),
+    (
+        "Quy định về hồ sơ đăng ký kinh doanh hộ cá thể",
+        "Yêu cầu nộp thêm giấy tờ không có trong quy định.",
+        "handling",
+        "Sở Kế hoạch và Đầu tư",
+        8,
+    ),
+    (
+        "Thủ tục đăng ký lại khai sinh",
+        "Xin hướng dẫn rõ trường hợp mất bản chính.",
+        "routed",
+        "Sở Tư pháp",
+        35,
+    ),
+    (
+        "Thủ tục cấp chứng chỉ hành nghề xây dựng",
+        "Không rõ cơ quan nào tiếp nhận hồ sơ.",
+        "routed",
+        "Sở Xây dựng",
+        5,
+    ),
+    (
+        "Thủ tục cấp phép khai thác nước dưới đất",
+        "Quy trình thẩm định kéo dài.",
+        "routed",
+        "Sở Tài nguyên và Môi trường",
+        3,
+    ),
+    (
+        "Thủ tục đăng ký kết hôn có yếu tố nước ngoài",
+        "Đề nghị giảm số lần phải đến trực tiếp.",
+        "received",
+        "",
+        2,
+    ),
+    (
+        "Quy định thu phí thẩm định hồ sơ đất đai",
+        "Mức phí niêm yết không thống nhất giữa các huyện.",
+        "received",
+        "",
+        1,
+    ),
+    (
+        "Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu",
+        "Hồ sơ bị trả lại nhiều lần, mỗi lần một lý do.",
+        "received",
+        "",
+        25,
+    ),
     ("Giá vé xe buýt nội tỉnh", "Phản ánh giá vé tăng.", "rejected", "", 15),
-    ("Thủ tục cấp bản sao trích lục hộ tịch", "Đề nghị cho nhận kết quả qua bưu điện.", "published", "Sở Tư pháp", 70),
-    ("Thủ tục cấp giấy phép xây dựng sửa chữa", "Đề nghị đơn giản hóa hồ sơ sửa chữa nhỏ.", "answered", "Sở Xây dựng", 12),
+    (
+        "Thủ tục cấp bản sao trích lục hộ tịch",
+        "Đề nghị cho nhận kết quả qua bưu điện.",
+        "published",
+        "Sở Tư pháp",
+        70,
+    ),
+    (
+        "Thủ tục cấp giấy phép xây dựng sửa chữa",
+        "Đề nghị đơn giản hóa hồ sơ sửa chữa nhỏ.",
+        "answered",
+        "Sở Xây dựng",
+        12,
+    ),
 )
 ANSWER = (
     "Cơ quan đã tiếp thu phản ánh, kiến nghị và có văn bản hướng dẫn thực hiện thống nhất "

@@ -51,7 +51,7 @@ def normalize_code(typed: str) -> str:
     """What a person typed, as a stored code: case, spaces and dashes do not matter, and
     the letters Crockford's alphabet leaves out read as the digits they look like."""
     cleaned = "".join(ch for ch in typed.upper() if ch.isalnum())
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))[:CODE_LENGTH]
+    return cleaned.translate(str.maketrans("OIL", "011"))[:CODE_LENGTH]
 
 
 def attachment_check(*, name: str, data: Any, declared_type: str | None) -> CheckedUpload:
@@ -261,9 +261,7 @@ def feedback_stats(agency: Agency | int | None, start: date, end: date) -> Feedb
     qs = Feedback.objects.filter(received_on__gte=start, received_on__lte=end)
     if agency is not None:
         qs = qs.filter(agency_id=agency if isinstance(agency, int) else agency.pk)
-    done = Q(
-        status__in=(Feedback.Status.ANSWERED, Feedback.Status.PUBLISHED), answered_on__lte=end
-    )
+    done = Q(status__in=(Feedback.Status.ANSWERED, Feedback.Status.PUBLISHED), answered_on__lte=end)
     still_open = Q(status__in=Feedback.OPEN) | (
         Q(status__in=(Feedback.Status.ANSWERED, Feedback.Status.PUBLISHED)) & Q(answered_on__gt=end)
     )

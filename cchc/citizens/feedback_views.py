@@ -31,7 +31,7 @@ HONEYPOT = "website"
 NUL = gettext_lazy("Nội dung chứa ký tự không hợp lệ.")
 
 
-def _messages(required: str, too_long: str) -> dict[str, Any]:
+def _messages(required: Any, too_long: Any) -> dict[str, Any]:
     return {"required": required, "max_length": too_long, "null_characters_not_allowed": NUL}
 
 
@@ -245,9 +245,7 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("loc", "mo")
     if chosen not in FILTERS:
         chosen = "mo"
-    qs = FILTERS[chosen](service.feedback_visible_to(request.user)).select_related(
-        "type", "agency"
-    )
+    qs = FILTERS[chosen](service.feedback_visible_to(request.user)).select_related("type", "agency")
     page = Paginator(qs.order_by("due_on", "pk"), 50).get_page(request.GET.get("trang"))
     return render(
         request,
@@ -344,7 +342,9 @@ def _detail_page(request: HttpRequest, item: Feedback, status: int = 200) -> Htt
             "can_manage": policy.can(user, "feedback.manage"),
             "can_answer": policy.can(user, "feedback.answer", item),
             "agencies": list(
-                Agency.objects.filter(closed_on__isnull=True).order_by("sort_name").only("pk", "name")
+                Agency.objects.filter(closed_on__isnull=True)
+                .order_by("sort_name")
+                .only("pk", "name")
             )
             if policy.can(user, "feedback.manage") and item.status in ("received", "routed")
             else [],

@@ -161,9 +161,11 @@ def _date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    parts = _text(value).split("/")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+        return None
     try:
-        return datetime.strptime(text, "%d/%m/%Y").date()
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:
         return None
 
@@ -229,7 +231,9 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
                 errors.add(indicators_name, number, 1, _("Mã chỉ tiêu lặp lại trong tệp."))
             values["name"] = _text(cells[1])
             if not values["name"] or len(values["name"]) > 500:
-                errors.add(indicators_name, number, 2, _("Hãy ghi tên chỉ tiêu (tối đa 500 ký tự)."))
+                errors.add(
+                    indicators_name, number, 2, _("Hãy ghi tên chỉ tiêu (tối đa 500 ký tự).")
+                )
             values["unit"] = _text(cells[2])
             if not values["unit"] or len(values["unit"]) > 40:
                 errors.add(indicators_name, number, 3, _("Hãy ghi đơn vị tính (tối đa 40 ký tự)."))
@@ -259,7 +263,8 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
                     indicators_name,
                     number,
                     9,
-                    _("Không có cơ quan đang hoạt động tên «%(name)s».") % {"name": _text(cells[8])},
+                    _("Không có cơ quan đang hoạt động tên «%(name)s».")
+                    % {"name": _text(cells[8])},
                 )
             values["agency"] = agency
             values["source"] = _text(cells[9])[:500]
@@ -272,7 +277,10 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
             code = _text(cells[0]).lower()
             if code not in existing and code not in planned:
                 errors.add(
-                    measurements_name, number, 1, _("Không có chỉ tiêu mã «%(code)s».") % {"code": code}
+                    measurements_name,
+                    number,
+                    1,
+                    _("Không có chỉ tiêu mã «%(code)s».") % {"code": code},
                 )
             if not _text(cells[1]):
                 errors.add(measurements_name, number, 2, _("Hãy ghi kỳ của số liệu."))
@@ -280,7 +288,12 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
             if measured_on is None:
                 errors.add(measurements_name, number, 3, _("Ngày phải có dạng dd/mm/yyyy."))
             elif (code, measured_on) in seen:
-                errors.add(measurements_name, number, 3, _("Chỉ tiêu này đã có số liệu ngày này ở dòng trên."))
+                errors.add(
+                    measurements_name,
+                    number,
+                    3,
+                    _("Chỉ tiêu này đã có số liệu ngày này ở dòng trên."),
+                )
             else:
                 seen.add((code, measured_on))
             value = parse_decimal(cells[3])

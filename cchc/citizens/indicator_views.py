@@ -53,7 +53,8 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
     def y_of(value: float) -> float:
         return top + plot_h * (high - value) / (high - low)
 
-    marks, path = [], []
+    marks: list[dict[str, object]] = []
+    path: list[str] = []
     for index, (label, value) in enumerate(points):
         x = left + 10 + step * index
         y = y_of(float(value))
@@ -70,9 +71,9 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
         path.append(f"{'M' if not path else 'L'}{x},{y:.1f}")
     grid = []
     for share in (0, 0.25, 0.5, 0.75, 1):
-        value = low + (high - low) * share
+        level = low + (high - low) * share
         grid.append(
-            {"y": f"{y_of(value):.1f}", "ty": f"{y_of(value) + 4:.1f}", "label": f"{value:.0f}"}
+            {"y": f"{y_of(level):.1f}", "ty": f"{y_of(level) + 4:.1f}", "label": f"{level:.0f}"}
         )
     target_y = y_of(float(indicator.target_value))
     svg = render_to_string(
@@ -86,13 +87,9 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
             "height": height,
             "left": left,
             "right_x": width - right,
-            "grid": grid
-            + [
-                {
-                    "y": f"{target_y:.1f}",
-                    "ty": f"{target_y - 4:.1f}",
-                    "label": _("chỉ tiêu"),
-                }
+            "grid": [
+                *grid,
+                {"y": f"{target_y:.1f}", "ty": f"{target_y - 4:.1f}", "label": _("chỉ tiêu")},
             ],
             "marks": marks,
             "path": " ".join(path),
@@ -111,7 +108,9 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
         request,
         "citizens/indicator_list.html",
         {
-            "rows": [(row, _number(row.value), _number(row.indicator.target_value)) for row in rows],
+            "rows": [
+                (row, _number(row.value), _number(row.indicator.target_value)) for row in rows
+            ],
             "rule": service.RULE_TEXT,
             "today": today,
             "can_manage": policy.can(request.user, "indicator.manage"),
@@ -159,13 +158,13 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     measurements = list(indicator.measurements.order_by("measured_on"))
     today = calendar.today()
     current = service.indicator_values(indicator.agency_id, today)
-    value = next(v for v in current if v.indicator.pk == indicator.pk)
+    status_now = next(v for v in current if v.indicator.pk == indicator.pk)
     return render(
         request,
         "citizens/indicator_detail.html",
         {
             "indicator": indicator,
-            "value": value,
+            "value": status_now,
             "chart": trend_chart(indicator, measurements),
             "measurements": [(m, _number(m.value)) for m in measurements],
             "baseline": _number(indicator.baseline_value),

@@ -347,9 +347,7 @@ class Indicator(models.Model):
 class Measurement(models.Model):
     """A value measured for a period (a quarter, a half-year, a year), with its source."""
 
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.PROTECT, related_name="measurements"
-    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="measurements")
     period = models.CharField(_("kỳ"), max_length=40)
     measured_on = models.DateField(_("số liệu tính đến ngày"))
     value = models.DecimalField(_("giá trị"), max_digits=14, decimal_places=2)

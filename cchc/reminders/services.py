@@ -48,9 +48,9 @@ from django.utils.translation import gettext as _
 from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
-from cchc.citizens.feedback import OverdueLine, overdue_lines
 from cchc.audit import context as audit_context
 from cchc.audit.log import log_action, log_here
+from cchc.citizens.feedback import OverdueLine, overdue_lines
 from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport
 from cchc.monitoring.readmodel import latest_sent_reports
