@@ -183,6 +183,9 @@ def test_load_demo_tells_each_step_and_the_progress_of_the_reports(db):
     # The year's satisfaction surveys are filled within the same step (cchc.citizens.demo).
     surveys = next(line for line in lines if line.startswith("Phiếu khảo sát hài lòng mẫu"))
     assert "năm 2022: 400 phiếu" in surveys and "chưa đủ mẫu để công bố" in surveys
+    # Feedback in every state and every indicator of the built-in plan, with values.
+    citizens = next(line for line in lines if line.startswith("Phản ánh, kiến nghị mẫu"))
+    assert "mẫu: 15;" in citizens and "chỉ tiêu của kế hoạch: 6, với 12 số liệu đo" in citizens
     # Progress through the agencies, ending at 100 %, before the summary.
     progress = [line for line in lines if line.strip().startswith("… ") and "cơ quan" in line]
     assert 3 <= len(progress) <= 12
