@@ -82,9 +82,7 @@ def register(computation: Computation) -> Computation:
 def on_step(value: Decimal, maximum: Decimal, step: Decimal) -> Decimal:
     """`value` clipped to [0, maximum] and rounded down to a multiple of `step`."""
     value = min(max(value, Decimal(0)), maximum)
-    return ((value / step).to_integral_value(rounding=ROUND_FLOOR) * step).quantize(
-        Decimal("0.01")
-    )
+    return ((value / step).to_integral_value(rounding=ROUND_FLOOR) * step).quantize(Decimal("0.01"))
 
 
 def _no_plan(ctx: Context) -> Computed:
@@ -158,9 +156,7 @@ def _reports_on_time(agency_id: int, maximum: Decimal, step: Decimal, ctx: Conte
     return Computed(on_step(maximum * len(good) / len(periods), maximum, step), inputs)
 
 
-def _agency_plan_on_time(
-    agency_id: int, maximum: Decimal, step: Decimal, ctx: Context
-) -> Computed:
+def _agency_plan_on_time(agency_id: int, maximum: Decimal, step: Decimal, ctx: Context) -> Computed:
     from cchc.plans.cascade import agency_plan_issuance
 
     plan = ctx.plan()

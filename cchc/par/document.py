@@ -199,10 +199,7 @@ def validate_nodes(nodes: list[NodeRow], step: Decimal) -> list[Problem]:
         elif node.computation_key:
             add(
                 node,
-                _(
-                    "Chỉ tiêu chí tính từ dữ liệu hoặc điều tra xã hội học mới có mã phép "
-                    "tính."
-                ),
+                _("Chỉ tiêu chí tính từ dữ liệu hoặc điều tra xã hội học mới có mã phép tính."),
             )
     areas = [n for n in seen.values() if n.level == 1]
     if not areas:

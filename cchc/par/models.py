@@ -423,6 +423,15 @@ class ScoreItem(models.Model):
     def __str__(self) -> str:
         return f"{self.scorecard.agency} — {self.criterion.code}"
 
+    @property
+    def agency_id(self) -> int:
+        """The scorecard's agency: the access policy finds an item's owner by it."""
+        return int(self.scorecard.agency_id)
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.scorecard.campaign
+
 
 class ScoreItemVersion(models.Model):
     """Every saved state of an item, in order: who changed what, in which phase."""
