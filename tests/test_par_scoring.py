@@ -373,7 +373,7 @@ def test_before_publication_an_agency_sees_only_its_own_scorecard(
     listing = client.get(f"/par/dot/{campaign.pk}/phieu/")
     assert agencies["b"].name not in listing.content.decode()
     api = client.get(f"/api/par/campaigns/{campaign.pk}/scorecards")
-    assert [c["agency"]["id"] for c in api.json()["items"]] == [agencies["a"].pk]
+    assert [c["agency"]["id"] for c in api.json()] == [agencies["a"].pk]
     assert client.get(f"/api/par/scorecards/{other.pk}").status_code == 404
     assert client.get(f"/api/par/campaigns/{campaign.pk}/results").status_code == 404
 
@@ -419,7 +419,19 @@ def test_api_self_score_appraise_and_hostile_input(
             {"score": "5", "explanation": "a\u0000b"},
             content_type="application/json",
         )
-        assert nul.status_code == 400 and "ký tự điều khiển" in nul.json()["detail"]
+        assert nul.status_code == 400 and "NUL" in nul.json()["detail"]
+        bell = client.post(
+            f"/api/par/items/{item.pk}/self",
+            {"score": "5", "explanation": "a\u0007b"},
+            content_type="application/json",
+        )
+        assert bell.status_code == 400 and "ký tự điều khiển" in bell.json()["detail"]
+        off_step = client.post(
+            f"/api/par/items/{item.pk}/self",
+            {"score": "5.1", "explanation": "x"},
+            content_type="application/json",
+        )
+        assert off_step.status_code == 400 and "bội số" in off_step.json()["detail"]
         ok = client.post(
             f"/api/par/items/{item.pk}/self",
             {"score": "5", "explanation": "Chưa có văn bản"},
@@ -433,6 +445,15 @@ def test_api_self_score_appraise_and_hostile_input(
             content_type="application/json",
         )
         assert appraise.status_code == 403
+    with calendar.as_of(LATE_DAY):
+        late = client.post(
+            f"/api/par/items/{item.pk}/self",
+            {"score": "6", "explanation": "x"},
+            content_type="application/json",
+        )
+        assert late.status_code == 409 and "đã đóng" in late.json()["detail"]
+    item.refresh_from_db()
+    assert item.self_score == D(5)
 
 
 def test_ranking_page_query_count_does_not_grow_with_agencies(
