@@ -30,8 +30,8 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cchc.accounts.models import Role, User
-from cchc.accounts.policy import Actor, can
+from cchc.accounts.models import User
+from cchc.accounts.policy import Actor, can, sees_every_agency
 from cchc.agencies.models import GroupMembership
 from cchc.audit.log import log_action
 from cchc.audit.types import Source
@@ -567,7 +567,7 @@ def appraiser_assign(
         raise PermissionDenied
     if area.criteria_set_id != campaign.criteria_set_id or area.level != Criterion.Level.AREA:
         raise ParError(_("Chỉ phân công theo lĩnh vực của bộ tiêu chí của đợt này."))
-    if user.role not in (Role.APPRAISER, Role.COORDINATOR) or not user.is_active:
+    if not user.is_active or not can(user, "par.item.appraise"):
         raise ParError(_("%(user)s không phải thành viên tổ thẩm định.") % {"user": user})
     assignment, created = AppraiserAssignment.objects.get_or_create(
         campaign=campaign,
@@ -718,10 +718,7 @@ def scorecards_visible(user: Actor, campaign: Campaign) -> QuerySet[Scorecard]:
     """The campaign's scorecards the user may read: all for the province-wide roles, their
     own agency's for an agency's staff."""
     cards = Scorecard.objects.filter(campaign=campaign).select_related("agency")
-    if can(user, "par.campaign.manage") or getattr(user, "role", None) in (
-        Role.LEADER,
-        Role.APPRAISER,
-    ):
+    if sees_every_agency(user):
         return cards
     agency_id = getattr(user, "agency_id", None)
     return cards.filter(agency_id=agency_id) if agency_id else cards.none()

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cchc.accounts.models import Role, User
-from cchc.accounts.policy import can, get_for_user, requires
+from cchc.accounts.models import User
+from cchc.accounts.policy import POLICY, can, get_for_user, requires, sees_every_agency
 from cchc.lib.uploads import UploadRejected
 from cchc.par import computed
 from cchc.par.document import fmt_points
@@ -348,9 +348,7 @@ def appraisers_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
         )
     )
     people = list(
-        User.objects.filter(role__in=[Role.APPRAISER, Role.COORDINATOR], is_active=True).order_by(
-            "role", "username"
-        )
+        User.objects.filter(POLICY.audience("par.item.appraise")).order_by("role", "username")
     )
     if request.method == "POST":
         if request.POST.get("remove", "").isdigit():
@@ -424,13 +422,12 @@ def results_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
         .order_by("rank", "agency__sort_name")
     )
     own = getattr(request.user, "agency_id", None)
+    every = sees_every_agency(request.user)
     cards = dict(Scorecard.objects.filter(campaign=campaign).values_list("agency_id", "pk"))
     for r in results:
         r.component_list = [r.components.get(code, "") for code, _t in areas]  # type: ignore[attr-defined]
         r.card_id = (  # type: ignore[attr-defined]
-            cards.get(r.agency_id)
-            if request.user.role not in (Role.OFFICER, Role.HEAD) or r.agency_id == own
-            else None
+            cards.get(r.agency_id) if every or r.agency_id == own else None
         )
     classes = defaultdict(int)
     for r in results:
