@@ -121,6 +121,7 @@ def _lead_on_time(agency_id: int, maximum: Decimal, step: Decimal, ctx: Context)
 
 
 def _reports_on_time(agency_id: int, maximum: Decimal, step: Decimal, ctx: Context) -> Computed:
+    from cchc.lib.calendar import local_date
     from cchc.monitoring.models import Assignment, ProgressReport
     from cchc.monitoring.readmodel import SENT_STATES
 
@@ -141,8 +142,9 @@ def _reports_on_time(agency_id: int, maximum: Decimal, step: Decimal, ctx: Conte
     on_time: dict[tuple[int, int], bool] = {}
     for assignment_id, period_id, submitted_at in sent:
         due = next((p.due_on for p in periods if p.pk == period_id), None)
-        if due is not None:
-            on_time[(assignment_id, period_id)] = submitted_at.date() <= due
+        if due is not None and submitted_at is not None:
+            # The province's calendar day it was sent, not the server's.
+            on_time[(assignment_id, period_id)] = local_date(submitted_at) <= due
     good = [p for p in periods if all(on_time.get((a, p.pk), False) for a in assignments)]
     inputs = {
         gettext("Kỳ báo cáo đã đến hạn"): ", ".join(str(p) for p in periods) or "—",

@@ -99,7 +99,8 @@ def _window(phase: str) -> Rule:
         "appraisal": ("appraisal_opens", "appraisal_closes"),
         "reply": ("reply_opens", "reply_closes"),
     }[phase]
-    return within(lambda o: tuple(getattr(_campaign_of(o), f) for f in fields))  # type: ignore[arg-type,return-value]
+    opens, closes = fields
+    return within(lambda o: (getattr(_campaign_of(o), opens), getattr(_campaign_of(o), closes)))
 
 
 def _appraises_area(user: Actor, item: Any) -> bool:
@@ -115,7 +116,7 @@ def _appraises_area(user: Actor, item: Any) -> bool:
     if campaign_id not in cache:
         cache[campaign_id] = set(
             AppraiserAssignment.objects.filter(
-                campaign_id=campaign_id, user_id=user.pk
+                campaign_id=campaign_id, user_id=getattr(user, "pk", 0)
             ).values_list("area__code", flat=True)
         )
     return area_code in cache[campaign_id]

@@ -644,7 +644,7 @@ def previous_campaign(campaign: Campaign) -> Campaign | None:
 
 
 @transaction.atomic
-def campaign_publish(campaign: Campaign, *, actor: Actor, source: Source = "web") -> int:
+def campaign_publish(campaign: Campaign, *, actor: Actor | None, source: Source = "web") -> int:
     """Compute and publish every agency's index, rank, class and change; returns how many.
 
     Refused until every scorecard of the campaign is locked; published once."""

@@ -324,7 +324,8 @@ def scorecard_recompute_view(request: HttpRequest, scorecard_id: int) -> HttpRes
 def scorecard_finalise_view(request: HttpRequest, scorecard_id: int) -> HttpResponse:
     card = _scorecard(request, scorecard_id)
     finals: dict[int, Any] = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if key.startswith("final_") and key[6:].isdigit() and value.strip():
             finals[int(key[6:])] = value
     _run(
@@ -429,7 +430,7 @@ def results_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
         r.card_id = (  # type: ignore[attr-defined]
             cards.get(r.agency_id) if every or r.agency_id == own else None
         )
-    classes = defaultdict(int)
+    classes: dict[str, int] = defaultdict(int)
     for r in results:
         classes[r.classification] += 1
     return render(
