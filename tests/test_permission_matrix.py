@@ -204,6 +204,33 @@ EXPECTATIONS: dict[str, Row] = {
     "GET par/dot/<int:campaign_id>/":                   everyone(),
     "GET /api/par/sets":                                everyone(),
     "GET /api/par/sets/{set_id}":                       everyone(),
+    # PAR INDEX scoring (docs/par.md). The scorecard is agency A's; the campaign's windows
+    # are closed today, so whoever passes every check is told so (a message, or 409), and
+    # the campaign is not published, so its results are not there for anyone (404). An
+    # appraiser assigned to no area may not appraise; officer_b is told A's card is not there.
+    "GET par/dot/<int:campaign_id>/phieu/":             everyone(),
+    "GET par/dot/<int:campaign_id>/tham-dinh/":         staff(),
+    "POST par/dot/<int:campaign_id>/tham-dinh/":        staff(),
+    "POST par/dot/<int:campaign_id>/cong-bo/":          staff(),
+    "GET par/dot/<int:campaign_id>/ket-qua/":           Row(LOGIN, 404, 404, 404, 404, 404, 404, 404),  # noqa: E501
+    "GET par/phieu/<int:scorecard_id>/":                Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST par/phieu/<int:scorecard_id>/nop/":           Row(LOGIN, 403, OK, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST par/phieu/<int:scorecard_id>/tinh-lai/":      Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST par/phieu/<int:scorecard_id>/chot/":          Row(LOGIN, 403, 403, 403, OK, 403, 403, 403),  # noqa: E501
+    "POST par/muc/<int:item_id>/tu-cham/":              Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST par/muc/<int:item_id>/tham-dinh/":            Row(LOGIN, 403, 403, 403, OK, 403, 403, 403),  # noqa: E501
+    "POST par/muc/<int:item_id>/giai-trinh/":           Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "GET /api/par/campaigns/{campaign_id}/scorecards":  everyone(),
+    "GET /api/par/scorecards/{scorecard_id}":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET /api/par/campaigns/{campaign_id}/results":     Row(LOGIN, 404, 404, 404, 404, 404, 404, 404),  # noqa: E501
+    "POST /api/par/campaigns/{campaign_id}/appraisers": staff(),
+    "POST /api/par/campaigns/{campaign_id}/publish":    staff(),
+    "POST /api/par/items/{item_id}/self":               Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST /api/par/items/{item_id}/appraise":           Row(LOGIN, 403, 403, 403, OK, 403, 403, 403),  # noqa: E501
+    "POST /api/par/items/{item_id}/reply":              Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST /api/par/scorecards/{scorecard_id}/submit":   Row(LOGIN, 403, OK, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST /api/par/scorecards/{scorecard_id}/withdraw": Row(LOGIN, 403, OK, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST /api/par/scorecards/{scorecard_id}/finalise": Row(LOGIN, 403, 403, 403, OK, 403, 403, 403),  # noqa: E501
     # Satisfaction surveys (cchc.citizens): the form a QR code opens is for anyone (an empty
     # POST is answered with the form's errors); results, export and QR codes for the
     # province and each agency's own people; N is entered by those who run the plan.
@@ -441,7 +468,15 @@ def par_objects() -> dict[str, int]:
             actor=None,
         )
     criterion = criteria_set.criteria.get(code="1.1.1")
-    return {"set_id": criteria_set.pk, "criterion_id": criterion.pk, "campaign_id": campaign.pk}
+    card = campaign.scorecards.get(agency__name="Sở Tư pháp")
+    item = card.items.get(criterion__code="2")
+    return {
+        "set_id": criteria_set.pk,
+        "criterion_id": criterion.pk,
+        "campaign_id": campaign.pk,
+        "scorecard_id": card.pk,
+        "item_id": item.pk,
+    }
 
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
@@ -527,6 +562,9 @@ API_BODIES: dict[str, dict[str, Any]] = {
         "value": "10",
         "source": "Thử",
     },
+    "POST /api/par/items/{item_id}/self": {"score": "1", "explanation": "Chưa có văn bản"},
+    "POST /api/par/items/{item_id}/appraise": {"score": "1", "comment": "Thiếu văn bản"},
+    "POST /api/par/items/{item_id}/reply": {"reply": "Đã bổ sung"},
     "POST /api/agency-plans/{agency_plan_id}/issue": {
         "number": "không số",
         "issued_on": "2022-02-10",

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from cchc.par.computed import key_problem
+
 CODE = re.compile(r"^[1-9]\d?(\.[1-9]\d?){0,2}$")
 METHODS = ("self", "survey", "computed")
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
@@ -185,8 +187,20 @@ def validate_nodes(nodes: list[NodeRow], step: Decimal) -> list[Problem]:
                         "gạch dưới; ví dụ lead_activities_on_time)."
                     ),
                 )
+            else:
+                problem = key_problem(node.method, node.computation_key)
+                if problem:
+                    add(node, problem)
+        elif node.method == "survey" and node.computation_key:
+            # A survey criterion may take the citizens' index instead of a typed number.
+            problem = key_problem(node.method, node.computation_key)
+            if problem:
+                add(node, problem)
         elif node.computation_key:
-            add(node, _("Chỉ tiêu chí tính từ dữ liệu mới có mã phép tính."))
+            add(
+                node,
+                _("Chỉ tiêu chí tính từ dữ liệu hoặc điều tra xã hội học mới có mã phép tính."),
+            )
     areas = [n for n in seen.values() if n.level == 1]
     if not areas:
         add(None, _("Bộ tiêu chí chưa có lĩnh vực nào."))

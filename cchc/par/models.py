@@ -232,6 +232,15 @@ class Campaign(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    published_at = models.DateTimeField(_("công bố kết quả lúc"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người công bố"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("đợt đánh giá PAR INDEX")
@@ -252,6 +261,10 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
     def windows(self) -> list[tuple[str, str, date, date]]:
         """(phase, label, opens, closes) in the order they come."""
         return [
@@ -259,3 +272,292 @@ class Campaign(models.Model):
             ("appraisal", str(_("Thẩm định")), self.appraisal_opens, self.appraisal_closes),
             ("reply", str(_("Giải trình")), self.reply_opens, self.reply_closes),
         ]
+
+
+# ---------------------------------------------------------------------------
+# Scoring: scorecards, their items and versions, appraisers, published results
+
+
+class Scorecard(models.Model):
+    """One agency's scoring in one campaign: an item per leaf criterion.
+
+    The agency fills it in the self-assessment window and its head submits it (and may
+    withdraw it while the window is open); appraisers, the agency's replies and the final
+    scores follow in the appraisal window; `finalised_at` locks it for good.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Đang tự đánh giá")
+        SUBMITTED = "submitted", _("Đã nộp")
+        FINALISED = "finalised", _("Đã chốt điểm")
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("đợt đánh giá"),
+        on_delete=models.CASCADE,
+        related_name="scorecards",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="par_scorecards",
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nộp"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    finalised_at = models.DateTimeField(_("chốt điểm lúc"), null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người chốt điểm"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("phiếu chấm điểm")
+        verbose_name_plural = _("phiếu chấm điểm")
+        ordering = ["campaign", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "agency"], name="scorecard_one_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.agency}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.FINALISED
+
+
+class ScoreItem(models.Model):
+    """The scores of one leaf criterion on a scorecard, from self-assessment to final.
+
+    Evidence is a `Document` of the agency: one already recorded as an output of its
+    progress reports, or a file uploaded here (recorded as a document too), with the pages
+    that prove the point. Without evidence, `explanation` is required. A computed item
+    keeps the numbers it came from in `computed_inputs`.
+    """
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name=_("phiếu chấm điểm"), on_delete=models.CASCADE, related_name="items"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("tiêu chí"), on_delete=models.PROTECT, related_name="score_items"
+    )
+    self_score = models.DecimalField(
+        _("điểm tự chấm"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    evidence_document = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("tài liệu kiểm chứng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="par_items",
+    )
+    evidence_pages = models.CharField(_("trang tham chiếu"), max_length=100, blank=True)
+    explanation = models.TextField(_("giải thích (khi không có tài liệu)"), blank=True)
+    computed_inputs = models.JSONField(_("số liệu tính điểm"), null=True, blank=True)
+    appraised_score = models.DecimalField(
+        _("điểm thẩm định"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    appraisal_comment = models.TextField(_("ý kiến thẩm định"), blank=True)
+    appraised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thẩm định"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    appraised_at = models.DateTimeField(_("thẩm định lúc"), null=True, blank=True)
+    reply = models.TextField(_("giải trình của cơ quan"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người giải trình"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    replied_at = models.DateTimeField(_("giải trình lúc"), null=True, blank=True)
+    final_score = models.DecimalField(
+        _("điểm cuối cùng"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    locked = models.BooleanField(_("đã khoá"), default=False)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("điểm tiêu chí")
+        verbose_name_plural = _("điểm tiêu chí")
+        ordering = ["scorecard", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "criterion"], name="score_item_unique"),
+            models.CheckConstraint(
+                condition=Q(self_score__isnull=True) | Q(self_score__gte=0),
+                name="score_item_self_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(appraised_score__isnull=True) | Q(appraised_score__gte=0),
+                name="score_item_appraised_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0),
+                name="score_item_final_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard.agency} — {self.criterion.code}"
+
+    @property
+    def agency_id(self) -> int:
+        """The scorecard's agency: the access policy finds an item's owner by it."""
+        return int(self.scorecard.agency_id)
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.scorecard.campaign
+
+
+class ScoreItemVersion(models.Model):
+    """Every saved state of an item, in order: who changed what, in which phase."""
+
+    class Phase(models.TextChoices):
+        SELF = "self", _("Tự đánh giá")
+        COMPUTED = "computed", _("Tính từ dữ liệu")
+        APPRAISAL = "appraisal", _("Thẩm định")
+        REPLY = "reply", _("Giải trình")
+        FINAL = "final", _("Chốt điểm")
+
+    item = models.ForeignKey(
+        ScoreItem,
+        verbose_name=_("điểm tiêu chí"),
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    number = models.PositiveIntegerField(_("lần"))
+    phase = models.CharField(_("giai đoạn"), max_length=10, choices=Phase.choices)
+    state = models.JSONField(_("nội dung"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thay đổi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiên bản điểm tiêu chí")
+        verbose_name_plural = _("phiên bản điểm tiêu chí")
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="score_item_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} #{self.number}"
+
+
+class AppraiserAssignment(models.Model):
+    """An appraiser (or coordinator) appraises one area of a campaign, for every agency."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("đợt đánh giá"),
+        on_delete=models.CASCADE,
+        related_name="appraisers",
+    )
+    area = models.ForeignKey(
+        Criterion, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="appraisers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thẩm định"),
+        on_delete=models.PROTECT,
+        related_name="par_appraisals",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người phân công"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("phân công lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phân công thẩm định")
+        verbose_name_plural = _("phân công thẩm định")
+        ordering = ["campaign", "area__position", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "area", "user"], name="appraiser_assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area.code} — {self.user}"
+
+
+class CampaignResult(models.Model):
+    """An agency's published result in a campaign, frozen at publication.
+
+    `components` maps each area code to its component index (%, 2 decimals, as strings);
+    `previous_index` / `change` compare with the same group's published campaign of the
+    year before (None when there is none or the agency was not in it).
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("đợt đánh giá"), on_delete=models.CASCADE, related_name="results"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="par_results",
+    )
+    total = models.DecimalField(_("tổng điểm"), max_digits=8, decimal_places=2)
+    maximum = models.DecimalField(_("điểm tối đa"), max_digits=8, decimal_places=2)
+    index = models.DecimalField(_("chỉ số (%)"), max_digits=5, decimal_places=2)
+    components = models.JSONField(_("chỉ số thành phần"), default=dict)
+    rank = models.PositiveIntegerField(_("xếp hạng trong nhóm"))
+    classification = models.CharField(_("xếp loại"), max_length=60)
+    classification_regulation = models.TextField(_("căn cứ xếp loại"), blank=True)
+    previous_index = models.DecimalField(
+        _("chỉ số năm trước (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    change = models.DecimalField(
+        _("thay đổi so với năm trước"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    published_at = models.DateTimeField(_("công bố lúc"))
+
+    class Meta:
+        verbose_name = _("kết quả chỉ số")
+        verbose_name_plural = _("kết quả chỉ số")
+        ordering = ["campaign", "rank", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "agency"], name="campaign_result_unique"),
+            models.CheckConstraint(
+                condition=Q(index__gte=0, index__lte=100), name="campaign_result_index_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.index}"

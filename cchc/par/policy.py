@@ -83,3 +83,83 @@ declare("par.reply",           roles=AGENCY_STAFF, rule=MEMBER_OF_GROUP,
         when=within(lambda c: (c.reply_opens, c.reply_closes)),
         doc="Reply to appraisal comments (giải trình), within the reply window.")
 # fmt: on
+
+
+# -- scoring (docs/par.md): scorecards are an agency's own until the results are published;
+# the province-wide roles read every scorecard. Windows are read from the campaign.
+
+
+def _campaign_of(obj: Any) -> Any:
+    return obj.campaign if hasattr(obj, "campaign") else obj.scorecard.campaign
+
+
+def _window(phase: str) -> Rule:
+    fields = {
+        "self": ("self_opens", "self_closes"),
+        "appraisal": ("appraisal_opens", "appraisal_closes"),
+        "reply": ("reply_opens", "reply_closes"),
+    }[phase]
+    opens, closes = fields
+    return within(lambda o: (getattr(_campaign_of(o), opens), getattr(_campaign_of(o), closes)))
+
+
+def _appraises_area(user: Actor, item: Any) -> bool:
+    """The coordinator appraises everything; an appraiser only the areas assigned."""
+    from cchc.par.models import AppraiserAssignment
+
+    if role_of(user) == Role.COORDINATOR:
+        return True
+    # An area's code is the first part of its nodes' codes (1 → 1.1 → 1.1.2).
+    area_code = item.criterion.code.split(".")[0]
+    cache: dict[int, set[str]] = user.__dict__.setdefault("_par_areas", {})
+    campaign_id = item.scorecard.campaign_id
+    if campaign_id not in cache:
+        cache[campaign_id] = set(
+            AppraiserAssignment.objects.filter(
+                campaign_id=campaign_id, user_id=getattr(user, "pk", 0)
+            ).values_list("area__code", flat=True)
+        )
+    return area_code in cache[campaign_id]
+
+
+def _own_agency(user: Actor, obj: Any) -> bool:
+    return getattr(user, "agency_id", None) == obj.agency_id
+
+
+PROVINCE_OR_OWN_SCORECARD = Rule(
+    lambda u, o, c: _province_wide(u) or (role_of(u) in AGENCY_STAFF and _own_agency(u, o)),
+    "province_or_own_scorecard",
+)
+OWN_SCORECARD = Rule(lambda u, o, c: _own_agency(u, o), "own_scorecard")
+NOT_LOCKED = Rule(
+    lambda u, o, c: not o.scorecard.is_locked if hasattr(o, "scorecard") else not o.is_locked,
+    "not_locked",
+)
+APPRAISES_AREA = Rule(lambda u, o, c: _appraises_area(u, o), "appraises_area")
+PUBLISHED = Rule(lambda u, o, c: o.published_at is not None, "published")
+
+# fmt: off
+declare("par.scorecard.view",    roles=EVERYONE, rule=PROVINCE_OR_OWN_SCORECARD,
+        doc="Read a scorecard: one's own agency's, or any for the province-wide roles.")
+declare("par.scorecard.fill",    roles=AGENCY_STAFF, rule=OWN_SCORECARD & NOT_LOCKED,
+        when=_window("self"),
+        doc="Self-score an item of one's agency's scorecard, within the self-assessment window.")
+declare("par.scorecard.submit",  roles={Role.HEAD}, rule=OWN_SCORECARD & NOT_LOCKED,
+        when=_window("self"),
+        doc="Submit or withdraw one's agency's scorecard (the head), within the window.")
+declare("par.item.appraise",     roles={Role.APPRAISER, Role.COORDINATOR},
+        rule=APPRAISES_AREA & NOT_LOCKED, when=_window("appraisal"),
+        doc="Give an appraised score and comment, in one's assigned areas, in the window.")
+declare("par.item.reply",        roles=AGENCY_STAFF, rule=OWN_SCORECARD & NOT_LOCKED,
+        when=_window("reply"),
+        doc="Reply to an appraisal comment (giải trình) within the reply window.")
+declare("par.scorecard.finalise", roles={Role.COORDINATOR}, rule=NOT_LOCKED,
+        when=_window("appraisal"),
+        doc="Settle the final scores of a scorecard and lock it, within the appraisal window.")
+declare("par.appraisers.manage", roles=STAFF,
+        doc="Assign appraisers to the areas of a campaign.")
+declare("par.publish",           roles=STAFF,
+        doc="Compute and publish a campaign's results.")
+declare("par.results.view",      roles=EVERYONE, rule=READS_PAR & PUBLISHED,
+        doc="Read a campaign's published results and ranking.")
+# fmt: on

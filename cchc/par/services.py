@@ -488,6 +488,10 @@ def campaign_create(
         criteria_set.status = CriteriaSet.Status.IN_USE
         criteria_set.save(update_fields=["status"])
         bands_ensure_default(criteria_set.year, criteria_set.group)
+        # Every agency of the group gets its scorecard now, computed items filled in.
+        from cchc.par.scoring import scorecards_ensure
+
+        scorecards_ensure(campaign)
         log_action(
             actor=actor,
             action="par.campaign.create",

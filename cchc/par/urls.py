@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from cchc.par import scoring_views as sv
 from cchc.par import views
 
 urlpatterns = [
@@ -18,4 +19,25 @@ urlpatterns = [
         name="par_criterion_delete",
     ),
     path("par/dot/<int:campaign_id>/", views.campaign_detail, name="par_campaign_detail"),
+    path("par/dot/<int:campaign_id>/phieu/", sv.scorecard_list, name="par_scorecard_list"),
+    path("par/dot/<int:campaign_id>/tham-dinh/", sv.appraisers_view, name="par_appraisers"),
+    path("par/dot/<int:campaign_id>/cong-bo/", sv.publish_view, name="par_publish"),
+    path("par/dot/<int:campaign_id>/ket-qua/", sv.results_view, name="par_results"),
+    path("par/phieu/<int:scorecard_id>/", sv.scorecard_detail, name="par_scorecard_detail"),
+    path(
+        "par/phieu/<int:scorecard_id>/nop/", sv.scorecard_submit_view, name="par_scorecard_submit"
+    ),
+    path(
+        "par/phieu/<int:scorecard_id>/tinh-lai/",
+        sv.scorecard_recompute_view,
+        name="par_scorecard_recompute",
+    ),
+    path(
+        "par/phieu/<int:scorecard_id>/chot/",
+        sv.scorecard_finalise_view,
+        name="par_scorecard_finalise",
+    ),
+    path("par/muc/<int:item_id>/tu-cham/", sv.item_self_view, name="par_item_self"),
+    path("par/muc/<int:item_id>/tham-dinh/", sv.item_appraise_view, name="par_item_appraise"),
+    path("par/muc/<int:item_id>/giai-trinh/", sv.item_reply_view, name="par_item_reply"),
 ]

@@ -327,8 +327,15 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         .order_by("sort_name")
         .only("pk", "name", "sort_name")
     )
+    from cchc.par.scoring_views import campaign_summary
+
     return render(
         request,
         "par/campaign_detail.html",
-        {"campaign": campaign, "windows": window_state(campaign), "agencies": agencies},
+        {
+            "campaign": campaign,
+            "windows": window_state(campaign),
+            "agencies": agencies,
+            "scoring": campaign_summary(campaign, request.user),
+        },
     )

@@ -141,6 +141,17 @@ class Command(BaseCommand):
 
         for line in default_sets_load(header.year or 2022):
             self.stdout.write(line)
+        from cchc.par.demo import demo_par_fill
+
+        par = demo_par_fill()
+        if par is not None:
+            self.stdout.write(
+                _(
+                    "PAR INDEX mẫu: đợt 2021 đã công bố kết quả của %(published)s cơ quan; "
+                    "đợt 2022 đang thẩm định %(in_appraisal)s phiếu."
+                )
+                % par.__dict__
+            )
         if not options["quiet_accounts"]:
             self.stdout.write(_("Tài khoản mẫu (mật khẩu chung: %(pw)s):") % {"pw": DEMO_PASSWORD})
             for account in accounts:
