@@ -171,14 +171,62 @@ def test_a_failure_while_making_assignments_leaves_nothing(
 def test_a_failure_while_writing_rows_leaves_nothing(
     agencies: dict[str, Agency], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = Assignee.objects.bulk_create
+    from cchc.lib import bulk
+    from cchc.plans import services
 
-    def broken(*args: object, **kwargs: object) -> object:
-        original(*args, **kwargs)  # type: ignore[arg-type]
-        raise RuntimeError("đầy ổ đĩa")
+    def broken(model: type, columns: object, rows: list) -> int:
+        written = bulk.insert_rows(model, columns, rows)  # type: ignore[arg-type]
+        if model is Assignee:
+            raise RuntimeError("đầy ổ đĩa")  # the last rows are written, then it fails
+        return written
 
-    monkeypatch.setattr(Assignee.objects, "bulk_create", broken)
+    monkeypatch.setattr(services, "insert_rows", broken)
     with pytest.raises(RuntimeError):
         factories.make_plan(10)
     assert not Plan.objects.exists() and not Activity.objects.exists()
     assert not Assignee.objects.exists() and not Assignment.objects.exists()
+
+
+def test_rows_written_as_tuples_read_back_as_the_models_would_write_them(plan: Plan) -> None:
+    """The import writes tasks, activities, due dates and assignees without model
+    instances: what it wrote reads back as typed values, defaults filled."""
+    from cchc.lib.text import fold
+
+    activity = plan.activities.exclude(first_due=None).select_related("task").first()
+    assert activity is not None
+    assert isinstance(activity.first_due, date)
+    assert activity.first_due == min(d.due_on for d in activity.due_dates.all())
+    assert activity.source_id is None
+    assert activity.search_text == fold(f"{activity.title}\n{activity.outputs}\n{activity.notes}")
+    assert activity.task.search_text == fold(f"{activity.task.title}\n{activity.task.notes}")
+    assert isinstance(activity.needs_date, bool)
+    positions = list(Activity.objects.filter(task=activity.task).values_list("position", flat=True))
+    assert sorted(positions) == list(range(len(positions)))
+    for assignee in Assignee.objects.filter(activity__plan=plan):
+        assert (assignee.agency_id is None) != (assignee.group_id is None)
+
+
+def test_insert_rows_fills_defaults_and_refuses_what_it_cannot_fill(plan: Plan) -> None:
+    from cchc.lib.bulk import insert_rows
+
+    task = plan.tasks.first()
+    assert task is not None
+    # Only the required columns: position, notes, source … take their defaults; a column
+    # of nothing but NULLs is fine.
+    assert (
+        insert_rows(
+            Activity,
+            ("plan_id", "task_id", "title", "deadline_kind", "first_due"),
+            [
+                (plan.pk, task.pk, "Thêm một", "undated", None),
+                (plan.pk, task.pk, "Thêm hai", "day", date(2022, 5, 1)),
+            ],
+        )
+        == 2
+    )
+    added = {a.title: a for a in Activity.objects.filter(title__startswith="Thêm ")}
+    assert added["Thêm một"].weight == 1 and added["Thêm một"].needs_date is False
+    assert added["Thêm hai"].first_due == date(2022, 5, 1)
+    assert insert_rows(Activity, ("plan_id",), []) == 0
+    with pytest.raises(ValueError, match="needs a value"):
+        insert_rows(DueDate, ("activity_id",), [(added["Thêm một"].pk,)])

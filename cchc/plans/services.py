@@ -22,6 +22,7 @@ from cchc.agencies.naming import resolution_key
 from cchc.agencies.services import IGNORED, Resolved, Resolver
 from cchc.audit.log import log_action
 from cchc.audit.types import Source
+from cchc.lib.bulk import insert_rows
 from cchc.lib.dates import is_plausible
 from cchc.lib.deadlines import Schedule, parse_deadline
 from cchc.lib.text import fold
@@ -537,8 +538,9 @@ def activity_set_schedule(
 def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_Checked]]]) -> None:
     """Write areas, tasks and activities with a fixed number of queries per level.
 
-    Rows refer to their parents by id (`plan_id=`, not `plan=`): tens of thousands of
-    objects are made here, and the related-object setters cost more than the rows."""
+    Tens of thousands of rows are made here, so they are written as plain tuples (see
+    cchc.lib.bulk): model instances and their per-field preparation cost more than the
+    database's own work."""
     area_objs = Area.objects.bulk_create(
         [
             Area(
@@ -551,74 +553,125 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
             for position, area in enumerate(areas)
         ]
     )
-    task_objs: list[Task] = []
-    for area_obj, area in zip(area_objs, areas, strict=True):
-        for position, task in enumerate(area.tasks):
-            task_objs.append(
-                Task(
-                    plan_id=plan.pk,
-                    area_id=area_obj.pk,
-                    number=task.number,
-                    title=task.title,
-                    notes=task.notes,
-                    transcription_notes=task.transcription_notes,
-                    position=position,
-                    search_text=fold(f"{task.title}\n{task.notes}"),
-                )
-            )
-    task_objs = Task.objects.bulk_create(task_objs)
+    task_rows = [
+        (
+            plan.pk,
+            area_obj.pk,
+            task.number,
+            task.title,
+            task.notes,
+            task.transcription_notes,
+            position,
+            fold(f"{task.title}\n{task.notes}"),
+        )
+        for area_obj, area in zip(area_objs, areas, strict=True)
+        for position, task in enumerate(area.tasks)
+    ]
+    insert_rows(
+        Task,
+        (
+            "plan_id",
+            "area_id",
+            "number",
+            "title",
+            "notes",
+            "transcription_notes",
+            "position",
+            "search_text",
+        ),
+        task_rows,
+    )
+    # The plan has no other tasks or activities (a replaced plan's went with its areas),
+    # so a task is known by its area and position, an activity by its task and position.
+    task_ids = {
+        (area_id, position): pk
+        for pk, area_id, position in Task.objects.filter(plan_id=plan.pk).values_list(
+            "pk", "area_id", "position"
+        )
+    }
 
     flat_tasks = [task_checked for area_checked in checked for task_checked in area_checked]
-    activity_objs: list[Activity] = []
-    checked_rows: list[_Checked] = []
-    for task_obj, task_checked in zip(task_objs, flat_tasks, strict=True):
+    activity_rows: list[tuple[Any, ...]] = []
+    checked_rows: list[tuple[int, int, _Checked]] = []
+    for task_row, task_checked in zip(task_rows, flat_tasks, strict=True):
+        task_id = task_ids[(task_row[1], task_row[6])]  # area_id, position
         for position, item in enumerate(task_checked):
             row, schedule = item.row, item.schedule
-            activity_objs.append(
-                Activity(
-                    plan_id=plan.pk,
-                    task_id=task_obj.pk,
-                    position=position,
-                    title=row.title,
-                    outputs=row.outputs,
-                    deadline=row.deadline,
-                    deadline_kind=schedule.kind,
-                    recurring=schedule.recurring or "",
-                    needs_date=schedule.needs_date,
-                    first_due=schedule.due_dates[0] if schedule.due_dates else None,
-                    notes=row.notes,
-                    transcription_notes=row.transcription_notes,
-                    lead_written="\n".join(row.lead),
-                    cooperating_written="\n".join(row.cooperating),
-                    weight=row.weight,
-                    search_text=fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
+            activity_rows.append(
+                (
+                    plan.pk,
+                    task_id,
+                    position,
+                    row.title,
+                    row.outputs,
+                    row.deadline,
+                    schedule.kind,
+                    schedule.recurring or "",
+                    schedule.needs_date,
+                    schedule.due_dates[0] if schedule.due_dates else None,
+                    row.notes,
+                    row.transcription_notes,
+                    "\n".join(row.lead),
+                    "\n".join(row.cooperating),
+                    row.weight,
+                    fold(f"{row.title}\n{row.outputs}\n{row.notes}"),
                 )
             )
-            checked_rows.append(item)
-    activity_objs = Activity.objects.bulk_create(activity_objs)
-
-    due_objs: list[DueDate] = []
-    assignee_objs: list[Assignee] = []
-    for activity_obj, item in zip(activity_objs, checked_rows, strict=True):
-        due_objs.extend(
-            DueDate(activity_id=activity_obj.pk, due_on=d) for d in item.schedule.due_dates
+            checked_rows.append((task_id, position, item))
+    insert_rows(
+        Activity,
+        (
+            "plan_id",
+            "task_id",
+            "position",
+            "title",
+            "outputs",
+            "deadline",
+            "deadline_kind",
+            "recurring",
+            "needs_date",
+            "first_due",
+            "notes",
+            "transcription_notes",
+            "lead_written",
+            "cooperating_written",
+            "weight",
+            "search_text",
+        ),
+        activity_rows,
+    )
+    activity_ids = {
+        (task_id, position): pk
+        for pk, task_id, position in Activity.objects.filter(plan_id=plan.pk).values_list(
+            "pk", "task_id", "position"
         )
+    }
+
+    due_rows: list[tuple[Any, ...]] = []
+    assignee_rows: list[tuple[Any, ...]] = []
+    for task_id, position, item in checked_rows:
+        activity_id = activity_ids[(task_id, position)]
+        due_rows.extend((activity_id, d) for d in item.schedule.due_dates)
         for field_name, role in ROLE_FIELDS:
-            for position, resolved in enumerate(item.assignees.get(field_name, [])):
+            for place, resolved in enumerate(item.assignees.get(field_name, [])):
                 target = resolved.target
-                assignee_objs.append(
-                    Assignee(
-                        activity_id=activity_obj.pk,
-                        role=role,
-                        position=position,
-                        written_name=resolved.written_name[:500],
-                        note=resolved.note,
-                        agency_id=target.pk if isinstance(target, Agency) else None,
-                        group_id=target.pk if isinstance(target, AgencyGroup) else None,
+                assignee_rows.append(
+                    (
+                        activity_id,
+                        role,
+                        place,
+                        resolved.written_name[:500],
+                        resolved.note,
+                        target.pk if isinstance(target, Agency) else None,
+                        target.pk if isinstance(target, AgencyGroup) else None,
                     )
                 )
-    DueDate.objects.bulk_create(due_objs)
-    Assignee.objects.bulk_create(assignee_objs)
+    insert_rows(DueDate, ("activity_id", "due_on"), due_rows)
+    insert_rows(
+        Assignee,
+        ("activity_id", "role", "position", "written_name", "note", "agency_id", "group_id"),
+        assignee_rows,
+    )
 
 
 def plan_tree(plan: Plan) -> list[Area]:

@@ -7,6 +7,7 @@ the title lines above the table, and the workbook's column widths.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -180,7 +181,10 @@ class GridRow:
         return " ".join(cell.text for cell in self.cells if cell.text and not cell.merged)
 
 
+@functools.lru_cache(maxsize=4096)
 def _header_field(text: str) -> str | None:
+    # Asked of every cell of every row (a header may repeat on each page), and a plan's
+    # cells repeat the same few thousand texts.
     key = _key(text)
     if not key:
         return None
