@@ -408,3 +408,30 @@ def test_snapshots_are_kept_in_the_database(personas, agencies, half):
     report = _draft(personas, agencies, half)
     official_report_move(report=report, actor=personas["head_a"], move="approve", expected_version=None)
     assert ReportSnapshot.objects.filter(report=report).count() == 1
+
+
+def test_the_api_lists_gets_generates_and_downloads(login, personas, agencies, half, reported):
+    report = _draft(personas, agencies, half)
+    client = login("officer_a")
+    listed = client.get("/api/official-reports").json()
+    assert [r["id"] for r in listed] == [report.pk]
+    got = client.get(f"/api/official-reports/{report.pk}").json()
+    assert got["content"]["issuer"] == "SỞ TƯ PHÁP" and got["versions"] == []
+    assert client.get(f"/api/official-reports/{report.pk}/download?format=xlsx").status_code == 404
+    response = client.post(
+        f"/api/official-reports/{report.pk}/generate",
+        {"format": "xlsx"},
+        content_type="application/json",
+    )
+    assert response.status_code == 202 and response.json()["status"] == "done"
+    download = client.get(f"/api/official-reports/{report.pk}/download?format=xlsx")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == write_xlsx(live_content(report, today=TODAY))
+    bad = client.post(
+        f"/api/official-reports/{report.pk}/generate", {"format": "exe"}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    other = login("officer_b")
+    assert other.get(f"/api/official-reports/{report.pk}").status_code == 404
+    assert other.get("/api/official-reports").json() == []
+    assert other.get(f"/api/official-reports/{report.pk}/download?format=xlsx").status_code == 404

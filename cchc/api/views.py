@@ -520,4 +520,4 @@ def settle_import_names(
 
 
 # The other routers register on `api` when imported.
-from cchc.api import agency_plans, monitoring, par  # noqa: E402,F401
+from cchc.api import agency_plans, monitoring, official, par  # noqa: E402,F401
