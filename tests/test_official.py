@@ -13,7 +13,6 @@ from typing import Any
 
 import docx
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from cchc.accounts.models import User
@@ -129,14 +128,13 @@ def test_the_figures_are_the_dashboards_figures(plan, personas, agencies, half, 
 
     report = _draft(personas, agencies, half)
     content = live_content(report, today=TODAY)
-    selection = select_plan(
-        QueryDict(f"plan={plan.pk}&period={half.code}"), today=TODAY
-    )
+    selection = select_plan(QueryDict(f"plan={plan.pk}&period={half.code}"), today=TODAY)
     board = agency_dashboard(selection, agencies["a"])
     annexes = {a["key"]: a for a in content["annexes"]}
     area_rows = annexes["tasks_by_area"]["rows"]
     expected = [
-        [v if not isinstance(v, float) else round(v, 1) for v in row] for row in board.areas.table.rows
+        [v if not isinstance(v, float) else round(v, 1) for v in row]
+        for row in board.areas.table.rows
     ]
     assert area_rows == expected
     totals = annexes["timeliness_by_area"]["rows"][-1]
@@ -157,7 +155,9 @@ def test_the_figures_are_the_dashboards_figures(plan, personas, agencies, half, 
 def test_documents_issued_in_the_period_are_listed(personas, agencies, half, reported):
     content = live_content(_draft(personas, agencies, half), today=TODAY)
     documents = {a["key"]: a for a in content["annexes"]}["documents_issued"]
-    assert documents["rows"] == [[1, "15/QĐ-STP", "01/03/2022", "Quyết định rà soát thủ tục hành chính"]]
+    assert documents["rows"] == [
+        [1, "15/QĐ-STP", "01/03/2022", "Quyết định rà soát thủ tục hành chính"]
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -171,7 +171,9 @@ def test_the_whole_workflow_to_consolidation(personas, agencies, half, reported)
     report = official_report_save(
         report=report,
         actor=officer,
-        data=ReportInput(texts={slot: "Kết quả nổi bật của lĩnh vực I.", "chi-dao": "Chỉ đạo sát sao."}),
+        data=ReportInput(
+            texts={slot: "Kết quả nổi bật của lĩnh vực I.", "chi-dao": "Chỉ đạo sát sao."}
+        ),
         expected_version=report.version,
     )
     report = official_report_save(
@@ -187,20 +189,29 @@ def test_the_whole_workflow_to_consolidation(personas, agencies, half, reported)
         official_report_move(report=report, actor=officer, move="approve", expected_version=None)
     with pytest.raises(OfficialReportError):
         official_report_move(report=report, actor=head, move="submit", expected_version=None)
-    report = official_report_move(report=report, actor=head, move="approve", expected_version=report.version)
+    report = official_report_move(
+        report=report, actor=head, move="approve", expected_version=report.version
+    )
     assert report.state == "approved"
     with pytest.raises(OfficialReportError):
         official_report_save(
-            report=report, actor=officer, data=ReportInput(texts={"chi-dao": "x"}), expected_version=None
+            report=report,
+            actor=officer,
+            data=ReportInput(texts={"chi-dao": "x"}),
+            expected_version=None,
         )
-    report = official_report_move(report=report, actor=officer, move="submit", expected_version=None)
+    report = official_report_move(
+        report=report, actor=officer, move="submit", expected_version=None
+    )
     frozen = report_content(report)
     # Later data does not change a sent report.
     Document.objects.create(agency=agencies["a"], number="99/QĐ-STP", issued_on=date(2022, 4, 1))
     assert report_content(report) == frozen
     with pytest.raises(OfficialReportForbidden):
         official_report_move(report=report, actor=head, move="receive", expected_version=None)
-    report = official_report_move(report=report, actor=coordinator, move="receive", expected_version=None)
+    report = official_report_move(
+        report=report, actor=coordinator, move="receive", expected_version=None
+    )
     province = official_report_create(period=half, agency=None, actor=coordinator)
     done = official_report_consolidate(report=province, actor=coordinator, expected_version=None)
     assert done.sources == 1
@@ -209,7 +220,10 @@ def test_the_whole_workflow_to_consolidation(personas, agencies, half, reported)
     province_texts = {e.slot: e.text for e in NarrativeEdit.objects.filter(report=province)}
     assert "Sở Tư pháp: Chỉ đạo quyết liệt." in province_texts["chi-dao"]
     assert list(report.snapshots.values_list("version", "state")) == [
-        (4, "approved"), (5, "submitted"), (6, "received"), (7, "consolidated")
+        (4, "approved"),
+        (5, "submitted"),
+        (6, "received"),
+        (7, "consolidated"),
     ]
     # Every version still reads as it was.
     assert report_content(report, version=4)["number"] == "Số: 12/BC-STP"
@@ -222,7 +236,10 @@ def test_a_stale_version_is_a_conflict(personas, agencies, half):
     )
     with pytest.raises(OfficialReportConflict):
         official_report_save(
-            report=report, actor=personas["head_a"], data=ReportInput(texts={"chi-dao": "y"}), expected_version=1
+            report=report,
+            actor=personas["head_a"],
+            data=ReportInput(texts={"chi-dao": "y"}),
+            expected_version=1,
         )
 
 
@@ -245,7 +262,9 @@ def test_bad_input_changes_nothing(personas, agencies, half):
 def test_consolidating_nothing_is_refused(personas, half):
     province = official_report_create(period=half, agency=None, actor=personas["coordinator"])
     with pytest.raises(OfficialReportError):
-        official_report_consolidate(report=province, actor=personas["coordinator"], expected_version=None)
+        official_report_consolidate(
+            report=province, actor=personas["coordinator"], expected_version=None
+        )
 
 
 def test_an_officer_cannot_make_the_province_report(personas, half):
@@ -312,16 +331,21 @@ def test_the_docx_and_xlsx_match_the_golden_files(personas, agencies, half, repo
     workbook = load_workbook(io.BytesIO(write_xlsx(content)))
     assert workbook.sheetnames == ["Phụ lục I", "Phụ lục II", "Phụ lục III", "Phụ lục IV"]
     sheet = workbook["Phụ lục III"]
-    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
-    assert ["1", "15/QĐ-STP", "01/03/2022", "Quyết định rà soát thủ tục hành chính"] == [
-        str(v) for v in values[6]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert [str(v) for v in values[6]] == [
+        "1",
+        "15/QĐ-STP",
+        "01/03/2022",
+        "Quyết định rà soát thủ tục hành chính",
     ]
     assert sheet["A7"].font.name == "Times New Roman"
 
 
 def _needs_soffice() -> None:
     if soffice_path() is None or shutil.which("pdftoppm") is None:
-        reason = "soffice or pdftoppm is missing: apt-get install libreoffice-writer-nogui poppler-utils"
+        reason = (
+            "soffice or pdftoppm is missing: apt-get install libreoffice-writer-nogui poppler-utils"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -368,7 +392,9 @@ def test_another_agency_sees_nothing(login, personas, agencies, half):
     client = login("officer_b")
     assert client.get(f"/bao-cao-dinh-ky/{report.pk}/").status_code == 404
     assert client.post(f"/bao-cao-dinh-ky/{report.pk}/tai/docx/").status_code == 404
-    assert client.post(f"/bao-cao-dinh-ky/{report.pk}/luu/", {"slot-chi-dao": "x"}).status_code == 404
+    assert (
+        client.post(f"/bao-cao-dinh-ky/{report.pk}/luu/", {"slot-chi-dao": "x"}).status_code == 404
+    )
     assert "Sở Tư pháp" not in client.get("/bao-cao-dinh-ky/").content.decode()
 
 
@@ -406,7 +432,9 @@ def test_place_and_date_follow_the_decree() -> None:
 
 def test_snapshots_are_kept_in_the_database(personas, agencies, half):
     report = _draft(personas, agencies, half)
-    official_report_move(report=report, actor=personas["head_a"], move="approve", expected_version=None)
+    official_report_move(
+        report=report, actor=personas["head_a"], move="approve", expected_version=None
+    )
     assert ReportSnapshot.objects.filter(report=report).count() == 1
 
 
@@ -428,7 +456,9 @@ def test_the_api_lists_gets_generates_and_downloads(login, personas, agencies, h
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == write_xlsx(live_content(report, today=TODAY))
     bad = client.post(
-        f"/api/official-reports/{report.pk}/generate", {"format": "exe"}, content_type="application/json"
+        f"/api/official-reports/{report.pk}/generate",
+        {"format": "exe"},
+        content_type="application/json",
     )
     assert bad.status_code == 422
     other = login("officer_b")

@@ -21,10 +21,10 @@ from cchc.api.auth import api_auth
 from cchc.api.openapi import MAX_ID
 from cchc.api.schemas import ErrorOut, JobOut
 from cchc.api.views import _job_out, api
-from cchc.lib import calendar, storage
 from cchc.jobs.access import job_visible_to
 from cchc.jobs.models import Job
 from cchc.jobs.services import job_start, jobs_root
+from cchc.lib import calendar, storage
 from cchc.official.content import report_content
 from cchc.official.exporters import FORMATS
 from cchc.official.models import OfficialReport
@@ -93,8 +93,8 @@ def _reports() -> Any:
     return OfficialReport.objects.select_related("period__plan", "agency", "template")
 
 
-def _visible(request: HttpRequest, report_id: int) -> OfficialReport:
-    report = _reports().filter(pk=report_id).first()
+def _visible(request: HttpRequest, official_id: int) -> OfficialReport:
+    report = _reports().filter(pk=official_id).first()
     if report is None or not policy.can(request.user, "official.view", report, when=False):
         raise HttpError(404, _("Không có báo cáo này."))
     return report
@@ -108,23 +108,25 @@ def _visible(request: HttpRequest, report_id: int) -> OfficialReport:
     auth=api_auth("official.view"),
 )
 def list_official_reports(request: HttpRequest) -> list[dict[str, Any]]:
-    reports = _reports().order_by("-period__plan__year", "period__position", "agency__sort_name", "pk")
+    reports = _reports().order_by(
+        "-period__plan__year", "period__position", "agency__sort_name", "pk"
+    )
     if not policy.sees_every_agency(request.user):
         reports = reports.filter(agency_id=getattr(request.user, "agency_id", None))
     return [_out(r) for r in reports[:1000]]
 
 
 @api.get(
-    "/official-reports/{int:report_id}",
+    "/official-reports/{int:official_id}",
     response={200: OfficialReportDetailOut, 404: ErrorOut},
     tags=TAGS,
     summary="Một báo cáo định kỳ: nội dung (số liệu, lời văn) và các phiên bản đã giữ",
     auth=api_auth("official.view"),
 )
 def get_official_report(
-    request: HttpRequest, report_id: int, version: int | None = Query(None, ge=1, le=MAX_ID)
+    request: HttpRequest, official_id: int, version: int | None = Query(None, ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
-    report = _visible(request, report_id)
+    report = _visible(request, official_id)
     try:
         content = report_content(report, version=version)
     except KeyError:
@@ -139,16 +141,16 @@ def get_official_report(
 
 
 @api.post(
-    "/official-reports/{int:report_id}/generate",
+    "/official-reports/{int:official_id}/generate",
     response={202: JobOut, 404: ErrorOut, 422: ErrorOut},
     tags=TAGS,
     summary="Tạo tệp DOCX, XLSX (phụ lục) hoặc PDF của báo cáo bằng một công việc nền",
     auth=api_auth("official.generate"),
 )
 def generate_official_report(
-    request: HttpRequest, response: HttpResponse, report_id: int, data: GenerateIn
+    request: HttpRequest, response: HttpResponse, official_id: int, data: GenerateIn
 ) -> Status:
-    report = _visible(request, report_id)
+    report = _visible(request, official_id)
     if data.format not in FORMATS:
         raise HttpError(422, _("Định dạng phải là docx, xlsx hoặc pdf."))
     if data.version is not None and not report.snapshots.filter(version=data.version).exists():
@@ -166,16 +168,16 @@ def generate_official_report(
 
 
 @api.get(
-    "/official-reports/{int:report_id}/download",
+    "/official-reports/{int:official_id}/download",
     response={200: None, 404: ErrorOut, 422: ErrorOut},
     tags=TAGS,
     summary="Tải tệp mới nhất đã tạo của báo cáo (tạo trước bằng …/generate)",
     auth=api_auth("official.view"),
 )
 def download_official_report(
-    request: HttpRequest, report_id: int, query: Query[DownloadQuery]
+    request: HttpRequest, official_id: int, query: Query[DownloadQuery]
 ) -> HttpResponseBase:
-    report = _visible(request, report_id)
+    report = _visible(request, official_id)
     if query.format not in FORMATS:
         raise HttpError(422, _("Định dạng phải là docx, xlsx hoặc pdf."))
     jobs = Job.objects.filter(

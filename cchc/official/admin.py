@@ -14,7 +14,7 @@ from cchc.official.models import OfficialReport, ReportTemplate
 
 
 @admin.register(ReportTemplate)
-class ReportTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReportTemplateAdmin(admin.ModelAdmin):
     form = ReportTemplateForm
     list_display = ["kind", "version", "title", "created_at"]
     list_filter = ["kind"]
@@ -33,7 +33,7 @@ class ReportTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(OfficialReport)
-class OfficialReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OfficialReportAdmin(admin.ModelAdmin):
     list_display = ["__str__", "state", "version", "updated_at"]
     list_filter = ["state", "period__kind"]
 

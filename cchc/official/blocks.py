@@ -88,7 +88,7 @@ def _selection(period: ReportingPeriod, cache: dict[str, Any]) -> Any:
 
 def _dashboard(agency: Agency | None, period: ReportingPeriod, cache: dict[str, Any]) -> Any:
     """The dashboard of the agency (or the province) for the period, once per report."""
-    key = ("dashboard", agency.pk if agency else None, period.pk)
+    key = f"dashboard:{agency.pk if agency else 0}:{period.pk}"
     if key not in cache:
         from cchc.dashboards.queries import agency_dashboard, province_dashboard
 
@@ -184,9 +184,7 @@ def survey_index(
     definition = active_definition()
     elements = list(definition.elements.order_by("position").values_list("code", "title"))
     codes = [code for code, _title in elements]
-    responses = SurveyResponse.objects.filter(
-        year=period.plan.year, quarter__in=_quarters(period)
-    )
+    responses = SurveyResponse.objects.filter(year=period.plan.year, quarter__in=_quarters(period))
     if agency is not None:
         responses = responses.filter(agency=agency)
     figure = index.overall_figure(responses, method, codes, index.element_codes())

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency
@@ -108,9 +110,7 @@ def slots_of(template: ReportTemplate, areas: list[Area]) -> list[dict[str, str]
     return found
 
 
-def progress_narratives(
-    agency: Agency | None, period: ReportingPeriod, area_code: str
-) -> str:
+def progress_narratives(agency: Agency | None, period: ReportingPeriod, area_code: str) -> str:
     """The results its progress reports of the period state, one line per activity."""
     reports = ProgressReport.objects.filter(
         period=period, state__in=SENT_STATES, assignment__activity__plan=period.plan
@@ -161,7 +161,13 @@ def _block_out(key: str, table: Any) -> dict[str, Any]:
 
 
 def live_content(report: OfficialReport, *, today: date | None = None) -> dict[str, Any]:
-    """The content of a report from today's data and its latest texts."""
+    """The content of a report from today's data and its latest texts. A document sent
+    upward is Vietnamese whatever language the reader's pages are in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _live_content(report, today=today)
+
+
+def _live_content(report: OfficialReport, *, today: date | None = None) -> dict[str, Any]:
     today = today or calendar.today()
     period = report.period
     agency = report.agency
@@ -213,9 +219,9 @@ def live_content(report: OfficialReport, *, today: date | None = None) -> dict[s
         for key in section.get("blocks", []):
             if key in BLOCKS and key not in seen:
                 seen.append(key)
-    for number, key in enumerate(seen, start=1):
+    for position, key in enumerate(seen, start=1):
         annex = _block_out(key, _block(key, agency, period, cache))
-        annex["number"] = to_roman(number)
+        annex["number"] = to_roman(position)
         annexes.append(annex)
 
     province = province_agency()

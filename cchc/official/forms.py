@@ -39,14 +39,16 @@ def sections_problems(sections: Any) -> list[str]:
                 )
                 continue
             if not str(slot.get("label", "")).strip():
-                problems.append(_("Phần %(n)s: đoạn «%(key)s» cần «label».") % {"n": number, "key": key})
+                problems.append(
+                    _("Phần %(n)s: đoạn «%(key)s» cần «label».") % {"n": number, "key": key}
+                )
             if key in keys:
                 problems.append(_("Đoạn «%(key)s» lặp lại.") % {"key": key})
             keys.add(key)
     return problems
 
 
-class ReportTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+class ReportTemplateForm(forms.ModelForm):
     class Meta:
         model = ReportTemplate
         fields = ["kind", "title", "sections"]

@@ -176,6 +176,9 @@ class NarrativeEdit(models.Model):
         verbose_name_plural = _("các lần sửa lời văn")
         ordering = ["report", "slot", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.slot} · {self.report_version}"
+
 
 class ReportSnapshot(models.Model):
     """The whole content at a step of the workflow: what was approved, sent, received."""
@@ -206,3 +209,6 @@ class ReportSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "version"], name="official_snapshot_version")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} · v{self.version}"

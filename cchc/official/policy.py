@@ -31,7 +31,7 @@ COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 def _agency_id(report: Any) -> int | None:
     if isinstance(report, dict):  # "may create for": {"agency": id or None}
         return report.get("agency")
-    return report.agency_id  # type: ignore[no-any-return]
+    return report.agency_id
 
 
 def _works_for_report(user: Actor, report: Any) -> bool:

@@ -159,7 +159,9 @@ def _table(document: Any, block: dict[str, Any], explained: set[str]) -> None:
     # How a block is computed is said once, under its first table.
     explained.add(block["key"])
     note = document.add_paragraph()
-    _run(note, _("Cách tính: %(method)s") % {"method": block["method"]}, size=NOTE_SIZE, italic=True)
+    _run(
+        note, _("Cách tính: %(method)s") % {"method": block["method"]}, size=NOTE_SIZE, italic=True
+    )
 
 
 def _body(
@@ -200,8 +202,7 @@ def write_docx(content: dict[str, Any]) -> bytes:
     _line(document, content["title"], bold=True)
     _line(document, "—————", size=HEADER_SIZE)
     intro = _(
-        "Số liệu trong báo cáo tính đến ngày %(as_of)s, từ dữ liệu theo dõi thực hiện "
-        "%(plan)s."
+        "Số liệu trong báo cáo tính đến ngày %(as_of)s, từ dữ liệu theo dõi thực hiện %(plan)s."
     ) % {"as_of": content["as_of"], "plan": content["plan"]}
     _paragraph(document, intro)
     explained: set[str] = set()

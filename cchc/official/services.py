@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cchc.accounts import policy
@@ -54,6 +56,11 @@ State = OfficialReport.State
 
 
 def _defaults(agency: Agency | None) -> dict[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _vietnamese_defaults(agency)
+
+
+def _vietnamese_defaults(agency: Agency | None) -> dict[str, str]:
     if agency is None:
         return {
             "signer_title": _("TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH"),
@@ -66,8 +73,7 @@ def _defaults(agency: Agency | None) -> dict[str, str]:
     home = _("Sở Nội vụ")
     return {
         "signer_title": _("GIÁM ĐỐC"),
-        "recipients": _("- %(home)s (tổng hợp);\n- Lãnh đạo cơ quan;\n- Lưu: VT.")
-        % {"home": home},
+        "recipients": _("- %(home)s (tổng hợp);\n- Lãnh đạo cơ quan;\n- Lưu: VT.") % {"home": home},
     }
 
 
@@ -104,6 +110,22 @@ def official_report_create(
             % {"kind": period.get_kind_display()}
         )
     today = today or calendar.today()
+    defaults = _defaults(agency)
+    if agency is not None:
+        # Who signs: the first of the agency's people the policy lets approve it.
+        head = next(
+            (
+                user
+                for user in User.objects.filter(
+                    policy.POLICY.audience("official.approve"), agency=agency
+                ).order_by("pk")[:20]
+                if policy.can(user, "official.approve", {"agency": agency.pk}, when=False)
+            ),
+            None,
+        )
+        if head is not None and head.full_name:
+            # Demo and real names alike may carry a note in brackets: not on a signature.
+            defaults["signer_name"] = head.full_name.split(" (")[0].strip()
     report = OfficialReport(
         template=template,
         period=period,
@@ -111,7 +133,7 @@ def official_report_create(
         place=province_place(province_agency()),
         dated_on=max(today, period.ends_on) if today <= period.due_on else period.due_on,
         created_by=actor,
-        **_defaults(agency),
+        **defaults,
     )
     report.full_clean(validate_constraints=False)
     try:
@@ -136,9 +158,11 @@ def official_report_create(
 
 
 def _lock(report: OfficialReport) -> OfficialReport:
-    return OfficialReport.objects.select_for_update().select_related(
-        "period__plan", "agency", "template"
-    ).get(pk=report.pk)
+    return (
+        OfficialReport.objects.select_for_update()
+        .select_related("period__plan", "agency", "template")
+        .get(pk=report.pk)
+    )
 
 
 def _check_version(report: OfficialReport, expected: int | None) -> None:
@@ -184,11 +208,9 @@ def official_report_save(
         raise OfficialReportError(
             _("Báo cáo không có đoạn «%(slot)s».") % {"slot": unknown[0][:60]}
         )
-    for slot, text in data.texts.items():
+    for text in data.texts.values():
         if len(text) > TEXT_MAX:
-            raise OfficialReportError(
-                _("Đoạn lời văn dài quá %(max)s ký tự.") % {"max": TEXT_MAX}
-            )
+            raise OfficialReportError(_("Đoạn lời văn dài quá %(max)s ký tự.") % {"max": TEXT_MAX})
         if "\x00" in text:
             raise OfficialReportError(_("Lời văn có ký tự không hợp lệ."))
     before = _snapshot_fields(report)
@@ -200,7 +222,10 @@ def official_report_save(
         if len(value) > limit or "\x00" in value:
             raise OfficialReportError(
                 _("«%(field)s» dài quá %(max)s ký tự hoặc có ký tự không hợp lệ.")
-                % {"field": OfficialReport._meta.get_field(name).verbose_name, "max": limit}
+                % {
+                    "field": getattr(OfficialReport._meta.get_field(name), "verbose_name", name),
+                    "max": limit,
+                }
             )
         if name == "place" and not value:
             raise OfficialReportError(_("Hãy ghi địa danh."))
@@ -309,9 +334,7 @@ def official_report_consolidate(
     the province's draft: they become "consolidated", and the province's empty narrative
     slots take their texts, agency by agency."""
     report = _lock(report)
-    _require(
-        actor, "official.consolidate", report, _("Chỉ tổng hợp được vào bản nháp của tỉnh.")
-    )
+    _require(actor, "official.consolidate", report, _("Chỉ tổng hợp được vào bản nháp của tỉnh."))
     _check_version(report, expected_version)
     sources = list(
         OfficialReport.objects.select_for_update()
@@ -328,10 +351,10 @@ def official_report_consolidate(
     gathered: dict[str, list[str]] = {}
     for source in sources:
         content = _last_content(source) or live_content(source)
-        for slot in _content_slots(content):
-            text = slot["text"].strip()
+        for written in _content_slots(content):
+            text = written["text"].strip()
             if text:
-                gathered.setdefault(slot["key"], []).append(f"{source.agency}: {text}")
+                gathered.setdefault(written["key"], []).append(f"{source.agency}: {text}")
     known = {s["key"] for s in slots_of(report.template, _plan_areas(report))}
     report.version += 1
     report.save()

@@ -57,7 +57,7 @@ def due_rows(plan: Plan, user: User, today: date) -> list[DueRow]:
         for r in (
             reports.filter(agency__isnull=True)
             if province
-            else reports.filter(agency_id=user.agency_id)
+            else reports.filter(agency_id=user.agency_id or 0)
         )
     }
     sent: dict[int, int] = {}

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -42,11 +42,11 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _get(request: HttpRequest, report_id: int) -> OfficialReport:
+def _get(request: HttpRequest, official_id: int) -> OfficialReport:
     return policy.get_for_user(
         request,
         OfficialReport.objects.select_related("period__plan", "agency", "template"),
-        report_id,
+        official_id,
         view="official.view",
     )
 
@@ -66,7 +66,7 @@ def official_list(request: HttpRequest) -> HttpResponse:
         "-period__plan__year", "period__position", "agency__sort_name", "pk"
     )
     if not policy.sees_every_agency(user):
-        reports = reports.filter(agency_id=user.agency_id)
+        reports = reports.filter(agency_id=user.agency_id or 0)
     return render(
         request,
         "official/list.html",
@@ -111,15 +111,13 @@ def official_create(request: HttpRequest) -> HttpResponse:
 
 
 def _history(report: OfficialReport) -> dict[str, int]:
-    return dict(
-        report.edits.values_list("slot").annotate(n=Count("pk")).values_list("slot", "n")
-    )
+    return dict(report.edits.values_list("slot").annotate(n=Count("pk")).values_list("slot", "n"))
 
 
 @require_GET
 @requires("official.view")
-def official_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _get(request, report_id)
+def official_detail(request: HttpRequest, official_id: int) -> HttpResponse:
+    report = _get(request, official_id)
     user = _user(request)
     content = report_content(report)
     edits = latest_texts(report)
@@ -159,13 +157,13 @@ def official_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_GET
 @requires("official.view")
-def official_version(request: HttpRequest, report_id: int, version: int) -> HttpResponse:
-    report = _get(request, report_id)
+def official_version(request: HttpRequest, official_id: int, official_version: int) -> HttpResponse:
+    report = _get(request, official_id)
     try:
-        content = report_content(report, version=version)
+        content = report_content(report, version=official_version)
     except KeyError:
         raise Http404(_("Báo cáo không có phiên bản này.")) from None
-    snapshot = report.snapshots.select_related("actor").get(version=version)
+    snapshot = report.snapshots.select_related("actor").get(version=official_version)
     return render(
         request,
         "official/version.html",
@@ -188,10 +186,10 @@ def _date(raw: str) -> date | None:
 
 @require_POST
 @requires("official.edit")
-def official_save(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _get(request, report_id)
+def official_save(request: HttpRequest, official_id: int) -> HttpResponse:
+    report = _get(request, official_id)
     texts = {
-        key.removeprefix("slot-"): value
+        key.removeprefix("slot-"): str(value)
         for key, value in request.POST.items()
         if key.startswith("slot-")
     }
@@ -224,29 +222,31 @@ def official_save(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_POST
 @requires("official.view")
-def official_move(request: HttpRequest, report_id: int, move: str) -> HttpResponse:
-    report = _get(request, report_id)
-    if move not in MOVES:
+def official_move(request: HttpRequest, official_id: int, step: str) -> HttpResponse:
+    report = _get(request, official_id)
+    if step not in MOVES:
         raise Http404
-    if not policy.can(_user(request), MOVES[move][0], report, when=False):
+    if not policy.can(_user(request), MOVES[step][0], report, when=False):
         raise PermissionDenied
     try:
         official_report_move(
-            report=report, actor=_user(request), move=move, expected_version=_version(request)
+            report=report, actor=_user(request), move=step, expected_version=_version(request)
         )
     except OfficialReportError as failure:
         messages.error(request, str(failure))
     else:
-        messages.success(request, _("Báo cáo đã chuyển sang «%(state)s».") % {
-            "state": OfficialReport.objects.get(pk=report.pk).get_state_display()
-        })
+        messages.success(
+            request,
+            _("Báo cáo đã chuyển sang «%(state)s».")
+            % {"state": OfficialReport.objects.get(pk=report.pk).get_state_display()},
+        )
     return redirect("official_detail", report.pk)
 
 
 @require_POST
 @requires("official.consolidate")
-def official_consolidate(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _get(request, report_id)
+def official_consolidate(request: HttpRequest, official_id: int) -> HttpResponse:
+    report = _get(request, official_id)
     if not policy.can(_user(request), "official.consolidate", report, when=False):
         raise PermissionDenied
     try:
@@ -275,18 +275,16 @@ def job_params(report: OfficialReport, version: int | None, today: date) -> dict
 
 @require_POST
 @requires("official.generate")
-def official_generate(request: HttpRequest, report_id: int, fmt: str) -> HttpResponse:
-    report = _get(request, report_id)
-    if fmt not in FORMATS:
+def official_generate(request: HttpRequest, official_id: int, file_format: str) -> HttpResponse:
+    report = _get(request, official_id)
+    if file_format not in FORMATS:
         raise Http404
     version = _version(request) if request.POST.get("snapshot") else None
     if version is not None and not report.snapshots.filter(version=version).exists():
         raise Http404
     job = job_start(
-        kind=FORMATS[fmt],
+        kind=FORMATS[file_format],
         params=job_params(report, version, calendar.today()),
         asked_by=_user(request),
     )
     return redirect(reverse("job_detail", args=[job.pk]))
-
-

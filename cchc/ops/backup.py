@@ -50,6 +50,8 @@ IGNORED_WHEN_EMPTY = {
     "citizens.surveydefinition",
     "citizens.surveyelement",
     "citizens.surveyquestion",
+    # The default official report templates (official 0002), the same way.
+    "official.reporttemplate",
 }
 
 
