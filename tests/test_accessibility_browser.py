@@ -81,6 +81,11 @@ NOT_PAGES = {
     "survey_export": "starts a job and redirects to the job's page (visited)",
     "survey_qr_agency_png": "a PNG image (shown on the printable sheet, visited)",
     "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",
+    "official_create": "POST, then the report (visited)",
+    "official_save": "POST",
+    "official_move": "POST",
+    "official_consolidate": "POST",
+    "official_generate": "POST, then the job's page (visited)",
 }
 
 
@@ -120,6 +125,8 @@ class World:
     agency_plan: str = "/plans/1/own/"
     # A one-stop counter of agency A, whose survey and QR sheet are checked.
     counter: int = 1
+    # Agency A's official report: approved once (version 2 kept), back in draft.
+    official: str = "/bao-cao-dinh-ky/1/"
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -199,10 +206,16 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
             token=new_device_token(),
             answers={q: 1 + (q + n) % 5 for q in questions},
         )
+    from cchc.official.services import official_report_create, official_report_move
+
+    official = official_report_create(period=period, agency=agencies["a"], actor=officer)
+    official_report_move(report=official, actor=head, move="approve", expected_version=None)
+    official_report_move(report=official, actor=head, move="reopen", expected_version=None)
     return World(
         plan,
         agencies,
         *urls,
+        official=f"/bao-cao-dinh-ky/{official.pk}/",
         settle=f"/plans/import/{failed.pk}/names/",
         par_set=par["set_id"],
         par_draft=draft.pk,
@@ -255,8 +268,16 @@ def _pages(world: World) -> dict[str, list[str]]:
             *par,
             world.agency_plan,
             "/khao-sat/ket-qua/",
+            "/bao-cao-dinh-ky/",
+            world.official,
         ],
-        "head_a": [*by_role, *agency_staff, world.sent, world.agency_plan],
+        "head_a": [
+            *by_role,
+            *agency_staff,
+            world.sent,
+            world.agency_plan,
+            world.official + "phien-ban/2/",
+        ],
         "coordinator": [
             *everyone,
             "/dashboard/",
@@ -278,6 +299,8 @@ def _pages(world: World) -> dict[str, list[str]]:
             "/khao-sat/ma-qr/",
             f"/khao-sat/ma-qr/{a}/in/",
             f"/khao-sat/ma-qr/quay/{world.counter}/in/",
+            "/bao-cao-dinh-ky/",
+            world.official,
             MISSING,  # the page of a thing not found
             *par,
             *par_manage,

@@ -4,6 +4,7 @@ printed as DOCX / XLSX / PDF."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -465,3 +466,48 @@ def test_the_api_lists_gets_generates_and_downloads(login, personas, agencies, h
     assert other.get(f"/api/official-reports/{report.pk}").status_code == 404
     assert other.get("/api/official-reports").json() == []
     assert other.get(f"/api/official-reports/{report.pk}/download?format=xlsx").status_code == 404
+
+
+def test_a_failed_generation_leaves_no_file(login, personas, agencies, half, monkeypatch):
+    report = _draft(personas, agencies, half)
+    monkeypatch.setattr("cchc.official.render.soffice_path", lambda: None)
+    client = login("officer_a")
+    job = factories.job_of(client.post(f"/bao-cao-dinh-ky/{report.pk}/tai/pdf/"))
+    assert job.status == Job.Status.FAILED and not job.result_sha256
+    assert "LibreOffice" in job.errors[0]["text"]
+    assert client.get(f"/jobs/{job.pk}/file/").status_code == 404
+
+
+def test_the_admin_edits_a_template_into_a_new_version(login, personas, agencies, half):
+    report = _draft(personas, agencies, half)
+    template = report.template
+    client = login("admin")
+    sections = [
+        *template.sections,
+        {"title": "Phụ lục thêm", "blocks": ["documents_issued"], "slots": []},
+    ]
+    response = client.post(
+        f"/admin/official/reporttemplate/{template.pk}/change/",
+        {
+            "kind": template.kind,
+            "title": template.title,
+            "sections": json.dumps(sections, ensure_ascii=False),
+        },
+    )
+    assert response.status_code == 302
+    versions = list(
+        ReportTemplate.objects.filter(kind=template.kind).values_list("version", flat=True)
+    )
+    assert sorted(versions) == [1, 2]
+    report.refresh_from_db()
+    assert report.template.version == 1  # the report keeps the version it was made from
+    bad = client.post(
+        f"/admin/official/reporttemplate/{template.pk}/change/",
+        {
+            "kind": template.kind,
+            "title": "x",
+            "sections": '[{"title": "A", "blocks": ["khong-co"]}]',
+        },
+    )
+    assert bad.status_code == 200 and "khong-co" in bad.content.decode()
+    assert ReportTemplate.objects.filter(kind=template.kind).count() == 2
