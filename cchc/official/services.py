@@ -159,7 +159,7 @@ def official_report_create(
 
 def _lock(report: OfficialReport) -> OfficialReport:
     return (
-        OfficialReport.objects.select_for_update()
+        OfficialReport.objects.select_for_update(of=("self",))
         .select_related("period__plan", "agency", "template")
         .get(pk=report.pk)
     )
@@ -337,7 +337,7 @@ def official_report_consolidate(
     _require(actor, "official.consolidate", report, _("Chỉ tổng hợp được vào bản nháp của tỉnh."))
     _check_version(report, expected_version)
     sources = list(
-        OfficialReport.objects.select_for_update()
+        OfficialReport.objects.select_for_update(of=("self",))
         .filter(period=report.period, agency__isnull=False)
         .filter(state__in=[State.SUBMITTED, State.RECEIVED])
         .select_related("agency")
