@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cchc.par",
     "cchc.jobs",
     "cchc.citizens",
+    "cchc.official",
     "django_tasks",
     "django_tasks_db",
 ]

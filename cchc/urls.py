@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("cchc.jobs.urls")),
     path("", include("cchc.par.urls")),
     path("", include("cchc.citizens.urls")),
+    path("", include("cchc.official.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -83,6 +83,11 @@ NOT_PAGES = {
     "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",
     "feedback_attachment": "a file",
     "indicator_export": "starts a job and redirects to the job's page (visited)",
+    "official_create": "POST, then the report (visited)",
+    "official_save": "POST",
+    "official_move": "POST",
+    "official_consolidate": "POST",
+    "official_generate": "POST, then the job's page (visited)",
 }
 
 
@@ -126,6 +131,8 @@ class World:
     feedback: int = 1
     feedback_code: str = ""
     indicator: int = 1
+    # Agency A's official report: approved once (version 2 kept), back in draft.
+    official: str = "/bao-cao-dinh-ky/1/"
 
 
 def _report_url(assignment: Assignment, period: ReportingPeriod) -> str:
@@ -209,6 +216,11 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
     from tests.test_permission_matrix import citizens_objects
 
     feedback, _attachment, indicator = citizens_objects(agencies)
+    from cchc.official.services import official_report_create, official_report_move
+
+    official = official_report_create(period=period, agency=agencies["a"], actor=officer)
+    official_report_move(report=official, actor=head, move="approve", expected_version=None)
+    official_report_move(report=official, actor=head, move="reopen", expected_version=None)
     return World(
         plan,
         agencies,
@@ -216,6 +228,7 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         feedback=feedback,
         feedback_code=Feedback.objects.get(pk=feedback).code,
         indicator=indicator,
+        official=f"/bao-cao-dinh-ky/{official.pk}/",
         settle=f"/plans/import/{failed.pk}/names/",
         par_set=par["set_id"],
         par_draft=draft.pk,
@@ -276,8 +289,16 @@ def _pages(world: World) -> dict[str, list[str]]:
             world.agency_plan,
             "/khao-sat/ket-qua/",
             *citizens_work,
+            "/bao-cao-dinh-ky/",
+            world.official,
         ],
-        "head_a": [*by_role, *agency_staff, world.sent, world.agency_plan],
+        "head_a": [
+            *by_role,
+            *agency_staff,
+            world.sent,
+            world.agency_plan,
+            world.official + "phien-ban/2/",
+        ],
         "coordinator": [
             *everyone,
             "/dashboard/",
@@ -302,6 +323,8 @@ def _pages(world: World) -> dict[str, list[str]]:
             *citizens_work,
             "/chi-tieu/nhap/",
             "/chi-tieu/xlsx/",  # lands on the job's page
+            "/bao-cao-dinh-ky/",
+            world.official,
             MISSING,  # the page of a thing not found
             *par,
             *par_manage,

@@ -269,6 +269,22 @@ EXPECTATIONS: dict[str, Row] = {
     "GET /api/indicators":                              everyone(),
     "GET /api/indicators/{indicator_id}":               everyone(),
     "POST /api/indicators/{indicator_id}/measurements": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
+    # Official reports (cchc.official): agency A's quý I report, sent to the province.
+    # Its own people read it and ask for its files; it is no longer written (a message,
+    # not a change); the coordinator and the administrator receive it; the province's
+    # consolidation is refused on an agency's report.
+    "GET bao-cao-dinh-ky/":                             everyone(),
+    "POST bao-cao-dinh-ky/tao/":                        Row(LOGIN, OK, OK, OK, OK, 403, 403, OK),
+    "GET bao-cao-dinh-ky/<int:official_id>/":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST bao-cao-dinh-ky/<int:official_id>/luu/":      Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),
+    "POST bao-cao-dinh-ky/<int:official_id>/chuyen/<slug:step>/": Row(LOGIN, 403, 403, 404, OK, 403, 403, OK),  # noqa: E501
+    "POST bao-cao-dinh-ky/<int:official_id>/tong-hop/": Row(LOGIN, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST bao-cao-dinh-ky/<int:official_id>/tai/<slug:file_format>/": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),  # noqa: E501
+    "GET bao-cao-dinh-ky/<int:official_id>/phien-ban/<int:official_version>/": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),  # noqa: E501
+    "GET /api/official-reports":                        everyone(),
+    "GET /api/official-reports/{official_id}":          Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "GET /api/official-reports/{official_id}/download": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
+    "POST /api/official-reports/{official_id}/generate": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     # Monitoring API
     "GET /api/plans/{plan_id}/periods":                 everyone(),
     "GET /api/plans/{plan_id}/assignments":             everyone(),
@@ -388,10 +404,12 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
 
     counter = Counter.objects.create(agency=agencies["a"], name="Bộ phận một cửa Sở Tư pháp")
     feedback, attachment, indicator = citizens_objects(agencies)
+    official = official_objects(plan, agencies)
     return {
         "feedback_id": feedback,
         "attachment_id": attachment,
         "indicator_id": indicator,
+        **official,
         "agency_plan_id": agency_plan.pk,
         "agency_activity_id": agency_plan.activities.order_by("pk").first().pk,
         "counter_id": counter.pk,
@@ -443,6 +461,35 @@ def citizens_objects(agencies: dict[str, Agency]) -> tuple[int, int, int]:
         agency=agencies["a"],
     )
     return item.pk, item.attachments.get().pk, indicator.pk
+
+
+def official_objects(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]:
+    """Agency A's quý I official report, approved and sent (versions 2 and 3), with a
+    DOCX made by its officer."""
+    from cchc.official.services import official_report_create, official_report_move
+    from cchc.official.views import job_params
+
+    officer_a = User.objects.get(username="officer_a")
+    head_a = User.objects.get(username="head_a")
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    report = official_report_create(period=period, agency=agencies["a"], actor=officer_a)
+    if report.state == "draft":
+        report = official_report_move(
+            report=report, actor=head_a, move="approve", expected_version=None
+        )
+        report = official_report_move(
+            report=report, actor=officer_a, move="submit", expected_version=None
+        )
+    job = job_start(
+        kind="official_docx", params=job_params(report, None, date(2022, 7, 20)), asked_by=officer_a
+    )
+    assert job.status == "done", job.errors
+    return {
+        "official_id": report.pk,
+        "official_version": 3,
+        "step": "receive",
+        "file_format": "docx",
+    }
 
 
 def par_objects() -> dict[str, int]:
@@ -541,6 +588,7 @@ def client_for(persona: str, personas: dict[str, User]) -> Client:
 # rather than the body's validation. The version is stale on purpose: whoever gets past
 # every check is answered 409 and the shared report stays as it is for the next persona.
 API_BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/official-reports/{official_id}/generate": {"format": "xlsx"},
     "PUT /api/reports/{report_id}": {"status": "in_progress", "percent": 10, "version": 999},
     "POST /api/reports/{report_id}/submit": {"version": 999},
     "POST /api/reports/{report_id}/review": {"approve": True, "version": 999},

@@ -103,6 +103,21 @@ def document_landscape_a4(section: Any) -> None:
     section.bottom_margin = Cm(DOCUMENT_MARGINS_CM["bottom"])
 
 
+# Nghị định 30/2020, Phụ lục I: top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
+OFFICIAL_MARGINS_CM = {"left": 3.0, "right": 2.0, "top": 2.0, "bottom": 2.0}
+
+
+def document_portrait_a4(section: Any) -> None:
+    """A section on portrait A4 with the margins of an administrative document."""
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width = Cm(A4_SHORT_CM)
+    section.page_height = Cm(A4_LONG_CM)
+    section.left_margin = Cm(OFFICIAL_MARGINS_CM["left"])
+    section.right_margin = Cm(OFFICIAL_MARGINS_CM["right"])
+    section.top_margin = Cm(OFFICIAL_MARGINS_CM["top"])
+    section.bottom_margin = Cm(OFFICIAL_MARGINS_CM["bottom"])
+
+
 def landscape_text_width_cm() -> float:
     """The usable width of a landscape A4 page between the margins."""
     return A4_LONG_CM - DOCUMENT_MARGINS_CM["left"] - DOCUMENT_MARGINS_CM["right"]

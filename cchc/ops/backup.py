@@ -52,6 +52,8 @@ IGNORED_WHEN_EMPTY = {
     "citizens.surveyquestion",
     # The default kinds of feedback, written by citizens 0004.
     "citizens.feedbacktype",
+    # The default official report templates (official 0002), the same way.
+    "official.reporttemplate",
 }
 
 

@@ -125,6 +125,7 @@ class Command(BaseCommand):
                     bench, burst=options["survey_burst"], responses=options["survey_responses"]
                 )
             )
+            self._official(bench.plan)
             failed = [r.label for r in rows if r.status >= 500]
             if failed:
                 raise CommandError(
@@ -148,6 +149,38 @@ class Command(BaseCommand):
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
             else:
                 bench_cleanup(tag)
+
+    def _official(self, synthetic: Any) -> None:
+        """The province's annual report (cchc.official): on the demo plan when it is
+        loaded, and on the synthetic province. Printed, never asserted."""
+        from cchc.official.bench import time_province_report
+        from cchc.plans.models import Plan
+
+        demo = Plan.objects.filter(parent__isnull=True, number="21/KH-UBND").order_by("pk")
+        plans = list(demo[:1])
+        plans.append(synthetic)
+        for plan in plans:
+            timing = time_province_report(plan)
+            if timing is None:
+                continue
+            pdf = "—" if timing.pdf is None else f"{timing.pdf:.2f} s"
+            self.stdout.write(
+                _(
+                    "Báo cáo năm của tỉnh (%(plan)s, %(period)s): số liệu %(content).2f s "
+                    "(%(queries)s truy vấn), DOCX %(docx).2f s (%(size)s byte), XLSX "
+                    "%(xlsx).2f s, PDF %(pdf)s"
+                )
+                % {
+                    "plan": timing.plan,
+                    "period": timing.period,
+                    "content": timing.content,
+                    "queries": timing.queries,
+                    "docx": timing.docx,
+                    "size": timing.docx_bytes,
+                    "xlsx": timing.xlsx,
+                    "pdf": pdf,
+                }
+            )
 
     def _surveys(self, result: SurveyBench) -> None:
         self.stdout.write(

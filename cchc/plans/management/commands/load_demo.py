@@ -136,6 +136,15 @@ class Command(BaseCommand):
                 )
                 % {"feedback": feedback, "indicators": indicators, "measurements": measurements}
             )
+            # Sở Tư pháp's official reports: quý I sent, 6 tháng drafted (cchc.official).
+            from cchc.official.demo import demo_official_reports
+
+            official = demo_official_reports(plan)
+            if official.draft is not None:
+                self.stdout.write(
+                    _("Báo cáo CCHC định kỳ mẫu: %(report)s (%(state)s).")
+                    % {"report": official.draft, "state": official.draft.get_state_display()}
+                )
         # The PAR INDEX sets of the plan's year for the province's groups (cchc.par).
         from cchc.par.services import default_sets_load
 
