@@ -125,6 +125,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # model validation (full_clean, which the services and the admin run) still refuses a
     # duplicate, and PostgreSQL enforces it in the database as well.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "CCHC_DB_POOL", True
+):
+    # psycopg's pool (Django 5.1+): each process keeps its connections open instead of
+    # connecting for every request (a connection costs about as much as a report save).
+    # A sync gunicorn worker uses one connection at a time; the spare ones serve a
+    # threaded worker and the job heartbeat. Persistent connections (DB_CONN_MAX_AGE) are
+    # the other way to the same end and Django refuses both at once.
+    if DATABASES["default"].get("CONN_MAX_AGE"):
+        raise ImproperlyConfigured(
+            "DB_CONN_MAX_AGE and the pool exclude each other; set CCHC_DB_POOL=0 to use DB_CONN_MAX_AGE."
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("CCHC_DB_POOL_MIN", 1),
+        "max_size": env_int("CCHC_DB_POOL_MAX", 4),
+        # A request waits at most this long for a free connection, then fails.
+        "timeout": env_int("CCHC_DB_POOL_TIMEOUT", 10),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Backups: Django's JSON with timestamps to the microsecond (cchc/ops/serializer.py).
 SERIALIZATION_MODULES = {"cchc-json": "cchc.ops.serializer"}
