@@ -135,7 +135,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # the other way to the same end and Django refuses both at once.
     if DATABASES["default"].get("CONN_MAX_AGE"):
         raise ImproperlyConfigured(
-            "DB_CONN_MAX_AGE and the pool exclude each other; set CCHC_DB_POOL=0 to use DB_CONN_MAX_AGE."
+            "DB_CONN_MAX_AGE and the pool exclude each other; set CCHC_DB_POOL=0 to use it."
         )
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("CCHC_DB_POOL_MIN", 1),
