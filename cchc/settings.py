@@ -187,6 +187,31 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "files"
+# Evidence and job files in an S3-compatible object store (AWS S3, MinIO, Ceph, …) instead
+# of the local disk, so that several app servers and workers share them (cchc/lib/storage.py,
+# docs/deploy.md). Needs django-storages and boto3, which are installed with cchc.
+CCHC_S3_BUCKET = env_str("CCHC_S3_BUCKET")
+CCHC_OBJECT_STORE = bool(CCHC_S3_BUCKET)
+if CCHC_OBJECT_STORE:
+    _s3 = {
+        "bucket_name": CCHC_S3_BUCKET,
+        "endpoint_url": env_str("CCHC_S3_ENDPOINT_URL") or None,
+        "access_key": env_str("CCHC_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("CCHC_S3_SECRET_ACCESS_KEY") or None,
+        "region_name": env_str("CCHC_S3_REGION") or None,
+        # Keys are SHA-256 hashes: the same key is the same bytes, so never rename one.
+        "file_overwrite": True,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    STORAGES["cchc_files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": env_str("CCHC_S3_PREFIX", "cchc") + "/files"},
+    }
+    STORAGES["cchc_jobs"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": env_str("CCHC_S3_PREFIX", "cchc") + "/jobs"},
+    }
 # Production serves the collected files (collectstatic); runserver and tests read them
 # where they lie, through the same middleware and so with the same headers.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
