@@ -63,7 +63,9 @@ def _annex(rows: Iterator[Any], out: io.BytesIO) -> None:
 
 
 @pytest.mark.parametrize(
-    ("write", "source"), [(_csv, _rows), (_xlsx, _rows), (_annex, _status_rows)], ids=str
+    ("write", "source"),
+    [(_csv, _rows), (_xlsx, _rows), (_annex, _status_rows)],
+    ids=["csv", "xlsx", "annex"],
 )
 def test_ten_times_the_rows_cost_no_more_memory(write, source):
     small = _peak(write, source(400))
