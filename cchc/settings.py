@@ -126,6 +126,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # model validation (full_clean, which the services and the admin run) still refuses a
     # duplicate, and PostgreSQL enforces it in the database as well.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "CCHC_DB_POOL", True
+):
+    # psycopg's pool (Django 5.1+): each process keeps its connections open instead of
+    # connecting for every request (a connection costs about as much as a report save).
+    # A sync gunicorn worker uses one connection at a time; the spare ones serve a
+    # threaded worker and the job heartbeat. Persistent connections (DB_CONN_MAX_AGE) are
+    # the other way to the same end and Django refuses both at once.
+    if DATABASES["default"].get("CONN_MAX_AGE"):
+        raise ImproperlyConfigured(
+            "DB_CONN_MAX_AGE and the pool exclude each other; set CCHC_DB_POOL=0 to use it."
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("CCHC_DB_POOL_MIN", 1),
+        "max_size": env_int("CCHC_DB_POOL_MAX", 4),
+        # A request waits at most this long for a free connection, then fails.
+        "timeout": env_int("CCHC_DB_POOL_TIMEOUT", 10),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Backups: Django's JSON with timestamps to the microsecond (cchc/ops/serializer.py).
 SERIALIZATION_MODULES = {"cchc-json": "cchc.ops.serializer"}
@@ -170,6 +188,31 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "files"
+# Evidence and job files in an S3-compatible object store (AWS S3, MinIO, Ceph, …) instead
+# of the local disk, so that several app servers and workers share them (cchc/lib/storage.py,
+# docs/deploy.md). Needs django-storages and boto3, which are installed with cchc.
+CCHC_S3_BUCKET = env_str("CCHC_S3_BUCKET")
+CCHC_OBJECT_STORE = bool(CCHC_S3_BUCKET)
+if CCHC_OBJECT_STORE:
+    _s3 = {
+        "bucket_name": CCHC_S3_BUCKET,
+        "endpoint_url": env_str("CCHC_S3_ENDPOINT_URL") or None,
+        "access_key": env_str("CCHC_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("CCHC_S3_SECRET_ACCESS_KEY") or None,
+        "region_name": env_str("CCHC_S3_REGION") or None,
+        # Keys are SHA-256 hashes: the same key is the same bytes, so never rename one.
+        "file_overwrite": True,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    STORAGES["cchc_files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": env_str("CCHC_S3_PREFIX", "cchc") + "/files"},
+    }
+    STORAGES["cchc_jobs"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": env_str("CCHC_S3_PREFIX", "cchc") + "/jobs"},
+    }
 # Production serves the collected files (collectstatic); runserver and tests read them
 # where they lie, through the same middleware and so with the same headers.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING

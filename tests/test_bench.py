@@ -22,6 +22,7 @@ TINY = {
     "repeat": 1,
     "survey_burst": 4,
     "survey_responses": 300,
+    "export_rows": 0,
 }
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -275,17 +275,19 @@ def _plan_period(plan: Plan, period_id: int | None) -> ReportingPeriod | None:
     return get_object_or_404(ReportingPeriod, pk=period_id, plan=plan)
 
 
+def _links_prefetch() -> Prefetch:
+    return Prefetch(
+        "document_links",
+        queryset=DocumentLink.objects.select_related("document")
+        .prefetch_related("document__files__stored")
+        .order_by("pk"),
+    )
+
+
 def _reports() -> QuerySet[ProgressReport]:
     return ProgressReport.objects.select_related(
         "assignment__agency", "assignment__activity"
-    ).prefetch_related(
-        Prefetch(
-            "document_links",
-            queryset=DocumentLink.objects.select_related("document")
-            .prefetch_related("document__files__stored")
-            .order_by("pk"),
-        )
-    )
+    ).prefetch_related(_links_prefetch())
 
 
 def _visible_report(request: HttpRequest, report_id: int) -> ProgressReport:
@@ -355,15 +357,24 @@ def _report_out(report: ProgressReport) -> ReportOut:
 
 
 def _change(
-    request: HttpRequest, report_id: int, change: Callable[[ProgressReport], Any], *, invalid: int
+    request: HttpRequest,
+    report_id: int,
+    change: Callable[[ProgressReport], ProgressReport],
+    *,
+    invalid: int,
 ) -> ReportOut:
     """Apply a service call to a visible report and answer with its new state.
 
     The services speak Vietnamese already; this only picks the HTTP status.
     """
-    report = _visible_report(request, report_id)
     try:
-        change(report)
+        # Only whether the caller may see it: the service locks and reads the report
+        # itself, and the answer is built from the report it returns.
+        report = policy.get_report_for_user(request, report_id)
+    except Http404:
+        raise HttpError(404, _("Không tìm thấy báo cáo.")) from None
+    try:
+        changed = change(report)
     except ReportConflict as error:
         raise HttpError(409, str(error)) from None
     except ReportForbidden as error:
@@ -372,7 +383,8 @@ def _change(
         raise HttpError(invalid, str(error)) from None
     except ValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
-    return _report_out(_visible_report(request, report_id))
+    prefetch_related_objects([changed], _links_prefetch())
+    return _report_out(changed)
 
 
 # ---------------------------------------------------------------------------

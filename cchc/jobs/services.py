@@ -134,7 +134,7 @@ def job_input(job: Job) -> bytes:
 def job_input_path(job: Job) -> Path:
     if not job.input_sha256:
         raise registry.JobFailed([registry.error(_("Công việc không có tệp đầu vào."))])
-    return storage.path_for(job.input_sha256, jobs_root())
+    return storage.local_copy(job.input_sha256, jobs_root())
 
 
 # ---------------------------------------------------------------------------
@@ -408,9 +408,7 @@ def jobs_purge(*, now: Any = None) -> dict[str, int]:
     ) | set(Job.objects.filter(input_sha256__in=candidates).values_list("input_sha256", flat=True))
     removed = 0
     for sha in candidates - still_used:
-        path = storage.path_for(sha, root)
-        if path.exists():
-            path.unlink()
+        if storage.delete_blob(sha, root):
             removed += 1
     temporaries = 0
     tmp_dir = root / storage.TMP_DIR

@@ -118,6 +118,6 @@ def evidence_remove(
 def evidence_response(evidence: DocumentLink) -> FileResponse:
     """The file as a download. The caller has checked that the user may see the report."""
     file = evidence.file
-    if file is None or not storage.path_for(file.stored.sha256).is_file():
+    if file is None or not storage.blob_exists(file.stored.sha256):
         raise Http404
     return storage.file_response(file.stored, file.filename)

@@ -249,18 +249,35 @@ def _too_long(label: str, text: str, limit: int) -> None:
 REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
 
 
-def _snapshot(report: ProgressReport) -> dict[str, Any]:
-    data: dict[str, Any] = {name: getattr(report, name) for name in REPORT_FIELDS}
-    data["completed_on"] = report.completed_on.isoformat() if report.completed_on else None
-    data["state"] = report.state
-    data["review_comment"] = report.review_comment
-    # Documents are read through the links as they stand now, whatever was prefetched.
-    links = list(
+def _links(report: ProgressReport) -> list[DocumentLink]:
+    """The report's links as they stand now, whatever was prefetched."""
+    return list(
         DocumentLink.objects.filter(progress_report=report)
         .select_related("document")
         .prefetch_related("document__files")
         .order_by("pk")
     )
+
+
+def _snapshot(
+    report: ProgressReport,
+    links_as_in: dict[str, Any] | None = None,
+    *,
+    links: list[DocumentLink] | None = None,
+) -> dict[str, Any]:
+    """The report as its history keeps it. `links_as_in` is an earlier snapshot of the same
+    transaction whose documents and evidence still stand (the change did not touch the
+    links): they are copied from it rather than read again; `links` were just read."""
+    data: dict[str, Any] = {name: getattr(report, name) for name in REPORT_FIELDS}
+    data["completed_on"] = report.completed_on.isoformat() if report.completed_on else None
+    data["state"] = report.state
+    data["review_comment"] = report.review_comment
+    if links_as_in is not None:
+        data["documents"] = links_as_in["documents"]
+        data["evidence"] = links_as_in["evidence"]
+        return data
+    if links is None:
+        links = _links(report)
     outputs = sorted(
         (link.document for link in links if link.role == DocumentLink.Role.OUTPUT),
         key=lambda d: (d.issued_on, d.pk),
@@ -296,6 +313,7 @@ def _record(
     before: dict[str, Any],
     *,
     submission: str = "",
+    links_changed: bool = True,
 ) -> ReportVersion:
     """Keep the new state in the report's own history and in the audit trail.
 
@@ -303,7 +321,7 @@ def _record(
     record of every change in the system, so both are written in the same transaction.
     The source (page, API, command) is the one the request or command declared.
     """
-    after = _snapshot(report)
+    after = _snapshot(report, None if links_changed else before)
     changes = {
         key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
     }
@@ -469,7 +487,8 @@ def report_save(
     _check_version(report, expected_version)
     if not report.is_editable:
         raise ReportError(_("Báo cáo đã gửi hoặc đã được duyệt nên không sửa được nữa."))
-    before = _snapshot(report)
+    links = _links(report)
+    before = _snapshot(report, links=links)
     if status not in ProgressReport.Status.values:
         raise ReportError(_("Tình trạng không hợp lệ."))
     if percent is not None and not 0 <= percent <= 100:
@@ -502,18 +521,39 @@ def report_save(
     report.version += 1
     report.updated_by = actor
     try:
-        report.full_clean()
+        # The fields only: the checks above already hold every constraint of the model (the
+        # database holds them too), and the keys (assignment, period) do not change here,
+        # so the unique and foreign-key look-ups full_clean adds would be ten statements of
+        # a save that must stay lean (tests/test_save_cost.py).
+        report.full_clean(
+            exclude=["assignment", "period", "submitted_by", "reviewed_by", "updated_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as error:
         raise ReportError(_validation_message(error)) from error
     report.save()
+    links_changed = False
     if documents is not None:
-        documents_set_links(
-            target=report,
-            role=DocumentLink.Role.OUTPUT,
-            documents=_output_documents(report, actor, documents),
-            actor=actor,
-        )
-    _record(report, ReportVersion.Action.SAVED, actor, before, submission=submission)
+        outputs = _output_documents(report, actor, documents)
+        # The page sends its documents with every save; most saves name the same ones.
+        linked = {link.document_id for link in links if link.role == DocumentLink.Role.OUTPUT}
+        if {document.pk for document in outputs} != linked:
+            documents_set_links(
+                target=report, role=DocumentLink.Role.OUTPUT, documents=outputs, actor=actor
+            )
+            links_changed = True
+        else:
+            # The same documents; a typed one may have had its summary corrected.
+            links_changed = bool(outputs)
+    _record(
+        report,
+        ReportVersion.Action.SAVED,
+        actor,
+        before,
+        submission=submission,
+        links_changed=links_changed,
+    )
     events.report_saved(report, actor)
     return report
 
@@ -536,7 +576,7 @@ def report_submit(
     report.submitted_by = actor
     report.version += 1
     report.save()
-    _record(report, ReportVersion.Action.SUBMITTED, actor, before)
+    _record(report, ReportVersion.Action.SUBMITTED, actor, before, links_changed=False)
     events.report_submitted(report, actor)
     return report
 
@@ -575,6 +615,6 @@ def report_review(
     report.version += 1
     report.save()
     action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
-    _record(report, action, actor, before)
+    _record(report, action, actor, before, links_changed=False)
     events.report_reviewed(report, actor)
     return report

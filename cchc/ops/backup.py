@@ -158,10 +158,15 @@ def backup_write(out: IO[bytes], *, progress: Progress = _no_progress) -> Backup
             info.mode = 0o644
             archive.addfile(info, dump_file)
             sizes: dict[str, int] = {}
-            for done, (sha, file_path) in enumerate(files, start=1):
-                # `add` copies the file in small blocks; nothing is read whole.
-                archive.add(file_path, arcname=f"files/{sha[:2]}/{sha[2:4]}/{sha}")
-                sizes[sha] = file_path.stat().st_size
+            for done, (sha, size) in enumerate(files, start=1):
+                # `addfile` copies the file in small blocks; nothing is read whole.
+                info = tarfile.TarInfo(f"files/{sha[:2]}/{sha[2:4]}/{sha}")
+                info.size = size
+                info.mtime = int(datetime.now(UTC).timestamp())
+                info.mode = 0o644
+                with storage.open_blob(sha) as handle:
+                    archive.addfile(info, handle)
+                sizes[sha] = size
                 progress(
                     done,
                     total,

@@ -674,7 +674,7 @@ def bench_cleanup(tag: str = MARK) -> int:
     used = set(Job.objects.filter(input_sha256__in=blobs).values_list("input_sha256", flat=True))
     for sha in blobs - used - {""}:
         with contextlib.suppress(OSError):
-            storage.path_for(sha, jobs_root()).unlink()
+            storage.delete_blob(sha, jobs_root())
     return total
 
 

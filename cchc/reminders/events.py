@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,12 +44,20 @@ def _key(report: ProgressReport, step: str, version: int | None = None) -> str:
     return key if version is None else f"{key}{version}"
 
 
-def _audience(action: str, report: ProgressReport, narrow: Q | None = None) -> list[User]:
+def _audience(
+    action: str, report: ProgressReport, narrow: Q | None = None, *, not_told: str = ""
+) -> list[User]:
     """The active users the policy's `action` names for this report. `narrow` only cuts
-    the query down (to the agency's people); the policy has the last word on each."""
+    the query down (to the agency's people); the policy has the last word on each.
+    `not_told` leaves out, in the same query, those who have the notice of that key
+    already: every save of a draft asks, and nearly always everyone has it."""
     users = User.objects.filter(policy.POLICY.audience(action))
     if narrow is not None:
         users = users.filter(narrow)
+    if not_told:
+        users = users.exclude(
+            Exists(Notification.objects.filter(user=OuterRef("pk"), key=not_told))
+        )
     return [user for user in users.order_by("pk") if policy.can(user, action, report)]
 
 
@@ -69,16 +77,28 @@ def _item(report: ProgressReport, actor: User) -> dict[str, Any]:
 
 
 def _notify(
-    users: list[User], *, kind: str, key: str, title: str, report: ProgressReport, actor: User
+    users: list[User],
+    *,
+    kind: str,
+    key: str,
+    title: str,
+    report: ProgressReport,
+    actor: User,
+    checked: bool = False,
 ) -> int:
-    """One notice per user for the event `key`; a second write of the same event adds none."""
+    """One notice per user for the event `key`; a second write of the same event adds none.
+    `checked`: the users were chosen among those without it (`_audience(not_told=key)`)."""
     users = [u for u in users if u.pk != actor.pk]
     if not users:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         item = _item(report, actor)
-    already = set(
-        Notification.objects.filter(user__in=users, key=key).values_list("user_id", flat=True)
+    already: set[int] = (
+        set()
+        if checked
+        else set(
+            Notification.objects.filter(user__in=users, key=key).values_list("user_id", flat=True)
+        )
     )
     fresh = [
         Notification(
@@ -113,16 +133,18 @@ def report_saved(report: ProgressReport, actor: User) -> int:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Báo cáo chờ lãnh đạo gửi: «%(activity)s» (%(period)s)") % _label(report)
+    key = _key(report, "ready")
     heads = _audience(
-        "notify.report_ready", report, narrow=Q(agency_id=report.assignment.agency_id)
+        "notify.report_ready", report, narrow=Q(agency_id=report.assignment.agency_id), not_told=key
     )
     return _notify(
         heads,
         kind=Kind.REPORT_READY,
-        key=_key(report, "ready"),
+        key=key,
         title=title,
         report=report,
         actor=actor,
+        checked=True,
     )
 
 

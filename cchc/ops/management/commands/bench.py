@@ -25,6 +25,7 @@ from cchc.ops.bench import (
     measure,
     survey_measure,
 )
+from cchc.ops.bench_export import measure_exports
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
 
 
@@ -68,11 +69,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
         )
+        parser.add_argument(
+            "--export-rows",
+            type=int,
+            default=1_000_000,
+            help="Số dòng ghi qua từng bộ xuất (CSV, Excel, phụ lục) để đo bộ nhớ; 0 để bỏ qua.",
+        )
+        parser.add_argument(
+            "--export-only",
+            action="store_true",
+            help="Chỉ đo bộ nhớ của các bộ xuất, không tạo dữ liệu thử.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["cleanup"]:
             removed = bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
+            return
+        if options["export_rows"] < 0:
+            raise CommandError(_("--export-rows không được âm."))
+        if options["export_only"]:
+            self._exports(options["export_rows"])
             return
         for name in ("agencies", "activities", "periods", "repeat", "survey_burst"):
             if options[name] < 1:
@@ -144,6 +161,7 @@ class Command(BaseCommand):
                     seed=options["seed"],
                 )
                 self._import(result)
+            self._exports(options["export_rows"])
         finally:
             if options["keep"]:
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
@@ -213,6 +231,28 @@ class Command(BaseCommand):
                 "sipas": "—" if result.sipas is None else f"{result.sipas:.2f}",
             }
         )
+
+    def _exports(self, rows: int) -> None:
+        if not rows:
+            return
+        self.stdout.write(
+            _("Bộ nhớ đỉnh khi xuất %(rows)s dòng (mỗi bộ xuất một tiến trình riêng):")
+            % {"rows": f"{rows:,}".replace(",", ".")}
+        )
+        for result in measure_exports(rows):
+            self.stdout.write(
+                _(
+                    "  %(kind)-13s %(peak)6.1f MiB đỉnh (%(base).1f MiB khi bắt đầu), "
+                    "%(mib).1f MiB tệp, %(s).1f giây"
+                )
+                % {
+                    "kind": result.kind,
+                    "peak": result.peak_mib,
+                    "base": result.baseline_mib,
+                    "mib": result.bytes_written / 2**20,
+                    "s": result.seconds,
+                }
+            )
 
     def _table(self, rows: list[Row]) -> None:
         width = max(len(r.label) for r in rows)
