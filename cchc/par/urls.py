@@ -1,6 +1,6 @@
 """The PAR INDEX pages, under /par/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from cchc.par import views
 
@@ -18,4 +18,6 @@ urlpatterns = [
         name="par_criterion_delete",
     ),
     path("par/dot/<int:campaign_id>/", views.campaign_detail, name="par_campaign_detail"),
+    # Ratings, inspection plans and the downloads (cchc.par.rating_urls).
+    path("", include("cchc.par.rating_urls")),
 ]
