@@ -20,9 +20,9 @@ the agency reports on it, is reminded of it and appears on the dashboards.
 from __future__ import annotations
 
 import math
+from datetime import date
 import random
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -246,9 +246,9 @@ def remediation_plan(plan: InspectionPlan, actor: Any) -> Any:
             title=_("Kế hoạch khắc phục sau kiểm tra công tác cải cách hành chính năm %(year)s")
             % {"year": plan.year},
             status=Plan.Status.ISSUED,
-            # 1 January: a remediation plan never becomes the plan the pages show by
-            # default (the newest by year, then by issue date, is the province's plan).
-            issued_on=date(plan.year, 1, 1),
+            issued_on=timezone.localdate(),
+            # Marks it for cchc.plans.readmodel.plan_latest: never the default plan.
+            document={"remediation": {"inspection_year": plan.year}},
         )
         Area.objects.create(
             plan=found, code="KT", title=_("Khắc phục sau kiểm tra CCHC"), position=1

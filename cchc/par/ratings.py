@@ -164,7 +164,12 @@ def province_plan(year: int) -> Any:
     """The province's plan of the year (not an agency's own plan), newest first."""
     from cchc.plans.readmodel import plans_newest_first
 
-    return plans_newest_first().filter(year=year, parent=None).first()
+    return (
+        plans_newest_first()
+        .filter(year=year, parent=None)
+        .exclude(document__has_key="remediation")
+        .first()
+    )
 
 
 def on_time_by_agency(year: int, *, today: date) -> tuple[Any, dict[int, OnTime]]:
