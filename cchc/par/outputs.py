@@ -371,6 +371,10 @@ def docx_to_pdf(data: bytes, *, timeout: int = 120) -> bytes:
 # ---------------------------------------------------------------------------
 # Charts (SVG on the server, cchc.dashboards.charts)
 
+# A chart of thousands of rows reads as nothing: the charts show the first agencies by
+# rank, and say so; the table and the downloads hold them all.
+CHART_ROWS = 40
+
 
 def component_chart(table: RankingTable) -> Any:
     from cchc.dashboards.charts import Cell, HeatRow, heatmap
@@ -392,7 +396,7 @@ def component_chart(table: RankingTable) -> Any:
                     for a in table.areas
                 ],
             )
-            for r in table.results
+            for r in table.results[:CHART_ROWS]
         ],
     )
 
@@ -418,6 +422,6 @@ def change_chart(table: RankingTable) -> Any:
                     Cell(float(r.index), f"{r.agency.name} — {year}"),
                 ],
             )
-            for r in table.results
+            for r in table.results[:CHART_ROWS]
         ],
     )

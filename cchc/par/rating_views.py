@@ -27,7 +27,7 @@ from cchc.par.models import (
     Scorecard,
     TaskRating,
 )
-from cchc.par.outputs import change_chart, component_chart, ranking_table
+from cchc.par.outputs import CHART_ROWS, change_chart, component_chart, ranking_table
 from cchc.par.rating_forms import DrawForm, FindingForm, SchemeForm, YearGroupForm
 from cchc.par.ratings import (
     RatingError,
@@ -268,6 +268,8 @@ def ranking_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "rows": table.rows(),
             "component_chart": component_chart(table) if table.results else "",
             "change_chart": change_chart(table) if table.results else "",
+            "chart_rows": CHART_ROWS,
+            "charts_cut": len(table.results) > CHART_ROWS,
         },
     )
 

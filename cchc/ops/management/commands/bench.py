@@ -25,6 +25,7 @@ from cchc.ops.bench import (
     measure,
     survey_measure,
 )
+from cchc.ops.bench_par import ParBench, par_cleanup, par_measure
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
 
 
@@ -66,12 +67,18 @@ class Command(BaseCommand):
             help="Số phiếu khảo sát tạo sẵn để đo thời gian tính chỉ số hài lòng.",
         )
         parser.add_argument(
+            "--par-agencies",
+            type=int,
+            default=5_000,
+            help="Số cơ quan của đợt đánh giá PAR INDEX đo thử (0: không đo).",
+        )
+        parser.add_argument(
             "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["cleanup"]:
-            removed = bench_cleanup()
+            removed = par_cleanup(MARK) + bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
             return
         for name in ("agencies", "activities", "periods", "repeat", "survey_burst"):
@@ -79,6 +86,8 @@ class Command(BaseCommand):
                 raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
         if options["import_activities"] < 0:
             raise CommandError(_("--import-activities không được âm."))
+        if options["par_agencies"] < 0:
+            raise CommandError(_("--par-agencies không được âm."))
         if options["survey_responses"] < 0:
             raise CommandError(_("--survey-responses không được âm."))
         if ProgressReport._meta.db_table not in connection.introspection.table_names():
@@ -131,6 +140,9 @@ class Command(BaseCommand):
                     _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
                     % {"names": ", ".join(failed)}
                 )
+            if options["par_agencies"]:
+                self.stdout.write(_("PAR INDEX: đo …"))
+                self._par(par_measure(tag=tag, agencies=options["par_agencies"], seed=options["seed"]))
             if options["import_activities"]:
                 province = bench.agency.parent
                 assert province is not None
@@ -147,6 +159,7 @@ class Command(BaseCommand):
             if options["keep"]:
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
             else:
+                par_cleanup(tag)
                 bench_cleanup(tag)
 
     def _surveys(self, result: SurveyBench) -> None:
@@ -178,6 +191,27 @@ class Command(BaseCommand):
                 "agency": result.by_agency_ms,
                 "quarter": result.by_quarter_ms,
                 "sipas": "—" if result.sipas is None else f"{result.sipas:.2f}",
+            }
+        )
+
+    def _par(self, result: ParBench) -> None:
+        self.stdout.write(
+            _(
+                "PAR INDEX, %(n)s cơ quan: tính mọi chỉ số và xếp hạng %(c).2f giây, "
+                "%(cq)s truy vấn; trang xếp hạng p50 %(p50).3f giây, p95 %(p95).3f giây, "
+                "%(rq)s truy vấn (10 cơ quan: %(rqs)s); một phiếu chấm điểm (DOCX) "
+                "%(s).3f giây, %(sq)s truy vấn."
+            )
+            % {
+                "n": result.agencies,
+                "c": result.compute_seconds,
+                "cq": result.compute_queries,
+                "p50": result.ranking_p50,
+                "p95": result.ranking_p95,
+                "rq": result.ranking_queries,
+                "rqs": result.ranking_queries_small,
+                "s": result.scorecard_seconds,
+                "sq": result.scorecard_queries,
             }
         )
 
