@@ -248,8 +248,9 @@ def test_it_measures_par_indices_the_ranking_page_and_a_scorecard(db):
     assert "truy vấn" in line
     # The ranking page costs the same queries for 60 agencies as for 10.
     numbers = line.split("trang xếp hạng")[1]
-    assert numbers.split("truy vấn (10 cơ quan: ")[0].split(",")[-1].strip() == (
-        numbers.split("(10 cơ quan: ")[1].split(")")[0]
+    assert (
+        numbers.split("truy vấn (10 cơ quan: ")[0].split(",")[-1].strip()
+        == (numbers.split("(10 cơ quan: ")[1].split(")")[0])
     )
     assert _leftovers() == (0, 0, 0, 0)
     assert not Campaign.objects.exists()

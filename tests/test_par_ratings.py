@@ -59,7 +59,9 @@ candidate_lists = st.lists(
 
 
 def _pool(rows: list[tuple[bool, Decimal | None]]) -> list[Candidate]:
-    return [Candidate(n + 1, f"Cơ quan {n + 1}", last, index) for n, (last, index) in enumerate(rows)]
+    return [
+        Candidate(n + 1, f"Cơ quan {n + 1}", last, index) for n, (last, index) in enumerate(rows)
+    ]
 
 
 @given(rows=candidate_lists, seed=st.integers(0, 2**31 - 1), share=st.integers(1, 100))
@@ -239,7 +241,7 @@ def test_the_ratings_page_computes_for_the_coordinator_only(login, agencies, pla
     response = client.post(url, {"action": "compute"})
     assert response.status_code == 302
     page = client.get(url).content.decode()
-    assert "Sở Tư pháp" in page and "92,00%" in page, page[page.find("<main"):][:3000]
+    assert "Sở Tư pháp" in page and "92,00%" in page, page[page.find("<main") :][:3000]
     # Weights that do not add up change nothing.
     bad = client.post(
         url,
@@ -302,7 +304,12 @@ def test_thirty_five_agencies_drawn_twice_with_one_seed_give_one_plan(login, age
 def test_the_draw_prefers_the_uninspected_and_the_lowest_index(agencies, personas) -> None:  # type: ignore[no-untyped-def]
     group = AgencyGroup.objects.get(code="so-ban-nganh")
     publish(
-        {agencies["a"]: "95.00", agencies["b"]: "40.00", agencies["home"]: "70.00", agencies["office"]: "55.00"}
+        {
+            agencies["a"]: "95.00",
+            agencies["b"]: "40.00",
+            agencies["home"]: "70.00",
+            agencies["office"]: "55.00",
+        }
     )
     # Year 2023 looks back at the 2022 campaign; b was inspected in 2022.
     last = plan_draw(year=2022, group=group, seed=1, actor=personas["coordinator"], share=1)
@@ -350,7 +357,9 @@ def test_a_finding_becomes_a_remediation_task_in_monitoring(login, agencies, pla
 
     group = AgencyGroup.objects.get(code="so-ban-nganh")
     client = login("coordinator")
-    client.post("/par/kiem-tra/", {"year": "2022", "group": str(group.pk), "seed": "3", "share": "30"})
+    client.post(
+        "/par/kiem-tra/", {"year": "2022", "group": str(group.pk), "seed": "3", "share": "30"}
+    )
     selection = InspectionPlan.objects.get(year=2022).selections.select_related("agency").first()
     assert selection is not None
     url = f"/par/kiem-tra/co-quan/{selection.pk}/phat-hien/"
@@ -388,7 +397,9 @@ def test_a_finding_becomes_a_remediation_task_in_monitoring(login, agencies, pla
     assert plan_latest() == plan
     # The agency's own people open its report form like any plan task's.
     period = remediation.periods.order_by("position").first()
-    officer = {agencies["a"].pk: "officer_a", agencies["b"].pk: "officer_b"}.get(selection.agency_id)
+    officer = {agencies["a"].pk: "officer_a", agencies["b"].pk: "officer_b"}.get(
+        selection.agency_id
+    )
     if officer is not None:
         url = f"/bao-cao/{assignment.pk}/{period.pk}/"
         assert login(officer).get(url).status_code == 200
@@ -401,9 +412,7 @@ def test_a_finding_becomes_a_remediation_task_in_monitoring(login, agencies, pla
 def _scorecard(campaign: Campaign, agency: Agency) -> Scorecard:
     scorecard = Scorecard.objects.create(campaign=campaign, agency=agency)
     leaves = [
-        c
-        for c in campaign.criteria_set.criteria.order_by("position")
-        if not c.children.exists()
+        c for c in campaign.criteria_set.criteria.order_by("position") if not c.children.exists()
     ][:3]
     for n, leaf in enumerate(leaves):
         ScoreItem.objects.create(
@@ -436,7 +445,9 @@ def test_the_ranking_table_reads_back_and_is_byte_stable(agencies) -> None:  # t
     assert "Bảng xếp hạng Chỉ số cải cách hành chính năm 2022" in text
     grid = read.tables[-1]
     assert grid.rows[1].cells[1].text == "Sở Tư pháp"
-    assert grid.rows[1].cells[-5].text.endswith("91,50") or "91,50" in [c.text for c in grid.rows[1].cells]
+    assert grid.rows[1].cells[-5].text.endswith("91,50") or "91,50" in [
+        c.text for c in grid.rows[1].cells
+    ]
     motto = read.tables[0].rows[0].cells[1].text
     assert "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM" in motto
 
@@ -524,7 +535,7 @@ def test_a_scorecard_pdf_opens_with_its_pages(agencies, tmp_path) -> None:  # ty
         assert "Sở Tư pháp" in text and "88,00" in text
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
-        pages = int(next(l for l in info.stdout.splitlines() if l.startswith("Pages:")).split()[1])
+        pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
         assert pages >= 1
 
 
@@ -557,7 +568,10 @@ def test_the_api_draws_computes_and_refuses_like_the_pages(client, personas, age
     group = AgencyGroup.objects.get(code="so-ban-nganh")
     body = {"year": 2023, "group": group.pk, "seed": 42, "share": 30}
     officer = login("officer_a")
-    assert officer.post("/api/par/inspections", body, content_type="application/json").status_code == 403
+    assert (
+        officer.post("/api/par/inspections", body, content_type="application/json").status_code
+        == 403
+    )
     client = login("coordinator")
     first = client.post("/api/par/inspections", body, content_type="application/json")
     assert first.status_code == 201, first.content
@@ -566,12 +580,12 @@ def test_the_api_draws_computes_and_refuses_like_the_pages(client, personas, age
         s["agency_id"] for s in again.json()["selections"]
     ]
     assert len(first.json()["selections"]) == 2  # ceil(4 × 30 %)
-    bad = client.post(
-        "/api/par/inspections", {**body, "seed": -1}, content_type="application/json"
-    )
+    bad = client.post("/api/par/inspections", {**body, "seed": -1}, content_type="application/json")
     assert bad.status_code == 422
     computed = client.post(
-        "/api/par/ratings/compute", {"year": 2022, "group": group.pk}, content_type="application/json"
+        "/api/par/ratings/compute",
+        {"year": 2022, "group": group.pk},
+        content_type="application/json",
     )
     assert computed.status_code == 200
     assert computed.json()["bands"][0]["label"] == "Hoàn thành xuất sắc"
@@ -591,7 +605,9 @@ def test_the_api_draws_computes_and_refuses_like_the_pages(client, personas, age
     assert ok.status_code == 201 and ok.json()["activity_id"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 2**31 - 1))
 def test_drawing_in_the_database_twice_gives_the_same_plan(agencies, personas, seed) -> None:  # type: ignore[no-untyped-def]
     group = AgencyGroup.objects.get(code="so-ban-nganh")
@@ -600,5 +616,3 @@ def test_drawing_in_the_database_twice_gives_the_same_plan(agencies, personas, s
     two = plan_draw(year=2024, group=group, seed=seed, actor=personas["coordinator"])
     assert list(two.selections.values_list("agency_id", flat=True)) == first
     assert len(first) >= math.ceil(4 * 0.3)
-
-

@@ -214,14 +214,14 @@ def list_inspections(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @api.get(
-    "/par/inspections/{int:plan_id}",
+    "/par/inspections/{int:inspection_id}",
     response={200: InspectionPlanOut, 404: ErrorOut},
     tags=TAGS,
     summary="Một kế hoạch kiểm tra CCHC",
     auth=api_auth("par.inspection.view"),
 )
-def get_inspection(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    plan = InspectionPlan.objects.filter(pk=plan_id).first()
+def get_inspection(request: HttpRequest, inspection_id: int) -> dict[str, Any]:
+    plan = InspectionPlan.objects.filter(pk=inspection_id).first()
     if plan is None:
         raise HttpError(404, _("Không có kế hoạch kiểm tra này."))
     return _plan_out(plan)

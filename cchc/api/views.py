@@ -520,5 +520,9 @@ def settle_import_names(
 
 
 # The other routers register on `api` when imported.
-from cchc.api import agency_plans, monitoring, par  # noqa: E402,F401
-from cchc.api import par_ratings  # noqa: E402,F401  (ratings, inspections, PAR downloads)
+from cchc.api import (  # noqa: E402,F401
+    agency_plans,
+    monitoring,
+    par,
+    par_ratings,
+)

@@ -33,8 +33,8 @@ from cchc.par.models import (
     CampaignResult,
     CriteriaSet,
     Criterion,
-    ScoreItem,
     Scorecard,
+    ScoreItem,
 )
 
 AREAS = 8
@@ -106,12 +106,12 @@ def _build(tag: str, count: int, rng: random.Random) -> Campaign:
     steps = [Decimal(n) / 4 for n in range(9)]  # 0 to 2 in steps of 0.25
     batch: list[ScoreItem] = []
     for card in cards:
-        for leaf in leaves:
+        for leaf_node in leaves:
             score = rng.choice(steps)
             batch.append(
                 ScoreItem(
                     scorecard_id=card,
-                    criterion=leaf,
+                    criterion=leaf_node,
                     self_score=score,
                     appraised_score=score,
                     final_score=score,
@@ -128,8 +128,7 @@ def _build(tag: str, count: int, rng: random.Random) -> Campaign:
 def compute_and_publish(campaign: Campaign) -> int:
     """Every agency's index from its final scores, ranked densely, written as results."""
     areas = {
-        a.pk: a
-        for a in Criterion.objects.filter(criteria_set_id=campaign.criteria_set_id, level=1)
+        a.pk: a for a in Criterion.objects.filter(criteria_set_id=campaign.criteria_set_id, level=1)
     }
     points: dict[int, dict[int, Decimal]] = {}
     for row in (
@@ -239,8 +238,12 @@ def par_cleanup(tag: str) -> int:
             Criterion.objects.filter(criteria_set__title__startswith=f"[{tag}", level=2),
             Criterion.objects.filter(criteria_set__title__startswith=f"[{tag}"),
             CriteriaSet.objects.filter(title__startswith=f"[{tag}"),
-            User.objects.filter(username__startswith=f"{tag}").filter(username__endswith="-par-leader"),
-            GroupMembership.objects.filter(group__code__startswith=tag, group__code__endswith="-par"),
+            User.objects.filter(username__startswith=f"{tag}").filter(
+                username__endswith="-par-leader"
+            ),
+            GroupMembership.objects.filter(
+                group__code__startswith=tag, group__code__endswith="-par"
+            ),
             AgencyGroup.objects.filter(code__startswith=tag, code__endswith="-par"),
             Agency.objects.filter(name__startswith=f"[{tag}", name__contains="] Cơ quan "),
         ):

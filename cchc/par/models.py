@@ -640,9 +640,7 @@ class TaskRating(models.Model):
     index = models.DecimalField(
         _("chỉ số CCHC (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    score = models.DecimalField(
-        _("điểm"), max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    score = models.DecimalField(_("điểm"), max_digits=5, decimal_places=2, null=True, blank=True)
     band = models.CharField(_("mức"), max_length=60, blank=True)
     inputs = models.JSONField(_("số liệu tính"), default=dict)
     computed_at = models.DateTimeField(_("tính lúc"))

@@ -40,7 +40,7 @@ from cchc.lib.office import (
     stable_zip,
     workbook_bytes,
 )
-from cchc.par.models import Campaign, CampaignResult, Criterion, ScoreItem, Scorecard
+from cchc.par.models import Campaign, CampaignResult, Criterion, Scorecard, ScoreItem
 from cchc.plans.formats.xlsx.layout import safe_text
 
 MOTTO = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
@@ -250,9 +250,7 @@ def scorecard_rows(scorecard: Scorecard) -> list[ScorecardRow]:
     rows: list[ScorecardRow] = []
 
     def walk(node: Criterion) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
-        row = ScorecardRow(
-            node.code, node.title, node.level, node.max_points, None, None, None
-        )
+        row = ScorecardRow(node.code, node.title, node.level, node.max_points, None, None, None)
         rows.append(row)
         kids = children.get(node.pk, [])
         if not kids:
@@ -286,7 +284,11 @@ def scorecard_docx(scorecard: Scorecard, *, issuer: str) -> bytes:
     title = _("Phiếu chấm điểm Chỉ số cải cách hành chính năm %(year)s") % {"year": campaign.year}
     _heading(document, title)
     _heading(document, scorecard.agency.name)
-    _heading(document, _("Trạng thái: %(status)s") % {"status": scorecard.get_status_display()}, bold=False)
+    _heading(
+        document,
+        _("Trạng thái: %(status)s") % {"status": scorecard.get_status_display()},
+        bold=False,
+    )
     document.add_paragraph()
     rows = scorecard_rows(scorecard)
     _grid(
@@ -311,7 +313,10 @@ def scorecard_docx(scorecard: Scorecard, *, issuer: str) -> bytes:
     if result is not None:
         p = document.add_paragraph()
         p.add_run(
-            _("Tổng điểm: %(total)s/%(max)s; Chỉ số: %(index)s%%; Xếp hạng: %(rank)s; Xếp loại: %(class)s.")
+            _(
+                "Tổng điểm: %(total)s/%(max)s; Chỉ số: %(index)s%%; Xếp hạng: %(rank)s; "
+                "Xếp loại: %(class)s."
+            )
             % {
                 "total": _num(result.total),
                 "max": _num(result.maximum),
@@ -322,9 +327,8 @@ def scorecard_docx(scorecard: Scorecard, *, issuer: str) -> bytes:
         ).bold = True
     else:
         document.add_paragraph(_("Kết quả chưa được công bố."))
-    day = (
-        _publication_day(campaign)
-        or (scorecard.finalised_at.date() if scorecard.finalised_at else None)
+    day = _publication_day(campaign) or (
+        scorecard.finalised_at.date() if scorecard.finalised_at else None
     )
     return _save(document, f"{title} — {scorecard.agency.name}", day)
 
@@ -348,7 +352,7 @@ def docx_to_pdf(data: bytes, *, timeout: int = 120) -> bytes:
         source = folder / "phieu.docx"
         source.write_bytes(data)
         env = {**os.environ, "HOME": work, "SOURCE_DATE_EPOCH": "946684800"}
-        subprocess.run(  # noqa: S603 - fixed arguments, our own file
+        subprocess.run(
             [
                 soffice,
                 f"-env:UserInstallation=file://{folder / 'profile'}",
@@ -390,7 +394,9 @@ def component_chart(table: RankingTable) -> Any:
                 label=r.agency.name,
                 cells=[
                     Cell(
-                        value=float(v) if (v := _dec(r.components.get(a.code))) is not None else None,
+                        value=float(v)
+                        if (v := _dec(r.components.get(a.code))) is not None
+                        else None,
                         title=f"{r.agency.name} — {a.title}",
                     )
                     for a in table.areas

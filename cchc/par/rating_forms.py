@@ -41,7 +41,9 @@ class SchemeForm(_NoNul, forms.Form):
     weight_on_time = forms.IntegerField(
         label=_("Trọng số tỷ lệ đúng hạn (%)"), min_value=0, max_value=100
     )
-    weight_index = forms.IntegerField(label=_("Trọng số chỉ số CCHC (%)"), min_value=0, max_value=100)
+    weight_index = forms.IntegerField(
+        label=_("Trọng số chỉ số CCHC (%)"), min_value=0, max_value=100
+    )
     bands = forms.CharField(
         label=_("Các mức"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -104,7 +106,9 @@ class DrawForm(YearGroupForm):
         )
         % {"max": SEED_MAX},
     )
-    share = forms.IntegerField(label=_("Tỷ lệ tối thiểu (%)"), min_value=1, max_value=100, initial=30)
+    share = forms.IntegerField(
+        label=_("Tỷ lệ tối thiểu (%)"), min_value=1, max_value=100, initial=30
+    )
 
     def clean_seed(self) -> int:
         try:

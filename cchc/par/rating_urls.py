@@ -7,7 +7,9 @@ from cchc.par import rating_views as views
 urlpatterns = [
     path("par/muc-do-hoan-thanh/", views.ratings_page, name="par_ratings"),
     path("par/kiem-tra/", views.inspections_page, name="par_inspections"),
-    path("par/kiem-tra/<int:plan_id>/", views.inspection_detail, name="par_inspection_detail"),
+    path(
+        "par/kiem-tra/<int:inspection_id>/", views.inspection_detail, name="par_inspection_detail"
+    ),
     path(
         "par/kiem-tra/co-quan/<int:selection_id>/phat-hien/",
         views.finding_add,

@@ -47,7 +47,7 @@ def _bands_text(scheme: RatingScheme) -> str:
 
 
 def _chosen(request: HttpRequest) -> tuple[YearGroupForm, int | None, AgencyGroup | None]:
-    data = request.GET if "year" in request.GET or "group" in request.GET else None
+    data: Any = request.GET if "year" in request.GET or "group" in request.GET else None
     if data is None:
         latest = Campaign.objects.select_related("group").order_by("-year", "group__name").first()
         data = (
@@ -104,7 +104,9 @@ def ratings_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Hãy chọn năm và nhóm cơ quan hợp lệ."))
     ratings: list[TaskRating] = []
     if scheme is not None:
-        ratings = list(scheme.ratings.select_related("agency").order_by("-score", "agency__sort_name"))
+        ratings = list(
+            scheme.ratings.select_related("agency").order_by("-score", "agency__sort_name")
+        )
         if scheme_form is None:
             scheme_form = SchemeForm(
                 initial={
@@ -161,7 +163,7 @@ def inspections_page(request: HttpRequest) -> HttpResponse:
                     _("Đã bốc chọn %(n)s cơ quan để kiểm tra năm %(year)s.")
                     % {"n": plan.selections.count(), "year": plan.year},
                 )
-                return redirect("par_inspection_detail", plan_id=plan.pk)
+                return redirect("par_inspection_detail", inspection_id=plan.pk)
     plans = list(
         InspectionPlan.objects.select_related("group", "drawn_by").order_by("-year", "group__name")
     )
@@ -174,11 +176,13 @@ def inspections_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("par.inspection.view")
-def inspection_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
     plan = get_for_user(
         request,
-        InspectionPlan.objects.select_related("group", "basis_campaign", "drawn_by", "remediation_plan"),
-        plan_id,
+        InspectionPlan.objects.select_related(
+            "group", "basis_campaign", "drawn_by", "remediation_plan"
+        ),
+        inspection_id,
         view="par.inspection.view",
     )
     selections = list(
@@ -233,10 +237,12 @@ def finding_add(request: HttpRequest, selection_id: int) -> HttpResponse:
                 % {"agency": selection.agency.name},
             )
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect(reverse("par_inspection_detail", args=[selection.plan_id]) + f"#s-{selection.pk}")
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+    return redirect(
+        reverse("par_inspection_detail", args=[selection.plan_id]) + f"#s-{selection.pk}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -311,5 +317,3 @@ def scorecard_download(request: HttpRequest, scorecard_id: int, fmt: str) -> Htt
         asked_by=request.user,
     )
     return redirect("job_detail", job_id=job.pk)
-
-

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
@@ -116,7 +117,7 @@ def scheme_problems(
     ordered = sorted(bands, key=lambda b: b[1])
     if ordered[0][1] != 0:
         problems.append(_("Mức thấp nhất phải bắt đầu từ 0."))
-    for below, above in zip(ordered, ordered[1:], strict=False):
+    for below, above in pairwise(ordered):
         if below[2] is None or below[2] != above[1]:
             problems.append(
                 _("Các mức phải nối tiếp nhau: «%(a)s» và «%(b)s» hở hoặc chồng lên nhau.")
@@ -126,7 +127,9 @@ def scheme_problems(
         problems.append(_("Mức cao nhất phải không có giới hạn trên (bao gồm 100)."))
     for label, lo, hi in bands:
         if hi is not None and lo >= hi:
-            problems.append(_("Mức «%(label)s»: cận dưới phải nhỏ hơn cận trên.") % {"label": label})
+            problems.append(
+                _("Mức «%(label)s»: cận dưới phải nhỏ hơn cận trên.") % {"label": label}
+            )
     return problems
 
 
@@ -288,6 +291,5 @@ def ratings_compute(
 
 def formula_text(scheme: RatingScheme) -> str:
     return _(
-        "Điểm = (%(w1)s × tỷ lệ hoạt động chủ trì hoàn thành đúng hạn + %(w2)s × chỉ số CCHC) "
-        "÷ 100"
+        "Điểm = (%(w1)s × tỷ lệ hoạt động chủ trì hoàn thành đúng hạn + %(w2)s × chỉ số CCHC) ÷ 100"
     ) % {"w1": scheme.weight_on_time, "w2": scheme.weight_index}

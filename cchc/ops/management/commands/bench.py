@@ -25,8 +25,8 @@ from cchc.ops.bench import (
     measure,
     survey_measure,
 )
-from cchc.ops.bench_par import ParBench, par_cleanup, par_measure
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
+from cchc.ops.bench_par import ParBench, par_cleanup, par_measure
 
 
 class Command(BaseCommand):
@@ -142,7 +142,9 @@ class Command(BaseCommand):
                 )
             if options["par_agencies"]:
                 self.stdout.write(_("PAR INDEX: đo …"))
-                self._par(par_measure(tag=tag, agencies=options["par_agencies"], seed=options["seed"]))
+                self._par(
+                    par_measure(tag=tag, agencies=options["par_agencies"], seed=options["seed"])
+                )
             if options["import_activities"]:
                 province = bench.agency.parent
                 assert province is not None
