@@ -410,7 +410,7 @@ def test_a_finding_becomes_a_remediation_task_in_monitoring(login, agencies, pla
 
 
 def _scorecard(campaign: Campaign, agency: Agency) -> Scorecard:
-    scorecard = Scorecard.objects.create(campaign=campaign, agency=agency)
+    scorecard, _made = Scorecard.objects.get_or_create(campaign=campaign, agency=agency)
     leaves = [
         c for c in campaign.criteria_set.criteria.order_by("position") if not c.children.exists()
     ][:3]
