@@ -23,6 +23,7 @@ TINY = {
     "survey_burst": 4,
     "survey_responses": 300,
     "export_rows": 0,
+    "par_agencies": 0,
 }
 
 
@@ -238,3 +239,19 @@ def test_it_measures_survey_submissions_against_hello_world_and_the_index(db):
     sipas = float(index_line.rsplit("SIPAS = ", 1)[1].rstrip("."))
     assert 0 <= sipas <= 100
     assert SurveyResponse.objects.count() == 0 and SurveyAnswer.objects.count() == 0
+
+
+def test_it_measures_par_indices_the_ranking_page_and_a_scorecard(db):
+    from cchc.par.models import Campaign
+
+    output = _bench(par_agencies=60)
+    line = next(line for line in output.splitlines() if line.startswith("PAR INDEX, 60"))
+    assert "truy vấn" in line
+    # The ranking page costs the same queries for 60 agencies as for 10.
+    numbers = line.split("trang xếp hạng")[1]
+    assert (
+        numbers.split("truy vấn (10 cơ quan: ")[0].split(",")[-1].strip()
+        == (numbers.split("(10 cơ quan: ")[1].split(")")[0])
+    )
+    assert _leftovers() == (0, 0, 0, 0)
+    assert not Campaign.objects.exists()

@@ -231,6 +231,27 @@ EXPECTATIONS: dict[str, Row] = {
     "POST /api/par/scorecards/{scorecard_id}/submit":   Row(LOGIN, 403, OK, 403, 403, 403, 403, 403),  # noqa: E501
     "POST /api/par/scorecards/{scorecard_id}/withdraw": Row(LOGIN, 403, OK, 403, 403, 403, 403, 403),  # noqa: E501
     "POST /api/par/scorecards/{scorecard_id}/finalise": Row(LOGIN, 403, 403, 403, OK, 403, 403, 403),  # noqa: E501
+    # Ratings, inspection plans (the province's) and the downloads: the campaign here is
+    # not published, so its ranking is nobody's yet; a scorecard is its agency's and the
+    # province's (the format asked is not one, hence 404/422 past the permission).
+    "GET par/muc-do-hoan-thanh/":                       Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST par/muc-do-hoan-thanh/":                      staff(),
+    "GET par/kiem-tra/":                                Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST par/kiem-tra/":                               staff(),
+    "GET par/kiem-tra/<int:inspection_id>/":            Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST par/kiem-tra/co-quan/<int:selection_id>/phat-hien/": staff(),
+    "GET par/dot/<int:campaign_id>/xep-hang/":          Row(LOGIN, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST par/dot/<int:campaign_id>/xep-hang/<str:fmt>/": Row(LOGIN, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST par/phieu/<int:scorecard_id>/tai/<str:fmt>/": Row(LOGIN, 404, 404, 404, 404, 404, 404, 404),  # noqa: E501
+    "GET /api/par/ratings":                             Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST /api/par/ratings/compute":                    staff(),
+    "GET /api/par/inspections":                         Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST /api/par/inspections":                        staff(),
+    "GET /api/par/inspections/{inspection_id}":         Row(LOGIN, 403, 403, 403, OK, OK, OK, OK),
+    "POST /api/par/inspections/selections/{selection_id}/findings": staff(),
+    "GET /api/par/campaigns/{campaign_id}/ranking":     Row(LOGIN, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST /api/par/campaigns/{campaign_id}/ranking/{format}": Row(LOGIN, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    "POST /api/par/scorecards/{scorecard_id}/export/{format}": Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),  # noqa: E501
     # Satisfaction surveys (cchc.citizens): the form a QR code opens is for anyone (an empty
     # POST is answered with the form's errors); results, export and QR codes for the
     # province and each agency's own people; N is entered by those who run the plan.
@@ -517,12 +538,21 @@ def par_objects() -> dict[str, int]:
     criterion = criteria_set.criteria.get(code="1.1.1")
     card = campaign.scorecards.get(agency__name="Sở Tư pháp")
     item = card.items.get(criterion__code="2")
+    from cchc.par.inspection import plan_draw
+    from cchc.par.models import InspectionPlan
+
+    inspection = InspectionPlan.objects.filter(year=2023, group=campaign.group).first()
+    if inspection is None:
+        inspection = plan_draw(year=2023, group=campaign.group, seed=1, actor=None)
     return {
         "set_id": criteria_set.pk,
         "criterion_id": criterion.pk,
         "campaign_id": campaign.pk,
         "scorecard_id": card.pk,
         "item_id": item.pk,
+        "inspection_id": inspection.pk,
+        "selection_id": inspection.selections.order_by("position").first().pk,  # type: ignore[union-attr]
+        "format": "xlsx",  # type: ignore[dict-item]
     }
 
 

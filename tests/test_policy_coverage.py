@@ -115,6 +115,7 @@ MAY_NAME_ROLES = {
     "plans/demo_agency_plans.py": "creates the demo phòng's officer and picks the agency's "
     "officer, head and the coordinator to act in the demo of agencies' plans",
     "ops/bench.py": "creates the load test's users",
+    "ops/bench_par.py": "creates the PAR bench's leader, who reads the ranking page",
 }
 
 

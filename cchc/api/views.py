@@ -520,4 +520,12 @@ def settle_import_names(
 
 
 # The other routers register on `api` when imported.
-from cchc.api import agency_plans, citizens, monitoring, official, par, par_scoring  # noqa: E402,F401
+from cchc.api import (  # noqa: E402,F401
+    agency_plans,
+    citizens,
+    monitoring,
+    official,
+    par,
+    par_ratings,
+    par_scoring,
+)

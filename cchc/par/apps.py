@@ -10,4 +10,8 @@ class ParConfig(AppConfig):
 
     def ready(self) -> None:
         # The app's actions join the one policy as soon as Django starts.
-        from cchc.par import policy  # noqa: F401
+        from cchc.par import (
+            exporters,  # noqa: F401  (the downloads' job kinds)
+            outputs_policy,  # noqa: F401  (ratings, inspections, downloads)
+            policy,  # noqa: F401
+        )

@@ -561,3 +561,243 @@ class CampaignResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.index}"
+
+
+# ---------------------------------------------------------------------------
+# Task-completion ratings (mức độ hoàn thành nhiệm vụ CCHC) and inspection plans
+
+
+class RatingScheme(models.Model):
+    """How a year's task-completion rating is computed for one group: the weights of the
+    on-time rate and of the published index (percent, summing to 100) and the bands."""
+
+    year = models.PositiveSmallIntegerField(_("năm"))
+    group = models.ForeignKey(
+        "agencies.AgencyGroup",
+        verbose_name=_("nhóm cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="rating_schemes",
+    )
+    weight_on_time = models.PositiveSmallIntegerField(_("trọng số tỷ lệ đúng hạn (%)"), default=50)
+    weight_index = models.PositiveSmallIntegerField(_("trọng số chỉ số CCHC (%)"), default=50)
+    source_note = models.TextField(_("căn cứ"), blank=True)
+
+    class Meta:
+        verbose_name = _("cách xếp mức hoàn thành nhiệm vụ")
+        verbose_name_plural = _("cách xếp mức hoàn thành nhiệm vụ")
+        ordering = ["-year", "group__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "group"], name="rating_scheme_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(weight_on_time__lte=100)
+                & Q(weight_index__lte=100)
+                & Q(weight_on_time__gte=0)
+                & Q(weight_index__gte=0),
+                name="rating_scheme_weights_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} — {self.group}"
+
+
+class RatingBand(models.Model):
+    """A band of the rating score: lower bound included, upper bound excluded (none: no
+    limit)."""
+
+    scheme = models.ForeignKey(
+        RatingScheme, verbose_name=_("cách xếp"), on_delete=models.CASCADE, related_name="bands"
+    )
+    label = models.CharField(_("mức"), max_length=60)
+    lower = models.DecimalField(_("từ (điểm)"), max_digits=5, decimal_places=2)
+    upper = models.DecimalField(
+        _("đến dưới (điểm)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("mức hoàn thành nhiệm vụ")
+        verbose_name_plural = _("mức hoàn thành nhiệm vụ")
+        ordering = ["scheme", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "label"], name="rating_band_unique_label"),
+            models.CheckConstraint(
+                condition=Q(upper__isnull=True) | Q(lower__lt=models.F("upper")),
+                name="rating_band_lower_below_upper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TaskRating(models.Model):
+    """An agency's computed rating for a year, with every number it came from."""
+
+    scheme = models.ForeignKey(
+        RatingScheme, verbose_name=_("cách xếp"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="task_ratings",
+    )
+    on_time_rate = models.DecimalField(
+        _("tỷ lệ đúng hạn (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    index = models.DecimalField(
+        _("chỉ số CCHC (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    score = models.DecimalField(_("điểm"), max_digits=5, decimal_places=2, null=True, blank=True)
+    band = models.CharField(_("mức"), max_length=60, blank=True)
+    inputs = models.JSONField(_("số liệu tính"), default=dict)
+    computed_at = models.DateTimeField(_("tính lúc"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tính"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("mức hoàn thành nhiệm vụ CCHC")
+        verbose_name_plural = _("mức hoàn thành nhiệm vụ CCHC")
+        ordering = ["scheme", "-score", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "agency"], name="task_rating_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.band}"
+
+
+class InspectionPlan(models.Model):
+    """The agencies of one group to inspect in a year, drawn with a seed: the same seed
+    and the same data draw the same agencies."""
+
+    year = models.PositiveSmallIntegerField(_("năm kiểm tra"))
+    group = models.ForeignKey(
+        "agencies.AgencyGroup",
+        verbose_name=_("nhóm cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="inspection_plans",
+    )
+    seed = models.PositiveIntegerField(_("số khởi tạo (seed)"))
+    share = models.PositiveSmallIntegerField(_("tỷ lệ tối thiểu (%)"), default=30)
+    basis_campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("căn cứ chỉ số của đợt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspection_plans",
+    )
+    remediation_plan = models.ForeignKey(
+        "plans.Plan",
+        verbose_name=_("kế hoạch khắc phục"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    drawn_at = models.DateTimeField(_("bốc chọn lúc"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người bốc chọn"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("kế hoạch kiểm tra CCHC")
+        verbose_name_plural = _("kế hoạch kiểm tra CCHC")
+        ordering = ["-year", "group__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "group"], name="inspection_plan_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(share__gte=1, share__lte=100), name="inspection_plan_share_1_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} — {self.group}"
+
+
+class InspectionSelection(models.Model):
+    """An agency chosen for inspection, and why."""
+
+    plan = models.ForeignKey(
+        InspectionPlan,
+        verbose_name=_("kế hoạch kiểm tra"),
+        on_delete=models.CASCADE,
+        related_name="selections",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    position = models.PositiveIntegerField(_("thứ tự"))
+    reason = models.TextField(_("lý do chọn"))
+    inspected_last_year = models.BooleanField(_("đã kiểm tra năm trước"), default=False)
+    index = models.DecimalField(
+        _("chỉ số căn cứ (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("cơ quan được kiểm tra")
+        verbose_name_plural = _("cơ quan được kiểm tra")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "agency"], name="inspection_selection_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.agency}"
+
+
+class InspectionFinding(models.Model):
+    """A finding of an inspection; its remediation is an activity of the year's
+    remediation plan, led by the inspected agency, so it is reported on and reminded of
+    like any plan task."""
+
+    selection = models.ForeignKey(
+        InspectionSelection,
+        verbose_name=_("cuộc kiểm tra"),
+        on_delete=models.CASCADE,
+        related_name="findings",
+    )
+    text = models.TextField(_("nội dung phát hiện"))
+    remedy = models.TextField(_("yêu cầu khắc phục"))
+    due_on = models.DateField(_("hạn khắc phục"))
+    activity = models.OneToOneField(
+        "plans.Activity",
+        verbose_name=_("nhiệm vụ khắc phục"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspection_finding",
+    )
+    created_at = models.DateTimeField(_("ghi lúc"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ghi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("phát hiện khi kiểm tra")
+        verbose_name_plural = _("phát hiện khi kiểm tra")
+        ordering = ["selection", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

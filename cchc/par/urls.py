@@ -1,6 +1,6 @@
 """The PAR INDEX pages, under /par/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from cchc.par import scoring_views as sv
 from cchc.par import views
@@ -40,4 +40,6 @@ urlpatterns = [
     path("par/muc/<int:item_id>/tu-cham/", sv.item_self_view, name="par_item_self"),
     path("par/muc/<int:item_id>/tham-dinh/", sv.item_appraise_view, name="par_item_appraise"),
     path("par/muc/<int:item_id>/giai-trinh/", sv.item_reply_view, name="par_item_reply"),
+    # Ratings, inspection plans and the downloads (cchc.par.rating_urls).
+    path("", include("cchc.par.rating_urls")),
 ]

@@ -55,7 +55,10 @@ def plans_newest_first() -> QuerySet[Plan]:
 def plan_latest() -> Plan | None:
     """The newest plan: what a page shows when nobody chose one. An agency's own plan
     (docs/agency-plans.md) is chosen, never the default."""
-    return plans_newest_first().filter(parent=None).first() or plans_newest_first().first()
+    # A remediation plan after inspections (cchc.par.inspection) is a plan of its own but
+    # never the one a page opens on: its `document` carries the "remediation" key.
+    plans = plans_newest_first().exclude(document__has_key="remediation")
+    return plans.filter(parent=None).first() or plans.first() or plans_newest_first().first()
 
 
 def _count(model: type[Activity] | type[Task] | type[Area], **filters: object) -> Coalesce:

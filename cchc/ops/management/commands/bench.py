@@ -27,6 +27,7 @@ from cchc.ops.bench import (
 )
 from cchc.ops.bench_export import measure_exports
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
+from cchc.ops.bench_par import ParBench, par_cleanup, par_measure
 
 
 class Command(BaseCommand):
@@ -67,6 +68,12 @@ class Command(BaseCommand):
             help="Số phiếu khảo sát tạo sẵn để đo thời gian tính chỉ số hài lòng.",
         )
         parser.add_argument(
+            "--par-agencies",
+            type=int,
+            default=5_000,
+            help="Số cơ quan của đợt đánh giá PAR INDEX đo thử (0: không đo).",
+        )
+        parser.add_argument(
             "--cleanup", action="store_true", help="Chỉ xóa dữ liệu thử còn sót từ lần chạy trước."
         )
         parser.add_argument(
@@ -83,7 +90,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["cleanup"]:
-            removed = bench_cleanup()
+            removed = par_cleanup(MARK) + bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
             return
         if options["export_rows"] < 0:
@@ -96,6 +103,8 @@ class Command(BaseCommand):
                 raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
         if options["import_activities"] < 0:
             raise CommandError(_("--import-activities không được âm."))
+        if options["par_agencies"] < 0:
+            raise CommandError(_("--par-agencies không được âm."))
         if options["survey_responses"] < 0:
             raise CommandError(_("--survey-responses không được âm."))
         if ProgressReport._meta.db_table not in connection.introspection.table_names():
@@ -149,6 +158,11 @@ class Command(BaseCommand):
                     _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
                     % {"names": ", ".join(failed)}
                 )
+            if options["par_agencies"]:
+                self.stdout.write(_("PAR INDEX: đo …"))
+                self._par(
+                    par_measure(tag=tag, agencies=options["par_agencies"], seed=options["seed"])
+                )
             if options["import_activities"]:
                 province = bench.agency.parent
                 assert province is not None
@@ -166,6 +180,7 @@ class Command(BaseCommand):
             if options["keep"]:
                 self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
             else:
+                par_cleanup(tag)
                 bench_cleanup(tag)
 
     def _official(self, synthetic: Any) -> None:
@@ -253,6 +268,27 @@ class Command(BaseCommand):
                     "s": result.seconds,
                 }
             )
+
+    def _par(self, result: ParBench) -> None:
+        self.stdout.write(
+            _(
+                "PAR INDEX, %(n)s cơ quan: tính mọi chỉ số và xếp hạng %(c).2f giây, "
+                "%(cq)s truy vấn; trang xếp hạng p50 %(p50).3f giây, p95 %(p95).3f giây, "
+                "%(rq)s truy vấn (10 cơ quan: %(rqs)s); một phiếu chấm điểm (DOCX) "
+                "%(s).3f giây, %(sq)s truy vấn."
+            )
+            % {
+                "n": result.agencies,
+                "c": result.compute_seconds,
+                "cq": result.compute_queries,
+                "p50": result.ranking_p50,
+                "p95": result.ranking_p95,
+                "rq": result.ranking_queries,
+                "rqs": result.ranking_queries_small,
+                "s": result.scorecard_seconds,
+                "sq": result.scorecard_queries,
+            }
+        )
 
     def _table(self, rows: list[Row]) -> None:
         width = max(len(r.label) for r in rows)

@@ -1,0 +1,433 @@
+"""The PAR INDEX papers: the official ranking table of a published campaign (XLSX, DOCX),
+each agency's scorecard (DOCX, and PDF converted by LibreOffice), and the charts.
+
+The Office files share cchc's administrative look (cchc.lib.office: Times New Roman,
+thin borders, A4, the national motto block) and are byte-stable: the same data written
+twice gives the same bytes (fixed zip times, document time = the publication day).
+The PDF comes from the DOCX through LibreOffice headless (`soffice`); where LibreOffice is
+not installed the PDF job fails with a clear message rather than produce something else.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import docx
+from django.utils.translation import gettext as _
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm
+from openpyxl import Workbook
+
+from cchc.lib.office import (
+    BOLD,
+    BORDER,
+    CENTER,
+    FONT,
+    WRAP,
+    document_defaults,
+    document_landscape_a4,
+    document_time,
+    sheet_landscape_a4,
+    stable_zip,
+    workbook_bytes,
+)
+from cchc.par.models import Campaign, CampaignResult, Criterion, Scorecard, ScoreItem
+from cchc.plans.formats.xlsx.layout import safe_text
+
+MOTTO = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+
+
+def _num(value: Decimal | None) -> str:
+    """2,50 — the Vietnamese decimal comma; an empty value is a dash."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".replace(".", ",")
+
+
+@dataclass
+class RankingTable:
+    campaign: Campaign
+    areas: list[Criterion]
+    results: list[CampaignResult]
+
+    @property
+    def title(self) -> str:
+        return _("Bảng xếp hạng Chỉ số cải cách hành chính năm %(year)s — %(group)s") % {
+            "year": self.campaign.year,
+            "group": self.campaign.group.name,
+        }
+
+    def columns(self) -> list[str]:
+        return [
+            _("Xếp hạng"),
+            _("Cơ quan"),
+            *[f"{_('Chỉ số')} {a.code}" for a in self.areas],
+            _("Tổng điểm"),
+            _("Chỉ số (%)"),
+            _("Xếp loại"),
+            _("Năm trước (%)"),
+            _("Thay đổi"),
+        ]
+
+    def rows(self) -> list[list[str]]:
+        out = []
+        for r in self.results:
+            out.append(
+                [
+                    str(r.rank),
+                    r.agency.name,
+                    *[_num(_dec(r.components.get(a.code))) for a in self.areas],
+                    f"{_num(r.total)}/{_num(r.maximum)}",
+                    _num(r.index),
+                    r.classification,
+                    _num(r.previous_index),
+                    _signed(r.change),
+                ]
+            )
+        return out
+
+
+def _dec(value: object) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _signed(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + _num(value)
+
+
+def ranking_table(campaign: Campaign) -> RankingTable:
+    """The published ranking in three queries whatever the number of agencies."""
+    from cchc.par.results import published_results
+
+    areas = list(
+        Criterion.objects.filter(criteria_set_id=campaign.criteria_set_id, level=1).order_by(
+            "position"
+        )
+    )
+    return RankingTable(campaign, areas, published_results(campaign))
+
+
+def _publication_day(campaign: Campaign) -> Any:
+    return campaign.published_at.date() if campaign.published_at else None
+
+
+def ranking_xlsx(table: RankingTable) -> bytes:
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = _("Xếp hạng")
+    columns = table.columns()
+    ws.append([safe_text(table.title)])
+    ws.cell(row=1, column=1).font = BOLD
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    basis = table.results[0].classification_regulation if table.results else ""
+    ws.append([safe_text(_("Căn cứ xếp loại: %(basis)s") % {"basis": basis or "—"})])
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(columns))
+    ws.append([])
+    ws.append(columns)
+    for cell in ws[4]:
+        cell.font, cell.border, cell.alignment = BOLD, BORDER, CENTER
+    for row in table.rows():
+        ws.append([safe_text(v) for v in row])
+        for cell in ws[ws.max_row]:
+            cell.font, cell.border, cell.alignment = FONT, BORDER, WRAP
+    ws.column_dimensions["A"].width = 9
+    ws.column_dimensions["B"].width = 40
+    ws.print_title_rows = "4:4"
+    sheet_landscape_a4(ws)
+    stamp = document_time(_publication_day(table.campaign))
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    workbook.properties.creator = "cchc"
+    workbook.properties.lastModifiedBy = "cchc"
+    return workbook_bytes(workbook)
+
+
+def _motto(document: Any, issuer: str) -> None:
+    """The heading block of an administrative paper: issuer left, national motto right."""
+    table = document.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    p = left.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run(safe_text(issuer.upper())).bold = True
+    p = right.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run(MOTTO[0]).bold = True
+    p = right.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run(MOTTO[1]).bold = True
+    document.add_paragraph()
+
+
+def _heading(document: Any, text: str, *, bold: bool = True) -> None:
+    p = document.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(safe_text(text))
+    run.bold = bold or None
+    run.italic = (not bold) or None
+
+
+def _grid(document: Any, columns: list[str], rows: list[list[str]]) -> Any:
+    table = document.add_table(rows=1, cols=len(columns))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, title in zip(table.rows[0].cells, columns, strict=True):
+        p = cell.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run(safe_text(title)).bold = True
+    from docx.oxml import OxmlElement
+
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.paragraphs[0].add_run(safe_text(value))
+    return table
+
+
+def _save(document: Any, title: str, day: Any) -> bytes:
+    properties = document.core_properties
+    stamp = document_time(day)
+    properties.author = "cchc"
+    properties.last_modified_by = "cchc"
+    properties.created = stamp
+    properties.modified = stamp
+    properties.revision = 1
+    properties.title = safe_text(title)[:255]
+    buffer = BytesIO()
+    document.save(buffer)
+    return stable_zip(buffer.getvalue())
+
+
+def ranking_docx(table: RankingTable, *, issuer: str) -> bytes:
+    document = docx.Document()
+    document_defaults(document)
+    document_landscape_a4(document.sections[0])
+    _motto(document, issuer)
+    _heading(document, table.title)
+    basis = table.results[0].classification_regulation if table.results else ""
+    _heading(document, _("Căn cứ xếp loại: %(basis)s") % {"basis": basis or "—"}, bold=False)
+    document.add_paragraph()
+    grid = _grid(document, table.columns(), table.rows())
+    grid.columns[1].width = Cm(6)
+    return _save(document, table.title, _publication_day(table.campaign))
+
+
+@dataclass
+class ScorecardRow:
+    code: str
+    title: str
+    level: int
+    maximum: Decimal
+    self_score: Decimal | None
+    appraised: Decimal | None
+    final: Decimal | None
+
+
+def scorecard_rows(scorecard: Scorecard) -> list[ScorecardRow]:
+    """Every node of the set in order, leaves with their three scores; areas and criteria
+    with the sums of their leaves."""
+    nodes = list(
+        Criterion.objects.filter(criteria_set_id=scorecard.campaign.criteria_set_id).order_by(
+            "position", "pk"
+        )
+    )
+    items = {i.criterion_id: i for i in ScoreItem.objects.filter(scorecard=scorecard)}
+    children: dict[int | None, list[Criterion]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    rows: list[ScorecardRow] = []
+
+    def walk(node: Criterion) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        row = ScorecardRow(node.code, node.title, node.level, node.max_points, None, None, None)
+        rows.append(row)
+        kids = children.get(node.pk, [])
+        if not kids:
+            item = items.get(node.pk)
+            if item is not None:
+                row.self_score, row.appraised, row.final = (
+                    item.self_score,
+                    item.appraised_score,
+                    item.final_score,
+                )
+        else:
+            sums: list[Decimal | None] = [None, None, None]
+            for kid in kids:
+                for n, value in enumerate(walk(kid)):
+                    if value is not None:
+                        sums[n] = (sums[n] or Decimal(0)) + value
+            row.self_score, row.appraised, row.final = sums
+        return row.self_score, row.appraised, row.final
+
+    for area in children.get(None, []):
+        walk(area)
+    return rows
+
+
+def scorecard_docx(scorecard: Scorecard, *, issuer: str) -> bytes:
+    campaign = scorecard.campaign
+    document = docx.Document()
+    document_defaults(document)
+    document_landscape_a4(document.sections[0])
+    _motto(document, issuer)
+    title = _("Phiếu chấm điểm Chỉ số cải cách hành chính năm %(year)s") % {"year": campaign.year}
+    _heading(document, title)
+    _heading(document, scorecard.agency.name)
+    _heading(
+        document,
+        _("Trạng thái: %(status)s") % {"status": scorecard.get_status_display()},
+        bold=False,
+    )
+    document.add_paragraph()
+    rows = scorecard_rows(scorecard)
+    _grid(
+        document,
+        [_("Mã"), _("Tiêu chí"), _("Điểm tối đa"), _("Tự chấm"), _("Thẩm định"), _("Cuối cùng")],
+        [
+            [
+                r.code,
+                r.title,
+                _num(r.maximum),
+                _num(r.self_score),
+                _num(r.appraised),
+                _num(r.final),
+            ]
+            for r in rows
+        ],
+    )
+    result = CampaignResult.objects.filter(
+        campaign=campaign, agency_id=scorecard.agency_id, campaign__published_at__isnull=False
+    ).first()
+    document.add_paragraph()
+    if result is not None:
+        p = document.add_paragraph()
+        p.add_run(
+            _(
+                "Tổng điểm: %(total)s/%(max)s; Chỉ số: %(index)s%%; Xếp hạng: %(rank)s; "
+                "Xếp loại: %(class)s."
+            )
+            % {
+                "total": _num(result.total),
+                "max": _num(result.maximum),
+                "index": _num(result.index),
+                "rank": result.rank,
+                "class": result.classification,
+            }
+        ).bold = True
+    else:
+        document.add_paragraph(_("Kết quả chưa được công bố."))
+    day = _publication_day(campaign) or (
+        scorecard.finalised_at.date() if scorecard.finalised_at else None
+    )
+    return _save(document, f"{title} — {scorecard.agency.name}", day)
+
+
+class PdfUnavailable(Exception):
+    """LibreOffice (soffice) is not installed here."""
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(data: bytes, *, timeout: int = 120) -> bytes:
+    """Convert with LibreOffice headless in a private profile, so that conversions running
+    at once do not share (and lock) one user profile."""
+    soffice = soffice_path()
+    if soffice is None:
+        raise PdfUnavailable(_("Máy chủ chưa cài LibreOffice nên chưa tạo được tệp PDF."))
+    with tempfile.TemporaryDirectory(prefix="cchc-pdf-") as work:
+        folder = Path(work)
+        source = folder / "phieu.docx"
+        source.write_bytes(data)
+        env = {**os.environ, "HOME": work, "SOURCE_DATE_EPOCH": "946684800"}
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{folder / 'profile'}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(folder),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+        )
+        return (folder / "phieu.pdf").read_bytes()
+
+
+# ---------------------------------------------------------------------------
+# Charts (SVG on the server, cchc.dashboards.charts)
+
+# A chart of thousands of rows reads as nothing: the charts show the first agencies by
+# rank, and say so; the table and the downloads hold them all.
+CHART_ROWS = 40
+
+
+def component_chart(table: RankingTable) -> Any:
+    from cchc.dashboards.charts import Cell, HeatRow, heatmap
+
+    return heatmap(
+        chart_id="par-components",
+        title=_("Chỉ số thành phần theo cơ quan"),
+        desc=_("Mỗi hàng là một cơ quan, mỗi cột là một lĩnh vực; ô ghi chỉ số thành phần (%)."),
+        columns=[a.code for a in table.areas],
+        column_titles=[a.title for a in table.areas],
+        rows=[
+            HeatRow(
+                label=r.agency.name,
+                cells=[
+                    Cell(
+                        value=float(v)
+                        if (v := _dec(r.components.get(a.code))) is not None
+                        else None,
+                        title=f"{r.agency.name} — {a.title}",
+                    )
+                    for a in table.areas
+                ],
+            )
+            for r in table.results[:CHART_ROWS]
+        ],
+    )
+
+
+def change_chart(table: RankingTable) -> Any:
+    from cchc.dashboards.charts import Cell, HeatRow, heatmap
+
+    year = table.campaign.year
+    return heatmap(
+        chart_id="par-change",
+        title=_("Chỉ số năm %(year)s so với năm trước") % {"year": year},
+        desc=_("Mỗi hàng là một cơ quan: chỉ số năm trước và năm nay (%)."),
+        columns=[str(year - 1), str(year)],
+        column_titles=[str(year - 1), str(year)],
+        rows=[
+            HeatRow(
+                label=r.agency.name,
+                cells=[
+                    Cell(
+                        float(r.previous_index) if r.previous_index is not None else None,
+                        f"{r.agency.name} — {year - 1}",
+                    ),
+                    Cell(float(r.index), f"{r.agency.name} — {year}"),
+                ],
+            )
+            for r in table.results[:CHART_ROWS]
+        ],
+    )
