@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +330,15 @@ def test_the_docx_and_xlsx_match_the_golden_files(personas, agencies, half, repo
     assert text + "\n" == golden_text.read_text(encoding="utf-8")
     assert tables_text == golden_tables.read_text(encoding="utf-8")
     workbook = load_workbook(io.BytesIO(write_xlsx(content)))
-    assert workbook.sheetnames == ["Phụ lục I", "Phụ lục II", "Phụ lục III", "Phụ lục IV"]
+    assert workbook.sheetnames == [
+        "Phụ lục I",
+        "Phụ lục II",
+        "Phụ lục III",
+        "Phụ lục IV",
+        "Phụ lục V",
+        "Phụ lục VI",
+        "Phụ lục VII",
+    ]
     sheet = workbook["Phụ lục III"]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert [str(v) for v in values[6]] == [
@@ -511,3 +519,88 @@ def test_the_admin_edits_a_template_into_a_new_version(login, personas, agencies
     )
     assert bad.status_code == 200 and "khong-co" in bad.content.decode()
     assert ReportTemplate.objects.filter(kind=template.kind).count() == 2
+
+
+def test_feedback_indicator_and_par_blocks_say_what_their_pages_say(agencies, half):
+    """The report's feedback table counts what `feedback_stats` counts for the period; the
+    indicator table shows the latest value to the period's end; a PAR result published
+    after the period's end is not in it."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from cchc.citizens.models import Feedback, FeedbackType, Indicator, Measurement
+    from cchc.official.blocks import BLOCKS
+
+    kind = FeedbackType.objects.get(code="phan-anh")
+    received = timezone.make_aware(datetime(2022, 3, 1, 9))
+
+    def item(code: str, status: str, answered: date | None, due: date) -> None:
+        Feedback.objects.create(
+            code=code,
+            type=kind,
+            regulation="Thủ tục chứng thực",
+            content="Nội dung",
+            sender_name="Người gửi",
+            status=status,
+            received_at=received,
+            received_on=received.date(),
+            due_on=due,
+            agency=agencies["a"],
+            answered_on=answered,
+        )
+
+    item("AAAAA11111", "published", date(2022, 3, 5), date(2022, 3, 15))  # on time
+    item("AAAAA22222", "answered", date(2022, 4, 5), date(2022, 3, 15))  # late
+    item("AAAAA33333", "routed", None, date(2022, 3, 15))  # open, overdue
+    Feedback.objects.create(  # another agency's: not in A's report
+        code="BBBBB11111",
+        type=kind,
+        regulation="Khác",
+        content="Khác",
+        sender_name="Khác",
+        status="routed",
+        received_at=received,
+        received_on=received.date(),
+        due_on=date(2022, 3, 15),
+        agency=agencies["b"],
+    )
+    table = BLOCKS["feedback_stats"].compute(agencies["a"], half, {})
+    counts = {row[1]: row[2] for row in table.rows}
+    assert counts == {
+        "Tiếp nhận trong kỳ": 3,
+        "Đã trả lời": 2,
+        "Trả lời đúng hạn": 1,
+        "Từ chối tiếp nhận": 0,
+        "Chưa trả lời": 1,
+        "Quá hạn chưa trả lời": 1,
+    }
+    province = BLOCKS["feedback_stats"].compute(None, half, {})
+    assert province.rows[0][2] == 4
+
+    indicator = Indicator.objects.create(
+        code="truc-tuyen",
+        name="Tỷ lệ hồ sơ trực tuyến",
+        unit="%",
+        baseline_year=2021,
+        baseline_value=Decimal(20),
+        target_value=Decimal(50),
+        due_on=date(2022, 12, 31),
+        agency=agencies["a"],
+    )
+    end = half.ends_on
+    for day, value in (
+        (end - timedelta(days=60), "30"),
+        (end, "41.2"),
+        (end + timedelta(days=1), "49"),
+    ):
+        Measurement.objects.create(
+            indicator=indicator, period="Quý", measured_on=day, value=Decimal(value), source="Thử"
+        )
+    rows = BLOCKS["indicator_values"].compute(agencies["a"], half, {}).rows
+    assert [r[1:5] for r in rows] == [
+        ["Tỷ lệ hồ sơ trực tuyến", "50 %", "41,2 %", end.strftime("%d/%m/%Y")]
+    ]
+    assert BLOCKS["indicator_values"].compute(agencies["b"], half, {}).rows == []
+    assert BLOCKS["par_results"].compute(agencies["a"], half, {}).rows == []

@@ -11,9 +11,13 @@ from the same read functions the pages use, so that a report says what the dashb
 - `survey_index`: the satisfaction index (`cchc.citizens.index`) of the quarters the
   period covers, by the configured method.
 
-PAR INDEX results are not a block: the PAR models hold criteria sets and campaigns, not
-published results. Feedback statistics and indicator values are registered here by their
-own apps when they exist (`register(Block(...))`); a template naming an unknown block is
+- `feedback_stats`: feedback on regulations received in the period and its handling
+  (`cchc.citizens.feedback.feedback_stats`, the dashboards' panel);
+- `indicator_values`: each plan indicator's latest value to the period's end and its status
+  (`cchc.citizens.indicators.indicator_values`, the indicators page);
+- `par_results`: published PAR INDEX results up to the period's end (`CampaignResult`).
+
+A template naming an unknown block is
 refused by the admin form.
 """
 
@@ -244,5 +248,130 @@ register(
             "cách tính đang dùng ở trang kết quả khảo sát."
         ),
         survey_index,
+    )
+)
+
+
+def feedback_block(
+    agency: Agency | None, period: ReportingPeriod, cache: dict[str, Any]
+) -> BlockTable:
+    from cchc.citizens.feedback import feedback_stats
+
+    stats = feedback_stats(agency, period.starts_on, period.ends_on)
+    rows: list[list[Any]] = [
+        [1, _("Tiếp nhận trong kỳ"), stats.received],
+        [2, _("Đã trả lời"), stats.answered],
+        [3, _("Trả lời đúng hạn"), stats.on_time],
+        [4, _("Từ chối tiếp nhận"), stats.rejected],
+        [5, _("Chưa trả lời"), stats.open],
+        [6, _("Quá hạn chưa trả lời"), stats.overdue],
+    ]
+    return BlockTable([_("TT"), _("Phản ánh, kiến nghị"), _("Số lượng")], rows, [""] * len(rows))
+
+
+def _number(value: Any) -> str:
+    """A measured value as a Vietnamese document writes it: 41,2, not 41.20."""
+    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+    return text.replace(".", ",")
+
+
+def indicator_block(
+    agency: Agency | None, period: ReportingPeriod, cache: dict[str, Any]
+) -> BlockTable:
+    from cchc.citizens.indicators import indicator_values
+
+    rows: list[list[Any]] = []
+    for position, value in enumerate(indicator_values(agency, period.ends_on), start=1):
+        indicator = value.indicator
+        unit = f" {indicator.unit}" if indicator.unit else ""
+        latest = "" if value.latest is None else f"{_number(value.latest.value)}{unit}"
+        measured = "" if value.latest is None else value.latest.measured_on.strftime("%d/%m/%Y")
+        rows.append(
+            [
+                position,
+                indicator.name,
+                f"{_number(indicator.target_value)}{unit}",
+                latest,
+                measured,
+                value.status_label,
+            ]
+        )
+    return BlockTable(
+        [
+            _("TT"),
+            _("Chỉ tiêu"),
+            _("Mục tiêu"),
+            _("Giá trị mới nhất"),
+            _("Ngày đo"),
+            _("Trạng thái"),
+        ],
+        rows,
+        [""] * len(rows),
+    )
+
+
+def par_block(agency: Agency | None, period: ReportingPeriod, cache: dict[str, Any]) -> BlockTable:
+    from cchc.par.models import CampaignResult
+
+    results = CampaignResult.objects.filter(
+        campaign__year__lt=period.plan.year + 1,
+        campaign__published_at__isnull=False,
+        campaign__published_at__date__lte=period.ends_on,
+    ).select_related("agency", "campaign__group")
+    if agency is not None:
+        results = results.filter(agency=agency)
+    rows = [
+        [
+            position,
+            r.campaign.year,
+            r.agency.name,
+            r.index,
+            r.rank,
+            r.classification,
+        ]
+        for position, r in enumerate(
+            results.order_by("-campaign__year", "campaign__group__name", "rank", "agency__name"),
+            start=1,
+        )
+    ]
+    return BlockTable(
+        [_("TT"), _("Năm"), _("Cơ quan"), _("Chỉ số (%)"), _("Xếp hạng"), _("Xếp loại")],
+        rows,
+        [""] * len(rows),
+    )
+
+
+register(
+    Block(
+        "feedback_stats",
+        gettext_lazy("Tiếp nhận, xử lý phản ánh, kiến nghị về quy định hành chính"),
+        gettext_lazy(
+            "Các phản ánh, kiến nghị nhận trong kỳ (chuyển đến cơ quan, hoặc của cả tỉnh), "
+            "tình trạng tại ngày cuối kỳ: đúng hạn là trả lời không muộn hơn hạn tính theo "
+            "ngày làm việc (cchc.citizens.feedback.feedback_stats)."
+        ),
+        feedback_block,
+    )
+)
+register(
+    Block(
+        "indicator_values",
+        gettext_lazy("Các chỉ tiêu của kế hoạch"),
+        gettext_lazy(
+            "Giá trị đo mới nhất đến ngày cuối kỳ của mỗi chỉ tiêu (cơ quan chịu trách "
+            "nhiệm, hoặc cả tỉnh) và trạng thái theo quy tắc ở trang Chỉ tiêu."
+        ),
+        indicator_block,
+    )
+)
+register(
+    Block(
+        "par_results",
+        gettext_lazy("Kết quả Chỉ số cải cách hành chính đã công bố"),
+        gettext_lazy(
+            "Kết quả các đợt đánh giá PAR INDEX đã công bố đến ngày cuối kỳ: chỉ số, hạng "
+            "trong nhóm và xếp loại; chưa có đợt nào công bố thì bảng trống."
+        ),
+        par_block,
     )
 )

@@ -33,8 +33,14 @@ def sections(kind: str) -> list[dict[str, Any]]:
             "slots": [{"key": "ket-qua", "label": "Kết quả thực hiện", "prefill": "progress"}],
         },
         {
-            "title": "Văn bản đã ban hành và mức độ hài lòng của người dân",
-            "blocks": ["documents_issued", "survey_index"],
+            "title": "Văn bản đã ban hành, mức độ hài lòng, phản ánh, kiến nghị và chỉ tiêu",
+            "blocks": [
+                "documents_issued",
+                "survey_index",
+                "feedback_stats",
+                "indicator_values",
+                "par_results",
+            ],
             "slots": [{"key": "hai-long", "label": "Nhận xét"}],
         },
         {
