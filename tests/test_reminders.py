@@ -451,6 +451,7 @@ def test_the_run_leaves_each_recipient_a_notification_with_the_same_items(world,
     officer_note = Notification.objects.get(user__username="officer_a")
     assert officer_note.title.startswith("[CCHC] Nhắc việc ngày 14/03/2022")
     assert {item["activity"] for item in officer_note.items} == {
+        "Báo cáo CCHC Quý I năm 2022 gửi Sở Nội vụ",
         "Bảy ngày nữa",
         "Ba ngày nữa",
         "Một ngày nữa",
@@ -598,7 +599,60 @@ def test_planning_a_run_costs_the_same_queries_whatever_the_size(
     agencies, personas, tasks: int, django_assert_num_queries
 ) -> None:
     factories.make_plan(tasks)
-    # One of them reads the overdue feedback (cchc.citizens) for the agencies' digests.
-    with django_assert_num_queries(7):
+    # One of them reads the overdue feedback (cchc.citizens) for the agencies' digests;
+    # three the official reports due upward and not sent (cchc.official).
+    with django_assert_num_queries(10):
         plan = reminders_plan(today=date(2022, 4, 5))
     assert plan.digests
+
+
+# --- official reports due upward (cchc.official) ------------------------------------------
+
+
+def test_the_digest_recalls_official_reports_due_upward_until_sent(world) -> None:
+    """Quý I is due on 15/03/2022: an agency with assignments hears of it 7, 3 and 1 days
+    before, then every day once overdue for 30 days, until its report is sent; a sent
+    report is never recalled, and an agency with nothing in the plan is not asked."""
+    from datetime import timedelta
+
+    from cchc.monitoring.models import ReportingPeriod
+    from cchc.official.services import official_report_create, official_report_move
+    from cchc.official.status import upward_lines
+
+    plan = world["plan"]
+    agencies = world["agencies"]
+    q1 = ReportingPeriod.objects.get(plan=plan, code="q1")
+    owing = set(Assignment.objects.filter(activity__plan=plan).values_list("agency_id", flat=True))
+
+    def recalled(day: date) -> set[int]:
+        return {
+            line.agency_id
+            for line in upward_lines(today=day, days_before=(7, 3, 1))
+            if line.period_id == q1.pk
+        }
+
+    assert agencies["a"].pk in owing
+    assert recalled(q1.due_on - timedelta(days=7)) == owing
+    assert recalled(q1.due_on - timedelta(days=2)) == set()
+    assert recalled(q1.due_on) == set()  # the due day itself: 0 days before, not yet late
+    assert recalled(q1.due_on + timedelta(days=30)) == owing
+    assert recalled(q1.due_on + timedelta(days=31)) == set()
+
+    personas = world["personas"]
+    report = official_report_create(period=q1, agency=agencies["a"], actor=personas["officer_a"])
+    report = official_report_move(
+        report=report, actor=personas["head_a"], move="approve", expected_version=None
+    )
+    official_report_move(
+        report=report, actor=personas["officer_a"], move="submit", expected_version=None
+    )
+    after = recalled(q1.due_on + timedelta(days=1))
+    assert agencies["a"].pk not in after and after == owing - {agencies["a"].pk}
+    # The line as the mail reads it.
+    line = next(
+        x
+        for x in upward_lines(today=q1.due_on + timedelta(days=2), days_before=(7, 3, 1))
+        if x.period_id == q1.pk
+    )
+    assert line.title == f"Báo cáo CCHC {q1.name} năm {plan.year} gửi Sở Nội vụ"
+    assert line.label.startswith("Quá hạn 2 ngày")

@@ -54,6 +54,7 @@ from cchc.citizens.feedback import OverdueLine, overdue_lines
 from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport
 from cchc.monitoring.readmodel import latest_sent_reports
+from cchc.official.status import UpwardLine, upward_lines
 from cchc.plans.models import DueDate, Plan
 from cchc.reminders.models import CalendarFeed, Notification, ReminderLog
 
@@ -236,6 +237,8 @@ class Digest:
     heads: list[Recipient]  # empty unless an item is overdue long enough
     # Feedback routed to the agency and not answered by its deadline (cchc.citizens).
     feedback: list[OverdueLine] = field(default_factory=list)
+    # Its official reports due upward and not sent (cchc.official).
+    upward: list[UpwardLine] = field(default_factory=list)
 
     @property
     def soon(self) -> list[Item]:
@@ -287,7 +290,10 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     for line in overdue_lines(today=today):
         if line.agency_id is not None:
             late_feedback[line.agency_id].append(line)
-    if not items and not late_feedback:
+    upward: dict[int, list[UpwardLine]] = defaultdict(list)
+    for upward_line in upward_lines(today=today, days_before=REMINDER_DAYS):
+        upward[upward_line.agency_id].append(upward_line)
+    if not items and not late_feedback and not upward:
         return result
     # An agency that got its digest today (even one of feedback only) is done for the day.
     sent_today = ReminderLog.objects.filter(
@@ -325,7 +331,8 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     agency_rows = {
         pk: (email, name)
         for pk, email, name in Agency.objects.filter(
-            pk__in={i.agency_id for i in items} | set(late_feedback), closed_on__isnull=True
+            pk__in={i.agency_id for i in items} | set(late_feedback) | set(upward),
+            closed_on__isnull=True,
         )
         .order_by("sort_name")
         .values_list("pk", "email", "name")
@@ -334,7 +341,7 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     by_agency: dict[int, list[Item]] = {}
     for item in items:
         by_agency.setdefault(item.agency_id, []).append(item)
-    for agency_id in late_feedback:
+    for agency_id in [*late_feedback, *upward]:
         if agency_id in agency_rows:
             by_agency.setdefault(agency_id, [])
     head_after = escalate_head_days()
@@ -354,6 +361,7 @@ def reminders_plan(*, today: date) -> ReminderPlan:
             to=to,
             heads=list(heads.get(agency_id, [])) if escalate else [],
             feedback=late_feedback.get(agency_id, []),
+            upward=upward.get(agency_id, []),
         )
         if not digest.recipients:
             result.without_recipient.append(digest.agency_name)
@@ -376,6 +384,11 @@ def reminders_plan(*, today: date) -> ReminderPlan:
 
 def _digest_subject(digest: Digest, day: date) -> str:
     counts = {"day": _day(day), "soon": len(digest.soon), "overdue": len(digest.overdue)}
+    if not digest.items and not digest.feedback:
+        return _("[CCHC] Nhắc việc ngày %(day)s: %(count)s báo cáo CCHC định kỳ chưa gửi") % {
+            "day": _day(day),
+            "count": len(digest.upward),
+        }
     if not digest.items:
         return _("[CCHC] Nhắc việc ngày %(day)s: %(count)s phản ánh, kiến nghị quá hạn trả lời") % {
             "day": _day(day),
@@ -562,6 +575,7 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
                 )
             payload = [item.as_dict() for item in digest.items]
             payload += [line.as_dict() for line in digest.feedback]
+            payload += [line.as_dict() for line in digest.upward]
             for user_id in dict.fromkeys(r.user_id for r in digest.recipients if r.user_id):
                 notifications.append(
                     Notification(
