@@ -88,6 +88,16 @@ NOT_PAGES = {
     "official_move": "POST",
     "official_consolidate": "POST",
     "official_generate": "POST, then the job's page (visited)",
+    "par_scorecard_submit": "POST",
+    "par_scorecard_recompute": "POST",
+    "par_scorecard_finalise": "POST",
+    "par_item_self": "POST",
+    "par_item_appraise": "POST",
+    "par_item_reply": "POST",
+    "par_publish": "POST",
+    "par_finding_add": "POST",
+    "par_ranking_download": "POST, then the job's page",
+    "par_scorecard_download": "POST, then the job's page",
 }
 
 
@@ -123,6 +133,10 @@ class World:
     par_draft: int = 1
     par_criterion: int = 1
     par_campaign: int = 1
+    # Agency A's scorecard in that campaign (published here, with A's result) and a
+    # drawn inspection plan.
+    par_scorecard: int = 1
+    par_inspection: int = 1
     # Agency A's own plan, a draft with a unit to hand activities to (docs/agency-plans.md).
     agency_plan: str = "/plans/1/own/"
     # A one-stop counter of agency A, whose survey and QR sheet are checked.
@@ -195,6 +209,7 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
     from tests.test_permission_matrix import par_objects
 
     par = par_objects()
+    _publish(par["campaign_id"], agencies["a"])
     draft = CriteriaSet.objects.get(year=2022, group__code="ubnd-cap-huyen")
     from cchc.plans.cascade import plan_derive
 
@@ -234,8 +249,34 @@ def _world(agencies: dict[str, Agency], personas: dict[str, User]) -> World:
         par_draft=draft.pk,
         par_criterion=par["criterion_id"],
         par_campaign=par["campaign_id"],
+        par_scorecard=par["scorecard_id"],
+        par_inspection=par["inspection_id"],
         agency_plan=f"/plans/{own.pk}/own/",
         counter=counter.pk,
+    )
+
+
+def _publish(campaign_id: int, agency: Agency) -> None:
+    """The campaign as published, with agency A's result, so that the results and the
+    ranking pages are there to check."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from cchc.par.models import Campaign, CampaignResult
+
+    now = timezone.now()
+    Campaign.objects.filter(pk=campaign_id).update(published_at=now)
+    CampaignResult.objects.create(
+        campaign_id=campaign_id,
+        agency=agency,
+        total=Decimal("80"),
+        maximum=Decimal("100"),
+        index=Decimal("80"),
+        components={"1": "80.00"},
+        rank=1,
+        classification="Tốt",
+        published_at=now,
     )
 
 
@@ -262,13 +303,25 @@ def _pages(world: World) -> dict[str, list[str]]:
         "/lich/",
         "/bao-cao/cho-gui/",
     ]
-    par = ["/par/", f"/par/{world.par_set}/", f"/par/dot/{world.par_campaign}/"]
+    par = [
+        "/par/",
+        f"/par/{world.par_set}/",
+        f"/par/dot/{world.par_campaign}/",
+        f"/par/dot/{world.par_campaign}/phieu/",
+        f"/par/phieu/{world.par_scorecard}/",
+        f"/par/dot/{world.par_campaign}/ket-qua/",
+    ]
     par_manage = [
         "/par/nhap/",
         f"/par/{world.par_draft}/?open=all",
         f"/par/{world.par_draft}/sao-chep/",
         f"/par/{world.par_draft}/mo-dot/",
         f"/par/tieu-chi/{world.par_criterion}/sua/",
+        f"/par/dot/{world.par_campaign}/tham-dinh/",
+        f"/par/dot/{world.par_campaign}/xep-hang/",
+        "/par/muc-do-hoan-thanh/",
+        "/par/kiem-tra/",
+        f"/par/kiem-tra/{world.par_inspection}/",
     ]
     survey = [f"/khao-sat/{a}/", f"/khao-sat/quay/{world.counter}/", "/khao-sat/cam-on/"]
     feedback = ["/phan-anh/", f"/phan-anh/tra-cuu/?ma={world.feedback_code}", "/phan-anh/tra-cuu/"]

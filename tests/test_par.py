@@ -641,7 +641,9 @@ def test_load_demo_loads_the_default_sets_of_the_plans_year() -> None:
     assert "UBND cấp xã: đã nạp 17 tiêu chí, tổng 100 điểm; 17 mục chưa rõ điểm chuẩn." in (
         out.getvalue()
     )
+    # 2021's departments' set carries the demo's published campaign (cchc.par.demo).
     assert sorted(CriteriaSet.objects.values_list("year", "group__code")) == [
+        (2021, "so-ban-nganh"),
         (2022, "so-ban-nganh"),
         (2022, "ubnd-cap-huyen"),
         (2022, "ubnd-cap-xa"),

@@ -415,12 +415,15 @@ def _scorecard(campaign: Campaign, agency: Agency) -> Scorecard:
         c for c in campaign.criteria_set.criteria.order_by("position") if not c.children.exists()
     ][:3]
     for n, leaf in enumerate(leaves):
-        ScoreItem.objects.create(
+        # Opening a campaign already made the card's items: give them scores.
+        ScoreItem.objects.update_or_create(
             scorecard=scorecard,
             criterion=leaf,
-            self_score=Decimal(n),
-            appraised_score=Decimal(n),
-            final_score=Decimal(n),
+            defaults={
+                "self_score": Decimal(n),
+                "appraised_score": Decimal(n),
+                "final_score": Decimal(n),
+            },
         )
     return scorecard
 

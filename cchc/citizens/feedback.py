@@ -77,6 +77,24 @@ def _state(item: Feedback) -> dict[str, Any]:
     }
 
 
+# The kinds citizens 0004 writes: (code, name, working days to answer, position).
+DEFAULT_TYPES = [
+    ("phan-anh", "Phản ánh về quy định hành chính", 10, 1),
+    ("kien-nghi", "Kiến nghị về quy định hành chính", 20, 2),
+]
+
+
+def feedback_types_ensure() -> None:
+    """Put back the default kinds when there are none at all (a database emptied after its
+    migrations ran): the public form needs a kind to be sent."""
+    if FeedbackType.objects.exists():
+        return
+    for code, name, days, position in DEFAULT_TYPES:
+        FeedbackType.objects.get_or_create(
+            code=code, defaults={"name": name, "deadline_days": days, "position": position}
+        )
+
+
 def due_date(received_on: date, feedback_type: FeedbackType) -> date:
     return calendar.add_working_days(received_on, feedback_type.deadline_days)
 

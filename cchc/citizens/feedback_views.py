@@ -129,6 +129,7 @@ def _limited(request: HttpRequest, group: str) -> bool:
 @require_http_methods(["GET", "POST"])
 @requires("feedback.submit")
 def feedback_form(request: HttpRequest) -> HttpResponse:
+    service.feedback_types_ensure()
     status = 200
     if request.method == "POST":
         if _limited(request, "cchc.feedback.submit"):

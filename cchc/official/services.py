@@ -30,6 +30,7 @@ from cchc.official.content import (
     province_place,
     slots_of,
 )
+from cchc.official.defaults import KINDS, TITLE, sections
 from cchc.official.models import NarrativeEdit, OfficialReport, ReportSnapshot, ReportTemplate
 from cchc.plans.models import Area
 
@@ -104,6 +105,14 @@ def official_report_create(
     if existing is not None:
         return existing
     template = ReportTemplate.current(period.kind)
+    if template is None and period.kind in KINDS:
+        # The defaults official 0002 writes, for a database emptied since (a restore
+        # onto a flushed instance, a test database).
+        template, _made = ReportTemplate.objects.get_or_create(
+            kind=period.kind,
+            version=1,
+            defaults={"title": TITLE, "sections": sections(period.kind)},
+        )
     if template is None:
         raise OfficialReportError(
             _("Chưa có mẫu báo cáo cho loại kỳ «%(kind)s»; quản trị viên cần tạo mẫu.")
