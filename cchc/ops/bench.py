@@ -60,6 +60,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
+from cchc.ops import bench_copy
 from cchc.plans.models import Activity, Area, Assignee, DueDate, Plan, Task
 
 MARK = "cchc-bench-"
@@ -460,22 +461,36 @@ def _history(
     return versions
 
 
+def _dated(
+    version: ReportVersion, pk: int, period: ReportingPeriod, now: datetime
+) -> ReportVersion:
+    """The version with its id and the time its step happened (the field would say "now")."""
+    version.pk = pk
+    version.at = _step_time(period, version.version - 2, now)
+    return version
+
+
 def _reports(
     assignments: list[Assignment],
     periods: list[ReportingPeriod],
     rng: random.Random,
     actors: dict[str, User],
+    ids: bench_copy.Ids,
 ) -> None:
     """A report per assignment and period with its whole history: early periods mostly
-    approved (some after a return), the last one still in review."""
+    approved (some after a return), the last one still in review. Written as streams with
+    ids handed out here (`cchc.ops.bench_copy`): millions of rows at the national size."""
     statuses = ["in_progress"] * 5 + ["done"] * 3 + ["not_started", "not_done"]
     now = timezone.now()
+    report_type = ContentType.objects.get_for_model(ProgressReport)
     for period in periods:
         last = period.position == len(periods) - 1
         reports = []
         paths = []
         contents = []
-        for assignment in assignments:
+        for assignment, pk in zip(
+            assignments, ids.take(ProgressReport, len(assignments)), strict=True
+        ):
             status = rng.choice(statuses)
             content = _Content(
                 status=status,
@@ -497,6 +512,7 @@ def _reports(
             reviewed = [i for i, action in enumerate(path) if action in {"approved", "returned"}]
             reports.append(
                 ProgressReport(
+                    pk=pk,
                     assignment=assignment,
                     period=period,
                     status=content.status,
@@ -516,47 +532,46 @@ def _reports(
             )
             paths.append(path)
             contents.append(content)
-        made = ProgressReport.objects.bulk_create(reports, batch_size=BATCH)
-        versions = [
-            version
-            for report, path, content in zip(made, paths, contents, strict=True)
-            for version in _history(report, path, content, actors)
-        ]
-        ReportVersion.objects.bulk_create(versions, batch_size=BATCH)
-        # `at` is auto_now_add, so bulk_create stamped "now": date each step as it happened,
-        # one statement per step of the period.
-        for step in range(max(len(path) for path in paths)):
-            ReportVersion.objects.filter(report__period=period, version=step + 2).update(
-                at=_step_time(period, step, now)
-            )
-        done = [r for r in made if r.completed_on is not None]
-        documents = Document.objects.bulk_create(
-            [
-                # bulk_create skips save(), which fills the derived fields; fill them here.
-                Document(
-                    agency_id=r.assignment.agency_id,
-                    number=f"{r.pk}/KH-TT",
-                    number_key=f"{r.pk}/KH-TT",
-                    issued_on=r.completed_on,
-                    summary="Kế hoạch thực hiện",
-                    search_text=fold(f"{r.pk}/KH-TT Kế hoạch thực hiện"),
-                )
-                for r in done
-            ],
-            batch_size=BATCH,
+        bench_copy.write(ProgressReport, reports)
+        version_ids = iter(ids.take(ReportVersion, sum(map(len, paths))))
+        bench_copy.write(
+            ReportVersion,
+            (
+                _dated(version, next(version_ids), period, now)
+                for report, path, content in zip(reports, paths, contents, strict=True)
+                for version in _history(report, path, content, actors)
+            ),
         )
-        report_type = ContentType.objects.get_for_model(ProgressReport)
-        DocumentLink.objects.bulk_create(
-            [
+        done = [r for r in reports if r.completed_on is not None]
+        document_ids = ids.take(Document, len(done))
+        # bulk writing skips save(), which fills the derived fields; fill them here.
+        documents = [
+            Document(
+                pk=pk,
+                agency_id=r.assignment.agency_id,
+                number=f"{r.pk}/KH-TT",
+                number_key=f"{r.pk}/KH-TT",
+                issued_on=r.completed_on,
+                summary="Kế hoạch thực hiện",
+                search_text=fold(f"{r.pk}/KH-TT Kế hoạch thực hiện"),
+            )
+            for r, pk in zip(done, document_ids, strict=True)
+        ]
+        bench_copy.write(Document, documents)
+        bench_copy.write(
+            DocumentLink,
+            (
                 DocumentLink(
+                    pk=pk,
                     document=document,
                     target_type=report_type,
                     target_id=r.pk,
                     role=DocumentLink.Role.OUTPUT,
                 )
-                for r, document in zip(done, documents, strict=True)
-            ],
-            batch_size=BATCH,
+                for r, document, pk in zip(
+                    done, documents, ids.take(DocumentLink, len(done)), strict=True
+                )
+            ),
         )
 
 
@@ -596,6 +611,7 @@ def bench_build(
     today = timezone.localdate()
     year = max(today.year, Plan.objects.aggregate(y=Max("year"))["y"] or today.year)
     bench: Bench | None = None
+    ids = bench_copy.Ids()
     for number in range(1, provinces + 1):
         with transaction.atomic():
             built = _province(
@@ -614,7 +630,8 @@ def bench_build(
                 bench = Bench(
                     tag=tag, plan=built.plan, agency=agency, users=users, groups=built.groups
                 )
-            _reports(built.assignments, built.periods, rng, bench.users)
+            _reports(built.assignments, built.periods, rng, bench.users, ids)
+    bench_copy.reset_sequences(ProgressReport, ReportVersion, Document, DocumentLink)
     assert bench is not None
     period = bench.plan.periods.order_by("-position").first()
     assert period is not None

@@ -5,9 +5,13 @@ The data it builds and how it measures are in `cchc.ops.bench`; this prints the 
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import secrets
 import time
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,6 +19,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from cchc.monitoring.models import ProgressReport
+from cchc.ops import bench_db, bench_load
 from cchc.ops.bench import (
     MARK,
     PROVINCES,
@@ -27,7 +32,24 @@ from cchc.ops.bench import (
 )
 from cchc.ops.bench_export import measure_exports
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
+from cchc.ops.bench_pages import (
+    JSON_FORMAT,
+    Results,
+    dump,
+    measure_hello,
+    measure_save,
+    page_dicts,
+    ratio,
+    same_stack,
+)
 from cchc.ops.bench_par import ParBench, par_cleanup, par_measure
+
+# Default sizes by scale. National: 34 provinces × 150 agencies (5,100 agencies) with a
+# 640-activity plan each, 8 periods: about 395,000 assignments and 3.1 million reports.
+SIZES = {
+    "province": {"agencies": 150, "activities": 100, "periods": 8},
+    "national": {"agencies": 150, "activities": 640, "periods": 8},
+}
 
 
 class Command(BaseCommand):
@@ -37,9 +59,16 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--agencies", type=int, default=150)
-        parser.add_argument("--activities", type=int, default=100)
-        parser.add_argument("--periods", type=int, default=8)
+        parser.add_argument(
+            "--agencies", type=int, default=None, help="Số cơ quan mỗi tỉnh (mặc định 150)."
+        )
+        parser.add_argument(
+            "--activities",
+            type=int,
+            default=None,
+            help="Số hoạt động của kế hoạch mỗi tỉnh (mặc định 100; quy mô toàn quốc 640).",
+        )
+        parser.add_argument("--periods", type=int, default=None, help="Số kỳ báo cáo (mặc định 8).")
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--scale", choices=sorted(PROVINCES), default="province")
         parser.add_argument("--seed", type=int, default=1)
@@ -83,6 +112,33 @@ class Command(BaseCommand):
             help="Số dòng ghi qua từng bộ xuất (CSV, Excel, phụ lục) để đo bộ nhớ; 0 để bỏ qua.",
         )
         parser.add_argument(
+            "--json",
+            metavar="PATH",
+            help="Ghi mọi kết quả dạng JSON vào tệp PATH («-»: ra stdout, bảng ra stderr).",
+        )
+        parser.add_argument(
+            "--load",
+            action="store_true",
+            help="Sau khi đo từng trang, chạy gunicorn trên dữ liệu thử với một tổ hợp "
+            "thao tác cố định (bỏ qua khảo sát, PAR, nhập và xuất).",
+        )
+        parser.add_argument("--workers", type=int, default=2, help="Số worker gunicorn (--load).")
+        parser.add_argument(
+            "--load-seconds", type=float, default=30.0, help="Thời gian chạy tải (--load)."
+        )
+        parser.add_argument(
+            "--load-threads",
+            type=int,
+            default=None,
+            help="Số luồng gửi yêu cầu đồng thời (--load; mặc định 2 × worker).",
+        )
+        parser.add_argument(
+            "--here",
+            action="store_true",
+            help="Nội bộ: chạy ngay trong cơ sở dữ liệu đang kết nối (cơ sở dữ liệu riêng "
+            "do bench tạo, hoặc cơ sở dữ liệu kiểm thử).",
+        )
+        parser.add_argument(
             "--export-only",
             action="store_true",
             help="Chỉ đo bộ nhớ của các bộ xuất, không tạo dữ liệu thử.",
@@ -90,6 +146,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["cleanup"]:
+            for name in bench_db.cleanup():
+                self.stdout.write(_("Đã xóa cơ sở dữ liệu thử %(name)s.") % {"name": name})
+            # Runs of earlier versions built their data in the configured database.
             removed = par_cleanup(MARK) + bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
             return
@@ -98,19 +157,125 @@ class Command(BaseCommand):
         if options["export_only"]:
             self._exports(options["export_rows"])
             return
-        for name in ("agencies", "activities", "periods", "repeat", "survey_burst"):
+        for name, value in SIZES[options["scale"]].items():
+            if options[name] is None:
+                options[name] = value
+        if options["load_threads"] is None:
+            options["load_threads"] = 2 * options["workers"]
+        for name in (
+            "agencies",
+            "activities",
+            "periods",
+            "repeat",
+            "survey_burst",
+            "workers",
+            "load_threads",
+        ):
             if options[name] < 1:
                 raise CommandError(_("--%(name)s phải lớn hơn 0.") % {"name": name})
+        if options["load_seconds"] <= 0:
+            raise CommandError(_("--load-seconds phải lớn hơn 0."))
         if options["import_activities"] < 0:
             raise CommandError(_("--import-activities không được âm."))
         if options["par_agencies"] < 0:
             raise CommandError(_("--par-agencies không được âm."))
         if options["survey_responses"] < 0:
             raise CommandError(_("--survey-responses không được âm."))
+        if not options["here"]:
+            self._parent(options)
+            return
+        if not bench_db.in_own_database():
+            raise CommandError(
+                _("--here chỉ dùng bên trong cơ sở dữ liệu riêng mà «cchc bench» tự tạo.")
+            )
         if ProgressReport._meta.db_table not in connection.introspection.table_names():
             raise CommandError(
                 _("Cơ sở dữ liệu chưa có bảng của cchc; hãy chạy «cchc migrate» trước.")
             )
+        json_out = self.stdout
+        if options["json"] == "-":
+            # stdout carries the JSON alone; the tables go to stderr.
+            self.stdout = self.stderr
+        self._run(options, json_out)
+
+    def _parent(self, options: dict[str, Any]) -> None:
+        """Create the bench's own database, migrate it, run the bench in it (a child
+        process), drop it (`cchc.ops.bench_db`)."""
+        json_to = options["json"]
+        human = self.stderr if json_to == "-" else self.stdout
+        if json_to and json_to != "-":
+            json_to = str(Path(json_to).resolve())
+        db = bench_db.create()
+        try:
+            human.write(
+                _(
+                    "Cơ sở dữ liệu riêng của lần đo: %(name)s (%(vendor)s); cơ sở dữ liệu "
+                    "đang dùng không bị đọc hay ghi."
+                )
+                % {"name": db.name, "vendor": db.vendor}
+            )
+            migrated = bench_db.migrate(db)
+            human.write(_("Đã tạo bảng (migrate) trong %(s).1f giây.") % {"s": migrated})
+            captured: list[str] = []
+            code = bench_db.run_child(
+                db,
+                self._child_args(options, json_to),
+                captured.append if json_to == "-" else self.stdout.write,
+            )
+            if code:
+                raise CommandError(
+                    _("Lần đo thất bại (mã thoát %(code)s); xem thông báo ở trên.") % {"code": code}
+                )
+            if json_to:
+                text = "".join(captured) if json_to == "-" else Path(json_to).read_text()
+                results = json.loads(text)
+                results["database"].update(
+                    {"migrate_seconds": migrated, "kept": options["keep"], "url": db.url}
+                )
+                text = json.dumps(results, ensure_ascii=False, indent=2)
+                if json_to == "-":
+                    self.stdout.write(text)
+                else:
+                    Path(json_to).write_text(text + "\n", encoding="utf-8")
+        finally:
+            if options["keep"]:
+                human.write(
+                    _("Giữ lại cơ sở dữ liệu thử %(url)s; xóa bằng: cchc bench --cleanup")
+                    % {"url": db.url}
+                )
+            else:
+                bench_db.drop(db)
+                human.write(_("Đã xóa cơ sở dữ liệu thử %(name)s.") % {"name": db.name})
+
+    @staticmethod
+    def _child_args(options: dict[str, Any], json_to: str | None) -> list[str]:
+        args = []
+        for name in (
+            "agencies",
+            "activities",
+            "periods",
+            "repeat",
+            "scale",
+            "seed",
+            "import_activities",
+            "survey_burst",
+            "survey_responses",
+            "par_agencies",
+            "export_rows",
+            "workers",
+            "load_seconds",
+            "load_threads",
+        ):
+            args += [f"--{name.replace('_', '-')}", str(options[name])]
+        for flag in ("no_tracemalloc", "keep", "load"):
+            if options[flag]:
+                args.append(f"--{flag.replace('_', '-')}")
+        if json_to:
+            args += ["--json", json_to]
+        return args
+
+    def _run(self, options: dict[str, Any], json_out: Any) -> None:
+        """The bench itself, in the database this process is connected to."""
         provinces = PROVINCES[options["scale"]]
         tag = MARK + secrets.token_hex(4)
         self.stdout.write(
@@ -123,6 +288,8 @@ class Command(BaseCommand):
                 "k": options["periods"],
             }
         )
+        # In the bench's own database nothing needs deleting: the database goes.
+        own = bool(os.environ.get(bench_db.CHILD_ENV))
         started = time.perf_counter()
         try:
             bench = bench_build(
@@ -134,54 +301,146 @@ class Command(BaseCommand):
                 rng=random.Random(options["seed"]),  # noqa: S311 - synthetic data
             )
             built = time.perf_counter() - started
+            rows_written = bench.counts["reports"] + bench.counts["versions"]
             self.stdout.write(
                 _(
                     "Đã tạo trong %(s).1f giây (%(db)s): %(assignments)s phân công, "
-                    "%(reports)s báo cáo với %(versions)s phiên bản trong toàn bộ dữ liệu thử."
+                    "%(reports)s báo cáo với %(versions)s phiên bản trong toàn bộ dữ liệu thử "
+                    "(%(rate)s dòng báo cáo và phiên bản mỗi giây)."
                 )
-                % {"s": built, "db": connection.vendor, **bench.counts}
+                % {
+                    "s": built,
+                    "db": connection.vendor,
+                    "rate": f"{rows_written / built:,.0f}".replace(",", "."),
+                    **bench.counts,
+                }
             )
-            rows, skipped = measure(bench, repeat=options["repeat"])
-            self._table(rows)
+            analyzed = bench_db.analyze()
+            self.stdout.write(
+                _("ANALYZE (thống kê cho bộ lập kế hoạch truy vấn): %(s).1f giây.")
+                % {"s": analyzed}
+            )
+            with same_stack():
+                hello = measure_hello(options["repeat"])
+                rows, skipped = measure(bench, repeat=options["repeat"])
+                rows.append(measure_save(bench, options["repeat"]))
+            self._table([hello, *rows], hello)
             if skipped:
                 self.stdout.write(_("Bỏ qua (chưa có): %(names)s") % {"names": ", ".join(skipped)})
-            self.stdout.write(_("Khảo sát hài lòng: đo …"))
-            self._surveys(
-                survey_measure(
-                    bench, burst=options["survey_burst"], responses=options["survey_responses"]
-                )
+            results = Results(
+                format=JSON_FORMAT,
+                vendor=connection.vendor,
+                scale=options["scale"],
+                sizes={
+                    "provinces": provinces,
+                    **{k: options[k] for k in ("agencies", "activities", "periods", "repeat")},
+                },
+                counts=bench.counts,
+                build_seconds=built,
+                analyze_seconds=analyzed,
+                analyzed=True,
+                database={
+                    "name": str(connection.settings_dict["NAME"]),
+                    "own": own,
+                },
+                hello=asdict(hello),
+                pages=page_dicts(rows, hello),
+                skipped=skipped,
             )
-            self._official(bench.plan)
             failed = [r.label for r in rows if r.status >= 500]
             if failed:
                 raise CommandError(
                     _("Các trang sau trả lỗi máy chủ, số đo của chúng không dùng được: %(names)s")
                     % {"names": ", ".join(failed)}
                 )
-            if options["par_agencies"]:
-                self.stdout.write(_("PAR INDEX: đo …"))
-                self._par(
-                    par_measure(tag=tag, agencies=options["par_agencies"], seed=options["seed"])
+            if options["load"]:
+                load = bench_load.run(
+                    bench,
+                    workers=options["workers"],
+                    threads=options["load_threads"],
+                    seconds=options["load_seconds"],
+                    say=self.stdout.write,
                 )
-            if options["import_activities"]:
-                province = bench.agency.parent
-                assert province is not None
-                result = measure_import(
-                    names=bench_names(tag, province, bench.groups),
-                    tag=tag,
-                    year=bench.plan.year,
-                    activities=options["import_activities"],
-                    trace=not options["no_tracemalloc"],
-                    seed=options["seed"],
-                )
-                self._import(result)
-            self._exports(options["export_rows"])
+                self._load(load)
+                results.load = load.as_dict()
+            else:
+                self._after_pages(bench, tag, options, results)
+            if options["json"]:
+                text = dump(results)
+                if options["json"] == "-":
+                    json_out.write(text)
+                else:
+                    Path(options["json"]).write_text(text + "\n", encoding="utf-8")
+            if results.load and results.load["errors"]:
+                raise CommandError(_("Chạy tải có %(n)s lỗi.") % {"n": results.load["errors"]})
         finally:
             if options["keep"]:
-                self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
-            else:
+                if not own:
+                    self.stdout.write(_("Giữ lại dữ liệu thử; xóa bằng: cchc bench --cleanup"))
+            elif not own:
                 par_cleanup(tag)
                 bench_cleanup(tag)
+
+    def _after_pages(self, bench: Any, tag: str, options: dict[str, Any], results: Results) -> None:
+        """The sections that are not pages: surveys, the annual report, PAR, the import,
+        the exports."""
+        self.stdout.write(_("Khảo sát hài lòng: đo …"))
+        surveys = survey_measure(
+            bench, burst=options["survey_burst"], responses=options["survey_responses"]
+        )
+        self._surveys(surveys)
+        results.surveys = {**asdict(surveys), "ratio": surveys.ratio}
+        self._official(bench.plan)
+        if options["par_agencies"]:
+            self.stdout.write(_("PAR INDEX: đo …"))
+            self._par(par_measure(tag=tag, agencies=options["par_agencies"], seed=options["seed"]))
+        if options["import_activities"]:
+            province = bench.agency.parent
+            assert province is not None
+            result = measure_import(
+                names=bench_names(tag, province, bench.groups),
+                tag=tag,
+                year=bench.plan.year,
+                activities=options["import_activities"],
+                trace=not options["no_tracemalloc"],
+                seed=options["seed"],
+            )
+            self._import(result)
+        self._exports(options["export_rows"])
+
+    def _load(self, result: bench_load.LoadResult) -> None:
+        self.stdout.write(
+            _(
+                "Tải: %(workers)s worker gunicorn, %(threads)s luồng, %(s).1f giây; "
+                "tổ hợp %(rate).1f yêu cầu/giây = %(share).1f %% của hello-world "
+                "(%(hello).0f yêu cầu/giây, p50 %(hp50).1f ms); %(errors)s lỗi."
+            )
+            % {
+                "workers": result.workers,
+                "threads": result.threads,
+                "s": result.seconds,
+                "rate": result.mix_per_second,
+                "share": 100 * result.share_of_hello,
+                "hello": result.hello_per_second,
+                "hp50": result.hello_p50,
+                "errors": result.errors,
+            }
+        )
+        width = max(len(k["label"]) for k in result.kinds)
+        header = (
+            f"{_('loại yêu cầu'):<{width}}  {_('số'):>6} {_('/giây'):>7} {'p50 ms':>8} "
+            f"{'p95 ms':>8} {'p99 ms':>8} {'×hello':>7} {_('lỗi'):>4} {'409':>4}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for k in result.kinds:
+            self.stdout.write(
+                f"{k['label']:<{width}}  {k['requests']:>6} {k['per_second']:>7.1f} "
+                f"{k['p50']:>8.1f} {k['p95']:>8.1f} {k['p99']:>8.1f} {k['ratio']:>7.1f} "
+                f"{k['errors']:>4} {k['conflicts']:>4}"
+            )
+            for error in k["first_errors"]:
+                self.stdout.write(f"    !! {error}")
 
     def _official(self, synthetic: Any) -> None:
         """The province's annual report (cchc.official): on the demo plan when it is
@@ -290,19 +549,25 @@ class Command(BaseCommand):
             }
         )
 
-    def _table(self, rows: list[Row]) -> None:
+    def _table(self, rows: list[Row], hello: Row) -> None:
         width = max(len(r.label) for r in rows)
         header = (
             f"{'trang / API':<{width}}  {'người xem':<11} {'mã':>3} {'truy vấn':>8} "
-            f"{'p50 ms':>8} {'p95 ms':>8}"
+            f"{'p50 ms':>8} {'p95 ms':>8} {'×hello':>8}"
         )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for r in rows:
             self.stdout.write(
                 f"{r.label:<{width}}  {r.persona:<11} {r.status:>3} {r.queries:>8} "
-                f"{r.p50:>8.1f} {r.p95:>8.1f}"
+                f"{r.p50:>8.1f} {r.p95:>8.1f} {ratio(r, hello):>8.1f}"
             )
+        self.stdout.write(
+            _(
+                "×hello: p50 của trang chia cho p50 của trang hello-world, đo cùng lần chạy, "
+                "qua cùng middleware (trong tiến trình, không qua mạng)."
+            )
+        )
 
     def _import(self, r: ImportResult) -> None:
         def mib(value: float | None) -> str:

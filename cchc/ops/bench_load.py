@@ -1,0 +1,353 @@
+"""`cchc bench --load`: gunicorn with N workers against the bench data, a fixed mix of
+what people do, and per kind of request the throughput, p50/p95/p99 and errors, beside
+hello-world served by the same gunicorn.
+
+It runs in the bench's own database (after the data is built and analysed). The socket
+is bound here and handed to gunicorn (`--bind fd://…`): it listens before gunicorn
+starts, so the first request simply waits in the kernel's queue until a worker takes it
+(no polling, no sleeping). Requests carry `X-Forwarded-Proto: https`, as behind the
+TLS-terminating load balancer of docs/deploy.md, so the production settings apply.
+
+The mix, per client thread and round, on a report of its own (the busiest agency's, last
+period; threads share reports only when the agency has fewer than threads):
+
+- officer: the worklist page, then two saves of the draft through the API (PUT);
+- head: the "to send" page, then sends the report through the API;
+- coordinator: the review queue, then returns the report through the API (so the round
+  can start again);
+- leader: the province dashboard twice and the agency dashboard.
+
+A 409 (two threads saving one report) is counted as a conflict, not an error.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.test import Client
+
+from cchc.accounts.models import ApiToken
+from cchc.monitoring.models import ProgressReport
+from cchc.ops.bench import Bench, _url
+
+HOST = "127.0.0.1"
+HELLO = "/__bench__/hello/"
+TIMEOUT = 120
+
+
+@dataclass
+class Kind:
+    label: str
+    count: int = 0
+    errors: int = 0
+    conflicts: int = 0
+    latencies: list[float] = field(default_factory=list)
+    first_errors: list[str] = field(default_factory=list)
+
+    def summary(self, seconds: float, hello_p50: float) -> dict[str, Any]:
+        ordered = sorted(self.latencies)
+
+        def pct(share: float) -> float:
+            if not ordered:
+                return 0.0
+            return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+        p50 = pct(0.5)
+        return {
+            "label": self.label,
+            "requests": self.count,
+            "per_second": self.count / seconds if seconds else 0.0,
+            "p50": p50,
+            "p95": pct(0.95),
+            "p99": pct(0.99),
+            "errors": self.errors,
+            "conflicts": self.conflicts,
+            "first_errors": self.first_errors,
+            "ratio": p50 / hello_p50 if hello_p50 else 0.0,
+        }
+
+
+@dataclass
+class LoadResult:
+    workers: int
+    threads: int
+    seconds: float
+    hello_per_second: float
+    hello_p50: float
+    mix_per_second: float
+    errors: int
+    kinds: list[dict[str, Any]]
+
+    @property
+    def share_of_hello(self) -> float:
+        return self.mix_per_second / self.hello_per_second if self.hello_per_second else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "share_of_hello": self.share_of_hello}
+
+
+class Server:
+    """gunicorn serving `cchc.ops.bench_wsgi` on a socket bound here."""
+
+    def __init__(self, workers: int) -> None:
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(128)
+        self.port = int(self.sock.getsockname()[1])
+        fd = self.sock.fileno()
+        env = {
+            **os.environ,
+            "ALLOWED_HOSTS": ",".join({*settings.ALLOWED_HOSTS, HOST}),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "cchc.ops.bench_wsgi:application",
+                "--bind",
+                f"fd://{fd}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                str(TIMEOUT),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            pass_fds=(fd,),
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.sock.close()
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str], body: str | None = None
+    ) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT)
+        try:
+            conn.request(
+                method,
+                path,
+                body=body.encode() if body is not None else None,
+                headers={"X-Forwarded-Proto": "https", "Host": HOST, **headers},
+            )
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+
+def _session(user: Any) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def _reports(bench: Bench, threads: int) -> list[ProgressReport]:
+    """The reports the threads write on: the busiest agency's in the last period, opened as
+    drafts (the bench's own data)."""
+    reports = list(
+        ProgressReport.objects.filter(assignment__agency=bench.agency, period=bench.period)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:threads]
+    )
+    ProgressReport.objects.filter(pk__in=reports).update(state=ProgressReport.State.DRAFT)
+    return list(ProgressReport.objects.filter(pk__in=reports).order_by("pk"))
+
+
+def run(
+    bench: Bench,
+    *,
+    workers: int,
+    threads: int,
+    seconds: float,
+    say: Callable[[str], None],
+) -> LoadResult:
+    params = bench.params()
+    officer = _session(bench.users["officer"])
+    head = _session(bench.users["head"])
+    coordinator = _session(bench.users["coordinator"])
+    leader = _session(bench.users["leader"])
+    keys = {
+        role: ApiToken.issue(user=bench.users[role], name="cchc bench --load")[1]
+        for role in ("officer", "head", "coordinator")
+    }
+
+    def api(role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {keys[role]}", "Content-Type": "application/json"}
+
+    def page(name: str, query: str = "") -> str:
+        url = _url(name, query, params)
+        assert url is not None, name
+        return url
+
+    worklist = page("report_worklist")
+    drafts = page("report_drafts")
+    queue = page("report_queue")
+    province = page("dashboard_province", "plan={plan_id}")
+    agency = page("dashboard_agency", "plan={plan_id}")
+    reports = _reports(bench, threads)
+
+    server = Server(workers)
+    try:
+        # The first request waits for gunicorn's first worker: warm every URL once.
+        for path, cookie in (
+            (HELLO, ""),
+            (worklist, officer),
+            (drafts, head),
+            (queue, coordinator),
+            (province, leader),
+            (agency, leader),
+        ):
+            server.request("GET", path, {"Cookie": cookie} if cookie else {})
+        hello = _hello(server, threads=threads, seconds=max(2.0, seconds / 4))
+        hello_p50 = hello.summary(1, 0)["p50"]
+        hello_rate = hello.count / max(2.0, seconds / 4)
+        say(
+            f"hello-world: {hello_rate:.0f} req/s, p50 {hello_p50:.1f} ms "
+            f"({workers} worker(s), {threads} thread(s))"
+        )
+        kinds: dict[str, Kind] = {}
+        lock = threading.Lock()
+        deadline = time.monotonic() + seconds
+
+        def call(
+            label: str, method: str, path: str, headers: dict[str, str], body: Any = None
+        ) -> tuple[int, Any]:
+            started = time.perf_counter()
+            try:
+                status, content = server.request(
+                    method, path, headers, None if body is None else json.dumps(body)
+                )
+            except OSError as error:
+                status, content = 0, str(error).encode()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                kind = kinds.setdefault(label, Kind(label))
+                kind.count += 1
+                kind.latencies.append(elapsed)
+                if status == 409:
+                    kind.conflicts += 1
+                elif status == 0 or status >= 400:
+                    kind.errors += 1
+                    if len(kind.first_errors) < 3:
+                        kind.first_errors.append(f"{status} {method} {path}")
+            if status == 200 and method != "GET":
+                return status, json.loads(content)
+            return status, None
+
+        def client(index: int) -> None:
+            report = reports[index % len(reports)]
+            url = f"/api/reports/{report.pk}"
+            version = report.version
+            n = 0
+
+            def current() -> int:
+                _status, content = server.request("GET", url, api("officer"))
+                return int(json.loads(content)["version"])
+
+            while time.monotonic() < deadline:
+                n += 1
+                call("cán bộ: việc của tôi (trang)", "GET", worklist, {"Cookie": officer})
+                for step in (1, 2):
+                    _status, out = call(
+                        "cán bộ: lưu báo cáo (API)",
+                        "PUT",
+                        url,
+                        api("officer"),
+                        {
+                            "status": "in_progress",
+                            "percent": (n * 2 + step) % 90 + 5,
+                            "narrative": f"Vòng {n}, lần lưu {step}.",
+                            "version": version,
+                        },
+                    )
+                    version = out["version"] if out else current()
+                call("lãnh đạo cơ quan: chờ gửi (trang)", "GET", drafts, {"Cookie": head})
+                _status, out = call(
+                    "lãnh đạo cơ quan: gửi (API)",
+                    "POST",
+                    f"{url}/submit",
+                    api("head"),
+                    {"version": version},
+                )
+                version = out["version"] if out else current()
+                call("thường trực: chờ duyệt (trang)", "GET", queue, {"Cookie": coordinator})
+                _status, out = call(
+                    "thường trực: trả lại (API)",
+                    "POST",
+                    f"{url}/review",
+                    api("coordinator"),
+                    {"approve": False, "comment": "Đề nghị bổ sung.", "version": version},
+                )
+                version = out["version"] if out else current()
+                for _ in range(2):
+                    call("lãnh đạo tỉnh: dashboard tỉnh", "GET", province, {"Cookie": leader})
+                call("lãnh đạo tỉnh: dashboard cơ quan", "GET", agency, {"Cookie": leader})
+
+        began = time.perf_counter()
+        pool = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        wall = time.perf_counter() - began
+    finally:
+        server.stop()
+    summaries = [k.summary(wall, hello_p50) for k in kinds.values()]
+    total = sum(k.count for k in kinds.values())
+    return LoadResult(
+        workers=workers,
+        threads=threads,
+        seconds=wall,
+        hello_per_second=hello_rate,
+        hello_p50=hello_p50,
+        mix_per_second=total / wall if wall else 0.0,
+        errors=sum(k.errors for k in kinds.values()) + hello.errors,
+        kinds=summaries,
+    )
+
+
+def _hello(server: Server, *, threads: int, seconds: float) -> Kind:
+    kind = Kind("hello-world")
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop() -> None:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                status, _content = server.request("GET", HELLO, {})
+            except OSError:
+                status = 0
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                kind.count += 1
+                kind.latencies.append(elapsed)
+                kind.errors += status != 200
+
+    pool = [threading.Thread(target=loop) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return kind
