@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import re
 
 import pytest
@@ -14,7 +16,9 @@ from cchc.agencies.models import Agency, AgencyGroup
 from cchc.monitoring.models import ProgressReport
 from cchc.plans.models import Plan
 
+# In-process, in the test database (`--here`): the own-database path is tested below.
 TINY = {
+    "here": True,
     "import_activities": 12,
     "agencies": 6,
     "activities": 5,
@@ -51,9 +55,10 @@ def test_it_prints_queries_and_percentiles_for_pages_and_the_api(db):
     for label in ("kế hoạch: chi tiết", "cơ quan: chi tiết", "API phân công (tỉnh)", "API tiến độ"):
         assert label in lines, output
         columns = lines[label].split()
-        assert columns[-4] == "200", lines[label]  # status
-        assert int(columns[-3]) > 0  # queries
-        assert float(columns[-2]) > 0 and float(columns[-1]) >= float(columns[-2])
+        assert columns[-5] == "200", lines[label]  # status
+        assert int(columns[-4]) > 0  # queries
+        assert float(columns[-3]) > 0 and float(columns[-2]) >= float(columns[-3])
+        assert float(columns[-1]) > 1  # a page costs more than hello-world
 
 
 def test_it_leaves_real_data_alone_and_removes_its_own(plan, personas):
@@ -91,12 +96,19 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
         reports = ProgressReport.objects.filter(
             assignment__activity__plan__number__startswith="cchc-bench-"
         )
+        # The report the save measurement then saved again and again, after the count.
+        measured = ReportVersion.objects.filter(
+            snapshot__narrative__startswith="Lượt lưu"
+        ).values_list("report_id", flat=True)
+        assert len(set(measured)) == 1
+        built = ReportVersion.objects.filter(report__in=reports).count() - len(measured)
+        assert f"{built} phiên bản" in output
+        reports = reports.exclude(pk__in=measured)
         versions: dict[int, list[ReportVersion]] = {}
         for version in ReportVersion.objects.filter(report__in=reports).order_by(
             "report", "version"
         ):
             versions.setdefault(version.report_id, []).append(version)
-        assert f"{sum(map(len, versions.values()))} phiên bản" in output
         allowed_after = {
             None: {"saved"},
             "saved": {"saved", "submitted"},
@@ -158,7 +170,7 @@ def test_it_measures_pages_without_a_collectstatic_manifest(db, settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     output = _bench()
-    failed = re.findall(r"^.*\s5\d\d\s+\d+\s+[\d.]+\s+[\d.]+$", output, re.MULTILINE)
+    failed = re.findall(r"^.*\s5\d\d\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", output, re.MULTILINE)
     assert not failed, output
 
 
@@ -255,3 +267,218 @@ def test_it_measures_par_indices_the_ranking_page_and_a_scorecard(db):
     )
     assert _leftovers() == (0, 0, 0, 0)
     assert not Campaign.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# Hello-world, the report save, JSON, ANALYZE (in-process)
+
+
+def test_every_figure_is_also_a_ratio_to_hello_world_and_the_json_says_it_all(db, tmp_path):
+    path = tmp_path / "bench.json"
+    output = _bench(json=str(path), import_activities=0)
+    results = json.loads(path.read_text())
+    assert {
+        "format",
+        "vendor",
+        "scale",
+        "sizes",
+        "counts",
+        "build_seconds",
+        "analyze_seconds",
+        "analyzed",
+        "database",
+        "hello",
+        "pages",
+        "skipped",
+        "surveys",
+        "load",
+    } <= set(results)
+    assert results["analyzed"] is True and results["scale"] == "province"
+    assert results["sizes"]["agencies"] == TINY["agencies"]
+    assert results["counts"]["reports"] == results["counts"]["assignments"] * TINY["periods"]
+    hello = results["hello"]
+    assert hello["label"] == "hello-world" and hello["status"] == 200 and hello["queries"] == 0
+    labels = {page["label"]: page for page in results["pages"]}
+    assert {"dashboard tỉnh", "API lưu báo cáo (PUT)", "API phân công (tỉnh)"} <= set(labels)
+    for page in results["pages"]:
+        assert {"label", "persona", "status", "queries", "p50", "p95", "ratio"} <= set(page)
+        assert page["ratio"] == pytest.approx(page["p50"] / hello["p50"])
+    # The same ratio is printed in the table.
+    line = next(x for x in output.splitlines() if x.startswith("dashboard tỉnh"))
+    assert float(line.split()[-1]) == pytest.approx(labels["dashboard tỉnh"]["ratio"], abs=0.06)
+    assert "×hello" in output
+    assert results["surveys"]["burst"] == TINY["survey_burst"] and results["load"] is None
+
+
+def test_json_to_stdout_leaves_the_tables_to_stderr(db):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("bench", stdout=out, stderr=err, **{**TINY, "json": "-", "import_activities": 0})
+    results = json.loads(out.getvalue())
+    assert results["pages"] and "p50 ms" in err.getvalue()
+
+
+def test_the_report_save_through_the_api_is_measured_and_really_saves(db):
+    from cchc.monitoring.models import ReportVersion
+
+    output = _bench(keep=True, import_activities=0, repeat=3)
+    try:
+        line = next(x for x in output.splitlines() if x.startswith("API lưu báo cáo (PUT)"))
+        columns = line.split()
+        assert columns[-6:-4] == ["officer", "200"], line
+        assert int(columns[-4]) > 0
+        saved = ReportVersion.objects.filter(
+            action="saved", snapshot__narrative__startswith="Lượt lưu"
+        )
+        # One warm-up, one counted, `repeat` timed: each a new version of the report.
+        assert saved.count() == 2 + 3
+        assert len(set(saved.values_list("report_id", flat=True))) == 1
+    finally:
+        call_command("bench", cleanup=True, stdout=io.StringIO())
+
+
+def test_statistics_are_refreshed_after_loading(db):
+    from django.db import connection
+
+    table = ProgressReport._meta.db_table
+    output = _bench(keep=True, import_activities=0)
+    try:
+        assert "ANALYZE" in output
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # ANALYZE writes the row estimate (transactional, so visible here).
+                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            else:
+                cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+            assert cursor.fetchone()[0] > 0
+    finally:
+        call_command("bench", cleanup=True, stdout=io.StringIO())
+
+
+def test_here_is_refused_outside_a_bench_database(db, settings):
+    settings.TESTING = False
+    with pytest.raises(CommandError, match="--here"):
+        _bench()
+    assert _leftovers() == (0, 0, 0, 0)
+
+
+# ---------------------------------------------------------------------------
+# The real path: a database of its own, and the load mode under gunicorn
+
+
+def test_it_builds_in_its_own_database_analyses_it_serves_it_under_load_and_drops_it(
+    plan, personas, tmp_path
+):
+    """The live database is only read for its connection settings: its plans, reports and
+    users are the same afterwards, and "the latest plan" stays the live one. The bench's
+    database is migrated, analysed, loaded through gunicorn with no error, kept on
+    request and dropped by --cleanup."""
+    from cchc.ops import bench_db
+
+    reports = ProgressReport.objects.count()
+    before = bench_db.leftovers()
+    path = tmp_path / "bench.json"
+    out = io.StringIO()
+    call_command(
+        "bench",
+        stdout=out,
+        **{
+            **TINY,
+            "here": False,
+            "import_activities": 0,
+            "load": True,
+            "workers": 1,
+            "load_threads": 2,
+            "load_seconds": 3,
+            "keep": True,
+            "json": str(path),
+        },
+    )
+    output = out.getvalue()
+    results = json.loads(path.read_text())
+    database = results["database"]
+    try:
+        assert database["own"] is True and database["kept"] is True
+        assert database["migrate_seconds"] > 0 and results["analyzed"] is True
+        # Nothing in the live database.
+        assert Plan.objects.get() == plan
+        assert ProgressReport.objects.count() == reports
+        assert User.objects.count() == len(personas)
+        assert _leftovers() == (0, 0, 0, 0)
+        # The load: every kind of the mix ran, with no error, beside hello-world.
+        load = results["load"]
+        assert load["workers"] == 1 and load["errors"] == 0, output
+        assert load["hello_per_second"] > 0 and 0 < load["share_of_hello"] < 1
+        kinds = {k["label"]: k for k in load["kinds"]}
+        assert {
+            "cán bộ: lưu báo cáo (API)",
+            "lãnh đạo cơ quan: gửi (API)",
+            "thường trực: trả lại (API)",
+            "lãnh đạo tỉnh: dashboard tỉnh",
+        } <= set(kinds)
+        for kind in kinds.values():
+            assert kind["requests"] > 0 and kind["errors"] == 0
+            assert kind["p50"] <= kind["p95"] <= kind["p99"] and kind["ratio"] > 0
+        assert "p99 ms" in output and "hello-world" in output
+        # The kept database holds the bench's data, analysed.
+        kept = [name for name in bench_db.leftovers() if name not in before]
+        assert len(kept) == 1
+        assert _bench_rows(database["name"]) == (
+            results["counts"]["reports"],
+            True,
+        )
+    finally:
+        call_command("bench", cleanup=True, stdout=io.StringIO())
+    assert bench_db.leftovers() == [name for name in before if name not in kept]
+
+
+def _bench_rows(name: str) -> tuple[int, bool]:
+    """The report count of a kept bench database, and whether it was analysed."""
+    table = ProgressReport._meta.db_table
+    if name.startswith("cchc_bench_"):
+        import psycopg
+        from django.db import connection
+
+        s = connection.settings_dict
+        with psycopg.connect(
+            dbname=name, host=s["HOST"], port=s["PORT"] or None, user=s["USER"]
+        ) as conn:
+            count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            analysed = conn.execute(
+                "SELECT reltuples > 0 FROM pg_class WHERE relname = %s", [table]
+            ).fetchone()[0]
+        return count, analysed
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(name)) as conn:
+        count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        analysed = conn.execute(
+            "SELECT count(*) FROM sqlite_stat1 WHERE tbl = ?", [table]
+        ).fetchone()[0]
+    return count, analysed > 0
+
+
+@pytest.mark.postgres
+def test_cleanup_drops_only_this_installations_bench_databases(db):
+    from django.db import connection
+
+    from cchc.ops import bench_db
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    ours = bench_db.create()
+    theirs = "cchc_bench_other" + ours.name[-6:]
+    with bench_db._pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{theirs}"')
+        admin.execute(f"COMMENT ON DATABASE \"{theirs}\" IS 'cchc bench for another_db'")
+    try:
+        assert ours.name in bench_db.leftovers() and theirs not in bench_db.leftovers()
+        out = io.StringIO()
+        call_command("bench", cleanup=True, stdout=out)
+        assert ours.name in out.getvalue()
+        with bench_db._pg_admin() as admin:
+            names = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
+        assert ours.name not in names and theirs in names
+    finally:
+        with bench_db._pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{theirs}"')
+        bench_db.drop(ours)

@@ -20,15 +20,18 @@ reaches the live installation's files or caches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,9 +193,34 @@ def run_child(db: OwnDatabase, args: list[str], write: Callable[[str], None]) ->
         encoding="utf-8",
     ) as child:
         assert child.stdout is not None
-        for line in child.stdout:
-            write(line)
-        return child.wait()
+        try:
+            for line in child.stdout:
+                write(line)
+            return child.wait()
+        finally:
+            # Interrupted (Ctrl-C, SIGTERM): the child goes first, so that its database
+            # can be dropped.
+            if child.poll() is None:
+                child.terminate()
+                child.wait()
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM ends the parent as Ctrl-C does, through its `finally`: the child is stopped
+    and the bench database dropped instead of being left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def in_own_database() -> bool:

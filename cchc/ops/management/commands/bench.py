@@ -182,7 +182,8 @@ class Command(BaseCommand):
         if options["survey_responses"] < 0:
             raise CommandError(_("--survey-responses không được âm."))
         if not options["here"]:
-            self._parent(options)
+            with bench_db.interruptible():
+                self._parent(options)
             return
         if not bench_db.in_own_database():
             raise CommandError(
@@ -478,7 +479,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Khảo sát: hello-world %(hello).0f yêu cầu/giây; gửi phiếu %(submit).0f phiếu/giây "
-                "(%(burst)s phiếu liên tiếp, %(accepted)s được ghi); tỷ lệ %(ratio).2f "
+                "(%(burst)s phiếu liên tiếp, %(accepted)s được ghi); tỷ lệ %(ratio).4f "
                 "(trong tiến trình, qua toàn bộ middleware, không qua mạng)."
             )
             % {
