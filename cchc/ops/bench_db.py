@@ -88,7 +88,7 @@ def _pg_url(name: str) -> str:
 def create() -> OwnDatabase:
     """An empty database for one run (not yet migrated)."""
     directory = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
-    (directory / OWNER_NOTE).write_text(json.dumps({"live": _live_name()}))
+    (directory / OWNER_NOTE).write_text(json.dumps({"live": _live_name(), "pid": os.getpid()}))
     # The child's static root (WhiteNoise warns about a missing one on every start).
     (directory / "var" / "static").mkdir(parents=True)
     if connection.vendor == "postgresql":
@@ -96,7 +96,7 @@ def create() -> OwnDatabase:
         with _pg_admin() as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
             # The comment is a literal: the live name is escaped as one.
-            comment = (COMMENT + _live_name()).replace("'", "''")
+            comment = (f"{COMMENT}{_live_name()} (pid {os.getpid()})").replace("'", "''")
             admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
         return OwnDatabase("postgresql", name, _pg_url(name), directory)
     if connection.vendor == "sqlite":
@@ -119,26 +119,46 @@ def leftovers() -> list[str]:
     if connection.vendor == "postgresql":
         with _pg_admin() as admin:
             rows = admin.execute(
-                "SELECT d.datname FROM pg_database d "
-                "WHERE d.datname LIKE %s AND shobj_description(d.oid, 'pg_database') = %s "
+                "SELECT d.datname, shobj_description(d.oid, 'pg_database') FROM pg_database d "
+                "WHERE d.datname LIKE %s AND shobj_description(d.oid, 'pg_database') LIKE %s "
                 "ORDER BY d.datname",
-                [DB_PREFIX.replace("_", r"\_") + "%", COMMENT + _live_name()],
+                [DB_PREFIX.replace("_", r"\_") + "%", _like(COMMENT + _live_name()) + " (pid %"],
             ).fetchall()
-        found += [row[0] for row in rows]
+        for name, comment in rows:
+            pid = comment.rsplit("(pid ", 1)[-1].rstrip(")")
+            if not _running(int(pid) if pid.isdigit() else 0):
+                found.append(name)
     for directory in sorted(Path(tempfile.gettempdir()).glob(DIR_PREFIX + "*")):
         try:
             note = json.loads((directory / OWNER_NOTE).read_text())
         except (OSError, ValueError):
             continue
-        if note.get("live") == _live_name():
+        if note.get("live") == _live_name() and not _running(int(note.get("pid", 0))):
             found.append(str(directory))
     return found
 
 
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+def _running(pid: int) -> bool:
+    """Whether the bench that made a database still runs (another run, or another test
+    process): its database is not a leftover. A pid reused since is a rare false "yes"."""
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def cleanup() -> list[str]:
-    """Drop every leftover of this installation's runs; returns what was removed. A
-    database still in use by a running bench is dropped too (FORCE): only run it when no
-    bench is running."""
+    """Drop every leftover of this installation's runs (those whose bench process has
+    ended); returns what was removed."""
     removed = []
     for name in leftovers():
         if name.startswith(DB_PREFIX):
