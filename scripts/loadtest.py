@@ -13,6 +13,10 @@ the public page, API reads) and one is a write (the officer opens the year's rep
 one of the agency's assignments and saves a draft through the API, version included).
 Prints requests per second, p50/p95 latency, 409 conflicts (expected when two threads
 save one report) and errors. Traffic goes only to 127.0.0.1. Not run in CI.
+
+For measured figures use `cchc bench --load --workers N` instead: the bench's own data at
+a chosen size, a fixed mix of officers, heads, coordinators and leaders, p50/p95/p99 and
+errors per kind of request beside hello-world under the same gunicorn (docs/deploy.md).
 """
 
 from __future__ import annotations

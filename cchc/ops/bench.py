@@ -1,19 +1,21 @@
 """The load bench behind `cchc bench`: response times and query counts of the pages and
 the API on a big province.
 
-It builds synthetic data in the configured database, requests every page and endpoint
-that exists through Django's test client (logged in with `force_login`), and prints for
-each the number of queries and the 50th and 95th percentile of the response time.
+It builds synthetic data, requests every page and endpoint that exists through Django's
+test client (logged in with `force_login`), and prints for each the number of queries
+and the 50th and 95th percentile of the response time.
 
-Safe by construction: everything it creates is its own throwaway set — agencies, groups,
-users and plans whose names start with "[cchc-bench-<run>]" (users "cchc-bench-<run>-…",
-with unusable passwords, created without the audit log) — and it deletes that set when it
-ends, also after an error. Real data is only read, never changed. `--keep` leaves the set
-in place to look at; `--cleanup` removes whatever earlier runs left. While it runs, the
-bench plan is the newest plan, so do not point it at a production database in office hours.
+Where: `cchc bench` builds in a database of its own (`cchc.ops.bench_db`: created,
+migrated, analysed, dropped), never in the configured one. The functions here write to
+the database the process is connected to: the bench's own (`--here`, in the child) or a
+test database. Everything they create is still named "[cchc-bench-<run>]" (users
+"cchc-bench-<run>-…", with unusable passwords, created without the audit log), so that
+`bench_cleanup` can remove it from a test database, or what older versions of the bench
+left in a live one.
 
 Sizes: the default is one province (150 agencies, a 100-activity plan, 8 periods);
-`--scale national` builds 34 such provinces in one database and measures the first.
+`--scale national` builds 34 provinces in one database and measures the first (sizes in
+the command).
 
 Every report has the history the services would have written for it (`report_save`,
 `report_submit`, `report_review`): one to three saves with growing content, a submission,

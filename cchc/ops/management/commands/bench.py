@@ -427,16 +427,22 @@ class Command(BaseCommand):
                 "errors": result.errors,
             }
         )
-        width = max(len(k["label"]) for k in result.kinds)
+        kind, count, rate, errors = (
+            _("loại yêu cầu"),
+            _("số yêu cầu"),
+            _("/giây"),
+            _("lỗi"),
+        )
+        width = max(len(kind), *(len(k["label"]) for k in result.kinds))
         header = (
-            f"{_('loại yêu cầu'):<{width}}  {_('số'):>6} {_('/giây'):>7} {'p50 ms':>8} "
-            f"{'p95 ms':>8} {'p99 ms':>8} {'×hello':>7} {_('lỗi'):>4} {'409':>4}"
+            f"{kind:<{width}}  {count:>10} {rate:>7} {'p50 ms':>8} "
+            f"{'p95 ms':>8} {'p99 ms':>8} {'×hello':>7} {errors:>4} {'409':>4}"
         )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for k in result.kinds:
             self.stdout.write(
-                f"{k['label']:<{width}}  {k['requests']:>6} {k['per_second']:>7.1f} "
+                f"{k['label']:<{width}}  {k['requests']:>10} {k['per_second']:>7.1f} "
                 f"{k['p50']:>8.1f} {k['p95']:>8.1f} {k['p99']:>8.1f} {k['ratio']:>7.1f} "
                 f"{k['errors']:>4} {k['conflicts']:>4}"
             )
