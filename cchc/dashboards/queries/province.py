@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from cchc.agencies.eras import plan_day
 from cchc.agencies.models import AgencyGroup, GroupMembership
@@ -30,12 +30,12 @@ from cchc.dashboards.queries.common import (
 )
 from cchc.dashboards.queries.selection import Selection
 from cchc.dashboards.queries.trend import plan_trend
+from cchc.monitoring.figures import Stamp, cached, figures_stamp, progress_cached
 from cchc.monitoring.models import ReportingPeriod
 from cchc.monitoring.progress import (
     Figure,
     Progress,
     group_figure,
-    plan_progress,
 )
 from cchc.monitoring.services import period_current
 from cchc.plans.models import Plan
@@ -52,6 +52,9 @@ class ProvinceDashboard:
     overdue: Chart
     trend: Chart
     overdue_rows: list[OverdueRow]
+    # What the figures were read at (cchc.monitoring.figures): the page caches its
+    # rendered charts under it.
+    cache_key: str = ""
 
     def charts(self) -> dict[str, Chart]:
         return {
@@ -62,8 +65,40 @@ class ProvinceDashboard:
 def province_dashboard(
     selection: Selection, *, today: date, agency_url: Callable[[int], str]
 ) -> ProvinceDashboard:
+    """The dashboard of the selected plan and period, built once per change.
+
+    Everything it shows is made from the plan's figures, its contents and the agencies'
+    names and groups, each of which changes the plan's stamp (cchc.monitoring.figures),
+    so the built dashboard is kept in the cache under that stamp, the period, the dates,
+    the language and the agency links (`agency_url` of a probe id stands for them).
+    """
     plan = selection.plan
-    progress = plan_progress(plan, period=selection.period, today=selection.as_of)
+    stamp = figures_stamp(plan)
+    parts = (
+        selection.period.pk if selection.period is not None else "-",
+        selection.as_of.isoformat(),
+        today.isoformat(),
+        get_language(),
+        agency_url(0),
+    )
+    dashboard = cached(
+        plan.pk,
+        stamp.reports,
+        "province",
+        parts,
+        lambda: _build(selection, today=today, agency_url=agency_url, stamp=stamp),
+    )
+    # The request's own selection (the plan and period as just read), not the builder's.
+    dashboard.selection = selection
+    dashboard.cache_key = f"{plan.pk}:{stamp.reports}:" + ":".join(map(str, parts))
+    return dashboard
+
+
+def _build(
+    selection: Selection, *, today: date, agency_url: Callable[[int], str], stamp: Stamp
+) -> ProvinceDashboard:
+    plan = selection.plan
+    progress = progress_cached(plan, period=selection.period, today=selection.as_of, stamp=stamp)
     areas = _areas(plan)
     agencies = _plan_agencies(plan)
     names = {agency.pk: agency.name for agency in agencies}
@@ -159,7 +194,7 @@ def province_dashboard(
         note=_("Mỗi dòng là một cơ quan chủ trì chưa báo cáo hoàn thành sau hạn cuối cùng."),
     )
 
-    trend_points = plan_trend(plan, progress, today=today)
+    trend_points = plan_trend(plan, progress, today=today, stamp=stamp)
     trend_title = _("Tiến độ chung theo tháng")
     trend = Chart(
         name="trend",
@@ -212,7 +247,7 @@ def province_summary(
     period = period_current(plan, today, periods=periods)
     # As `select_plan` does: a period whose data ended before today stands at its end.
     as_of = min(today, period.ends_on) if period is not None else today
-    progress = plan_progress(plan, period=period, today=as_of)
+    progress = progress_cached(plan, period=period, today=as_of)
     return ProvinceSummary(
         period=period,
         as_of=as_of,
