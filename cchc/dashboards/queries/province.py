@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -41,6 +42,41 @@ from cchc.monitoring.services import period_current
 from cchc.plans.models import Plan
 
 
+@dataclass(frozen=True)
+class _ProgressSource:
+    """Where a cached dashboard's full progress is read back from: the plan's progress
+    at the stamp the dashboard was built at (a small cache entry of its own)."""
+
+    plan: Plan
+    period: ReportingPeriod | None
+    as_of: date
+    stamp: Stamp
+
+    def __call__(self) -> Progress:
+        return progress_cached(self.plan, period=self.period, today=self.as_of, stamp=self.stamp)
+
+
+class _CachedProgress(Progress):
+    """A dashboard's progress read back from the cache: the plan figure and the method at
+    hand (all the page shows of it), the items and roll-ups loaded on first use (the
+    official reports read them)."""
+
+    def __init__(self, full: Progress, source: _ProgressSource) -> None:
+        # The other fields are not set: __getattr__ fills them when first asked for.
+        self.method = full.method
+        self.method_label = full.method_label
+        self.plan = full.plan
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_source":
+            raise AttributeError(name)
+        full = self._source()
+        for each in fields(Progress):
+            setattr(self, each.name, getattr(full, each.name))
+        return getattr(full, name)
+
+
 @dataclass
 class ProvinceDashboard:
     selection: Selection
@@ -55,6 +91,15 @@ class ProvinceDashboard:
     # What the figures were read at (cchc.monitoring.figures): the page caches its
     # rendered charts under it.
     cache_key: str = ""
+    progress_source: _ProgressSource | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept in the cache without the progress's items (the larger part, read back only
+        # when asked for), so that a page read costs a small entry.
+        state = self.__dict__.copy()
+        if self.progress_source is not None and not isinstance(self.progress, _CachedProgress):
+            state["progress"] = _CachedProgress(self.progress, self.progress_source)
+        return state
 
     def charts(self) -> dict[str, Chart]:
         return {
@@ -216,6 +261,7 @@ def _build(
     )
     return ProvinceDashboard(
         selection=selection,
+        progress_source=_ProgressSource(plan, selection.period, selection.as_of, stamp),
         progress=progress,
         timeliness=_timeliness_counts(progress.items),
         areas=_area_chart(progress, areas, chart_id="chart-areas", figures=progress.areas),
