@@ -26,7 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         plans = None
         if options["plan"]:
-            plan = find_plan(options["plan"])
+            # A NUL byte names no plan (and PostgreSQL refuses it in a query).
+            plan = None if "\x00" in options["plan"] else find_plan(options["plan"])
             if plan is None:
                 raise CommandError(
                     _("Không tìm thấy kế hoạch «%(plan)s».") % {"plan": options["plan"]}
