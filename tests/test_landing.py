@@ -286,8 +286,14 @@ def test_the_head_lands_on_the_same_worklist_with_the_drafts_to_send(
 
 
 # Pinned: `/` (session, user, plan chosen) and the landing page it sends to cost the
-# same for a plan of 4 tasks and one of 60.
-LANDING_QUERIES = {"officer_a": (3, 13), "head_a": (3, 13), "coordinator": (3, 12)}
+# same for a plan of 4 tasks and one of 60: its first read, then a second one. The
+# coordinator's queue carries the plan's headline figures, computed on the first read
+# after a change and read from the cache after (cchc.monitoring.figures).
+LANDING_QUERIES = {
+    "officer_a": (3, 13, 13),
+    "head_a": (3, 13, 13),
+    "coordinator": (3, 19, 11),
+}
 
 
 @pytest.mark.parametrize("who", list(LANDING_QUERIES))
@@ -300,7 +306,8 @@ def test_the_landing_costs_a_pinned_number_of_queries_whatever_the_plan_size(
         factories.make_plan(tasks, number=f"{tasks}/KH", year=year)
         home, _sql = _count_redirect(client, "/")
         landing, _sql = _count(client, LANDING[who])
-        counts.append((home, landing))
+        again, _sql = _count(client, LANDING[who])
+        counts.append((home, landing, again))
     assert counts == [LANDING_QUERIES[who]] * 2
 
 

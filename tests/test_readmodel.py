@@ -261,6 +261,9 @@ def test_the_public_may_not_look_at_a_draft_plan(client: Client, years) -> None:
 
 def test_choosing_a_plan_costs_one_update_and_looking_again_none(login, years) -> None:
     old, _new = years
+    # Its figures read once already (by someone else): the first read after a change
+    # computes and caches them (pinned in tests/test_dashboards.py).
+    assert login("coordinator").get(f"/dashboard/?plan={old.pk}").status_code == 200
     client = login("leader")
     choosing, sqls = _count(client, f"/dashboard/?plan={old.pk}")
     assert sum(sql.startswith("UPDATE") for sql in sqls) == 1
@@ -283,14 +286,18 @@ def test_a_deleted_plan_is_forgotten(login, personas, years) -> None:
 
 
 # Pinned: the lists cost the same whether a plan is remembered or not, for any plan size.
+# Pages with figures (the queue's headline, the dashboard) read them from the cache
+# (cchc.monitoring.figures): the first read of a plan's figures after a change computes
+# and caches them, every later one reads them back. (first read, later reads)
 LIST_QUERIES = {
-    ("officer_a", "/bao-cao/"): 13,
-    ("coordinator", "/bao-cao/"): 11,
-    # The queue carries the province's headline figures: one `plan_progress` (3 queries).
-    ("coordinator", "/bao-cao/cho-duyet/"): 12,
-    ("head_a", "/bao-cao/cho-gui/"): 6,
+    ("officer_a", "/bao-cao/"): (13, 13),
+    ("coordinator", "/bao-cao/"): (11, 11),
+    # The queue carries the province's headline figures: one `plan_progress` (3 queries)
+    # on a first read, the stamp and the cached figures (2) after.
+    ("coordinator", "/bao-cao/cho-duyet/"): (19, 11),
+    ("head_a", "/bao-cao/cho-gui/"): (6, 6),
     # The dashboard's citizens panel (surveys, feedback, indicators) costs 9 of them.
-    ("leader", "/dashboard/"): 24,
+    ("leader", "/dashboard/"): (55, 18),
 }
 
 
@@ -305,7 +312,10 @@ def test_the_lists_cost_a_pinned_number_of_queries_with_or_without_a_choice(
         counts.append(_count(client, url)[0])  # the newest plan, nothing remembered
         _count(client, f"{url}?plan={plan.pk}")  # choose it
         counts.append(_count(client, url)[0])  # remembered
-    assert counts == [LIST_QUERIES[(who, url)]] * 4
+    # Only the very first read is of figures never read (the 2023 plan's first read is
+    # its choice, not counted).
+    first, later = LIST_QUERIES[(who, url)]
+    assert counts == [first, later, later, later]
 
 
 def test_the_worklist_chooser_keeps_the_agency_looked_at(login, agencies, years) -> None:

@@ -319,6 +319,10 @@ def load_reference(path: Path) -> dict[str, int]:
         for alias in item.get("aliases", []):
             _alias(alias, group=group)
 
+    # Memberships written in bulk send no signal: the dashboards' group charts move.
+    from cchc.monitoring.figures import figures_changed_everywhere
+
+    figures_changed_everywhere()
     return {
         "agencies": Agency.objects.count(),
         "groups": AgencyGroup.objects.count(),
@@ -402,6 +406,10 @@ def load_current_units(path: Path, *, on: date = SWITCH) -> dict[str, int]:
         )
         for alias in item.get("aliases", []):
             _alias(alias, group=group)
+    # Memberships written in bulk send no signal: the dashboards' group charts move.
+    from cchc.monitoring.figures import figures_changed_everywhere
+
+    figures_changed_everywhere()
     return {
         "agencies": Agency.objects.filter(closed_on__isnull=True).count(),
         "groups": AgencyGroup.objects.count(),

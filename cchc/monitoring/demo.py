@@ -29,6 +29,7 @@ from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency
 from cchc.audit.models import AuditRecord
 from cchc.lib import calendar
+from cchc.monitoring.figures import figures_changed
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
 from cchc.monitoring.services import (
     DocumentInput,
@@ -591,6 +592,13 @@ def _restamp(stamps: list[Stamp]) -> None:
     ProgressReport.objects.bulk_update(
         reports, ["submitted_at", "reviewed_at", "updated_at"], batch_size=500
     )
+    # History rewritten in bulk: the trend's settled months must be replayed again.
+    for plan_id in set(
+        ReportingPeriod.objects.filter(pk__in={report.period_id for report in reports}).values_list(
+            "plan_id", flat=True
+        )
+    ):
+        figures_changed(plan_id, structure=True)
     _restamp_notifications(reports, versions)
 
 

@@ -269,3 +269,28 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} v{self.version} {self.action}"
+
+
+class FiguresStamp(models.Model):
+    """Which computed figures of a plan are current (`cchc.monitoring.figures`).
+
+    Every change that can move the plan's figures writes new random stamps here in its
+    own transaction: `reports` when a report is sent, returned or approved; `structure`
+    (and `reports`) when periods, activities, assignments, dates or the plan change. The
+    cached figures are keyed by these stamps, so a figure computed before the change can
+    never be read after it. Random rather than counted, so that a flushed or restored
+    database cannot meet an old cache entry under a reused key.
+    """
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, primary_key=True
+    )
+    reports = models.CharField(_("dấu báo cáo"), max_length=32)
+    structure = models.CharField(_("dấu cấu trúc"), max_length=32)
+
+    class Meta:
+        verbose_name = _("dấu số liệu tổng hợp")
+        verbose_name_plural = _("dấu số liệu tổng hợp")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.reports}/{self.structure}"

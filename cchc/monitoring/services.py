@@ -25,6 +25,7 @@ from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import DocumentError, document_record, documents_set_links
 from cchc.lib import calendar
 from cchc.lib.dates import OUT_OF_RANGE, is_plausible
+from cchc.monitoring.figures import figures_changed
 from cchc.monitoring.models import (
     Assignment,
     ProgressReport,
@@ -181,7 +182,10 @@ def assignments_sync(plan: Plan) -> int:
                 f"ANALYZE {quote(Activity._meta.db_table)}, {quote(Assignee._meta.db_table)}"
             )
         cursor.execute(sql, [Assignee.Role.LEAD.value, plan.pk, plan.pk, day, day])
-        return max(cursor.rowcount, 0)
+        created = max(cursor.rowcount, 0)
+    # Raw SQL sends no signal; an import or a replacement ends here, with new rows.
+    figures_changed(plan, structure=True)
+    return created
 
 
 # ---------------------------------------------------------------------------
@@ -578,6 +582,8 @@ def report_submit(
     report.save()
     _record(report, ReportVersion.Action.SUBMITTED, actor, before, links_changed=False)
     events.report_submitted(report, actor)
+    # Last, so that the plan's stamp row stays locked only until the commit.
+    figures_changed(report.period.plan_id)
     return report
 
 
@@ -617,4 +623,5 @@ def report_review(
     action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
     _record(report, action, actor, before, links_changed=False)
     events.report_reviewed(report, actor)
+    figures_changed(report.period.plan_id)
     return report

@@ -23,6 +23,7 @@ from cchc.dashboards.queries.common import (
     _timeliness_counts,
 )
 from cchc.dashboards.queries.selection import Selection
+from cchc.monitoring.figures import progress_cached
 from cchc.monitoring.models import (
     Assignment,
 )
@@ -31,7 +32,6 @@ from cchc.monitoring.progress import (
     ItemState,
     Progress,
     Timeliness,
-    plan_progress,
 )
 
 
@@ -62,7 +62,7 @@ class AgencyDashboard:
 def agency_dashboard(selection: Selection, agency: Agency) -> AgencyDashboard:
     plan = selection.plan
     as_of = selection.as_of
-    progress = plan_progress(plan, period=selection.period, today=as_of)
+    progress = progress_cached(plan, period=selection.period, today=as_of)
     items = [item for item in progress.items if item.agency_id == agency.pk]
     labels = _activity_labels(plan, agency=agency)
     areas = _areas(plan)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from cchc.agencies.eras import plan_day
 from cchc.agencies.models import AgencyGroup, GroupMembership
@@ -30,15 +31,50 @@ from cchc.dashboards.queries.common import (
 )
 from cchc.dashboards.queries.selection import Selection
 from cchc.dashboards.queries.trend import plan_trend
+from cchc.monitoring.figures import Stamp, cached, figures_stamp, progress_cached
 from cchc.monitoring.models import ReportingPeriod
 from cchc.monitoring.progress import (
     Figure,
     Progress,
     group_figure,
-    plan_progress,
 )
 from cchc.monitoring.services import period_current
 from cchc.plans.models import Plan
+
+
+@dataclass(frozen=True)
+class _ProgressSource:
+    """Where a cached dashboard's full progress is read back from: the plan's progress
+    at the stamp the dashboard was built at (a small cache entry of its own)."""
+
+    plan: Plan
+    period: ReportingPeriod | None
+    as_of: date
+    stamp: Stamp
+
+    def __call__(self) -> Progress:
+        return progress_cached(self.plan, period=self.period, today=self.as_of, stamp=self.stamp)
+
+
+class _CachedProgress(Progress):
+    """A dashboard's progress read back from the cache: the plan figure and the method at
+    hand (all the page shows of it), the items and roll-ups loaded on first use (the
+    official reports read them)."""
+
+    def __init__(self, full: Progress, source: _ProgressSource) -> None:
+        # The other fields are not set: __getattr__ fills them when first asked for.
+        self.method = full.method
+        self.method_label = full.method_label
+        self.plan = full.plan
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_source":
+            raise AttributeError(name)
+        full = self._source()
+        for each in fields(Progress):
+            setattr(self, each.name, getattr(full, each.name))
+        return getattr(full, name)
 
 
 @dataclass
@@ -52,6 +88,18 @@ class ProvinceDashboard:
     overdue: Chart
     trend: Chart
     overdue_rows: list[OverdueRow]
+    # What the figures were read at (cchc.monitoring.figures): the page caches its
+    # rendered charts under it.
+    cache_key: str = ""
+    progress_source: _ProgressSource | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept in the cache without the progress's items (the larger part, read back only
+        # when asked for), so that a page read costs a small entry.
+        state = self.__dict__.copy()
+        if self.progress_source is not None and not isinstance(self.progress, _CachedProgress):
+            state["progress"] = _CachedProgress(self.progress, self.progress_source)
+        return state
 
     def charts(self) -> dict[str, Chart]:
         return {
@@ -62,8 +110,40 @@ class ProvinceDashboard:
 def province_dashboard(
     selection: Selection, *, today: date, agency_url: Callable[[int], str]
 ) -> ProvinceDashboard:
+    """The dashboard of the selected plan and period, built once per change.
+
+    Everything it shows is made from the plan's figures, its contents and the agencies'
+    names and groups, each of which changes the plan's stamp (cchc.monitoring.figures),
+    so the built dashboard is kept in the cache under that stamp, the period, the dates,
+    the language and the agency links (`agency_url` of a probe id stands for them).
+    """
     plan = selection.plan
-    progress = plan_progress(plan, period=selection.period, today=selection.as_of)
+    stamp = figures_stamp(plan)
+    parts = (
+        selection.period.pk if selection.period is not None else "-",
+        selection.as_of.isoformat(),
+        today.isoformat(),
+        get_language(),
+        agency_url(0),
+    )
+    dashboard = cached(
+        plan.pk,
+        stamp.reports,
+        "province",
+        parts,
+        lambda: _build(selection, today=today, agency_url=agency_url, stamp=stamp),
+    )
+    # The request's own selection (the plan and period as just read), not the builder's.
+    dashboard.selection = selection
+    dashboard.cache_key = f"{plan.pk}:{stamp.reports}:" + ":".join(map(str, parts))
+    return dashboard
+
+
+def _build(
+    selection: Selection, *, today: date, agency_url: Callable[[int], str], stamp: Stamp
+) -> ProvinceDashboard:
+    plan = selection.plan
+    progress = progress_cached(plan, period=selection.period, today=selection.as_of, stamp=stamp)
     areas = _areas(plan)
     agencies = _plan_agencies(plan)
     names = {agency.pk: agency.name for agency in agencies}
@@ -159,7 +239,7 @@ def province_dashboard(
         note=_("Mỗi dòng là một cơ quan chủ trì chưa báo cáo hoàn thành sau hạn cuối cùng."),
     )
 
-    trend_points = plan_trend(plan, progress, today=today)
+    trend_points = plan_trend(plan, progress, today=today, stamp=stamp)
     trend_title = _("Tiến độ chung theo tháng")
     trend = Chart(
         name="trend",
@@ -181,6 +261,7 @@ def province_dashboard(
     )
     return ProvinceDashboard(
         selection=selection,
+        progress_source=_ProgressSource(plan, selection.period, selection.as_of, stamp),
         progress=progress,
         timeliness=_timeliness_counts(progress.items),
         areas=_area_chart(progress, areas, chart_id="chart-areas", figures=progress.areas),
@@ -212,7 +293,7 @@ def province_summary(
     period = period_current(plan, today, periods=periods)
     # As `select_plan` does: a period whose data ended before today stands at its end.
     as_of = min(today, period.ends_on) if period is not None else today
-    progress = plan_progress(plan, period=period, today=as_of)
+    progress = progress_cached(plan, period=period, today=as_of)
     return ProvinceSummary(
         period=period,
         as_of=as_of,

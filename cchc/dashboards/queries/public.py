@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from cchc.dashboards.queries.common import Chart, Table, _area_chart, _areas, status_label
 from cchc.dashboards.queries.selection import Selection
+from cchc.monitoring.figures import progress_cached
 from cchc.monitoring.models import (
     ProgressReport,
 )
 from cchc.monitoring.progress import (
     Figure,
     Progress,
-    plan_progress,
 )
 from cchc.plans.models import Area, Assignee, Plan, Task
 
@@ -29,7 +29,7 @@ def public_progress(plan: Plan, *, today: date) -> Progress:
     A submitted report is the agency's claim until the coordinator has checked it; the
     public page states this rule under its figures.
     """
-    return plan_progress(plan, period=None, today=today, states=PUBLIC_STATES)
+    return progress_cached(plan, period=None, today=today, states=PUBLIC_STATES)
 
 
 @dataclass

@@ -1,0 +1,333 @@
+"""Figures computed once per change (cchc.monitoring.figures, docs/dashboards.md).
+
+After each kind of change (a report sent, returned, approved; a period edited; dates set;
+the plan replaced; an agency renamed) the figures the pages read from the cache equal
+the ones computed afresh from the database with an empty cache, and show the change.
+The trend replays only what changed, and gives what a whole replay gives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cchc.accounts.models import Role, User
+from cchc.agencies.models import Agency
+from cchc.agencies.services import agency_rename
+from cchc.dashboards.queries import (
+    Selection,
+    agency_dashboard,
+    plan_trend,
+    province_dashboard,
+    province_summary,
+    public_page,
+)
+from cchc.dashboards.queries.trend import _month_end
+from cchc.dashboards.summaries import summaries_rebuild
+from cchc.lib import calendar
+from cchc.monitoring.figures import FiguresStamp, figures_changed, figures_stamp
+from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
+from cchc.monitoring.progress import plan_progress
+from cchc.monitoring.services import period_current, report_review
+from cchc.plans.models import Activity, Plan
+from cchc.plans.services import activity_set_schedule, plan_document, plan_import
+from tests import factories
+from tests.test_dashboards import send
+
+Status = ProgressReport.Status
+
+
+@pytest.fixture
+def today() -> date:
+    return calendar.today()
+
+
+@pytest.fixture
+def plan(agencies: dict[str, Agency], today: date) -> Plan:
+    # Of this year, so that reports sent now fall in its trend's current month.
+    return factories.make_plan(14, year=today.year)
+
+
+def _selection(plan: Plan, today: date) -> Selection:
+    periods = list(plan.periods.order_by("position"))
+    period = period_current(plan, today, periods=periods)
+    as_of = min(today, period.ends_on) if period is not None else today
+    return Selection(plans=[plan], plan=plan, periods=periods, period=period, as_of=as_of)
+
+
+def _read(plan: Plan, today: date, agency: Agency) -> dict[str, Any]:
+    """Everything the pages and the other modules read of the plan's figures."""
+    plan = Plan.objects.get(pk=plan.pk)
+    selection = _selection(plan, today)
+    board = province_dashboard(selection, today=today, agency_url=lambda pk: f"/a/{pk}")
+    mine = agency_dashboard(selection, agency)
+    public = public_page(selection, today=today)
+    summary = province_summary(plan, today=today)
+    return {
+        "tables": {name: chart.table.rows for name, chart in board.charts().items()},
+        "svg": {name: str(chart.svg) for name, chart in board.charts().items()},
+        "plan": board.progress.plan,
+        "timeliness": board.timeliness,
+        "items": sorted(
+            (i.assignment_id, i.status, i.percent, i.timeliness, i.due_dates)
+            for i in board.progress.items
+        ),
+        "agency": (mine.figure, {n: c.table.rows for n, c in mine.charts().items()}),
+        "public": public.table().rows,
+        "summary": (summary.plan, summary.timeliness),
+    }
+
+
+def _fresh(plan: Plan, today: date, agency: Agency) -> dict[str, Any]:
+    cache.clear()
+    return _read(plan, today, agency)
+
+
+def _leads(plan: Plan, agency: Agency) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(agency=agency, activity__plan=plan, role="lead")
+        .select_related("agency")
+        .order_by("pk")
+    )
+
+
+def _current(plan: Plan, today: date) -> ReportingPeriod:
+    period = period_current(plan, today)
+    assert period is not None
+    return period
+
+
+def test_a_report_sent_shows_at_once_and_equals_the_fresh_figures(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    agency = agencies["a"]
+    before = _read(plan, today, agency)
+    assert _read(plan, today, agency) == before  # read back from the cache
+    send(_leads(plan, agency)[0], _current(plan, today), status=Status.IN_PROGRESS, percent=70)
+    after = _read(plan, today, agency)
+    assert after["plan"] != before["plan"] and after["tables"]["trend"] != before["tables"]["trend"]
+    assert after == _fresh(plan, today, agency)
+
+
+def test_a_return_and_an_approval_show_at_once(
+    plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], today: date
+) -> None:
+    agency = agencies["a"]
+    period = _current(plan, today)
+    first, second = _leads(plan, agency)[:2]
+    returned = send(first, period, status=Status.IN_PROGRESS, percent=80)
+    approved = send(second, period, status=Status.DONE, completed_on=today)
+    sent = _read(plan, today, agency)
+    report_review(
+        report=returned,
+        actor=personas["coordinator"],
+        approve=False,
+        comment="Thiếu văn bản",
+        expected_version=returned.version,
+    )
+    after_return = _read(plan, today, agency)
+    assert after_return["plan"] != sent["plan"]
+    assert after_return == _fresh(plan, today, agency)
+    # The public page counts approved reports only: never older than the last approval.
+    report_review(
+        report=approved,
+        actor=personas["coordinator"],
+        approve=True,
+        expected_version=approved.version,
+    )
+    after_approval = _read(plan, today, agency)
+    assert after_approval["public"] != after_return["public"]
+    assert after_approval == _fresh(plan, today, agency)
+
+
+def test_a_period_edited_moves_the_report_that_stands(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    agency = agencies["a"]
+    assignment = _leads(plan, agency)[0]
+    periods = list(plan.periods.order_by("position"))
+    send(assignment, periods[0], status=Status.DONE, completed_on=today)
+    send(assignment, periods[1], status=Status.IN_PROGRESS, percent=10)
+    before = _read(plan, today, agency)
+    # The first period put last (as the admin would): its "done" now stands.
+    periods[0].position = 99
+    periods[0].save(update_fields=["position"])
+    after = _read(plan, today, agency)
+    assert after["tables"]["trend"] != before["tables"]["trend"]
+    assert after == _fresh(plan, today, agency)
+
+
+def test_dates_set_move_timeliness(
+    plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], today: date
+) -> None:
+    agency = agencies["a"]
+    before = _read(plan, today, agency)
+    activity = Activity.objects.get(pk=_leads(plan, agency)[0].activity_id)
+    past = today - timedelta(days=40)
+    activity_set_schedule(
+        activity=activity,
+        phrase=past.strftime("%d/%m/%Y"),
+        actor=personas["coordinator"],
+        source="web",
+    )
+    after = _read(plan, today, agency)
+    assert after["items"] != before["items"]
+    assert after == _fresh(plan, today, agency)
+
+
+def test_a_replaced_plan_shows_its_new_contents(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    agency = agencies["a"]
+    before = _read(plan, today, agency)
+    document = plan_document(plan)
+    document.areas[0].tasks.pop()
+    replaced = plan_import(document=document, replace=True)
+    assert replaced.pk == plan.pk
+    after = _read(plan, today, agency)
+    assert after["tables"]["areas"] != before["tables"]["areas"]
+    assert after == _fresh(plan, today, agency)
+
+
+def test_an_agency_renamed_is_named_anew(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    agency = agencies["a"]
+    _read(plan, today, agency)
+    agency_rename(agency=agency, name="Sở Tư pháp và Pháp chế", on=today)
+    after = _read(plan, today, agency)
+    assert "Sở Tư pháp và Pháp chế" in after["svg"]["heatmap"]
+    assert after == _fresh(plan, today, agency)
+
+
+def test_rows_written_in_bulk_show_after_rebuild_summaries(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    agency = agencies["a"]
+    report = send(_leads(plan, agency)[0], _current(plan, today), status=Status.IN_PROGRESS)
+    before = _read(plan, today, agency)
+    # Written behind the services' back (SQL, a bulk load): no stamp moves...
+    ProgressReport.objects.filter(pk=report.pk).update(percent=90)
+    assert _read(plan, today, agency) == before
+    # ...until the summaries are rebuilt.
+    call_command("rebuild_summaries", "--plan", str(plan.pk), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    after = _read(plan, today, agency)
+    assert after["plan"] != before["plan"]
+    assert after == _fresh(plan, today, agency)
+    assert summaries_rebuild() == Plan.objects.count()
+
+
+def test_an_unknown_plan_is_refused_by_rebuild_summaries(plan: Plan) -> None:
+    from django.core.management.base import CommandError
+
+    stamps = list(FiguresStamp.objects.values_list("reports", flat=True))
+    with pytest.raises(CommandError, match="Không tìm thấy kế hoạch"):
+        call_command("rebuild_summaries", "--plan", "không-có\x00")
+    assert list(FiguresStamp.objects.values_list("reports", flat=True)) == stamps
+
+
+def test_a_draft_saved_moves_no_stamp(plan: Plan, agencies: dict[str, Agency], today: date) -> None:
+    from cchc.monitoring.services import report_get_or_create, report_save
+
+    assignment = _leads(plan, agencies["a"])[0]
+    report = report_get_or_create(assignment=assignment, period=_current(plan, today))
+    stamp = figures_stamp(plan)
+    head = factories.make_user("head-draft", Role.HEAD, agencies["a"])
+    report_save(
+        report=report,
+        actor=head,
+        expected_version=report.version,
+        status=Status.IN_PROGRESS,
+        percent=30,
+    )
+    assert figures_stamp(plan) == stamp
+
+
+def test_a_deleted_plan_takes_its_stamp(plan: Plan) -> None:
+    figures_stamp(plan)
+    plan.delete()
+    assert not FiguresStamp.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# The trend replays only what changed
+
+
+def _move_history(plan: Plan, month: int) -> None:
+    """Date every send, return and approval so far in `month` of the plan's year, as the
+    demo does, and say so (history rewritten in bulk is a change of structure)."""
+    middle = _month_end(plan.year, month) - timedelta(days=10)
+    ReportVersion.objects.filter(report__assignment__activity__plan=plan).update(at=middle)
+    figures_changed(plan, structure=True)
+
+
+def test_the_trend_replays_only_the_unsettled_months(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    if today.month < 3:
+        pytest.skip("needs two settled months in the plan's year")
+    agency = agencies["a"]
+    leads = _leads(plan, agency)
+    period = _current(plan, today)
+    send(leads[0], period, status=Status.IN_PROGRESS, percent=50)
+    _move_history(plan, 1)
+    progress = plan_progress(plan, period=None, today=today)
+    whole = plan_trend(plan, progress, today=today)
+    assert plan_trend(plan, progress, today=today, stamp=figures_stamp(plan)) == whole
+    assert whole[0].sent == 1
+
+    send(leads[1], period, status=Status.DONE, completed_on=today)
+    progress = plan_progress(plan, period=None, today=today)
+    with CaptureQueriesContext(connection) as captured:
+        stepped = plan_trend(plan, progress, today=today, stamp=figures_stamp(plan))
+    assert stepped == plan_trend(plan, progress, today=today)
+    assert stepped[-1].sent == 2 and stepped[0].sent == 1
+    # One read of the history, of the events since the settled months only.
+    reads = [q["sql"] for q in captured.captured_queries if "reportversion" in q["sql"]]
+    assert len(reads) == 1 and '"at" >=' in reads[0]
+
+
+def test_the_trend_after_a_rewritten_history_is_replayed_whole(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    if today.month < 3:
+        pytest.skip("needs two settled months in the plan's year")
+    agency = agencies["a"]
+    send(_leads(plan, agency)[0], _current(plan, today), status=Status.IN_PROGRESS, percent=50)
+    _move_history(plan, 2)
+    progress = plan_progress(plan, period=None, today=today)
+    first = plan_trend(plan, progress, today=today, stamp=figures_stamp(plan))
+    assert [p.sent for p in first[:2]] == [0, 1]
+    _move_history(plan, 1)
+    again = plan_trend(plan, progress, today=today, stamp=figures_stamp(plan))
+    assert [p.sent for p in again[:2]] == [1, 1]
+    assert again == plan_trend(plan, progress, today=today)
+
+
+def test_a_month_just_ended_is_not_settled(plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report sent in the last moments of a month may commit after it: the month stays
+    open to the replay for a day."""
+    from cchc.dashboards.queries import trend
+
+    end = _month_end(plan.year, 5)
+    seen: list[int] = []
+    real = trend._settled
+
+    def spy(plan: Plan, progress: Any, stamp: Any, settled: int) -> Any:
+        seen.append(settled)
+        return real(plan, progress, stamp, settled)
+
+    monkeypatch.setattr(trend, "_settled", spy)
+    progress = plan_progress(plan, period=None, today=date(plan.year, 6, 1))
+    for now, settled in ((end + timedelta(hours=2), 4), (end + timedelta(days=1, hours=1), 5)):
+        monkeypatch.setattr(timezone, "now", lambda now=now: now)
+        plan_trend(plan, progress, today=date(plan.year, 6, 1), stamp=figures_stamp(plan))
+        assert seen[-1] == settled
+    assert isinstance(end, datetime)
