@@ -71,14 +71,6 @@ CHART_CSV = "GET dashboard/csv/<slug:chart>/"
 _PARAM = re.compile(r"<[^>]+>|\{[^}]+\}")
 
 
-@pytest.fixture
-def province_b(db: None) -> dict[str, Any]:
-    agencies = factories.make_second_province()
-    people = factories.make_second_personas(agencies)
-    plan = factories.make_second_plan(agencies["province"])
-    return {"agencies": agencies, "people": people, "plan": plan}
-
-
 def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
