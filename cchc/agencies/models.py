@@ -67,7 +67,10 @@ class Agency(models.Model):
         null=True,
         blank=True,
         editable=False,
-        on_delete=models.PROTECT,
+        # Agencies are not deleted; when one is (the bench's cleanup, a root last), a
+        # root's reference to itself must not stop it. Another agency still in its tree
+        # does: the database's foreign key refuses.
+        on_delete=models.DO_NOTHING,
         related_name="province_agencies",
     )
 

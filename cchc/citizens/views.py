@@ -222,7 +222,7 @@ def results_for(request: HttpRequest) -> Results:
     if agency_param:
         agency_id = _int(agency_param, 0, 1, 10**9)
         agency = policy.get_for_user(
-            request, Agency.objects.only("pk", "name"), agency_id, view="survey.results"
+            request, Agency.objects.only("pk", "name", "province"), agency_id, view="survey.results"
         )
     elif visible is not None:
         # Agency staff read their own agency's results (and a district its communes').

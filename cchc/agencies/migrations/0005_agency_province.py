@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 editable=False,
                 null=True,
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="province_agencies",
                 to="agencies.agency",
                 verbose_name="tỉnh",
