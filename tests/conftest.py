@@ -32,6 +32,16 @@ def plan(agencies: dict[str, Agency]) -> Plan:
 
 
 @pytest.fixture
+def province_b(db: None) -> dict[str, Any]:
+    """A second province in the same installation (docs/tenants.md): its agencies, group,
+    people (coordinator_bs, leader_bs, officer_bs, head_bs) and plan."""
+    agencies = factories.make_second_province()
+    people = factories.make_second_personas(agencies)
+    plan = factories.make_second_plan(agencies["province"])
+    return {"agencies": agencies, "people": people, "plan": plan}
+
+
+@pytest.fixture
 def login(client: Client, personas: dict[str, User]):  # type: ignore[no-untyped-def]
     """login("officer_a") logs the test client in as that persona and returns it."""
 

@@ -139,3 +139,79 @@ def job_of(response: Any) -> Job:
     location = response["Location"]
     assert location.startswith("/jobs/"), location
     return Job.objects.get(pk=location.split("/")[2])
+
+
+# ---------------------------------------------------------------------------
+# A second province in the same installation: provinces are tenants (docs/tenants.md).
+# Its names share no words with the first province's, so that a page of one province
+# showing the other's data is caught by a plain substring test.
+
+PROVINCE_B = "UBND tỉnh Bắc Sơn"
+
+
+def make_second_province() -> dict[str, Agency]:
+    """Province B: its root, three departments and a collective group of them."""
+    root = Agency.objects.create(name=PROVINCE_B, kind=Agency.Kind.PROVINCE)
+    agencies = {"province": root}
+    for key, name in [
+        ("health", "Sở Y tế Bắc Sơn"),
+        ("finance", "Sở Tài chính Bắc Sơn"),
+        ("education", "Sở Giáo dục Bắc Sơn"),
+    ]:
+        agencies[key] = Agency.objects.create(name=name, kind=Agency.Kind.DEPARTMENT, parent=root)
+    group = AgencyGroup.objects.create(
+        code="bac-son-cac-so", name="Các sở tỉnh Bắc Sơn", province=root
+    )
+    for key in ("health", "finance", "education"):
+        GroupMembership.objects.create(group=group, agency=agencies[key])
+    return agencies
+
+
+def make_second_personas(agencies: dict[str, Agency]) -> dict[str, User]:
+    """Province B's coordinator, leader (no agency: the province says where they are),
+    officer and head."""
+    leader = User(username="leader_bs", role=Role.LEADER, full_name="leader_bs")
+    leader.province = agencies["province"]
+    leader.set_password(PASSWORD)
+    leader.save()
+    return {
+        "coordinator_bs": make_user("coordinator_bs", Role.COORDINATOR, agencies["finance"]),
+        "leader_bs": leader,
+        "officer_bs": make_user("officer_bs", Role.OFFICER, agencies["health"]),
+        "head_bs": make_user("head_bs", Role.HEAD, agencies["health"]),
+    }
+
+
+def second_province_document(year: int = 2021) -> PlanDocument:
+    """Province B's plan: its own departments lead, its own issuer and number."""
+    leads = ["Sở Y tế Bắc Sơn", "Sở Tài chính Bắc Sơn", "Các sở tỉnh Bắc Sơn"]
+    areas = [AreaRow(code=code, title=f"Mảng {code} của Bắc Sơn") for code in ROMAN[:3]]
+    for index in range(6):
+        area = areas[index % len(areas)]
+        area.tasks.append(
+            TaskRow(
+                number=str(len(area.tasks) + 1),
+                title=f"Việc Bắc Sơn số {index + 1}",
+                activities=[
+                    ActivityRow(
+                        title=f"Công việc Bắc Sơn {index + 1}",
+                        outputs="Văn bản",
+                        lead=[leads[index % len(leads)]],
+                        cooperating=[],
+                        deadline=DEADLINES[index % len(DEADLINES)].replace("2022", str(year)),
+                    )
+                ],
+            )
+        )
+    header = PlanHeader(
+        issuer=PROVINCE_B,
+        number="7/KH-BS",
+        year=year,
+        issued_on=date(year - 1, 12, 25),
+        title=f"Kế hoạch CCHC Bắc Sơn {year}",
+    )
+    return PlanDocument(header=header, areas=areas)
+
+
+def make_second_plan(province: Agency, year: int = 2021) -> Plan:
+    return plan_import(document=second_province_document(year), province=province)

@@ -10,6 +10,10 @@ Outcomes:
     login  a redirect to a login page, or 401 from the API
     403    refused by the access policy (cchc/accounts/policy.py)
     404    hidden (another agency's data), or not there
+
+A second province's personas (coordinator, leader, officer, head of "Bắc Sơn") walk this
+table's URLs in tests/test_tenants.py: every list without province A's names, every one
+of province A's objects 403/404.
 """
 
 from __future__ import annotations

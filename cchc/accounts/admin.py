@@ -11,13 +11,15 @@ admin.site.login_form = AdminLoginForm
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "full_name", "role", "agency", "is_active"]
+    list_display = ["username", "full_name", "role", "agency", "province", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
-    autocomplete_fields = ["agency"]
+    autocomplete_fields = ["agency", "province"]
+    # The province of a user without an agency (a leader, an appraiser) is set here; an
+    # agency's user's follows their agency (User.save). Empty: the national level.
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Công việc CCHC"), {"fields": ("full_name", "role", "agency")}),
+        (_("Công việc CCHC"), {"fields": ("full_name", "role", "agency", "province")}),
     )
 
 

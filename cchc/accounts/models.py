@@ -35,6 +35,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # The province (tenant) this user works in (docs/tenants.md): an agency's user's follows
+    # their agency, kept by `save`. Empty: the national level, which sees every province.
+    province = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="province_users",
+    )
     # The plan this user last chose to look at (worklist, queue, dashboards, home); see
     # `cchc.plans.readmodel.plan_viewed`. Empty: the newest plan.
     viewing_plan = models.ForeignKey(
@@ -67,6 +77,14 @@ class User(AbstractUser):
         if POLICY.allows_role(self.role, "admin.site"):
             self.is_staff = True
             self.is_superuser = True
+        if self.agency_id is not None:
+            from cchc.agencies.models import Agency
+
+            self.province_id = (
+                Agency.objects.filter(pk=self.agency_id)
+                .values_list("province_id", flat=True)
+                .first()
+            )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

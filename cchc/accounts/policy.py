@@ -46,7 +46,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
@@ -55,8 +55,12 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from cchc.accounts import tenancy
 from cchc.accounts.models import Role, User
 from cchc.lib import calendar
+
+if TYPE_CHECKING:
+    from cchc.plans.models import Plan
 
 Actor = User | AnonymousUser
 
@@ -394,6 +398,10 @@ class Policy:
         if obj is None:
             return True
         actor = user if user is not None else AnonymousUser()
+        # Provinces are tenants (cchc.accounts.tenancy): another province's object is
+        # refused before any rule, whatever the role; a getter turns that into a 404.
+        if not tenancy.allows(actor, obj):
+            return False
         context = Context(today=today or calendar.today())
         if not declared.rule(actor, obj, context):
             return False
@@ -568,7 +576,9 @@ def landing_page(user: Actor | None) -> str | None:
 
 
 def agency_ids_visible_to(user: Actor | None) -> frozenset[int] | None:
-    """The agencies whose internal data `user` reads; None means every agency."""
+    """The agencies whose internal data `user` reads; None means every agency OF THE
+    USER'S PROVINCE (every agency for a national user): narrow a queryset with `_scope`,
+    `visible_agencies` or `cchc.accounts.tenancy.scope`, never take None as "no filter"."""
     if user is None or role_of(user) is None:
         return frozenset()
     if _sees_every_agency(user):
@@ -577,9 +587,33 @@ def agency_ids_visible_to(user: Actor | None) -> frozenset[int] | None:
     return frozenset() if own is None else frozenset({own}) | _communes_of(user)
 
 
+def _province_path(path: str) -> str:
+    """From a path to an agency's id ("pk", "agency_id", "assignment__agency_id") to its
+    province ("province", "agency__province", "assignment__agency__province")."""
+    if path == "pk":
+        return "province"
+    return f"{path.removesuffix('_id')}__province"
+
+
 def _scope(qs: QuerySet[Any], user: Actor | None, path: str) -> QuerySet[Any]:
     ids = agency_ids_visible_to(user)
-    return qs if ids is None else qs.filter(**{f"{path}__in": sorted(ids)})
+    if ids is None:
+        # A province-wide role: every agency of its province (tenancy), one indexed join.
+        return tenancy.scope(qs, user, _province_path(path))
+    return qs.filter(**{f"{path}__in": sorted(ids)})
+
+
+def scope_agencies(qs: QuerySet[Any], user: Actor | None, path: str = "pk") -> QuerySet[Any]:
+    """Rows whose agency (reached through `path`) is one the user reads."""
+    return _scope(qs, user, path)
+
+
+def agencies_of_province(user: Actor | None, qs: QuerySet[Any] | None = None) -> QuerySet[Any]:
+    """The agencies of the user's province (all for a national user): the reference data
+    every dropdown, autocomplete and the agency list offer (`agency.view` is everyone's)."""
+    from cchc.agencies.models import Agency
+
+    return tenancy.scope(Agency.objects.all() if qs is None else qs, user)
 
 
 def visible_agencies(user: Actor | None, qs: QuerySet[Any] | None = None) -> QuerySet[Any]:
@@ -691,6 +725,16 @@ def get_agency_for_user(
 
     qs = queryset if queryset is not None else Agency.objects.all()
     return get_for_user(request, qs, agency_id, view=action)
+
+
+def get_plan_for_user(
+    request: HttpRequest, plan_id: int, *, queryset: Any = None, view: str = "plan.view"
+) -> Plan:
+    """A plan the user may look at: 404 for another province's (tenancy), as if absent."""
+    from cchc.plans.models import Plan
+
+    qs: QuerySet[Plan] = queryset if queryset is not None else Plan.objects.all()
+    return get_for_user(request, qs, plan_id, view=view)
 
 
 def get_notification_for_user(request: HttpRequest, notification_id: int) -> Any:

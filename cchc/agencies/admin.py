@@ -74,8 +74,9 @@ class AgencyAdmin(AuditedAdmin):
 
 @admin.register(AgencyGroup)
 class AgencyGroupAdmin(AuditedAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "province"]
     search_fields = ["name", "search_name"]
+    autocomplete_fields = ["province"]
     inlines = [MembershipInline]
 
 

@@ -57,6 +57,22 @@ class Agency(models.Model):
         _("tên để tìm kiếm"), max_length=255, editable=False, db_index=True
     )
     sort_name = models.CharField(_("tên để sắp xếp"), max_length=600, editable=False, db_index=True)
+    # The province (tenant) this agency belongs to: the nearest ancestor-or-self of kind
+    # PROVINCE, kept by `save` (docs/tenants.md). Denormalised so that every list can be
+    # scoped to one province with one indexed equality instead of walking the tree.
+    # Empty: an agency outside every province's tree (a ministry), national reference data.
+    province = models.ForeignKey(
+        "self",
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        editable=False,
+        # Agencies are not deleted; when one is (the bench's cleanup, a root last), a
+        # root's reference to itself must not stop it. Another agency still in its tree
+        # does: the database's foreign key refuses.
+        on_delete=models.DO_NOTHING,
+        related_name="province_agencies",
+    )
 
     class Meta:
         verbose_name = _("cơ quan, đơn vị")
@@ -79,7 +95,42 @@ class Agency(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_name = fold(self.name)
         self.sort_name = sort_key(self.name)
+        before, adding = self.province_id, self._state.adding
+        self.province_id = self._derived_province_id()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if self.province_id is None and self.kind == Agency.Kind.PROVINCE and not self.parent_id:
+            # A new province root points to itself, which needs its pk first.
+            self.province_id = self.pk
+            Agency.objects.filter(pk=self.pk).update(province_id=self.pk)
+        if before != self.province_id and not adding:
+            # Re-parented into another tree: the agencies under it move with it.
+            self.move_subtree()
+
+    def _derived_province_id(self) -> int | None:
+        if self.kind == Agency.Kind.PROVINCE and not self.parent_id:
+            return self.pk  # None on insert; `save` fills it in
+        if not self.parent_id:
+            if self.province_id is not None or self.pk is not None:
+                return self.province_id  # set by hand, by a backfill or the bench: kept
+            # A new agency outside every tree: the installation's only province, if one.
+            from cchc.accounts.tenancy import sole_province_id
+
+            return sole_province_id()
+        parent = self.parent
+        assert parent is not None
+        if parent.kind == Agency.Kind.PROVINCE and not parent.parent_id:
+            return parent.pk
+        return parent.province_id
+
+    def move_subtree(self) -> None:
+        """Give every agency under this one this agency's province (one UPDATE a level)."""
+        level = [self.pk]
+        while level:
+            children = Agency.objects.filter(parent_id__in=level).exclude(
+                kind=Agency.Kind.PROVINCE, parent__isnull=True
+            )
+            children.exclude(province_id=self.province_id).update(province_id=self.province_id)
+            level = list(children.values_list("pk", flat=True))
 
     @property
     def is_active(self) -> bool:
@@ -126,6 +177,15 @@ class AgencyGroup(models.Model):
     code = models.SlugField(_("mã"), max_length=60, unique=True)
     name = models.CharField(_("tên"), max_length=255, unique=True)
     description = models.TextField(_("mô tả"), blank=True)
+    # The province whose agencies this group gathers (docs/tenants.md); empty: national.
+    province = models.ForeignKey(
+        Agency,
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="province_groups",
+    )
     members = models.ManyToManyField(  # type: ignore[var-annotated]
         Agency,
         through="GroupMembership",
@@ -146,6 +206,12 @@ class AgencyGroup(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_name = fold(self.name)
+        if self._state.adding and self.province_id is None:
+            # A new group of a single-province installation is that province's; with
+            # several, whoever makes it says which (empty: a national group).
+            from cchc.accounts.tenancy import sole_province_id
+
+            self.province_id = sole_province_id()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -572,17 +572,29 @@ def _heads(previous: str) -> list[str]:
 class Resolver:
     """Resolves agency names against everything known, loaded once for a whole import."""
 
-    def __init__(self) -> None:
+    def __init__(self, province_id: int | None = None) -> None:
+        """`province_id`: resolve only to that province's agencies and groups (and national
+        ones): provinces are tenants (docs/tenants.md), a name in one province's plan never
+        lands on another's agency of the same name. None: every agency (one province)."""
+        from cchc.accounts.tenancy import in_province
+
+        def scoped(qs: Any, path: str) -> Any:
+            return qs if province_id is None else qs.filter(in_province(province_id, path))
+
+        self.province_id = province_id
         self.by_key: dict[str, Target | Ignored] = {}
-        for group in AgencyGroup.objects.all():
+        for group in scoped(AgencyGroup.objects.all(), "province"):
             self.by_key.setdefault(resolution_key(group.name), group)
         # Current names win over old ones, which win over aliases.
-        for agency in Agency.objects.all():
+        for agency in scoped(Agency.objects.all(), "province"):
             self.by_key.setdefault(resolution_key(agency.name), agency)
-        for old in AgencyName.objects.select_related("agency"):
+        for old in scoped(AgencyName.objects.select_related("agency"), "agency__province"):
             self.by_key.setdefault(resolution_key(old.name), old.agency)
         for alias in Alias.objects.select_related("agency", "group"):
             target = alias.agency or alias.group
+            if province_id is not None and target is not None:  # noqa: SIM102
+                if target.province_id not in (None, province_id):
+                    continue  # another province's alias
             if target is not None:
                 self.by_key.setdefault(alias.search_name, target)
             elif alias.ignored:

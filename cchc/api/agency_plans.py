@@ -117,8 +117,10 @@ def _run(call: Callable[[], T]) -> T:
         raise HttpError(400, str(error)) from None
 
 
-def _agency_plan(plan_id: int) -> Plan:
-    plan = get_object_or_404(Plan.objects.select_related("parent", "issuer_agency"), pk=plan_id)
+def _agency_plan(request: HttpRequest, plan_id: int) -> Plan:
+    plan = policy.get_plan_for_user(
+        request, plan_id, queryset=Plan.objects.select_related("parent", "issuer_agency")
+    )
     if plan.parent_id is None or plan.issuer_agency_id is None:
         raise HttpError(404, _("Kế hoạch này không phải kế hoạch của một cơ quan."))
     return plan
@@ -132,7 +134,7 @@ def _agency_plan(plan_id: int) -> Plan:
     summary="Các cơ quan đã ban hành kế hoạch CCHC từ kế hoạch này chưa, có đúng hạn không",
 )
 def list_agency_plans(request: HttpRequest, plan_id: int) -> IssuanceOut:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     policy.require(request.user, "plan.agency_plans", plan)
     rows = agency_plan_issuance(plan)
     return IssuanceOut(
@@ -163,8 +165,8 @@ def list_agency_plans(request: HttpRequest, plan_id: int) -> IssuanceOut:
     summary="Lập (hoặc bổ sung khi còn dự thảo) kế hoạch của một cơ quan từ kế hoạch này",
 )
 def derive_agency_plan(request: HttpRequest, plan_id: int, data: DeriveIn) -> DerivedOut:
-    parent = get_object_or_404(Plan, pk=plan_id)
-    agency = get_object_or_404(Agency, pk=data.agency_id)
+    parent = policy.get_plan_for_user(request, plan_id)
+    agency = policy.get_for_user(request, Agency.objects.all(), data.agency_id, view="agency.view")
     derived = _run(
         lambda: plan_derive(parent=parent, agency=agency, actor=request.user, source="api")
     )
@@ -186,7 +188,7 @@ def derive_agency_plan(request: HttpRequest, plan_id: int, data: DeriveIn) -> De
 def add_agency_activity(
     request: HttpRequest, agency_plan_id: int, data: ActivityIn
 ) -> Status[ActivityCreatedOut]:
-    plan = _agency_plan(agency_plan_id)
+    plan = _agency_plan(request, agency_plan_id)
     activity = _run(
         lambda: plan_add_activity(
             plan=plan,
@@ -225,7 +227,7 @@ def add_agency_activity(
 def set_agency_activity_lead(
     request: HttpRequest, agency_plan_id: int, agency_activity_id: int, data: LeadIn
 ) -> ActivityCreatedOut:
-    plan = _agency_plan(agency_plan_id)
+    plan = _agency_plan(request, agency_plan_id)
     activity = get_object_or_404(
         Activity.objects.select_related("plan"), pk=agency_activity_id, plan=plan
     )
@@ -251,7 +253,7 @@ def set_agency_activity_lead(
     summary="Ban hành kế hoạch của cơ quan: số, ký hiệu, ngày ban hành, người ký",
 )
 def issue_agency_plan(request: HttpRequest, agency_plan_id: int, data: IssueIn) -> IssuedOut:
-    plan = _agency_plan(agency_plan_id)
+    plan = _agency_plan(request, agency_plan_id)
     issued = _run(
         lambda: plan_issue(
             plan=plan,

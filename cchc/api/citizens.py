@@ -93,7 +93,7 @@ def _detail(indicator: Indicator) -> dict[str, object]:
     auth=api_auth("indicator.view"),
 )
 def list_indicators(request: HttpRequest) -> list[dict[str, object]]:
-    return [_out(v) for v in service.indicator_values(None, calendar.today())]
+    return [_out(v) for v in service.indicator_values(None, calendar.today(), request.user)]
 
 
 @api.get(
@@ -105,7 +105,7 @@ def list_indicators(request: HttpRequest) -> list[dict[str, object]]:
 )
 def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, object]:
     indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
-    if indicator is None:
+    if indicator is None or not policy.can(request.user, "indicator.view", indicator):
         raise HttpError(404, _("Không có chỉ tiêu này."))
     return _detail(indicator)
 

@@ -399,7 +399,7 @@ def _change(
     auth=api_auth("plan.view"),
 )
 def list_periods(request: HttpRequest, plan_id: int) -> list[PeriodOut]:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     return [_period_out(p) for p in plan.periods.order_by("position")]
 
 
@@ -425,7 +425,7 @@ def list_assignments(
     (the latest report the agency sent); `report` is the period's own report, draft or not.
     """
     user = _user(request)
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     today = calendar.today()
     period = _plan_period(plan, filters.period) or period_current(plan, today)
     agency_id = filters.agency
@@ -641,7 +641,7 @@ class ProgressFilter(Schema):
 def get_progress(request: HttpRequest, plan_id: int, filters: Query[ProgressFilter]) -> ProgressOut:
     """Without `period`, every report sent so far counts. An officer or head gets the
     plan and its areas, and among agencies only their own."""
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     if filters.method is not None and filters.method not in METHOD_LABELS:
         raise HttpError(
             422,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.api.auth import api_auth
 from cchc.api.openapi import MAX_ID
@@ -108,7 +108,7 @@ def _visible(request: HttpRequest, official_id: int) -> OfficialReport:
     auth=api_auth("official.view"),
 )
 def list_official_reports(request: HttpRequest) -> list[dict[str, Any]]:
-    reports = _reports().order_by(
+    reports = tenancy.scope(_reports(), request.user, "period__plan__province").order_by(
         "-period__plan__year", "period__position", "agency__sort_name", "pk"
     )
     if not policy.sees_every_agency(request.user):

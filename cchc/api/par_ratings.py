@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.agencies.models import AgencyGroup
 from cchc.api.auth import api_auth
@@ -210,7 +210,8 @@ def _plan_out(plan: InspectionPlan) -> dict[str, Any]:
     auth=api_auth("par.inspection.view"),
 )
 def list_inspections(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_plan_out(p) for p in InspectionPlan.objects.order_by("-year", "group__name")]
+    plans = tenancy.scope(InspectionPlan.objects.all(), request.user, "group__province")
+    return [_plan_out(p) for p in plans.order_by("-year", "group__name")]
 
 
 @api.get(
@@ -222,7 +223,7 @@ def list_inspections(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def get_inspection(request: HttpRequest, inspection_id: int) -> dict[str, Any]:
     plan = InspectionPlan.objects.filter(pk=inspection_id).first()
-    if plan is None:
+    if plan is None or not policy.can(request.user, "par.inspection.view", plan, when=False):
         raise HttpError(404, _("Không có kế hoạch kiểm tra này."))
     return _plan_out(plan)
 

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Schema, Status
@@ -22,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.agencies.naming import resolution_key
@@ -140,7 +140,7 @@ def _activities() -> QuerySet[Activity]:
     auth=api_auth("plan.view"),
 )
 def list_plans(request: HttpRequest) -> list[PlanOut]:
-    return [_plan_out(plan) for plan in plans_with_counts()]
+    return [_plan_out(plan) for plan in plans_with_counts(request.user)]
 
 
 @api.get(
@@ -151,7 +151,9 @@ def list_plans(request: HttpRequest) -> list[PlanOut]:
     auth=api_auth("plan.view"),
 )
 def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
-    return _plan_out(get_object_or_404(with_counts(Plan.objects.all()), pk=plan_id))
+    return _plan_out(
+        policy.get_plan_for_user(request, plan_id, queryset=with_counts(Plan.objects.all()))
+    )
 
 
 @api.get(
@@ -162,7 +164,7 @@ def get_plan(request: HttpRequest, plan_id: int) -> PlanOut:
     auth=api_auth("plan.view"),
 )
 def list_areas(request: HttpRequest, plan_id: int) -> list[AreaOut]:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     return [
         AreaOut(
             id=area.pk,
@@ -187,7 +189,7 @@ class TaskFilter(Schema):
     auth=api_auth("plan.view"),
 )
 def list_tasks(request: HttpRequest, plan_id: int, filters: Query[TaskFilter]) -> list[TaskOut]:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     tasks = (
         Task.objects.filter(plan=plan)
         .select_related("area")
@@ -227,7 +229,7 @@ class ActivityFilter(Schema):
 def list_activities(
     request: HttpRequest, plan_id: int, filters: Query[ActivityFilter]
 ) -> list[ActivityOut]:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     activities = _activities().filter(plan=plan)
     if filters.area:
         activities = activities.filter(task__area__code=filters.area)
@@ -257,7 +259,7 @@ def list_activities(
 )
 @paginate(BoundedLimitOffsetPagination)
 def list_agencies(request: HttpRequest, kind: str | None = None) -> QuerySet[Agency]:
-    agencies = Agency.objects.order_by("sort_name")
+    agencies = policy.agencies_of_province(request.user).order_by("sort_name")
     if kind:
         agencies = agencies.filter(kind=kind)
     return agencies
@@ -271,7 +273,7 @@ def list_agencies(request: HttpRequest, kind: str | None = None) -> QuerySet[Age
     auth=api_auth("agency.view"),
 )
 def get_agency(request: HttpRequest, agency_id: int) -> Agency:
-    return get_object_or_404(Agency, pk=agency_id)
+    return policy.get_for_user(request, Agency.objects.all(), agency_id, view="agency.view")
 
 
 @api.get(
@@ -290,7 +292,7 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
             member_ids=[m.agency_id for m in group.memberships.all()],
         )
         # Today's members; the dated history is in the admin and the group pages.
-        for group in AgencyGroup.objects.prefetch_related(
+        for group in tenancy.scope(AgencyGroup.objects.all(), request.user).prefetch_related(
             Prefetch("memberships", queryset=GroupMembership.objects.on(calendar.today()))
         )
     ]
@@ -343,7 +345,7 @@ def export_plan(
 ) -> Status:
     if f"plan_{format}" not in registry.KINDS:
         raise HttpError(422, _("Định dạng phải là json, xlsx hoặc docx."))
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     assert isinstance(request.user, User)
     job = job_start(kind=f"plan_{format}", params={"plan": plan.pk}, asked_by=request.user)
     response["Location"] = reverse("api:get_job", kwargs={"job_id": job.pk})

@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.audit.log import log_here
@@ -256,7 +256,11 @@ def overdue(today: date | None = None) -> Q:
 def feedback_visible_to(user: Any) -> Any:
     qs = Feedback.objects.all()
     ids = policy.agency_ids_visible_to(user)
-    return qs if ids is None else qs.filter(agency_id__in=sorted(ids))
+    if ids is None:
+        # The province reads every item of its province; one not yet routed (no agency)
+        # is everyone's until routed (docs/tenants.md: feedback has no province of its own).
+        return tenancy.scope(qs, user, "agency__province")
+    return qs.filter(agency_id__in=sorted(ids))
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
 @requires("indicator.view")
 def indicator_list(request: HttpRequest) -> HttpResponse:
     today = calendar.today()
-    rows = service.indicator_values(None, today)
+    rows = service.indicator_values(None, today, request.user)
     return render(
         request,
         "citizens/indicator_list.html",

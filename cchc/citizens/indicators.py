@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.audit.log import log_here
@@ -114,10 +114,15 @@ class IndicatorValue:
         }
 
 
-def indicator_values(agency: Agency | int | None, on_date: date) -> list[IndicatorValue]:
-    """Each indicator (of one responsible agency, or all with None) with its latest value
-    measured on or before `on_date`, its target and its status on that date. Two queries."""
-    indicators = Indicator.objects.select_related("agency").order_by("due_on", "code")
+def indicator_values(
+    agency: Agency | int | None, on_date: date, user: Any = None
+) -> list[IndicatorValue]:
+    """Each indicator (of one responsible agency, or all with None; of `user`'s province,
+    cchc.accounts.tenancy) with its latest value measured on or before `on_date`, its
+    target and its status on that date. Two queries."""
+    indicators = tenancy.scope(
+        Indicator.objects.select_related("agency"), user, "agency__province"
+    ).order_by("due_on", "code")
     if agency is not None:
         indicators = indicators.filter(agency_id=agency if isinstance(agency, int) else agency.pk)
     rows = list(indicators)

@@ -222,7 +222,7 @@ def results_for(request: HttpRequest) -> Results:
     if agency_param:
         agency_id = _int(agency_param, 0, 1, 10**9)
         agency = policy.get_for_user(
-            request, Agency.objects.only("pk", "name"), agency_id, view="survey.results"
+            request, Agency.objects.only("pk", "name", "province"), agency_id, view="survey.results"
         )
     elif visible is not None:
         # Agency staff read their own agency's results (and a district its communes').
@@ -244,6 +244,9 @@ def results_for(request: HttpRequest) -> Results:
         responses = responses.filter(agency=agency)
     elif visible is not None:
         responses = responses.filter(agency_id__in=sorted(visible))
+    else:
+        # The province's figure: its own agencies' answers (cchc.accounts.tenancy).
+        responses = policy.scope_agencies(responses, user, "agency_id")
     results = Results(
         year=year,
         quarter=quarter,
@@ -286,6 +289,8 @@ def results_for(request: HttpRequest) -> Results:
         year_responses = year_responses.filter(agency=agency)
     elif visible is not None:
         year_responses = year_responses.filter(agency_id__in=sorted(visible))
+    else:
+        year_responses = policy.scope_agencies(year_responses, user, "agency_id")
     by_quarter = index.figures(year_responses, ["quarter"], method, codes, element_code)
     results.quarters = [(QUARTERS[q - 1], by_quarter[q]) for q in range(1, 5) if q in by_quarter]
     return results

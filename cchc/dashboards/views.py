@@ -51,7 +51,7 @@ def _download(response: HttpResponseBase) -> HttpResponse:
 def _agency_or_404(request: HttpRequest, agency_id: int, action: str) -> Agency:
     """The agency, if the user may see its internal data; a stranger learns nothing."""
     return policy.get_for_user(
-        request, Agency.objects.only("pk", "name", "kind"), agency_id, view=action
+        request, Agency.objects.only("pk", "name", "kind", "province"), agency_id, view=action
     )
 
 

@@ -247,7 +247,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }
     if policy.sees_every_agency(user):
         agencies = list(
-            Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name")
+            policy.agencies_of_province(user)
+            .order_by("sort_name")
+            .only("pk", "name", "kind", "sort_name")
         )
         form = AgencyChoiceForm(request.GET, agencies=agencies)
         chosen = form.chosen()
@@ -917,7 +919,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     plan = choice.plan
     if plan is None:
         return render(request, "monitoring/queue.html", {"plan": None})
-    agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
+    agencies = list(
+        policy.agencies_of_province(request.user)
+        .order_by("sort_name")
+        .only("pk", "name", "kind", "sort_name")
+    )
     areas = list(plan.areas.order_by("position"))
     periods = list(plan.periods.order_by("position"))
     form = QueueFilterForm(request.GET, agencies=agencies, areas=areas, periods=periods)
@@ -998,7 +1004,7 @@ def _periods_page(
 @requires("period.manage")
 def plan_periods(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The coordinator's table of a plan's reporting periods, saved all at once."""
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     if request.method == "GET":
         periods = list(plan.periods.order_by("position", "pk"))
         initial = [

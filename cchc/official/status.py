@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.monitoring.models import ReportingPeriod
 from cchc.official.models import OfficialReport
@@ -26,14 +26,14 @@ SENT = {
 }
 
 
-def top_plan() -> Plan | None:
-    """The province's newest plan (not an agency's own plan derived from it)."""
+def top_plan(user: Any = None) -> Plan | None:
+    """The province's newest plan (not an agency's own plan derived from it): of the
+    user's province (cchc.accounts.tenancy) when a user is given."""
+    tops = tenancy.scope(Plan.objects.filter(parent__isnull=True), user)
     return (
-        Plan.objects.filter(parent__isnull=True)
-        .exclude(status=Plan.Status.DRAFT)
-        .order_by("-year", "-pk")
-        .first()
-    ) or Plan.objects.filter(parent__isnull=True).order_by("-year", "-pk").first()
+        tops.exclude(status=Plan.Status.DRAFT).order_by("-year", "-pk").first()
+        or tops.order_by("-year", "-pk").first()
+    )
 
 
 @dataclass

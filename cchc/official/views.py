@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
@@ -61,10 +61,12 @@ def _version(request: HttpRequest) -> int | None:
 def official_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = calendar.today()
-    plan = top_plan()
-    reports = OfficialReport.objects.select_related("period__plan", "agency").order_by(
-        "-period__plan__year", "period__position", "agency__sort_name", "pk"
-    )
+    plan = top_plan(user)
+    reports = tenancy.scope(
+        OfficialReport.objects.select_related("period__plan", "agency"),
+        user,
+        "period__plan__province",
+    ).order_by("-period__plan__year", "period__position", "agency__sort_name", "pk")
     if not policy.sees_every_agency(user):
         reports = reports.filter(agency_id=user.agency_id or 0)
     return render(

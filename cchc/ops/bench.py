@@ -154,9 +154,14 @@ class Row:
 
 
 def _agency(name: str, kind: str, parent: Agency | None) -> Agency:
-    # bulk_create skips save(), which fills the search and sort keys.
+    # bulk_create skips save(), which fills the search and sort keys and the province.
     return Agency(
-        name=name, kind=kind, parent=parent, search_name=fold(name), sort_name=sort_key(name)
+        name=name,
+        kind=kind,
+        parent=parent,
+        province=parent,
+        search_name=fold(name),
+        sort_name=sort_key(name),
     )
 
 
@@ -231,6 +236,9 @@ def _province(
     """One province: its agencies, one collective group, one plan and its periods."""
     label = f"[{tag}] UBND tỉnh Thử tải {number:02d}"
     root = Agency.objects.bulk_create([_agency(label, Agency.Kind.PROVINCE, None)])[0]
+    # A province root is its own province (docs/tenants.md).
+    Agency.objects.filter(pk=root.pk).update(province=root)
+    root.province = root
     kinds = [Agency.Kind.DEPARTMENT] * max(1, agencies // 7) + [Agency.Kind.DISTRICT] * max(
         1, agencies // 15
     )
@@ -251,13 +259,13 @@ def _province(
         batch_size=BATCH,
     )
     group = AgencyGroup.objects.create(
-        code=f"{tag}-{number:02d}", name=f"[{tag}] Các cơ quan tỉnh {number:02d}"
+        code=f"{tag}-{number:02d}", name=f"[{tag}] Các cơ quan tỉnh {number:02d}", province=root
     )
     # Group names are unique: only the measured (first) province has the groups by kind.
     by_kind: dict[str, AgencyGroup] = (
         {
             kind: AgencyGroup.objects.create(
-                code=f"{tag}-{number:02d}-{kind}", name=f"{title} thử tải {tag}"
+                code=f"{tag}-{number:02d}-{kind}", name=f"{title} thử tải {tag}", province=root
             )
             for kind, title in KIND_GROUPS.items()
         }
@@ -270,6 +278,7 @@ def _province(
         batch_size=BATCH,
     )
     plan = Plan.objects.create(
+        province=root,
         issuer=label,
         number=f"{tag}/{number:02d}",
         issued_on=date(year, 12, 31),  # the newest plan while the bench runs
@@ -586,6 +595,7 @@ def _users(tag: str, agency: Agency, province: Agency) -> dict[str, User]:
             role=role,
             agency=where,
             full_name=f"Thử tải {name}",
+            province=province,  # bulk_create skips save(), which sets it from the agency
             password=unusable,
             is_staff=role == Role.ADMIN,
         )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from cchc.accounts import tenancy
 from cchc.agencies.models import AgencyGroup
 from cchc.lib.dates import validate_plausible
 from cchc.lib.widgets import FilePicker
@@ -58,6 +59,13 @@ class SetImportForm(forms.Form):
     replace = forms.BooleanField(
         label=_("Thay thế bản nháp đã có cùng năm và nhóm"), required=False
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The user's province's groups only (cchc.accounts.tenancy).
+        self.fields["group"].queryset = tenancy.scope(  # type: ignore[attr-defined]
+            AgencyGroup.objects.all(), user
+        ).order_by("name")
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

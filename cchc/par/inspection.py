@@ -239,8 +239,12 @@ def remediation_plan(plan: InspectionPlan, actor: Any) -> Any:
     from cchc.monitoring.services import periods_create_default
     from cchc.plans.models import Area, Plan
 
+    # One remediation plan a year per province (docs/tenants.md): the inspected group's.
+    province_id = plan.group.province_id
     existing = (
-        InspectionPlan.objects.filter(year=plan.year, remediation_plan__isnull=False)
+        InspectionPlan.objects.filter(
+            year=plan.year, remediation_plan__isnull=False, group__province_id=province_id
+        )
         .values_list("remediation_plan_id", flat=True)
         .first()
     )
@@ -249,6 +253,7 @@ def remediation_plan(plan: InspectionPlan, actor: Any) -> Any:
     else:
         issuer_agency = getattr(actor, "agency", None)
         found = Plan.objects.create(
+            province_id=province_id,
             issuer=issuer_agency.name if issuer_agency is not None else _("Sở Nội vụ"),
             issuer_agency=issuer_agency,
             year=plan.year,

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cchc.accounts import tenancy
 from cchc.agencies.models import AgencyGroup
 from cchc.lib.dates import validate_plausible
 from cchc.par.inspection import SEED_MAX, InspectionError, parse_seed
@@ -35,6 +36,13 @@ class YearGroupForm(_NoNul, forms.Form):
     group = forms.ModelChoiceField(
         label=_("Nhóm cơ quan"), queryset=AgencyGroup.objects.order_by("name")
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The user's province's groups only (cchc.accounts.tenancy).
+        self.fields["group"].queryset = tenancy.scope(  # type: ignore[attr-defined]
+            AgencyGroup.objects.all(), user
+        ).order_by("name")
 
 
 class SchemeForm(_NoNul, forms.Form):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cchc.accounts import tenancy
 from cchc.accounts.models import User
 from cchc.accounts.policy import can, get_for_user, requires
 from cchc.agencies.models import AgencyGroup
@@ -49,13 +50,17 @@ def _bands_text(scheme: RatingScheme) -> str:
 def _chosen(request: HttpRequest) -> tuple[YearGroupForm, int | None, AgencyGroup | None]:
     data: Any = request.GET if "year" in request.GET or "group" in request.GET else None
     if data is None:
-        latest = Campaign.objects.select_related("group").order_by("-year", "group__name").first()
+        latest = (
+            tenancy.scope(Campaign.objects.select_related("group"), request.user, "group__province")
+            .order_by("-year", "group__name")
+            .first()
+        )
         data = (
             {"year": str(latest.year), "group": str(latest.group_id)}
             if latest
             else {"year": str(calendar.today().year)}
         )
-    form = YearGroupForm(data)
+    form = YearGroupForm(data, user=request.user)
     if form.is_valid():
         return form, form.cleaned_data["year"], form.cleaned_data["group"]
     return form, None, None
@@ -140,6 +145,7 @@ def inspections_page(request: HttpRequest) -> HttpResponse:
     form = DrawForm(
         request.POST if request.method == "POST" else None,
         initial={"year": calendar.today().year + 1, "share": 30},
+        user=request.user,
     )
     if request.method == "POST":
         if not can_manage:
@@ -165,7 +171,11 @@ def inspections_page(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("par_inspection_detail", inspection_id=plan.pk)
     plans = list(
-        InspectionPlan.objects.select_related("group", "drawn_by").order_by("-year", "group__name")
+        tenancy.scope(
+            InspectionPlan.objects.select_related("group", "drawn_by"),
+            request.user,
+            "group__province",
+        ).order_by("-year", "group__name")
     )
     return render(
         request,

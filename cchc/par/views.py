@@ -174,7 +174,7 @@ def set_import_view(request: HttpRequest) -> HttpResponse:
     """Synchronous: a set is a few hundred rows at most, read and checked in well under a
     second; all or nothing, every problem listed with its sheet and row."""
     issues: list[Any] = []
-    form = SetImportForm(request.POST or None, request.FILES or None)
+    form = SetImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         try:

@@ -27,9 +27,10 @@ class IndicatorInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(AuditedAdmin):
-    list_display = ["number", "title", "year", "issuer", "issued_on", "status"]
+    list_display = ["number", "title", "year", "issuer", "issued_on", "status", "province"]
     list_filter = ["year", "status"]
     search_fields = ["number", "title", "issuer"]
+    autocomplete_fields = ["province"]
     inlines = [AreaInline, IndicatorInline]
 
 

@@ -30,6 +30,17 @@ class Plan(models.Model):
         on_delete=models.PROTECT,
         related_name="issued_plans",
     )
+    # The province (tenant) whose plan this is (docs/tenants.md): an agency's own plan and
+    # a remediation plan take their parent's or issuer's; `save` fills it in when it can.
+    # Empty: a national plan, seen by every province.
+    province = models.ForeignKey(
+        Agency,
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="province_plans",
+    )
     number = models.CharField(_("số, ký hiệu"), max_length=60, blank=True)
     issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
     year = models.PositiveSmallIntegerField(_("năm kế hoạch"))
@@ -91,6 +102,28 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} – {self.title}" if self.number else self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.province_id is None:
+            self.province_id = self.derived_province_id()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def derived_province_id(self) -> int | None:
+        """The province this plan belongs to when nobody said: its parent's (an agency's
+        own plan), its issuer's, else the installation's only province."""
+        from cchc.accounts.tenancy import sole_province_id
+
+        if self.parent_id is not None:
+            return Plan.objects.filter(pk=self.parent_id).values_list("province_id", flat=True)[0]
+        if self.issuer_agency_id is not None:
+            found = (
+                Agency.objects.filter(pk=self.issuer_agency_id)
+                .values_list("province_id", flat=True)
+                .first()
+            )
+            if found is not None:
+                return found
+        return sole_province_id()
 
 
 class Area(models.Model):

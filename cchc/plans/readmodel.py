@@ -9,7 +9,8 @@ writing their own queries, so that they cannot drift apart:
   in ONE query whatever the size of the plans (one subquery per count; joining the
   three relations and counting distinct rows multiplies them, which is what made
   `/api/plans` slow);
-- `plans_visible_to`: the plans a user may look at;
+- `plans_visible_to`: the plans a user may look at: those of their province (provinces
+  are tenants, `cchc.accounts.tenancy`) and national ones;
 - `plan_viewed`: the plan a page shows. `?plan=<id>` (or `?year=<yyyy>`) in the URL
   chooses it and is remembered on the user (`User.viewing_plan`); without it the
   remembered choice, else the newest plan that is not an agency's own plan. A choice
@@ -28,7 +29,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.plans.models import Activity, Area, Plan, Task
 
@@ -45,20 +46,24 @@ LISTED_FIELDS = (
     "issued_on",
     "parent_id",
     "issuer_agency_id",
+    "province_id",
 )
 
 
-def plans_newest_first() -> QuerySet[Plan]:
-    return Plan.objects.order_by(*NEWEST_FIRST)
+def plans_newest_first(user: object = None) -> QuerySet[Plan]:
+    """Every plan newest first; with `user`, only their province's and national ones."""
+    plans = Plan.objects.order_by(*NEWEST_FIRST)
+    return tenancy.scope(plans, user) if user is not None else plans
 
 
-def plan_latest() -> Plan | None:
-    """The newest plan: what a page shows when nobody chose one. An agency's own plan
-    (docs/agency-plans.md) is chosen, never the default."""
+def plan_latest(user: object = None) -> Plan | None:
+    """The newest plan (of `user`'s province): what a page shows when nobody chose one.
+    An agency's own plan (docs/agency-plans.md) is chosen, never the default."""
     # A remediation plan after inspections (cchc.par.inspection) is a plan of its own but
     # never the one a page opens on: its `document` carries the "remediation" key.
-    plans = plans_newest_first().exclude(document__has_key="remediation")
-    return plans.filter(parent=None).first() or plans.first() or plans_newest_first().first()
+    everything = plans_newest_first(user)
+    plans = everything.exclude(document__has_key="remediation")
+    return plans.filter(parent=None).first() or plans.first() or everything.first()
 
 
 def _count(model: type[Activity] | type[Task] | type[Area], **filters: object) -> Coalesce:
@@ -100,9 +105,10 @@ def counts_of(plan: Plan) -> PlanCounts:
     )
 
 
-def plans_with_counts() -> list[Plan]:
-    """All plans, newest first, each with its counts (see `with_counts`). One query."""
-    return list(with_counts(plans_newest_first()))
+def plans_with_counts(user: object = None) -> list[Plan]:
+    """All plans (of `user`'s province), newest first, each with its counts (see
+    `with_counts`). One query."""
+    return list(with_counts(plans_newest_first(user)))
 
 
 # ---------------------------------------------------------------------------
@@ -115,9 +121,9 @@ def plans_visible_to(user: User | AnonymousUser | None, *, public: bool = False)
     Whoever may view plans sees every plan, drafts included; the public (and a user
     without that right) sees only issued and closed plans: a draft is not the
     province's word yet. `None` is a background job, whose asker was checked when it
-    was started.
+    was started. A provincial user sees only their province's plans (and national ones).
     """
-    plans = plans_newest_first().only(*LISTED_FIELDS)
+    plans = plans_newest_first(user).only(*LISTED_FIELDS)
     if public or (user is not None and not policy.can(user, "plan.view")):
         plans = plans.exclude(status=Plan.Status.DRAFT)
     return plans

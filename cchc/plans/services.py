@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from cchc.accounts.tenancy import in_province, province_of, sole_province_id
 from cchc.agencies.models import Agency, AgencyGroup
 from cchc.agencies.naming import resolution_key
 from cchc.agencies.services import IGNORED, Resolved, Resolver
@@ -65,7 +66,9 @@ def _default_title(year: int) -> str:
     return _("Kế hoạch cải cách hành chính năm %(year)s") % {"year": year}
 
 
-def _check_header(header: PlanHeader, year: int | None, issues: list[ImportIssue]) -> PlanHeader:
+def _check_header(
+    header: PlanHeader, year: int | None, issues: list[ImportIssue], province_id: int | None = None
+) -> PlanHeader:
     checked = PlanHeader(**vars(header))
     if year is not None:
         if checked.year is not None and checked.year != year:
@@ -90,6 +93,9 @@ def _check_header(header: PlanHeader, year: int | None, issues: list[ImportIssue
         )
     if not checked.issuer:
         provinces = list(Agency.objects.filter(kind=Agency.Kind.PROVINCE)[:2])
+        if province_id is not None:
+            # The province the plan is imported into issues it (docs/tenants.md).
+            provinces = list(Agency.objects.filter(pk=province_id))
         if len(provinces) == 1:
             checked.issuer = provinces[0].name
         else:
@@ -142,16 +148,17 @@ def _check_assignees(
 
 
 def plan_check(
-    document: PlanDocument, *, year: int | None = None
+    document: PlanDocument, *, year: int | None = None, province_id: int | None = None
 ) -> tuple[PlanHeader, list[list[list[_Checked]]], list[ImportIssue]]:
-    """Check a document without writing anything; return what was worked out and issues."""
+    """Check a document without writing anything; return what was worked out and issues.
+    With `province_id`, agency names resolve only to that province's agencies."""
     issues: list[ImportIssue] = []
-    header = _check_header(document.header, year, issues)
+    header = _check_header(document.header, year, issues, province_id)
     # Without a year the import fails anyway; 2000 only lets the rows be checked.
     plan_year = header.year or 2000
     if not document.areas:
         issues.append(ImportIssue(Location(), _("Tệp không có lĩnh vực hay nhiệm vụ nào.")))
-    resolver = Resolver()
+    resolver = Resolver(province_id)
     # A plan writes few distinct deadlines ("Quý I", "Thường xuyên") on many rows; a
     # Schedule is immutable, so rows with one phrase share one.
     schedules: dict[str, Schedule] = {}
@@ -354,7 +361,9 @@ def _number_key(number: str) -> str:
     return "".join(fold(number).split())
 
 
-def plan_issued_as(*, issuer: str, number: str, resolver: Resolver | None = None) -> Plan | None:
+def plan_issued_as(
+    *, issuer: str, number: str, resolver: Resolver | None = None, province_id: int | None = None
+) -> Plan | None:
     """The plan already in cchc with this number from this issuer, however the issuer is
     spelt: "UBND tỉnh" and "Ủy ban nhân dân tỉnh", with or without the province's name,
     in any case or Unicode form, are one issuer when they name one agency.
@@ -363,15 +372,19 @@ def plan_issued_as(*, issuer: str, number: str, resolver: Resolver | None = None
     """
     if not number or not issuer:
         return None
-    resolver = resolver or Resolver()
+    resolver = resolver or Resolver(province_id)
     key = resolution_key(issuer)
     target = resolver.lookup(issuer)
     agency_id = target.pk if isinstance(target, Agency) else None
     wanted = _number_key(number)
-    candidates = Plan.objects.filter(number__iexact=number)
+    # Another province's plan of the same number is another plan (docs/tenants.md).
+    plans = Plan.objects.all()
+    if province_id is not None:
+        plans = plans.filter(in_province(province_id))
+    candidates = plans.filter(number__iexact=number)
     if not candidates.exists():
         # Rarely needed, so only then: the number spelt with other spaces.
-        candidates = Plan.objects.all()
+        candidates = plans
     for plan in candidates.only("pk", "issuer", "number", "issuer_agency_id").order_by("pk"):
         if _number_key(plan.number) != wanted:
             continue
@@ -386,6 +399,24 @@ def plan_issued_as(*, issuer: str, number: str, resolver: Resolver | None = None
     return None
 
 
+def _has_provinces() -> bool:
+    return Agency.objects.filter(kind=Agency.Kind.PROVINCE, parent__isnull=True).exists()
+
+
+def _import_province(document: PlanDocument, province: Agency | None, actor: Any) -> int | None:
+    """Which province an imported plan belongs to (see `plan_import`)."""
+    if province is not None:
+        return int(province.pk)
+    own = province_of(actor)
+    if own is not None:
+        return own
+    sole = sole_province_id()
+    if sole is not None:
+        return sole
+    issuer = Resolver().lookup(document.header.issuer) if document.header.issuer else None
+    return issuer.province_id if isinstance(issuer, Agency) else None
+
+
 @transaction.atomic
 def plan_import(
     *,
@@ -394,13 +425,34 @@ def plan_import(
     replace: bool = False,
     actor: Any = None,
     source: Source = "cli",
+    province: Agency | None = None,
 ) -> Plan:
-    """Write a checked plan document. Raises PlanImportError and writes nothing on any issue."""
-    header, checked, issues = plan_check(document, year=year)
+    """Write a checked plan document. Raises PlanImportError and writes nothing on any issue.
+
+    The plan belongs to `province` (the CLI's --province), else to the importing user's
+    province, else to the installation's only province, else to the province its issuer
+    names; with several provinces and none of these, the import is refused
+    (docs/tenants.md)."""
+    province_id = _import_province(document, province, actor)
+    if province_id is None and _has_provinces():
+        raise PlanImportError(
+            [
+                ImportIssue(
+                    Location(),
+                    _(
+                        "Hệ thống có nhiều tỉnh: hãy chỉ định tỉnh của kế hoạch "
+                        "(--province) hoặc ghi cơ quan ban hành là UBND của tỉnh đó."
+                    ),
+                )
+            ]
+        )
+    header, checked, issues = plan_check(document, year=year, province_id=province_id)
     existing = None
-    resolver = Resolver()
+    resolver = Resolver(province_id)
     if header.number and header.issuer:
-        existing = plan_issued_as(issuer=header.issuer, number=header.number, resolver=resolver)
+        existing = plan_issued_as(
+            issuer=header.issuer, number=header.number, resolver=resolver, province_id=province_id
+        )
         if (
             existing is not None
             and replace
@@ -438,6 +490,8 @@ def plan_import(
     else:
         plan = Plan()
     plan.issuer = header.issuer
+    if province_id is not None:
+        plan.province_id = province_id
     issuer_target = resolver.lookup(header.issuer)
     plan.issuer_agency = issuer_target if isinstance(issuer_target, Agency) else None
     plan.number = header.number

@@ -115,8 +115,10 @@ def unit_choices(plan: Plan, units: list[Agency]) -> list[tuple[int, str]]:
     return [(plan.issuer_agency.pk, plan.issuer_agency.name)] + [(u.pk, u.name) for u in units]
 
 
-def _derived_plan(plan_id: int) -> Plan:
-    plan = get_object_or_404(Plan.objects.select_related("parent", "issuer_agency"), pk=plan_id)
+def _derived_plan(request: HttpRequest, plan_id: int) -> Plan:
+    plan = policy.get_plan_for_user(
+        request, plan_id, queryset=Plan.objects.select_related("parent", "issuer_agency")
+    )
     if plan.parent_id is None or plan.issuer_agency_id is None:
         raise Http404
     return plan
@@ -131,7 +133,7 @@ def _leads(activity: Activity) -> list[Assignee]:
 def own_plan(request: HttpRequest, agency_plan_id: int) -> HttpResponse:
     """An agency's own plan: while a draft, where it is completed and issued; after,
     read-only with its downloads and the reports waiting for the agency's review."""
-    return _render_own_plan(request, _derived_plan(agency_plan_id))
+    return _render_own_plan(request, _derived_plan(request, agency_plan_id))
 
 
 def _render_own_plan(
@@ -192,7 +194,7 @@ def _fail(request: HttpRequest, error: AgencyPlanError) -> None:
 @require_POST
 @requires("plan.edit_own")
 def own_plan_add_activity(request: HttpRequest, agency_plan_id: int) -> HttpResponse:
-    plan = _derived_plan(agency_plan_id)
+    plan = _derived_plan(request, agency_plan_id)
     policy.require(request.user, "plan.edit_own", plan, when=False)
     units = list(own_units(plan))
     form = ActivityForm(request.POST, plan=plan, units=units)
@@ -226,7 +228,7 @@ def own_plan_add_activity(request: HttpRequest, agency_plan_id: int) -> HttpResp
 def own_plan_set_lead(
     request: HttpRequest, agency_plan_id: int, agency_activity_id: int
 ) -> HttpResponse:
-    plan = _derived_plan(agency_plan_id)
+    plan = _derived_plan(request, agency_plan_id)
     policy.require(request.user, "plan.edit_own", plan, when=False)
     activity = get_object_or_404(
         Activity.objects.select_related("plan"), pk=agency_activity_id, plan=plan
@@ -250,7 +252,7 @@ def own_plan_set_lead(
 @require_POST
 @requires("plan.issue_own")
 def own_plan_issue(request: HttpRequest, agency_plan_id: int) -> HttpResponse:
-    plan = _derived_plan(agency_plan_id)
+    plan = _derived_plan(request, agency_plan_id)
     policy.require(request.user, "plan.issue_own", plan, when=False)
     form = IssueForm(request.POST)
     if not form.is_valid():
@@ -283,7 +285,7 @@ def own_plan_issue(request: HttpRequest, agency_plan_id: int) -> HttpResponse:
 def plan_derive_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Make (or complete) an agency's plan from this one: the user's own agency unless
     another is named (the province for any agency, a district for its communes)."""
-    parent = get_object_or_404(Plan, pk=plan_id)
+    parent = policy.get_plan_for_user(request, plan_id)
     raw = request.POST.get("agency", "")
     own = getattr(request.user, "agency_id", None)
     agency_id = int(raw) if raw.isdigit() else own
@@ -337,7 +339,7 @@ def _issuance_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
 @requires("plan.agency_plans")
 def agency_plans(request: HttpRequest, plan_id: int) -> HttpResponse:
     """ "Kế hoạch CCHC của các cơ quan": who has issued theirs from this plan, and when."""
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     policy.require(request.user, "plan.agency_plans", plan)
     return render(request, "register/agency_plans.html", _issuance_context(request, plan))
 
@@ -345,7 +347,7 @@ def agency_plans(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_POST
 @requires("plan.agency_plans_due")
 def agency_plans_due(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     policy.require(request.user, "plan.agency_plans_due", plan)
     form = DueForm(request.POST)
     if not form.is_valid():
@@ -388,7 +390,7 @@ def agency_plans_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     policy.require(request.user, "plan.agency_plans", plan)
     rows = agency_plan_issuance(plan)
     book = Workbook()

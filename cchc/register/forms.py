@@ -151,7 +151,12 @@ class AgencyMergeForm(forms.Form):
         self.agency = agency
         # Closed agencies and the agency itself are valid choices here, so that choosing
         # one gets a clear refusal from `merge_problems` rather than "not a valid choice".
-        self.fields["into"].queryset = Agency.objects.order_by(  # type: ignore[attr-defined]
+        # A successor is in the same province (tenancy): one province's agency never
+        # merges into another's.
+        successors = Agency.objects.all()
+        if agency.province_id is not None:
+            successors = successors.filter(province_id=agency.province_id)
+        self.fields["into"].queryset = successors.order_by(  # type: ignore[attr-defined]
             "closed_on", "sort_name"
         )
         self.fields["into"].error_messages["invalid_choice"] = _(

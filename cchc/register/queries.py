@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
+from cchc.accounts import tenancy
 from cchc.agencies.eras import plan_day
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership, membership_in_force
 from cchc.lib import calendar
@@ -286,11 +287,16 @@ def agency_groups(agency: Agency) -> list[AgencyGroup]:
 # The agency list and search
 
 
-def agency_directory(query: str = "") -> tuple[list[tuple[str, list[Agency]]], list[AgencyGroup]]:
-    """Agencies grouped by kind in Vietnamese order, and the collective groups."""
+def agency_directory(
+    query: str = "", user: Any = None
+) -> tuple[list[tuple[str, list[Agency]]], list[AgencyGroup]]:
+    """Agencies grouped by kind in Vietnamese order, and the collective groups, of the
+    user's province (cchc.accounts.tenancy)."""
     needle = fold(query)
-    agencies = Agency.objects.select_related("parent").order_by("sort_name")
-    groups = AgencyGroup.objects.annotate(member_count=_current_member_count()).order_by("name")
+    agencies = tenancy.scope(Agency.objects.select_related("parent"), user).order_by("sort_name")
+    groups = tenancy.scope(
+        AgencyGroup.objects.annotate(member_count=_current_member_count()), user
+    ).order_by("name")
     if needle:
         agencies = agencies.filter(search_name__contains=needle)
         groups = groups.filter(search_name__contains=needle)
@@ -321,8 +327,9 @@ class SearchResults:
         return len(self.tasks) + len(self.activities) + len(self.agencies) + len(self.groups)
 
 
-def search(query: str) -> SearchResults:
-    """Tasks, activities and agencies whose text contains every word of the query.
+def search(query: str, user: Any = None) -> SearchResults:
+    """Tasks, activities and agencies (of the user's province) whose text contains every
+    word of the query.
 
     Both sides are folded, so "cai cach" finds "cải cách".
     """
@@ -337,19 +344,23 @@ def search(query: str) -> SearchResults:
         return condition
 
     tasks = (
-        Task.objects.filter(every_word("search_text"))
+        tenancy.scope(Task.objects.filter(every_word("search_text")), user, "plan__province")
         .select_related("plan", "area")
         .order_by("-plan__year", "plan_id", "area__position", "position")[:SEARCH_LIMIT]
     )
     activities = (
-        Activity.objects.filter(every_word("search_text"))
+        tenancy.scope(Activity.objects.filter(every_word("search_text")), user, "plan__province")
         .select_related("plan", "task", "task__area")
         .order_by("-plan__year", "plan_id", "task__area__position", "task__position", "position")[
             :SEARCH_LIMIT
         ]
     )
-    agencies = Agency.objects.filter(every_word("search_name")).order_by("sort_name")[:SEARCH_LIMIT]
-    groups = AgencyGroup.objects.filter(every_word("search_name")).order_by("name")[:SEARCH_LIMIT]
+    agencies = tenancy.scope(Agency.objects.filter(every_word("search_name")), user).order_by(
+        "sort_name"
+    )[:SEARCH_LIMIT]
+    groups = tenancy.scope(AgencyGroup.objects.filter(every_word("search_name")), user).order_by(
+        "name"
+    )[:SEARCH_LIMIT]
     return SearchResults(query, list(tasks), list(activities), list(agencies), list(groups))
 
 

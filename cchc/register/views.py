@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.accounts.policy import can, landing_page, requires
 from cchc.agencies.models import Agency
@@ -64,14 +65,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("plan.view")
 def plan_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "register/plan_list.html", {"plans": plans_with_counts()})
+    return render(request, "register/plan_list.html", {"plans": plans_with_counts(request.user)})
 
 
 @require_GET
 @requires("plan.view")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan.objects.select_related("issuer_agency"), pk=plan_id)
-    agencies = list(Agency.objects.order_by("sort_name").only("pk", "name", "kind", "sort_name"))
+    plan = policy.get_plan_for_user(
+        request, plan_id, queryset=Plan.objects.select_related("issuer_agency")
+    )
+    agencies = list(
+        policy.agencies_of_province(request.user)
+        .order_by("sort_name")
+        .only("pk", "name", "kind", "sort_name")
+    )
     tree = plan_tree(plan)
     form = PlanFilterForm(request.GET, areas=tree, agencies=agencies, year=plan.year)
     filters = form.filters()
@@ -129,7 +136,7 @@ def needs_date_latest(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("plan.view")
 def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     activities = list(
         plan.activities.filter(needs_date=True)
         .select_related("task", "task__area")
@@ -155,6 +162,7 @@ def needs_date(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_POST
 @requires("plan.fix_dates")
 def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpResponse:
+    policy.get_plan_for_user(request, plan_id)  # another province's plan: 404
     activity = get_object_or_404(
         Activity.objects.select_related("plan", "task"), pk=activity_id, plan_id=plan_id
     )
@@ -184,7 +192,7 @@ def fix_date(request: HttpRequest, plan_id: int, activity_id: int) -> HttpRespon
 @requires("agency.view")
 def agency_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    by_kind, groups = queries.agency_directory(query)
+    by_kind, groups = queries.agency_directory(query, request.user)
     labels = dict(Agency.Kind.choices)
     context = {
         "query": query,
@@ -205,7 +213,12 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("agency.view")
 def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = get_object_or_404(Agency.objects.select_related("parent", "merged_into"), pk=agency_id)
+    agency = policy.get_for_user(
+        request,
+        Agency.objects.select_related("parent", "merged_into"),
+        agency_id,
+        view="agency.view",
+    )
     # The plan being looked at; an unknown plan in the query string falls back to it.
     # Here ?plan= browses the agency's work in another plan without changing the
     # user's choice: the register is read, the worklist and dashboards are worked in.
@@ -238,7 +251,9 @@ def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
 def agency_merge_view(request: HttpRequest, agency_id: int) -> HttpResponse:
     """Merge an agency into its successor, or close it, in two steps: the first POST
     shows what will move (nothing changes), the second, with `confirm`, does it."""
-    agency = get_object_or_404(Agency.objects.select_related("merged_into"), pk=agency_id)
+    agency = policy.get_for_user(
+        request, Agency.objects.select_related("merged_into"), agency_id, view="agency.view"
+    )
     if request.method == "GET":
         form = AgencyMergeForm(None, agency=agency, initial={"on": calendar.today()})
         return render(request, "register/agency_merge.html", {"agency": agency, "form": form})
@@ -285,7 +300,9 @@ def agency_merge_view(request: HttpRequest, agency_id: int) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     return render(
-        request, "register/search.html", {"results": queries.search(query), "query": query}
+        request,
+        "register/search.html",
+        {"results": queries.search(query, request.user), "query": query},
     )
 
 
@@ -329,7 +346,7 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     """The full appendix is written by a background job; this answers with its page."""
     if f"plan_{fmt}" not in registry.KINDS:
         raise Http404
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = policy.get_plan_for_user(request, plan_id)
     assert isinstance(request.user, User)
     job = job_start(kind=f"plan_{fmt}", params={"plan": plan.pk}, asked_by=request.user)
     return redirect("job_detail", job_id=job.pk)

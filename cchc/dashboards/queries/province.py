@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from cchc.accounts.tenancy import in_province
 from cchc.agencies.eras import plan_day
 from cchc.agencies.models import AgencyGroup, GroupMembership
 from cchc.dashboards import charts
@@ -152,12 +153,17 @@ def _build(
     members: dict[int, set[int]] = defaultdict(set)
     # Groups as they were in the plan's year: a 2022 ranking of "UBND cấp huyện" keeps
     # its districts after they are abolished.
-    for group_id, agency_id in GroupMembership.objects.on(plan_day(plan)).values_list(
-        "group_id", "agency_id"
-    ):
+    # Only the plan's province's groups (and national ones): provinces are tenants
+    # (cchc.accounts.tenancy), another province's groups are not this plan's.
+    memberships = GroupMembership.objects.on(plan_day(plan))
+    groups_of_plan = AgencyGroup.objects.all()
+    if plan.province_id is not None:
+        memberships = memberships.filter(in_province(plan.province_id, "group__province"))
+        groups_of_plan = groups_of_plan.filter(in_province(plan.province_id))
+    for group_id, agency_id in memberships.values_list("group_id", "agency_id"):
         members[group_id].add(agency_id)
     group_rows = []
-    for group in AgencyGroup.objects.order_by("name").only("pk", "code", "name"):
+    for group in groups_of_plan.order_by("name").only("pk", "code", "name"):
         if members.get(group.pk):
             group_rows.append(
                 (group, len(members[group.pk]), group_figure(progress, members[group.pk]))

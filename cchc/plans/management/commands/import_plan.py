@@ -1,4 +1,4 @@
-"""`cchc import_plan FILE [--year Y] [--replace] [--aliases CSV]`: import a plan from
+"""`cchc import_plan FILE [--year Y] [--replace] [--aliases CSV] [--province P]`: import a plan from
 XLSX, DOCX or JSON, with the unknown names settled from a file (see
 `cchc.agencies.aliases.read_alias_file`)."""
 
@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cchc.agencies.aliases import AliasFileError, aliases_settle, read_alias_file
+from cchc.agencies.models import Agency
+from cchc.lib.text import fold
 from cchc.plans.formats import READERS, detect_format
 from cchc.plans.interchange import PlanImportError
 from cchc.plans.services import plan_import
@@ -35,7 +37,35 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--province",
+            default=None,
+            help=(
+                "Tỉnh của kế hoạch (mã hoặc tên UBND tỉnh), bắt buộc khi hệ thống có nhiều "
+                "tỉnh; tên cơ quan trong tệp chỉ được hiểu là cơ quan của tỉnh này."
+            ),
+        )
+
+    def _province(self, wanted: str | None) -> Agency | None:
+        """The province root named by --province (its id or its name, any case)."""
+        if not wanted:
+            return None
+        roots = Agency.objects.filter(kind=Agency.Kind.PROVINCE, parent__isnull=True)
+        found = (
+            roots.filter(pk=int(wanted)).first()
+            if wanted.strip().isdigit()
+            else roots.filter(search_name=fold(wanted.strip())).first()
+        )
+        if found is None:
+            names = "; ".join(f"{p.pk}: {p.name}" for p in roots.order_by("pk")[:50]) or "—"
+            raise CommandError(
+                _("Không có tỉnh «%(wanted)s». Các tỉnh: %(names)s.")
+                % {"wanted": wanted[:100], "names": names}
+            )
+        return found
+
     def handle(self, *args: Any, **options: Any) -> None:
+        province = self._province(options["province"])
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("Không tìm thấy tệp %(path)s.") % {"path": path})
@@ -66,7 +96,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 aliases_settle(settlements, actor=None, source="cli")
                 plan = plan_import(
-                    document=document, year=options["year"], replace=options["replace"]
+                    document=document,
+                    year=options["year"],
+                    replace=options["replace"],
+                    province=province,
                 )
         except PlanImportError as error:
             for issue in error.issues:

@@ -1,0 +1,123 @@
+"""Provinces are tenants: the one place that says which province a user or an object is in.
+
+One installation may hold several provinces. A province is a root `Agency` of kind
+PROVINCE; every agency, plan, collective group and user carries a denormalised
+`province` (docs/tenants.md). A user with a province sees only that province's rows; a
+user without one is at the national level and sees every province. A row without a
+province is national reference data (a ministry outside every province's tree, a plan of
+the whole country) and is seen by everyone.
+
+`cchc.accounts.policy` asks this module in two places: its queryset scopers (lists) and
+its object gate in `Policy.can` (an object of another province is refused before any
+other rule, so detail pages answer 404 through `get_for_user`). Nothing else decides it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+
+def province_of(user: Any) -> int | None:
+    """The province the user works in; None: the national level (or nobody)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "province_id", None)
+
+
+def sole_province_id() -> int | None:
+    """The only province of a single-province installation; None when there are several
+    (or none): then nothing may be assumed and the caller must be told which."""
+    from cchc.agencies.models import Agency
+
+    ids = list(
+        Agency.objects.filter(kind=Agency.Kind.PROVINCE, parent__isnull=True).values_list(
+            "pk", flat=True
+        )[:2]
+    )
+    return ids[0] if len(ids) == 1 else None
+
+
+def in_province(province_id: int | None, path: str = "province") -> Q:
+    """Rows of `province_id` or of no province (national), through `path` ("province",
+    "agency__province", "plan__province" ...)."""
+    return Q(**{f"{path}_id": province_id}) | Q(**{f"{path}__isnull": True})
+
+
+def scope(qs: QuerySet[Any], user: Any, path: str = "province") -> QuerySet[Any]:
+    """`qs` limited to the user's province (and national rows); unchanged for a national
+    user. `path` leads from the queryset's model to a `province` foreign key."""
+    province = province_of(user)
+    return qs if province is None else qs.filter(in_province(province, path))
+
+
+def province_agency_ids(user: Any) -> frozenset[int]:
+    """The agencies of the user's province and the national ones, once per user object
+    (a request asks several times; the answer does not change within it)."""
+    cached: frozenset[int] | None = getattr(user, "_tenancy_agencies", None)
+    if cached is not None:
+        return cached
+    from cchc.agencies.models import Agency
+
+    ids = frozenset(
+        Agency.objects.filter(in_province(province_of(user))).values_list("pk", flat=True)
+    )
+    user._tenancy_agencies = ids
+    return ids
+
+
+# How an object leads to one that carries a province or an agency, tried in this order:
+# a report's assignment, a PAR item's scorecard, a campaign's or inspection's group, a
+# period's or activity's plan, a finding's selection, a measurement's indicator.
+_RELATIONS = (
+    "assignment",
+    "report",
+    "scorecard",
+    "campaign",
+    "criteria_set",
+    "group",
+    "plan",
+    "period",
+    "selection",
+    "item",
+    "indicator",
+)
+
+
+def _province_of_object(obj: Any, user: Any) -> bool | None:
+    """Whether `obj` is in the user's province: True, False, or None when the object has
+    no province to speak of (a dict, a job, a notification: their own rules decide)."""
+    from cchc.agencies.models import Agency
+
+    own = province_of(user)
+    seen: set[int] = set()
+    while obj is not None and id(obj) not in seen:
+        seen.add(id(obj))
+        if isinstance(obj, Agency):
+            return obj.province_id in (None, own)
+        if hasattr(obj, "province_id"):
+            return obj.province_id in (None, own)
+        if isinstance(obj, int):
+            return obj in province_agency_ids(user)
+        if getattr(obj, "agency_id", None) is not None:
+            return int(obj.agency_id) in province_agency_ids(user)
+        for relation in _RELATIONS:
+            if hasattr(obj, f"{relation}_id") or (
+                relation in ("assignment", "report") and hasattr(obj, relation)
+            ):
+                try:
+                    obj = getattr(obj, relation)
+                except Exception:
+                    return None
+                break
+        else:
+            return None
+    return None
+
+
+def allows(user: Any, obj: Any) -> bool:
+    """The object gate: False when `obj` belongs to another province than the user's."""
+    if obj is None or province_of(user) is None:
+        return True
+    return _province_of_object(obj, user) is not False

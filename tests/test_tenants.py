@@ -1,0 +1,319 @@
+"""Provinces are tenants (docs/tenants.md): one installation, two provinces, and no page
+or API endpoint shows one province's data to the other's people.
+
+Province A is the permission matrix's province (tests/factories.make_structure) with all
+the matrix's objects (reports, evidence, feedback, official reports, PAR …); province B
+("Bắc Sơn") has its own agencies, group, plan and people. B's people walk every page and
+API list of the matrix and must meet none of A's names; A's detail URLs answer them 404
+(or 403 where their role is refused before any object is looked at).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from cchc.accounts import policy, tenancy
+from cchc.accounts.models import Role, User
+from cchc.agencies import tenant_backfill
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
+from cchc.plans.models import Assignee, Plan
+from cchc.plans.readmodel import plan_latest, plan_viewed, plans_visible_to
+from tests import factories
+from tests.test_permission_matrix import (
+    API_BODIES,
+    EXPECTATIONS,
+    LOGIN,
+    OK,
+    ask,
+    fill,
+    objects_for_paths,
+    outcome,
+)
+
+B_PERSONAS = ("coordinator_bs", "leader_bs", "officer_bs", "head_bs")
+
+# Province A's names and numbers that no page of province B may show. ("UBND cấp huyện",
+# A's other group, is also the label of an agency kind, and "Sở Nội vụ", A's coordinator's
+# department, is where every official report is sent: both are words of the pages.)
+A_MARKERS = (
+    "UBND tỉnh Thử Nghiệm",
+    "Sở Tư pháp",
+    "Sở Xây dựng",
+    "UBND huyện Đakrông",
+    "UBND huyện Cam Lộ",
+    "Các sở, ban, ngành",
+    "99/KH-UBND",
+    "Nhiệm vụ cải cách số",
+)
+
+# Routes with parameters that do not name one of province A's objects.
+FEED = "GET ^lich/(?P<token>[A-Za-z0-9_-]{16,64})\\.ics$"
+NOT_A_TENANT_OBJECT = {
+    # The feed's address is its secret: whoever holds it reads it, logged in or not.
+    FEED,
+    # The public satisfaction survey: any citizen answers for any agency, no login.
+    "GET khao-sat/<int:agency_id>/",
+    "POST khao-sat/<int:agency_id>/",
+    "GET khao-sat/quay/<int:counter_id>/",
+    "POST khao-sat/quay/<int:counter_id>/",
+    # A chart's name: the figures are of the plan the user looks at (their province's);
+    # walked with the lists below, whose content is checked.
+    "GET dashboard/csv/<slug:chart>/",
+}
+CHART_CSV = "GET dashboard/csv/<slug:chart>/"
+
+_PARAM = re.compile(r"<[^>]+>|\{[^}]+\}")
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _text(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    if response.get("Content-Type", "").split(";")[0] in (
+        "text/html",
+        "application/json",
+        "text/csv",
+    ):
+        return response.content.decode("utf-8", "replace")
+    return ""
+
+
+def _leaks(text: str, values: dict[str, Any]) -> list[str]:
+    found = [marker for marker in A_MARKERS if marker in text]
+    for prefix in ("/plans/", "/agencies/"):
+        key = "plan_id" if prefix == "/plans/" else "agency_id"
+        if f"{prefix}{values[key]}/" in text:
+            found.append(f"{prefix}{values[key]}/")
+    return found
+
+
+def test_province_b_people_belong_to_province_b(
+    personas: dict[str, User], province_b: dict[str, Any]
+) -> None:
+    root_b = province_b["agencies"]["province"]
+    for name in B_PERSONAS:
+        assert province_b["people"][name].province_id == root_b.pk
+    # The matrix's coordinator works in Sở Nội vụ, under province A's root.
+    assert personas["coordinator"].province_id == Agency.objects.get(name="UBND tỉnh Thử Nghiệm").pk
+
+
+def test_every_list_page_and_api_list_shows_province_b_only(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    plan: Plan,
+    province_b: dict[str, Any],
+) -> None:
+    values = objects_for_paths(plan, agencies)
+    lists = sorted(
+        k for k in EXPECTATIONS if k.startswith("GET ") and (not _PARAM.search(k) or k == CHART_CSV)
+    )
+    wrong = []
+    seen = 0
+    for name in B_PERSONAS:
+        client = _client(province_b["people"][name])
+        for key in lists:
+            url = fill(key.partition(" ")[2], values)
+            response = client.get(url, follow=not url.startswith("/api/"))
+            if response.status_code != 200:
+                continue
+            seen += 1
+            for leak in _leaks(_text(response), values):
+                wrong.append(f"{name}: {url} shows province A's «{leak}»")
+    assert seen > 40, seen  # the walk reached the pages, not only refusals
+    assert not wrong, "\n".join(wrong)
+
+
+def test_province_a_objects_answer_404_to_province_b(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    plan: Plan,
+    province_b: dict[str, Any],
+) -> None:
+    values = objects_for_paths(plan, agencies)
+    keys = sorted(k for k in EXPECTATIONS if _PARAM.search(k) and k not in NOT_A_TENANT_OBJECT)
+    wrong = []
+    for key in keys:
+        method, _, route = key.partition(" ")
+        url = fill(route, values)
+        for name in B_PERSONAS:
+            response = ask(_client(province_b["people"][name]), method, url, API_BODIES.get(key))
+            got = outcome(response)
+            if response.status_code == 422 and route.startswith("/api/") and key not in API_BODIES:
+                continue  # the empty body is refused before any object is looked up
+            if got not in (403, 404, LOGIN):
+                wrong.append(f"{name}: {method} {url} gave {got} ({response.status_code})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_plan_looked_at_is_the_users_provinces(
+    personas: dict[str, User], plan: Plan, province_b: dict[str, Any]
+) -> None:
+    plan_b = province_b["plan"]
+    # Province B's plan is the older one: the newest plan in the database is A's.
+    assert plan_b.year < plan.year
+    assert plan_latest() == plan
+    coordinator_b = province_b["people"]["coordinator_bs"]
+    assert plan_latest(coordinator_b) == plan_b
+    assert list(plans_visible_to(coordinator_b)) == [plan_b]
+    assert plan_viewed(coordinator_b, {}).plan == plan_b
+    # Asking for A's plan by its id: refused as unknown, B's plan shown instead.
+    choice = plan_viewed(coordinator_b, {"plan": str(plan.pk)})
+    assert choice.plan == plan_b and "Không có kế hoạch" in choice.problem
+    assert plan_viewed(personas["coordinator"], {}).plan == plan
+    # The national level (the matrix's leader has no province) sees both.
+    assert {p.pk for p in plans_visible_to(personas["leader"])} == {plan.pk, plan_b.pk}
+
+
+def test_the_worklist_of_province_b_opens_on_its_plan(
+    personas: dict[str, User], plan: Plan, province_b: dict[str, Any]
+) -> None:
+    response = _client(province_b["people"]["officer_bs"]).get("/bao-cao/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Kế hoạch CCHC Bắc Sơn 2021" in text or "7/KH-BS" in text
+    assert "99/KH-UBND" not in text
+
+
+def test_scopers(personas: dict[str, User], plan: Plan, province_b: dict[str, Any]) -> None:
+    coordinator_b = province_b["people"]["coordinator_bs"]
+    root_b = province_b["agencies"]["province"]
+    names = set(policy.visible_agencies(coordinator_b).values_list("name", flat=True))
+    assert names == {a.name for a in province_b["agencies"].values()}
+    assert set(policy.agencies_of_province(coordinator_b).values_list("name", flat=True)) == names
+    # A national row (a ministry outside every tree, with no province) is everyone's.
+    ministry = Agency.objects.create(name="Bộ Nội vụ", kind=Agency.Kind.UNIT)
+    assert ministry.province_id is None  # two provinces: nothing to assume
+    assert policy.agencies_of_province(coordinator_b).filter(pk=ministry.pk).exists()
+    # and its internal data too: a national agency is no province's secret.
+    assert policy.visible_agencies(coordinator_b).filter(pk=ministry.pk).exists()
+    assert not policy.visible_agencies(coordinator_b).filter(name="Sở Tư pháp").exists()
+    assert set(tenancy.scope(AgencyGroup.objects.all(), coordinator_b)) == set(
+        AgencyGroup.objects.filter(province=root_b)
+    )
+    # The object gate: another province's plan, agency and group are refused.
+    a_agency = Agency.objects.get(name="Sở Tư pháp")
+    assert not policy.can(coordinator_b, "plan.view", plan)
+    assert not policy.can(coordinator_b, "agency.data", a_agency)
+    assert not policy.can(coordinator_b, "agency.data", a_agency.pk)
+    assert policy.can(coordinator_b, "agency.data", province_b["agencies"]["health"])
+    assert policy.can(personas["leader"], "agency.data", a_agency)  # national
+    assert policy.can(personas["coordinator"], "plan.view", plan)
+
+
+def test_a_reparented_agency_takes_its_subtree_along(db: None) -> None:
+    a = Agency.objects.create(name="UBND tỉnh Một", kind=Agency.Kind.PROVINCE)
+    b = Agency.objects.create(name="UBND tỉnh Hai", kind=Agency.Kind.PROVINCE)
+    assert a.province_id == a.pk and b.province_id == b.pk
+    district = Agency.objects.create(name="UBND huyện Ba", kind=Agency.Kind.DISTRICT, parent=a)
+    commune = Agency.objects.create(name="UBND xã Bốn", kind=Agency.Kind.COMMUNE, parent=district)
+    assert commune.province_id == a.pk
+    district.parent = b
+    district.save()
+    commune.refresh_from_db()
+    assert (district.province_id, commune.province_id) == (b.pk, b.pk)
+    user = User.objects.create(username="x", role=Role.OFFICER, agency=commune)
+    assert user.province_id == b.pk
+
+
+def test_backfill_with_one_province_gives_every_row_its_province(
+    agencies: dict[str, Agency], personas: dict[str, User], plan: Plan
+) -> None:
+    outsider = Agency.objects.create(name="Bộ Tư pháp", kind=Agency.Kind.UNIT)
+    Agency.objects.update(province=None)
+    AgencyGroup.objects.update(province=None)
+    Plan.objects.update(province=None)
+    User.objects.update(province=None)
+    tenant_backfill.backfill_agencies(Agency, AgencyGroup, GroupMembership)
+    tenant_backfill.backfill_plans(Plan, Agency, Assignee)
+    tenant_backfill.backfill_users(User, Agency)
+    root = agencies["province"].pk
+    assert set(Agency.objects.values_list("province_id", flat=True)) == {root}
+    assert set(AgencyGroup.objects.values_list("province_id", flat=True)) == {root}
+    assert set(Plan.objects.values_list("province_id", flat=True)) == {root}
+    # Every user, the leader without an agency too: a single province stays as it was.
+    assert set(User.objects.values_list("province_id", flat=True)) == {root}
+    outsider.refresh_from_db()
+    assert outsider.province_id == root
+
+
+def test_backfill_with_two_provinces_follows_the_trees(
+    agencies: dict[str, Agency],
+    personas: dict[str, User],
+    plan: Plan,
+    province_b: dict[str, Any],
+) -> None:
+    Agency.objects.update(province=None)
+    AgencyGroup.objects.update(province=None)
+    Plan.objects.update(province=None)
+    User.objects.update(province=None)
+    tenant_backfill.backfill_agencies(Agency, AgencyGroup, GroupMembership)
+    tenant_backfill.backfill_plans(Plan, Agency, Assignee)
+    tenant_backfill.backfill_users(User, Agency)
+    root_a, root_b = agencies["province"].pk, province_b["agencies"]["province"].pk
+    assert Agency.objects.get(name="Sở Tư pháp").province_id == root_a
+    assert Agency.objects.get(name="Sở Y tế Bắc Sơn").province_id == root_b
+    assert AgencyGroup.objects.get(code="so-ban-nganh").province_id == root_a
+    assert AgencyGroup.objects.get(code="bac-son-cac-so").province_id == root_b
+    plan.refresh_from_db()
+    province_b["plan"].refresh_from_db()
+    assert (plan.province_id, province_b["plan"].province_id) == (root_a, root_b)
+    assert User.objects.get(username="officer_a").province_id == root_a
+    assert User.objects.get(username="officer_bs").province_id == root_b
+    # Nothing leads a user without an agency anywhere: national, as before.
+    assert User.objects.get(username="leader").province_id is None
+
+
+def test_import_resolves_names_in_its_own_province_only(
+    agencies: dict[str, Agency], province_b: dict[str, Any]
+) -> None:
+    # Province B's plan names "Sở Tư pháp" (province A's department): not one of B's.
+    document = factories.second_province_document(2020)
+    document.header.number = "8/KH-BS"
+    document.areas[0].tasks[0].activities[0].lead = ["Sở Tư pháp"]
+    from cchc.plans.interchange import PlanImportError
+    from cchc.plans.services import plan_import
+
+    with pytest.raises(PlanImportError) as failure:
+        plan_import(document=document, province=province_b["agencies"]["province"])
+    assert "Không tìm thấy cơ quan «Sở Tư pháp»" in str(failure.value.issues[0])
+    # Imported by B's coordinator, with no province said: B's.
+    document.areas[0].tasks[0].activities[0].lead = ["Sở Y tế Bắc Sơn"]
+    imported = plan_import(document=document, actor=province_b["people"]["coordinator_bs"])
+    assert imported.province_id == province_b["agencies"]["province"].pk
+
+
+def test_cli_import_needs_a_province_when_there_are_several(
+    agencies: dict[str, Agency], province_b: dict[str, Any], tmp_path: Any
+) -> None:
+    from cchc.plans.formats.jsonfmt import write_json
+
+    document = factories.second_province_document(2019)
+    document.header.number = "9/KH-BS"
+    document.header.issuer = ""
+    path = tmp_path / "plan.json"
+    path.write_bytes(write_json(document))
+    with pytest.raises(CommandError):
+        call_command("import_plan", str(path))
+    assert not Plan.objects.filter(number="9/KH-BS").exists()
+    with pytest.raises(CommandError, match="Không có tỉnh"):
+        call_command("import_plan", str(path), "--province", "tỉnh Không Có")
+    call_command("import_plan", str(path), "--province", "ubnd tinh bac son")
+    imported = Plan.objects.get(number="9/KH-BS")
+    assert imported.province_id == province_b["agencies"]["province"].pk
+    assert imported.issuer == factories.PROVINCE_B
+
+
+def test_the_table_knows_ok_and_login() -> None:
+    # The walk above reads outcomes with the matrix's own vocabulary.
+    assert OK == "ok" and LOGIN == "login"
