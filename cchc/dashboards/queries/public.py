@@ -16,7 +16,7 @@ from cchc.monitoring.models import (
 from cchc.monitoring.progress import (
     Figure,
     Progress,
-    plan_progress,
+    plan_rollup,
 )
 from cchc.plans.models import Area, Assignee, Plan, Task
 
@@ -29,7 +29,8 @@ def public_progress(plan: Plan, *, today: date) -> Progress:
     A submitted report is the agency's claim until the coordinator has checked it; the
     public page states this rule under its figures.
     """
-    return plan_progress(plan, period=None, today=today, states=PUBLIC_STATES)
+    # The figures only, never the items: the public downloads of a big plan stay small.
+    return plan_rollup(plan, period=None, today=today, states=PUBLIC_STATES)
 
 
 @dataclass
