@@ -71,7 +71,7 @@ def _url(request: HttpRequest, offset: int, limit: int) -> str:
 
 
 def page_of(
-    request: HttpRequest, response: HttpResponse, rows: QuerySet[T], page: PageIn
+    request: HttpRequest, response: HttpResponse, rows: QuerySet[Any, T], page: PageIn
 ) -> Sequence[T]:
     """The page's rows of `rows` (which must be ordered), with the headers set on
     `response`. Two queries whatever the size of the list: its count and the page."""

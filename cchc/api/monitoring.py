@@ -465,7 +465,9 @@ def list_assignments(
         "agency__name",
         "role",
     )
-    rows = list(lists.page_of(request, response, ordered, page))
+    rows: list[dict[str, Any]] = [
+        dict(row) for row in lists.page_of(request, response, ordered, page)
+    ]
     items = items_of(plan, rows, period=period, today=today)
     by_assignment = {
         r["assignment_id"]: ReportBriefOut(
