@@ -81,3 +81,36 @@ def test_the_bench_prints_the_exports_peak_memory():
     assert "Bộ nhớ đỉnh khi xuất 300 dòng" in text
     for kind in ("csv", "xlsx", "status_annex"):
         assert kind in text and "MiB đỉnh" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bench_database_feeds_every_export_it_measures(settings, tmp_path):
+    """What the bench measures on its database is the real thing: each job exporter and the
+    API's page read the bench plan and write a file a user could open."""
+    import json
+    import tarfile
+    import zipfile
+
+    from cchc.monitoring.models import Assignment, ProgressReport
+    from cchc.ops.bench_export import AGENCIES, DB_KINDS, _run_db, build_database
+
+    settings.MEDIA_ROOT = tmp_path
+    counts = build_database(3 * AGENCIES)
+    assert counts == {"activities": 3, "assignments": 300, "reports": 300}
+    assert Assignment.objects.count() == ProgressReport.objects.count() == 300
+    written = {}
+    for kind in DB_KINDS:
+        out = io.BytesIO()
+        _run_db(kind, out)
+        written[kind] = out.getvalue()
+    # The first page is the whole list here (300 rows fit one page of 1,000).
+    assert len(json.loads(written["api_first_page"])) == 300
+    assert json.loads(written["api_last_page"]) == json.loads(written["api_first_page"])
+    assert "Nhiệm vụ số 1: rà soát" in written["public_csv"].decode("utf-8-sig")
+    for kind in ("status_table", "public_xlsx", "plan_xlsx", "plan_docx"):
+        assert zipfile.is_zipfile(io.BytesIO(written[kind])), kind
+    plan = json.loads(written["plan_json"])
+    assert sum(len(t["activities"]) for a in plan["areas"] for t in a["tasks"]) == 3
+    with tarfile.open(fileobj=io.BytesIO(written["backup"]), mode="r:gz") as archive:
+        manifest = json.loads(archive.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert manifest["database"]["objects"] >= 600

@@ -92,3 +92,112 @@ def test_progress_costs_the_same_queries_for_any_plan_size(agencies, django_asse
         plan_progress(small, period=None, today=D(2022, 6, 1))
     with django_assert_num_queries(3):
         plan_progress(big, period=None, today=D(2022, 6, 1))
+
+
+def _figures(figures):
+    return {
+        key: (
+            f.counted,
+            f.done,
+            f.not_done,
+            f.overdue,
+            None if f.percent is None else round(f.percent, 9),
+        )
+        for key, f in figures.items()
+    }
+
+
+@pytest.mark.parametrize("method", ["equal", "weighted", "status"])
+def test_the_rollup_without_items_gives_the_same_figures(plan, personas, agencies, method):
+    """`plan_rollup` (the exports' way: a slice of activities at a time, no items kept)
+    and `plan_progress` agree on every figure, transfers and states included."""
+    from cchc.agencies.models import Agency
+    from cchc.plans.models import Activity
+
+    q1 = ReportingPeriod.objects.get(plan=plan, code="q1")
+    half = ReportingPeriod.objects.filter(plan=plan).order_by("position")[1]
+    Activity.objects.filter(plan=plan, position=0).update(weight=3)
+    statuses = [
+        (ProgressReport.Status.DONE, 100, D(2022, 2, 1)),
+        (ProgressReport.Status.IN_PROGRESS, 40, None),
+        (ProgressReport.Status.NOT_DONE, 0, None),
+        (ProgressReport.Status.IN_PROGRESS, 75, None),
+    ]
+    states = [
+        ProgressReport.State.SUBMITTED,
+        ProgressReport.State.APPROVED,
+        ProgressReport.State.DRAFT,
+    ]
+    assignments = list(Assignment.objects.filter(activity__plan=plan).order_by("pk"))
+    for n, assignment in enumerate(assignments):
+        if n % 5 == 4:
+            continue
+        status, percent, done_on = statuses[n % len(statuses)]
+        ProgressReport.objects.create(
+            assignment=assignment,
+            period=q1 if n % 2 else half,
+            status=status,
+            percent=percent,
+            completed_on=done_on,
+            reason="Không còn phù hợp" if status == ProgressReport.Status.NOT_DONE else "",
+            state=states[n % len(states)],
+        )
+    # One assignment handed to another agency, which has sent nothing yet: the old
+    # agency's report stands for the new one's item.
+    old = next(a for a in assignments if ProgressReport.objects.filter(assignment=a).exists())
+    taken = set(
+        Assignment.objects.filter(activity=old.activity).values_list("agency_id", flat=True)
+    )
+    successor_agency = Agency.objects.exclude(pk__in=taken).first()
+    successor = Assignment.objects.create(
+        activity=old.activity, agency=successor_agency, role=old.role
+    )
+    old.transferred_to, old.closed_on = successor, D(2022, 2, 15)
+    old.save()
+
+    from cchc.monitoring.progress import plan_rollup
+
+    for states_counted in (("submitted", "approved"), ("approved",)):
+        for period in (q1, half, None):
+            whole = plan_progress(
+                plan, period=period, today=D(2022, 5, 1), method=method, states=states_counted
+            )
+            for chunk in (1, 7, 1000):
+                lean = plan_rollup(
+                    plan,
+                    period=period,
+                    today=D(2022, 5, 1),
+                    method=method,
+                    states=states_counted,
+                    chunk=chunk,
+                )
+                assert lean.items == []
+                for name in ("activities", "tasks", "areas", "agencies", "agency_areas"):
+                    assert _figures(getattr(lean, name)) == _figures(getattr(whole, name)), name
+                assert _figures({0: lean.plan}) == _figures({0: whole.plan})
+                leads = {
+                    a: [i.report_id for i in whole.items if i.activity_id == a and i.role == "lead"]
+                    or [i.report_id for i in whole.items if i.activity_id == a]
+                    for a in whole.activities
+                }
+                assert lean.activity_reports == {
+                    a: [r for r in reports if r is not None] for a, reports in leads.items()
+                }
+    every_state = tuple(ProgressReport.State.values)
+    whole = plan_progress(plan, period=None, today=D(2022, 5, 1), states=every_state)
+    item = next(i for i in whole.items if i.assignment_id == successor.pk)
+    assert item.report_id == ProgressReport.objects.get(assignment=old).pk
+    assert old.pk not in {i.assignment_id for i in whole.items}
+
+
+def test_the_rollup_reads_a_slice_of_activities_at_a_time(plan, django_assert_num_queries):
+    from cchc.monitoring.progress import plan_rollup
+    from cchc.plans.models import Activity
+
+    activities = Activity.objects.filter(plan=plan, assignments__isnull=False).distinct().count()
+    # Transfers and the activities' sizes, then per slice: assignments, due dates, reports.
+    # A slice holds whole activities: one each when the budget is one assignment.
+    with django_assert_num_queries(2 + 3 * activities):
+        plan_rollup(plan, period=None, today=D(2022, 6, 1), chunk=1)
+    with django_assert_num_queries(2 + 3):
+        plan_rollup(plan, period=None, today=D(2022, 6, 1))

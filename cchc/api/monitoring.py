@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest
+from django.db.models import Case, Prefetch, QuerySet, When, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from cchc.accounts import policy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
+from cchc.api import lists
 from cchc.api.auth import api_auth
 from cchc.api.openapi import MAX_ID
 from cchc.api.schemas import ErrorOut
@@ -35,7 +36,7 @@ from cchc.api.views import api
 from cchc.documents.models import DocumentLink
 from cchc.lib import calendar
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
-from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, plan_progress
+from cchc.monitoring.progress import METHOD_LABELS, Figure, Timeliness, items_of, plan_progress
 from cchc.monitoring.services import (
     PERCENT_NOT_A_NUMBER,
     DocumentInput,
@@ -48,7 +49,7 @@ from cchc.monitoring.services import (
     report_save,
     report_submit,
 )
-from cchc.plans.models import Activity, Plan
+from cchc.plans.models import Plan
 
 TAGS = ["monitoring"]
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -413,16 +414,23 @@ class AssignmentFilter(Schema):
     "/plans/{int:plan_id}/assignments",
     response={200: list[AssignmentOut], 403: ErrorOut, 404: ErrorOut},
     tags=TAGS,
-    summary="Phân công của kế hoạch, với tình trạng đúng hạn và báo cáo của kỳ",
+    summary="Phân công của kế hoạch, với tình trạng đúng hạn và báo cáo của kỳ (theo trang)",
     auth=api_auth("report.view"),
+    openapi_extra=lists.OPENAPI_EXTRA,
 )
 def list_assignments(
-    request: HttpRequest, plan_id: int, filters: Query[AssignmentFilter]
+    request: HttpRequest,
+    response: HttpResponse,
+    plan_id: int,
+    filters: Query[AssignmentFilter],
+    page: Query[lists.PageIn],
 ) -> list[AssignmentOut]:
     """An officer or head sees their own agency's; the province sees every agency's.
 
     Without `period`, the period being reported now. `counted` is what the roll-ups use
     (the latest report the agency sent); `report` is the period's own report, draft or not.
+    One page at a time (`limit`, `offset`; the next page in the `Link` header): only the
+    page's assignments are read, so a 600,000-assignment plan costs what a page costs.
     """
     user = _user(request)
     plan = policy.get_plan_for_user(request, plan_id)
@@ -433,26 +441,34 @@ def list_assignments(
         if agency_id is not None and not policy.can(user, "agency.data", agency_id):
             raise HttpError(403, _("Bạn chỉ xem được phân công của cơ quan mình."))
         agency_id = agency_id if agency_id is not None else user.agency_id
-    progress = plan_progress(plan, period=period, today=today)
-    items = [i for i in progress.items if agency_id is None or i.agency_id == agency_id]
-
-    activities = {
-        a["pk"]: (index, a["title"], a["deadline"])
-        for index, a in enumerate(
-            Activity.objects.filter(plan=plan).values("pk", "title", "deadline")
-        )
-    }
-    agencies = Agency.objects.all()
-    reports = ProgressReport.objects.filter(assignment__activity__plan=plan, period=period)
+    # A transferred assignment is counted in its successor's row (see `plan_progress`).
+    assignments = Assignment.objects.filter(activity__plan=plan, transferred_to__isnull=True)
     if agency_id is not None:
-        agencies = agencies.filter(pk=agency_id)
-        reports = reports.filter(assignment__agency_id=agency_id)
-    else:
-        agencies = agencies.filter(assignments_set__activity__plan=plan).distinct()
-    names: dict[int, tuple[str, str]] = {
-        pk: (name, sort_name)
-        for pk, name, sort_name in agencies.values_list("pk", "name", "sort_name")
-    }
+        assignments = assignments.filter(agency_id=agency_id)
+    # The plan's order of activities, the lead agencies first, then by name.
+    ordered = assignments.order_by(
+        "activity__task__area__position",
+        "activity__task__position",
+        "activity__position",
+        Case(When(role=Assignment.Role.LEAD, then=0), default=1),
+        "agency__sort_name",
+        "pk",
+    ).values(
+        "pk",
+        "activity_id",
+        "activity__task_id",
+        "activity__task__area_id",
+        "activity__weight",
+        "activity__title",
+        "activity__deadline",
+        "agency_id",
+        "agency__name",
+        "role",
+    )
+    rows: list[dict[str, Any]] = [
+        dict(row) for row in lists.page_of(request, response, ordered, page)
+    ]
+    items = items_of(plan, rows, period=period, today=today)
     by_assignment = {
         r["assignment_id"]: ReportBriefOut(
             id=r["pk"],
@@ -463,31 +479,24 @@ def list_assignments(
             version=r["version"],
         )
         for r in (
-            reports.values(
-                "pk", "assignment_id", "period_id", "state", "status", "percent", "version"
-            )
-            if period is not None
+            ProgressReport.objects.filter(
+                assignment_id__in=[row["pk"] for row in rows], period=period
+            ).values("pk", "assignment_id", "period_id", "state", "status", "percent", "version")
+            if period is not None and rows
             else []
         )
     }
     labels = {value: str(label) for value, label in Timeliness.choices}
-    items.sort(
-        key=lambda i: (
-            activities[i.activity_id][0],
-            i.role != Assignment.Role.LEAD,
-            names.get(i.agency_id, ("", ""))[1],
-        )
-    )
     return [
         AssignmentOut(
             id=item.assignment_id,
             activity_id=item.activity_id,
-            activity_title=activities[item.activity_id][1],
-            deadline=activities[item.activity_id][2],
+            activity_title=row["activity__title"],
+            deadline=row["activity__deadline"],
             task_id=item.task_id,
             area_id=item.area_id,
             agency_id=item.agency_id,
-            agency_name=names.get(item.agency_id, ("", ""))[0],
+            agency_name=row["agency__name"],
             role=item.role,
             due_dates=item.due_dates,
             timeliness=item.timeliness.value,
@@ -501,7 +510,7 @@ def list_assignments(
             ),
             report=by_assignment.get(item.assignment_id),
         )
-        for item in items
+        for row, item in zip(rows, items, strict=True)
     ]
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
+from cchc.api.lists import HEADERS, PAGED
+
 MAX_ID = 2**63 - 1
 
 _DETAIL = {
@@ -70,7 +72,10 @@ class CchcAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for item in schema.get("paths", {}).values():
             for operation in item.values():
-                _string_keys(operation)
+                responses = _string_keys(operation)
+                if operation.pop(PAGED, False) and "200" in responses:
+                    # The list endpoints of `cchc.api.lists`: the page's headers.
+                    responses["200"]["headers"] = HEADERS
                 for parameter in operation.get("parameters", []):
                     spec = parameter.get("schema", {})
                     if parameter.get("in") == "path" and spec.get("type") == "integer":

@@ -25,6 +25,7 @@ from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.agencies.naming import resolution_key
+from cchc.api import lists
 from cchc.api.auth import api_auth, session_or_token
 from cchc.api.openapi import MAX_ID, CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
@@ -126,10 +127,11 @@ def _activity_out(activity: Activity) -> ActivityOut:
     )
 
 
+ACTIVITY_ORDER = ("task__area__position", "task__position", "position", "pk")
+
+
 def _activities() -> QuerySet[Activity]:
-    return Activity.objects.prefetch_related("due_dates", "assignees").order_by(
-        "task__area__position", "task__position", "position"
-    )
+    return Activity.objects.prefetch_related("due_dates", "assignees").order_by(*ACTIVITY_ORDER)
 
 
 @api.get(
@@ -185,16 +187,23 @@ class TaskFilter(Schema):
     "/plans/{int:plan_id}/tasks",
     response={200: list[TaskOut], 404: ErrorOut},
     tags=["plans"],
-    summary="Nhiệm vụ và hoạt động của kế hoạch",
+    summary="Nhiệm vụ và hoạt động của kế hoạch (theo trang)",
     auth=api_auth("plan.view"),
+    openapi_extra=lists.OPENAPI_EXTRA,
 )
-def list_tasks(request: HttpRequest, plan_id: int, filters: Query[TaskFilter]) -> list[TaskOut]:
+def list_tasks(
+    request: HttpRequest,
+    response: HttpResponse,
+    plan_id: int,
+    filters: Query[TaskFilter],
+    page: Query[lists.PageIn],
+) -> list[TaskOut]:
     plan = policy.get_plan_for_user(request, plan_id)
     tasks = (
         Task.objects.filter(plan=plan)
         .select_related("area")
         .prefetch_related(Prefetch("activities", queryset=_activities()))
-        .order_by("area__position", "position")
+        .order_by("area__position", "position", "pk")
     )
     if filters.area:
         tasks = tasks.filter(area__code=filters.area)
@@ -207,7 +216,7 @@ def list_tasks(request: HttpRequest, plan_id: int, filters: Query[TaskFilter]) -
             notes=task.notes,
             activities=[_activity_out(a) for a in task.activities.all()],
         )
-        for task in tasks
+        for task in lists.page_of(request, response, tasks, page)
     ]
 
 
@@ -223,11 +232,16 @@ class ActivityFilter(Schema):
     "/plans/{int:plan_id}/activities",
     response={200: list[ActivityOut], 404: ErrorOut},
     tags=["plans"],
-    summary="Hoạt động của kế hoạch, có lọc",
+    summary="Hoạt động của kế hoạch, có lọc (theo trang)",
     auth=api_auth("plan.view"),
+    openapi_extra=lists.OPENAPI_EXTRA,
 )
 def list_activities(
-    request: HttpRequest, plan_id: int, filters: Query[ActivityFilter]
+    request: HttpRequest,
+    response: HttpResponse,
+    plan_id: int,
+    filters: Query[ActivityFilter],
+    page: Query[lists.PageIn],
 ) -> list[ActivityOut]:
     plan = policy.get_plan_for_user(request, plan_id)
     activities = _activities().filter(plan=plan)
@@ -247,7 +261,10 @@ def list_activities(
         ).distinct()
     if filters.needs_date is not None:
         activities = activities.filter(needs_date=filters.needs_date)
-    return [_activity_out(a) for a in activities]
+    return [
+        _activity_out(a)
+        for a in lists.page_of(request, response, activities.order_by(*ACTIVITY_ORDER), page)
+    ]
 
 
 @api.get(

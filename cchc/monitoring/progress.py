@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod
@@ -112,6 +113,9 @@ class Progress:
     # An assignment handed to a successor when its agency merged -> the successor's
     # assignment, whose item it is counted in (see cchc.monitoring.transfer).
     stands_for: dict[int, int] = field(default_factory=dict)
+    # Filled by `plan_rollup`, which keeps no items: each activity -> the reports its
+    # figure is made from (its lead agencies', or everyone's if it has no lead).
+    activity_reports: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _value(item: ItemState, method: str) -> float:
@@ -260,31 +264,7 @@ def plan_progress(
         by_activity[item.activity_id].append(item)
 
     progress.activities, activity_value, activity_parent = _activity_figures(by_activity, method)
-
-    def roll(keys: dict[int, list[int]]) -> dict[int, Figure]:
-        result = {}
-        for key, activity_ids in keys.items():
-            figure = Figure()
-            for activity_id in activity_ids:
-                child = progress.activities[activity_id]
-                figure.counted += child.percent is not None
-                figure.not_done += child.percent is None
-                figure.done += child.percent == 100
-                figure.overdue += bool(child.overdue)
-            figure.percent = _combine(
-                [activity_value[a] for a in activity_ids if a in activity_value], method
-            )
-            result[key] = figure
-        return result
-
-    task_members: dict[int, list[int]] = defaultdict(list)
-    area_members: dict[int, list[int]] = defaultdict(list)
-    for activity_id, (task_id, area_id) in activity_parent.items():
-        task_members[task_id].append(activity_id)
-        area_members[area_id].append(activity_id)
-    progress.tasks = roll(task_members)
-    progress.areas = roll(area_members)
-    progress.plan = roll({0: list(activity_parent)}).get(0, Figure())
+    _roll_up(progress, activity_value, activity_parent)
 
     # Agencies: everything assigned to them, lead or cooperating.
     per_agency: dict[int, list[ItemState]] = defaultdict(list)
@@ -312,6 +292,40 @@ def plan_progress(
     return progress
 
 
+def _roll_up(
+    progress: Progress,
+    activity_value: dict[int, tuple[float, int]],
+    activity_parent: dict[int, tuple[int, int]],
+) -> None:
+    """Tasks, areas and the plan from the activities' figures (`progress.activities`)."""
+    method = progress.method
+
+    def roll(keys: dict[int, list[int]]) -> dict[int, Figure]:
+        result = {}
+        for key, activity_ids in keys.items():
+            figure = Figure()
+            for activity_id in activity_ids:
+                child = progress.activities[activity_id]
+                figure.counted += child.percent is not None
+                figure.not_done += child.percent is None
+                figure.done += child.percent == 100
+                figure.overdue += bool(child.overdue)
+            figure.percent = _combine(
+                [activity_value[a] for a in activity_ids if a in activity_value], method
+            )
+            result[key] = figure
+        return result
+
+    task_members: dict[int, list[int]] = defaultdict(list)
+    area_members: dict[int, list[int]] = defaultdict(list)
+    for activity_id, (task_id, area_id) in activity_parent.items():
+        task_members[task_id].append(activity_id)
+        area_members[area_id].append(activity_id)
+    progress.tasks = roll(task_members)
+    progress.areas = roll(area_members)
+    progress.plan = roll({0: list(activity_parent)}).get(0, Figure())
+
+
 def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
     """Progress of an agency group: all its members' assignments together."""
     figure = Figure()
@@ -324,3 +338,215 @@ def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
             values.append((_value(item, progress.method), item.weight))
     figure.percent = _combine(values, progress.method)
     return figure
+
+
+def plan_transfers(plan: Plan) -> dict[int, int]:
+    """Each transferred assignment of the plan -> the assignment it is counted in now
+    (the end of its chain of transfers), as `plan_progress` computes `stands_for`.
+
+    One query over the transferred rows alone: they are few (agency merges), however
+    many assignments the plan has."""
+    handed = dict(
+        Assignment.objects.filter(activity__plan=plan, transferred_to__isnull=False).values_list(
+            "pk", "transferred_to_id"
+        )
+    )
+    stands_for = {}
+    for old in handed:
+        final = old
+        while final in handed:
+            final = handed[final]
+        stands_for[old] = final
+    return stands_for
+
+
+ITEM_FIELDS = (
+    "pk",
+    "activity_id",
+    "activity__task_id",
+    "activity__task__area_id",
+    "activity__weight",
+    "agency_id",
+    "role",
+)
+
+
+def items_of(
+    plan: Plan,
+    rows: list[dict[str, Any]],
+    *,
+    period: ReportingPeriod | None,
+    today: date,
+    states: tuple[str, ...] = SENT_STATES,
+    stands_for: dict[int, int] | None = None,
+    whole_activities: bool = False,
+) -> list[ItemState]:
+    """The items of `plan_progress` for these assignments only, in the order given.
+
+    `rows` are values of assignments that were not transferred, with the keys of
+    `ITEM_FIELDS`. A page of a list costs what its rows cost: the due dates and the
+    counted reports are read for these assignments (and the ones they took over) only,
+    in three queries whatever their number. `whole_activities` says the rows are every
+    assignment of their activities (as `plan_rollup` reads them): the reports are then
+    found by activity, without a list of ids.
+    """
+    if not rows:
+        return []
+    if stands_for is None:
+        stands_for = plan_transfers(plan)
+    activity_ids = {row["activity_id"] for row in rows}
+    if whole_activities:
+        reports = ProgressReport.objects.filter(assignment__activity_id__in=activity_ids)
+    else:
+        wanted = {row["pk"] for row in rows}
+        predecessors = [old for old, final in stands_for.items() if final in wanted]
+        reports = ProgressReport.objects.filter(assignment_id__in=[*wanted, *predecessors])
+    due: dict[int, list[date]] = defaultdict(list)
+    for activity_id, due_on in (
+        DueDate.objects.filter(activity_id__in=activity_ids)
+        .order_by("due_on")
+        .values_list("activity_id", "due_on")
+    ):
+        due[activity_id].append(due_on)
+    counted = latest_sent_reports(reports, period=period, states=states, stands_for=stands_for)
+    items = []
+    for row in rows:
+        item = ItemState(
+            assignment_id=row["pk"],
+            activity_id=row["activity_id"],
+            task_id=row["activity__task_id"],
+            area_id=row["activity__task__area_id"],
+            agency_id=row["agency_id"],
+            role=row["role"],
+            # Sorted once per activity and shared by its items; nobody changes it.
+            due_dates=due.get(row["activity_id"], []),
+            weight=row["activity__weight"],
+        )
+        report = counted.get(item.assignment_id)
+        if report is not None:
+            item.report_id = report["pk"]
+            item.status = report["status"]
+            item.percent = report["percent"]
+            item.state = report["state"]
+            item.completed_on = report["completed_on"]
+        done_on = item.completed_on if item.status == ProgressReport.Status.DONE else None
+        item.timeliness = timeliness(item.due_dates, done_on, today)
+        items.append(item)
+    return items
+
+
+# How many assignments `plan_rollup` reads at a time (whole activities, so one activity
+# with more is read alone): some tens of megabytes of items. A province's plan is one
+# slice; a national one of a million assignments is fifty.
+ROLLUP_ASSIGNMENTS = 20_000
+
+
+class _Sum:
+    """A `Figure` of items added one at a time, as `plan_progress` makes an agency's."""
+
+    __slots__ = ("figure", "total", "values", "weights")
+
+    def __init__(self) -> None:
+        self.figure = Figure()
+        self.values = 0  # how many values
+        self.weights = 0  # their weights
+        self.total = 0.0  # sum of the values (weighted: of value × weight)
+
+    def add(self, item: ItemState, method: str) -> None:
+        _tally(self.figure, item)
+        if item.status == ProgressReport.Status.NOT_DONE:
+            return
+        value = _value(item, method)
+        self.values += 1
+        self.weights += item.weight
+        self.total += value * item.weight if method == "weighted" else value
+
+    def done(self, method: str) -> Figure:
+        if not self.values:
+            self.figure.percent = None
+        elif method == "weighted":
+            self.figure.percent = self.total / self.weights if self.weights else None
+        else:
+            self.figure.percent = self.total / self.values
+        return self.figure
+
+
+def plan_rollup(
+    plan: Plan,
+    *,
+    period: ReportingPeriod | None,
+    today: date,
+    method: str | None = None,
+    states: tuple[str, ...] = SENT_STATES,
+    chunk: int = ROLLUP_ASSIGNMENTS,
+) -> Progress:
+    """The figures of `plan_progress` (activities, tasks, areas, plan, agencies) without
+    its items, in memory that does not grow with the assignments.
+
+    The activities are read a slice at a time (whole activities, about `chunk`
+    assignments), each with all its assignments, their due dates and their reports
+    (`items_of`, the same rules as `plan_progress`); an activity's figure is made once
+    its items are there, and the items are dropped. What stays is one figure per activity,
+    task, area and agency, and each activity's counted reports (`activity_reports`). It
+    costs two queries and three per slice: a province's plan is one slice, the same five
+    queries whatever its size; `plan_progress` costs three but holds every assignment.
+    """
+    method = method or plan.rollup_method
+    stands_for = plan_transfers(plan)
+    progress = Progress(
+        method=method, method_label=str(METHOD_LABELS[method]), items=[], stands_for=stands_for
+    )
+    activity_value: dict[int, tuple[float, int]] = {}
+    activity_parent: dict[int, tuple[int, int]] = {}
+    agencies: dict[int, _Sum] = defaultdict(_Sum)
+    agency_areas: dict[tuple[int, int], _Sum] = defaultdict(_Sum)
+    slices: list[list[int]] = [[]]
+    size = 0
+    for activity_id, count in (
+        Assignment.objects.filter(activity__plan=plan, transferred_to__isnull=True)
+        .values("activity_id")
+        .annotate(n=Count("pk"))
+        .order_by("activity_id")
+        .values_list("activity_id", "n")
+    ):
+        if slices[-1] and size + count > chunk:
+            slices.append([])
+            size = 0
+        slices[-1].append(activity_id)
+        size += count
+    for activity_ids in slices:
+        if not activity_ids:
+            continue
+        rows = list(
+            Assignment.objects.filter(activity_id__in=activity_ids, transferred_to__isnull=True)
+            .order_by("pk")
+            .values(*ITEM_FIELDS)
+        )
+        items = items_of(
+            plan,
+            rows,
+            period=period,
+            today=today,
+            states=states,
+            stands_for=stands_for,
+            whole_activities=True,
+        )
+        del rows
+        by_activity: dict[int, list[ItemState]] = defaultdict(list)
+        for item in items:
+            by_activity[item.activity_id].append(item)
+            agencies[item.agency_id].add(item, method)
+            agency_areas[(item.agency_id, item.area_id)].add(item, method)
+        figures, values, parents = _activity_figures(by_activity, method)
+        progress.activities.update(figures)
+        activity_value.update(values)
+        activity_parent.update(parents)
+        for activity_id, activity_items in by_activity.items():
+            leads = [i for i in activity_items if i.role == Assignment.Role.LEAD]
+            progress.activity_reports[activity_id] = [
+                i.report_id for i in leads or activity_items if i.report_id is not None
+            ]
+    _roll_up(progress, activity_value, activity_parent)
+    progress.agencies = {key: total.done(method) for key, total in agencies.items()}
+    progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
+    return progress

@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 
 from cchc.dashboards.queries.common import Chart, Table, _area_chart, _areas, status_label
 from cchc.dashboards.queries.selection import Selection
-from cchc.monitoring.figures import progress_cached
+from cchc.monitoring.figures import cached, figures_stamp
 from cchc.monitoring.models import (
     ProgressReport,
 )
 from cchc.monitoring.progress import (
     Figure,
     Progress,
+    plan_rollup,
 )
 from cchc.plans.models import Area, Assignee, Plan, Task
 
@@ -29,7 +30,16 @@ def public_progress(plan: Plan, *, today: date) -> Progress:
     A submitted report is the agency's claim until the coordinator has checked it; the
     public page states this rule under its figures.
     """
-    return progress_cached(plan, period=None, today=today, states=PUBLIC_STATES)
+    # The figures only, never the items: the public downloads of a big plan stay small;
+    # computed once per change of the plan's reports (cchc.monitoring.figures).
+    stamp = figures_stamp(plan)
+    return cached(
+        plan.pk,
+        stamp.reports,
+        "public-rollup",
+        (today.isoformat(), plan.rollup_method, "+".join(PUBLIC_STATES)),
+        lambda: plan_rollup(plan, period=None, today=today, states=PUBLIC_STATES),
+    )
 
 
 @dataclass

@@ -20,10 +20,13 @@ from cchc.monitoring.models import (
     ReportingPeriod,
 )
 from cchc.monitoring.progress import (
+    ITEM_FIELDS,
     Figure,
     ItemState,
+    Progress,
     Timeliness,
-    plan_progress,
+    items_of,
+    plan_rollup,
 )
 from cchc.plans.models import Activity, Assignee, Plan, Task
 
@@ -57,8 +60,28 @@ def status_table_rows(
     The province's table shows each activity's lead agencies and rolled-up progress;
     an agency's table shows only its own activities, with its own report.
     """
-    progress = plan_progress(plan, period=period, today=today)
-    standing = {item.report_id for item in progress.items if item.report_id}
+    # The province's table needs each activity's figure and the reports it is made of:
+    # `plan_rollup` gives them without holding the plan's (maybe a million) assignments.
+    # An agency's table is its own assignments' items, read alone.
+    if agency is None:
+        progress = plan_rollup(plan, period=period, today=today)
+        own_items: list[ItemState] = []
+        standing = {r for reports in progress.activity_reports.values() for r in reports}
+    else:
+        progress = Progress(method="", method_label="", items=[])
+        own_items = items_of(
+            plan,
+            list(
+                Assignment.objects.filter(
+                    activity__plan=plan, agency=agency, transferred_to__isnull=True
+                )
+                .order_by("pk")
+                .values(*ITEM_FIELDS)
+            ),
+            period=period,
+            today=today,
+        )
+        standing = {item.report_id for item in own_items if item.report_id}
     documents: dict[int, list[str]] = defaultdict(list)
     document_rows = DocumentLink.objects.filter(
         role=DocumentLink.Role.OUTPUT, progress_report__assignment__activity__plan=plan
@@ -82,9 +105,8 @@ def status_table_rows(
     ):
         leads[activity_id].append(name)
     items_by_activity: dict[int, list[ItemState]] = defaultdict(list)
-    for item in progress.items:
-        if agency is None or item.agency_id == agency.pk:
-            items_by_activity[item.activity_id].append(item)
+    for item in own_items:
+        items_by_activity[item.activity_id].append(item)
 
     tasks: dict[int, list[Any]] = defaultdict(list)
     for task in (
@@ -126,17 +148,17 @@ def status_table_rows(
                 notes=task["notes"],
             )
             for index, activity in enumerate(rows, start=1):
-                own = items_by_activity.get(activity["pk"], [])
                 if agency is None:
                     text = _figure_text(progress.activities.get(activity["pk"]), activity=True)
-                    shown = [i for i in own if i.role == Assignment.Role.LEAD] or own
+                    shown = progress.activity_reports.get(activity["pk"], [])
                 else:
+                    own = items_by_activity[activity["pk"]]
                     item = own[0]
                     text = _report_text(
                         item.status, item.percent, item.timeliness, item.report_id is not None
                     )
-                    shown = own
-                docs = [d for i in shown if i.report_id for d in documents.get(i.report_id, [])]
+                    shown = [i.report_id for i in own if i.report_id]
+                docs = [d for report_id in shown for d in documents.get(report_id, [])]
                 if len(docs) > MAX_DOCUMENTS:
                     more = len(docs) - MAX_DOCUMENTS
                     docs = [

@@ -30,7 +30,7 @@ from cchc.ops.bench import (
     measure,
     survey_measure,
 )
-from cchc.ops.bench_export import measure_exports
+from cchc.ops.bench_export import KINDS, measure_exports
 from cchc.ops.bench_import import ImportResult, bench_names, measure_import
 from cchc.ops.bench_pages import (
     JSON_FORMAT,
@@ -139,6 +139,14 @@ class Command(BaseCommand):
             "do bench tạo, hoặc cơ sở dữ liệu kiểm thử).",
         )
         parser.add_argument(
+            "--export-database-rows",
+            type=int,
+            default=None,
+            help="Số phân công của cơ sở dữ liệu đo riêng cho các bộ xuất đọc từ cơ sở dữ "
+            "liệu (API, phụ lục, bảng công khai, kế hoạch, sao lưu); mặc định bằng "
+            "--export-rows khi chỉ đo bộ xuất, 0 (không đo) khi chạy cả bộ đo.",
+        )
+        parser.add_argument(
             "--export-only",
             action="store_true",
             help="Chỉ đo bộ nhớ của các bộ xuất, không tạo dữ liệu thử.",
@@ -152,10 +160,14 @@ class Command(BaseCommand):
             removed = par_cleanup(MARK) + bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
             return
-        if options["export_rows"] < 0:
+        if options["export_rows"] < 0 or (options["export_database_rows"] or 0) < 0:
             raise CommandError(_("--export-rows không được âm."))
         if options["export_only"]:
-            self._exports(options["export_rows"])
+            database_rows = options["export_database_rows"]
+            self._exports(
+                options["export_rows"],
+                options["export_rows"] if database_rows is None else database_rows,
+            )
             return
         for name, value in SIZES[options["scale"]].items():
             if options[name] is None:
@@ -271,6 +283,8 @@ class Command(BaseCommand):
         for flag in ("no_tracemalloc", "keep", "load"):
             if options[flag]:
                 args.append(f"--{flag.replace('_', '-')}")
+        if options["export_database_rows"] is not None:
+            args += ["--export-database-rows", str(options["export_database_rows"])]
         if json_to:
             args += ["--json", json_to]
         return args
@@ -407,7 +421,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
             )
             self._import(result)
-        self._exports(options["export_rows"])
+        self._exports(options["export_rows"], options["export_database_rows"] or 0)
 
     def _load(self, result: bench_load.LoadResult) -> None:
         self.stdout.write(
@@ -513,17 +527,25 @@ class Command(BaseCommand):
             }
         )
 
-    def _exports(self, rows: int) -> None:
-        if not rows:
+    def _exports(self, rows: int, database_rows: int = 0) -> None:
+        if not rows and not database_rows:
             return
         self.stdout.write(
             _("Bộ nhớ đỉnh khi xuất %(rows)s dòng (mỗi bộ xuất một tiến trình riêng):")
             % {"rows": f"{rows:,}".replace(",", ".")}
         )
-        for result in measure_exports(rows):
+        if database_rows:
             self.stdout.write(
                 _(
-                    "  %(kind)-13s %(peak)6.1f MiB đỉnh (%(base).1f MiB khi bắt đầu), "
+                    "  (các dòng sau «%(first)s» đọc từ một cơ sở dữ liệu riêng: một kế hoạch "
+                    "%(assignments)s phân công, mỗi phân công một báo cáo)"
+                )
+                % {"first": KINDS[-1], "assignments": f"{database_rows:,}".replace(",", ".")}
+            )
+        for result in measure_exports(rows, KINDS if rows else (), database_rows=database_rows):
+            self.stdout.write(
+                _(
+                    "  %(kind)-15s %(peak)7.1f MiB đỉnh (%(base).1f MiB khi bắt đầu), "
                     "%(mib).1f MiB tệp, %(s).1f giây"
                 )
                 % {
