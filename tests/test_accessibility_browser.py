@@ -318,7 +318,6 @@ def _pages(world: World) -> dict[str, list[str]]:
         f"/par/{world.par_draft}/mo-dot/",
         f"/par/tieu-chi/{world.par_criterion}/sua/",
         f"/par/dot/{world.par_campaign}/tham-dinh/",
-        f"/par/dot/{world.par_campaign}/xep-hang/",
         "/par/muc-do-hoan-thanh/",
         "/par/kiem-tra/",
         f"/par/kiem-tra/{world.par_inspection}/",
