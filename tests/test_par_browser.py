@@ -128,13 +128,32 @@ def test_a_scorecard_from_self_assessment_to_published_ranking(
     page.wait_for_load_state()
     assert "Đã lưu điểm thẩm định" in page.inner_text(".messages")
     page.screenshot(path=str(shots / "par-02-appraisal.png"), full_page=True)
-    # The coordinator scores the survey area, which has no responses here.
+    # The coordinator enters the survey area's score on the survey page (no citizens'
+    # responses here): a wrong value first, refused in Vietnamese, then 15.
     _log_in(page, base, "coordinator")
     item8 = card.items.get(criterion__code="8")
-    page.goto(f"{base}/par/phieu/{card.pk}/?area=8")
-    page.fill(f"#ascore-{item8.pk}", "15")
-    page.click(f"#item-{item8.pk} form[action$='/tham-dinh/'] button[type=submit]")
+    page.goto(f"{base}/par/dot/{campaign.pk}/phieu/")
+    # The other members have no scorecard in this flow: listed as missing.
+    assert "Tạo phiếu cho các cơ quan này" in page.inner_text("main")
+    page.screenshot(path=str(shots / "par-05-scorecards-missing.png"), full_page=True)
+    page.click("a:has-text('Điểm điều tra xã hội học')")
+    page.fill(f"input[name=s_{item8.pk}]", "25")
+    page.click("#survey-scores button[type=submit]")
     page.wait_for_load_state()
+    assert "Chưa lưu điểm nào." in page.inner_text(".messages")
+    page.fill(f"input[name=s_{item8.pk}]", "15")
+    page.click("#survey-scores button[type=submit]")
+    page.wait_for_load_state()
+    assert "Đã lưu điểm điều tra: 1 ô thay đổi." in page.inner_text(".messages")
+    page.screenshot(path=str(shots / "par-06-survey.png"), full_page=True)
+    mobile = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+    phone = mobile.new_page()
+    _log_in(phone, base, "coordinator")
+    phone.goto(f"{base}/par/dot/{campaign.pk}/dieu-tra/")
+    phone.screenshot(path=str(shots / "par-06-survey-390.png"), full_page=True)
+    phone.goto(f"{base}/par/dot/{campaign.pk}/phieu/")
+    phone.screenshot(path=str(shots / "par-05-scorecards-missing-390.png"), full_page=True)
+    mobile.close()
 
     # The agency replies.
     settings.CCHC_TODAY = date(2023, 1, 8)
@@ -162,4 +181,20 @@ def test_a_scorecard_from_self_assessment_to_published_ranking(
     assert result.rank == 1
     item2.refresh_from_db()
     assert (item2.self_score, item2.appraised_score, item2.final_score) == (9.5, 8, 9)
+    item8.refresh_from_db()
+    assert item8.final_score == 15
+    # The agency finds its own result from its menu.
+    _log_in(page, base, "officer_a")
+    page.click("nav.mainnav a:has-text('Kết quả CCHC của cơ quan')")
+    page.wait_for_url(re.compile(r"/par/co-quan-toi/$"))
+    assert "Sở Tư pháp" in page.inner_text("main")
+    page.screenshot(path=str(shots / "par-07-own.png"), full_page=True)
+    mobile = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+    phone = mobile.new_page()
+    _log_in(phone, base, "officer_a")
+    phone.goto(f"{base}/par/co-quan-toi/")
+    phone.screenshot(path=str(shots / "par-07-own-390.png"), full_page=True)
+    phone.goto(f"{base}/par/dot/{campaign.pk}/ket-qua/")
+    phone.screenshot(path=str(shots / "par-04-ranking-390.png"), full_page=True)
+    mobile.close()
     assert not errors

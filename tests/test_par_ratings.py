@@ -476,8 +476,12 @@ def test_downloads_run_as_jobs_with_the_right_permissions(login, agencies) -> No
     # After publication the leader sees the ranking and its charts, and downloads it.
     publish({agencies["a"]: "88.00", agencies["b"]: "77.00"})
     leader = login("leader")
-    page = leader.get(f"/par/dot/{campaign.pk}/xep-hang/")
+    old = leader.get(f"/par/dot/{campaign.pk}/xep-hang/")
+    assert old.status_code == 301 and old["Location"] == f"/par/dot/{campaign.pk}/ket-qua/"
+    page = leader.get(f"/par/dot/{campaign.pk}/ket-qua/")
     assert page.status_code == 200
+    # One results page: the ranking, the charts and the downloads together.
+    assert f'action="/par/dot/{campaign.pk}/xep-hang/xlsx/"'.encode() in page.content
     assert b"<svg" in page.content and "Sở Xây dựng" in page.content.decode()
     job = job_of(leader.post(f"/par/dot/{campaign.pk}/xep-hang/xlsx/"))
     data = b"".join(leader.get(f"/jobs/{job.pk}/file/").streaming_content)
@@ -487,7 +491,7 @@ def test_downloads_run_as_jobs_with_the_right_permissions(login, agencies) -> No
 def test_the_ranking_page_costs_the_same_queries_for_more_agencies(login, agencies) -> None:  # type: ignore[no-untyped-def]
     campaign = publish({agencies["a"]: "88.00", agencies["b"]: "77.00"})
     client = login("leader")
-    url = f"/par/dot/{campaign.pk}/xep-hang/"
+    url = f"/par/dot/{campaign.pk}/ket-qua/"
     client.get(url)
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200

@@ -227,6 +227,23 @@ EXPECTATIONS: dict[str, Row] = {
     "GET /api/par/campaigns/{campaign_id}/scorecards":  everyone(),
     "GET /api/par/scorecards/{scorecard_id}":           Row(LOGIN, OK, OK, 404, OK, OK, OK, OK),
     "GET /api/par/campaigns/{campaign_id}/results":     Row(LOGIN, 404, 404, 404, 404, 404, 404, 404),  # noqa: E501
+    # Survey criteria, late members and an agency's own page (docs/par.md): the survey
+    # scores and the late members' scorecards are the coordinator's (the matrix's day is
+    # outside the campaign's windows: a POST is answered with the window's message); each
+    # agency's staff read their own results.
+    "GET par/dot/<int:campaign_id>/dieu-tra/":          staff(),
+    "POST par/dot/<int:campaign_id>/dieu-tra/":         staff(),
+    "GET par/dot/<int:campaign_id>/dieu-tra/mau.xlsx":  staff(),
+    "POST par/dot/<int:campaign_id>/them-phieu/":       staff(),
+    "GET par/co-quan-toi/":                             Row(LOGIN, OK, OK, OK, 403, 403, 403, 403),
+    "GET /api/par/campaigns/{campaign_id}/survey":      staff(),
+    "POST /api/par/campaigns/{campaign_id}/survey":     staff(),
+    "GET /api/par/campaigns/{campaign_id}/missing-scorecards": staff(),
+    "POST /api/par/campaigns/{campaign_id}/missing-scorecards": staff(),
+    "GET /api/par/own":                                 Row(LOGIN, OK, OK, OK, 403, 403, 403, 403),
+    # multipart: the matrix sends no file, so the form is refused (422) before the item is
+    # looked up, for every item alike; with a file officer_b gets 404 (test_par_survey.py).
+    "POST /api/par/items/{item_id}/self-with-file":     Row(LOGIN, OK, OK, OK, 403, 403, 403, 403),
     "POST /api/par/campaigns/{campaign_id}/appraisers": staff(),
     "POST /api/par/campaigns/{campaign_id}/publish":    staff(),
     "POST /api/par/items/{item_id}/self":               Row(LOGIN, OK, OK, 404, 403, 403, 403, 403),

@@ -14,10 +14,10 @@ from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
 from cchc.accounts import policy, tenancy
-from cchc.accounts.models import User
 from cchc.agencies.models import AgencyGroup
 from cchc.api.auth import api_auth
 from cchc.api.openapi import MAX_ID
+from cchc.api.par_common import api_user
 from cchc.api.schemas import ErrorOut, JobOut
 from cchc.api.views import _job_out, api
 from cchc.jobs.services import job_start
@@ -30,9 +30,7 @@ from cchc.par.ratings import ratings_compute, scheme_for
 TAGS = ["par"]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+_user = api_user
 
 
 def _group(group_id: int) -> AgencyGroup:

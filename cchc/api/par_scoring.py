@@ -10,18 +10,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, File, Form, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from cchc.accounts import policy
 from cchc.api.auth import api_auth
+from cchc.api.openapi import MAX_ID
+from cchc.api.par_common import campaign_or_404, run
 from cchc.api.schemas import ErrorOut
 from cchc.api.views import api
-from cchc.lib.uploads import UploadRejected
 from cchc.par.models import (
     AppraiserAssignment,
     Campaign,
@@ -32,6 +34,7 @@ from cchc.par.models import (
     ScoreItemVersion,
 )
 from cchc.par.scoring import (
+    Upload,
     appraiser_assign,
     campaign_publish,
     item_appraise,
@@ -40,9 +43,11 @@ from cchc.par.scoring import (
     scorecard_finalise,
     scorecard_submit,
     scorecard_withdraw,
+    scorecards_add_missing,
+    scorecards_missing,
     scorecards_visible,
 )
-from cchc.par.services import ParError, WindowClosed
+from cchc.par.survey import survey_rows, survey_scores_save
 
 TAGS = ["par"]
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -184,13 +189,7 @@ def _item_out(item: ScoreItem) -> dict[str, Any]:
     }
 
 
-def _campaign(request: HttpRequest, campaign_id: int, view: str = "par.view") -> Campaign:
-    campaign = (
-        Campaign.objects.select_related("criteria_set", "group").filter(pk=campaign_id).first()
-    )
-    if campaign is None or not policy.can(request.user, view, campaign, when=False):
-        raise HttpError(404, _("Không tìm thấy đợt đánh giá."))
-    return campaign
+_campaign = campaign_or_404
 
 
 def _card(request: HttpRequest, scorecard_id: int) -> Scorecard:
@@ -219,17 +218,7 @@ def _item(request: HttpRequest, item_id: int) -> ScoreItem:
     return item
 
 
-def _do(action: Any) -> Any:
-    try:
-        return action()
-    except PermissionDenied:
-        raise HttpError(403, _("Bạn không có quyền thực hiện thao tác này.")) from None
-    except WindowClosed as error:
-        raise HttpError(409, error.message) from None
-    except ParError as error:
-        raise HttpError(400, error.message) from None
-    except UploadRejected as error:
-        raise HttpError(400, " ".join(str(m) for m in error.messages)) from None
+_do = run
 
 
 def _item_fresh(item_id: int) -> dict[str, Any]:
@@ -409,21 +398,25 @@ def publish(request: HttpRequest, campaign_id: int) -> list[dict[str, Any]]:
     return _results(campaign)
 
 
+def _result_out(r: CampaignResult) -> dict[str, Any]:
+    return {
+        "agency": {"id": r.agency_id, "name": r.agency.name},
+        "total": r.total,
+        "maximum": r.maximum,
+        "index": r.index,
+        "components": r.components,
+        "rank": r.rank,
+        "classification": r.classification,
+        "classification_regulation": r.classification_regulation,
+        "previous_index": r.previous_index,
+        "change": r.change,
+        "published_at": r.published_at,
+    }
+
+
 def _results(campaign: Campaign) -> list[dict[str, Any]]:
     return [
-        {
-            "agency": {"id": r.agency_id, "name": r.agency.name},
-            "total": r.total,
-            "maximum": r.maximum,
-            "index": r.index,
-            "components": r.components,
-            "rank": r.rank,
-            "classification": r.classification,
-            "classification_regulation": r.classification_regulation,
-            "previous_index": r.previous_index,
-            "change": r.change,
-            "published_at": r.published_at,
-        }
+        _result_out(r)
         for r in CampaignResult.objects.filter(campaign=campaign)
         .select_related("agency")
         .order_by("rank", "agency__sort_name")
@@ -440,3 +433,246 @@ def _results(campaign: Campaign) -> list[dict[str, Any]]:
 def results(request: HttpRequest, campaign_id: int) -> list[dict[str, Any]]:
     campaign = _campaign(request, campaign_id, view="par.results.view")
     return _results(campaign)
+
+
+# ---------------------------------------------------------------------------
+# Evidence files, survey scores, late members, an agency's own results
+
+
+@api.post(
+    "/par/items/{int:item_id}/self-with-file",
+    response={200: ItemOut, **ERRORS},
+    tags=TAGS,
+    summary="Tự chấm một tiêu chí kèm tệp tài liệu kiểm chứng tải lên và trang tham chiếu",
+    description=(
+        "multipart/form-data: `file` (PDF, Word, Excel, ảnh …: cùng kiểm tra như trang phiếu), "
+        "`score`, `pages` (bắt buộc khi có tệp), `explanation`. Tệp được lưu thành văn bản của "
+        "cơ quan và gắn vào tiêu chí."
+    ),
+    auth=api_auth("par.scorecard.fill"),
+)
+def self_score_with_file(
+    request: HttpRequest,
+    item_id: int,
+    file: File[UploadedFile],
+    score: Form[str],
+    pages: Form[str] = "",
+    explanation: Form[str] = "",
+) -> dict[str, Any]:
+    item = _item(request, item_id)
+    if (file.size or 0) > settings.CCHC_MAX_UPLOAD_BYTES:
+        raise HttpError(400, _("Tệp quá lớn."))
+    upload = Upload(file.name or "", file.read(), file.content_type)
+    if not upload.data:
+        raise HttpError(400, _("Tệp rỗng, không có nội dung."))
+    _do(
+        lambda: item_self_score(
+            item,
+            actor=request.user,
+            score=score,
+            upload=upload,
+            pages=pages,
+            explanation=explanation,
+            source="api",
+        )
+    )
+    return _item_fresh(item.pk)
+
+
+class SurveyScoreIn(Schema):
+    agency_id: int = Field(..., ge=0, le=MAX_ID)
+    code: str = Field(..., max_length=20)
+    score: str = Field(..., max_length=20)
+
+
+class SurveyIn(Schema):
+    scores: list[SurveyScoreIn] = Field(..., max_length=100_000)
+
+
+class SurveyRowOut(Schema):
+    agency: AgencyRef
+    scorecard_id: int
+    locked: bool
+    scores: dict[str, Decimal | None]
+
+
+class SurveyOut(Schema):
+    criteria: list[str]
+    changed: int
+    rows: list[SurveyRowOut]
+
+
+def _survey_out(campaign: Campaign, changed: int = 0) -> dict[str, Any]:
+    leaves, rows = survey_rows(campaign)
+    return {
+        "criteria": [c.code for c in leaves],
+        "changed": changed,
+        "rows": [
+            {
+                "agency": {"id": r.card.agency_id, "name": r.card.agency.name},
+                "scorecard_id": r.card.pk,
+                "locked": r.card.is_locked,
+                "scores": {
+                    c.code: (None if i is None else i.self_score)
+                    for c, i in zip(leaves, r.items, strict=True)
+                },
+            }
+            for r in rows
+        ],
+    }
+
+
+@api.get(
+    "/par/campaigns/{int:campaign_id}/survey",
+    response={200: SurveyOut, **ERRORS},
+    tags=TAGS,
+    summary="Điểm điều tra xã hội học của từng cơ quan trong đợt",
+    auth=api_auth("par.survey.enter"),
+)
+def survey_get(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    return _survey_out(_campaign(request, campaign_id))
+
+
+@api.post(
+    "/par/campaigns/{int:campaign_id}/survey",
+    response={200: SurveyOut, **ERRORS},
+    tags=TAGS,
+    summary="Nhập điểm điều tra xã hội học theo cơ quan và mã tiêu chí (tất cả hoặc không)",
+    auth=api_auth("par.survey.enter"),
+)
+def survey_post(request: HttpRequest, campaign_id: int, data: SurveyIn) -> dict[str, Any]:
+    campaign = _campaign(request, campaign_id)
+    leaves, rows = survey_rows(campaign)
+    position = {c.code: n for n, c in enumerate(leaves)}
+    by_agency = {r.card.agency_id: r for r in rows}
+    scores: dict[int, Any] = {}
+    for entry in data.scores:
+        row = by_agency.get(entry.agency_id)
+        n = position.get(entry.code)
+        item = None if row is None or n is None else row.items[n]
+        if item is None:
+            raise HttpError(
+                400,
+                _(
+                    "Cơ quan %(agency)s hoặc tiêu chí «%(code)s» không có trong phần điều tra "
+                    "xã hội học của đợt; chưa lưu điểm nào."
+                )
+                % {"agency": entry.agency_id, "code": entry.code[:20]},
+            )
+        scores[item.pk] = entry.score
+    changed = _do(
+        lambda: survey_scores_save(campaign, actor=request.user, scores=scores, source="api")
+    )
+    return _survey_out(campaign, changed)
+
+
+class MissingOut(Schema):
+    missing: list[AgencyRef]
+    added: int
+
+
+@api.get(
+    "/par/campaigns/{int:campaign_id}/missing-scorecards",
+    response={200: MissingOut, **ERRORS},
+    tags=TAGS,
+    summary="Cơ quan của nhóm chưa có phiếu (vào nhóm sau khi mở đợt)",
+    auth=api_auth("par.scorecard.add"),
+)
+def missing_get(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    campaign = _campaign(request, campaign_id)
+    return {
+        "missing": [{"id": a.pk, "name": a.name} for a in scorecards_missing(campaign)],
+        "added": 0,
+    }
+
+
+@api.post(
+    "/par/campaigns/{int:campaign_id}/missing-scorecards",
+    response={200: MissingOut, **ERRORS},
+    tags=TAGS,
+    summary="Tạo phiếu cho các cơ quan vào nhóm sau khi mở đợt (ghi nhật ký)",
+    auth=api_auth("par.scorecard.add"),
+)
+def missing_add(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    campaign = _campaign(request, campaign_id)
+    added = _do(lambda: scorecards_add_missing(campaign, actor=request.user, source="api"))
+    return {"missing": [], "added": added}
+
+
+class OwnResultOut(Schema):
+    campaign_id: int
+    campaign_title: str
+    year: int
+    scorecard_id: int
+    scorecard_status: str
+    result: ResultOut | None
+
+
+class OwnRatingOut(Schema):
+    year: int
+    group_id: int
+    on_time_rate: Decimal | None
+    index: Decimal | None
+    score: Decimal | None
+    band: str
+    inputs: dict[str, Any]
+
+
+class OwnOut(Schema):
+    agency: AgencyRef | None
+    campaigns: list[OwnResultOut]
+    ratings: list[OwnRatingOut]
+
+
+@api.get(
+    "/par/own",
+    response={200: OwnOut, 403: ErrorOut},
+    tags=TAGS,
+    summary="Kết quả của cơ quan mình: phiếu, chỉ số đã công bố, mức hoàn thành nhiệm vụ",
+    auth=api_auth("par.own.view"),
+)
+def own(request: HttpRequest) -> dict[str, Any]:
+    from cchc.par.models import TaskRating
+
+    agency_id = getattr(request.user, "agency_id", None)
+    if agency_id is None:
+        raise HttpError(403, _("Tài khoản không thuộc cơ quan nào."))
+    cards = list(
+        Scorecard.objects.filter(agency_id=agency_id)
+        .select_related("campaign", "agency")
+        .order_by("-campaign__year", "pk")
+    )
+    results = {
+        r.campaign_id: r
+        for r in CampaignResult.objects.filter(
+            agency_id=agency_id, campaign__published_at__isnull=False
+        ).select_related("agency")
+    }
+    return {
+        "agency": {"id": cards[0].agency_id, "name": cards[0].agency.name} if cards else None,
+        "campaigns": [
+            {
+                "campaign_id": c.campaign_id,
+                "campaign_title": c.campaign.title,
+                "year": c.campaign.year,
+                "scorecard_id": c.pk,
+                "scorecard_status": c.status,
+                "result": _result_out(results[c.campaign_id]) if c.campaign_id in results else None,
+            }
+            for c in cards
+        ],
+        "ratings": [
+            {
+                "year": r.scheme.year,
+                "group_id": r.scheme.group_id,
+                "on_time_rate": r.on_time_rate,
+                "index": r.index,
+                "score": r.score,
+                "band": r.band,
+                "inputs": r.inputs,
+            }
+            for r in TaskRating.objects.filter(agency_id=agency_id)
+            .select_related("scheme")
+            .order_by("-scheme__year", "pk")
+        ],
+    }

@@ -439,6 +439,7 @@ class ScoreItemVersion(models.Model):
     class Phase(models.TextChoices):
         SELF = "self", _("Tự đánh giá")
         COMPUTED = "computed", _("Tính từ dữ liệu")
+        SURVEY = "survey", _("Điều tra xã hội học")
         APPRAISAL = "appraisal", _("Thẩm định")
         REPLY = "reply", _("Giải trình")
         FINAL = "final", _("Chốt điểm")

@@ -163,3 +163,19 @@ declare("par.publish",           roles=STAFF,
 declare("par.results.view",      roles=EVERYONE, rule=READS_PAR & PUBLISHED,
         doc="Read a campaign's published results and ranking.")
 # fmt: on
+
+
+# -- survey criteria, late members and an agency's own results (docs/par.md).
+
+NOT_PUBLISHED = ~PUBLISHED
+
+# fmt: off
+declare("par.survey.enter",      roles=STAFF,
+        when=within(lambda c: (c.self_opens, c.appraisal_closes)),
+        doc="Enter or import the survey criteria's scores per agency, or take them from the "
+            "citizens' satisfaction index; from the self-assessment to the end of appraisal.")
+declare("par.scorecard.add",     roles=STAFF, rule=NOT_PUBLISHED,
+        doc="Make the scorecards of agencies that joined the group after the campaign opened.")
+declare("par.own.view",          roles=AGENCY_STAFF,
+        doc="Read one's own agency's scorecards, published results and task-completion ratings.")
+# fmt: on

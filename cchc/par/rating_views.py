@@ -28,7 +28,6 @@ from cchc.par.models import (
     Scorecard,
     TaskRating,
 )
-from cchc.par.outputs import CHART_ROWS, change_chart, component_chart, ranking_table
 from cchc.par.rating_forms import DrawForm, FindingForm, SchemeForm, YearGroupForm
 from cchc.par.ratings import (
     RatingError,
@@ -272,22 +271,9 @@ def _campaign(request: HttpRequest, campaign_id: int, action: str) -> Campaign:
 @require_GET
 @requires("par.results.export")
 def ranking_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The former ranking page: its table, charts and downloads are on the results page."""
     campaign = _campaign(request, campaign_id, "par.results.export")
-    table = ranking_table(campaign)
-    return render(
-        request,
-        "par/ranking.html",
-        {
-            "campaign": campaign,
-            "table": table,
-            "columns": table.columns(),
-            "rows": table.rows(),
-            "component_chart": component_chart(table) if table.results else "",
-            "change_chart": change_chart(table) if table.results else "",
-            "chart_rows": CHART_ROWS,
-            "charts_cut": len(table.results) > CHART_ROWS,
-        },
-    )
+    return redirect("par_results", campaign.pk, permanent=True)
 
 
 FORMATS = {"xlsx": "par_ranking_xlsx", "docx": "par_ranking_docx"}

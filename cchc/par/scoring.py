@@ -55,6 +55,7 @@ PHASES = {
     "self": (_("tự đánh giá"), "self_opens", "self_closes"),
     "appraisal": (_("thẩm định"), "appraisal_opens", "appraisal_closes"),
     "reply": (_("giải trình"), "reply_opens", "reply_closes"),
+    "survey": (_("nhập điểm điều tra xã hội học"), "self_opens", "appraisal_closes"),
 }
 
 
@@ -226,6 +227,42 @@ def scorecards_ensure(campaign: Campaign, *, agency_ids: list[int] | None = None
     for card in cards:
         computed_refresh(card, ctx=ctx)
     return len(new)
+
+
+def scorecards_missing(campaign: Campaign) -> list[Any]:
+    """The group's agencies of the campaign's year that have no scorecard: those that joined
+    the group after the campaign was opened."""
+    from cchc.agencies.models import Agency
+
+    have = Scorecard.objects.filter(campaign=campaign).values("agency_id")
+    return list(
+        Agency.objects.filter(pk__in=group_agency_ids(campaign))
+        .exclude(pk__in=have)
+        .order_by("sort_name")
+    )
+
+
+@transaction.atomic
+def scorecards_add_missing(campaign: Campaign, *, actor: Actor, source: Source = "web") -> int:
+    """The coordinator makes the scorecards of the late members; audited. Returns how many."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not can(actor, "par.scorecard.add", campaign, when=False):
+        if campaign.published_at is not None and can(actor, "par.publish", campaign):
+            raise ParError(_("Kết quả của đợt đã công bố; không thêm phiếu được nữa."))
+        raise PermissionDenied
+    missing = scorecards_missing(campaign)
+    if not missing:
+        raise ParError(_("Mọi cơ quan của nhóm đã có phiếu chấm điểm."))
+    made = scorecards_ensure(campaign, agency_ids=[a.pk for a in missing])
+    log_action(
+        actor=actor,
+        action="par.scorecard.add",
+        obj=campaign,
+        before=None,
+        after={"agencies": [a.pk for a in missing], "names": [a.name for a in missing]},
+        source=source,
+    )
+    return made
 
 
 def computed_refresh(scorecard: Scorecard, *, ctx: computed.Context | None = None) -> int:

@@ -27,7 +27,6 @@ from cchc.par.document import fmt_points
 from cchc.par.models import (
     AppraiserAssignment,
     Campaign,
-    CampaignResult,
     Criterion,
     Scorecard,
     ScoreItem,
@@ -117,10 +116,20 @@ def scorecard_list(request: HttpRequest, campaign_id: int) -> HttpResponse:
         )
         .order_by("agency__sort_name")
     )
+    from cchc.par.scoring import scorecards_missing
+
+    user = request.user
     return render(
         request,
         "par/scorecard_list.html",
-        {"campaign": campaign, "cards": cards},
+        {
+            "campaign": campaign,
+            "cards": cards,
+            # Agencies that joined the group after the campaign opened (docs/par.md).
+            "missing": scorecards_missing(campaign) if sees_every_agency(user) else [],
+            "may_add": can(user, "par.scorecard.add", campaign),
+            "may_survey": can(user, "par.survey.enter", campaign, when=False),
+        },
     )
 
 
@@ -411,17 +420,14 @@ def publish_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 @requires("par.results.view")
 def results_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The one results page of a published campaign: classes, the ranking with links to the
+    scorecards one may read, the charts and the downloads (the former «xếp hạng» page)."""
+    from cchc.par.outputs import CHART_ROWS, change_chart, component_chart, ranking_table
+
     campaign = get_for_user(request, CAMPAIGNS, campaign_id, view="par.results.view")
-    areas = list(
-        Criterion.objects.filter(criteria_set_id=campaign.criteria_set_id, level=1)
-        .order_by("position")
-        .values_list("code", "title")
-    )
-    results = list(
-        CampaignResult.objects.filter(campaign=campaign)
-        .select_related("agency")
-        .order_by("rank", "agency__sort_name")
-    )
+    table = ranking_table(campaign)
+    areas = [(a.code, a.title) for a in table.areas]
+    results = table.results
     own = getattr(request.user, "agency_id", None)
     every = sees_every_agency(request.user)
     cards = dict(Scorecard.objects.filter(campaign=campaign).values_list("agency_id", "pk"))
@@ -443,6 +449,11 @@ def results_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "own": own,
             "classes": sorted(classes.items(), key=lambda kv: -kv[1]),
             "has_previous": any(r.previous_index is not None for r in results),
+            "may_download": can(request.user, "par.results.export", campaign),
+            "component_chart": component_chart(table) if results else "",
+            "change_chart": change_chart(table) if results else "",
+            "chart_rows": CHART_ROWS,
+            "charts_cut": len(results) > CHART_ROWS,
         },
     )
 

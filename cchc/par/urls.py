@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from cchc.par import scoring_views as sv
-from cchc.par import views
+from cchc.par import survey_views, views
 
 urlpatterns = [
     path("par/", views.set_list, name="par_set_list"),
@@ -23,6 +23,18 @@ urlpatterns = [
     path("par/dot/<int:campaign_id>/tham-dinh/", sv.appraisers_view, name="par_appraisers"),
     path("par/dot/<int:campaign_id>/cong-bo/", sv.publish_view, name="par_publish"),
     path("par/dot/<int:campaign_id>/ket-qua/", sv.results_view, name="par_results"),
+    path("par/dot/<int:campaign_id>/dieu-tra/", survey_views.survey_page, name="par_survey"),
+    path(
+        "par/dot/<int:campaign_id>/dieu-tra/mau.xlsx",
+        survey_views.survey_template,
+        name="par_survey_template",
+    ),
+    path(
+        "par/dot/<int:campaign_id>/them-phieu/",
+        survey_views.scorecards_add_view,
+        name="par_scorecards_add",
+    ),
+    path("par/co-quan-toi/", survey_views.own_page, name="par_own"),
     path("par/phieu/<int:scorecard_id>/", sv.scorecard_detail, name="par_scorecard_detail"),
     path(
         "par/phieu/<int:scorecard_id>/nop/", sv.scorecard_submit_view, name="par_scorecard_submit"
