@@ -277,7 +277,8 @@ def _tally_scope(responses: QuerySet[SurveyResponse]) -> QuerySet[SurveyTally] |
         or query.is_sliced
         or query.combinator
         or query.distinct
-        or len(query.alias_map) > 1
+        # A join left over from a filter on a foreign key is trimmed (no reference).
+        or sum(1 for count in query.alias_refcount.values() if count) > 1
         or query.extra
     ):
         return None
