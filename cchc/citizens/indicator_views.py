@@ -26,6 +26,7 @@ from cchc.citizens.models import Indicator, Measurement
 from cchc.jobs.services import job_start
 from cchc.lib import calendar, storage
 from cchc.lib.uploads import EVIDENCE_KINDS, UploadRejected, check_upload
+from cchc.lib.widgets import FilePicker
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -193,6 +194,12 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
             "can_measure": can_measure,
             "can_manage": policy.can(request.user, "indicator.manage", indicator),
             "max_upload_mb": settings.CCHC_MAX_UPLOAD_BYTES // (1024 * 1024),
+            # The platform's file input, in Vietnamese whatever the browser's language.
+            "evidence_picker": FilePicker().render(
+                "evidence_file",
+                None,
+                attrs={"id": "m-evidence-file", "accept": ".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx"},
+            ),
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},
             "today": today,
