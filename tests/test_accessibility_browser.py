@@ -83,6 +83,7 @@ NOT_PAGES = {
     "survey_qr_counter_png": "a PNG image (shown on the printable sheet, visited)",
     "feedback_attachment": "a file",
     "indicator_export": "starts a job and redirects to the job's page (visited)",
+    "measurement_evidence": "a file",
     "official_create": "POST, then the report (visited)",
     "official_save": "POST",
     "official_move": "POST",
@@ -379,6 +380,8 @@ def _pages(world: World) -> dict[str, list[str]]:
             f"/khao-sat/ma-qr/quay/{world.counter}/in/",
             *citizens_work,
             "/chi-tieu/nhap/",
+            "/chi-tieu/them/",
+            f"/chi-tieu/{world.indicator}/sua/",
             "/chi-tieu/xlsx/",  # lands on the job's page
             "/bao-cao-dinh-ky/",
             world.official,

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from cchc.agencies.models import Agency
-from cchc.monitoring.models import Assignment
-from cchc.plans.models import DueDate
+from cchc.monitoring.models import Assignment, ReportingPeriod
+from cchc.plans.models import DueDate, Plan
 from cchc.reminders.models import CalendarFeed
 from cchc.reminders.services import calendar_feed_regenerate
 from tests import factories
@@ -22,9 +22,18 @@ def feed(plan, personas) -> CalendarFeed:
     return calendar_feed_regenerate(agency=officer.agency, actor=officer)
 
 
-def events(response) -> list[icalendar.Event]:
+def all_events(response) -> list[icalendar.Event]:
     calendar = icalendar.Calendar.from_ical(response.content)
     return list(calendar.walk("VEVENT"))
+
+
+def events(response) -> list[icalendar.Event]:
+    """The assignments' events (not the official reports due upward)."""
+    return [e for e in all_events(response) if not str(e["uid"]).startswith("cchc-official-")]
+
+
+def official_events(response) -> list[icalendar.Event]:
+    return [e for e in all_events(response) if str(e["uid"]).startswith("cchc-official-")]
 
 
 def expected_dates(agency: Agency) -> list[tuple[int, date]]:
@@ -109,9 +118,51 @@ def test_the_feed_costs_the_same_queries_whatever_the_size(
 ) -> None:
     factories.make_plan(tasks)
     feed = calendar_feed_regenerate(agency=agencies["a"], actor=None)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(f"/lich/{feed.token}.ics")
     assert len(events(response)) == len(expected_dates(agencies["a"]))
+    assert (
+        len(official_events(response))
+        == ReportingPeriod.objects.filter(
+            plan__status=Plan.Status.ISSUED, plan__parent__isnull=True
+        ).count()
+    )
+
+
+def test_official_reports_due_upward_are_in_the_feed_with_their_cut_off(
+    feed, client: Client, plan, agencies
+) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.ISSUED)
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("position"))
+    assert periods, "the test plan has reporting periods"
+    found = {
+        e.decoded("dtstart"): e for e in official_events(client.get(f"/lich/{feed.token}.ics"))
+    }
+    assert sorted(found) == sorted({p.due_on for p in periods})
+    half = next(p for p in periods if p.code == "6-thang")
+    event = found[half.due_on]
+    assert type(event.decoded("dtstart")) is date
+    summary = str(event["summary"])
+    assert summary == f"Hạn gửi: Báo cáo CCHC {half.name} năm {plan.year} gửi Sở Nội vụ"
+    description = str(event["description"])
+    assert f"Số liệu chốt đến ngày {half.ends_on:%d/%m/%Y}." in description
+    assert f"Hạn gửi báo cáo lên tỉnh: {half.due_on:%d/%m/%Y}." in description
+    assert str(event["url"]).endswith("/bao-cao-dinh-ky/")
+    # The same UIDs on the next fetch: a calendar app updates, it does not duplicate.
+    again = official_events(client.get(f"/lich/{feed.token}.ics"))
+    assert sorted(str(e["uid"]) for e in again) == sorted(str(e["uid"]) for e in found.values())
+
+
+def test_an_agency_without_open_assignments_owes_no_report(plan, client: Client, agencies) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.ISSUED)
+    Assignment.objects.filter(agency=agencies["a"]).update(closed_on=date(2022, 1, 1))
+    feed = calendar_feed_regenerate(agency=agencies["a"], actor=None)
+    assert official_events(client.get(f"/lich/{feed.token}.ics")) == []
+
+
+def test_a_draft_plan_puts_no_report_in_the_feed(feed, client: Client, plan) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DRAFT)
+    assert official_events(client.get(f"/lich/{feed.token}.ics")) == []
 
 
 # --- the page that shows and renews the URL ----------------------------------------------

@@ -283,3 +283,180 @@ def test_the_api_reads_and_writes_with_the_same_rules(agencies, personas, client
 def test_the_import_page_is_for_those_who_run_the_plan(agencies, personas, login, persona) -> None:
     page = login(persona).get("/chi-tieu/nhap/")
     assert page.status_code == (200 if persona == "coordinator" else 403)
+
+
+# ---------------------------------------------------------------------------
+# Defining an indicator on a page and through the API; evidence files
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
+
+
+def _form(agency, /, **changes) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    data: dict[str, object] = {
+        "code": "giam-bien-che",
+        "name": "Giảm 10 % biên chế công chức so với năm 2021",
+        "unit": "người",
+        "direction": "down",
+        "baseline_year": "2021",
+        "baseline_value": "2.500",
+        "target_value": "2250",
+        "due_on": "2025-12-31",
+        "agency": str(agency.pk),
+        "source": "Nghị quyết 39-NQ/TW",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_coordinator_creates_an_indicator_spanning_years(agencies, login) -> None:
+    coordinator = login("coordinator")
+    assert "Thêm chỉ tiêu" in coordinator.get("/chi-tieu/").content.decode()
+    assert coordinator.get("/chi-tieu/them/").status_code == 200
+    made = coordinator.post("/chi-tieu/them/", _form(agencies["a"], baseline_value="2500"))
+    assert made.status_code == 302
+    indicator = Indicator.objects.get(code="giam-bien-che")
+    assert made["Location"] == f"/chi-tieu/{indicator.pk}/"
+    assert indicator.direction == "down" and indicator.due_on == date(2025, 12, 31)
+    assert indicator.baseline_value == Decimal("2500") and indicator.target_value == 2250
+    record = AuditRecord.objects.get(action="indicator.create")
+    assert record.after["code"] == "giam-bien-che"
+    page = coordinator.get(f"/chi-tieu/{indicator.pk}/").content.decode()
+    assert "Sửa chỉ tiêu" in page and "31/12/2025" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"code": "có dấu"}, "Mã chỉ tiêu gồm chữ không dấu"),
+        ({"name": ""}, "Hãy ghi tên chỉ tiêu"),
+        ({"baseline_year": "1990"}, "Năm gốc phải là năm từ 2000 đến 2100"),
+        ({"baseline_value": "nhiều"}, "Giá trị năm gốc phải là một số"),
+        ({"due_on": "2021-06-30"}, "Hạn đạt chỉ tiêu phải sau năm gốc 2021"),
+        ({"due_on": "31/02/2025"}, "Hạn đạt chỉ tiêu phải là một ngày"),
+        ({"target_value": "2600"}, "Chỉ tiêu kém hơn giá trị năm gốc"),
+        ({"direction": "sideways"}, "Chọn một chiều tốt trong danh sách"),
+        ({"agency": "999999"}, "Chọn một cơ quan trong danh sách"),
+        ({"name": "Tên\x00lạ"}, "ký tự NUL"),
+    ],
+)
+def test_a_wrong_value_is_explained_in_vietnamese_and_nothing_is_saved(
+    agencies, login, change, message
+) -> None:
+    answer = login("coordinator").post("/chi-tieu/them/", _form(agencies["a"], **change))
+    assert answer.status_code == 400
+    assert message in answer.content.decode()
+    assert not Indicator.objects.exists()
+    assert not AuditRecord.objects.filter(action__startswith="indicator.").exists()
+
+
+def test_a_code_already_used_is_refused_and_editing_keeps_the_history(agencies, login) -> None:
+    existing = _indicator(agencies["a"])
+    _measure(existing, date(2022, 6, 30), "36")
+    coordinator = login("coordinator")
+    taken = coordinator.post("/chi-tieu/them/", _form(agencies["a"], code="truc-tuyen"))
+    assert taken.status_code == 400 and "Đã có chỉ tiêu mã «truc-tuyen»" in taken.content.decode()
+    url = f"/chi-tieu/{existing.pk}/sua/"
+    form = coordinator.get(url).content.decode()
+    assert 'value="truc-tuyen"' in form and 'value="2022-12-31"' in form
+    edited = coordinator.post(
+        url,
+        _form(
+            agencies["home"],
+            code="truc-tuyen",
+            direction="up",
+            baseline_value="20",
+            target_value="60",
+            due_on="2025-12-31",
+        ),
+    )
+    assert edited.status_code == 302
+    existing.refresh_from_db()
+    assert existing.target_value == 60 and existing.agency == agencies["home"]
+    assert existing.measurements.count() == 1  # a changed definition keeps its values
+    record = AuditRecord.objects.get(action="indicator.edit")
+    assert record.before["target_value"] == "50.00" or str(record.before["target_value"]) in (
+        "50",
+        "50.00",
+    )
+
+
+@pytest.mark.parametrize("persona", ["officer_a", "head_a", "leader"])
+def test_only_those_who_run_the_plan_define_indicators(agencies, login, persona) -> None:
+    indicator = _indicator(agencies["a"])
+    client = login(persona)
+    assert client.get("/chi-tieu/them/").status_code == 403
+    assert client.post("/chi-tieu/them/", _form(agencies["a"])).status_code == 403
+    assert client.post(f"/chi-tieu/{indicator.pk}/sua/", _form(agencies["a"])).status_code == 403
+    assert Indicator.objects.count() == 1
+    assert "Thêm chỉ tiêu" not in client.get("/chi-tieu/").content.decode()
+
+
+def test_a_value_carries_an_evidence_file_checked_like_every_upload(
+    agencies, login, settings
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    indicator = _indicator(agencies["a"])
+    url = f"/chi-tieu/{indicator.pk}/"
+    officer = login("officer_a")
+    base = {"period": "Quý II/2022", "measured_on": "2022-06-30", "value": "41", "source": "VP"}
+    fake = SimpleUploadedFile("bao-cao.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    refused = officer.post(url, {**base, "evidence_file": fake})
+    assert refused.status_code == 400 and "Tệp minh chứng" in refused.content.decode()
+    assert not Measurement.objects.exists()
+    upload = SimpleUploadedFile("Biên bản kiểm tra.pdf", PDF, "application/pdf")
+    assert officer.post(url, {**base, "evidence_file": upload}).status_code == 302
+    measurement = Measurement.objects.get()
+    assert measurement.evidence_file is not None
+    page = login("officer_b").get(url).content.decode()
+    link = f"/chi-tieu/so-lieu/{measurement.pk}/minh-chung/"
+    assert link in page
+    download = login("officer_b").get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert "attachment" in download["Content-Disposition"]
+    # A correction of the same date without a new file keeps the file it had.
+    officer = login("officer_a")
+    assert officer.post(url, {**base, "value": "42"}).status_code == 302
+    measurement.refresh_from_db()
+    assert measurement.value == 42 and measurement.evidence_file is not None
+    api = officer.get(f"/api/indicators/{indicator.pk}").json()
+    assert api["measurements"][0]["evidence_file_url"] == link
+
+
+def test_the_api_creates_and_edits_under_the_same_rules(agencies, personas, client) -> None:
+    _t, coordinator = ApiToken.issue(user=personas["coordinator"], name="t")
+    _t, officer = ApiToken.issue(user=personas["officer_a"], name="t")
+    body = {
+        "code": "kiem-tra",
+        "name": "Tỷ lệ cơ quan được kiểm tra",
+        "unit": "%",
+        "direction": "up",
+        "baseline_year": 2021,
+        "baseline_value": "10",
+        "target_value": "30",
+        "due_on": "2022-12-31",
+        "agency_id": agencies["a"].pk,
+        "source": "",
+    }
+
+    def send(method: str, url: str, data: dict[str, object], token: str):  # type: ignore[no-untyped-def]
+        return client.generic(
+            method,
+            url,
+            __import__("json").dumps(data),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    assert send("POST", "/api/indicators", body, officer).status_code == 403
+    made = send("POST", "/api/indicators", body, coordinator)
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    bad = send("PUT", f"/api/indicators/{pk}", {**body, "due_on": "2020-01-01"}, coordinator)
+    assert bad.status_code == 400 and "Hạn đạt chỉ tiêu phải sau năm gốc" in bad.json()["detail"]
+    done = send("PUT", f"/api/indicators/{pk}", {**body, "target_value": "35"}, coordinator)
+    assert done.status_code == 200 and done.json()["target_value"] == "35.00"
+    assert Indicator.objects.get(pk=pk).target_value == 35
+    assert send("PUT", "/api/indicators/999999", body, coordinator).status_code == 404

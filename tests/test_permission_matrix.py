@@ -308,7 +308,16 @@ EXPECTATIONS: dict[str, Row] = {
     "GET chi-tieu/xlsx/":                               everyone(),
     "GET chi-tieu/<int:indicator_id>/":                 everyone(),
     "POST chi-tieu/<int:indicator_id>/":                Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
+    # Defined and changed on a page by the staff (an empty POST is answered 400); a
+    # measurement's evidence file read by everyone logged in, as the indicator is.
+    "GET chi-tieu/them/":                               staff(),
+    "POST chi-tieu/them/":                              staff(),
+    "GET chi-tieu/<int:indicator_id>/sua/":             staff(),
+    "POST chi-tieu/<int:indicator_id>/sua/":            staff(),
+    "GET chi-tieu/so-lieu/<int:measurement_id>/minh-chung/": everyone(),
     "GET /api/indicators":                              everyone(),
+    "POST /api/indicators":                             staff(),
+    "PUT /api/indicators/{indicator_id}":               staff(),
     "GET /api/indicators/{indicator_id}":               everyone(),
     "POST /api/indicators/{indicator_id}/measurements": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
     # Official reports (cchc.official): agency A's quý I report, sent to the province.
@@ -451,6 +460,7 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         "feedback_id": feedback,
         "attachment_id": attachment,
         "indicator_id": indicator,
+        "measurement_id": measurement_with_evidence(indicator),
         **official,
         "agency_plan_id": agency_plan.pk,
         "agency_activity_id": agency_plan.activities.order_by("pk").first().pk,
@@ -509,6 +519,26 @@ def citizens_objects(agencies: dict[str, Agency]) -> tuple[int, int, int]:
         agency=agencies["a"],
     )
     return item.pk, item.attachments.get().pk, indicator.pk
+
+
+def measurement_with_evidence(indicator_id: int) -> int:
+    """A value of the indicator with a PDF as its evidence file."""
+    from decimal import Decimal
+
+    from cchc.citizens.indicators import EvidenceFile, measurement_record
+    from cchc.citizens.models import Indicator
+    from cchc.lib.uploads import EVIDENCE_KINDS, check_upload
+
+    checked = check_upload("bien-ban.pdf", PDF, allowed=EVIDENCE_KINDS, max_bytes=10**6)
+    return measurement_record(
+        indicator=Indicator.objects.get(pk=indicator_id),
+        period="Quý I/2022",
+        measured_on=date(2022, 3, 31),
+        value=Decimal(30),
+        source="Báo cáo quý I",
+        evidence_file=EvidenceFile(checked, PDF),
+        actor=None,
+    ).pk
 
 
 def official_objects(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]:

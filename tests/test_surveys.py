@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import random
+from datetime import date
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,9 +25,11 @@ from cchc.citizens.models import (
     SurveyElement,
     SurveyQuestion,
     SurveyResponse,
+    SurveyTally,
 )
 from cchc.citizens.services import (
     DEVICE_COOKIE,
+    AlreadyAnswered,
     Place,
     active_definition,
     new_device_token,
@@ -382,23 +385,100 @@ def _spread(agencies: dict[str, Agency], count: int, rng: random.Random) -> None
         )
 
 
+# The results page's queries, whatever the number of responses: session and user, the
+# years, the definition and its elements, the tallies (overall, by agency, by counter, by
+# quarter), N, the agencies' and counters' names, the agency filter. Pinned: one more
+# query is a change to look at, not noise.
+RESULTS_QUERIES = 16
+
+
 def test_the_results_page_queries_do_not_grow_with_the_responses(agencies, login):
     client = login("coordinator")
     rng = random.Random(4)
-    _spread(agencies, 6, rng)
-    client.get("/khao-sat/ket-qua/")  # warm up
-    with CaptureQueriesContext(connection) as few:
-        assert client.get("/khao-sat/ket-qua/").status_code == 200
-    _spread(agencies, 60, rng)
-    SurveyResponse.objects.filter(
-        pk__in=SurveyResponse.objects.order_by("pk")[:20].values("pk")
-    ).update(quarter=2)
-    with CaptureQueriesContext(connection) as many:
-        page = client.get("/khao-sat/ket-qua/")
-    assert len(many) == len(few)
+    with override_settings(CCHC_TODAY=date(2022, 2, 15)):
+        _spread(agencies, 6, rng)
+        client.get("/khao-sat/ket-qua/")  # warm up
+        with CaptureQueriesContext(connection) as few:
+            assert client.get("/khao-sat/ket-qua/").status_code == 200
+        _spread(agencies, 40, rng)
+    with override_settings(CCHC_TODAY=date(2022, 5, 15)):
+        _spread(agencies, 20, rng)
+        with CaptureQueriesContext(connection) as many:
+            page = client.get("/khao-sat/ket-qua/")
+    assert len(many) == len(few) == RESULTS_QUERIES, [q["sql"] for q in many]
+    # The index reads the tallies, never the answers one by one.
+    answers = SurveyAnswer._meta.db_table
+    assert not [q for q in many if answers in q["sql"]]
     body = page.content.decode()
     assert "66 phiếu trả lời" in body
     assert "Quầy một cửa" in body and "Quý II" in body
+
+
+@pytest.mark.parametrize("group_by", [["agency_id"], ["quarter"], ["counter_id"]])
+def test_the_tallies_say_what_the_answers_say(agencies, group_by):
+    rng = random.Random(7)
+    for day in (date(2022, 2, 1), date(2022, 8, 1), date(2023, 1, 5)):
+        with override_settings(CCHC_TODAY=day):
+            _spread(agencies, 12, rng)
+    method = index.method_for(None)
+    codes = index.element_codes()
+    selections = [
+        SurveyResponse.objects.filter(year=2022),
+        SurveyResponse.objects.filter(year=2022, quarter__in=[3, 4]),
+        SurveyResponse.objects.filter(agency_id__in=[agencies["a"].pk, agencies["d1"].pk]),
+        SurveyResponse.objects.filter(counter__isnull=False),
+        SurveyResponse.objects.filter(agency=agencies["b"], year=2023),
+    ]
+    for responses in selections:
+        assert index._tally_scope(responses) is not None  # read from the tallies
+        fast = index.figures(responses, group_by, method, CODES, codes)
+        slow = index.answer_figures(responses, group_by, method, CODES, codes)
+        assert fast.keys() == slow.keys()
+        for key, figure in fast.items():
+            assert figure.responses == slow[key].responses
+            assert figure.tallies == slow[key].tallies
+            assert figure.elements == slow[key].elements and figure.overall == slow[key].overall
+        overall = index.overall_figure(responses, method, CODES, codes)
+        assert overall.responses == responses.count()
+    # A selection the tallies cannot express is counted from the answers, the same way.
+    other = SurveyResponse.objects.filter(comment="")
+    assert index._tally_scope(other) is None
+    assert (
+        index.overall_figure(other, method, CODES, codes).overall
+        == index.overall_figure(SurveyResponse.objects.all(), method, CODES, codes).overall
+    )
+
+
+def test_a_refused_response_adds_nothing_to_the_tallies(agencies):
+    token = new_device_token()
+    place = Place(agencies["a"])
+    question = _questions()["tiep-can"][0]
+    response_submit(
+        place=place, definition=active_definition(), token=token, answers={question.pk: 5}
+    )
+    before = list(SurveyTally.objects.order_by("pk").values_list("element_key", "value", "count"))
+    with pytest.raises(AlreadyAnswered):
+        response_submit(
+            place=place, definition=active_definition(), token=token, answers={question.pk: 1}
+        )
+    after = list(SurveyTally.objects.order_by("pk").values_list("element_key", "value", "count"))
+    assert before == after == [(0, 0, 1), (question.element_id, 5, 1)]
+
+
+def test_rebuilding_the_tallies_gives_the_same_counts(agencies):
+    _spread(agencies, 9, random.Random(3))
+    kept = sorted(
+        SurveyTally.objects.values_list(
+            "agency_id", "counter_key", "quarter", "element_key", "value", "count"
+        )
+    )
+    SurveyTally.objects.all().delete()
+    index.tally_rebuild()
+    assert kept == sorted(
+        SurveyTally.objects.values_list(
+            "agency_id", "counter_key", "quarter", "element_key", "value", "count"
+        )
+    )
 
 
 def test_results_show_the_index_with_its_method_and_the_sample_warning(agencies, login):

@@ -1,5 +1,6 @@
-"""Indicators in the API: each with its latest value and status (read), and the entry of
-a measured value (the same policy and service as the page)."""
+"""Indicators in the API: each with its latest value and status (read), their creation
+and change, and the entry of a measured value (the same policy and services as the
+pages)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 from ninja.errors import HttpError
 
 from cchc.accounts import policy
+from cchc.agencies.models import Agency
 from cchc.api.auth import api_auth
 from cchc.api.schemas import ErrorOut
 from cchc.api.views import api
@@ -45,6 +48,7 @@ class MeasurementOut(Schema):
     value: Decimal
     source: str
     evidence: str
+    evidence_file_url: str | None
 
 
 class IndicatorDetailOut(IndicatorOut):
@@ -58,6 +62,19 @@ class MeasurementIn(Schema):
     value: Decimal = Field(..., max_digits=14, decimal_places=2)
     source: str = Field(..., max_length=500)
     evidence: str = Field("", max_length=500)
+
+
+class IndicatorIn(Schema):
+    code: str = Field(..., max_length=60)
+    name: str = Field(..., max_length=500)
+    unit: str = Field(..., max_length=40)
+    direction: str = Field(..., description="up (càng cao càng tốt) hoặc down")
+    baseline_year: int
+    baseline_value: Decimal = Field(..., max_digits=14, decimal_places=2)
+    target_value: Decimal = Field(..., max_digits=14, decimal_places=2)
+    due_on: date
+    agency_id: int
+    source: str = Field("", max_length=500)
 
 
 def _out(value: service.IndicatorValue) -> dict[str, object]:
@@ -76,11 +93,19 @@ def _detail(indicator: Indicator) -> dict[str, object]:
         if v.indicator.pk == indicator.pk
     )
     out = _out(value)
-    out["measurements"] = list(
-        indicator.measurements.order_by("measured_on").values(
-            "period", "measured_on", "value", "source", "evidence"
-        )
-    )
+    out["measurements"] = [
+        {
+            "period": m.period,
+            "measured_on": m.measured_on,
+            "value": m.value,
+            "source": m.source,
+            "evidence": m.evidence,
+            "evidence_file_url": reverse("measurement_evidence", args=[m.pk])
+            if m.evidence_file_id
+            else None,
+        }
+        for m in indicator.measurements.order_by("measured_on")
+    ]
     out["rule"] = str(service.RULE_TEXT)
     return out
 
@@ -138,3 +163,45 @@ def post_measurement(
     except service.IndicatorError as refused:
         raise HttpError(400, str(refused)) from refused
     return _detail(indicator)
+
+
+def _save(request: HttpRequest, indicator: Indicator | None, payload: IndicatorIn) -> Indicator:
+    values = payload.dict()
+    values["agency"] = Agency.objects.filter(pk=values.pop("agency_id")).first()
+    try:
+        return service.indicator_save(
+            indicator=indicator,
+            values=values,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except service.IndicatorError as refused:
+        raise HttpError(400, str(refused)) from refused
+
+
+@api.post(
+    "/indicators",
+    response={201: IndicatorDetailOut, 400: ErrorOut, 403: ErrorOut},
+    tags=["indicators"],
+    summary="Tạo chỉ tiêu",
+    auth=api_auth("indicator.manage"),
+)
+def create_indicator(request: HttpRequest, payload: IndicatorIn) -> Status:
+    indicator = _save(request, None, payload)
+    return Status(201, _detail(Indicator.objects.select_related("agency").get(pk=indicator.pk)))
+
+
+@api.put(
+    "/indicators/{int:indicator_id}",
+    response={200: IndicatorDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["indicators"],
+    summary="Sửa chỉ tiêu",
+    auth=api_auth("indicator.manage"),
+)
+def update_indicator(
+    request: HttpRequest, payload: IndicatorIn, indicator_id: int
+) -> dict[str, object]:
+    indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
+    if indicator is None:
+        raise HttpError(404, _("Không có chỉ tiêu này."))
+    _save(request, indicator, payload)
+    return _detail(Indicator.objects.select_related("agency").get(pk=indicator_id))

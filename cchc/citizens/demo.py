@@ -130,4 +130,6 @@ def demo_surveys_fill(year: int, *, seed: int = 2022) -> Filled | None:
             SamplePopulation.objects.update_or_create(
                 agency=agency, year=year, quarter=0, defaults={"population": population}
             )
+        # Written in bulk past `response_submit`: the results' tallies are counted here.
+        index.tally_rebuild([agency.pk for agency in agencies])
     return Filled(made, len(agencies), below)

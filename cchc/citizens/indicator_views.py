@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
@@ -18,11 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cchc.accounts import policy
 from cchc.accounts.policy import requires
 from cchc.citizens import indicators as service
+from cchc.citizens.forms import IndicatorForm
 from cchc.citizens.indicator_files import import_workbook
-from cchc.citizens.indicators import IndicatorError, parse_decimal
+from cchc.citizens.indicators import EvidenceFile, IndicatorError, IndicatorInvalid, parse_decimal
 from cchc.citizens.models import Indicator, Measurement
 from cchc.jobs.services import job_start
-from cchc.lib import calendar
+from cchc.lib import calendar, storage
+from cchc.lib.uploads import EVIDENCE_KINDS, UploadRejected, check_upload
+from cchc.lib.widgets import FilePicker
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -138,6 +142,22 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
             errors.append(_("Ngày tính số liệu không hợp lệ."))
         if value is None:
             errors.append(_("Giá trị phải là một số (ví dụ 52,5)."))
+        evidence_file: EvidenceFile | None = None
+        upload = request.FILES.get("evidence_file")
+        if upload is not None:
+            try:
+                checked = check_upload(
+                    upload.name or "",
+                    upload,
+                    allowed=EVIDENCE_KINDS,
+                    max_bytes=settings.CCHC_MAX_UPLOAD_BYTES,
+                    declared_type=upload.content_type,
+                )
+            except UploadRejected as refused:
+                errors.append(_("Tệp minh chứng: %(why)s") % {"why": "; ".join(refused.messages)})
+            else:
+                upload.seek(0)
+                evidence_file = EvidenceFile(checked, upload.read())
         if not errors:
             try:
                 service.measurement_record(
@@ -147,6 +167,7 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
                     value=value,  # type: ignore[arg-type]
                     source=request.POST.get("source", "")[:501],
                     evidence=request.POST.get("evidence", "")[:501],
+                    evidence_file=evidence_file,
                     actor=request.user,  # type: ignore[arg-type]
                 )
             except IndicatorError as refused:
@@ -171,6 +192,14 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
             "target": _number(indicator.target_value),
             "rule": service.RULE_TEXT,
             "can_measure": can_measure,
+            "can_manage": policy.can(request.user, "indicator.manage", indicator),
+            "max_upload_mb": settings.CCHC_MAX_UPLOAD_BYTES // (1024 * 1024),
+            # The platform's file input, in Vietnamese whatever the browser's language.
+            "evidence_picker": FilePicker().render(
+                "evidence_file",
+                None,
+                attrs={"id": "m-evidence-file", "accept": ".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx"},
+            ),
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},
             "today": today,
@@ -212,3 +241,81 @@ def indicator_import(request: HttpRequest) -> HttpResponse:
 def indicator_export(request: HttpRequest) -> HttpResponse:
     job = job_start(kind="indicators", params={}, asked_by=request.user)  # type: ignore[arg-type]
     return redirect("job_detail", job_id=job.pk)
+
+
+def _indicator_form_page(request: HttpRequest, indicator: Indicator | None) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = IndicatorForm(request.POST, current=indicator)
+        if form.is_valid():
+            try:
+                saved = service.indicator_save(
+                    indicator=indicator,
+                    values=form.typed_values(),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except IndicatorInvalid as refused:
+                for name, texts in refused.errors.items():
+                    for text in texts:
+                        form.add_error(name if name in form.fields else None, text)
+            except IndicatorError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Đã lưu chỉ tiêu «%(name)s».") % {"name": saved.name}
+                    if indicator is not None
+                    else _("Đã tạo chỉ tiêu «%(name)s».") % {"name": saved.name},
+                )
+                return redirect("indicator_detail", indicator_id=saved.pk)
+        status = 400
+    elif indicator is not None:
+        form = IndicatorForm(
+            initial={
+                "code": indicator.code,
+                "name": indicator.name,
+                "unit": indicator.unit,
+                "direction": indicator.direction,
+                "baseline_year": indicator.baseline_year,
+                "baseline_value": _number(indicator.baseline_value),
+                "target_value": _number(indicator.target_value),
+                "due_on": indicator.due_on,
+                "agency": indicator.agency_id,
+                "source": indicator.source,
+            },
+            current=indicator,
+        )
+    else:
+        form = IndicatorForm(initial={"direction": Indicator.Direction.UP})
+    return render(
+        request,
+        "citizens/indicator_form.html",
+        {"form": form, "indicator": indicator},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("indicator.manage")
+def indicator_create(request: HttpRequest) -> HttpResponse:
+    return _indicator_form_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("indicator.manage")
+def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = get_object_or_404(Indicator.objects.select_related("agency"), pk=indicator_id)
+    return _indicator_form_page(request, indicator)
+
+
+@require_GET
+@requires("indicator.view")
+def measurement_evidence(request: HttpRequest, measurement_id: int) -> HttpResponse:
+    measurement = get_object_or_404(
+        Measurement.objects.select_related("evidence_file"), pk=measurement_id
+    )
+    if measurement.evidence_file is None:
+        raise Http404
+    return storage.file_response(  # type: ignore[return-value]
+        measurement.evidence_file, measurement.evidence_filename or "minh-chung"
+    )

@@ -31,7 +31,8 @@ from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.audit.log import log_here
 from cchc.citizens.models import Indicator, Measurement
-from cchc.lib import calendar
+from cchc.lib import calendar, storage
+from cchc.lib.uploads import CheckedUpload
 
 ON_TRACK, AT_RISK, MISSED, MET, NO_DATA = "on_track", "at_risk", "missed", "met", "no_data"
 STATUS_LABELS = {
@@ -50,6 +51,23 @@ RULE_TEXT = gettext_lazy(
 
 class IndicatorError(Exception):
     """A refused change; the message is for the user, in Vietnamese."""
+
+
+class IndicatorInvalid(IndicatorError):
+    """Values refused field by field: `errors` maps a field name (or "" for the whole)
+    to its Vietnamese messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(m for messages in errors.values() for m in messages))
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An evidence file already passed through `cchc.lib.uploads.check_upload`."""
+
+    checked: CheckedUpload
+    data: bytes
 
 
 def _reaches(indicator: Indicator, value: Decimal, goal: Decimal) -> bool:
@@ -156,6 +174,7 @@ def _measurement_state(m: Measurement) -> dict[str, Any]:
         "value": m.value,
         "source": m.source,
         "evidence": m.evidence,
+        "evidence_file": m.evidence_file.sha256 if m.evidence_file else None,
     }
 
 
@@ -183,10 +202,12 @@ def measurement_record(
     value: Decimal,
     source: str,
     evidence: str = "",
+    evidence_file: EvidenceFile | None = None,
     actor: User | None,
 ) -> Measurement:
     """Record the value of a period; a second value on the same date replaces the first
-    (a correction), and both states are kept in the audit trail."""
+    (a correction), and both states are kept in the audit trail. An evidence file goes to
+    the content-addressed store; a correction without a new file keeps the one it had."""
     if actor is not None and not policy.can(actor, "indicator.measure", indicator):
         raise IndicatorError(_("Bạn không nhập số liệu cho chỉ tiêu này được."))
     errors = _check_measurement(period, value, source, measured_on)
@@ -205,6 +226,11 @@ def measurement_record(
     measurement.value = value
     measurement.source = source.strip()[:500]
     measurement.evidence = evidence.strip()[:500]
+    if evidence_file is not None:
+        measurement.evidence_file = storage.store(
+            evidence_file.data, content_type=evidence_file.checked.content_type
+        )
+        measurement.evidence_filename = evidence_file.checked.safe_name[:255]
     measurement.entered_by = actor
     measurement.save()
     log_here(
@@ -269,3 +295,153 @@ def indicator_from_plan(
         after={"code": indicator.code, "from_plan": plan.pk, "target_value": row.target},
     )
     return indicator, True
+
+
+# ---------------------------------------------------------------------------
+# Defining an indicator on a page or through the API
+
+INDICATOR_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "direction",
+    "baseline_year",
+    "baseline_value",
+    "target_value",
+    "due_on",
+    "agency",
+    "source",
+)
+
+
+def _indicator_state(i: Indicator) -> dict[str, Any]:
+    return {
+        "code": i.code,
+        "name": i.name,
+        "unit": i.unit,
+        "direction": i.direction,
+        "baseline_year": i.baseline_year,
+        "baseline_value": i.baseline_value,
+        "target_value": i.target_value,
+        "due_on": i.due_on,
+        "agency": i.agency_id,
+        "source": i.source,
+    }
+
+
+def _clean_text(value: Any) -> str:
+    return " ".join(str(value or "").replace("\x00", "").split())
+
+
+def indicator_check(values: dict[str, Any], *, current: Indicator | None) -> dict[str, Any]:
+    """The values of an indicator, cleaned, or IndicatorInvalid with a Vietnamese message
+    per field. `values` holds typed values (Decimal, date, Agency) or None where the
+    input could not be read."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name: str, text: str) -> None:
+        errors.setdefault(name, []).append(text)
+
+    clean: dict[str, Any] = {}
+    code = _clean_text(values.get("code")).lower()
+    if (
+        not code
+        or len(code) > 60
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code)
+    ):
+        refuse("code", _("Mã chỉ tiêu gồm chữ không dấu, số, «-» hoặc «_», tối đa 60 ký tự."))
+    elif Indicator.objects.filter(code=code).exclude(pk=current.pk if current else 0).exists():
+        refuse("code", _("Đã có chỉ tiêu mã «%(code)s».") % {"code": code})
+    clean["code"] = code
+    for name, limit, message in (
+        ("name", 500, _("Hãy ghi tên chỉ tiêu (tối đa 500 ký tự).")),
+        ("unit", 40, _("Hãy ghi đơn vị tính (tối đa 40 ký tự), ví dụ «%» hoặc «người».")),
+    ):
+        text = _clean_text(values.get(name))
+        if not text or len(text) > limit:
+            refuse(name, message)
+        clean[name] = text
+    direction = values.get("direction")
+    if direction not in Indicator.Direction.values:
+        refuse("direction", _("Chọn chiều tốt: càng cao càng tốt hoặc càng thấp càng tốt."))
+    clean["direction"] = direction
+    year = values.get("baseline_year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        refuse("baseline_year", _("Năm gốc phải là năm từ 2000 đến 2100."))
+        year = None
+    clean["baseline_year"] = year
+    for name, label in (
+        ("baseline_value", _("Giá trị năm gốc")),
+        ("target_value", _("Chỉ tiêu")),
+    ):
+        number = values.get(name)
+        if not isinstance(number, Decimal) or not number.is_finite():
+            refuse(name, _("%(label)s phải là một số (ví dụ 52,5).") % {"label": label})
+            number = None
+        elif abs(number) >= Decimal("1e12"):
+            refuse(name, _("%(label)s quá lớn.") % {"label": label})
+            number = None
+        else:
+            number = number.quantize(Decimal("0.01"))
+        clean[name] = number
+    due_on = values.get("due_on")
+    if not isinstance(due_on, date):
+        refuse("due_on", _("Hạn đạt chỉ tiêu phải là một ngày (dd/mm/yyyy)."))
+        due_on = None
+    elif year is not None and due_on.year <= year:
+        refuse("due_on", _("Hạn đạt chỉ tiêu phải sau năm gốc %(year)s.") % {"year": year})
+    clean["due_on"] = due_on
+    agency = values.get("agency")
+    if not isinstance(agency, Agency):
+        refuse("agency", _("Chọn cơ quan chịu trách nhiệm."))
+    elif agency.closed_on is not None and (current is None or current.agency_id != agency.pk):
+        refuse("agency", _("Cơ quan «%(name)s» đã giải thể.") % {"name": agency.name})
+    clean["agency"] = agency
+    source = _clean_text(values.get("source"))
+    if len(source) > 500:
+        refuse("source", _("Căn cứ dài quá 500 ký tự."))
+    clean["source"] = source
+    if (
+        clean["baseline_value"] is not None
+        and clean["target_value"] is not None
+        and direction in Indicator.Direction.values
+        and clean["target_value"] != clean["baseline_value"]
+        and (clean["target_value"] < clean["baseline_value"])
+        == (direction == Indicator.Direction.UP)
+    ):
+        refuse(
+            "target_value",
+            _(
+                "Chỉ tiêu kém hơn giá trị năm gốc theo chiều tốt đã chọn; xem lại chỉ tiêu "
+                "hoặc chiều tốt."
+            ),
+        )
+    if errors:
+        raise IndicatorInvalid(errors)
+    return clean
+
+
+@transaction.atomic
+def indicator_save(
+    *, indicator: Indicator | None, values: dict[str, Any], actor: User | None
+) -> Indicator:
+    """Create an indicator (`indicator` None) or change one; audited. Nothing is written
+    when a value is refused. An indicator belongs to no plan: it runs over the years
+    between its baseline and its due date."""
+    if actor is not None and not policy.can(actor, "indicator.manage", indicator):
+        raise IndicatorError(_("Bạn không được tạo hay sửa chỉ tiêu."))
+    if indicator is not None:
+        indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    clean = indicator_check(values, current=indicator)
+    before = _indicator_state(indicator) if indicator is not None else None
+    target = indicator or Indicator()
+    for name in INDICATOR_FIELDS:
+        setattr(target, name, clean[name])
+    target.save()
+    log_here(
+        action="indicator.edit" if before is not None else "indicator.create",
+        obj=target,
+        before=before,
+        after=_indicator_state(target),
+    )
+    return target

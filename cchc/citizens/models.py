@@ -202,6 +202,50 @@ class SamplePopulation(models.Model):
         return f"{self.agency_id} {self.quarter}/{self.year}: {self.population}"
 
 
+class SurveyTally(models.Model):
+    """Counted answers, kept in the same transaction as each response, so that the index
+    reads a few hundred rows instead of every answer.
+
+    One row per definition version, agency, counter (0: none), year, quarter, element and
+    answer value, with how many answers gave that value; the row with element 0 and value
+    0 counts the responses themselves. Rebuilt from the answers by
+    `cchc.citizens.index.tally_rebuild` after a bulk load (demo, bench).
+    """
+
+    # Derived data: it goes with its agency or definition (the responses protect both).
+    definition = models.ForeignKey(SurveyDefinition, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    counter_key = models.PositiveIntegerField(default=0)  # Counter pk, 0 without a counter
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    element_key = models.PositiveIntegerField(default=0)  # SurveyElement pk, 0: responses
+    value = models.PositiveSmallIntegerField(default=0)  # 1 to 5, 0 on the responses row
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số đếm khảo sát")
+        verbose_name_plural = _("số đếm khảo sát")
+        constraints = [
+            # The key of the upsert (INSERT … ON CONFLICT) that adds a response's counts.
+            models.UniqueConstraint(
+                fields=[
+                    "definition",
+                    "agency",
+                    "counter_key",
+                    "year",
+                    "quarter",
+                    "element_key",
+                    "value",
+                ],
+                name="survey_tally_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "quarter", "agency"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.quarter}/{self.year} {self.element_key}={self.value}"
+
+
 # ---------------------------------------------------------------------------
 # Feedback on administrative regulations (phản ánh, kiến nghị; Nghị định 20/2008/NĐ-CP)
 
@@ -353,6 +397,11 @@ class Measurement(models.Model):
     value = models.DecimalField(_("giá trị"), max_digits=14, decimal_places=2)
     source = models.CharField(_("nguồn số liệu"), max_length=500)
     evidence = models.CharField(_("minh chứng"), max_length=500, blank=True)
+    # An evidence file (a scan, a sheet), checked and stored like every other upload.
+    evidence_file = models.ForeignKey(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evidence_filename = models.CharField(_("tệp minh chứng"), max_length=255, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

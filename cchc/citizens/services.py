@@ -18,7 +18,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from cchc.agencies.models import Agency
-from cchc.citizens import defaults
+from cchc.citizens import defaults, index
 from cchc.citizens.models import (
     Counter,
     SamplePopulation,
@@ -110,13 +110,16 @@ def response_submit(
     token: str,
     answers: dict[int, int],
     comment: str = "",
+    questions: dict[int, int] | None = None,
 ) -> SurveyResponse:
-    """Save one response with its answers, or nothing (SurveyError)."""
-    questions = dict(
-        SurveyQuestion.objects.filter(element__definition=definition).values_list(
-            "pk", "element_id"
+    """Save one response with its answers, or nothing (SurveyError). `questions` (question
+    id → element id of `definition`) spares a query when the caller has read them."""
+    if questions is None:
+        questions = dict(
+            SurveyQuestion.objects.filter(element__definition=definition).values_list(
+                "pk", "element_id"
+            )
         )
-    )
     if not answers:
         raise SurveyError(_("Xin ông/bà chọn mức hài lòng cho ít nhất một câu hỏi."))
     for question, value in answers.items():
@@ -152,6 +155,8 @@ def response_submit(
                     for q, v in sorted(answers.items())
                 ]
             )
+            # The counts the results read, in the same transaction: both or neither.
+            index.tally_add(response, [(questions[q], v) for q, v in answers.items()])
     except IntegrityError:
         raise AlreadyAnswered(already_answered_message(place)) from None
     return response

@@ -46,6 +46,13 @@ urlpatterns = [
     # Indicators.
     path("chi-tieu/", indicator_views.indicator_list, name="indicator_list"),
     path("chi-tieu/nhap/", indicator_views.indicator_import, name="indicator_import"),
+    path("chi-tieu/them/", indicator_views.indicator_create, name="indicator_create"),
+    path("chi-tieu/<int:indicator_id>/sua/", indicator_views.indicator_edit, name="indicator_edit"),
+    path(
+        "chi-tieu/so-lieu/<int:measurement_id>/minh-chung/",
+        indicator_views.measurement_evidence,
+        name="measurement_evidence",
+    ),
     path("chi-tieu/xlsx/", indicator_views.indicator_export, name="indicator_export"),
     path("chi-tieu/<int:indicator_id>/", indicator_views.indicator_detail, name="indicator_detail"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -70,55 +71,18 @@ def _with_device_cookie(request: HttpRequest, response: HttpResponse, token: str
 
 
 def _survey(request: HttpRequest, place: Place) -> HttpResponse:
-    if request.method == "POST" and is_ratelimited(
-        request,
-        group="cchc.survey.submit",
-        key="ip",
-        rate=settings.CCHC_SURVEY_RATE,
-        method="POST",
-        increment=True,
-    ):
-        return render(request, "citizens/too_many.html", {"place": place}, status=429)
     known = device_token_from(request.COOKIES.get(DEVICE_COOKIE))
     token = known or new_device_token()
     year, quarter = quarter_of(calendar.today())
     context: dict[str, Any] = {"place": place, "quarter": QUARTERS[quarter - 1], "year": year}
     if request.method == "POST":
-        definition_id = request.POST.get("definition", "")
-        definition = (
-            SurveyDefinition.objects.filter(pk=int(definition_id)).first()
-            if definition_id.isdigit() and len(definition_id) < 10
-            else None
-        ) or active_definition()
-        form = SurveyForm(request.POST, definition=definition)
-        if form.is_bot:
-            # Silently: a bot learns nothing it could adjust to; nothing is saved.
-            return redirect("survey_thanks")
-        status = 400
-        if known is None:
-            form.add_error(
-                None,
-                _(
-                    "Không nhận ra thiết bị gửi phiếu (trình duyệt chặn cookie hoặc phiếu mở đã "
-                    "lâu). Xin ông/bà bấm «Gửi đánh giá» lần nữa."
-                ),
-            )
-        elif form.is_valid():
-            try:
-                response_submit(
-                    place=place,
-                    definition=definition,
-                    token=known,
-                    answers=form.answers(),
-                    comment=form.cleaned_data["comment"],
-                )
-            except AlreadyAnswered as refused:
-                context["already"] = str(refused)
-                status = 409
-            except SurveyError as refused:
-                form.add_error(None, str(refused))
-            else:
-                return redirect("survey_thanks")
+        # The address's count (in the database cache by default) and the response are
+        # written in one transaction: one commit, one disk flush, for a submission.
+        with transaction.atomic():
+            outcome = _survey_post(request, place, known, context)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        form, definition, status = outcome
     else:
         if already_answered(place, known):
             context["already"] = already_answered_message(place)
@@ -129,6 +93,58 @@ def _survey(request: HttpRequest, place: Place) -> HttpResponse:
     page = render(request, "citizens/survey.html", context, status=status)
     _with_device_cookie(request, page, token)
     return page
+
+
+def _survey_post(
+    request: HttpRequest, place: Place, known: str | None, context: dict[str, Any]
+) -> HttpResponse | tuple[SurveyForm, SurveyDefinition, int]:
+    """Check and save a submission: a response to send, or the form to show again."""
+    if is_ratelimited(
+        request,
+        group="cchc.survey.submit",
+        key="ip",
+        rate=settings.CCHC_SURVEY_RATE,
+        method="POST",
+        increment=True,
+    ):
+        return render(request, "citizens/too_many.html", {"place": place}, status=429)
+    definition_id = request.POST.get("definition", "")
+    definition = (
+        SurveyDefinition.objects.filter(pk=int(definition_id)).first()
+        if definition_id.isdigit() and len(definition_id) < 10
+        else None
+    ) or active_definition()
+    form = SurveyForm(request.POST, definition=definition)
+    if form.is_bot:
+        # Silently: a bot learns nothing it could adjust to; nothing is saved.
+        return redirect("survey_thanks")
+    status = 400
+    if known is None:
+        form.add_error(
+            None,
+            _(
+                "Không nhận ra thiết bị gửi phiếu (trình duyệt chặn cookie hoặc phiếu mở đã "
+                "lâu). Xin ông/bà bấm «Gửi đánh giá» lần nữa."
+            ),
+        )
+    elif form.is_valid():
+        try:
+            response_submit(
+                place=place,
+                definition=definition,
+                token=known,
+                answers=form.answers(),
+                comment=form.cleaned_data["comment"],
+                questions=form.question_elements(),
+            )
+        except AlreadyAnswered as refused:
+            context["already"] = str(refused)
+            status = 409
+        except SurveyError as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect("survey_thanks")
+    return form, definition, status
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,7 +2,7 @@
 and where the user's (their agency's, or the province's) report stands.
 
 The list page shows it, and the agencies' calendar feeds carry the due dates
-(`official_deadlines`, read by `cchc.reminders.services.calendar_feed_ics`).
+(`agency_upward_deadlines`, read by `cchc.reminders.services.calendar_feed_ics`).
 """
 
 from __future__ import annotations
@@ -80,6 +80,31 @@ def official_deadlines(plan_ids: list[int] | None = None) -> list[ReportingPerio
     if plan_ids is not None:
         periods = periods.filter(plan_id__in=plan_ids)
     return list(periods.order_by("plan__year", "position"))
+
+
+def agency_upward_deadlines(agency_id: int) -> list[ReportingPeriod]:
+    """The periods whose official report `agency_id` owes upward, by the digest's rule
+    (`upward_lines`): the province's issued plans in which it has open assignments. The
+    agency's calendar feed carries their due dates. One query."""
+    from cchc.monitoring.models import Assignment
+
+    plans = Assignment.objects.filter(agency_id=agency_id, closed_on__isnull=True).values(
+        "activity__plan_id"
+    )
+    return list(
+        ReportingPeriod.objects.filter(
+            plan__parent__isnull=True, plan__status=Plan.Status.ISSUED, plan_id__in=plans
+        )
+        .select_related("plan")
+        .order_by("plan__year", "position")
+    )
+
+
+def upward_title(period: ReportingPeriod) -> str:
+    return _("Báo cáo CCHC %(period)s năm %(year)s gửi Sở Nội vụ") % {
+        "period": period.name,
+        "year": period.plan.year,
+    }
 
 
 # After its due date an unsent report is recalled every day for this long; later, the

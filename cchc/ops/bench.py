@@ -882,6 +882,7 @@ def survey_generate(bench: Bench, members: list[int], *, responses: int) -> tupl
     """`responses` responses over the bench's agencies, and an answer to every question of
     each, written by INSERT … SELECT in the database (a few statements, not a row at a
     time). The answers lean to satisfied, with a pseudo-random spread."""
+    from cchc.citizens.index import tally_rebuild
     from cchc.citizens.models import SurveyAnswer, SurveyResponse
     from cchc.citizens.services import active_definition
 
@@ -929,6 +930,8 @@ def survey_generate(bench: Bench, members: list[int], *, responses: int) -> tupl
         sql = f"INSERT INTO {answer_table} (response_id, question_id, element_id, value) SELECT r.id, q.id, q.element_id, {value} FROM {tables} WHERE e.definition_id = %s AND r.device_hash LIKE %s"  # noqa: E501, S608
         cursor.execute(sql, [definition.pk, f"{bench.tag}-%"])
         answers = cursor.rowcount
+        # Written past `response_submit`: the tallies the results read are counted here.
+        tally_rebuild(members)
     return responses, answers
 
 

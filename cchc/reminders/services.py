@@ -725,10 +725,11 @@ def calendar_feed_revoke(*, agency: Agency) -> int:
 
 
 def calendar_feed_ics(feed: CalendarFeed) -> bytes:
-    """The agency's due dates as iCalendar: one all-day event per assignment and due date.
+    """The agency's due dates as iCalendar: one all-day event per assignment and due date,
+    and one per official report it owes upward (on its due date).
 
     UIDs are built from the assignment and the date, so a calendar app that polls the feed
-    updates its events instead of duplicating them. 3 queries whatever the size.
+    updates its events instead of duplicating them. 4 queries whatever the size.
     """
     agency = feed.agency
     host = urlsplit(settings.SITE_URL).hostname or "cchc"
@@ -791,4 +792,34 @@ def calendar_feed_ics(feed: CalendarFeed) -> bytes:
             event.add("transp", "TRANSPARENT")
             event.add("url", url)
             cal.add_component(event)
+    _official_events(cal, agency, host, stamp)
     return cal.to_ical()
+
+
+def _official_events(cal: icalendar.Calendar, agency: Agency, host: str, stamp: Any) -> None:
+    """The official reports the agency owes upward (cchc.official), one all-day event on
+    each due date, with the period's cut-off date of the figures: the deadlines the daily
+    digest recalls. One query."""
+    from cchc.official.status import agency_upward_deadlines, upward_title
+
+    url = _absolute(reverse("official_list"))
+    for period in agency_upward_deadlines(agency.pk):
+        event = icalendar.Event()
+        event.add("uid", f"cchc-official-{period.pk}-{agency.pk}-{period.due_on:%Y%m%d}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", period.due_on)
+        event.add("dtend", period.due_on + timedelta(days=1))
+        event.add("summary", _("Hạn gửi: %(report)s") % {"report": upward_title(period)})
+        event.add(
+            "description",
+            "\n".join(
+                [
+                    _("Số liệu chốt đến ngày %(cut)s.") % {"cut": f"{period.ends_on:%d/%m/%Y}"},
+                    _("Hạn gửi báo cáo lên tỉnh: %(due)s.") % {"due": f"{period.due_on:%d/%m/%Y}"},
+                    _("Kế hoạch: %(plan)s") % {"plan": period.plan.number or period.plan.title},
+                ]
+            ),
+        )
+        event.add("transp", "TRANSPARENT")
+        event.add("url", url)
+        cal.add_component(event)
