@@ -116,6 +116,7 @@ MAY_NAME_ROLES = {
     "officer, head and the coordinator to act in the demo of agencies' plans",
     "ops/bench.py": "creates the load test's users",
     "ops/bench_par.py": "creates the PAR bench's leader, who reads the ranking page",
+    "ops/bench_export.py": "creates the coordinator whose API list the export bench reads",
 }
 
 

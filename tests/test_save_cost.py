@@ -15,14 +15,15 @@ from tests.test_report_form import form_data
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the visibility check, the lock (which also reads the version), the links
+# Session, user, the agencies of the user's province (the tenancy gate, docs/tenants.md),
+# the visibility check, the lock (which also reads the version), the links
 # of the snapshot, the UPDATE, the audit row, the history row, the heads not yet told,
 # then the answer's links and history; SAVEPOINT and RELEASE stand for BEGIN and COMMIT.
-API_SAVE = 13
+API_SAVE = 14
 # The page reads the assignment, the period and the report to draw or refuse the form, and
 # checks that this very form (its submission token) was not saved already; it redirects,
 # so it reads neither links nor history after the save.
-FORM_SAVE = 16
+FORM_SAVE = 17
 
 
 def _counted(call):

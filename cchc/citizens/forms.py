@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cchc.accounts import policy
 from cchc.agencies.models import Agency
 from cchc.citizens.indicators import parse_decimal
 from cchc.citizens.models import SCALE, Indicator, SurveyDefinition, SurveyQuestion
@@ -180,13 +181,17 @@ class IndicatorForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, current: Indicator | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, current: Indicator | None = None, user: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         agencies = Agency.objects.filter(closed_on__isnull=True)
         if current is not None:
             agencies = Agency.objects.filter(
                 models.Q(closed_on__isnull=True) | models.Q(pk=current.agency_id)
             )
+        # Provinces are tenants: only the user's province's agencies are offered.
+        agencies = policy.agencies_of_province(user, agencies)
         self.fields["agency"].queryset = agencies.order_by("sort_name")  # type: ignore[attr-defined]
         for name in ("code", "name", "unit", "baseline_value", "target_value", "source"):
             self.fields[name].error_messages["max_length"] = gettext_lazy(

@@ -246,7 +246,7 @@ def indicator_export(request: HttpRequest) -> HttpResponse:
 def _indicator_form_page(request: HttpRequest, indicator: Indicator | None) -> HttpResponse:
     status = 200
     if request.method == "POST":
-        form = IndicatorForm(request.POST, current=indicator)
+        form = IndicatorForm(request.POST, current=indicator, user=request.user)
         if form.is_valid():
             try:
                 saved = service.indicator_save(
@@ -284,9 +284,10 @@ def _indicator_form_page(request: HttpRequest, indicator: Indicator | None) -> H
                 "source": indicator.source,
             },
             current=indicator,
+            user=request.user,
         )
     else:
-        form = IndicatorForm(initial={"direction": Indicator.Direction.UP})
+        form = IndicatorForm(initial={"direction": Indicator.Direction.UP}, user=request.user)
     return render(
         request,
         "citizens/indicator_form.html",
@@ -304,7 +305,13 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("indicator.manage")
 def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
-    indicator = get_object_or_404(Indicator.objects.select_related("agency"), pk=indicator_id)
+    indicator = policy.get_for_user(
+        request,
+        Indicator.objects.select_related("agency"),
+        indicator_id,
+        view="indicator.view",
+        write="indicator.manage",
+    )
     return _indicator_form_page(request, indicator)
 
 
@@ -314,7 +321,10 @@ def measurement_evidence(request: HttpRequest, measurement_id: int) -> HttpRespo
     measurement = get_object_or_404(
         Measurement.objects.select_related("evidence_file"), pk=measurement_id
     )
-    if measurement.evidence_file is None:
+    # The indicator's province decides (provinces are tenants): 404 for another's.
+    if measurement.evidence_file is None or not policy.can(
+        request.user, "indicator.view", measurement.indicator, when=False
+    ):
         raise Http404
     return storage.file_response(  # type: ignore[return-value]
         measurement.evidence_file, measurement.evidence_filename or "minh-chung"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.citizens import index
@@ -147,6 +147,15 @@ def _survey_post(
     return form, definition, status
 
 
+def _own_province(responses: Any, user: Any) -> Any:
+    """The responses of the agencies the user reads. A province-wide role's province is
+    given as its agencies' ids, a filter the survey tallies carry (cchc.citizens.index),
+    so the figures are still read from the tallies rather than the answers."""
+    if policy.agency_ids_visible_to(user) is None and tenancy.province_of(user) is not None:
+        return responses.filter(agency_id__in=sorted(tenancy.province_agency_ids(user)))
+    return policy.scope_agencies(responses, user, "agency_id")
+
+
 @require_http_methods(["GET", "POST"])
 @requires("survey.answer")
 def survey_agency(request: HttpRequest, agency_id: int) -> HttpResponse:
@@ -262,7 +271,7 @@ def results_for(request: HttpRequest) -> Results:
         responses = responses.filter(agency_id__in=sorted(visible))
     else:
         # The province's figure: its own agencies' answers (cchc.accounts.tenancy).
-        responses = policy.scope_agencies(responses, user, "agency_id")
+        responses = _own_province(responses, user)
     results = Results(
         year=year,
         quarter=quarter,
@@ -306,7 +315,7 @@ def results_for(request: HttpRequest) -> Results:
     elif visible is not None:
         year_responses = year_responses.filter(agency_id__in=sorted(visible))
     else:
-        year_responses = policy.scope_agencies(year_responses, user, "agency_id")
+        year_responses = _own_province(year_responses, user)
     by_quarter = index.figures(year_responses, ["quarter"], method, codes, element_code)
     results.quarters = [(QUARTERS[q - 1], by_quarter[q]) for q in range(1, 5) if q in by_quarter]
     return results
