@@ -39,6 +39,18 @@ def sole_province_id() -> int | None:
     return ids[0] if len(ids) == 1 else None
 
 
+def provinces() -> list[Any]:
+    """Every province of the installation (root agencies of kind PROVINCE), by name: what
+    a public page offers to choose from when there are several."""
+    from cchc.agencies.models import Agency
+
+    return list(
+        Agency.objects.filter(kind=Agency.Kind.PROVINCE, parent__isnull=True)
+        .only("pk", "name")
+        .order_by("sort_name", "pk")
+    )
+
+
 def in_province(province_id: int | None, path: str = "province") -> Q:
     """Rows of `province_id` or of no province (national), through `path` ("province",
     "agency__province", "plan__province" ...)."""

@@ -128,3 +128,20 @@ def backfill_users(user_model: Any, agency_model: Any) -> None:
             agency_model.objects.filter(pk=agency_id).values_list("province_id", flat=True).first()
         )
         user_model.objects.filter(pk=pk).update(province_id=province)
+
+
+def backfill_feedback(feedback_model: Any, agency_model: Any) -> None:
+    """A feedback item routed to an agency takes the agency's province; one not yet routed
+    the installation's only province; with several provinces it stays national (nothing
+    says which province it was sent to) until a coordinator routes it."""
+    roots = _roots(agency_model)
+    by_agency = dict(agency_model.objects.values_list("pk", "province_id"))
+    per_province: dict[int, list[int]] = {}
+    for pk, agency_id in feedback_model.objects.values_list("pk", "agency_id"):
+        province = by_agency.get(agency_id) if agency_id is not None else None
+        if province is None and len(roots) == 1:
+            province = roots[0]
+        if province is not None:
+            per_province.setdefault(province, []).append(pk)
+    for province, pks in per_province.items():
+        feedback_model.objects.filter(pk__in=pks).update(province_id=province)

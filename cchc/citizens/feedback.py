@@ -116,8 +116,11 @@ def feedback_submit(
     sender_email: str = "",
     sender_address: str = "",
     attachments: list[Attachment] | None = None,
+    province: Agency | None = None,
 ) -> Feedback:
-    """Record a citizen's or a business's feedback; its deadline counts from today."""
+    """Record a citizen's or a business's feedback; its deadline counts from today.
+    `province`: the province it is sent to (the public form's choice); without it the
+    installation's only province (cchc.citizens.models.Feedback.save)."""
     if not feedback_type.is_active:
         raise FeedbackError(_("Loại phản ánh này không còn được tiếp nhận."))
     if not sender_phone.strip() and not sender_email.strip():
@@ -140,6 +143,7 @@ def feedback_submit(
         received_at=timezone.now(),
         received_on=today,
         due_on=due_date(today, feedback_type),
+        province=province,
     )
     for attachment in attachments or []:
         stored = storage.store(attachment.data, content_type=attachment.checked.content_type)
@@ -164,6 +168,8 @@ def feedback_route(*, item: Feedback, agency: Agency, actor: User) -> Feedback:
         raise FeedbackError(_("Cơ quan này đã thôi hoạt động; hãy chọn cơ quan khác."))
     before = _state(item)
     item.agency = agency
+    if agency.province_id is not None:
+        item.province_id = agency.province_id  # the item follows the agency's province
     item.status = Feedback.Status.ROUTED
     item.routed_at = timezone.now()
     item.save()
@@ -257,9 +263,9 @@ def feedback_visible_to(user: Any) -> Any:
     qs = Feedback.objects.all()
     ids = policy.agency_ids_visible_to(user)
     if ids is None:
-        # The province reads every item of its province; one not yet routed (no agency)
-        # is everyone's until routed (docs/tenants.md: feedback has no province of its own).
-        return tenancy.scope(qs, user, "agency__province")
+        # The province reads every item of its province, routed or not (docs/tenants.md);
+        # an item of no province (national) is everyone's.
+        return tenancy.scope(qs, user, "province")
     return qs.filter(agency_id__in=sorted(ids))
 
 
@@ -273,14 +279,19 @@ class FeedbackStats:
     open: int
 
 
-def feedback_stats(agency: Agency | int | None, start: date, end: date) -> FeedbackStats:
+def feedback_stats(
+    agency: Agency | int | None, start: date, end: date, *, province: int | None = None
+) -> FeedbackStats:
     """Feedback received from `start` to `end` (both included), for one agency (the items
-    routed to it) or the whole province (None): how many, answered, answered on time,
-    and still open past their deadline on `end`. One query.
+    routed to it) or the whole province (None: of `province`, or of the installation when
+    that is None too): how many, answered, answered on time, and still open past their
+    deadline on `end`. One query.
 
     An item answered after `end` counts as not answered (the figure is as of `end`).
     """
     qs = Feedback.objects.filter(received_on__gte=start, received_on__lte=end)
+    if province is not None:
+        qs = qs.filter(province_id=province)
     if agency is not None:
         qs = qs.filter(agency_id=agency if isinstance(agency, int) else agency.pk)
     done = Q(status__in=(Feedback.Status.ANSWERED, Feedback.Status.PUBLISHED), answered_on__lte=end)
@@ -331,9 +342,14 @@ class OverdueLine:
         }
 
 
-def overdue_lines(*, today: date, agency_ids: list[int] | None = None) -> list[OverdueLine]:
-    """Open items past their deadline on `today`, oldest deadline first."""
+def overdue_lines(
+    *, today: date, agency_ids: list[int] | None = None, province: int | None = None
+) -> list[OverdueLine]:
+    """Open items past their deadline on `today` (of `province` when given), oldest
+    deadline first."""
     qs = Feedback.objects.filter(overdue(today))
+    if province is not None:
+        qs = qs.filter(province_id=province)
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
     working = calendar.WorkingCalendar()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
 from cchc.audit.models import AuditRecord
@@ -96,7 +96,22 @@ class FeedbackForm(forms.Form):
         required=False,
         error_messages=_messages("", gettext_lazy("Địa chỉ dài quá 300 ký tự.")),
     )
+    province = forms.ModelChoiceField(
+        label=gettext_lazy("Tỉnh nhận phản ánh"),
+        queryset=Agency.objects.filter(kind=Agency.Kind.PROVINCE, parent__isnull=True),
+        required=False,
+        error_messages={
+            "required": gettext_lazy("Hãy chọn tỉnh nhận phản ánh, kiến nghị."),
+            "invalid_choice": gettext_lazy("Hãy chọn tỉnh nhận phản ánh, kiến nghị."),
+        },
+    )
     website = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, several_provinces: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Provinces are tenants: with several in the installation the sender says which
+        # province the item is for; with one, it is that one's (Feedback.save).
+        self.fields["province"].required = several_provinces
 
     @property
     def is_bot(self) -> bool:
@@ -130,11 +145,15 @@ def _limited(request: HttpRequest, group: str) -> bool:
 @requires("feedback.submit")
 def feedback_form(request: HttpRequest) -> HttpResponse:
     service.feedback_types_ensure()
+    provinces = tenancy.provinces()
+    # Someone of a province's staff sending one sends it to their own province.
+    own = tenancy.province_of(request.user)
+    several = len(provinces) > 1 and own is None
     status = 200
     if request.method == "POST":
         if _limited(request, "cchc.feedback.submit"):
             return render(request, "citizens/too_many.html", {"place": None}, status=429)
-        form = FeedbackForm(request.POST)
+        form = FeedbackForm(request.POST, several_provinces=several)
         if form.is_bot:
             # Silently, like the survey: a bot learns nothing it could adjust to.
             return redirect("feedback_lookup")
@@ -168,6 +187,9 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
                     sender_email=form.cleaned_data["sender_email"],
                     sender_address=form.cleaned_data["sender_address"],
                     attachments=attachments,
+                    province=form.cleaned_data.get("province")
+                    if several
+                    else next((p for p in provinces if p.pk == own), None),
                 )
             except FeedbackError as refused:
                 form.add_error(None, str(refused))
@@ -175,12 +197,22 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
                 return render(request, "citizens/feedback_sent.html", {"item": item})
         status = 400
     else:
-        form = FeedbackForm()
+        # A province's public pages link here with ?tinh=<id>: that province is chosen.
+        chosen = request.GET.get("tinh", "")
+        form = FeedbackForm(
+            initial={"province": int(chosen)} if chosen.isdigit() else {},
+            several_provinces=several,
+        )
     types = list(FeedbackType.objects.filter(is_active=True))
     return render(
         request,
         "citizens/feedback_form.html",
-        {"form": form, "types": types, "max_files": service.MAX_ATTACHMENTS},
+        {
+            "form": form,
+            "types": types,
+            "max_files": service.MAX_ATTACHMENTS,
+            "provinces": provinces if several else [],
+        },
         status=status,
     )
 

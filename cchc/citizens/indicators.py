@@ -133,14 +133,21 @@ class IndicatorValue:
 
 
 def indicator_values(
-    agency: Agency | int | None, on_date: date, user: Any = None
+    agency: Agency | int | None,
+    on_date: date,
+    user: Any = None,
+    *,
+    province: int | None = None,
 ) -> list[IndicatorValue]:
     """Each indicator (of one responsible agency, or all with None; of `user`'s province,
-    cchc.accounts.tenancy) with its latest value measured on or before `on_date`, its
-    target and its status on that date. Two queries."""
+    cchc.accounts.tenancy; only of `province`'s agencies when it is given) with its latest
+    value measured on or before `on_date`, its target and its status on that date. Two
+    queries."""
     indicators = tenancy.scope(
         Indicator.objects.select_related("agency"), user, "agency__province"
     ).order_by("due_on", "code")
+    if province is not None:
+        indicators = indicators.filter(agency__province_id=province)
     if agency is not None:
         indicators = indicators.filter(agency_id=agency if isinstance(agency, int) else agency.pk)
     rows = list(indicators)
@@ -155,9 +162,11 @@ def indicator_values(
     ]
 
 
-def status_counts(on_date: date | None = None) -> dict[str, int]:
+def status_counts(on_date: date | None = None, *, province: int | None = None) -> dict[str, int]:
+    """How many indicators (of `province`'s agencies; of the installation with None) are
+    in each status on `on_date`."""
     counts = dict.fromkeys(STATUS_LABELS, 0)
-    for value in indicator_values(None, on_date or calendar.today()):
+    for value in indicator_values(None, on_date or calendar.today(), province=province):
         counts[value.status] += 1
     return counts
 

@@ -10,6 +10,8 @@ the address is never stored (the rate limit counts it in the cache).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -308,6 +310,18 @@ class Feedback(models.Model):
         on_delete=models.PROTECT,
         related_name="feedback_items",
     )
+    # Provinces are tenants (docs/tenants.md): the province the item was sent to, set
+    # by the public form (the only province, or the one the sender chose) and by routing
+    # (the agency's province). Empty: national, seen by every province.
+    province = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "province", "parent__isnull": True},
+    )
     routed_at = models.DateTimeField(_("chuyển lúc"), null=True, blank=True)
     answer = models.TextField(_("nội dung trả lời"), blank=True)
     answered_on = models.DateField(_("ngày trả lời"), null=True, blank=True)
@@ -327,6 +341,24 @@ class Feedback(models.Model):
         return self.code
 
     OPEN = (Status.RECEIVED, Status.ROUTED, Status.HANDLING)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Provinces are tenants: an item routed to an agency is in the agency's province;
+        # one sent to nobody yet, in the installation's only province (several: the
+        # sender chose, or it stays national until routed).
+        if self.province_id is None:
+            from cchc.accounts.tenancy import sole_province_id
+            from cchc.agencies.models import Agency
+
+            if self.agency_id is not None:
+                self.province_id = (
+                    Agency.objects.filter(pk=self.agency_id)
+                    .values_list("province_id", flat=True)
+                    .first()
+                )
+            if self.province_id is None:
+                self.province_id = sole_province_id()
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -42,11 +42,23 @@ class CitizensPanel:
         return [v for v in self.indicators if v.status in ("at_risk", "missed")]
 
 
-def citizens_panel(agency: Agency | None, today: date) -> CitizensPanel:
+def citizens_panel(
+    agency: Agency | None, today: date, *, province: int | None = None
+) -> CitizensPanel:
+    """The panel of one agency, or of a province (`agency` None): only `province`'s
+    surveys, feedback and indicators (docs/tenants.md); the installation's with None."""
     year = today.year
     responses = SurveyResponse.objects.filter(year=year)
+    own: list[int] = []
     if agency is not None:
         responses = responses.filter(agency=agency)
+    elif province is not None:
+        # The province's agencies by their ids, so that the survey tallies still serve
+        # (a join would count from the answers, cchc.citizens.index._tally_scope).
+        own = list(
+            Agency.objects.filter(province_id=province).order_by("pk").values_list("pk", flat=True)
+        )
+        responses = responses.filter(agency_id__in=own)
     method = index.method_for(None)
     codes = list(active_definition().elements.order_by("position").values_list("code", flat=True))
     figure = index.overall_figure(responses, method, codes, index.element_codes())
@@ -54,6 +66,8 @@ def citizens_panel(agency: Agency | None, today: date) -> CitizensPanel:
     populations = SamplePopulation.objects.filter(year=year, quarter=0)
     if agency is not None:
         populations = populations.filter(agency=agency)
+    elif province is not None:
+        populations = populations.filter(agency_id__in=own)
     wanted = {
         row.agency_id: index.required_sample(row.population, float(settings.CCHC_SURVEY_MARGIN))
         for row in populations
@@ -73,11 +87,17 @@ def citizens_panel(agency: Agency | None, today: date) -> CitizensPanel:
         sipas=figure.overall,
         method=method,
         below_sample=below,
-        feedback=feedback_stats(agency, date(year, 1, 1), today),
-        overdue=overdue_lines(today=today, agency_ids=None if agency is None else [agency.pk])[:10],
-        indicators=indicator_values(agency, today),
+        feedback=feedback_stats(agency, date(year, 1, 1), today, province=province),
+        overdue=overdue_lines(
+            today=today,
+            agency_ids=None if agency is None else [agency.pk],
+            province=province if agency is None else None,
+        )[:10],
+        indicators=indicator_values(agency, today, province=province if agency is None else None),
     )
 
 
-def panel_context(agency: Agency | None, today: date) -> dict[str, Any]:
-    return {"citizens": citizens_panel(agency, today)}
+def panel_context(
+    agency: Agency | None, today: date, *, province: int | None = None
+) -> dict[str, Any]:
+    return {"citizens": citizens_panel(agency, today, province=province)}

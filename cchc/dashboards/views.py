@@ -3,6 +3,7 @@ figures come from `queries`, the files from `exports`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -12,9 +13,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.accounts.policy import requires
 from cchc.agencies.models import Agency
@@ -82,7 +84,12 @@ def province(request: HttpRequest) -> HttpResponse:
         "selection": dashboard.selection,
         "params": params,
         "can_export": policy.can(request.user, "status_table.export"),
-        **panel_context(None, _today()),
+        # The citizens' panel counts the plan's province (a national plan: the user's).
+        **panel_context(
+            None,
+            _today(),
+            province=dashboard.selection.plan.province_id or tenancy.province_of(request.user),
+        ),
     }
     return render(request, "dashboards/province.html", context)
 
@@ -186,24 +193,69 @@ def status_table(request: HttpRequest) -> HttpResponse:
 # Public progress page: no login, no personal data
 
 
-def _public(request: HttpRequest) -> queries.PublicPage:
-    today = _today()
-    selection = queries.select_plan(request, today=today, public=True)
-    return queries.public_page(selection, today=today)
+@dataclass
+class PublicProvince:
+    """Which province a public page is of (`?tinh=<id>`, docs/tenants.md): `id` None
+    with one province (or none) in the installation; `choose` when there are several
+    and neither `tinh` nor a plan says which."""
+
+    id: int | None
+    name: str
+    provinces: list[Agency]
+    choose: bool = False
+
+
+def _public_province(request: HttpRequest) -> PublicProvince:
+    provinces = tenancy.provinces()
+    if len(provinces) < 2:
+        return PublicProvince(None, provinces[0].name if provinces else "", [])
+    by_pk = {p.pk: p for p in provinces}
+    wanted = request.GET.get("tinh", "").strip()
+    if wanted:
+        chosen = by_pk.get(int(wanted)) if wanted.isdigit() else None
+        if chosen is None:
+            raise Http404(_("Không có tỉnh này."))
+        return PublicProvince(chosen.pk, chosen.name, provinces)
+    own = by_pk.get(tenancy.province_of(request.user) or 0)
+    plan = request.GET.get("plan", "").strip()
+    if plan.isdigit():
+        # A plan's address (a link, a download) says the province by itself.
+        from cchc.plans.models import Plan
+
+        province_id = (
+            Plan.objects.filter(pk=int(plan)).values_list("province_id", flat=True).first()
+        )
+        if province_id in by_pk:
+            return PublicProvince(province_id, by_pk[province_id].name, provinces)
+    if own is not None:
+        # A province's staff looking at the public page see their own province's.
+        return PublicProvince(own.pk, own.name, provinces)
+    return PublicProvince(None, "", provinces, choose=True)
+
+
+def _public_selection(request: HttpRequest, province: PublicProvince) -> queries.Selection:
+    return queries.select_plan(request, today=_today(), public=True, province=province.id)
 
 
 @require_GET
 @requires("progress.public")
 def public_progress(request: HttpRequest) -> HttpResponse:
-    page = _public(request)
+    province = _public_province(request)
+    if province.choose:
+        return render(request, "dashboards/public_choose.html", {"province": province})
+    page = queries.public_page(_public_selection(request, province), today=_today())
+    params = {"plan": page.selection.plan.pk}
+    if province.id is not None:
+        params = {"tinh": province.id, **params}
     return render(
         request,
         "dashboards/public.html",
         {
             "page": page,
             "selection": page.selection,
-            "params": urlencode({"plan": page.selection.plan.pk}),
+            "params": urlencode(params),
             "today": _today(),
+            "province": province,
         },
     )
 
@@ -211,7 +263,10 @@ def public_progress(request: HttpRequest) -> HttpResponse:
 def _public_job(request: HttpRequest, kind: str) -> HttpResponse:
     """The public table is written by a background job, shared by everyone who asks for
     the same plan within a few minutes; this answers with the job's page."""
-    page_selection = queries.select_plan(request, today=_today(), public=True)
+    province = _public_province(request)
+    if province.choose:
+        raise Http404(_("Hãy chọn tỉnh trước khi tải số liệu."))
+    page_selection = _public_selection(request, province)
     params = {"plan": page_selection.plan.pk, "today": _today().isoformat()}
     job = job_start(kind=kind, params=params, asked_by=None)
     return redirect("job_detail", job_id=job.pk)

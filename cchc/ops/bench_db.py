@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from django.core.management.base import CommandError
 from django.db import connection
+from django.utils.translation import gettext as _
 
 DB_PREFIX = "cchc_bench_"
 DIR_PREFIX = "cchc-bench-"
@@ -86,7 +88,15 @@ def _pg_url(name: str) -> str:
 
 
 def create() -> OwnDatabase:
-    """An empty database for one run (not yet migrated)."""
+    """An empty database for one run (not yet migrated); PostgreSQL or SQLite only."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise CommandError(
+            _(
+                "cchc bench chỉ chạy được trên PostgreSQL hoặc SQLite; cơ sở dữ liệu đang "
+                "cấu hình là %(vendor)s."
+            )
+            % {"vendor": connection.vendor}
+        )
     directory = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
     (directory / OWNER_NOTE).write_text(json.dumps({"live": _live_name(), "pid": os.getpid()}))
     # The child's static root (WhiteNoise warns about a missing one on every start).
@@ -99,10 +109,8 @@ def create() -> OwnDatabase:
             comment = (f"{COMMENT}{_live_name()} (pid {os.getpid()})").replace("'", "''")
             admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
         return OwnDatabase("postgresql", name, _pg_url(name), directory)
-    if connection.vendor == "sqlite":
-        path = directory / "bench.sqlite3"
-        return OwnDatabase("sqlite", str(path), f"sqlite:///{path}", directory)
-    raise NotImplementedError(connection.vendor)
+    path = directory / "bench.sqlite3"
+    return OwnDatabase("sqlite", str(path), f"sqlite:///{path}", directory)
 
 
 def drop(db: OwnDatabase) -> None:

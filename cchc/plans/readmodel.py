@@ -115,7 +115,9 @@ def plans_with_counts(user: object = None) -> list[Plan]:
 # The plan being looked at
 
 
-def plans_visible_to(user: User | AnonymousUser | None, *, public: bool = False) -> QuerySet[Plan]:
+def plans_visible_to(
+    user: User | AnonymousUser | None, *, public: bool = False, province: int | None = None
+) -> QuerySet[Plan]:
     """The plans `user` may look at, newest first.
 
     Whoever may view plans sees every plan, drafts included; the public (and a user
@@ -126,6 +128,9 @@ def plans_visible_to(user: User | AnonymousUser | None, *, public: bool = False)
     plans = plans_newest_first(user).only(*LISTED_FIELDS)
     if public or (user is not None and not policy.can(user, "plan.view")):
         plans = plans.exclude(status=Plan.Status.DRAFT)
+    if province is not None:
+        # A province's public pages (`?tinh=`): that province's plans only.
+        plans = plans.filter(province_id=province)
     return plans
 
 
@@ -152,14 +157,16 @@ def plan_viewed(
     *,
     public: bool = False,
     remember: bool = True,
+    province: int | None = None,
 ) -> PlanChoice:
     """The plan a page shows to `user` (see the module docstring). One query, plus one
     UPDATE when the user chooses another plan than the one remembered.
 
     `params` is the request's GET (anything with `.get`). `public` pages offer only
-    plans the public may see and remember nothing.
+    plans the public may see and remember nothing; `province` limits them to one
+    province's (a public page's chooser, docs/tenants.md).
     """
-    plans = list(plans_visible_to(user, public=public))
+    plans = list(plans_visible_to(user, public=public, province=province))
     choice = PlanChoice(plans=plans, plan=None)
     if not plans:
         return choice

@@ -110,6 +110,7 @@ class Item:
     deadline: str
     due_on: date
     days_left: int  # due_on - today: negative when overdue
+    province_id: int | None = None  # the agency's (docs/tenants.md)
 
     @property
     def overdue_days(self) -> int:
@@ -163,6 +164,7 @@ def reminders_open_items(*, today: date) -> list[Item]:
             "pk",
             "agency_id",
             "agency__name",
+            "agency__province_id",
             "activity_id",
             "activity__title",
             "activity__deadline",
@@ -212,6 +214,7 @@ def reminders_open_items(*, today: date) -> list[Item]:
                 deadline=row["activity__deadline"],
                 due_on=due_on,
                 days_left=(due_on - today).days,
+                province_id=row["agency__province_id"],
             )
         )
     return items
@@ -255,8 +258,13 @@ class Digest:
 
 @dataclass
 class Escalation:
+    """The late work of one province to its coordinators; `province_id` None: every
+    province's late work to the national level's coordinators (docs/tenants.md)."""
+
     items: list[Item]
     to: list[Recipient]
+    province_id: int | None = None
+    province_name: str = ""
 
     @property
     def agencies(self) -> list[tuple[str, list[Item]]]:
@@ -272,9 +280,12 @@ class ReminderPlan:
 
     day: date
     digests: list[Digest] = field(default_factory=list)
-    escalation: Escalation | None = None
+    # One per province with late work and coordinators, and one for the national level.
+    escalations: list[Escalation] = field(default_factory=list)
     already_sent: int = 0  # agencies reminded earlier on the same day
     without_recipient: list[str] = field(default_factory=list)
+    # Late assignments already in an escalation today (logged once a day each).
+    escalated_items: set[int] = field(default_factory=set)
 
 
 def _user_recipient(row: Mapping[str, Any]) -> Recipient:
@@ -297,18 +308,26 @@ def reminders_plan(*, today: date) -> ReminderPlan:
         return result
     # An agency that got its digest today (even one of feedback only) is done for the day.
     sent_today = ReminderLog.objects.filter(
-        Q(assignment__isnull=False) | Q(kind=ReminderLog.Kind.DIGEST), sent_on=today
-    ).values_list("agency_id", "kind")
+        Q(assignment__isnull=False)
+        | Q(kind__in=(ReminderLog.Kind.DIGEST, ReminderLog.Kind.ESCALATION)),
+        sent_on=today,
+    ).values_list("agency_id", "kind", "assignment_id", "recipient")
     agencies_done: set[int] = set()
-    escalated_today = False
-    for agency_id, kind in sent_today:
-        if kind == ReminderLog.Kind.ESCALATION:
-            escalated_today = True
-        else:
+    # Escalations are per recipient (one per province, one national): whoever got one
+    # today (an address written down, a notification) is done with it for the day.
+    escalated_emails: set[str] = set()
+    for agency_id, kind, assignment_id, recipient in sent_today:
+        if kind != ReminderLog.Kind.ESCALATION:
             agencies_done.add(agency_id)
+        elif assignment_id is not None:
+            result.escalated_items.add(assignment_id)
+        else:
+            escalated_emails.add(recipient.strip().lower())
     officers: dict[int, list[Recipient]] = defaultdict(list)
     heads: dict[int, list[Recipient]] = defaultdict(list)
-    coordinators: list[Recipient] = []
+    # Coordinators by province; None: the national level's.
+    coordinators: dict[int | None, list[Recipient]] = defaultdict(list)
+    province_names: dict[int | None, str] = {}
     # Who is written to is the policy's: one query for everyone any reminder concerns.
     audience = (
         policy.POLICY.audience("reminder.digest")
@@ -318,10 +337,20 @@ def reminders_plan(*, today: date) -> ReminderPlan:
     for row in (
         User.objects.filter(audience)
         .order_by("pk")
-        .values("pk", "username", "full_name", "email", "role", "agency_id")
+        .values(
+            "pk",
+            "username",
+            "full_name",
+            "email",
+            "role",
+            "agency_id",
+            "province_id",
+            "province__name",
+        )
     ):
         if policy.POLICY.allows_role(row["role"], "reminder.escalation"):
-            coordinators.append(_user_recipient(row))
+            coordinators[row["province_id"]].append(_user_recipient(row))
+            province_names[row["province_id"]] = row["province__name"] or ""
         if row["agency_id"] is None:
             continue
         if policy.POLICY.allows_role(row["role"], "reminder.digest"):
@@ -369,12 +398,44 @@ def reminders_plan(*, today: date) -> ReminderPlan:
         result.digests.append(digest)
 
     coordinator_after = escalate_coordinator_days()
-    late = [i for i in items if i.overdue_days >= coordinator_after]
-    if late and coordinators and not escalated_today:
-        result.escalation = Escalation(
-            items=sorted(late, key=lambda i: (i.agency_name, i.days_left, i.assignment_id)),
-            to=coordinators,
+    late = sorted(
+        (i for i in items if i.overdue_days >= coordinator_after),
+        key=lambda i: (i.agency_name, i.days_left, i.assignment_id),
+    )
+    if not late:
+        return result
+    # Provinces are tenants: each province's coordinators get their province's late work
+    # only; the national level's (no province) get every province's, in one message.
+    notified = (
+        set(
+            Notification.objects.filter(
+                kind=Notification.Kind.ESCALATION, sent_on=today
+            ).values_list("user_id", flat=True)
         )
+        if escalated_emails or result.escalated_items
+        else set()
+    )
+    for province_id, everyone in coordinators.items():
+        to = [
+            r
+            for r in everyone
+            if r.user_id not in notified and r.email.strip().lower() not in escalated_emails
+        ]
+        mine = (
+            late
+            if province_id is None
+            else [i for i in late if i.province_id in (province_id, None)]
+        )
+        if mine and to:
+            result.escalations.append(
+                Escalation(
+                    items=mine,
+                    to=to,
+                    province_id=province_id,
+                    province_name=province_names.get(province_id, ""),
+                )
+            )
+    result.escalations.sort(key=lambda e: (e.province_id is None, e.province_name))
     return result
 
 
@@ -599,10 +660,13 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
                 )
             result.digests += 1
             result.to_heads += bool(digest.heads)
-        if plan.escalation is not None:
-            escalation = plan.escalation
+        logged = set(plan.escalated_items)
+        for escalation in plan.escalations:
             subject = _escalation_subject(escalation, today)
             for item in escalation.items:
+                if item.assignment_id in logged:
+                    continue  # in another province's or the national message too
+                logged.add(item.assignment_id)
                 logs.append(
                     ReminderLog(
                         agency_id=item.agency_id,
@@ -642,7 +706,7 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
                         },
                     )
                 )
-            result.escalations = 1
+            result.escalations += 1
         event_messages, result.events_mailed = _report_event_messages(today)
         messages.extend(event_messages)
         result.event_mails = len(event_messages)

@@ -34,6 +34,7 @@ def select_plan(
     today: date,
     public: bool = False,
     download: bool = False,
+    province: int | None = None,
 ) -> Selection:
     """The plan being looked at (`cchc.plans.readmodel.plan_viewed`: ?plan=id or the
     user's remembered choice, default the latest) and the period (?period=code, default
@@ -44,12 +45,13 @@ def select_plan(
     province's word yet), remembers nothing and answers 404 to an unknown plan. So does a
     `download` (a file has no room for a message; fetching one is not a choice), and a
     background job, which passes the parameters it was started with instead of a request.
+    `province` limits the plans to one province's (the public pages' `?tinh=`).
     """
     if isinstance(request, QueryDict):
         params, user, download = request, None, True
     else:
         params, user = request.GET, request.user
-    choice = plan_viewed(user, params, public=public, remember=not download)
+    choice = plan_viewed(user, params, public=public, remember=not download, province=province)
     if choice.plan is None:
         raise Http404(_("Chưa có kế hoạch nào."))
     if choice.problem:
