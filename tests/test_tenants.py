@@ -317,3 +317,304 @@ def test_cli_import_needs_a_province_when_there_are_several(
 def test_the_table_knows_ok_and_login() -> None:
     # The walk above reads outcomes with the matrix's own vocabulary.
     assert OK == "ok" and LOGIN == "login"
+
+
+# --- figures, feedback, escalation, public pages (docs/tenants.md) ------------------------
+
+
+def _feedback(province: Agency | None, agency: Agency | None = None, regulation: str = "") -> Any:
+    from cchc.citizens.feedback import feedback_submit, feedback_types_ensure
+    from cchc.citizens.models import FeedbackType
+
+    feedback_types_ensure()
+    item = feedback_submit(
+        feedback_type=FeedbackType.objects.order_by("position").first(),
+        regulation=regulation or "Thủ tục cấp phép",
+        content="Hồ sơ bị yêu cầu thêm giấy tờ không có trong quy định.",
+        sender_name="Nguyễn Văn An",
+        sender_phone="0912345678",
+        province=province,
+    )
+    if agency is not None:
+        item.agency = agency
+        item.save()
+    return item
+
+
+def _indicator(code: str, agency: Agency) -> Any:
+    from datetime import date
+    from decimal import Decimal
+
+    from cchc.citizens.models import Indicator
+
+    return Indicator.objects.create(
+        code=code,
+        name=f"Chỉ tiêu {agency.name}",
+        unit="%",
+        baseline_year=2021,
+        baseline_value=Decimal("10"),
+        target_value=Decimal("90"),
+        due_on=date(2030, 12, 31),
+        agency=agency,
+    )
+
+
+def test_the_citizens_panel_and_indicator_counts_are_the_plans_provinces(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    plan: Plan,
+    province_b: dict[str, Any],
+) -> None:
+    from cchc.citizens.indicators import status_counts
+
+    root_a, root_b = agencies["province"], province_b["agencies"]["province"]
+    _feedback(root_a, regulation="Phản ánh của tỉnh A")
+    _feedback(root_a, agencies["a"])
+    _feedback(root_b, province_b["agencies"]["health"])
+    _indicator("chi-tieu-a-1", agencies["a"])
+    _indicator("chi-tieu-a-2", agencies["b"])
+    _indicator("chi-tieu-b-1", province_b["agencies"]["health"])
+    assert sum(status_counts(province=root_b.pk).values()) == 1
+    assert sum(status_counts(province=root_a.pk).values()) == 2
+    assert sum(status_counts().values()) == 3  # the installation's
+
+    def panel(user: User) -> Any:
+        response = _client(user).get("/dashboard/")
+        assert response.status_code == 200
+        return response.context["citizens"]
+
+    seen_b = panel(province_b["people"]["coordinator_bs"])
+    assert seen_b.feedback.received == 1
+    assert [v.indicator.code for v in seen_b.indicators] == ["chi-tieu-b-1"]
+    seen_a = panel(personas["coordinator"])
+    assert seen_a.feedback.received == 2
+    assert {v.indicator.code for v in seen_a.indicators} == {"chi-tieu-a-1", "chi-tieu-a-2"}
+
+
+def test_feedback_not_yet_routed_belongs_to_the_province_it_was_sent_to(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    province_b: dict[str, Any],
+) -> None:
+    from cchc.citizens.models import Feedback
+
+    root_a, root_b = agencies["province"], province_b["agencies"]["province"]
+    public = Client()
+    form = public.get("/phan-anh/").content.decode()
+    # Two provinces: the citizen says which (both are offered, none is assumed).
+    assert 'name="province"' in form and root_a.name in form and root_b.name in form
+    body = {
+        "type": Feedback._meta.get_field("type").related_model.objects.first().pk,
+        "regulation": "Thủ tục cấp giấy phép xây dựng Bắc Sơn",
+        "content": "Hồ sơ bị yêu cầu thêm giấy tờ.",
+        "sender_name": "Trần Thị Bình",
+        "sender_phone": "0912345678",
+    }
+    refused = public.post("/phan-anh/", body)
+    assert refused.status_code == 400
+    assert "Hãy chọn tỉnh nhận phản ánh, kiến nghị." in refused.content.decode()
+    assert not Feedback.objects.exists()
+    assert public.post("/phan-anh/", {**body, "province": "999999"}).status_code == 400
+    assert public.post("/phan-anh/", {**body, "province": str(root_b.pk)}).status_code == 200
+    item_b = Feedback.objects.get()
+    assert item_b.province_id == root_b.pk and item_b.agency_id is None
+    item_a = _feedback(root_a, regulation="Thủ tục của tỉnh Thử Nghiệm")
+    # Each province's coordinators see their own unrouted item, not the other's.
+    list_b = _client(province_b["people"]["coordinator_bs"]).get("/phan-anh/xu-ly/")
+    list_a = _client(personas["coordinator"]).get("/phan-anh/xu-ly/")
+    text_b, text_a = list_b.content.decode(), list_a.content.decode()
+    assert "Bắc Sơn" in text_b and "Thủ tục của tỉnh Thử Nghiệm" not in text_b
+    assert "Thủ tục của tỉnh Thử Nghiệm" in text_a and "giấy phép xây dựng Bắc Sơn" not in text_a
+    coordinator_b = _client(province_b["people"]["coordinator_bs"])
+    assert coordinator_b.get(f"/phan-anh/xu-ly/{item_a.pk}/").status_code == 404
+    assert coordinator_b.get(f"/phan-anh/xu-ly/{item_b.pk}/").status_code == 200
+    # Routing keeps it in its province: B's coordinator cannot send it to A's agency.
+    coordinator_b.post(
+        f"/phan-anh/xu-ly/{item_b.pk}/", {"action": "route", "agency": str(agencies["a"].pk)}
+    )
+    item_b.refresh_from_db()
+    assert item_b.agency_id is None
+    from cchc.citizens.feedback import FeedbackError, feedback_route
+
+    with pytest.raises(FeedbackError, match="không thuộc tỉnh"):
+        feedback_route(
+            item=item_b,
+            agency=agencies["a"],
+            actor=factories.make_user("coordinator_national", Role.COORDINATOR),
+        )
+    coordinator_b.post(
+        f"/phan-anh/xu-ly/{item_b.pk}/",
+        {"action": "route", "agency": str(province_b["agencies"]["health"].pk)},
+    )
+    item_b.refresh_from_db()
+    assert item_b.agency_id == province_b["agencies"]["health"].pk
+    assert item_b.province_id == root_b.pk
+    # A province's staff sending one from the public form send it to their own province.
+    _client(province_b["people"]["officer_bs"]).post(
+        "/phan-anh/", {**body, "regulation": "Gửi từ cán bộ Bắc Sơn"}
+    )
+    assert Feedback.objects.get(regulation="Gửi từ cán bộ Bắc Sơn").province_id == root_b.pk
+
+
+def test_feedback_in_a_single_province_installation_is_that_provinces(
+    agencies: dict[str, Agency], personas: dict[str, User]
+) -> None:
+    form = Client().get("/phan-anh/").content.decode()
+    assert 'name="province"' not in form  # nothing to choose
+    item = _feedback(None)
+    assert item.province_id == agencies["province"].pk
+
+
+def test_feedback_backfill_follows_the_agency_or_the_only_province(
+    agencies: dict[str, Agency], personas: dict[str, User], province_b: dict[str, Any]
+) -> None:
+    from cchc.citizens.models import Feedback
+
+    routed_b = _feedback(None, province_b["agencies"]["health"])
+    unrouted = _feedback(None)
+    assert routed_b.province_id == province_b["agencies"]["province"].pk
+    assert unrouted.province_id is None  # two provinces and nobody said which: national
+    Feedback.objects.update(province=None)
+    tenant_backfill.backfill_feedback(Feedback, Agency)
+    routed_b.refresh_from_db()
+    unrouted.refresh_from_db()
+    assert routed_b.province_id == province_b["agencies"]["province"].pk
+    assert unrouted.province_id is None
+
+
+def test_feedback_backfill_with_one_province_gives_it_every_item(
+    agencies: dict[str, Agency], personas: dict[str, User]
+) -> None:
+    from cchc.citizens.models import Feedback
+
+    _feedback(None)
+    _feedback(None, agencies["a"])
+    Feedback.objects.update(province=None)
+    tenant_backfill.backfill_feedback(Feedback, Agency)
+    assert set(Feedback.objects.values_list("province_id", flat=True)) == {
+        agencies["province"].pk
+    }
+
+
+def test_each_provinces_coordinators_get_only_their_provinces_late_work(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    province_b: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from datetime import date
+
+    from django.core import mail
+
+    from cchc.plans.services import plan_import
+    from cchc.reminders.models import Notification
+    from cchc.reminders.services import reminders_send
+    from tests.test_reminders import reminder_document
+
+    plan_import(document=reminder_document())  # A: Sở Xây dựng 12 days late on 14/3
+    document_b = factories.second_province_document(2022)
+    document_b.header.number = "8/KH-BS"
+    plan_import(document=document_b, province=province_b["agencies"]["province"])
+    national = factories.make_user("coordinator_national", Role.COORDINATOR)
+    assert national.province_id is None
+    for user, email in [
+        (personas["coordinator"], "coordinator@cchc.example"),
+        (province_b["people"]["coordinator_bs"], "coordinator_bs@cchc.example"),
+        (national, "national@cchc.example"),
+    ]:
+        user.email = email
+        user.save()
+
+    def run() -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return reminders_send(today=date(2022, 3, 14))
+
+    result = run()
+    assert result.escalations == 3
+    escalations = {
+        address: m for m in mail.outbox if m.subject.startswith("[CCHC] Cảnh báo") for address in m.to
+    }
+    mail_b = escalations["coordinator_bs@cchc.example"]
+    mail_a = escalations["coordinator@cchc.example"]
+    mail_n = escalations["national@cchc.example"]
+    assert mail_b.to == ["coordinator_bs@cchc.example"]
+    assert "Sở Tài chính Bắc Sơn" in mail_b.body and "UBND tỉnh Bắc Sơn" in mail_b.body
+    assert not [marker for marker in A_MARKERS + ("Sở Xây dựng",) if marker in mail_b.body]
+    assert "Sở Xây dựng" in mail_a.body and "Bắc Sơn" not in mail_a.body
+    # The national level's coordinators: every province's late work, in one message.
+    assert "Sở Xây dựng" in mail_n.body and "Sở Tài chính Bắc Sơn" in mail_n.body
+    assert "mọi tỉnh" in mail_n.body
+    html_b = str(mail_b.alternatives[0][0])  # type: ignore[index]
+    assert "Sở Tài chính Bắc Sơn" in html_b and "Sở Xây dựng" not in html_b
+    notice_b = Notification.objects.get(user=province_b["people"]["coordinator_bs"])
+    assert {row["agency"] for row in notice_b.items} <= {
+        a.name for a in province_b["agencies"].values()
+    }
+    # Once a day: a second run sends no escalation again.
+    sent = len(mail.outbox)
+    again = run()
+    assert again.escalations == 0 and len(mail.outbox) == sent
+
+
+def test_public_pages_are_one_provinces(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    plan: Plan,
+    province_b: dict[str, Any],
+) -> None:
+    public = Client()
+    root_a, root_b = agencies["province"], province_b["agencies"]["province"]
+    plan_b = province_b["plan"]
+    assert plan_b.status != Plan.Status.DRAFT and plan.status != Plan.Status.DRAFT
+    # Several provinces and nothing says which: the citizen chooses.
+    chooser = public.get("/cong-khai/")
+    assert chooser.status_code == 200
+    text = chooser.content.decode()
+    assert f"?tinh={root_a.pk}" in text and f"?tinh={root_b.pk}" in text
+    assert "99/KH-UBND" not in text and "7/KH-BS" not in text
+    page_b = public.get(f"/cong-khai/?tinh={root_b.pk}").content.decode()
+    assert "7/KH-BS" in page_b and "Việc Bắc Sơn số 1" in page_b
+    assert not [m for m in A_MARKERS if m in page_b], page_b[:200]
+    assert f'value="{plan.pk}"' not in page_b  # A's plan is not offered in the chooser
+    page_a = public.get(f"/cong-khai/?tinh={root_a.pk}").content.decode()
+    assert "99/KH-UBND" in page_a and "Bắc Sơn số" not in page_a and "7/KH-BS" not in page_a
+    # A plan's own address says its province; another province's plan under B is unknown.
+    assert "99/KH-UBND" in public.get(f"/cong-khai/?plan={plan.pk}").content.decode()
+    assert public.get(f"/cong-khai/?tinh={root_b.pk}&plan={plan.pk}").status_code == 404
+    assert public.get("/cong-khai/?tinh=999999").status_code == 404
+    assert public.get("/cong-khai/?tinh=abc").status_code == 404
+    # Downloads: a province must be known; B's file has B's plan only.
+    assert public.get("/cong-khai/tien-do.csv").status_code == 404
+    started = public.get(f"/cong-khai/tien-do.csv?tinh={root_b.pk}")
+    assert started.status_code == 302
+    download = public.get(started["Location"] + "file/")
+    csv_b = _text(download)
+    assert "Việc Bắc Sơn số 1" in csv_b
+    assert not [m for m in A_MARKERS if m in csv_b]
+    # B's staff opening the public page land on their own province's.
+    own = _client(province_b["people"]["officer_bs"]).get("/cong-khai/").content.decode()
+    assert "7/KH-BS" in own and "99/KH-UBND" not in own
+
+
+def test_public_pages_of_a_single_province_need_no_choice(
+    agencies: dict[str, Agency], personas: dict[str, User], plan: Plan
+) -> None:
+    page = Client().get("/cong-khai/")
+    assert page.status_code == 200 and "99/KH-UBND" in page.content.decode()
+    assert "Xem tỉnh khác" not in page.content.decode()
+
+
+def test_bench_refuses_an_unsupported_database_in_vietnamese(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import tempfile
+
+    from django.db import connection
+
+    from cchc.ops import bench_db
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(connection, "vendor", "mysql")
+    with pytest.raises(CommandError, match="chỉ chạy được trên PostgreSQL hoặc SQLite.*mysql"):
+        bench_db.create()
+    assert list(tmp_path.iterdir()) == []  # nothing left behind

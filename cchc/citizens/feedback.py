@@ -166,6 +166,11 @@ def feedback_route(*, item: Feedback, agency: Agency, actor: User) -> Feedback:
         raise FeedbackError(_("Chỉ chuyển được phản ánh chưa được xử lý."))
     if agency.closed_on is not None:
         raise FeedbackError(_("Cơ quan này đã thôi hoạt động; hãy chọn cơ quan khác."))
+    if (
+        None not in (item.province_id, agency.province_id)
+        and item.province_id != agency.province_id
+    ):
+        raise FeedbackError(_("Cơ quan này không thuộc tỉnh nhận phản ánh; hãy chọn cơ quan khác."))
     before = _state(item)
     item.agency = agency
     if agency.province_id is not None:

@@ -318,7 +318,7 @@ def feedback_detail(request: HttpRequest, feedback_id: int) -> HttpResponse:
                 policy.require(user, "feedback.manage")
                 agency_id = request.POST.get("agency", "")
                 agency = (
-                    Agency.objects.filter(pk=int(agency_id)).first()
+                    policy.agencies_of_province(user).filter(pk=int(agency_id)).first()
                     if agency_id.isdigit() and len(agency_id) < 10
                     else None
                 )
