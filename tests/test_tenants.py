@@ -491,9 +491,7 @@ def test_feedback_backfill_with_one_province_gives_it_every_item(
     _feedback(None, agencies["a"])
     Feedback.objects.update(province=None)
     tenant_backfill.backfill_feedback(Feedback, Agency)
-    assert set(Feedback.objects.values_list("province_id", flat=True)) == {
-        agencies["province"].pk
-    }
+    assert set(Feedback.objects.values_list("province_id", flat=True)) == {agencies["province"].pk}
 
 
 def test_each_provinces_coordinators_get_only_their_provinces_late_work(
@@ -532,7 +530,10 @@ def test_each_provinces_coordinators_get_only_their_provinces_late_work(
     result = run()
     assert result.escalations == 3
     escalations = {
-        address: m for m in mail.outbox if m.subject.startswith("[CCHC] Cảnh báo") for address in m.to
+        address: m
+        for m in mail.outbox
+        if m.subject.startswith("[CCHC] Cảnh báo")
+        for address in m.to
     }
     mail_b = escalations["coordinator_bs@cchc.example"]
     mail_a = escalations["coordinator@cchc.example"]
@@ -618,3 +619,53 @@ def test_bench_refuses_an_unsupported_database_in_vietnamese(
     with pytest.raises(CommandError, match="chỉ chạy được trên PostgreSQL hoặc SQLite.*mysql"):
         bench_db.create()
     assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+def test_load_units_gives_its_groups_the_loaded_province(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from io import StringIO
+
+    agencies_b = factories.make_second_province()
+    call_command("load_units", "--era", "2022", stdout=StringIO())
+    quang_tri = Agency.objects.get(name="UBND tỉnh Quảng Trị", parent=None)
+    loaded = AgencyGroup.objects.exclude(code="bac-son-cac-so")
+    assert loaded.exists()
+    assert set(loaded.values_list("province_id", flat=True)) == {quang_tri.pk}
+    assert AgencyGroup.objects.get(code="bac-son-cac-so").province_id == agencies_b["province"].pk
+
+
+def test_load_units_refuses_a_group_code_of_another_province(
+    agencies: dict[str, Agency], province_b: dict[str, Any]
+) -> None:
+    from io import StringIO
+
+    # Province A already has «so-ban-nganh»: Quảng Trị's would take A's group.
+    members_before = GroupMembership.objects.count()
+    with pytest.raises(CommandError, match="đã là nhóm của tỉnh khác.*Không có gì thay đổi"):
+        call_command("load_units", "--era", "2022", stdout=StringIO())
+    assert not Agency.objects.filter(name="UBND tỉnh Quảng Trị").exists()
+    assert GroupMembership.objects.count() == members_before
+
+
+def test_load_par_sets_for_one_province(
+    agencies: dict[str, Agency], province_b: dict[str, Any]
+) -> None:
+    from io import StringIO
+
+    from cchc.par.models import CriteriaSet
+
+    out = StringIO()
+    call_command("load_par_sets", "--year", "2022", "--province", "ubnd tinh bac son", stdout=out)
+    assert not CriteriaSet.objects.exists()  # B has none of the shipped sets' groups
+    assert "chưa có trong danh mục" in out.getvalue()
+    with pytest.raises(CommandError, match="Không có tỉnh «tỉnh Không Có»"):
+        call_command("load_par_sets", "--year", "2022", "--province", "tỉnh Không Có")
+    call_command(
+        "load_par_sets", "--year", "2022", "--province", str(agencies["province"].pk), stdout=out
+    )
+    loaded = CriteriaSet.objects.select_related("group")
+    assert loaded.exists()
+    assert {s.group.province_id for s in loaded} == {agencies["province"].pk}
+    # A's sets are not B's to see (the gate goes through the set's group).
+    assert not tenancy.allows(province_b["people"]["coordinator_bs"], loaded[0])

@@ -51,6 +51,19 @@ def provinces() -> list[Any]:
     )
 
 
+def province_named(wanted: str) -> Any:
+    """The province root named by a command's `--province`: its id or its name (any case,
+    with or without diacritics); None when there is none such."""
+    from cchc.agencies.models import Agency
+    from cchc.lib.text import fold
+
+    roots = Agency.objects.filter(kind=Agency.Kind.PROVINCE, parent__isnull=True)
+    text = wanted.strip()
+    if text.isdigit() and len(text) < 12:
+        return roots.filter(pk=int(text)).first()
+    return roots.filter(search_name=fold(text)).first()
+
+
 def in_province(province_id: int | None, path: str = "province") -> Q:
     """Rows of `province_id` or of no province (national), through `path` ("province",
     "agency__province", "plan__province" ...)."""

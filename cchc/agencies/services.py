@@ -241,6 +241,41 @@ def _alias(name: str, *, agency: Agency | None = None, group: AgencyGroup | None
     Alias.objects.create(name=name, agency=agency, group=group)
 
 
+class UnitsLoadError(Exception):
+    """A reference file that cannot be loaded as it is; the message is for the user."""
+
+
+def _province_group(item: dict[str, Any], province: Agency) -> AgencyGroup:
+    """The collective group `item` of `province` (docs/tenants.md), made if missing. Group
+    codes and names are unique in the whole installation: one of another province's with
+    the same code or name is refused (the caller's transaction undoes the load) rather
+    than given this province's members."""
+    group = AgencyGroup.objects.filter(code=item["code"]).first()
+    if group is None:
+        clash = AgencyGroup.objects.filter(name=item["name"]).first()
+        if clash is None:
+            return AgencyGroup.objects.create(
+                code=item["code"],
+                name=item["name"],
+                description=item.get("description", ""),
+                province=province,
+            )
+        group = clash
+    if group.province_id is None:
+        AgencyGroup.objects.filter(pk=group.pk).update(province=province)
+        group.province = province
+    elif group.province_id != province.pk:
+        raise UnitsLoadError(
+            _(
+                "Nhóm «%(name)s» (mã %(code)s) đã là nhóm của tỉnh khác; mã và tên nhóm là duy "
+                "nhất trong cả hệ thống, nên chưa nạp được danh mục của %(province)s. Không có "
+                "gì thay đổi."
+            )
+            % {"name": group.name, "code": group.code, "province": province.name}
+        )
+    return group
+
+
 @transaction.atomic
 def load_reference(path: Path) -> dict[str, int]:
     """Create a province's agencies and groups from a reference file. Idempotent."""
@@ -304,10 +339,7 @@ def load_reference(path: Path) -> dict[str, int]:
         member_rules[f"units:{unit['group']}"] = units_by_group.get(unit["group"], [])
 
     for item in groups:
-        group, _created = AgencyGroup.objects.get_or_create(
-            code=item["code"],
-            defaults={"name": item["name"], "description": item.get("description", "")},
-        )
+        group = _province_group(item, province)
         existing = set(group.memberships.values_list("agency_id", flat=True))
         GroupMembership.objects.bulk_create(
             [
@@ -388,10 +420,7 @@ def load_current_units(path: Path, *, on: date = SWITCH) -> dict[str, int]:
         wanted = member_rules.get(item["members"])
         if not wanted:
             continue  # no district level any more; groups of no fixed list stay empty
-        group, _created = AgencyGroup.objects.get_or_create(
-            code=item["code"],
-            defaults={"name": item["name"], "description": item.get("description", "")},
-        )
+        group = _province_group(item, province)
         present = set(
             GroupMembership.objects.filter(group=group)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))

@@ -576,14 +576,18 @@ def read_json_document(data: bytes) -> SetDocument:
 
 
 def default_sets_load(
-    year: int, *, actor: Actor | None = None, source: Source = "cli"
+    year: int, *, actor: Actor | None = None, source: Source = "cli", province: Any = None
 ) -> list[str]:
     """Load the shipped sets for `year` for each group that exists and has none; one line
-    per group saying what was done."""
+    per group saying what was done. With `province`, only that province's groups (a set
+    is its group's province's, docs/tenants.md)."""
     lines = []
     for code in DEFAULT_FILES:
         document = read_json_document((DATA_DIR / f"{code}.json").read_bytes())
-        group = AgencyGroup.objects.filter(code=code).first()
+        groups = AgencyGroup.objects.filter(code=code)
+        if province is not None:
+            groups = groups.filter(province=province)
+        group = groups.first()
         if group is None:
             lines.append(_("Nhóm «%(code)s»: chưa có trong danh mục, bỏ qua.") % {"code": code})
             continue
