@@ -540,7 +540,7 @@ def test_each_provinces_coordinators_get_only_their_provinces_late_work(
     mail_n = escalations["national@cchc.example"]
     assert mail_b.to == ["coordinator_bs@cchc.example"]
     assert "Sở Tài chính Bắc Sơn" in mail_b.body and "UBND tỉnh Bắc Sơn" in mail_b.body
-    assert not [marker for marker in A_MARKERS + ("Sở Xây dựng",) if marker in mail_b.body]
+    assert not [marker for marker in (*A_MARKERS, "Sở Xây dựng") if marker in mail_b.body]
     assert "Sở Xây dựng" in mail_a.body and "Bắc Sơn" not in mail_a.body
     # The national level's coordinators: every province's late work, in one message.
     assert "Sở Xây dựng" in mail_n.body and "Sở Tài chính Bắc Sơn" in mail_n.body
@@ -616,7 +616,7 @@ def test_bench_refuses_an_unsupported_database_in_vietnamese(
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(connection, "vendor", "mysql")
-    with pytest.raises(CommandError, match="chỉ chạy được trên PostgreSQL hoặc SQLite.*mysql"):
+    with pytest.raises(CommandError, match=r"chỉ chạy được trên PostgreSQL hoặc SQLite.*mysql"):
         bench_db.create()
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
@@ -642,7 +642,7 @@ def test_load_units_refuses_a_group_code_of_another_province(
 
     # Province A already has «so-ban-nganh»: Quảng Trị's would take A's group.
     members_before = GroupMembership.objects.count()
-    with pytest.raises(CommandError, match="đã là nhóm của tỉnh khác.*Không có gì thay đổi"):
+    with pytest.raises(CommandError, match=r"đã là nhóm của tỉnh khác.*Không có gì thay đổi"):
         call_command("load_units", "--era", "2022", stdout=StringIO())
     assert not Agency.objects.filter(name="UBND tỉnh Quảng Trị").exists()
     assert GroupMembership.objects.count() == members_before
