@@ -218,7 +218,7 @@ def _public_province(request: HttpRequest) -> PublicProvince:
         return PublicProvince(chosen.pk, chosen.name, provinces)
     own = by_pk.get(tenancy.province_of(request.user) or 0)
     plan = request.GET.get("plan", "").strip()
-    if plan.isdigit():
+    if plan.isdigit() and len(plan) < 12:
         # A plan's address (a link, a download) says the province by itself.
         from cchc.plans.models import Plan
 

@@ -661,6 +661,7 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
             result.digests += 1
             result.to_heads += bool(digest.heads)
         logged = set(plan.escalated_items)
+        logged_emails: set[str] = set()
         for escalation in plan.escalations:
             subject = _escalation_subject(escalation, today)
             for item in escalation.items:
@@ -678,6 +679,9 @@ def reminders_send(*, today: date | None = None, dry_run: bool = False) -> Remin
                 )
             to = _emails(escalation.to)
             for email in to:
+                if email.lower() in logged_emails:
+                    continue  # one address shared by two provinces' coordinators
+                logged_emails.add(email.lower())
                 logs.append(
                     ReminderLog(recipient=email, kind=ReminderLog.Kind.ESCALATION, sent_on=today)
                 )
