@@ -382,6 +382,23 @@ def test_the_pdf_has_pages_and_vietnamese_text(personas, agencies, half, reporte
     assert "Liberation" in fonts or "Times" in fonts
 
 
+def test_the_pdf_is_byte_stable(personas, agencies, half, reported, tmp_path):
+    """Two generations of the same report give the same PDF bytes: LibreOffice's creation
+    time, document ID and XMP stamps are normalised away (pikepdf)."""
+    _needs_soffice()
+    from cchc.official.render import write_pdf
+
+    report = _draft(personas, agencies, half)
+    content = live_content(report, today=TODAY)
+    first = write_pdf(content)
+    second = write_pdf(content)
+    assert first == second
+    path = tmp_path / "bao-cao.pdf"
+    path.write_bytes(first)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout
+    assert b"Pages:" in info and b"2000" in info.split(b"CreationDate:")[1].split(b"\n")[0]
+
+
 # ---------------------------------------------------------------------------
 # Pages, jobs and permissions
 

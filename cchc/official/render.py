@@ -3,8 +3,9 @@
 All three print `cchc.official.content` and nothing else. The DOCX and XLSX are written
 with the shared Office conventions (`cchc.lib.office`: Times New Roman, fixed document
 times, stable zip members), so the same content gives the same bytes. The PDF is the DOCX
-converted by LibreOffice (`soffice --headless`), whose PDF carries its own creation time:
-its pages and text are stable, not its bytes.
+converted by LibreOffice (`soffice --headless`); LibreOffice stamps its own creation time,
+document ID and XMP packet, which `stable_pdf` (pikepdf) replaces by the DOCX's fixed time
+and an ID computed from the content, so the PDF too is byte-stable.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import pikepdf
 from django.utils.translation import gettext as _
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -344,7 +346,30 @@ def write_pdf(content: dict[str, Any]) -> bytes:
         result = work / "bao-cao.pdf"
         if not result.exists():
             raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF."))
-        return result.read_bytes()
+        return stable_pdf(result.read_bytes())
+
+
+def stable_pdf(data: bytes) -> bytes:
+    """The same PDF without what changes from one conversion to the next: the creation and
+    change times become the DOCX's fixed document time, the XMP packet (which repeats
+    them) and LibreOffice's trailer checksum are dropped, and the trailer ID is derived
+    from the content (qpdf's deterministic ID), so the same report gives the same bytes."""
+    stamp = document_time(None).strftime("D:%Y%m%d%H%M%SZ")
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pdf.docinfo["/CreationDate"] = pikepdf.String(stamp)
+            pdf.docinfo["/ModDate"] = pikepdf.String(stamp)
+            if "/Metadata" in pdf.Root:
+                del pdf.Root["/Metadata"]
+            # LibreOffice's own trailer entries: a random ID and a checksum of its run.
+            for key in ("/ID", "/DocChecksum"):
+                if key in pdf.trailer:
+                    del pdf.trailer[key]
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True, linearize=False)
+    except pikepdf.PdfError as failure:
+        raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF.")) from failure
+    return out.getvalue()
 
 
 WRITERS = {"docx": write_docx, "xlsx": write_xlsx, "pdf": write_pdf}
