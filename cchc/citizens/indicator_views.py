@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,7 +21,13 @@ from cchc.accounts.policy import requires
 from cchc.citizens import indicators as service
 from cchc.citizens.forms import IndicatorForm
 from cchc.citizens.indicator_files import import_workbook
-from cchc.citizens.indicators import EvidenceFile, IndicatorError, IndicatorInvalid, parse_decimal
+from cchc.citizens.indicators import (
+    EvidenceFile,
+    IndicatorError,
+    IndicatorInvalid,
+    NumberInvalid,
+    read_decimal,
+)
 from cchc.citizens.models import Indicator, Measurement
 from cchc.jobs.services import job_start
 from cchc.lib import calendar, storage
@@ -34,7 +40,9 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 def _number(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return number_format(value, 2 if value != value.to_integral() else 0)
+    # Written as the forms read it back, whatever the page's language (`read_decimal`):
+    # 2.430 is two thousand four hundred and thirty, 41,25 has two decimals.
+    return format_decimal(value, format="#,##0.##", locale="vi")
 
 
 def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeString:
@@ -134,14 +142,19 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     if request.method == "POST":
         if not can_measure:
             policy.require(request.user, "indicator.measure", indicator)
-        value = parse_decimal(request.POST.get("value", "")[:30])
+        value: Decimal | None = None
+        try:
+            value = read_decimal(request.POST.get("value", "")[:30])
+        except NumberInvalid as refused:
+            errors.append(str(refused))
+        else:
+            if value is None:
+                errors.append(_("Giá trị phải là một số (ví dụ 52,5)."))
         measured_on: date | None = None
         try:
             measured_on = date.fromisoformat(request.POST.get("measured_on", "")[:10])
         except ValueError:
             errors.append(_("Ngày tính số liệu không hợp lệ."))
-        if value is None:
-            errors.append(_("Giá trị phải là một số (ví dụ 52,5)."))
         evidence_file: EvidenceFile | None = None
         upload = request.FILES.get("evidence_file")
         if upload is not None:
