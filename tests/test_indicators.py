@@ -551,3 +551,49 @@ def test_a_dot_on_the_page_and_in_a_sheet_groups_thousands(agencies, login, sett
     imported = Indicator.objects.get(code="bien-che")
     assert (imported.baseline_value, imported.target_value) == (2500, 2250)
     assert imported.measurements.get().value == Decimal("2430.5")
+
+
+def test_the_api_records_a_value_with_its_evidence_file(
+    agencies, personas, province_b, client, settings
+) -> None:
+    """The API takes the evidence file the page takes, with the same checks (kind by
+    content, size), the same permission and the same number rule; nothing is kept of a
+    refused upload, and the file comes back through the API and the page's link."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    settings.CCHC_MAX_UPLOAD_BYTES = 1024
+    indicator = _indicator(agencies["a"])
+    url = f"/api/indicators/{indicator.pk}/measurements-with-file"
+    _t, officer_a = ApiToken.issue(user=personas["officer_a"], name="t")
+    _t, officer_b = ApiToken.issue(user=personas["officer_b"], name="t")
+    _t, stranger = ApiToken.issue(user=province_b["people"]["officer_bs"], name="t")
+    base = {"period": "Quý II/2022", "measured_on": "2022-06-30", "value": "41,25", "source": "VP"}
+
+    def send(token: str, name: str, data: bytes, **changes: str):  # type: ignore[no-untyped-def]
+        upload = SimpleUploadedFile(name, data, "application/pdf")
+        return client.post(
+            url, {**base, **changes, "file": upload}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    assert send(officer_b, "bb.pdf", PDF).status_code == 403  # not their agency's
+    assert send(stranger, "bb.pdf", PDF).status_code == 404  # another province's
+    fake = send(officer_a, "bao-cao.pdf", b"MZ\x90\x00 not a pdf")
+    assert fake.status_code == 400 and "Tệp minh chứng" in fake.json()["detail"]
+    big = send(officer_a, "lon.pdf", PDF + b"0" * 2048)
+    assert big.status_code == 400 and "Tệp minh chứng" in big.json()["detail"]
+    unclear = send(officer_a, "bb.pdf", PDF, value="41.25")
+    assert unclear.status_code == 400 and "Số thập phân thì viết 41,25" in unclear.json()["detail"]
+    assert not Measurement.objects.exists()
+    done = send(officer_a, "Biên bản kiểm tra.pdf", PDF)
+    assert done.status_code == 200, done.content
+    [row] = done.json()["measurements"]
+    assert row["value"] == "41.25"
+    measurement = Measurement.objects.get()
+    assert row["evidence_file_url"] == f"/chi-tieu/so-lieu/{measurement.pk}/minh-chung/"
+    assert AuditRecord.objects.filter(action="indicator.measure").count() == 1
+    download = client.get(row["evidence_api_url"], HTTP_AUTHORIZATION=f"Bearer {officer_b}")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    hidden = client.get(row["evidence_api_url"], HTTP_AUTHORIZATION=f"Bearer {stranger}")
+    assert hidden.status_code == 404

@@ -31,7 +31,7 @@ from cchc.citizens.indicators import (
 from cchc.citizens.models import Indicator, Measurement
 from cchc.jobs.services import job_start
 from cchc.lib import calendar, storage
-from cchc.lib.uploads import EVIDENCE_KINDS, UploadRejected, check_upload
+from cchc.lib.uploads import UploadRejected
 from cchc.lib.widgets import FilePicker
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -159,18 +159,11 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
         upload = request.FILES.get("evidence_file")
         if upload is not None:
             try:
-                checked = check_upload(
-                    upload.name or "",
-                    upload,
-                    allowed=EVIDENCE_KINDS,
-                    max_bytes=settings.CCHC_MAX_UPLOAD_BYTES,
-                    declared_type=upload.content_type,
+                evidence_file = service.evidence_upload(
+                    upload.name or "", upload, upload.content_type
                 )
             except UploadRejected as refused:
                 errors.append(_("Tệp minh chứng: %(why)s") % {"why": "; ".join(refused.messages)})
-            else:
-                upload.seek(0)
-                evidence_file = EvidenceFile(checked, upload.read())
         if not errors:
             try:
                 service.measurement_record(

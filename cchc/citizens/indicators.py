@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from babel.numbers import NumberFormatError
 from babel.numbers import parse_decimal as babel_parse_decimal
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +36,7 @@ from cchc.agencies.models import Agency
 from cchc.audit.log import log_here
 from cchc.citizens.models import Indicator, Measurement
 from cchc.lib import calendar, storage
-from cchc.lib.uploads import CheckedUpload
+from cchc.lib.uploads import EVIDENCE_KINDS, CheckedUpload, check_upload
 
 ON_TRACK, AT_RISK, MISSED, MET, NO_DATA = "on_track", "at_risk", "missed", "met", "no_data"
 STATUS_LABELS = {
@@ -71,6 +72,20 @@ class EvidenceFile:
 
     checked: CheckedUpload
     data: bytes
+
+
+def evidence_upload(name: str, data: IO[bytes], declared_type: str | None) -> EvidenceFile:
+    """An uploaded evidence file checked as every upload is (kind by content, the size
+    limit), for the page and the API alike; `UploadRejected` says why not."""
+    checked = check_upload(
+        name,
+        data,
+        allowed=EVIDENCE_KINDS,
+        max_bytes=settings.CCHC_MAX_UPLOAD_BYTES,
+        declared_type=declared_type,
+    )
+    data.seek(0)
+    return EvidenceFile(checked, data.read())
 
 
 def _reaches(indicator: Indicator, value: Decimal, goal: Decimal) -> bool:
