@@ -3,6 +3,7 @@ entry of a value, the XLSX import and export."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +46,23 @@ def _number(value: Decimal | None) -> str:
     return format_decimal(value, format="#,##0.##", locale="vi")
 
 
+def _ticks(low: float, high: float) -> list[float]:
+    """Four or five round levels (1, 2 or 5 times a power of ten) from below `low` to
+    above `high`, for the chart's grid."""
+    if high == low:
+        high, low = high + 1, low - 1
+    raw = (high - low) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    if start == low:
+        start -= step
+    levels = [start]
+    while levels[-1] <= high:
+        levels.append(round(levels[-1] + step, 10))
+    return levels
+
+
 def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeString:
     """The values over time, with the target as a line: the dashboards' line chart
     (`dashboards/charts/line.svg`), on a scale that fits the values, the baseline and
@@ -53,13 +71,16 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
         (m.period, m.value) for m in measurements
     ]
     values = [v for _label, v in points] + [indicator.target_value]
-    low, high = float(min(values)), float(max(values))
-    if high == low:
-        high, low = high + 1, low - 1
-    pad = (high - low) * 0.1
-    low, high = low - pad, high + pad
-    left, right, top, plot_h, step = 56, 20, 16, 220, 92
-    width = left + right + step * max(len(points) - 1, 1) + 20
+    ticks = _ticks(float(min(values)), float(max(values)))
+    low, high = ticks[0], ticks[-1]
+    # Drawn at its own size (the page lets it scroll sideways rather than scale it, so the
+    # labels keep 12 px on a phone): each period gets the room its label needs.
+    label_px = max(len(label) for label, _v in points) * 6.6 + 16
+    step = max(72, round(label_px))
+    left, top, plot_h = 56, 16, 200
+    first_x = left + max(10, round(label_px / 2) - left + 8)
+    right = max(20, round(label_px / 2) + 4)
+    width = first_x + step * max(len(points) - 1, 1) + right
     height = top + plot_h + 44
 
     def y_of(value: float) -> float:
@@ -68,7 +89,7 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
     marks: list[dict[str, object]] = []
     path: list[str] = []
     for index, (label, value) in enumerate(points):
-        x = left + 10 + step * index
+        x = first_x + step * index
         y = y_of(float(value))
         marks.append(
             {
@@ -81,13 +102,16 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
             }
         )
         path.append(f"{'M' if not path else 'L'}{x},{y:.1f}")
-    grid = []
-    for share in (0, 0.25, 0.5, 0.75, 1):
-        level = low + (high - low) * share
-        grid.append(
-            {"y": f"{y_of(level):.1f}", "ty": f"{y_of(level) + 4:.1f}", "label": f"{level:.0f}"}
-        )
     target_y = y_of(float(indicator.target_value))
+    grid = [
+        {
+            "y": f"{y_of(level):.1f}",
+            "ty": f"{y_of(level) + 4:.1f}",
+            # A level next to the target line leaves its label to the target's.
+            "label": "" if abs(y_of(level) - target_y) < 14 else _number(Decimal(str(level))),
+        }
+        for level in ticks
+    ]
     svg = render_to_string(
         "dashboards/charts/line.svg",
         {
@@ -101,7 +125,7 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
             "right_x": width - right,
             "grid": [
                 *grid,
-                {"y": f"{target_y:.1f}", "ty": f"{target_y - 4:.1f}", "label": _("chỉ tiêu")},
+                {"y": f"{target_y:.1f}", "ty": f"{target_y + 4:.1f}", "label": _("chỉ tiêu")},
             ],
             "marks": marks,
             "path": " ".join(path),
