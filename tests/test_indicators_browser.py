@@ -4,6 +4,7 @@ Debian's Chromium through Playwright, screenshots in var/screenshots/."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Any
 
@@ -129,7 +130,7 @@ def test_the_trend_chart_keeps_its_labels_small_on_a_phone(
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })"
     )
     assert [b[0] for b in boxes] == sorted(b[0] for b in boxes)
-    assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(boxes)), boxes
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.locator("#h-trend").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "indicator-trend-390.png"), full_page=True)
