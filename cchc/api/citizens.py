@@ -136,16 +136,23 @@ def list_indicators(request: HttpRequest) -> list[dict[str, object]]:
     auth=api_auth("indicator.view"),
 )
 def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, object]:
-    indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
+    return _detail(_visible(request, indicator_id))
+
+
+def _fresh(indicator_id: int) -> Indicator | None:
+    return Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
+
+
+def _visible(request: HttpRequest, indicator_id: int) -> Indicator:
+    """The indicator, or 404 when there is none the user may read (another province's)."""
+    indicator = _fresh(indicator_id)
     if indicator is None or not policy.can(request.user, "indicator.view", indicator):
         raise HttpError(404, _("Không có chỉ tiêu này."))
-    return _detail(indicator)
+    return indicator
 
 
 def _measurable(request: HttpRequest, indicator_id: int) -> Indicator:
-    indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
-    if indicator is None or not policy.can(request.user, "indicator.view", indicator):
-        raise HttpError(404, _("Không có chỉ tiêu này."))
+    indicator = _visible(request, indicator_id)
     if not policy.can(request.user, "indicator.measure", indicator):
         raise HttpError(403, _("Bạn không nhập số liệu cho chỉ tiêu này được."))
     return indicator
@@ -303,7 +310,7 @@ def _save(request: HttpRequest, indicator: Indicator | None, payload: IndicatorI
 )
 def create_indicator(request: HttpRequest, payload: IndicatorIn) -> Status:
     indicator = _save(request, None, payload)
-    return Status(201, _detail(Indicator.objects.select_related("agency").get(pk=indicator.pk)))
+    return Status(201, _detail(_fresh(indicator.pk)))  # type: ignore[arg-type]
 
 
 @api.put(
@@ -316,8 +323,5 @@ def create_indicator(request: HttpRequest, payload: IndicatorIn) -> Status:
 def update_indicator(
     request: HttpRequest, payload: IndicatorIn, indicator_id: int
 ) -> dict[str, object]:
-    indicator = Indicator.objects.select_related("agency").filter(pk=indicator_id).first()
-    if indicator is None:
-        raise HttpError(404, _("Không có chỉ tiêu này."))
-    _save(request, indicator, payload)
-    return _detail(Indicator.objects.select_related("agency").get(pk=indicator_id))
+    indicator = _save(request, _visible(request, indicator_id), payload)
+    return _detail(_fresh(indicator.pk))  # type: ignore[arg-type]
