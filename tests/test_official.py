@@ -315,6 +315,26 @@ def test_the_files_are_byte_stable(personas, agencies, half, reported):
     assert write_xlsx(first) == write_xlsx(second)
 
 
+def test_table_columns_share_the_width_by_what_they_hold(personas, agencies, half, reported):
+    """Each annex table fills the 16 cm text width; the column of names is the widest and
+    a column of short figures keeps room for its header's longest word (the tables had
+    equal columns: a long name ran to one word a line)."""
+    report = _draft(personas, agencies, half)
+    document = docx.Document(io.BytesIO(write_docx(live_content(report, today=TODAY))))
+    checked = 0
+    for table in document.tables[1:-1]:
+        widths = [column.width.cm for column in table.columns]
+        assert sum(widths) == pytest.approx(16.0, abs=0.1)
+        assert min(widths) >= 0.9
+        rows = [[cell.text for cell in row.cells] for row in table.rows[1:]]
+        if not rows:
+            continue
+        longest = max(range(len(widths)), key=lambda i: max(len(r[i]) for r in rows))
+        assert widths[longest] == max(widths), (widths, rows[0])
+        checked += 1
+    assert checked >= 3
+
+
 def test_the_docx_and_xlsx_match_the_golden_files(personas, agencies, half, reported):
     report = _draft(personas, agencies, half)
     content = live_content(report, today=TODAY)

@@ -136,6 +136,42 @@ def _paragraph(document: Any, text: str) -> None:
     _run(paragraph, text)
 
 
+TEXT_WIDTH_CM = 16.0  # A4 less the decree's 3 cm left and 2 cm right margins
+
+
+CELL_PADDING_CM = 0.5  # the Table Grid style's cell margins, and a little air
+
+
+def _text_cm(text: str) -> float:
+    """About how wide a text is in Times New Roman 12 pt bold: capitals and digits are
+    wider than the small letters."""
+    return sum(0.3 if c.isupper() else 0.23 if c.isdigit() else 0.21 for c in text)
+
+
+def _column_widths(columns: list[str], rows: list[list[Any]]) -> list[float]:
+    """Widths in cm sharing the text width by what each column holds. Each column gets at
+    least its longest word (header or cell: "TT", "30/06/2022" never break), and the room
+    left goes to the columns whose text would need more lines (the names), in proportion:
+    a long name in an equal-width column ran to one word a line."""
+    least, wanted = [], []
+    for index, title in enumerate(columns):
+        texts = [str(title)] + [number_text(row[index]) for row in rows if index < len(row)]
+        word = max((_text_cm(part) for text in texts for part in text.split()), default=0.0)
+        whole = max((_text_cm(text) for text in texts[1:]), default=0.0)
+        least.append(word + CELL_PADDING_CM)
+        wanted.append(max(whole, word) + CELL_PADDING_CM)
+    spare = TEXT_WIDTH_CM - sum(least)
+    if spare <= 0:
+        widths = [TEXT_WIDTH_CM * w / sum(least) for w in least]
+    else:
+        extra = [w - m for w, m in zip(wanted, least, strict=True)]
+        if sum(extra) <= spare:
+            widths = [TEXT_WIDTH_CM * w / sum(wanted) for w in wanted]
+        else:
+            widths = [m + e * spare / sum(extra) for m, e in zip(least, extra, strict=True)]
+    return [round(width, 2) for width in widths]
+
+
 def _table(document: Any, block: dict[str, Any], explained: set[str]) -> None:
     _line(document, block["title"], center=False, italic=True, bold=True)
     columns = block["columns"]
@@ -148,6 +184,11 @@ def _table(document: Any, block: dict[str, Any], explained: set[str]) -> None:
         _run(paragraph, title, size=TABLE_SIZE, bold=True)
     header = table.rows[0]._tr.get_or_add_trPr()
     header.append(OxmlElement("w:tblHeader"))
+    table.autofit = False
+    for column, width in zip(table.columns, _column_widths(columns, block["rows"]), strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
     for row, values in zip(table.rows[1:], block["rows"], strict=True):
         for cell, value in zip(row.cells, values, strict=True):
             paragraph = cell.paragraphs[0]
