@@ -331,6 +331,7 @@ def test_table_columns_share_the_width_by_what_they_hold(personas, agencies, hal
             continue
         longest = max(range(len(widths)), key=lambda i: max(len(r[i]) for r in rows))
         assert widths[longest] == max(widths), (widths, rows[0])
+        assert widths[longest] >= 1.5 * sorted(widths)[len(widths) // 2], widths
         checked += 1
     assert checked >= 3
 
