@@ -420,6 +420,41 @@ def test_the_pdf_is_byte_stable(personas, agencies, half, reported, tmp_path):
     assert b"Pages:" in info and b"2000" in info.split(b"CreationDate:")[1].split(b"\n")[0]
 
 
+def test_a_killed_conversion_leaves_nothing_behind_for_long(
+    personas, agencies, half, reported, tmp_path, monkeypatch
+):
+    """A worker killed while LibreOffice converts leaves its folder (the DOCX, a private
+    LibreOffice profile of some megabytes); the next generation removes such folders once
+    their process is gone and a conversion could no longer be running, and leaves alone
+    a folder whose process still lives or that is recent."""
+    _needs_soffice()
+    import tempfile
+    import time
+
+    from cchc.official.render import PDF_TIMEOUT_SECONDS, write_pdf
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead = finished.pid
+    old = time.time() - PDF_TIMEOUT_SECONDS - 60
+    stale = tmp_path / f"cchc-pdf-{dead}-abc"
+    recent = tmp_path / f"cchc-pdf-{dead}-def"
+    living = tmp_path / f"cchc-pdf-{os.getpid()}-ghi"
+    for folder in (stale, recent, living):
+        (folder / "profile").mkdir(parents=True)
+        (folder / "bao-cao.docx").write_bytes(b"half")
+    os.utime(stale, (old, old))
+    os.utime(living, (old, old))
+    report = _draft(personas, agencies, half)
+    assert write_pdf(live_content(report, today=TODAY)).startswith(b"%PDF")
+    assert not stale.exists()
+    assert recent.exists() and living.exists()
+    assert sorted(p.name for p in tmp_path.glob("cchc-pdf-*")) == sorted(
+        [recent.name, living.name]
+    )
+
+
 # ---------------------------------------------------------------------------
 # Pages, jobs and permissions
 

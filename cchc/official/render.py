@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +353,40 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+PDF_FOLDER_PREFIX = "cchc-pdf-"
+_PDF_FOLDER = re.compile(rf"{PDF_FOLDER_PREFIX}(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_pdf_folders(now: float | None = None) -> int:
+    """Remove the conversion folders (the DOCX, LibreOffice's private profile, a half
+    PDF) that a generation killed mid-way left behind: those whose owning process is gone
+    and that are older than a conversion may last. Returns how many were removed."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{PDF_FOLDER_PREFIX}*"):
+        found = _PDF_FOLDER.match(folder.name)
+        if found is None or not folder.is_dir() or _alive(int(found.group(1))):
+            continue
+        try:
+            old = now - folder.stat().st_mtime > PDF_TIMEOUT_SECONDS + 30
+        except OSError:
+            continue
+        if old:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def write_pdf(content: dict[str, Any]) -> bytes:
     """The DOCX converted by LibreOffice headless, in a private profile and directory."""
     program = soffice_path()
@@ -358,15 +394,26 @@ def write_pdf(content: dict[str, Any]) -> bytes:
         raise PdfUnavailable(
             _("Máy chủ chưa cài LibreOffice (gói libreoffice-writer-nogui) để tạo PDF.")
         )
-    with tempfile.TemporaryDirectory(prefix="cchc-pdf-") as folder:
+    sweep_stale_pdf_folders()
+    # The folder names the process that owns it, so that a worker killed mid-way leaves
+    # something the next generation can tell is abandoned.
+    with tempfile.TemporaryDirectory(prefix=f"{PDF_FOLDER_PREFIX}{os.getpid()}-") as folder:
         work = Path(folder)
         source = work / "bao-cao.docx"
         source.write_bytes(write_docx(content))
         profile = (work / "profile").as_uri()
         env = {**os.environ, "HOME": str(work)}
+        # Under coreutils' timeout: should this process be killed, LibreOffice (which
+        # would outlive it) is still stopped at the same limit rather than left running.
+        bounded = (
+            [killer, "--kill-after=5", str(PDF_TIMEOUT_SECONDS)]
+            if (killer := shutil.which("timeout"))
+            else []
+        )
         try:
             subprocess.run(
                 [
+                    *bounded,
                     program,
                     f"-env:UserInstallation={profile}",
                     "--headless",
@@ -379,7 +426,7 @@ def write_pdf(content: dict[str, Any]) -> bytes:
                 ],
                 check=True,
                 capture_output=True,
-                timeout=PDF_TIMEOUT_SECONDS,
+                timeout=PDF_TIMEOUT_SECONDS + 10,
                 env=env,
             )
         except (subprocess.SubprocessError, OSError) as failure:
