@@ -450,9 +450,7 @@ def test_a_killed_conversion_leaves_nothing_behind_for_long(
     assert write_pdf(live_content(report, today=TODAY)).startswith(b"%PDF")
     assert not stale.exists()
     assert recent.exists() and living.exists()
-    assert sorted(p.name for p in tmp_path.glob("cchc-pdf-*")) == sorted(
-        [recent.name, living.name]
-    )
+    assert sorted(p.name for p in tmp_path.glob("cchc-pdf-*")) == sorted([recent.name, living.name])
 
 
 # ---------------------------------------------------------------------------
@@ -478,6 +476,22 @@ def test_another_agency_sees_nothing(login, personas, agencies, half):
         client.post(f"/bao-cao-dinh-ky/{report.pk}/luu/", {"slot-chi-dao": "x"}).status_code == 404
     )
     assert "Sở Tư pháp" not in client.get("/bao-cao-dinh-ky/").content.decode()
+
+
+def test_each_figure_on_the_page_carries_its_column_title(
+    login, personas, agencies, half, reported
+):
+    """On a phone the tables become cards whose cells show their column title (the
+    stylesheet reads it from data-label): a figure is never a bare number."""
+    import re
+
+    report = _draft(personas, agencies, half)
+    page = login("officer_a").get(f"/bao-cao-dinh-ky/{report.pk}/").content.decode()
+    cells = re.findall(r"<td( data-label=\"([^\"]*)\")?[^>]*>", page)
+    assert cells
+    labelled = [label for has, label in cells if has]
+    assert len(labelled) >= len(cells) - page.count('class="muted"')
+    assert "Hoàn thành đúng hạn" in labelled and "" not in labelled
 
 
 def test_the_page_edits_and_moves_the_report(login, personas, agencies, half, reported):
