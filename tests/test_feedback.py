@@ -175,6 +175,39 @@ def test_rejected_with_a_reason_the_sender_reads(agencies, personas, client: Cli
     assert "Không tiếp nhận xử lý" in lookup and "Không thuộc quy định hành chính." in lookup
 
 
+def test_an_answer_that_names_the_sender_is_published_without_it(
+    agencies, personas, client: Client
+) -> None:
+    """The officer writes the sender's name, telephone and e-mail into the answer (and a
+    rejection's reason): the public page prints the answer with them taken out, however
+    the digits are spaced or the name is cut ("bà Lan"), and keeps the rest."""
+    item = _item()
+    feedback_route(item=item, agency=agencies["a"], actor=personas["coordinator"])
+    given = NAME.split()[-1]
+    digits = "".join(c for c in PHONE if c.isdigit())
+    spaced = f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+    feedback_answer(
+        item=item,
+        answer=(
+            f"Kính gửi {NAME.upper()}: Sở đã hướng dẫn nộp trực tuyến. Cán bộ đã gọi bà "
+            f"{given} theo số {spaced} và gửi thư tới {EMAIL.upper()}."
+        ),
+        actor=personas["officer_a"],
+    )
+    feedback_publish(item=item, actor=personas["coordinator"])
+    lookup = client.get("/phan-anh/tra-cuu/", {"ma": item.code}).content.decode()
+    assert "Sở đã hướng dẫn nộp trực tuyến." in lookup
+    assert "[đã ẩn thông tin người gửi]" in lookup
+    for secret in (NAME, NAME.upper(), f"bà {given}", spaced, digits, EMAIL, EMAIL.upper()):
+        assert secret not in lookup, secret
+    other = _item()
+    feedback_reject(
+        item=other, reason=f"Ông/bà {NAME} gửi trùng nội dung.", actor=personas["coordinator"]
+    )
+    lookup = client.get("/phan-anh/tra-cuu/", {"ma": other.code}).content.decode()
+    assert "gửi trùng nội dung" in lookup and NAME not in lookup
+
+
 def test_who_sees_and_does_what_through_the_pages(agencies, personas, login) -> None:
     item = _item()
     url = f"/phan-anh/xu-ly/{item.pk}/"

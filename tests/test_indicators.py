@@ -21,9 +21,11 @@ from cchc.citizens.indicators import (
     MISSED,
     NO_DATA,
     ON_TRACK,
+    NumberInvalid,
     indicator_from_plan,
     indicator_values,
     measurement_record,
+    read_decimal,
 )
 from cchc.citizens.models import Indicator, Measurement
 
@@ -96,7 +98,7 @@ def test_values_entered_on_the_page_show_beside_the_target(agencies, personas, l
     bad = officer.post(
         url, {"period": "Quý II/2022", "measured_on": "2022-06-30", "value": "abc", "source": ""}
     )
-    assert bad.status_code == 400 and "Giá trị phải là một số" in bad.content.decode()
+    assert bad.status_code == 400 and "«abc» không phải là một số" in bad.content.decode()
     assert not Measurement.objects.exists()
     ok = officer.post(
         url,
@@ -176,7 +178,7 @@ def test_xlsx_import_is_all_or_nothing_with_row_and_column(agencies, settings) -
     text = "\n".join(result.errors)
     assert "Trang «Chỉ tiêu», dòng 3, cột D: Chiều tốt phải là «tăng» hoặc «giảm»." in text
     assert "dòng 3, cột I: Không có cơ quan đang hoạt động tên «Sở Không Có»." in text
-    assert "Trang «Số liệu», dòng 3, cột D: Giá trị phải là một số." in text
+    assert "Trang «Số liệu», dòng 3, cột D: «nhiều» không phải là một số." in text
     assert "Trang «Số liệu», dòng 3, cột E: Hãy ghi nguồn số liệu." in text
     assert not Indicator.objects.exists() and not Measurement.objects.exists()
     # A value in the future is refused at write time: still nothing written.
@@ -330,7 +332,9 @@ def test_the_coordinator_creates_an_indicator_spanning_years(agencies, login) ->
         ({"code": "có dấu"}, "Mã chỉ tiêu gồm chữ không dấu"),
         ({"name": ""}, "Hãy ghi tên chỉ tiêu"),
         ({"baseline_year": "1990"}, "Năm gốc phải là năm từ 2000 đến 2100"),
-        ({"baseline_value": "nhiều"}, "Giá trị năm gốc phải là một số"),
+        ({"baseline_value": "nhiều"}, "«nhiều» không phải là một số"),
+        ({"baseline_value": "2.43"}, "Số thập phân thì viết 2,43"),
+        ({"target_value": "1,234.5"}, "«1,234.5» không phải là một số viết đúng"),
         ({"due_on": "2021-06-30"}, "Hạn đạt chỉ tiêu phải sau năm gốc 2021"),
         ({"due_on": "31/02/2025"}, "Hạn đạt chỉ tiêu phải là một ngày"),
         ({"target_value": "2600"}, "Chỉ tiêu kém hơn giá trị năm gốc"),
@@ -460,3 +464,136 @@ def test_the_api_creates_and_edits_under_the_same_rules(agencies, personas, clie
     assert done.status_code == 200 and done.json()["target_value"] == "35.00"
     assert Indicator.objects.get(pk=pk).target_value == 35
     assert send("PUT", "/api/indicators/999999", body, coordinator).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("2.430", "2430"),  # the dot groups thousands
+        ("2,43", "2.43"),  # the comma is the decimal mark
+        ("2,430", "2.43"),
+        ("1.234,5", "1234.5"),
+        ("1.234.567,89", "1234567.89"),
+        ("1 234,5", "1234.5"),  # spaces grouping thousands, as a sheet may print them
+        ("1\u00a0234", "1234"),
+        ("52,5 %", "52.5"),
+        ("45%", "45"),
+        ("-3,5", "-3.5"),
+        ("\u22123,5", "-3.5"),  # the typographic minus
+        ("+7", "7"),
+        (",5", "0.5"),
+        ("0", "0"),
+        ("2,4300", "2.43"),
+        (52.5, "52.5"),  # a sheet cell's own number
+        (3, "3"),
+        ("", None),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_numbers_are_read_the_vietnamese_way(text, value) -> None:  # type: ignore[no-untyped-def]
+    assert read_decimal(text) == (None if value is None else Decimal(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2.43", "«2.43» không rõ: dấu chấm chỉ dùng để ngăn hàng nghìn"),
+        ("52.5", "Số thập phân thì viết 52,5."),
+        ("1.23", "Số thập phân thì viết 1,23."),
+        ("1,234.5", "không phải là một số viết đúng"),
+        ("12.34.567", "không phải là một số viết đúng"),
+        ("1..2", "không phải là một số viết đúng"),
+        ("1,2,3", "không phải là một số viết đúng"),
+        (".5", "không phải là một số viết đúng"),
+        ("2,435", "chỉ ghi tối đa 2 chữ số sau dấu phẩy"),
+        ("1e5", "«1e5» không phải là một số"),
+        ("NaN", "«NaN» không phải là một số"),
+        ("Infinity", "không phải là một số"),
+        ("1 2", "không phải là một số"),
+        ("abc", "không phải là một số"),
+        ("--5", "không phải là một số"),
+        ("\u0663", "không phải là một số"),  # an Arabic-Indic digit
+    ],
+)
+def test_nonsense_and_ambiguous_numbers_are_refused_in_vietnamese(text, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NumberInvalid) as refused:
+        read_decimal(text)
+    assert message in str(refused.value)
+
+
+def test_a_dot_on_the_page_and_in_a_sheet_groups_thousands(agencies, login, settings) -> None:
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    indicator = _indicator(agencies["a"], unit="người", target_value=Decimal("5000"))
+    url = f"/chi-tieu/{indicator.pk}/"
+    officer = login("officer_a")
+    base = {"period": "Quý II/2022", "measured_on": "2022-06-30", "source": "Sở Nội vụ"}
+    unclear = officer.post(url, {**base, "value": "2.43"})
+    assert unclear.status_code == 400
+    assert "Số thập phân thì viết 2,43" in unclear.content.decode()
+    assert not Measurement.objects.exists()
+    assert officer.post(url, {**base, "value": "2.430"}).status_code == 302
+    assert Measurement.objects.get().value == Decimal("2430")
+    assert "2.430" in officer.get(url).content.decode()
+    good_row = ["bien-che", "Biên chế", "người", "giảm", 2021, "2.500", "2.250"]
+    good_row += ["31/12/2025", "Sở Nội vụ", ""]
+    refused = import_workbook(
+        _workbook([good_row], [["bien-che", "Quý I/2022", "31/03/2022", "2.43", "VP", ""]]),
+        actor=None,
+    )
+    assert "Trang «Số liệu», dòng 2, cột D: «2.43» không rõ" in "\n".join(refused.errors)
+    assert not Indicator.objects.filter(code="bien-che").exists()
+    done = import_workbook(
+        _workbook([good_row], [["bien-che", "Quý I/2022", "31/03/2022", "2.430,5", "VP", ""]]),
+        actor=None,
+    )
+    assert not done.errors
+    imported = Indicator.objects.get(code="bien-che")
+    assert (imported.baseline_value, imported.target_value) == (2500, 2250)
+    assert imported.measurements.get().value == Decimal("2430.5")
+
+
+def test_the_api_records_a_value_with_its_evidence_file(
+    agencies, personas, province_b, client, settings
+) -> None:
+    """The API takes the evidence file the page takes, with the same checks (kind by
+    content, size), the same permission and the same number rule; nothing is kept of a
+    refused upload, and the file comes back through the API and the page's link."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    settings.CCHC_MAX_UPLOAD_BYTES = 1024
+    indicator = _indicator(agencies["a"])
+    url = f"/api/indicators/{indicator.pk}/measurements-with-file"
+    _t, officer_a = ApiToken.issue(user=personas["officer_a"], name="t")
+    _t, officer_b = ApiToken.issue(user=personas["officer_b"], name="t")
+    _t, stranger = ApiToken.issue(user=province_b["people"]["officer_bs"], name="t")
+    base = {"period": "Quý II/2022", "measured_on": "2022-06-30", "value": "41,25", "source": "VP"}
+
+    def send(token: str, name: str, data: bytes, **changes: str):  # type: ignore[no-untyped-def]
+        upload = SimpleUploadedFile(name, data, "application/pdf")
+        return client.post(
+            url, {**base, **changes, "file": upload}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    assert send(officer_b, "bb.pdf", PDF).status_code == 403  # not their agency's
+    assert send(stranger, "bb.pdf", PDF).status_code == 404  # another province's
+    fake = send(officer_a, "bao-cao.pdf", b"MZ\x90\x00 not a pdf")
+    assert fake.status_code == 400 and "Tệp minh chứng" in fake.json()["detail"]
+    big = send(officer_a, "lon.pdf", PDF + b"0" * 2048)
+    assert big.status_code == 400 and "Tệp minh chứng" in big.json()["detail"]
+    unclear = send(officer_a, "bb.pdf", PDF, value="41.25")
+    assert unclear.status_code == 400 and "Số thập phân thì viết 41,25" in unclear.json()["detail"]
+    assert not Measurement.objects.exists()
+    done = send(officer_a, "Biên bản kiểm tra.pdf", PDF)
+    assert done.status_code == 200, done.content
+    [row] = done.json()["measurements"]
+    assert row["value"] == "41.25"
+    measurement = Measurement.objects.get()
+    assert row["evidence_file_url"] == f"/chi-tieu/so-lieu/{measurement.pk}/minh-chung/"
+    assert AuditRecord.objects.filter(action="indicator.measure").count() == 1
+    download = client.get(row["evidence_api_url"], HTTP_AUTHORIZATION=f"Bearer {officer_b}")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    hidden = client.get(row["evidence_api_url"], HTTP_AUTHORIZATION=f"Bearer {stranger}")
+    assert hidden.status_code == 404

@@ -4,6 +4,7 @@ Debian's Chromium through Playwright, screenshots in var/screenshots/."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Any
 
@@ -85,3 +86,52 @@ def test_the_coordinator_defines_an_indicator_and_an_officer_enters_its_value(
     entry.screenshot(path=str(shots / f"indicator-evidence-{width}.png"), full_page=True)
     context.close()
     officer.close()
+
+
+def test_the_trend_chart_keeps_its_labels_small_on_a_phone(
+    live_server: Any, browser: Any, agencies: Any, personas: Any, shots: Any, settings: Any
+) -> None:
+    """On a 390 px phone the trend chart is drawn at its own size and scrolls sideways in
+    its box: no label is scaled up (12 px text, not the 30 px a stretched chart gave), no
+    two period labels overlap, and the page itself does not scroll sideways."""
+    from decimal import Decimal
+
+    settings.CCHC_TODAY = date(2022, 7, 15)
+    indicator = Indicator.objects.create(
+        code="giam-bien-che",
+        name="Giảm biên chế sự nghiệp",
+        unit="%",
+        direction="down",
+        baseline_year=2021,
+        baseline_value=Decimal("0"),
+        target_value=Decimal("-10"),
+        due_on=date(2025, 12, 31),
+        agency=agencies["a"],
+    )
+    for day, period, value in (
+        (date(2021, 12, 31), "Năm 2021", "0"),
+        (date(2022, 6, 30), "6 tháng đầu năm 2022", "-1.8"),
+    ):
+        Measurement.objects.create(
+            indicator=indicator, period=period, measured_on=day, value=Decimal(value), source="VP"
+        )
+    context = browser.new_context(
+        locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = context.new_page()
+    _log_in(page, live_server.url, "officer_a")
+    page.goto(f"{live_server.url}/chi-tieu/{indicator.pk}/")
+    chart = page.locator("figure.chart-wrap svg")
+    heights = chart.locator("text").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) <= 18, heights
+    boxes = chart.locator("g > text:last-of-type").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })"
+    )
+    assert [b[0] for b in boxes] == sorted(b[0] for b in boxes)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(boxes)), boxes
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#h-trend").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "indicator-trend-390.png"), full_page=True)
+    context.close()

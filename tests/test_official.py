@@ -315,6 +315,27 @@ def test_the_files_are_byte_stable(personas, agencies, half, reported):
     assert write_xlsx(first) == write_xlsx(second)
 
 
+def test_table_columns_share_the_width_by_what_they_hold(personas, agencies, half, reported):
+    """Each annex table fills the 16 cm text width; the column of names is the widest and
+    a column of short figures keeps room for its header's longest word (the tables had
+    equal columns: a long name ran to one word a line)."""
+    report = _draft(personas, agencies, half)
+    document = docx.Document(io.BytesIO(write_docx(live_content(report, today=TODAY))))
+    checked = 0
+    for table in document.tables[1:-1]:
+        widths = [column.width.cm for column in table.columns]
+        assert sum(widths) == pytest.approx(16.0, abs=0.1)
+        assert min(widths) >= 0.9
+        rows = [[cell.text for cell in row.cells] for row in table.rows[1:]]
+        if not rows:
+            continue
+        longest = max(range(len(widths)), key=lambda i: max(len(r[i]) for r in rows))
+        assert widths[longest] == max(widths), (widths, rows[0])
+        assert widths[longest] >= 1.5 * sorted(widths)[len(widths) // 2], widths
+        checked += 1
+    assert checked >= 3
+
+
 def test_the_docx_and_xlsx_match_the_golden_files(personas, agencies, half, reported):
     report = _draft(personas, agencies, half)
     content = live_content(report, today=TODAY)
@@ -382,6 +403,56 @@ def test_the_pdf_has_pages_and_vietnamese_text(personas, agencies, half, reporte
     assert "Liberation" in fonts or "Times" in fonts
 
 
+def test_the_pdf_is_byte_stable(personas, agencies, half, reported, tmp_path):
+    """Two generations of the same report give the same PDF bytes: LibreOffice's creation
+    time, document ID and XMP stamps are normalised away (pikepdf)."""
+    _needs_soffice()
+    from cchc.official.render import write_pdf
+
+    report = _draft(personas, agencies, half)
+    content = live_content(report, today=TODAY)
+    first = write_pdf(content)
+    second = write_pdf(content)
+    assert first == second
+    path = tmp_path / "bao-cao.pdf"
+    path.write_bytes(first)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout
+    assert b"Pages:" in info and b"2000" in info.split(b"CreationDate:")[1].split(b"\n")[0]
+
+
+def test_a_killed_conversion_leaves_nothing_behind_for_long(
+    personas, agencies, half, reported, tmp_path, monkeypatch
+):
+    """A worker killed while LibreOffice converts leaves its folder (the DOCX, a private
+    LibreOffice profile of some megabytes); the next generation removes such folders once
+    their process is gone and a conversion could no longer be running, and leaves alone
+    a folder whose process still lives or that is recent."""
+    _needs_soffice()
+    import tempfile
+    import time
+
+    from cchc.official.render import PDF_TIMEOUT_SECONDS, write_pdf
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead = finished.pid
+    old = time.time() - PDF_TIMEOUT_SECONDS - 60
+    stale = tmp_path / f"cchc-pdf-{dead}-abc"
+    recent = tmp_path / f"cchc-pdf-{dead}-def"
+    living = tmp_path / f"cchc-pdf-{os.getpid()}-ghi"
+    for folder in (stale, recent, living):
+        (folder / "profile").mkdir(parents=True)
+        (folder / "bao-cao.docx").write_bytes(b"half")
+    os.utime(stale, (old, old))
+    os.utime(living, (old, old))
+    report = _draft(personas, agencies, half)
+    assert write_pdf(live_content(report, today=TODAY)).startswith(b"%PDF")
+    assert not stale.exists()
+    assert recent.exists() and living.exists()
+    assert sorted(p.name for p in tmp_path.glob("cchc-pdf-*")) == sorted([recent.name, living.name])
+
+
 # ---------------------------------------------------------------------------
 # Pages, jobs and permissions
 
@@ -405,6 +476,22 @@ def test_another_agency_sees_nothing(login, personas, agencies, half):
         client.post(f"/bao-cao-dinh-ky/{report.pk}/luu/", {"slot-chi-dao": "x"}).status_code == 404
     )
     assert "Sở Tư pháp" not in client.get("/bao-cao-dinh-ky/").content.decode()
+
+
+def test_each_figure_on_the_page_carries_its_column_title(
+    login, personas, agencies, half, reported
+):
+    """On a phone the tables become cards whose cells show their column title (the
+    stylesheet reads it from data-label): a figure is never a bare number."""
+    import re
+
+    report = _draft(personas, agencies, half)
+    page = login("officer_a").get(f"/bao-cao-dinh-ky/{report.pk}/").content.decode()
+    cells = re.findall(r"<td( data-label=\"([^\"]*)\")?[^>]*>", page)
+    assert cells
+    labelled = [label for has, label in cells if has]
+    assert len(labelled) >= len(cells) - page.count('class="muted"')
+    assert "Hoàn thành đúng hạn" in labelled and "" not in labelled
 
 
 def test_the_page_edits_and_moves_the_report(login, personas, agencies, half, reported):

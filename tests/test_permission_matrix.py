@@ -320,6 +320,10 @@ EXPECTATIONS: dict[str, Row] = {
     "PUT /api/indicators/{indicator_id}":               staff(),
     "GET /api/indicators/{indicator_id}":               everyone(),
     "POST /api/indicators/{indicator_id}/measurements": Row(LOGIN, OK, OK, 403, OK, 403, 403, OK),
+    "POST /api/indicators/{indicator_id}/measurements-with-file": Row(
+        LOGIN, OK, OK, 403, OK, 403, 403, OK
+    ),
+    "GET /api/indicators/measurements/{measurement_id}/evidence": everyone(),
     # Official reports (cchc.official): agency A's quý I report, sent to the province.
     # Its own people read it and ask for its files; it is no longer written (a message,
     # not a change); the coordinator and the administrator receive it; the province's
@@ -703,6 +707,14 @@ API_BODIES: dict[str, dict[str, Any]] = {
         "value": "10",
         "source": "Thử",
     },
+    # The same as a multipart form with a small PDF (`ask` sends a body with a file so).
+    "POST /api/indicators/{indicator_id}/measurements-with-file": {
+        "period": "Quý IV/2099",
+        "measured_on": "2099-12-31",
+        "value": "10",
+        "source": "Thử",
+        "file": b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n",
+    },
     "POST /api/par/items/{item_id}/self": {"score": "1", "explanation": "Chưa có văn bản"},
     "POST /api/par/items/{item_id}/appraise": {"score": "1", "comment": "Thiếu văn bản"},
     "POST /api/par/items/{item_id}/reply": {"reply": "Đã bổ sung"},
@@ -717,6 +729,12 @@ API_BODIES: dict[str, dict[str, Any]] = {
 def ask(client: Client, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
     if method == "GET":
         return client.get(url)
+    if body and isinstance(body.get("file"), bytes):
+        # A multipart endpoint: a fresh file for each persona.
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile("minh-chung.pdf", body["file"], "application/pdf")
+        return client.post(url, {**body, "file": upload})
     if url.startswith("/api/"):
         # Without a body of its own, an empty JSON object: allowed users get a validation
         # error, others 401/403.

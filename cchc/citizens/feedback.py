@@ -7,7 +7,9 @@ the same transaction. The audit records never carry the sender's name or contact
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -371,3 +373,43 @@ def overdue_lines(
             "pk", "code", "agency_id", "regulation", "due_on"
         )
     ]
+
+
+# Forms of address a reply puts before a given name ("bà Ngọc", "ông Lâm").
+_HONORIFICS = ("ông", "bà", "anh", "chị", "cô", "chú", "em", "bác")
+
+
+def public_text(item: Feedback, text: str) -> str:
+    """Text of a feedback item (its answer, a rejection's reason, the regulation named) as
+    the public page prints it: without the sender's personal data, even when the officer
+    who answered wrote it in. The sender's name (whole, without the family name, or a
+    given name after ông/bà/anh/chị …), telephone (however its digits are spaced), e-mail
+    and address are replaced, then any other telephone number or e-mail address."""
+    from cchc.citizens.exports import scrub
+
+    text = unicodedata.normalize("NFC", text or "")
+    hidden = _("[đã ẩn thông tin người gửi]")
+    patterns: list[str] = []
+    words = unicodedata.normalize("NFC", item.sender_name or "").split()
+    if words:
+        patterns.append(r"\s+".join(map(re.escape, words)))
+        if len(words) >= 3:
+            patterns.append(r"\s+".join(map(re.escape, words[1:])))
+    for value in (item.sender_email, item.sender_address):
+        value = unicodedata.normalize("NFC", (value or "").strip())
+        if len(value) >= 4:
+            patterns.append(r"\s*".join(map(re.escape, value.split())))
+    digits = re.sub(r"\D", "", item.sender_phone or "")
+    if len(digits) >= 6:
+        patterns.append(r"[\s.\-]?".join(digits))
+    for pattern in sorted(patterns, key=len, reverse=True):
+        text = re.sub(pattern, hidden, text, flags=re.IGNORECASE)
+    if words:
+        honorific = "|".join(_HONORIFICS)
+        text = re.sub(
+            rf"\b({honorific})(\s+){re.escape(words[-1])}\b",
+            lambda found: found.group(1) + found.group(2) + hidden,
+            text,
+            flags=re.IGNORECASE,
+        )
+    return scrub(text)

@@ -240,6 +240,11 @@ def feedback_lookup(request: HttpRequest) -> HttpResponse:
                 "answered_on",
                 "published_on",
                 "rejection_reason",
+                # Read only to be taken out of what the page prints (service.public_text).
+                "sender_name",
+                "sender_phone",
+                "sender_email",
+                "sender_address",
                 "type__name",
                 "agency__name",
             )
@@ -250,10 +255,18 @@ def feedback_lookup(request: HttpRequest) -> HttpResponse:
         )
         if item is None:
             status = 404
+    public = (
+        {
+            name: service.public_text(item, getattr(item, name))
+            for name in ("regulation", "answer", "rejection_reason")
+        }
+        if item is not None
+        else {}
+    )
     return render(
         request,
         "citizens/feedback_lookup.html",
-        {"typed": typed, "item": item, "searched": searched},
+        {"typed": typed, "item": item, "public": public, "searched": searched},
         status=status,
     )
 

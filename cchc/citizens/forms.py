@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from cchc.accounts import policy
 from cchc.agencies.models import Agency
-from cchc.citizens.indicators import parse_decimal
+from cchc.citizens.indicators import NumberInvalid, parse_decimal, read_decimal
 from cchc.citizens.models import SCALE, Indicator, SurveyDefinition, SurveyQuestion
 from cchc.citizens.services import COMMENT_MAX
 
@@ -200,6 +200,20 @@ class IndicatorForm(forms.Form):
             self.fields[name].error_messages["null_characters_not_allowed"] = gettext_lazy(
                 "Có ký tự không hợp lệ."
             )
+
+    def _clean_number(self, name: str) -> str:
+        text: str = self.cleaned_data.get(name, "")
+        try:
+            read_decimal(text)
+        except NumberInvalid as refused:
+            raise forms.ValidationError(str(refused), code="invalid") from refused
+        return text
+
+    def clean_baseline_value(self) -> str:
+        return self._clean_number("baseline_value")
+
+    def clean_target_value(self) -> str:
+        return self._clean_number("target_value")
 
     def typed_values(self) -> dict[str, Any]:
         """The cleaned values, numbers read as a Vietnamese writes them (52,5)."""

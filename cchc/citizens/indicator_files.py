@@ -28,7 +28,13 @@ from openpyxl.utils import get_column_letter
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency
 from cchc.audit.log import log_here
-from cchc.citizens.indicators import IndicatorError, measurement_record, parse_decimal
+from cchc.citizens.indicators import (
+    IndicatorError,
+    NumberInvalid,
+    measurement_record,
+    parse_decimal,
+    read_decimal,
+)
 from cchc.citizens.models import Indicator, Measurement
 from cchc.jobs.registry import XLSX, Exporter, Output, Progress, register
 
@@ -250,9 +256,14 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
             else:
                 values["baseline_year"] = int(year)
             for column, key in ((6, "baseline_value"), (7, "target_value")):
-                number_value = parse_decimal(cells[column - 1])
-                if number_value is None or abs(number_value) >= Decimal("1e12"):
-                    errors.add(indicators_name, number, column, _("Phải là một số."))
+                try:
+                    number_value = read_decimal(cells[column - 1])
+                except NumberInvalid as refused:
+                    errors.add(indicators_name, number, column, str(refused))
+                    number_value = None
+                else:
+                    if number_value is None or abs(number_value) >= Decimal("1e12"):
+                        errors.add(indicators_name, number, column, _("Phải là một số."))
                 values[key] = number_value
             values["due_on"] = _date(cells[7])
             if values["due_on"] is None:
@@ -296,9 +307,13 @@ def import_workbook(data: bytes, *, actor: User | None) -> ImportResult:
                 )
             else:
                 seen.add((code, measured_on))
-            value = parse_decimal(cells[3])
-            if value is None:
-                errors.add(measurements_name, number, 4, _("Giá trị phải là một số."))
+            try:
+                value = read_decimal(cells[3])
+            except NumberInvalid as refused:
+                errors.add(measurements_name, number, 4, str(refused))
+            else:
+                if value is None:
+                    errors.add(measurements_name, number, 4, _("Giá trị phải là một số."))
             if not _text(cells[4]):
                 errors.add(measurements_name, number, 5, _("Hãy ghi nguồn số liệu."))
             rows.append((number, cells))

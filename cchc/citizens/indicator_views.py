@@ -3,15 +3,16 @@ entry of a value, the XLSX import and export."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,11 +22,17 @@ from cchc.accounts.policy import requires
 from cchc.citizens import indicators as service
 from cchc.citizens.forms import IndicatorForm
 from cchc.citizens.indicator_files import import_workbook
-from cchc.citizens.indicators import EvidenceFile, IndicatorError, IndicatorInvalid, parse_decimal
+from cchc.citizens.indicators import (
+    EvidenceFile,
+    IndicatorError,
+    IndicatorInvalid,
+    NumberInvalid,
+    read_decimal,
+)
 from cchc.citizens.models import Indicator, Measurement
 from cchc.jobs.services import job_start
 from cchc.lib import calendar, storage
-from cchc.lib.uploads import EVIDENCE_KINDS, UploadRejected, check_upload
+from cchc.lib.uploads import UploadRejected
 from cchc.lib.widgets import FilePicker
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -34,7 +41,26 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 def _number(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return number_format(value, 2 if value != value.to_integral() else 0)
+    # Written as the forms read it back, whatever the page's language (`read_decimal`):
+    # 2.430 is two thousand four hundred and thirty, 41,25 has two decimals.
+    return format_decimal(value, format="#,##0.##", locale="vi")
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """Four or five round levels (1, 2 or 5 times a power of ten) from below `low` to
+    above `high`, for the chart's grid."""
+    if high == low:
+        high, low = high + 1, low - 1
+    raw = (high - low) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    if start == low:
+        start -= step
+    levels = [start]
+    while levels[-1] <= high:
+        levels.append(round(levels[-1] + step, 10))
+    return levels
 
 
 def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeString:
@@ -45,13 +71,16 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
         (m.period, m.value) for m in measurements
     ]
     values = [v for _label, v in points] + [indicator.target_value]
-    low, high = float(min(values)), float(max(values))
-    if high == low:
-        high, low = high + 1, low - 1
-    pad = (high - low) * 0.1
-    low, high = low - pad, high + pad
-    left, right, top, plot_h, step = 56, 20, 16, 220, 92
-    width = left + right + step * max(len(points) - 1, 1) + 20
+    ticks = _ticks(float(min(values)), float(max(values)))
+    low, high = ticks[0], ticks[-1]
+    # Drawn at its own size (the page lets it scroll sideways rather than scale it, so the
+    # labels keep 12 px on a phone): each period gets the room its label needs.
+    label_px = max(len(label) for label, _v in points) * 6.6 + 16
+    step = max(72, round(label_px))
+    left, top, plot_h = 56, 16, 200
+    first_x = left + max(10, round(label_px / 2) - left + 8)
+    right = max(20, round(label_px / 2) + 4)
+    width = first_x + step * max(len(points) - 1, 1) + right
     height = top + plot_h + 44
 
     def y_of(value: float) -> float:
@@ -60,7 +89,7 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
     marks: list[dict[str, object]] = []
     path: list[str] = []
     for index, (label, value) in enumerate(points):
-        x = left + 10 + step * index
+        x = first_x + step * index
         y = y_of(float(value))
         marks.append(
             {
@@ -73,13 +102,16 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
             }
         )
         path.append(f"{'M' if not path else 'L'}{x},{y:.1f}")
-    grid = []
-    for share in (0, 0.25, 0.5, 0.75, 1):
-        level = low + (high - low) * share
-        grid.append(
-            {"y": f"{y_of(level):.1f}", "ty": f"{y_of(level) + 4:.1f}", "label": f"{level:.0f}"}
-        )
     target_y = y_of(float(indicator.target_value))
+    grid = [
+        {
+            "y": f"{y_of(level):.1f}",
+            "ty": f"{y_of(level) + 4:.1f}",
+            # A level next to the target line leaves its label to the target's.
+            "label": "" if abs(y_of(level) - target_y) < 14 else _number(Decimal(str(level))),
+        }
+        for level in ticks
+    ]
     svg = render_to_string(
         "dashboards/charts/line.svg",
         {
@@ -93,7 +125,7 @@ def trend_chart(indicator: Indicator, measurements: list[Measurement]) -> SafeSt
             "right_x": width - right,
             "grid": [
                 *grid,
-                {"y": f"{target_y:.1f}", "ty": f"{target_y - 4:.1f}", "label": _("chỉ tiêu")},
+                {"y": f"{target_y:.1f}", "ty": f"{target_y + 4:.1f}", "label": _("chỉ tiêu")},
             ],
             "marks": marks,
             "path": " ".join(path),
@@ -134,30 +166,28 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     if request.method == "POST":
         if not can_measure:
             policy.require(request.user, "indicator.measure", indicator)
-        value = parse_decimal(request.POST.get("value", "")[:30])
+        value: Decimal | None = None
+        try:
+            value = read_decimal(request.POST.get("value", "")[:30])
+        except NumberInvalid as refused:
+            errors.append(str(refused))
+        else:
+            if value is None:
+                errors.append(_("Giá trị phải là một số (ví dụ 52,5)."))
         measured_on: date | None = None
         try:
             measured_on = date.fromisoformat(request.POST.get("measured_on", "")[:10])
         except ValueError:
             errors.append(_("Ngày tính số liệu không hợp lệ."))
-        if value is None:
-            errors.append(_("Giá trị phải là một số (ví dụ 52,5)."))
         evidence_file: EvidenceFile | None = None
         upload = request.FILES.get("evidence_file")
         if upload is not None:
             try:
-                checked = check_upload(
-                    upload.name or "",
-                    upload,
-                    allowed=EVIDENCE_KINDS,
-                    max_bytes=settings.CCHC_MAX_UPLOAD_BYTES,
-                    declared_type=upload.content_type,
+                evidence_file = service.evidence_upload(
+                    upload.name or "", upload, upload.content_type
                 )
             except UploadRejected as refused:
                 errors.append(_("Tệp minh chứng: %(why)s") % {"why": "; ".join(refused.messages)})
-            else:
-                upload.seek(0)
-                evidence_file = EvidenceFile(checked, upload.read())
         if not errors:
             try:
                 service.measurement_record(

@@ -17,11 +17,15 @@ The status rule (`RULE_TEXT`, shown beside every status):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import IO, Any
 
+from babel.numbers import NumberFormatError
+from babel.numbers import parse_decimal as babel_parse_decimal
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +36,7 @@ from cchc.agencies.models import Agency
 from cchc.audit.log import log_here
 from cchc.citizens.models import Indicator, Measurement
 from cchc.lib import calendar, storage
-from cchc.lib.uploads import CheckedUpload
+from cchc.lib.uploads import EVIDENCE_KINDS, CheckedUpload, check_upload
 
 ON_TRACK, AT_RISK, MISSED, MET, NO_DATA = "on_track", "at_risk", "missed", "met", "no_data"
 STATUS_LABELS = {
@@ -68,6 +72,20 @@ class EvidenceFile:
 
     checked: CheckedUpload
     data: bytes
+
+
+def evidence_upload(name: str, data: IO[bytes], declared_type: str | None) -> EvidenceFile:
+    """An uploaded evidence file checked as every upload is (kind by content, the size
+    limit), for the page and the API alike; `UploadRejected` says why not."""
+    checked = check_upload(
+        name,
+        data,
+        allowed=EVIDENCE_KINDS,
+        max_bytes=settings.CCHC_MAX_UPLOAD_BYTES,
+        declared_type=declared_type,
+    )
+    data.seek(0)
+    return EvidenceFile(checked, data.read())
 
 
 def _reaches(indicator: Indicator, value: Decimal, goal: Decimal) -> bool:
@@ -251,27 +269,83 @@ def measurement_record(
     return measurement
 
 
-def parse_decimal(raw: Any) -> Decimal | None:
-    """A number as written in a Vietnamese sheet or form: 52,5 or 52.5 or a cell's float."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, bool):
+class NumberInvalid(ValueError):
+    """Text that is not a number as a Vietnamese writes it; the message says why."""
+
+
+# Spaces a sheet or a phone may put between groups of thousands (1 234,5).
+_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
+_NUMBER_CHARS = re.compile(r"[+-]?[0-9.,]+")
+
+
+def read_decimal(raw: Any) -> Decimal | None:
+    """A number as written in a Vietnamese form or sheet, or a cell's own number.
+
+    The rule is the Vietnamese one (CLDR locale «vi», read by Babel, strictly): the comma
+    is the decimal mark and the dot groups thousands by three. So "2.430" is 2430, "2,43"
+    is 2.43 and "1.234,5" is 1234.5. A dot that does not group three digits ("2.43",
+    "52.5") is ambiguous and refused, with the comma reading suggested; so is anything that
+    is not digits, one sign, dots and one comma (1e5, NaN, "12,3,4"), and more than two
+    significant decimals (the stored precision). A trailing "%" and spaces grouping thousands are
+    allowed. Empty gives None; bad text raises `NumberInvalid` with a Vietnamese message.
+    """
+    if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, int | float | Decimal):
         try:
-            return Decimal(str(raw)).quantize(Decimal("0.01"))
+            number = Decimal(str(raw))
         except InvalidOperation:
             return None
-    text = str(raw).strip().replace("%", "").replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
+        if not number.is_finite():
+            raise NumberInvalid(_("Giá trị phải là một số."))
+        return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = str(raw).strip()
+    if text.endswith("%"):
+        text = text[:-1].rstrip()
+    if not text:
+        return None
+    shown = text[:30]
+    text = _GROUP_SPACE.sub(".", text.replace("\u2212", "-"))
+    if not _NUMBER_CHARS.fullmatch(text):
+        raise NumberInvalid(
+            _(
+                "«%(text)s» không phải là một số. Viết số kiểu Việt Nam: dấu phẩy trước "
+                "phần thập phân, dấu chấm ngăn hàng nghìn (ví dụ 52,5 hoặc 1.234,5)."
+            )
+            % {"text": shown}
+        )
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return None
+        number = babel_parse_decimal(text, locale="vi", strict=True)
+    except NumberFormatError as refused:
+        whole, _dot, part = text.partition(".")
+        if "," not in text and text.count(".") == 1 and whole.lstrip("+-") and part:
+            raise NumberInvalid(
+                _(
+                    "«%(text)s» không rõ: dấu chấm chỉ dùng để ngăn hàng nghìn (2.430 là hai "
+                    "nghìn bốn trăm ba mươi). Số thập phân thì viết %(comma)s."
+                )
+                % {"text": shown, "comma": f"{whole},{part}"}
+            ) from refused
+        raise NumberInvalid(
+            _(
+                "«%(text)s» không phải là một số viết đúng. Dấu phẩy trước phần thập phân, "
+                "dấu chấm ngăn từng nhóm ba chữ số (ví dụ 1.234,5)."
+            )
+            % {"text": shown}
+        ) from refused
+    if number != number.quantize(Decimal("0.01")):
+        raise NumberInvalid(
+            _("«%(text)s»: chỉ ghi tối đa 2 chữ số sau dấu phẩy.") % {"text": shown}
+        )
     return number.quantize(Decimal("0.01"))
+
+
+def parse_decimal(raw: Any) -> Decimal | None:
+    """`read_decimal`, with None for bad text as for empty (the caller says what it wants)."""
+    try:
+        return read_decimal(raw)
+    except NumberInvalid:
+        return None
 
 
 def indicator_from_plan(

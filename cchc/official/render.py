@@ -3,21 +3,25 @@
 All three print `cchc.official.content` and nothing else. The DOCX and XLSX are written
 with the shared Office conventions (`cchc.lib.office`: Times New Roman, fixed document
 times, stable zip members), so the same content gives the same bytes. The PDF is the DOCX
-converted by LibreOffice (`soffice --headless`), whose PDF carries its own creation time:
-its pages and text are stable, not its bytes.
+converted by LibreOffice (`soffice --headless`); LibreOffice stamps its own creation time,
+document ID and XMP packet, which `stable_pdf` (pikepdf) replaces by the DOCX's fixed time
+and an ID computed from the content, so the PDF too is byte-stable.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import docx
+import pikepdf
 from django.utils.translation import gettext as _
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -134,6 +138,42 @@ def _paragraph(document: Any, text: str) -> None:
     _run(paragraph, text)
 
 
+TEXT_WIDTH_CM = 16.0  # A4 less the decree's 3 cm left and 2 cm right margins
+
+
+CELL_PADDING_CM = 0.5  # the Table Grid style's cell margins, and a little air
+
+
+def _text_cm(text: str) -> float:
+    """About how wide a text is in Times New Roman 12 pt bold: capitals and digits are
+    wider than the small letters."""
+    return sum(0.3 if c.isupper() else 0.23 if c.isdigit() else 0.21 for c in text)
+
+
+def _column_widths(columns: list[str], rows: list[list[Any]]) -> list[float]:
+    """Widths in cm sharing the text width by what each column holds. Each column gets at
+    least its longest word (header or cell: "TT", "30/06/2022" never break), and the room
+    left goes to the columns whose text would need more lines (the names), in proportion:
+    a long name in an equal-width column ran to one word a line."""
+    least, wanted = [], []
+    for index, title in enumerate(columns):
+        texts = [str(title)] + [number_text(row[index]) for row in rows if index < len(row)]
+        word = max((_text_cm(part) for text in texts for part in text.split()), default=0.0)
+        whole = max((_text_cm(text) for text in texts[1:]), default=0.0)
+        least.append(word + CELL_PADDING_CM)
+        wanted.append(max(whole, word) + CELL_PADDING_CM)
+    spare = TEXT_WIDTH_CM - sum(least)
+    if spare <= 0:
+        widths = [TEXT_WIDTH_CM * w / sum(least) for w in least]
+    else:
+        extra = [w - m for w, m in zip(wanted, least, strict=True)]
+        if sum(extra) <= spare:
+            widths = [TEXT_WIDTH_CM * w / sum(wanted) for w in wanted]
+        else:
+            widths = [m + e * spare / sum(extra) for m, e in zip(least, extra, strict=True)]
+    return [round(width, 2) for width in widths]
+
+
 def _table(document: Any, block: dict[str, Any], explained: set[str]) -> None:
     _line(document, block["title"], center=False, italic=True, bold=True)
     columns = block["columns"]
@@ -146,6 +186,11 @@ def _table(document: Any, block: dict[str, Any], explained: set[str]) -> None:
         _run(paragraph, title, size=TABLE_SIZE, bold=True)
     header = table.rows[0]._tr.get_or_add_trPr()
     header.append(OxmlElement("w:tblHeader"))
+    table.autofit = False
+    for column, width in zip(table.columns, _column_widths(columns, block["rows"]), strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
     for row, values in zip(table.rows[1:], block["rows"], strict=True):
         for cell, value in zip(row.cells, values, strict=True):
             paragraph = cell.paragraphs[0]
@@ -308,6 +353,40 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+PDF_FOLDER_PREFIX = "cchc-pdf-"
+_PDF_FOLDER = re.compile(rf"{PDF_FOLDER_PREFIX}(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_pdf_folders(now: float | None = None) -> int:
+    """Remove the conversion folders (the DOCX, LibreOffice's private profile, a half
+    PDF) that a generation killed mid-way left behind: those whose owning process is gone
+    and that are older than a conversion may last. Returns how many were removed."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{PDF_FOLDER_PREFIX}*"):
+        found = _PDF_FOLDER.match(folder.name)
+        if found is None or not folder.is_dir() or _alive(int(found.group(1))):
+            continue
+        try:
+            old = now - folder.stat().st_mtime > PDF_TIMEOUT_SECONDS + 30
+        except OSError:
+            continue
+        if old:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def write_pdf(content: dict[str, Any]) -> bytes:
     """The DOCX converted by LibreOffice headless, in a private profile and directory."""
     program = soffice_path()
@@ -315,15 +394,26 @@ def write_pdf(content: dict[str, Any]) -> bytes:
         raise PdfUnavailable(
             _("Máy chủ chưa cài LibreOffice (gói libreoffice-writer-nogui) để tạo PDF.")
         )
-    with tempfile.TemporaryDirectory(prefix="cchc-pdf-") as folder:
+    sweep_stale_pdf_folders()
+    # The folder names the process that owns it, so that a worker killed mid-way leaves
+    # something the next generation can tell is abandoned.
+    with tempfile.TemporaryDirectory(prefix=f"{PDF_FOLDER_PREFIX}{os.getpid()}-") as folder:
         work = Path(folder)
         source = work / "bao-cao.docx"
         source.write_bytes(write_docx(content))
         profile = (work / "profile").as_uri()
         env = {**os.environ, "HOME": str(work)}
+        # Under coreutils' timeout: should this process be killed, LibreOffice (which
+        # would outlive it) is still stopped at the same limit rather than left running.
+        bounded = (
+            [killer, "--kill-after=5", str(PDF_TIMEOUT_SECONDS)]
+            if (killer := shutil.which("timeout"))
+            else []
+        )
         try:
             subprocess.run(
                 [
+                    *bounded,
                     program,
                     f"-env:UserInstallation={profile}",
                     "--headless",
@@ -336,7 +426,7 @@ def write_pdf(content: dict[str, Any]) -> bytes:
                 ],
                 check=True,
                 capture_output=True,
-                timeout=PDF_TIMEOUT_SECONDS,
+                timeout=PDF_TIMEOUT_SECONDS + 10,
                 env=env,
             )
         except (subprocess.SubprocessError, OSError) as failure:
@@ -344,7 +434,30 @@ def write_pdf(content: dict[str, Any]) -> bytes:
         result = work / "bao-cao.pdf"
         if not result.exists():
             raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF."))
-        return result.read_bytes()
+        return stable_pdf(result.read_bytes())
+
+
+def stable_pdf(data: bytes) -> bytes:
+    """The same PDF without what changes from one conversion to the next: the creation and
+    change times become the DOCX's fixed document time, the XMP packet (which repeats
+    them) and LibreOffice's trailer checksum are dropped, and the trailer ID is derived
+    from the content (qpdf's deterministic ID), so the same report gives the same bytes."""
+    stamp = document_time(None).strftime("D:%Y%m%d%H%M%SZ")
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pdf.docinfo["/CreationDate"] = pikepdf.String(stamp)
+            pdf.docinfo["/ModDate"] = pikepdf.String(stamp)
+            if "/Metadata" in pdf.Root:
+                del pdf.Root["/Metadata"]
+            # LibreOffice's own trailer entries: a random ID and a checksum of its run.
+            for key in ("/ID", "/DocChecksum"):
+                if key in pdf.trailer:
+                    del pdf.trailer[key]
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True, linearize=False)
+    except pikepdf.PdfError as failure:
+        raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF.")) from failure
+    return out.getvalue()
 
 
 WRITERS = {"docx": write_docx, "xlsx": write_xlsx, "pdf": write_pdf}

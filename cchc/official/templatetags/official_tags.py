@@ -20,3 +20,12 @@ def is_number(value: Any) -> bool:
 @register.filter
 def lookup_slot(history: dict[str, int], key: str) -> int:
     return history.get(key, 0) if history else 0
+
+
+@register.filter
+def at(values: Any, index: int) -> Any:
+    """values[index], or "" past its end: a cell's column title, for the phone's cards."""
+    try:
+        return values[index]
+    except (IndexError, KeyError, TypeError):
+        return ""
