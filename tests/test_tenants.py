@@ -669,3 +669,47 @@ def test_load_par_sets_for_one_province(
     assert {s.group.province_id for s in loaded} == {agencies["province"].pk}
     # A's sets are not B's to see (the gate goes through the set's group).
     assert not tenancy.allows(province_b["people"]["coordinator_bs"], loaded[0])
+
+
+def test_a_province_report_counts_only_its_own_provinces_data(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    plan: Plan,
+    province_b: dict[str, Any],
+) -> None:
+    """The province-wide official report of province B (agency None) is written from
+    province B's documents, feedback, indicators and survey answers, never province A's."""
+    from datetime import date
+
+    from cchc.citizens.models import Feedback
+    from cchc.documents.models import Document
+    from cchc.monitoring.models import ReportingPeriod
+    from cchc.official.blocks import BLOCKS
+
+    root_a, root_b = agencies["province"], province_b["agencies"]["province"]
+    health_b = province_b["agencies"]["health"]
+    plan_b = province_b["plan"]
+    period = ReportingPeriod.objects.filter(plan=plan_b).order_by("-ends_on").first()
+    assert period is not None
+    inside = period.starts_on
+    for agency, number in [
+        (agencies["a"], "1/QĐ-A"),
+        (agencies["b"], "2/QĐ-A"),
+        (health_b, "9/QĐ-B"),
+    ]:
+        Document.objects.create(agency=agency, number=number, issued_on=inside, summary=number)
+    for province, agency in [(root_a, agencies["a"]), (root_a, None), (root_b, health_b)]:
+        _feedback(province, agency)
+    Feedback.objects.update(received_on=inside)
+    _indicator("chi-tieu-a-1", agencies["a"])
+    _indicator("chi-tieu-b-1", health_b)
+
+    def block(key: str) -> list[list[Any]]:
+        return BLOCKS[key].compute(None, period, {"today": date(2022, 7, 15)}).rows
+
+    documents = block("documents_issued")
+    assert [row[1:] for row in documents] == [[health_b.name, 1], ["Cộng", 1]]
+    feedback = block("feedback_stats")
+    assert feedback[0][2] == 1  # received in the period: province B's one item
+    indicators = block("indicator_values")
+    assert [row[1] for row in indicators] == [f"Chỉ tiêu {health_b.name}"]

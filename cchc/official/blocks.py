@@ -150,7 +150,10 @@ def documents_issued(
     documents = Document.objects.filter(
         issued_on__gte=period.starts_on, issued_on__lte=period.ends_on
     )
-    if agency is not None:
+    if agency is None:
+        if period.plan.province_id is not None:
+            documents = documents.filter(agency__province_id=period.plan.province_id)
+    else:
         rows = [
             [index, d.number, d.issued_on.strftime("%d/%m/%Y") if d.issued_on else "", d.summary]
             for index, d in enumerate(
@@ -166,6 +169,16 @@ def documents_issued(
     rows = [[index, name, n] for index, (name, n) in enumerate(counts.items(), start=1)]
     rows.append(["", _("Cộng"), sum(counts.values())])
     return BlockTable([_("TT"), _("Cơ quan"), _("Số văn bản")], rows, [""] * len(rows))
+
+
+def _province_agency_ids(period: ReportingPeriod, cache: dict[str, Any]) -> list[int]:
+    """The agencies of the report's province (a province-wide report counts only them)."""
+    key = f"province-agencies:{period.plan.province_id}"
+    if key not in cache:
+        cache[key] = list(
+            Agency.objects.filter(province_id=period.plan.province_id).values_list("pk", flat=True)
+        )
+    return list(cache[key])
 
 
 def _quarters(period: ReportingPeriod) -> list[int]:
@@ -191,6 +204,9 @@ def survey_index(
     responses = SurveyResponse.objects.filter(year=period.plan.year, quarter__in=_quarters(period))
     if agency is not None:
         responses = responses.filter(agency=agency)
+    elif period.plan.province_id is not None:
+        # By the province's agency ids, not a join, so that the tallies still serve.
+        responses = responses.filter(agency_id__in=_province_agency_ids(period, cache))
     figure = index.overall_figure(responses, method, codes, index.element_codes())
     rows: list[list[Any]] = [
         [position, title, figure.tallies.get(code, index.Tally()).valid, figure.elements[code]]
@@ -257,7 +273,9 @@ def feedback_block(
 ) -> BlockTable:
     from cchc.citizens.feedback import feedback_stats
 
-    stats = feedback_stats(agency, period.starts_on, period.ends_on)
+    stats = feedback_stats(
+        agency, period.starts_on, period.ends_on, province=period.plan.province_id
+    )
     rows: list[list[Any]] = [
         [1, _("Tiếp nhận trong kỳ"), stats.received],
         [2, _("Đã trả lời"), stats.answered],
@@ -281,7 +299,9 @@ def indicator_block(
     from cchc.citizens.indicators import indicator_values
 
     rows: list[list[Any]] = []
-    for position, value in enumerate(indicator_values(agency, period.ends_on), start=1):
+    for position, value in enumerate(
+        indicator_values(agency, period.ends_on, province=period.plan.province_id), start=1
+    ):
         indicator = value.indicator
         unit = f" {indicator.unit}" if indicator.unit else ""
         latest = "" if value.latest is None else f"{_number(value.latest.value)}{unit}"
@@ -320,6 +340,8 @@ def par_block(agency: Agency | None, period: ReportingPeriod, cache: dict[str, A
     ).select_related("agency", "campaign__group")
     if agency is not None:
         results = results.filter(agency=agency)
+    elif period.plan.province_id is not None:
+        results = results.filter(agency__province_id=period.plan.province_id)
     rows = [
         [
             position,
