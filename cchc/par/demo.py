@@ -67,7 +67,8 @@ def _fill(campaign: Campaign, *, appraise: bool, finalise: bool, seed: str) -> N
         strength = random.Random(f"{seed}-{item.scorecard.agency.name}").uniform(0.45, 0.9)  # noqa: S311
         computed = (item.computed_inputs or {}).get("points")
         if item.criterion.method == Criterion.Method.SURVEY and computed is None:
-            item.self_score = None  # the coordinator scores the survey area at appraisal
+            # The survey points, as the coordinator enters them on the survey page.
+            item.self_score = _points(rng, maximum, step, strength)
         elif computed is not None:
             item.self_score = Decimal(computed)
         else:
