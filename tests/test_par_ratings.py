@@ -517,6 +517,58 @@ def test_the_ranking_page_costs_the_same_queries_for_more_agencies(login, agenci
     assert len(large) == len(small)
 
 
+def test_the_ranking_page_shows_a_page_at_a_time_filtered_with_constant_queries(  # type: ignore[no-untyped-def]
+    login, agencies
+) -> None:
+    from cchc.par.scoring_views import RESULTS_PAGE
+
+    campaign = publish({agencies["a"]: "88.00", agencies["b"]: "77.00"})
+    client = login("leader")
+    url = f"/par/dot/{campaign.pk}/ket-qua/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    group = AgencyGroup.objects.get(code="so-ban-nganh")
+    for n in range(2 * RESULTS_PAGE + 10):
+        agency = Agency.objects.create(
+            name=f"Ban {n:03d}", kind=Agency.Kind.DEPARTMENT, parent=agencies["province"]
+        )
+        GroupMembership.objects.create(group=group, agency=agency)
+        CampaignResult.objects.create(
+            campaign=campaign,
+            agency=agency,
+            total=Decimal(50),
+            maximum=Decimal(100),
+            index=Decimal(50) - Decimal(n) / 10,
+            components={"1": "50.00"},
+            rank=3 + n,
+            classification="Trung bình" if n < 100 else "Yếu",
+            published_at=timezone.now(),
+        )
+    with CaptureQueriesContext(connection) as large:
+        first = client.get(url)
+    body = first.content.decode()
+    assert body.count('data-label="Hạng"') == RESULTS_PAGE
+    assert "Trang 1/3" in body and "Cơ quan thứ 1–50 trong 112 (cả nhóm 112 cơ quan)." in body
+    assert "Sở Tư pháp" in body and "Ban 047" in body and "Ban 048" not in body
+    with CaptureQueriesContext(connection) as last:
+        third = client.get(url + "?trang=3").content.decode()
+    assert third.count('data-label="Hạng"') == 12 and "Ban 109" in third
+    assert "Trang 3/3" in third and "Trang sau" not in third
+    with CaptureQueriesContext(connection) as filtered:
+        weak = client.get(url, {"loai": "Yếu"}).content.decode()
+    assert weak.count('data-label="Hạng"') == 10 and "Ban 100" in weak and "Ban 099" not in weak
+    one = client.get(url, {"q": "Ban 007"}).content.decode()
+    assert one.count('data-label="Hạng"') == 1 and "Cơ quan thứ 1–1 trong 1" in one
+    # Hostile filters: a NUL byte (refused before the view), a huge string, an unknown
+    # class, a page past the end.
+    assert client.get(url, {"q": "Ban\x00 007"}).status_code == 400
+    for params in ({"q": "x" * 100_000}, {"loai": "Giỏi"}, {"trang": "-1"}, {"trang": "99"}):
+        assert client.get(url, params).status_code == 200
+    assert "Không có cơ quan nào khớp bộ lọc." in client.get(url, {"q": "zzz"}).content.decode()
+    assert len(large) == len(small) == len(last) == len(filtered)
+
+
 def _soffice_or_skip() -> None:
     if shutil.which("soffice") is None:
         reason = "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui"
