@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from cchc.lib import calendar
 from cchc.par.models import (
     AppraiserAssignment,
     Campaign,
+    CampaignResult,
     CriteriaSet,
     Criterion,
     Scorecard,
@@ -169,6 +170,10 @@ def demo_par_fill() -> Made | None:
     scorecards_ensure(c2021)
     _fill(c2021, appraise=True, finalise=True, seed="2021")
     published = campaign_publish(c2021, actor=coordinator)
+    # Published in the demo's past (March 2022), not on the day the demo was loaded.
+    stamp = timezone.make_aware(datetime(2022, 3, 15, 9, 0))
+    Campaign.objects.filter(pk=c2021.pk).update(published_at=stamp)
+    CampaignResult.objects.filter(campaign=c2021).update(published_at=stamp)
     c2022 = campaign_create(
         current,
         windows=Windows(
