@@ -171,7 +171,7 @@ def demo_par_fill() -> Made | None:
     _fill(c2021, appraise=True, finalise=True, seed="2021")
     published = campaign_publish(c2021, actor=coordinator)
     # Published in the demo's past (March 2022), not on the day the demo was loaded.
-    stamp = timezone.make_aware(datetime(2022, 3, 15, 9, 0))
+    stamp = datetime(2022, 3, 15, 9, 0, tzinfo=timezone.get_current_timezone())
     Campaign.objects.filter(pk=c2021.pk).update(published_at=stamp)
     CampaignResult.objects.filter(campaign=c2021).update(published_at=stamp)
     c2022 = campaign_create(
