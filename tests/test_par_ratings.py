@@ -577,6 +577,31 @@ def _soffice_or_skip() -> None:
         pytest.skip(reason)
 
 
+def test_the_papers_give_the_titles_room_and_right_align_the_figures(  # type: ignore[no-untyped-def]
+    agencies,
+) -> None:
+    """A reader of the printed scorecard reads the criterion on one or two lines, not in a
+    column as narrow as a score's; the ranking's fifteen columns fit landscape A4."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    campaign = publish({agencies["a"]: "88.00", agencies["b"]: "77.00"})
+    card = docx.Document(
+        io.BytesIO(scorecard_docx(_scorecard(campaign, agencies["a"]), issuer="Sở Nội vụ"))
+    )
+    grid = card.tables[-1]
+    widths = [cell.width for cell in grid.rows[1].cells]
+    assert widths[1] == max(widths) and widths[1] >= Cm(12) and widths[2] <= Cm(3)
+    assert grid.rows[1].cells[2].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert grid.rows[1].cells[1].paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.RIGHT
+    ranking = docx.Document(
+        io.BytesIO(ranking_docx(ranking_table(campaign), issuer="Sở Nội vụ"))
+    ).tables[-1]
+    total = sum(cell.width for cell in ranking.rows[1].cells)
+    assert Cm(24) <= total <= Cm(24.8)
+    assert ranking.rows[1].cells[1].width == max(c.width for c in ranking.rows[1].cells)
+
+
 def test_a_scorecard_pdf_opens_with_its_pages(agencies, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from cchc.par.outputs import docx_to_pdf
 
