@@ -483,8 +483,8 @@ def results_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
         ).values_list("agency_id", "pk")
     )
     for r in results:
-        r.component_list = [r.components.get(code, "") for code, _t in areas]  # type: ignore[attr-defined]
-        r.card_id = cards.get(r.agency_id)  # type: ignore[attr-defined]
+        r.component_list = [r.components.get(code, "") for code, _t in areas]
+        r.card_id = cards.get(r.agency_id)
     own_result = published.filter(agency_id=own).select_related("agency").first() if own else None
     chart_table = RankingTable(
         campaign,

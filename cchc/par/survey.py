@@ -16,7 +16,7 @@ the self-assessment to the end of the appraisal, on scorecards not yet locked.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -83,7 +83,7 @@ CLEARED: dict[str, Any] = {}
 
 def _entered(
     campaign: Campaign,
-    entries: list[tuple[ScoreItem, Decimal | None, dict[str, Any] | None]],
+    entries: Sequence[tuple[ScoreItem, Decimal | None, dict[str, Any] | None]],
     actor: Actor,
     source: Source,
 ) -> int:
