@@ -648,3 +648,21 @@ def test_load_demo_loads_the_default_sets_of_the_plans_year() -> None:
         (2022, "ubnd-cap-huyen"),
         (2022, "ubnd-cap-xa"),
     ]
+
+
+def test_the_demo_2022_campaign_shows_survey_scores() -> None:
+    from cchc.par.models import Campaign, Criterion, ScoreItem
+
+    call_command("load_demo", "--without-reports", "--quiet-accounts", stdout=io.StringIO())
+    campaign = Campaign.objects.get(year=2022, group__code="so-ban-nganh")
+    survey = ScoreItem.objects.filter(
+        scorecard__campaign=campaign,
+        criterion__method=Criterion.Method.SURVEY,
+    )
+    assert survey.exists()
+    assert not survey.filter(self_score__isnull=True).exists()
+    for item in survey.select_related("criterion")[:50]:
+        assert 0 <= item.self_score <= item.criterion.max_points
+    # The 2021 results were published in the demo's past, not on the day it was loaded.
+    published = Campaign.objects.get(year=2021, group__code="so-ban-nganh").published_at
+    assert published is not None and published.year == 2022

@@ -141,8 +141,18 @@ def test_a_scorecard_from_self_assessment_to_published_ranking(
     page.click("#survey-scores button[type=submit]")
     page.wait_for_load_state()
     assert "Chưa lưu điểm nào." in page.inner_text(".messages")
+    # Enter in the field saves (the «Xoá» buttons are not the form's default button).
     page.fill(f"input[name=s_{item8.pk}]", "15")
-    page.click("#survey-scores button[type=submit]")
+    page.press(f"input[name=s_{item8.pk}]", "Enter")
+    page.wait_for_load_state()
+    assert "Đã lưu điểm điều tra: 1 ô thay đổi." in page.inner_text(".messages")
+    # A score entered by mistake is cleared by its own button, then typed again.
+    page.click(f"button[name=clear][value='{item8.pk}']")
+    page.wait_for_load_state()
+    assert "Đã xoá điểm điều tra: 1 ô thay đổi." in page.inner_text(".messages")
+    assert page.input_value(f"input[name=s_{item8.pk}]") == ""
+    page.fill(f"input[name=s_{item8.pk}]", "15")
+    page.press(f"input[name=s_{item8.pk}]", "Enter")
     page.wait_for_load_state()
     assert "Đã lưu điểm điều tra: 1 ô thay đổi." in page.inner_text(".messages")
     page.screenshot(path=str(shots / "par-06-survey.png"), full_page=True)

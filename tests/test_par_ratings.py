@@ -517,12 +517,89 @@ def test_the_ranking_page_costs_the_same_queries_for_more_agencies(login, agenci
     assert len(large) == len(small)
 
 
+def test_the_ranking_page_shows_a_page_at_a_time_filtered_with_constant_queries(  # type: ignore[no-untyped-def]
+    login, agencies
+) -> None:
+    from cchc.par.scoring_views import RESULTS_PAGE
+
+    campaign = publish({agencies["a"]: "88.00", agencies["b"]: "77.00"})
+    client = login("leader")
+    url = f"/par/dot/{campaign.pk}/ket-qua/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    group = AgencyGroup.objects.get(code="so-ban-nganh")
+    for n in range(2 * RESULTS_PAGE + 10):
+        agency = Agency.objects.create(
+            name=f"Ban {n:03d}", kind=Agency.Kind.DEPARTMENT, parent=agencies["province"]
+        )
+        GroupMembership.objects.create(group=group, agency=agency)
+        CampaignResult.objects.create(
+            campaign=campaign,
+            agency=agency,
+            total=Decimal(50),
+            maximum=Decimal(100),
+            index=Decimal(50) - Decimal(n) / 10,
+            components={"1": "50.00"},
+            rank=3 + n,
+            classification="Trung bình" if n < 100 else "Yếu",
+            published_at=timezone.now(),
+        )
+    with CaptureQueriesContext(connection) as large:
+        first = client.get(url)
+    body = first.content.decode()
+    assert body.count('data-label="Hạng"') == RESULTS_PAGE
+    assert "Trang 1/3" in body and "Cơ quan thứ 1–50 trong 112 (cả nhóm 112 cơ quan)." in body
+    assert "Sở Tư pháp" in body and "Ban 047" in body and "Ban 048" not in body
+    with CaptureQueriesContext(connection) as last:
+        third = client.get(url + "?trang=3").content.decode()
+    assert third.count('data-label="Hạng"') == 12 and "Ban 109" in third
+    assert "Trang 3/3" in third and "Trang sau" not in third
+    with CaptureQueriesContext(connection) as filtered:
+        weak = client.get(url, {"loai": "Yếu"}).content.decode()
+    assert weak.count('data-label="Hạng"') == 10 and "Ban 100" in weak and "Ban 099" not in weak
+    one = client.get(url, {"q": "Ban 007"}).content.decode()
+    assert one.count('data-label="Hạng"') == 1 and "Cơ quan thứ 1–1 trong 1" in one
+    # Hostile filters: a NUL byte (refused before the view), a huge string, an unknown
+    # class, a page past the end.
+    assert client.get(url, {"q": "Ban\x00 007"}).status_code == 400
+    for params in ({"q": "x" * 100_000}, {"loai": "Giỏi"}, {"trang": "-1"}, {"trang": "99"}):
+        assert client.get(url, params).status_code == 200
+    assert "Không có cơ quan nào khớp bộ lọc." in client.get(url, {"q": "zzz"}).content.decode()
+    assert len(large) == len(small) == len(last) == len(filtered)
+
+
 def _soffice_or_skip() -> None:
     if shutil.which("soffice") is None:
         reason = "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+def test_the_papers_give_the_titles_room_and_right_align_the_figures(  # type: ignore[no-untyped-def]
+    agencies,
+) -> None:
+    """A reader of the printed scorecard reads the criterion on one or two lines, not in a
+    column as narrow as a score's; the ranking's fifteen columns fit landscape A4."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    campaign = publish({agencies["a"]: "88.00", agencies["b"]: "77.00"})
+    card = docx.Document(
+        io.BytesIO(scorecard_docx(_scorecard(campaign, agencies["a"]), issuer="Sở Nội vụ"))
+    )
+    grid = card.tables[-1]
+    widths = [cell.width for cell in grid.rows[1].cells]
+    assert widths[1] == max(widths) and widths[1] >= Cm(12) and widths[2] <= Cm(3)
+    assert grid.rows[1].cells[2].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert grid.rows[1].cells[1].paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.RIGHT
+    ranking = docx.Document(
+        io.BytesIO(ranking_docx(ranking_table(campaign), issuer="Sở Nội vụ"))
+    ).tables[-1]
+    total = sum(cell.width for cell in ranking.rows[1].cells)
+    assert Cm(24) <= total <= Cm(24.8)
+    assert ranking.rows[1].cells[1].width == max(c.width for c in ranking.rows[1].cells)
 
 
 def test_a_scorecard_pdf_opens_with_its_pages(agencies, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -280,8 +280,8 @@ def test_appraisal_reply_finalise_and_publish(
         "reply",
         "final",
     ]
-    # Locked: nothing changes it any more, whatever the window.
-    with calendar.as_of(REPLY_DAY), pytest.raises(PermissionDenied):
+    # Locked: nothing changes it any more, whatever the window, and the team is told why.
+    with calendar.as_of(REPLY_DAY), pytest.raises(ParError, match="đã chốt điểm"):
         item_appraise(item2, actor=personas["coordinator"], score="1", comment="x")
     # The other two agencies never submitted: publishing waits for them.
     for key in ("home", "office"):
@@ -493,3 +493,51 @@ def test_ranking_page_query_count_does_not_grow_with_agencies(
     few = count()
     add(30)
     assert count() == few
+
+
+def test_an_agency_that_never_submits_is_appraised_and_finalised_after_its_window(
+    campaign: Campaign, agencies: dict[str, Agency], personas: dict[str, User]
+) -> None:
+    """One silent agency must not hold back the campaign: after the self-assessment window
+    the team scores its card from what it has, settles it, and the campaign publishes."""
+    coordinator = personas["coordinator"]
+    card = _card(campaign, agencies["office"])
+    item = _item(card, "2")
+    with calendar.as_of(SELF_DAY), pytest.raises(WindowClosed, match="chưa mở"):
+        item_appraise(item, actor=coordinator, score="0")
+    with calendar.as_of(APPRAISAL_DAY):
+        for each in card.items.select_related("criterion"):
+            item_appraise(each, actor=coordinator, score=D(0))
+        scorecard_finalise(card, actor=coordinator)
+    card.refresh_from_db()
+    assert card.status == Scorecard.Status.FINALISED and card.submitted_at is None
+    item.refresh_from_db()
+    assert item.locked and item.final_score == 0 and item.self_score is None
+
+
+def test_acting_on_a_locked_scorecard_says_it_is_locked(
+    campaign: Campaign, agencies: dict[str, Agency], personas: dict[str, User], login: Any
+) -> None:
+    coordinator = personas["coordinator"]
+    card = _card(campaign, agencies["office"])
+    with calendar.as_of(APPRAISAL_DAY):
+        for each in card.items.select_related("criterion"):
+            item_appraise(each, actor=coordinator, score=D(0))
+        scorecard_finalise(card, actor=coordinator)
+        item = _item(card, "2")
+        with pytest.raises(ParError, match="đã chốt điểm; không ai sửa được nữa"):
+            item_appraise(item, actor=coordinator, score="1", comment="Sửa")
+        with pytest.raises(ParError, match="đã chốt điểm"):
+            scorecard_finalise(card, actor=coordinator)
+        answer = login("coordinator").post(
+            f"/api/par/items/{item.pk}/appraise",
+            {"score": "1", "comment": "Sửa"},
+            content_type="application/json",
+        )
+        assert answer.status_code == 400
+        assert "Văn phòng UBND tỉnh đã chốt điểm" in answer.json()["detail"]
+        # Someone who could never act is still only told "no".
+        with pytest.raises(PermissionDenied):
+            item_appraise(item, actor=personas["officer_a"], score="1", comment="x")
+    item.refresh_from_db()
+    assert item.final_score == 0 and item.appraised_score == 0

@@ -115,7 +115,8 @@ MAY_NAME_ROLES = {
     "plans/demo_agency_plans.py": "creates the demo phòng's officer and picks the agency's "
     "officer, head and the coordinator to act in the demo of agencies' plans",
     "ops/bench.py": "creates the load test's users",
-    "ops/bench_par.py": "creates the PAR bench's leader, who reads the ranking page",
+    "ops/bench_par.py": "creates the PAR bench's leader, who reads the ranking page, and its "
+    "coordinator, who publishes",
     "ops/bench_export.py": "creates the coordinator whose API list the export bench reads",
 }
 

@@ -482,7 +482,8 @@ def self_score_with_file(
 class SurveyScoreIn(Schema):
     agency_id: int = Field(..., ge=0, le=MAX_ID)
     code: str = Field(..., max_length=20)
-    score: str = Field(..., max_length=20)
+    score: str = Field("", max_length=20)
+    clear: bool = Field(False, description="Xoá điểm đã nhập nhầm (bỏ qua «score»).")
 
 
 class SurveyIn(Schema):
@@ -546,6 +547,7 @@ def survey_post(request: HttpRequest, campaign_id: int, data: SurveyIn) -> dict[
     position = {c.code: n for n, c in enumerate(leaves)}
     by_agency = {r.card.agency_id: r for r in rows}
     scores: dict[int, Any] = {}
+    clear: list[int] = []
     for entry in data.scores:
         row = by_agency.get(entry.agency_id)
         n = position.get(entry.code)
@@ -559,9 +561,14 @@ def survey_post(request: HttpRequest, campaign_id: int, data: SurveyIn) -> dict[
                 )
                 % {"agency": entry.agency_id, "code": entry.code[:20]},
             )
-        scores[item.pk] = entry.score
+        if entry.clear:
+            clear.append(item.pk)
+        else:
+            scores[item.pk] = entry.score
     changed = _do(
-        lambda: survey_scores_save(campaign, actor=request.user, scores=scores, source="api")
+        lambda: survey_scores_save(
+            campaign, actor=request.user, scores=scores, clear=clear, source="api"
+        )
     )
     return _survey_out(campaign, changed)
 

@@ -1,10 +1,11 @@
 """The PAR INDEX part of `cchc bench`: a campaign of N agencies (5,000 by default, the
 national size of one group), with every leaf scored.
 
-Measured: computing every agency's index, component indices and dense rank from the final
-scores (one grouped query, then cchc.par.index in Python) and writing the results; the
-ranking page (`/par/dot/<id>/ket-qua/`, with its charts), whose query count must not grow with the
-agencies; one agency's scorecard written as DOCX. Everything is created under the run's
+Measured: publication as the coordinator's button runs it (`campaign_publish`: every
+agency's index, component indices, dense rank, class and change from the final scores,
+written as results); the ranking page (`/par/dot/<id>/ket-qua/`: its first page of 50, the
+classes and the charts, read from the stored results), whose query count must not grow with
+the agencies; one agency's scorecard written as DOCX. Everything is created under the run's
 tag (names "[cchc-bench-…]") and deleted by `par_cleanup`, before the rest of the bench
 data because it refers to its agencies.
 """
@@ -20,15 +21,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from cchc.accounts.models import Role, User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
-from cchc.par.index import AreaPoints, compute_index, dense_ranks
 from cchc.par.models import (
     Campaign,
     CampaignResult,
@@ -126,54 +125,6 @@ def _build(tag: str, count: int, rng: random.Random) -> Campaign:
     return campaign
 
 
-def compute_and_publish(campaign: Campaign) -> int:
-    """Every agency's index from its final scores, ranked densely, written as results."""
-    areas = {
-        a.pk: a for a in Criterion.objects.filter(criteria_set_id=campaign.criteria_set_id, level=1)
-    }
-    points: dict[int, dict[int, Decimal]] = {}
-    for row in (
-        ScoreItem.objects.filter(scorecard__campaign=campaign)
-        .values("scorecard__agency_id", "criterion__parent_id")
-        .annotate(points=Sum("final_score"))
-    ):
-        points.setdefault(row["scorecard__agency_id"], {})[row["criterion__parent_id"]] = row[
-            "points"
-        ] or Decimal(0)
-    results = {
-        agency: compute_index(
-            [
-                AreaPoints(area.code, area.max_points, by_area.get(pk, Decimal(0)))
-                for pk, area in areas.items()
-            ]
-        )
-        for agency, by_area in points.items()
-    }
-    ranks = dense_ranks({agency: r.index for agency, r in results.items()})
-    now = timezone.now()
-    with transaction.atomic():
-        CampaignResult.objects.filter(campaign=campaign).delete()
-        CampaignResult.objects.bulk_create(
-            (
-                CampaignResult(
-                    campaign=campaign,
-                    agency_id=agency,
-                    total=r.total,
-                    maximum=r.maximum,
-                    index=r.index,
-                    components={code: str(v) for code, v in r.components.items()},
-                    rank=ranks[agency],
-                    classification="",
-                    published_at=now,
-                )
-                for agency, r in results.items()
-            ),
-            batch_size=2000,
-        )
-        Campaign.objects.filter(pk=campaign.pk).update(published_at=now)
-    return len(results)
-
-
 def _ranking_queries(client: Client, campaign: Campaign) -> tuple[int, list[float]]:
     url = reverse("par_results", args=[campaign.pk])
     times = []
@@ -190,18 +141,24 @@ def _ranking_queries(client: Client, campaign: Campaign) -> tuple[int, list[floa
 
 def par_measure(*, tag: str, agencies: int, seed: int) -> ParBench:
     from cchc.par.outputs import scorecard_docx
+    from cchc.par.scoring import campaign_publish
 
     rng = random.Random(seed)  # noqa: S311 - synthetic data
     small = _build(f"{tag}s", 10, rng)
     campaign = _build(tag, agencies, rng)
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        compute_and_publish(campaign)
-        compute_seconds = time.perf_counter() - started
-    compute_and_publish(small)
     leader = User.objects.create(username=f"{tag}-par-leader", role=Role.LEADER)
     leader.set_unusable_password()
     leader.save()
+    coordinator = User.objects.create(username=f"{tag}-par-coordinator", role=Role.COORDINATOR)
+    coordinator.set_unusable_password()
+    coordinator.save()
+    # The coordinator's «Tính và công bố kết quả»: what publication runs in production
+    # (index, component indices, dense ranks, classes, year-on-year change, audit).
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        campaign_publish(campaign, actor=coordinator, source="cli")
+        compute_seconds = time.perf_counter() - started
+    campaign_publish(small, actor=coordinator, source="cli")
     client = Client()
     client.force_login(leader)
     # As in cchc.ops.bench.measure: the test client calls itself "testserver", and a
@@ -249,7 +206,7 @@ def par_cleanup(tag: str) -> int:
             Criterion.objects.filter(criteria_set__title__startswith=f"[{tag}"),
             CriteriaSet.objects.filter(title__startswith=f"[{tag}"),
             User.objects.filter(username__startswith=f"{tag}").filter(
-                username__endswith="-par-leader"
+                Q(username__endswith="-par-leader") | Q(username__endswith="-par-coordinator")
             ),
             GroupMembership.objects.filter(
                 group__code__startswith=tag, group__code__endswith="-par"

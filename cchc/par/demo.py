@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from cchc.lib import calendar
 from cchc.par.models import (
     AppraiserAssignment,
     Campaign,
+    CampaignResult,
     CriteriaSet,
     Criterion,
     Scorecard,
@@ -67,7 +68,8 @@ def _fill(campaign: Campaign, *, appraise: bool, finalise: bool, seed: str) -> N
         strength = random.Random(f"{seed}-{item.scorecard.agency.name}").uniform(0.45, 0.9)  # noqa: S311
         computed = (item.computed_inputs or {}).get("points")
         if item.criterion.method == Criterion.Method.SURVEY and computed is None:
-            item.self_score = None  # the coordinator scores the survey area at appraisal
+            # The survey points, as the coordinator enters them on the survey page.
+            item.self_score = _points(rng, maximum, step, strength)
         elif computed is not None:
             item.self_score = Decimal(computed)
         else:
@@ -168,6 +170,10 @@ def demo_par_fill() -> Made | None:
     scorecards_ensure(c2021)
     _fill(c2021, appraise=True, finalise=True, seed="2021")
     published = campaign_publish(c2021, actor=coordinator)
+    # Published in the demo's past (March 2022), not on the day the demo was loaded.
+    stamp = datetime(2022, 3, 15, 9, 0, tzinfo=timezone.get_current_timezone())
+    Campaign.objects.filter(pk=c2021.pk).update(published_at=stamp)
+    CampaignResult.objects.filter(campaign=c2021).update(published_at=stamp)
     c2022 = campaign_create(
         current,
         windows=Windows(

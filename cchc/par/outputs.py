@@ -24,7 +24,7 @@ import docx
 from django.utils.translation import gettext as _
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
 from cchc.lib.office import (
@@ -196,6 +196,20 @@ def _grid(document: Any, columns: list[str], rows: list[list[str]]) -> Any:
     return table
 
 
+def _layout(table: Any, widths_cm: list[float], *, numbers_from: int) -> None:
+    """Fixed column widths (every cell carries its width: LibreOffice and Word read the
+    cells, not only the grid) and the figures right-aligned from column `numbers_from`."""
+    table.autofit = False
+    for index, row in enumerate(table.rows):
+        for n, (cell, width) in enumerate(zip(row.cells, widths_cm, strict=True)):
+            cell.width = Cm(width)
+            if n >= numbers_from and index > 0:
+                for paragraph in cell.paragraphs:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+
+
 def _save(document: Any, title: str, day: Any) -> bytes:
     properties = document.core_properties
     stamp = document_time(day)
@@ -220,7 +234,22 @@ def ranking_docx(table: RankingTable, *, issuer: str) -> bytes:
     _heading(document, _("Căn cứ xếp loại: %(basis)s") % {"basis": basis or "—"}, bold=False)
     document.add_paragraph()
     grid = _grid(document, table.columns(), table.rows())
-    grid.columns[1].width = Cm(6)
+    # Rank, agency, one column per area, total, index, class, last year, change: 24.7 cm,
+    # the width of landscape A4 inside the administrative margins.
+    # Fifteen columns fit in 10 pt.
+    areas = len(table.areas)
+    component = round(10.8 / areas, 2) if areas else 0
+    _layout(
+        grid,
+        [1.3, 4.6, *[component] * areas, 2.1, 1.4, 1.9, 1.3, 1.3],
+        numbers_from=2,
+    )
+    for row in grid.rows:
+        for cell in row.cells:
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(10)
+    for row in grid.rows[1:]:
+        row.cells[-3].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT  # the class
     return _save(document, table.title, _publication_day(table.campaign))
 
 
@@ -291,7 +320,7 @@ def scorecard_docx(scorecard: Scorecard, *, issuer: str) -> bytes:
     )
     document.add_paragraph()
     rows = scorecard_rows(scorecard)
-    _grid(
+    grid = _grid(
         document,
         [_("Mã"), _("Tiêu chí"), _("Điểm tối đa"), _("Tự chấm"), _("Thẩm định"), _("Cuối cùng")],
         [
@@ -306,6 +335,13 @@ def scorecard_docx(scorecard: Scorecard, *, issuer: str) -> bytes:
             for r in rows
         ],
     )
+    # The criterion's title takes the room; the four scores side by side, right-aligned.
+    _layout(grid, [2.0, 12.7, 2.5, 2.5, 2.5, 2.5], numbers_from=2)
+    for row, node in zip(grid.rows[1:], rows, strict=True):
+        if node.level == 1:  # an area: its row in bold
+            for cell in row.cells:
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
     result = CampaignResult.objects.filter(
         campaign=campaign, agency_id=scorecard.agency_id, campaign__published_at__isnull=False
     ).first()

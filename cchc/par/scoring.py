@@ -63,6 +63,18 @@ def _require(user: Actor, action: str, obj: Any, campaign: Campaign, phase: str)
     """PermissionDenied if `user` may never do `action` to `obj`; WindowClosed, with the
     window's dates, if they may but not today."""
     if not can(user, action, obj, when=False):
+        card = obj if isinstance(obj, Scorecard) else getattr(obj, "scorecard", None)
+        if (
+            card is not None
+            and card.is_locked
+            and can(user, action)  # their role may do it to some item
+            and can(user, "par.scorecard.view", card)
+        ):
+            # Someone who could act but for the lock: say so rather than "no permission".
+            raise ParError(
+                _("Phiếu của %(agency)s đã chốt điểm; không ai sửa được nữa.")
+                % {"agency": card.agency.name}
+            )
         raise PermissionDenied
     if can(user, action, obj):
         return
@@ -477,6 +489,16 @@ def scorecard_withdraw(scorecard: Scorecard, *, actor: Actor, source: Source = "
     return card
 
 
+def appraisable(card: Scorecard) -> bool:
+    """Whether the appraisal team may score and settle the scorecard: once submitted, or,
+    for an agency that never submitted, once its self-assessment window has closed (the
+    team scores it from what it has; otherwise one silent agency would hold back the
+    whole campaign's publication)."""
+    if card.status == Scorecard.Status.SUBMITTED:
+        return True
+    return card.status == Scorecard.Status.DRAFT and calendar.today() > card.campaign.self_closes
+
+
 def _item_for_update(item: ScoreItem) -> ScoreItem:
     return (
         ScoreItem.objects.select_for_update()
@@ -493,7 +515,7 @@ def item_appraise(
     item = _item_for_update(item)
     campaign = item.scorecard.campaign
     _require(actor, "par.item.appraise", item, campaign, "appraisal")
-    if item.scorecard.status != Scorecard.Status.SUBMITTED:
+    if not appraisable(item.scorecard):
         raise ParError(_("Cơ quan chưa nộp phiếu tự đánh giá; chưa thẩm định được."))
     value = parse_score(score, item, _("Điểm thẩm định"))
     comment = _text(comment, _("Ý kiến thẩm định"))
@@ -544,8 +566,13 @@ def scorecard_finalise(
     or its self score if it was not appraised. All or nothing."""
     card = _card_for_update(scorecard)
     _require(actor, "par.scorecard.finalise", card, card.campaign, "appraisal")
-    if card.status != Scorecard.Status.SUBMITTED:
-        raise ParError(_("Chỉ chốt điểm được phiếu đã nộp và chưa chốt."))
+    if not appraisable(card):
+        raise ParError(
+            _(
+                "Chỉ chốt điểm được phiếu đã nộp (hoặc phiếu cơ quan không nộp, sau khi hết "
+                "hạn tự đánh giá) và chưa chốt."
+            )
+        )
     finals = finals or {}
     items = list(card.items.select_related("criterion", "scorecard__campaign__criteria_set"))
     known = {i.pk for i in items}

@@ -16,6 +16,7 @@ the self-assessment to the end of the appraisal, on scorecards not yet locked.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -76,9 +77,13 @@ def survey_rows(campaign: Campaign) -> tuple[list[Criterion], list[Row]]:
     return leaves, rows
 
 
+# `inputs` of an entry that empties the item: no score, no figures.
+CLEARED: dict[str, Any] = {}
+
+
 def _entered(
     campaign: Campaign,
-    entries: list[tuple[ScoreItem, Decimal, dict[str, Any] | None]],
+    entries: Sequence[tuple[ScoreItem, Decimal | None, dict[str, Any] | None]],
     actor: Actor,
     source: Source,
 ) -> int:
@@ -88,7 +93,9 @@ def _entered(
             continue
         before = _state(item)
         item.self_score = value
-        if inputs is not None:
+        if inputs is CLEARED:
+            item.computed_inputs = None
+        elif inputs is not None:
             item.computed_inputs = inputs
         _save(item, before, ScoreItemVersion.Phase.SURVEY, actor, source)
         changed += 1
@@ -114,21 +121,39 @@ def _locked_problem(item: ScoreItem) -> str:
 
 @transaction.atomic
 def survey_scores_save(
-    campaign: Campaign, *, actor: Actor, scores: dict[int, Any], source: Source = "web"
+    campaign: Campaign,
+    *,
+    actor: Actor,
+    scores: dict[int, Any],
+    clear: Collection[int] = (),
+    source: Source = "web",
 ) -> int:
     """Scores typed on the page, by item id; an empty value leaves the item as it is.
-    All or nothing: ParError lists every wrong value. Returns how many items changed."""
+    `clear` names items whose score was entered by mistake: they go back to empty (and
+    lose the satisfaction-index figures they were taken from), versioned and audited like
+    any entry. All or nothing: ParError lists every wrong value. Returns how many items
+    changed."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _require(actor, "par.survey.enter", campaign, campaign, "survey")
     items = _items_for_update(campaign)
     problems: list[str] = []
-    entries: list[tuple[ScoreItem, Decimal, dict[str, Any] | None]] = []
+    entries: list[tuple[ScoreItem, Decimal | None, dict[str, Any] | None]] = []
+    for item_id in dict.fromkeys(clear):
+        item = items.get(item_id)
+        if item is None:
+            problems.append(_("Có ô không thuộc tiêu chí điều tra của đợt này."))
+        elif item.locked:
+            if item.self_score is not None:
+                problems.append(_locked_problem(item))
+        elif item.self_score is not None or item.computed_inputs:
+            entries.append((item, None, CLEARED))
+    cleared = {item.pk for item, _v, _i in entries}
     for item_id, raw in scores.items():
         item = items.get(item_id)
         if item is None:
             problems.append(_("Có ô không thuộc tiêu chí điều tra của đợt này."))
             continue
-        if str(raw if raw is not None else "").strip() == "":
+        if item.pk in cleared or str(raw if raw is not None else "").strip() == "":
             continue
         label = _("Điểm điều tra của %(agency)s") % {"agency": item.scorecard.agency.name}
         try:

@@ -75,10 +75,25 @@ def survey_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 scores = {
                     int(key[2:]): value
                     for key, value in request.POST.items()
-                    if key.startswith("s_") and key[2:].isdigit()
+                    if key.startswith("s_") and key[2:].isdigit() and len(key) <= 14
                 }
-                n = survey_scores_save(campaign, actor=request.user, scores=scores)
-                messages.success(request, _("Đã lưu điểm điều tra: %(n)s ô thay đổi.") % {"n": n})
+                # The «Xoá» button of one cell clears that score (entered by mistake).
+                clear = [
+                    int(v) for v in request.POST.getlist("clear") if v.isdigit() and len(v) <= 12
+                ][:1]
+                if request.POST.getlist("clear") and not clear:
+                    raise ParError(_("Có ô không thuộc tiêu chí điều tra của đợt này."))
+                if clear:
+                    scores = {}
+                n = survey_scores_save(campaign, actor=request.user, scores=scores, clear=clear)
+                if clear:
+                    messages.success(
+                        request, _("Đã xoá điểm điều tra: %(n)s ô thay đổi.") % {"n": n}
+                    )
+                else:
+                    messages.success(
+                        request, _("Đã lưu điểm điều tra: %(n)s ô thay đổi.") % {"n": n}
+                    )
         except SurveyImportError as error:
             issues = error.issues
             messages.error(
