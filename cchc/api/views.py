@@ -25,7 +25,7 @@ from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.agencies.naming import resolution_key
-from cchc.api import lists
+from cchc.api import errors, lists
 from cchc.api.auth import api_auth, session_or_token
 from cchc.api.openapi import MAX_ID, CchcAPI
 from cchc.api.pagination import BoundedLimitOffsetPagination
@@ -66,6 +66,7 @@ api = CchcAPI(
     auth=session_or_token(),
     urls_namespace="api",
 )
+errors.install(api)
 
 
 @api.exception_handler(AuthenticationError)
