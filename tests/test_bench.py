@@ -14,7 +14,9 @@ from django.db.models import Q
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup
+from cchc.documents.models import DocumentLink
 from cchc.monitoring.models import ProgressReport
+from cchc.ops.bench import EMPTY_SNAPSHOT
 from cchc.plans.models import Plan
 
 # In-process, in the test database (`--here`): the own-database path is tested below.
@@ -123,9 +125,23 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
             history = versions[report.pk]
             assert [v.version for v in history] == list(range(2, report.version + 1))
             previous = None
+            before = dict(EMPTY_SNAPSHOT)
             for version in history:
                 assert version.action in allowed_after[previous], [v.action for v in history]
                 assert version.at <= now
+                # Each step's changes are what differs from the step before.
+                after = version.snapshot
+                assert set(after) == set(EMPTY_SNAPSHOT)
+                assert version.changes == {
+                    k: [before[k], v] for k, v in after.items() if before[k] != v
+                }
+                assert after["state"] == {"saved": after["state"]}.get(
+                    version.action, version.action
+                )
+                expected_actor = {"saved": "officer", "approved": "coordinator"}
+                if version.action in expected_actor:
+                    assert version.actor.username.endswith(expected_actor[version.action])
+                before = after
                 previous = version.action
             assert [v.at for v in history] == sorted(v.at for v in history)
             last = history[-1].snapshot
@@ -135,6 +151,14 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
                 report.percent,
             )
             assert history[-1].actor is not None
+            if report.state == "returned":
+                assert last["review_comment"] == report.review_comment != ""
+            if report.status == "done":
+                assert last["documents"][0]["number"] == f"{report.pk}/KH-TT"
+                assert DocumentLink.objects.filter(
+                    progress_report=report, document__number=f"{report.pk}/KH-TT"
+                ).exists()
+            assert (report.submitted_at is None) == (report.state == "draft")
             paths.add(tuple(v.action for v in history if v.action != "saved"))
         assert ("submitted", "returned", "submitted", "approved") in paths
         assert ("submitted", "approved") in paths and () in paths
