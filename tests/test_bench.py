@@ -508,3 +508,42 @@ def test_cleanup_drops_only_this_installations_bench_databases(db):
         with bench_db._pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{theirs}"')
         bench_db.drop(ours)
+
+
+def test_the_loads_indexes_and_constraints_are_all_there_again_after_it(db):
+    """PostgreSQL loads the reports and their history without the tables' indexes and
+    constraints (`cchc.ops.bench_sql.loading`) and builds every one of them again."""
+    import random
+
+    from django.db import IntegrityError, connection, transaction
+
+    from cchc.monitoring.models import ReportVersion
+    from cchc.ops.bench import bench_build
+    from cchc.ops.bench_sql import TABLES
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL load is PostgreSQL's")
+    tables = [m._meta.db_table for m in TABLES]
+
+    def schema() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = ANY(%s::regclass[]) UNION ALL "
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                [tables, tables],
+            )
+            return set(cursor.fetchall())
+
+    before = schema()
+    assert any("report_version_unique" in name for name, _ in before)
+    bench = bench_build(
+        tag="cchc-bench-idx", provinces=2, agencies=6, activities=5, periods=3,
+        rng=random.Random(3),
+    )  # fmt: skip
+    assert schema() == before
+    assert bench.counts["reports"] > 0 and bench.counts["versions"] > bench.counts["reports"]
+    version = ReportVersion.objects.filter(report=bench.report).first()
+    assert version is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportVersion.objects.create(report=bench.report, version=version.version, action="saved")
