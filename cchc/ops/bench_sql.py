@@ -363,6 +363,11 @@ def loading() -> Iterator[None]:
             [tables],
         )
         indexes = cursor.fetchall()
+        # Inside a transaction that has written rows the dropped foreign keys point to
+        # (a test's fixtures), their deferred checks must run first: PostgreSQL refuses to
+        # alter a table with pending trigger events. Django's are deferred again after.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table, name, _definition in constraints:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_qn(name)}")
         for name, _definition in indexes:
