@@ -14,7 +14,9 @@ from django.db.models import Q
 
 from cchc.accounts.models import User
 from cchc.agencies.models import Agency, AgencyGroup
+from cchc.documents.models import DocumentLink
 from cchc.monitoring.models import ProgressReport
+from cchc.ops.bench import EMPTY_SNAPSHOT
 from cchc.plans.models import Plan
 
 # In-process, in the test database (`--here`): the own-database path is tested below.
@@ -123,9 +125,23 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
             history = versions[report.pk]
             assert [v.version for v in history] == list(range(2, report.version + 1))
             previous = None
+            before = dict(EMPTY_SNAPSHOT)
             for version in history:
                 assert version.action in allowed_after[previous], [v.action for v in history]
                 assert version.at <= now
+                # Each step's changes are what differs from the step before.
+                after = version.snapshot
+                assert set(after) == set(EMPTY_SNAPSHOT)
+                assert version.changes == {
+                    k: [before[k], v] for k, v in after.items() if before[k] != v
+                }
+                assert after["state"] == {"saved": after["state"]}.get(
+                    version.action, version.action
+                )
+                expected_actor = {"saved": "officer", "approved": "coordinator"}
+                if version.action in expected_actor:
+                    assert version.actor.username.endswith(expected_actor[version.action])
+                before = after
                 previous = version.action
             assert [v.at for v in history] == sorted(v.at for v in history)
             last = history[-1].snapshot
@@ -135,6 +151,14 @@ def test_reports_carry_the_history_the_services_would_have_written(db):
                 report.percent,
             )
             assert history[-1].actor is not None
+            if report.state == "returned":
+                assert last["review_comment"] == report.review_comment != ""
+            if report.status == "done":
+                assert last["documents"][0]["number"] == f"{report.pk}/KH-TT"
+                assert DocumentLink.objects.filter(
+                    progress_report=report, document__number=f"{report.pk}/KH-TT"
+                ).exists()
+            assert (report.submitted_at is None) == (report.state == "draft")
             paths.add(tuple(v.action for v in history if v.action != "saved"))
         assert ("submitted", "returned", "submitted", "approved") in paths
         assert ("submitted", "approved") in paths and () in paths
@@ -484,3 +508,42 @@ def test_cleanup_drops_only_this_installations_bench_databases(db):
         with bench_db._pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{theirs}"')
         bench_db.drop(ours)
+
+
+def test_the_loads_indexes_and_constraints_are_all_there_again_after_it(db):
+    """PostgreSQL loads the reports and their history without the tables' indexes and
+    constraints (`cchc.ops.bench_sql.loading`) and builds every one of them again."""
+    import random
+
+    from django.db import IntegrityError, connection, transaction
+
+    from cchc.monitoring.models import ReportVersion
+    from cchc.ops.bench import bench_build
+    from cchc.ops.bench_sql import TABLES
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL load is PostgreSQL's")
+    tables = [m._meta.db_table for m in TABLES]
+
+    def schema() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = ANY(%s::regclass[]) UNION ALL "
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                [tables, tables],
+            )
+            return set(cursor.fetchall())
+
+    before = schema()
+    assert any("report_version_unique" in name for name, _ in before)
+    bench = bench_build(
+        tag="cchc-bench-idx", provinces=2, agencies=6, activities=5, periods=3,
+        rng=random.Random(3),
+    )  # fmt: skip
+    assert schema() == before
+    assert bench.counts["reports"] > 0 and bench.counts["versions"] > bench.counts["reports"]
+    version = ReportVersion.objects.filter(report=bench.report).first()
+    assert version is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportVersion.objects.create(report=bench.report, version=version.version, action="saved")

@@ -361,3 +361,58 @@ def test_a_new_phrase_in_the_file_replaces_the_date_set_by_hand(agencies, tmp_pa
     again = Activity.objects.get(plan=plan, title=activity.title)
     assert again.deadline == "Quý III/2022"
     assert [d.due_on.isoformat() for d in again.due_dates.all()] == ["2022-09-30"]
+
+
+def test_the_json_export_is_written_as_it_is_read_and_says_what_the_document_says(
+    agencies, monkeypatch, django_assert_max_num_queries
+) -> None:
+    """The job writes the plan's JSON from the database a few activities at a time
+    (`plan_outline`), and the file is the one `write_json(plan_document(plan))` gives:
+    areas, tasks (an empty one too), activities at every chunk boundary, the other keys."""
+    import json
+
+    from cchc.plans import services
+    from cchc.plans.formats import write_json
+    from cchc.plans.services import plan_document
+
+    plan = full_plan()
+    area = plan.areas.order_by("position").first()
+    assert area is not None
+    Task.objects.create(
+        plan=plan, area=area, number="99", title="Nhiệm vụ chưa có hoạt động", position=99
+    )
+    whole = write_json(plan_document(plan))
+    monkeypatch.setattr(services, "OUTLINE_CHUNK", 2)
+    # A query per chunk of activities (and its due dates and assignees), not per row.
+    activities = plan.activities.count()
+    with django_assert_max_num_queries(12 + 3 * (activities // 2 + 1)):
+        streamed = export(plan, "json")
+    assert streamed == whole
+    content = json.loads(streamed)
+    assert sum(len(t["activities"]) for a in content["areas"] for t in a["tasks"]) == activities
+    assert {
+        "number": "99",
+        "title": "Nhiệm vụ chưa có hoạt động",
+        "notes": "",
+        "activities": [],
+    } in content["areas"][0]["tasks"]
+    assert content["rollup_method"] == "weighted"
+
+
+def test_a_plan_too_big_for_word_is_refused_with_the_formats_that_can_take_it(
+    agencies, monkeypatch
+) -> None:
+    from cchc.jobs import registry
+    from cchc.jobs.registry import JobFailed
+
+    plan = full_plan()
+    monkeypatch.setattr(registry, "DOCX_MAX_ACTIVITIES", plan.activities.count() - 1)
+    out = BytesIO()
+    with pytest.raises(JobFailed) as failed:
+        EXPORTERS["docx"]().write(out, {"plan": plan.pk}, lambda *args: None)
+    message = failed.value.errors[0]["text"]
+    assert "quá nhiều để xuất ra Word" in message and "Excel (.xlsx) hoặc JSON" in message
+    assert out.getvalue() == b""
+    # At the limit, Word is written.
+    monkeypatch.setattr(registry, "DOCX_MAX_ACTIVITIES", plan.activities.count())
+    assert docx.Document(BytesIO(export(plan, "docx")))

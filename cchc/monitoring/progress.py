@@ -1,14 +1,17 @@
 """Timeliness of each assignment and progress rolled up to task, area, plan and agency.
 
-Everything is computed in Python from two queries (the plan's assignments and its
-reports), so a dashboard costs the same number of queries for 10 or 10,000 activities.
+Everything is computed in Python from three queries (the plan's assignments, their due
+dates and their reports), so a dashboard costs the same number of queries for 10 or
+10,000 activities.
 
 Only reports an agency has sent (submitted or approved) count: a draft is the agency's
 own business until its head sends it. Which report counts is decided once, in
-`cchc.monitoring.readmodel.latest_sent_reports`; how activities roll up is decided once,
-in `_activity_figures`, which both `plan_progress` and `rollup_plan_percent` (the trend
-chart's replay) use. Pages, the API, dashboards and exports call these and compute no
-percent or timeliness of their own.
+`cchc.monitoring.readmodel.latest_sent_reports`; an assignment's item (its report and
+timeliness) is made once, in `items_of`; how activities roll up is decided once, in
+`_activity_figures` and `_roll_up`, and an agency's figure in `_Sum`. `plan_progress`
+(every item kept), `plan_rollup` (slices, no items kept) and `rollup_plan_percent` (the
+trend chart's replay) all use them. Pages, the API, dashboards and exports call these
+and compute no percent or timeliness of their own.
 """
 
 from __future__ import annotations
@@ -192,104 +195,55 @@ def plan_progress(
     stands for each assignment. The public page passes only the approved state.
     """
     method = method or plan.rollup_method
-    rows = Assignment.objects.filter(activity__plan=plan).values(
-        "pk",
-        "activity_id",
-        "activity__task_id",
-        "activity__task__area_id",
-        "activity__weight",
-        "agency_id",
-        "role",
-        "transferred_to_id",
-    )
-    # A transferred assignment is counted once, in its successor's item; until the
-    # successor sends a report of its own, the old agency's latest one stands for it.
+    # One read of the plan's assignments; the transferred ones give `stands_for` (as
+    # `plan_transfers` would, without a query of its own).
     handed: dict[int, int] = {}
     kept: list[dict[str, Any]] = []
-    for row in rows:
+    for row in Assignment.objects.filter(activity__plan=plan).values(
+        *ITEM_FIELDS, "transferred_to_id"
+    ):
         if row["transferred_to_id"] is not None:
             handed[row["pk"]] = row["transferred_to_id"]
         else:
             kept.append(row)
+    stands_for = _chains(handed)
+    # The items as `plan_rollup` makes them, slice by slice (`items_of`), here all at once.
+    items = items_of(
+        plan,
+        kept,
+        period=period,
+        today=today,
+        states=states,
+        stands_for=stands_for,
+        whole_plan=True,
+    )
+    progress = Progress(
+        method=method, method_label=str(METHOD_LABELS[method]), items=items, stands_for=stands_for
+    )
+    by_activity: dict[int, list[ItemState]] = defaultdict(list)
+    agencies: dict[int, _Sum] = defaultdict(_Sum)
+    agency_areas: dict[tuple[int, int], _Sum] = defaultdict(_Sum)
+    for item in items:
+        by_activity[item.activity_id].append(item)
+        # Agencies: everything assigned to them, lead or cooperating.
+        agencies[item.agency_id].add(item, method)
+        agency_areas[(item.agency_id, item.area_id)].add(item, method)
+    progress.activities, activity_value, activity_parent = _activity_figures(by_activity, method)
+    _roll_up(progress, activity_value, activity_parent)
+    progress.agencies = {key: total.done(method) for key, total in agencies.items()}
+    progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
+    return progress
+
+
+def _chains(handed: dict[int, int]) -> dict[int, int]:
+    """Each transferred assignment -> the end of its chain of transfers."""
     stands_for = {}
     for old in handed:
         final = old
         while final in handed:
             final = handed[final]
         stands_for[old] = final
-    due: dict[int, list[date]] = defaultdict(list)
-    for activity_id, due_on in DueDate.objects.filter(activity__plan=plan).values_list(
-        "activity_id", "due_on"
-    ):
-        due[activity_id].append(due_on)
-    items = {
-        row["pk"]: ItemState(
-            assignment_id=row["pk"],
-            activity_id=row["activity_id"],
-            task_id=row["activity__task_id"],
-            area_id=row["activity__task__area_id"],
-            agency_id=row["agency_id"],
-            role=row["role"],
-            due_dates=sorted(due.get(row["activity_id"], [])),
-            weight=row["activity__weight"],
-        )
-        for row in kept
-    }
-    # A transferred assignment's reports stand for its successor's item until the
-    # successor sends its own (within a period, the later report wins).
-    counted = latest_sent_reports(
-        ProgressReport.objects.filter(assignment__activity__plan=plan),
-        period=period,
-        states=states,
-        stands_for=stands_for,
-    )
-    for assignment_id, report in counted.items():
-        item = items.get(assignment_id)
-        if item is None:
-            continue
-        item.report_id = report["pk"]
-        item.status = report["status"]
-        item.percent = report["percent"]
-        item.state = report["state"]
-        item.completed_on = report["completed_on"]
-
-    progress = Progress(
-        method=method, method_label=str(METHOD_LABELS[method]), items=[], stands_for=stands_for
-    )
-    by_activity: dict[int, list[ItemState]] = defaultdict(list)
-    for item in items.values():
-        done_on = item.completed_on if item.status == ProgressReport.Status.DONE else None
-        item.timeliness = timeliness(item.due_dates, done_on, today)
-        progress.items.append(item)
-        by_activity[item.activity_id].append(item)
-
-    progress.activities, activity_value, activity_parent = _activity_figures(by_activity, method)
-    _roll_up(progress, activity_value, activity_parent)
-
-    # Agencies: everything assigned to them, lead or cooperating.
-    per_agency: dict[int, list[ItemState]] = defaultdict(list)
-    per_agency_area: dict[tuple[int, int], list[ItemState]] = defaultdict(list)
-    for item in progress.items:
-        per_agency[item.agency_id].append(item)
-        per_agency_area[(item.agency_id, item.area_id)].append(item)
-    for target, source in (
-        (progress.agencies, per_agency),
-        (progress.agency_areas, per_agency_area),
-    ):
-        for key, agency_items in source.items():
-            figure = Figure()
-            for item in agency_items:
-                _tally(figure, item)
-            figure.percent = _combine(
-                [
-                    (_value(i, method), i.weight)
-                    for i in agency_items
-                    if i.status != ProgressReport.Status.NOT_DONE
-                ],
-                method,
-            )
-            target[key] = figure  # type: ignore[index]
-    return progress
+    return stands_for
 
 
 def _roll_up(
@@ -346,18 +300,13 @@ def plan_transfers(plan: Plan) -> dict[int, int]:
 
     One query over the transferred rows alone: they are few (agency merges), however
     many assignments the plan has."""
-    handed = dict(
-        Assignment.objects.filter(activity__plan=plan, transferred_to__isnull=False).values_list(
-            "pk", "transferred_to_id"
+    return _chains(
+        dict(
+            Assignment.objects.filter(
+                activity__plan=plan, transferred_to__isnull=False
+            ).values_list("pk", "transferred_to_id")
         )
     )
-    stands_for = {}
-    for old in handed:
-        final = old
-        while final in handed:
-            final = handed[final]
-        stands_for[old] = final
-    return stands_for
 
 
 ITEM_FIELDS = (
@@ -380,6 +329,7 @@ def items_of(
     states: tuple[str, ...] = SENT_STATES,
     stands_for: dict[int, int] | None = None,
     whole_activities: bool = False,
+    whole_plan: bool = False,
 ) -> list[ItemState]:
     """The items of `plan_progress` for these assignments only, in the order given.
 
@@ -388,25 +338,26 @@ def items_of(
     counted reports are read for these assignments (and the ones they took over) only,
     in three queries whatever their number. `whole_activities` says the rows are every
     assignment of their activities (as `plan_rollup` reads them): the reports are then
-    found by activity, without a list of ids.
+    found by activity, without a list of ids. `whole_plan` says they are every
+    assignment of the plan (`plan_progress`): reports and due dates are read by plan.
     """
     if not rows:
         return []
     if stands_for is None:
         stands_for = plan_transfers(plan)
     activity_ids = {row["activity_id"] for row in rows}
-    if whole_activities:
+    due_dates = DueDate.objects.filter(activity_id__in=activity_ids)
+    if whole_plan:
+        reports = ProgressReport.objects.filter(assignment__activity__plan=plan)
+        due_dates = DueDate.objects.filter(activity__plan=plan)
+    elif whole_activities:
         reports = ProgressReport.objects.filter(assignment__activity_id__in=activity_ids)
     else:
         wanted = {row["pk"] for row in rows}
         predecessors = [old for old, final in stands_for.items() if final in wanted]
         reports = ProgressReport.objects.filter(assignment_id__in=[*wanted, *predecessors])
     due: dict[int, list[date]] = defaultdict(list)
-    for activity_id, due_on in (
-        DueDate.objects.filter(activity_id__in=activity_ids)
-        .order_by("due_on")
-        .values_list("activity_id", "due_on")
-    ):
+    for activity_id, due_on in due_dates.order_by("due_on").values_list("activity_id", "due_on"):
         due[activity_id].append(due_on)
     counted = latest_sent_reports(reports, period=period, states=states, stands_for=stands_for)
     items = []

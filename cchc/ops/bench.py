@@ -62,7 +62,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
-from cchc.ops import bench_copy
+from cchc.ops import bench_copy, bench_sql
 from cchc.plans.models import Activity, Area, Assignee, DueDate, Plan, Task
 
 MARK = "cchc-bench-"
@@ -624,25 +624,42 @@ def bench_build(
     year = max(today.year, Plan.objects.aggregate(y=Max("year"))["y"] or today.year)
     bench: Bench | None = None
     ids = bench_copy.Ids()
-    for number in range(1, provinces + 1):
-        with transaction.atomic():
-            built = _province(
-                tag,
-                number,
-                agencies=agencies,
-                activities=activities,
-                periods=periods,
-                year=year,
-                rng=rng,
-            )
-            if bench is None:
-                agency = _busiest(built)
-                assert agency.parent is not None
-                users = _users(tag, agency, agency.parent)
-                bench = Bench(
-                    tag=tag, plan=built.plan, agency=agency, users=users, groups=built.groups
+    # PostgreSQL generates the reports and their history itself (`cchc.ops.bench_sql`),
+    # with the tables' indexes and constraints built once at the end; SQLite gets the
+    # rows streamed from here.
+    postgres = connection.vendor == "postgresql"
+    now = timezone.now()
+    with bench_sql.loading() if postgres else contextlib.nullcontext():
+        for number in range(1, provinces + 1):
+            with transaction.atomic():
+                built = _province(
+                    tag,
+                    number,
+                    agencies=agencies,
+                    activities=activities,
+                    periods=periods,
+                    year=year,
+                    rng=rng,
                 )
-            _reports(built.assignments, built.periods, rng, bench.users, ids)
+                if bench is None:
+                    agency = _busiest(built)
+                    assert agency.parent is not None
+                    users = _users(tag, agency, agency.parent)
+                    bench = Bench(
+                        tag=tag, plan=built.plan, agency=agency, users=users, groups=built.groups
+                    )
+                if postgres:
+                    bench_sql.reports(
+                        built.plan.pk,
+                        built.periods,
+                        bench.users,
+                        now=now,
+                        step_days=STEP_DAYS,
+                        return_comment=RETURN_COMMENT,
+                        seed=rng.random() * 2 - 1,
+                    )
+                else:
+                    _reports(built.assignments, built.periods, rng, bench.users, ids)
     bench_copy.reset_sequences(ProgressReport, ReportVersion, Document, DocumentLink)
     assert bench is not None
     period = bench.plan.periods.order_by("-position").first()

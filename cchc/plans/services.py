@@ -7,6 +7,7 @@ one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -740,49 +741,117 @@ def plan_tree(plan: Plan) -> list[Area]:
     return list(plan.areas.prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("position"))
 
 
+def activity_row(activity: Activity) -> ActivityRow:
+    """One activity as the exporters write it (its assignees and due dates prefetched)."""
+    assignees = list(activity.assignees.all())
+    return ActivityRow(
+        title=activity.title,
+        outputs=activity.outputs,
+        # The cells as the plan wrote them; each assignee's name for an activity made
+        # here, not imported.
+        lead=activity.lead_written.split("\n")
+        if activity.lead_written
+        else [a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
+        cooperating=activity.cooperating_written.split("\n")
+        if activity.cooperating_written
+        else [a.written_name for a in assignees if a.role == Assignee.Role.COOPERATING],
+        deadline=activity.deadline,
+        notes=activity.notes,
+        transcription_notes=activity.transcription_notes,
+        due_dates=[d.due_on for d in activity.due_dates.all()],
+        needs_date=activity.needs_date,
+        weight=activity.weight,
+    )
+
+
+def _task_row(task: Task, activities: list[ActivityRow]) -> TaskRow:
+    return TaskRow(
+        number=task.number,
+        title=task.title,
+        notes=task.notes,
+        transcription_notes=task.transcription_notes,
+        activities=activities,
+    )
+
+
+def _area_row(area: Area, tasks: list[TaskRow]) -> AreaRow:
+    return AreaRow(code=area.code, title=area.title, description=area.description, tasks=tasks)
+
+
 def plan_document(plan: Plan) -> PlanDocument:
     """The plan as a document, for the exporters."""
-    areas = []
-    for area in plan_tree(plan):
-        tasks = []
-        for task in area.tasks.all():
-            activities = []
-            for activity in task.activities.all():
-                assignees = list(activity.assignees.all())
-                activities.append(
-                    ActivityRow(
-                        title=activity.title,
-                        outputs=activity.outputs,
-                        # The cells as the plan wrote them; each assignee's name for an
-                        # activity made here, not imported.
-                        lead=activity.lead_written.split("\n")
-                        if activity.lead_written
-                        else [a.written_name for a in assignees if a.role == Assignee.Role.LEAD],
-                        cooperating=activity.cooperating_written.split("\n")
-                        if activity.cooperating_written
-                        else [
-                            a.written_name for a in assignees if a.role == Assignee.Role.COOPERATING
-                        ],
-                        deadline=activity.deadline,
-                        notes=activity.notes,
-                        transcription_notes=activity.transcription_notes,
-                        due_dates=[d.due_on for d in activity.due_dates.all()],
-                        needs_date=activity.needs_date,
-                        weight=activity.weight,
-                    )
-                )
-            tasks.append(
-                TaskRow(
-                    number=task.number,
-                    title=task.title,
-                    notes=task.notes,
-                    transcription_notes=task.transcription_notes,
-                    activities=activities,
-                )
-            )
-        areas.append(
-            AreaRow(code=area.code, title=area.title, description=area.description, tasks=tasks)
+    areas = [
+        _area_row(
+            area,
+            [
+                _task_row(task, [activity_row(a) for a in task.activities.all()])
+                for task in area.tasks.all()
+            ],
         )
+        for area in plan_tree(plan)
+    ]
+    return PlanDocument(header=plan_header(plan), areas=areas, extra=plan_extra(plan))
+
+
+# Activities read at a time by `plan_outline` (with their due dates and assignees).
+OUTLINE_CHUNK = 500
+
+
+def plan_outline(
+    plan: Plan,
+) -> Iterator[tuple[AreaRow, Iterator[tuple[TaskRow, Iterator[ActivityRow]]]]]:
+    """The plan's areas, each with its tasks, each with its activities, read as they are
+    consumed: areas and tasks (a few thousand rows) at once, activities
+    `OUTLINE_CHUNK` at a time. What `plan_document` holds whole, for a writer that
+    streams (the JSON export of a 10,000-activity plan stays at the size of a chunk).
+    The rows come out empty (`tasks`, `activities`); the iterators carry them, and must be
+    consumed in order."""
+    areas = list(plan.areas.order_by("position", "pk"))
+    tasks: dict[int, list[Task]] = {}
+    for task in Task.objects.filter(area__plan=plan).order_by("position", "pk"):
+        tasks.setdefault(task.area_id, []).append(task)
+    stream = (
+        Activity.objects.filter(task__area__plan=plan)
+        .prefetch_related("due_dates", "assignees")
+        .order_by(
+            "task__area__position", "task__area_id", "task__position", "task_id", "position", "pk"
+        )
+        .iterator(chunk_size=OUTLINE_CHUNK)
+    )
+    ahead: list[Activity] = []
+
+    def activities(task: Task) -> Iterator[ActivityRow]:
+        while True:
+            if not ahead:
+                following = next(stream, None)
+                if following is None:
+                    return
+                ahead.append(following)
+            if ahead[0].task_id != task.pk:
+                return
+            yield activity_row(ahead.pop())
+
+    def area_tasks(area: Area) -> Iterator[tuple[TaskRow, Iterator[ActivityRow]]]:
+        for task in tasks.get(area.pk, []):
+            yield _task_row(task, []), activities(task)
+
+    for area in areas:
+        yield _area_row(area, []), area_tasks(area)
+
+
+def plan_header(plan: Plan) -> PlanHeader:
+    return PlanHeader(
+        issuer=plan.issuer,
+        number=plan.number,
+        issued_on=plan.issued_on,
+        year=plan.year,
+        title=plan.title,
+        status=plan.status,
+    )
+
+
+def plan_extra(plan: Plan) -> dict[str, Any]:
+    """What a plan holds besides its areas, tasks and activities (the JSON's other keys)."""
     extra: dict[str, Any] = {}
     if plan.rollup_method != "equal":
         extra["rollup_method"] = plan.rollup_method
@@ -815,15 +884,7 @@ def plan_document(plan: Plan) -> PlanDocument:
     ]
     if responsibilities:
         extra["responsibilities"] = responsibilities
-    header = PlanHeader(
-        issuer=plan.issuer,
-        number=plan.number,
-        issued_on=plan.issued_on,
-        year=plan.year,
-        title=plan.title,
-        status=plan.status,
-    )
-    return PlanDocument(header=header, areas=areas, extra=extra)
+    return extra
 
 
 def find_plan(reference: str) -> Plan | None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -334,34 +334,97 @@ def _default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def write_json(doc: PlanDocument) -> bytes:
-    """UTF-8 JSON, readable Vietnamese (no \\u escapes), stable key order."""
+class _Lazy:
+    """A list the encoder writes as it reads it (an iterator of its items)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def _chunks(value: Any, level: int) -> Iterator[str]:
+    """`value` as `json.dumps(value, ensure_ascii=False, indent=2, default=_default)`
+    writes it, a piece at a time; a `_Lazy` is written as a list, read as it goes."""
+    if isinstance(value, dict):
+        if not value:
+            yield "{}"
+            return
+        inner = "\n" + "  " * (level + 1)
+        yield "{"
+        first = True
+        for key, item in value.items():
+            if not isinstance(key, str):  # as json does: 1 → "1", True → "true"
+                key = json.dumps(key)
+            yield (inner if first else "," + inner) + json.dumps(key, ensure_ascii=False) + ": "
+            first = False
+            yield from _chunks(item, level + 1)
+        yield "\n" + "  " * level + "}"
+    elif isinstance(value, list | tuple | _Lazy):
+        inner = "\n" + "  " * (level + 1)
+        first = True
+        for item in value.items if isinstance(value, _Lazy) else value:
+            yield ("[" + inner) if first else ("," + inner)
+            first = False
+            yield from _chunks(item, level + 1)
+        yield "[]" if first else "\n" + "  " * level + "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False, default=_default)
+
+
+Outline = Iterable[tuple[AreaRow, Iterable[tuple[TaskRow, Iterable[ActivityRow]]]]]
+
+
+def json_chunks(header: PlanHeader, outline: Outline, extra: dict[str, Any]) -> Iterator[str]:
+    """The plan's JSON in pieces, read from `outline` as it is written: the areas, each
+    with its tasks, each with its activities (`cchc.plans.services.plan_outline` reads
+    them from the database a chunk at a time). The same text as `write_json`."""
     content: dict[str, Any] = {
-        "plan": _plan_dict(doc.header),
-        "areas": [
+        "plan": _plan_dict(header),
+        "areas": _Lazy(
             {
                 "code": area.code,
                 "title": area.title,
                 "description": area.description,
-                "tasks": [
+                "tasks": _Lazy(
                     _with_transcription_notes(
                         {
                             "number": task.number,
                             "title": task.title,
                             "notes": task.notes,
-                            "activities": [
-                                _activity_dict(activity) for activity in task.activities
-                            ],
+                            "activities": _Lazy(_activity_dict(a) for a in activities),
                         },
                         task.transcription_notes,
                     )
-                    for task in area.tasks
-                ],
+                    for task, activities in tasks
+                ),
             }
-            for area in doc.areas
-        ],
+            for area, tasks in outline
+        ),
     }
-    for key, value in doc.extra.items():
+    for key, value in extra.items():
         if key not in content:
             content[key] = value
-    return (json.dumps(content, ensure_ascii=False, indent=2, default=_default) + "\n").encode()
+    yield from _chunks(content, 0)
+    yield "\n"
+
+
+def write_json_to(
+    out: IO[bytes], header: PlanHeader, outline: Outline, extra: dict[str, Any]
+) -> int:
+    """`json_chunks` into `out`, UTF-8, about 64 KB at a time. Returns the bytes written."""
+    written = 0
+    pending: list[str] = []
+    size = 0
+    for chunk in json_chunks(header, outline, extra):
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= 65536:
+            written += out.write("".join(pending).encode())
+            pending, size = [], 0
+    written += out.write("".join(pending).encode())
+    return written
+
+
+def write_json(doc: PlanDocument) -> bytes:
+    """UTF-8 JSON, readable Vietnamese (no \\u escapes), stable key order."""
+    outline = ((area, ((task, task.activities) for task in area.tasks)) for area in doc.areas)
+    return "".join(json_chunks(doc.header, outline, doc.extra)).encode()
