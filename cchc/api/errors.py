@@ -85,14 +85,14 @@ def _plain(value: Any) -> str:
 
 
 def install(api: NinjaAPI) -> None:
-    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = [
             {**{k: v for k, v in error.items() if k != "ctx"}, "msg": message_of(error)}
             for error in exc.errors
         ]
         return api.create_response(request, {"detail": errors}, status=422)
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(
             request, {"detail": _("Không tìm thấy, hoặc bạn không được xem.")}, status=404
         )
