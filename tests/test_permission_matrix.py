@@ -208,6 +208,11 @@ EXPECTATIONS: dict[str, Row] = {
     "GET par/dot/<int:campaign_id>/":                   everyone(),
     "GET /api/par/sets":                                everyone(),
     "GET /api/par/sets/{set_id}":                       everyone(),
+    # Setting up the year through the API: the coordinator (and administrator) only.
+    "POST /api/par/sets/{set_id}/copy":                 staff(),
+    "PATCH /api/par/criteria/{criterion_id}":           staff(),
+    "POST /api/par/sets/{set_id}/campaigns":            staff(),
+    "GET /api/par/campaigns":                           everyone(),
     # PAR INDEX scoring (docs/par.md). The scorecard is agency A's; the campaign's windows
     # are closed today, so whoever passes every check is told so (a message, or 409), and
     # the campaign is not published, so its results are not there for anyone (404). An
