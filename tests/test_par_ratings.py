@@ -437,10 +437,16 @@ def test_the_ranking_table_reads_back_and_is_byte_stable(agencies) -> None:  # t
     header = next(i for i, r in enumerate(rows) if r[0] == "Xếp hạng")
     body = rows[header + 1 :]
     assert [(r[0], r[1]) for r in body] == [
-        ("1", "Sở Tư pháp"),
-        ("2", "Sở Nội vụ"),
-        ("2", "Sở Xây dựng"),
+        (1, "Sở Tư pháp"),
+        (2, "Sở Nội vụ"),
+        (2, "Sở Xây dựng"),
     ]
+    # Numbers, not text, so that the table can be summed and sorted.
+    columns = rows[header]
+    index = columns.index("Chỉ số (%)")
+    assert [r[index] for r in body] == [91.5, 72.25, 72.25]
+    assert columns[columns.index("Tổng điểm") + 1] == "Điểm tối đa"
+    assert all(isinstance(r[columns.index("Tổng điểm")], float) for r in body)
     document = ranking_docx(table, issuer="Sở Nội vụ")
     assert document == ranking_docx(ranking_table(campaign), issuer="Sở Nội vụ")
     read = docx.Document(io.BytesIO(document))

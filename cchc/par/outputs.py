@@ -96,6 +96,30 @@ class RankingTable:
         return out
 
 
+    def sheet_columns(self) -> list[str]:
+        """The spreadsheet's columns: the total and its maximum apart, so each is a number."""
+        columns = self.columns()
+        at = columns.index(_("Tổng điểm"))
+        return [*columns[: at + 1], _("Điểm tối đa"), *columns[at + 1 :]]
+
+    def sheet_rows(self) -> list[list[Any]]:
+        """The rows as numbers a spreadsheet can sum and sort (None where there is none)."""
+        return [
+            [
+                r.rank,
+                r.agency.name,
+                *[_dec(r.components.get(a.code)) for a in self.areas],
+                r.total,
+                r.maximum,
+                r.index,
+                r.classification,
+                r.previous_index,
+                r.change,
+            ]
+            for r in self.results
+        ]
+
+
 def _dec(value: object) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
@@ -126,7 +150,7 @@ def ranking_xlsx(table: RankingTable) -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = _("Xếp hạng")
-    columns = table.columns()
+    columns = table.sheet_columns()
     ws.append([safe_text(table.title)])
     ws.cell(row=1, column=1).font = BOLD
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
@@ -137,10 +161,14 @@ def ranking_xlsx(table: RankingTable) -> bytes:
     ws.append(columns)
     for cell in ws[4]:
         cell.font, cell.border, cell.alignment = BOLD, BORDER, CENTER
-    for row in table.rows():
-        ws.append([safe_text(v) for v in row])
+    change = len(columns)
+    for row in table.sheet_rows():
+        ws.append([safe_text(v) if isinstance(v, str) else v for v in row])
         for cell in ws[ws.max_row]:
             cell.font, cell.border, cell.alignment = FONT, BORDER, WRAP
+            if isinstance(cell.value, Decimal):
+                # Shown as Excel shows numbers in the reader's locale (2,50 in Vietnamese).
+                cell.number_format = "+0.00;-0.00;0.00" if cell.column == change else "0.00"
     ws.column_dimensions["A"].width = 9
     ws.column_dimensions["B"].width = 40
     ws.print_title_rows = "4:4"
