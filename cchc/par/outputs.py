@@ -95,7 +95,6 @@ class RankingTable:
             )
         return out
 
-
     def sheet_columns(self) -> list[str]:
         """The spreadsheet's columns: the total and its maximum apart, so each is a number."""
         columns = self.columns()
