@@ -170,6 +170,9 @@ def ranking_xlsx(table: RankingTable) -> bytes:
                 cell.number_format = "+0.00;-0.00;0.00" if cell.column == change else "0.00"
     ws.column_dimensions["A"].width = 9
     ws.column_dimensions["B"].width = 40
+    # Wide enough for each heading on one line ("Năm trước (%)"), so no row is cut.
+    for cell in ws[4][2:]:
+        ws.column_dimensions[cell.column_letter].width = max(9, len(str(cell.value)) + 3)
     ws.print_title_rows = "4:4"
     sheet_landscape_a4(ws)
     stamp = document_time(_publication_day(table.campaign))
