@@ -53,7 +53,9 @@ def test_english_readers_get_english(login, plan: Plan, settings) -> None:  # ty
             {"type": "literal_error", "ctx": {"expected": "'docx' or 'xlsx'"}},
             "Phải là một trong các giá trị: 'docx' or 'xlsx'.",
         ),
-        ({"type": "something_new"}, "Giá trị không hợp lệ."),
+        ({"type": "frozen_field", "msg": "Field is frozen"}, "Giá trị không hợp lệ."),
+        # Our own (PydanticCustomError) sentences are kept as they are.
+        ({"type": "percent_not_a_number", "msg": "Tỷ lệ phải là số."}, "Tỷ lệ phải là số."),
     ],
 )
 def test_each_kind_of_error_has_a_sentence(db: None, error: dict, expected: str) -> None:

@@ -8,7 +8,7 @@ the limits pydantic reports in `ctx`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
+from pydantic_core.core_schema import ErrorType
 
 # pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/), by
 # what the user must change; `{name}` is filled from the error's ctx.
@@ -58,10 +59,17 @@ KINDS: dict[str, Promise] = {
 }
 
 
+# pydantic's own types; any other was raised by our code (PydanticCustomError) with a
+# sentence already in the user's language.
+PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+
+
 def message_of(error: dict[str, Any]) -> str:
     """The Vietnamese (or English) sentence for one pydantic error."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    if kind not in PYDANTIC_TYPES:
+        return str(error.get("msg", "")) or _("Giá trị không hợp lệ.")
     if kind in MESSAGES:
         try:
             return str(MESSAGES[kind]).format(**{k: _plain(v) for k, v in ctx.items()})
