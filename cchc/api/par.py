@@ -169,8 +169,9 @@ class CriterionPatchIn(Schema):
     max_differs_reason: str | None = Field(None, max_length=2000)
 
 
-class CampaignIn(Schema):
-    title: str = Field("", max_length=255)
+class WindowsSchema(Schema):
+    """A campaign's windows (`cchc.par.services.Windows`), each day included."""
+
     self_opens: date
     self_closes: date
     appraisal_opens: date
@@ -179,18 +180,16 @@ class CampaignIn(Schema):
     reply_closes: date
 
 
-class CampaignOut(Schema):
+class CampaignIn(WindowsSchema):
+    title: str = Field("", max_length=255)
+
+
+class CampaignOut(WindowsSchema):
     id: int
     year: int
     title: str
     criteria_set_id: int
     group_id: int
-    self_opens: date
-    self_closes: date
-    appraisal_opens: date
-    appraisal_closes: date
-    reply_opens: date
-    reply_closes: date
     published: bool
 
 
