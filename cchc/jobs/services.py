@@ -35,6 +35,7 @@ from cchc.jobs import registry
 from cchc.jobs.models import Job
 from cchc.lib import calendar, storage
 from cchc.lib.files import atomic_output
+from cchc.lib.processes import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -334,21 +335,11 @@ def _notify(job: Job) -> None:
 # Watching: a job whose worker died is failed, never "running" forever
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
-
-
 def _is_dead(job: Job) -> bool:
     if job.status != Job.Status.RUNNING:
         return False
     if job.worker_host == HOST and job.worker_pid:
-        return not _pid_alive(job.worker_pid)
+        return not pid_alive(job.worker_pid)
     stale_before = timezone.now() - timedelta(seconds=settings.CCHC_JOB_STALE_SECONDS)
     return job.heartbeat_at is None or job.heartbeat_at < stale_before
 

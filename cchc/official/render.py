@@ -45,6 +45,7 @@ from cchc.lib.office import (
     stable_zip,
     workbook_bytes,
 )
+from cchc.lib.processes import pid_alive
 from cchc.plans.formats.xlsx.layout import safe_text
 
 BODY_SIZE = 14
@@ -357,16 +358,6 @@ PDF_FOLDER_PREFIX = "cchc-pdf-"
 _PDF_FOLDER = re.compile(rf"{PDF_FOLDER_PREFIX}(\d+)-")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale_pdf_folders(now: float | None = None) -> int:
     """Remove the conversion folders (the DOCX, LibreOffice's private profile, a half
     PDF) that a generation killed mid-way left behind: those whose owning process is gone
@@ -375,7 +366,7 @@ def sweep_stale_pdf_folders(now: float | None = None) -> int:
     removed = 0
     for folder in Path(tempfile.gettempdir()).glob(f"{PDF_FOLDER_PREFIX}*"):
         found = _PDF_FOLDER.match(folder.name)
-        if found is None or not folder.is_dir() or _alive(int(found.group(1))):
+        if found is None or not folder.is_dir() or pid_alive(int(found.group(1))):
             continue
         try:
             old = now - folder.stat().st_mtime > PDF_TIMEOUT_SECONDS + 30

@@ -41,6 +41,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from cchc.lib.processes import pid_alive
+
 DB_PREFIX = "cchc_bench_"
 DIR_PREFIX = "cchc-bench-"
 OWNER_NOTE = "owner.json"
@@ -153,15 +155,7 @@ def _like(text: str) -> str:
 def _running(pid: int) -> bool:
     """Whether the bench that made a database still runs (another run, or another test
     process): its database is not a leftover. A pid reused since is a rare false "yes"."""
-    if pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and pid_alive(pid)
 
 
 def cleanup() -> list[str]:
