@@ -635,19 +635,6 @@ def test_load_units_gives_its_groups_the_loaded_province(
     assert AgencyGroup.objects.get(code="bac-son-cac-so").province_id == agencies_b["province"].pk
 
 
-def test_load_units_refuses_a_group_code_of_another_province(
-    agencies: dict[str, Agency], province_b: dict[str, Any]
-) -> None:
-    from io import StringIO
-
-    # Province A already has «so-ban-nganh»: Quảng Trị's would take A's group.
-    members_before = GroupMembership.objects.count()
-    with pytest.raises(CommandError, match=r"đã là nhóm của tỉnh khác.*Không có gì thay đổi"):
-        call_command("load_units", "--era", "2022", stdout=StringIO())
-    assert not Agency.objects.filter(name="UBND tỉnh Quảng Trị").exists()
-    assert GroupMembership.objects.count() == members_before
-
-
 def test_load_par_sets_for_one_province(
     agencies: dict[str, Agency], province_b: dict[str, Any]
 ) -> None:

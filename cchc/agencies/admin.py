@@ -20,6 +20,7 @@ class AgencyNameInline(admin.TabularInline):
 
 class AliasInline(admin.TabularInline):
     model = Alias
+    fk_name = "agency"
     extra = 0
     fields = ["name"]
 

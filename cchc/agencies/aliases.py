@@ -107,19 +107,28 @@ class Suggester:
     agency that is closed is not proposed, since new plans do not assign to it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, province_id: int | None = None) -> None:
+        """`province_id`: only that province's agencies and groups (and national ones) are
+        proposed; every province has its own "Các sở, ban, ngành" (docs/tenants.md)."""
+        from cchc.accounts.tenancy import in_province
+
+        def mine(path: str) -> Q:
+            return Q() if province_id is None else in_province(province_id, path)
+
         targets: dict[str, Target] = {}
-        for group in AgencyGroup.objects.all():
+        for group in AgencyGroup.objects.filter(mine("province")):
             targets.setdefault(resolution_key(group.name), group)
-        active = Agency.objects.filter(closed_on__isnull=True)
+        active = Agency.objects.filter(mine("province"), closed_on__isnull=True)
         for agency in active:
             targets.setdefault(resolution_key(agency.name), agency)
-        for old in AgencyName.objects.filter(agency__closed_on__isnull=True).select_related(
-            "agency"
-        ):
+        for old in AgencyName.objects.filter(
+            mine("agency__province"), agency__closed_on__isnull=True
+        ).select_related("agency"):
             targets.setdefault(resolution_key(old.name), old.agency)
         for alias in Alias.objects.filter(
-            Q(agency__closed_on__isnull=True) | Q(agency__isnull=True), ignored=False
+            mine("province"),
+            Q(agency__closed_on__isnull=True) | Q(agency__isnull=True),
+            ignored=False,
         ).select_related("agency", "group"):
             target = alias.agency or alias.group
             if target is not None:
@@ -198,20 +207,35 @@ def _alias_state(alias: Alias) -> dict[str, Any]:
 
 @transaction.atomic
 def aliases_settle(
-    settlements: Iterable[Settlement], *, actor: Any, source: Source
+    settlements: Iterable[Settlement],
+    *,
+    actor: Any,
+    source: Source,
+    province_id: int | None = None,
 ) -> list[Alias | Agency]:
     """Keep every choice, all or none; each is written to the audit trail.
 
-    A name settled before (another coordinator, a moment ago) takes the new choice.
-    Returns what each name now answers to: its alias, or the new agency.
+    The aliases are `province_id`'s, else the actor's province's, else the only
+    province's: another province's documents may write the same name for another agency
+    (docs/tenants.md). A name settled before in that province (another coordinator, a
+    moment ago) takes the new choice. Returns what each name now answers to: its alias,
+    or the new agency.
     """
+    from cchc.accounts.tenancy import province_of, sole_province_id
+
+    if province_id is None:
+        province_id = province_of(actor) or sole_province_id()
     made: list[Alias | Agency] = []
     for settlement in settlements:
         written = settlement.written
         if problem := name_problem(written):
             raise ValueError(problem)
         key = resolution_key(written)
-        existing = Alias.objects.select_for_update().filter(search_name=key).first()
+        existing = (
+            Alias.objects.select_for_update()
+            .filter(search_name=key, province_id=province_id)
+            .first()
+        )
         if settlement.new_kind:
             agency = _new_agency(written, settlement.new_kind, actor, source)
             made.append(agency)
@@ -220,7 +244,7 @@ def aliases_settle(
             target: Target | None = agency
         else:
             target = settlement.target
-        alias = existing or Alias(name=written)
+        alias = existing or Alias(name=written, province_id=province_id)
         before = _alias_state(alias) if existing is not None else None
         alias.name = written
         alias.agency = target if isinstance(target, Agency) else None
@@ -259,7 +283,7 @@ class AliasFileError(Exception):
         super().__init__("\n".join(problems))
 
 
-def read_alias_file(data: bytes) -> list[Settlement]:
+def read_alias_file(data: bytes, *, province_id: int | None = None) -> list[Settlement]:
     """Read `tên_trong_văn_bản,chọn` (or `written,target`) rows, UTF-8 CSV.
 
     The second column is an agency's or a group's name as the resolver reads it,
@@ -293,7 +317,8 @@ def read_alias_file(data: bytes) -> list[Settlement]:
     kinds = {value: value for value in Agency.Kind.values} | {
         str(label).lower(): value for value, label in Agency.Kind.choices
     }
-    resolver = Resolver()
+    # A target is named as the province's own import would read it.
+    resolver = Resolver(province_id)
     problems: list[str] = []
     settlements: list[Settlement] = []
     seen: set[str] = set()

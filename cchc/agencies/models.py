@@ -174,8 +174,10 @@ class AgencyName(models.Model):
 class AgencyGroup(models.Model):
     """A collective assignee such as "Các sở, ban, ngành" or "UBND cấp huyện"."""
 
-    code = models.SlugField(_("mã"), max_length=60, unique=True)
-    name = models.CharField(_("tên"), max_length=255, unique=True)
+    # Unique within its province (two provinces each have their "Các sở, ban, ngành"),
+    # and among national groups: see Meta.constraints.
+    code = models.SlugField(_("mã"), max_length=60)
+    name = models.CharField(_("tên"), max_length=255)
     description = models.TextField(_("mô tả"), blank=True)
     # The province whose agencies this group gathers (docs/tenants.md); empty: national.
     province = models.ForeignKey(
@@ -200,6 +202,35 @@ class AgencyGroup(models.Model):
         verbose_name = _("nhóm cơ quan")
         verbose_name_plural = _("nhóm cơ quan")
         ordering = ["name"]
+        # NULLs are distinct in a unique index, so a national group (no province) is kept
+        # unique by its own partial index rather than by `nulls_distinct` (PostgreSQL 15+
+        # only, not SQLite).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "code"],
+                condition=Q(province__isnull=False),
+                name="group_code_unique_in_province",
+                violation_error_message=_("Tỉnh này đã có nhóm cơ quan với mã này."),
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(province__isnull=True),
+                name="group_code_unique_national",
+                violation_error_message=_("Đã có nhóm cơ quan cấp quốc gia với mã này."),
+            ),
+            models.UniqueConstraint(
+                fields=["province", "name"],
+                condition=Q(province__isnull=False),
+                name="group_name_unique_in_province",
+                violation_error_message=_("Tỉnh này đã có nhóm cơ quan với tên này."),
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(province__isnull=True),
+                name="group_name_unique_national",
+                violation_error_message=_("Đã có nhóm cơ quan cấp quốc gia với tên này."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -317,8 +348,21 @@ class Alias(models.Model):
     """
 
     name = models.CharField(_("cách viết"), max_length=255)
+    # Unique within its province ("UBND tỉnh", "Các sở" are written in every province):
+    # see Meta.constraints.
     search_name = models.CharField(
-        _("tên để tìm kiếm"), max_length=255, editable=False, unique=True
+        _("tên để tìm kiếm"), max_length=255, editable=False, db_index=True
+    )
+    # The province whose documents write the name this way (docs/tenants.md): whoever
+    # settles it says which, else its target's. Empty: national.
+    province = models.ForeignKey(
+        Agency,
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="province_aliases",
     )
     agency = models.ForeignKey(
         Agency,
@@ -353,7 +397,19 @@ class Alias(models.Model):
                 | (Q(agency__isnull=True) & Q(group__isnull=False) & Q(ignored=False))
                 | (Q(agency__isnull=True) & Q(group__isnull=True) & Q(ignored=True)),
                 name="alias_one_target_or_ignored",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["province", "search_name"],
+                condition=Q(province__isnull=False),
+                name="alias_unique_in_province",
+                violation_error_message=_("Tỉnh này đã có cách viết này."),
+            ),
+            models.UniqueConstraint(
+                fields=["search_name"],
+                condition=Q(province__isnull=True),
+                name="alias_unique_national",
+                violation_error_message=_("Đã có cách viết này ở cấp quốc gia."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -361,4 +417,14 @@ class Alias(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_name = resolution_key(self.name)
+        if self._state.adding and self.province_id is None:
+            # Whoever settles a name may say whose it is (a province's coordinator naming
+            # a ministry); else the target's province, else the only province.
+            target = self.agency or self.group
+            if target is not None:
+                self.province_id = target.province_id
+            else:
+                from cchc.accounts.tenancy import sole_province_id
+
+                self.province_id = sole_province_id()
         super().save(*args, **kwargs)  # type: ignore[arg-type]

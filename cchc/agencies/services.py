@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
@@ -236,44 +236,60 @@ def _agency(name: str, kind: str, parent: Agency | None, admin_code: str = "") -
 
 def _alias(name: str, *, agency: Agency | None = None, group: AgencyGroup | None = None) -> None:
     key = resolution_key(name)
-    if Alias.objects.filter(search_name=key).exists():
+    target = agency or group
+    assert target is not None
+    # Aliases are per province: another province's "UBND tỉnh" is not this one's.
+    if Alias.objects.filter(search_name=key, province_id=target.province_id).exists():
         return
     Alias.objects.create(name=name, agency=agency, group=group)
 
 
-class UnitsLoadError(Exception):
-    """A reference file that cannot be loaded as it is; the message is for the user."""
+def group_by_code(code: str, province_id: int | None) -> AgencyGroup | None:
+    """The collective group of `code` for a province: its own, else a national one (no
+    province). Codes are unique per province (docs/tenants.md), so a code alone never
+    says which province's group is meant."""
+    if province_id is not None:
+        own = AgencyGroup.objects.filter(code=code, province_id=province_id).first()
+        if own is not None:
+            return own
+    return AgencyGroup.objects.filter(code=code, province__isnull=True).first()
 
 
 def _province_group(item: dict[str, Any], province: Agency) -> AgencyGroup:
-    """The collective group `item` of `province` (docs/tenants.md), made if missing. Group
-    codes and names are unique in the whole installation: one of another province's with
-    the same code or name is refused (the caller's transaction undoes the load) rather
-    than given this province's members."""
-    group = AgencyGroup.objects.filter(code=item["code"]).first()
+    """The collective group `item` of `province` (docs/tenants.md), made if missing. Codes
+    and names are unique per province: another province's group of the same code or name
+    is another group. A national group (no province) of that code or name is taken over,
+    as a single-province installation's groups were before they had a province."""
+    own = AgencyGroup.objects.filter(province=province)
+    group = own.filter(code=item["code"]).first() or own.filter(name=item["name"]).first()
+    if group is not None:
+        return group
+    national = AgencyGroup.objects.filter(province__isnull=True)
+    group = national.filter(code=item["code"]).first() or national.filter(name=item["name"]).first()
     if group is None:
-        clash = AgencyGroup.objects.filter(name=item["name"]).first()
-        if clash is None:
-            return AgencyGroup.objects.create(
-                code=item["code"],
-                name=item["name"],
-                description=item.get("description", ""),
-                province=province,
-            )
-        group = clash
-    if group.province_id is None:
-        AgencyGroup.objects.filter(pk=group.pk).update(province=province)
-        group.province = province
-    elif group.province_id != province.pk:
-        raise UnitsLoadError(
-            _(
-                "Nhóm «%(name)s» (mã %(code)s) đã là nhóm của tỉnh khác; mã và tên nhóm là duy "
-                "nhất trong cả hệ thống, nên chưa nạp được danh mục của %(province)s. Không có "
-                "gì thay đổi."
-            )
-            % {"name": group.name, "code": group.code, "province": province.name}
+        return AgencyGroup.objects.create(
+            code=item["code"],
+            name=item["name"],
+            description=item.get("description", ""),
+            province=province,
         )
+    AgencyGroup.objects.filter(pk=group.pk).update(province=province)
+    group.province = province
+    # Its aliases follow it into the province.
+    Alias.objects.filter(group=group).update(province=province)
     return group
+
+
+def reference_province(path: Path) -> Agency | None:
+    """The province a reference file describes, once loaded (None before)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return (
+        Agency.objects.filter(
+            name=data["province"]["agency"], parent__isnull=True, kind=Agency.Kind.PROVINCE
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -612,29 +628,50 @@ class Resolver:
 
         self.province_id = province_id
         self.by_key: dict[str, Target | Ignored] = {}
-        for group in scoped(AgencyGroup.objects.all(), "province"):
-            self.by_key.setdefault(resolution_key(group.name), group)
+        # Unscoped, a name that several provinces use ("UBND tỉnh", "Các sở, ban, ngành")
+        # says no province: `province_of_name` answers None for it.
+        self._provinces: dict[str, set[int | None]] = {}
+
+        def own_first(rows: Any, path: str) -> Any:
+            # A province's own group or alias wins over a national one of the same name.
+            return rows.order_by(F(path).asc(nulls_last=True), "pk")
+
+        def keep(key: str, target: Target | Ignored, province: int | None) -> None:
+            self.by_key.setdefault(key, target)
+            self._provinces.setdefault(key, set()).add(province)
+
+        for group in own_first(scoped(AgencyGroup.objects.all(), "province"), "province"):
+            keep(resolution_key(group.name), group, group.province_id)
         # Current names win over old ones, which win over aliases.
         for agency in scoped(Agency.objects.all(), "province"):
-            self.by_key.setdefault(resolution_key(agency.name), agency)
+            keep(resolution_key(agency.name), agency, agency.province_id)
         for old in scoped(AgencyName.objects.select_related("agency"), "agency__province"):
-            self.by_key.setdefault(resolution_key(old.name), old.agency)
-        for alias in Alias.objects.select_related("agency", "group"):
+            keep(resolution_key(old.name), old.agency, old.agency.province_id)
+        aliases = scoped(Alias.objects.select_related("agency", "group"), "province")
+        for alias in own_first(aliases, "province"):
             target = alias.agency or alias.group
-            if province_id is not None and target is not None:  # noqa: SIM102
-                if target.province_id not in (None, province_id):
-                    continue  # another province's alias
             if target is not None:
-                self.by_key.setdefault(alias.search_name, target)
+                keep(alias.search_name, target, alias.province_id)
             elif alias.ignored:
-                self.by_key.setdefault(alias.search_name, IGNORED)
+                keep(alias.search_name, IGNORED, alias.province_id)
         self.names = {key: str(target) for key, target in self.by_key.items()}
         # An ignored name is never proposed as the closest known one.
         self._choices = [k for k, t in self.by_key.items() if not isinstance(t, Ignored)]
-        self.vague_group = AgencyGroup.objects.filter(code=_VAGUE_GROUP).first()
+        # The vague group ("các cơ quan liên quan") of the province being read.
+        from cchc.accounts.tenancy import sole_province_id
+
+        self.vague_group = group_by_code(
+            _VAGUE_GROUP, province_id if province_id is not None else sole_province_id()
+        )
         # A plan writes the same cells again and again ("Các sở, ban, ngành" on hundreds of
         # rows): each distinct cell is read once per import.
         self._readings: dict[str, Reading] = {}
+
+    def province_of_name(self, name: str) -> int | None:
+        """The one province whose agency, group or alias answers to `name`; None when none
+        does, or several do (the name alone does not say which province)."""
+        found = self._provinces.get(resolution_key(name), set())
+        return next(iter(found)) if len(found) == 1 else None
 
     def lookup(self, name: str) -> Target | Ignored | None:
         """The agency or group a name stands for; IGNORED for a name settled as no one."""

@@ -86,6 +86,22 @@ def backfill_agencies(agency_model: Any, group_model: Any, membership_model: Any
             group_model.objects.filter(pk=group.pk).update(province_id=province)
 
 
+def backfill_aliases(alias_model: Any, agency_model: Any, group_model: Any) -> None:
+    """An alias takes its target's province (run after `backfill_agencies`). With one
+    province every alias gets it, an ignored one too; with several an ignored name stays
+    national (nothing says which province's documents wrote it)."""
+    roots = _roots(agency_model)
+    if len(roots) == 1:
+        alias_model.objects.update(province_id=roots[0])
+        return
+    agencies = dict(agency_model.objects.values_list("pk", "province_id"))
+    groups = dict(group_model.objects.values_list("pk", "province_id"))
+    for pk, agency_id, group_id in alias_model.objects.values_list("pk", "agency_id", "group_id"):
+        province = agencies.get(agency_id) if agency_id is not None else groups.get(group_id)
+        if province is not None:
+            alias_model.objects.filter(pk=pk).update(province_id=province)
+
+
 def backfill_plans(plan_model: Any, agency_model: Any, assignee_model: Any) -> None:
     roots = _roots(agency_model)
     if len(roots) == 1:

@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -143,14 +144,22 @@ def _fill(campaign: Campaign, *, appraise: bool, finalise: bool, seed: str) -> N
 
 
 @transaction.atomic
-def demo_par_fill() -> Made | None:
-    """The two demo campaigns, once; None when they exist or the group has no 2022 set."""
-    current = CriteriaSet.objects.filter(year=2022, group__code=GROUP).first()
-    if current is None or Campaign.objects.filter(group__code=GROUP).exists():
+def demo_par_fill(province: Any = None) -> Made | None:
+    """The two demo campaigns of `province`'s (else the only province's) group, once;
+    None when they exist or the group has no 2022 set. Group codes are unique per
+    province (docs/tenants.md): the code alone does not say whose group."""
+    from cchc.accounts.tenancy import sole_province_id
+    from cchc.agencies.services import group_by_code
+
+    group = group_by_code(GROUP, province.pk if province is not None else sole_province_id())
+    if group is None:
+        return None
+    current = CriteriaSet.objects.filter(year=2022, group=group).first()
+    if current is None or Campaign.objects.filter(group=group).exists():
         return None
     coordinator = User.objects.filter(username="thuongtruc").first()
     appraiser = User.objects.filter(username="thamdinh").first()
-    previous = CriteriaSet.objects.filter(year=2021, group__code=GROUP).first() or set_copy(
+    previous = CriteriaSet.objects.filter(year=2021, group=group).first() or set_copy(
         current, year=2021, actor=None
     )
     with calendar.as_of(date(2022, 1, 5)):

@@ -154,7 +154,11 @@ def set_import(
     issues: list[ImportIssue] = []
     year = year or document.year
     if group is None and document.group_code:
-        group = AgencyGroup.objects.filter(code=document.group_code).first()
+        # Group codes are unique per province (docs/tenants.md): the importer's.
+        from cchc.accounts.tenancy import province_of, sole_province_id
+        from cchc.agencies.services import group_by_code
+
+        group = group_by_code(document.group_code, province_of(actor) or sole_province_id())
         if group is None:
             issues.append(
                 ImportIssue(
@@ -579,44 +583,56 @@ def default_sets_load(
     year: int, *, actor: Actor | None = None, source: Source = "cli", province: Any = None
 ) -> list[str]:
     """Load the shipped sets for `year` for each group that exists and has none; one line
-    per group saying what was done. With `province`, only that province's groups (a set
-    is its group's province's, docs/tenants.md)."""
+    per group saying what was done. Every province has its own group of each code (a set
+    is its group's province's, docs/tenants.md): with `province`, only that province's
+    groups; without it, each province's."""
     lines = []
     for code in DEFAULT_FILES:
-        document = read_json_document((DATA_DIR / f"{code}.json").read_bytes())
-        groups = AgencyGroup.objects.filter(code=code)
+        groups = AgencyGroup.objects.filter(code=code).select_related("province")
         if province is not None:
             groups = groups.filter(province=province)
-        group = groups.first()
-        if group is None:
+        found = list(groups.order_by("province__name", "pk"))
+        if not found:
             lines.append(_("Nhóm «%(code)s»: chưa có trong danh mục, bỏ qua.") % {"code": code})
             continue
-        if CriteriaSet.objects.filter(year=year, group=group).exists():
-            lines.append(
-                _("%(group)s: đã có bộ tiêu chí năm %(year)s.")
-                % {"group": group.name, "year": year}
-            )
-            continue
-        document.title = _("Bộ tiêu chí PAR INDEX năm %(year)s – %(group)s (mặc định)") % {
-            "year": year,
-            "group": group.name,
-        }
-        criteria_set = set_import(document, year=year, group=group, actor=actor, source=source)
-        bands_ensure_default(year, group)
-        unknown = criteria_set.criteria.filter(points_known=False).count()
-        lines.append(
-            _(
-                "%(group)s: đã nạp %(n)s tiêu chí, tổng %(max)s điểm; %(unknown)s mục chưa rõ "
-                "điểm chuẩn."
-            )
-            % {
-                "group": group.name,
-                "n": criteria_set.criteria.count(),
-                "max": fmt_points(set_maximum(criteria_set)),
-                "unknown": unknown,
-            }
-        )
+        for group in found:
+            # Several provinces' groups of one name: the line says whose.
+            label = group.name
+            if len(found) > 1 and group.province is not None:
+                label = f"{group.name} ({group.province.name})"
+            lines.append(_default_set_load(code, group, label, year, actor=actor, source=source))
     return lines
+
+
+def _default_set_load(
+    code: str,
+    group: AgencyGroup,
+    label: str,
+    year: int,
+    *,
+    actor: Actor | None,
+    source: Source,
+) -> str:
+    """One group's shipped set for `year`, unless it has one; the line saying what was
+    done."""
+    if CriteriaSet.objects.filter(year=year, group=group).exists():
+        return _("%(group)s: đã có bộ tiêu chí năm %(year)s.") % {"group": label, "year": year}
+    document = read_json_document((DATA_DIR / f"{code}.json").read_bytes())
+    document.title = _("Bộ tiêu chí PAR INDEX năm %(year)s – %(group)s (mặc định)") % {
+        "year": year,
+        "group": group.name,
+    }
+    criteria_set = set_import(document, year=year, group=group, actor=actor, source=source)
+    bands_ensure_default(year, group)
+    unknown = criteria_set.criteria.filter(points_known=False).count()
+    return _(
+        "%(group)s: đã nạp %(n)s tiêu chí, tổng %(max)s điểm; %(unknown)s mục chưa rõ điểm chuẩn."
+    ) % {
+        "group": label,
+        "n": criteria_set.criteria.count(),
+        "max": fmt_points(set_maximum(criteria_set)),
+        "unknown": unknown,
+    }
 
 
 def set_maximum(criteria_set: CriteriaSet) -> Decimal:

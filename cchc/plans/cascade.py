@@ -480,7 +480,11 @@ def plan_issue(
             _("Số, ký hiệu «%(number)s» không đúng dạng; ví dụ: 45/KH-STP.")
             % {"number": number[:60]}
         )
-    elif Plan.objects.filter(issuer=locked.issuer, number=number).exclude(pk=locked.pk).exists():
+    elif (
+        Plan.objects.filter(issuer=locked.issuer, number=number, province_id=locked.province_id)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
         problems.append(
             _("%(issuer)s đã có văn bản số %(number)s.")
             % {"issuer": locked.issuer, "number": number}

@@ -84,10 +84,19 @@ class Plan(models.Model):
         verbose_name_plural = _("kế hoạch")
         ordering = ["-year", "title"]
         constraints = [
+            # A number is unique per issuer within a province: every province has its
+            # "21/KH-UBND" of "UBND tỉnh". National plans (no province) among themselves.
+            models.UniqueConstraint(
+                fields=["province", "issuer", "number"],
+                condition=~Q(number="") & Q(province__isnull=False),
+                name="plan_number_unique_per_issuer_in_province",
+                violation_error_message=_("Cơ quan ban hành này đã có kế hoạch số này."),
+            ),
             models.UniqueConstraint(
                 fields=["issuer", "number"],
-                condition=~Q(number=""),
-                name="plan_number_unique_per_issuer",
+                condition=~Q(number="") & Q(province__isnull=True),
+                name="plan_number_unique_per_issuer_national",
+                violation_error_message=_("Cơ quan ban hành này đã có kế hoạch số này."),
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=1990) & Q(year__lte=2200), name="plan_year_plausible"

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from cchc.accounts.tenancy import in_province, province_of, sole_province_id
+from cchc.accounts.tenancy import province_of, sole_province_id
 from cchc.agencies.models import Agency, AgencyGroup
 from cchc.agencies.naming import resolution_key
 from cchc.agencies.services import IGNORED, Resolved, Resolver
@@ -378,10 +378,9 @@ def plan_issued_as(
     target = resolver.lookup(issuer)
     agency_id = target.pk if isinstance(target, Agency) else None
     wanted = _number_key(number)
-    # Another province's plan of the same number is another plan (docs/tenants.md).
-    plans = Plan.objects.all()
-    if province_id is not None:
-        plans = plans.filter(in_province(province_id))
+    # Another province's plan of the same number is another plan, and so is a national
+    # one (docs/tenants.md): a number is unique per issuer within one province.
+    plans = Plan.objects.filter(province_id=province_id)
     candidates = plans.filter(number__iexact=number)
     if not candidates.exists():
         # Rarely needed, so only then: the number spelt with other spaces.
@@ -414,8 +413,14 @@ def _import_province(document: PlanDocument, province: Agency | None, actor: Any
     sole = sole_province_id()
     if sole is not None:
         return sole
-    issuer = Resolver().lookup(document.header.issuer) if document.header.issuer else None
-    return issuer.province_id if isinstance(issuer, Agency) else None
+    if not document.header.issuer:
+        return None
+    # "UBND tỉnh" is every province's issuer: only a name one province answers to says it.
+    resolver = Resolver()
+    issuer = resolver.lookup(document.header.issuer)
+    if not isinstance(issuer, Agency):
+        return None
+    return resolver.province_of_name(document.header.issuer)
 
 
 @transaction.atomic
@@ -511,7 +516,9 @@ def plan_import(
         # plan exists, as it would have been a moment later.
         if (
             existing is None
-            and Plan.objects.filter(issuer=plan.issuer, number=plan.number).exists()
+            and Plan.objects.filter(
+                issuer=plan.issuer, number=plan.number, province_id=plan.province_id
+            ).exists()
         ):
             raise PlanImportError([_plan_exists(plan.number, plan.issuer)]) from None
         raise

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -84,6 +85,8 @@ class Row:
     chosen: str = ""
     kind: str = ""
     error: str = ""
+    # The importing province: a choice must be one of its agencies or groups (or national).
+    province_id: int | None = None
 
     @property
     def field(self) -> str:
@@ -96,14 +99,23 @@ class Row:
 
 def rows_to_settle(job: Job) -> list[Row]:
     """The names still unknown: one settled meanwhile (another import, a colleague) is
-    no longer asked about."""
-    resolver = Resolver()
-    suggester = Suggester()
+    no longer asked about. Names are read as the import reads them: for the importing
+    user's province (a name known only in another province is still to settle)."""
+    from cchc.accounts.tenancy import province_of, sole_province_id
+
+    province_id = province_of(job.asked_by) or sole_province_id()
+    resolver = Resolver(province_id)
+    suggester = Suggester(province_id)
     rows: list[Row] = []
     for unknown in unknown_names(job.errors):
         if resolver.resolve(unknown.name) is not None:
             continue
-        row = Row(index=len(rows), unknown=unknown, kind=guess_kind(unknown.name))
+        row = Row(
+            index=len(rows),
+            unknown=unknown,
+            kind=guess_kind(unknown.name),
+            province_id=province_id,
+        )
         row.problem = name_problem(unknown.name)
         if not row.problem:
             row.candidates = [(target_value(t), t) for t in suggester.closest(unknown.name)]
@@ -119,15 +131,20 @@ def input_of(job: Job) -> Path | None:
     return path if path.is_file() else None
 
 
-def _target(value: str) -> Target | None:
-    """The agency or group a posted "agency:12" / "group:3" names, if it exists."""
+def _target(value: str, province_id: int | None) -> Target | None:
+    """The agency or group a posted "agency:12" / "group:3" names, if it exists in the
+    importing province (or is national): another province's "Các sở, ban, ngành" is not
+    this province's (docs/tenants.md)."""
+    from cchc.accounts.tenancy import in_province
+
     prefix, _sep, number = value.partition(":")
     if not number.isascii() or not number.isdigit() or not 0 < int(number) <= MAX_ID:
         return None
+    mine = Q() if province_id is None else in_province(province_id)
     if prefix == "agency":
-        return Agency.objects.filter(pk=int(number), closed_on__isnull=True).first()
+        return Agency.objects.filter(mine, pk=int(number), closed_on__isnull=True).first()
     if prefix == "group":
-        return AgencyGroup.objects.filter(pk=int(number)).first()
+        return AgencyGroup.objects.filter(mine, pk=int(number)).first()
     return None
 
 
@@ -152,7 +169,7 @@ def read_choices(posted: Callable[[str], str | None], rows: list[Row]) -> list[S
             settlements.append(Settlement(row.unknown.name, new_kind=row.kind))
         elif row.chosen == IGNORE:
             settlements.append(Settlement(row.unknown.name, ignore=True))
-        elif row.chosen and (target := _target(row.chosen)) is not None:
+        elif row.chosen and (target := _target(row.chosen, row.province_id)) is not None:
             settlements.append(Settlement(row.unknown.name, target=target))
         else:
             row.error = (

@@ -1,5 +1,9 @@
-"""`cchc par_draw --year 2023 --seed 2023 [--group so-ban-nganh] [--share 30] [--dry-run]`:
-the inspection draw of the page /par/kiem-tra/, from the command line.
+"""`cchc par_draw --year 2023 --seed 2023 [--province <id or name>] [--group so-ban-nganh]
+[--share 30] [--dry-run]`: the inspection draw of the page /par/kiem-tra/, from the
+command line.
+
+Group codes are unique per province (docs/tenants.md): with several provinces, --group
+needs --province to say whose group it is; --province alone draws that province's groups.
 
 It runs `cchc.par.inspection.plan_draw`, the page's own function, so the same year, group,
 seed and data give the same agencies in the same order with the same reasons. Without
@@ -16,7 +20,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cchc.accounts import tenancy
 from cchc.agencies.models import AgencyGroup
+from cchc.agencies.services import group_by_code
 from cchc.par.inspection import InspectionError, parse_seed, plan_draw
 from cchc.par.models import Campaign
 
@@ -40,6 +46,11 @@ class Command(BaseCommand):
             default=[],
             help="Mã nhóm cơ quan (có thể ghi nhiều lần); bỏ trống: mọi nhóm có đợt đánh giá.",
         )
+        parser.add_argument(
+            "--province",
+            default=None,
+            help="Tỉnh của nhóm (mã hoặc tên UBND tỉnh); bắt buộc với --group khi có nhiều tỉnh.",
+        )
         parser.add_argument("--share", default="30", help="Tỷ lệ phải kiểm tra (%%), mặc định 30.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Chỉ in kết quả bốc chọn, không lưu gì."
@@ -52,7 +63,14 @@ class Command(BaseCommand):
             seed = parse_seed(options["seed"])
         except InspectionError as error:
             raise CommandError(str(error)) from None
-        groups = _groups(options["group"])
+        province = None
+        if options["province"]:
+            province = tenancy.province_named(options["province"])
+            if province is None:
+                raise CommandError(
+                    _("Không có tỉnh «%(wanted)s».") % {"wanted": options["province"][:100]}
+                )
+        groups = _groups(options["group"], province)
         failed = False
         for group in groups:
             try:
@@ -93,19 +111,40 @@ def _whole(raw: str, message: str) -> int:
     return int(text)
 
 
-def _groups(codes: list[str]) -> list[AgencyGroup]:
+def _groups(codes: list[str], province: Any) -> list[AgencyGroup]:
+    scoped = AgencyGroup.objects.all()
+    if province is not None:
+        scoped = scoped.filter(province=province)
     if not codes:
         groups = list(
-            AgencyGroup.objects.filter(
-                pk__in=Campaign.objects.values("group_id").distinct()
-            ).order_by("name")
+            scoped.filter(pk__in=Campaign.objects.values("group_id").distinct()).order_by(
+                "province__name", "name"
+            )
         )
         if not groups:
             raise CommandError(
                 _("Chưa có nhóm cơ quan nào có đợt đánh giá PAR INDEX; hãy ghi --group.")
             )
         return groups
-    found = {g.code: g for g in AgencyGroup.objects.filter(code__in=codes)}
+    found: dict[str, AgencyGroup] = {}
+    for code in codes:
+        group: AgencyGroup | None
+        if province is not None:
+            group = group_by_code(code, province.pk)
+        else:
+            # Without --province a code must name one group: one province's, or else a
+            # national one.
+            of_code = list(AgencyGroup.objects.filter(code=code).order_by("pk"))
+            provincial = [g for g in of_code if g.province_id is not None]
+            if len(provincial) > 1:
+                raise CommandError(
+                    _("Nhiều tỉnh có nhóm cơ quan mã «%(code)s»: hãy ghi --province để chọn tỉnh.")
+                    % {"code": code}
+                )
+            chosen = provincial or of_code
+            group = chosen[0] if chosen else None
+        if group is not None:
+            found[code] = group
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise CommandError(

@@ -81,7 +81,9 @@ class Command(BaseCommand):
             if not aliases_path.is_file():
                 raise CommandError(_("Không tìm thấy tệp %(path)s.") % {"path": aliases_path})
             try:
-                settlements = read_alias_file(aliases_path.read_bytes())
+                settlements = read_alias_file(
+                    aliases_path.read_bytes(), province_id=province.pk if province else None
+                )
             except AliasFileError as error:
                 for problem in error.problems:
                     self.stderr.write(f"- {problem}")
@@ -94,7 +96,12 @@ class Command(BaseCommand):
             # The names are settled in the import's own transaction: a failed import
             # keeps none of them.
             with transaction.atomic():
-                aliases_settle(settlements, actor=None, source="cli")
+                aliases_settle(
+                    settlements,
+                    actor=None,
+                    source="cli",
+                    province_id=province.pk if province else None,
+                )
                 plan = plan_import(
                     document=document,
                     year=options["year"],

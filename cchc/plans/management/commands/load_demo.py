@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from cchc.accounts.services import DEMO_PASSWORD, user_create_demo_accounts
 from cchc.agencies.eras import era_of_year
-from cchc.agencies.services import load_units, reference_path
+from cchc.agencies.services import load_units, reference_path, reference_province
 from cchc.citizens.demo import demo_surveys_fill
 from cchc.citizens.demo_feedback import demo_feedback_fill, demo_indicators_fill
 from cchc.lib import calendar
@@ -68,13 +68,17 @@ class Command(BaseCommand):
             _("Cơ quan: %(agencies)s (%(districts)s đơn vị cấp huyện, %(communes)s cấp xã).")
             % counts
         )
+        # The demo's province: its plan number and its groups' codes are unique only
+        # within it (docs/tenants.md), so every look-up below says which province.
+        province = reference_province(reference_path(PROVINCE))
+        province_id = province.pk if province is not None else None
         self.step(2, _("nạp kế hoạch %(number)s…") % {"number": header.number})
-        plan = plan_issued_as(issuer=header.issuer, number=header.number)
+        plan = plan_issued_as(issuer=header.issuer, number=header.number, province_id=province_id)
         if plan is not None:
             self.stdout.write(_("Kế hoạch %(number)s đã có.") % {"number": header.number})
         else:
             try:
-                plan = plan_import(document=document)
+                plan = plan_import(document=document, province=province)
             except PlanImportError as error:
                 for issue in error.issues:
                     self.stderr.write(f"- {issue}")
@@ -148,11 +152,11 @@ class Command(BaseCommand):
         # The PAR INDEX sets of the plan's year for the province's groups (cchc.par).
         from cchc.par.services import default_sets_load
 
-        for line in default_sets_load(header.year or 2022):
+        for line in default_sets_load(header.year or 2022, province=province):
             self.stdout.write(line)
         from cchc.par.demo import demo_par_fill
 
-        par = demo_par_fill()
+        par = demo_par_fill(province)
         if par is not None:
             self.stdout.write(
                 _(
