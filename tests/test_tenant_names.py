@@ -279,3 +279,17 @@ def test_names_settled_in_one_province_are_asked_again_in_the_other(
     assert Resolver(b.pk).lookup(written) == group_b
     assert Resolver(a.pk).lookup(written) == home_a
     assert Alias.objects.filter(name=written).count() == 2
+
+
+def test_the_alias_backfill_gives_each_alias_its_targets_province(
+    two: dict[str, Agency],
+) -> None:
+    from cchc.agencies import tenant_backfill
+
+    b = two["b"]
+    mine = set(Alias.objects.filter(province=b).values_list("pk", flat=True))
+    assert len(mine) > 10
+    Alias.objects.filter(pk__in=mine).update(province=None)
+    tenant_backfill.backfill_aliases(Alias, Agency, AgencyGroup)
+    assert set(Alias.objects.filter(province=b).values_list("pk", flat=True)) == mine
+    assert not Alias.objects.filter(province__isnull=True).exists()

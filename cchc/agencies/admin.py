@@ -83,7 +83,7 @@ class AgencyGroupAdmin(AuditedAdmin):
 
 @admin.register(Alias)
 class AliasAdmin(AuditedAdmin):
-    list_display = ["name", "agency", "group", "ignored"]
+    list_display = ["name", "agency", "group", "province", "ignored"]
     list_filter = ["ignored"]
     search_fields = ["name", "search_name"]
     autocomplete_fields = ["agency", "group"]
