@@ -293,3 +293,28 @@ def test_the_alias_backfill_gives_each_alias_its_targets_province(
     tenant_backfill.backfill_aliases(Alias, Agency, AgencyGroup)
     assert set(Alias.objects.filter(province=b).values_list("pk", flat=True)) == mine
     assert not Alias.objects.filter(province__isnull=True).exists()
+
+
+def test_a_number_two_provinces_use_is_refused_by_the_cli_and_their_ids_are_given(
+    two: dict[str, Agency], tmp_path: Path
+) -> None:
+    plan_a = plan_import(document=_document("Kế hoạch CCHC Quảng Trị 2022"), province=two["a"])
+    plan_b = plan_import(document=_document("Kế hoạch CCHC Quảng Bình 2022"), province=two["b"])
+    out = tmp_path / "plan.json"
+    for command, args in (
+        ("export_plan", ["21/KH-UBND", "-o", str(out)]),
+        ("export_status", ["21/KH-UBND", "-o", str(tmp_path / "status.xlsx")]),
+        ("rebuild_summaries", ["--plan", "21/KH-UBND"]),
+    ):
+        with pytest.raises(CommandError) as refused:
+            call_command(command, *args, stdout=StringIO(), stderr=StringIO())
+        message = str(refused.value)
+        assert "nhiều tỉnh" in message
+        assert f"{plan_a.pk}: 21/KH-UBND ({QUANG_TRI}" in message
+        assert f"{plan_b.pk}: 21/KH-UBND ({QUANG_BINH}" in message
+    assert not out.exists() and not (tmp_path / "status.xlsx").exists()
+    # The id names one plan: B's export is B's.
+    call_command(
+        "export_plan", str(plan_b.pk), "-o", str(out), stdout=StringIO(), stderr=StringIO()
+    )
+    assert "Kế hoạch CCHC Quảng Bình 2022" in out.read_text(encoding="utf-8")

@@ -894,10 +894,36 @@ def plan_extra(plan: Plan) -> dict[str, Any]:
     return extra
 
 
+class PlanAmbiguous(ValueError):
+    """A plan number that several provinces use: only the plan's id names one."""
+
+
 def find_plan(reference: str) -> Plan | None:
-    """A plan by id or by its number/symbol, as the CLI and the API accept it."""
+    """A plan by id or by its number/symbol, as the CLI and the API accept it.
+
+    Numbers are unique per province only (docs/tenants.md): a number that plans of
+    several provinces carry is refused with their ids, never resolved to one of them.
+    """
     if reference.isdigit():
         found = Plan.objects.filter(pk=int(reference)).first()
         if found is not None:
             return found
-    return Plan.objects.filter(number__iexact=reference.strip()).order_by("-year").first()
+    matches = list(
+        Plan.objects.filter(number__iexact=reference.strip())
+        .select_related("province")
+        .order_by("-year", "pk")
+    )
+    if len({plan.province_id for plan in matches}) > 1:
+        listed = "; ".join(
+            f"{plan.pk}: {plan.number} ({plan.province.name if plan.province else _('toàn quốc')}, "
+            f"{plan.year})"
+            for plan in matches[:20]
+        )
+        raise PlanAmbiguous(
+            _(
+                "Số «%(number)s» là kế hoạch của nhiều tỉnh; hãy ghi mã kế hoạch thay cho số. "
+                "Các kế hoạch: %(plans)s."
+            )
+            % {"number": reference.strip()[:60], "plans": listed}
+        )
+    return matches[0] if matches else None

@@ -17,7 +17,7 @@ from cchc.dashboards.status_table import build_status_table
 from cchc.lib import calendar
 from cchc.lib.files import atomic_output
 from cchc.monitoring.services import period_current
-from cchc.plans.services import find_plan
+from cchc.plans.services import PlanAmbiguous, find_plan
 
 
 class Command(BaseCommand):
@@ -35,7 +35,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = find_plan(options["plan"])
+        try:
+            plan = find_plan(options["plan"])
+        except PlanAmbiguous as error:
+            raise CommandError(str(error)) from None
         if plan is None:
             raise CommandError(_("Không tìm thấy kế hoạch «%(plan)s».") % {"plan": options["plan"]})
         today = options["as_of"] or calendar.today()

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from cchc.dashboards.summaries import summaries_rebuild
-from cchc.plans.services import find_plan
+from cchc.plans.services import PlanAmbiguous, find_plan
 
 
 class Command(BaseCommand):
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         plans = None
         if options["plan"]:
             # A NUL byte names no plan (and PostgreSQL refuses it in a query).
-            plan = None if "\x00" in options["plan"] else find_plan(options["plan"])
+            try:
+                plan = None if "\x00" in options["plan"] else find_plan(options["plan"])
+            except PlanAmbiguous as error:
+                raise CommandError(str(error)) from None
             if plan is None:
                 raise CommandError(
                     _("Không tìm thấy kế hoạch «%(plan)s».") % {"plan": options["plan"]}

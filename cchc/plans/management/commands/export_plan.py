@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from cchc.lib.files import atomic_output
 from cchc.plans.formats import WRITERS
-from cchc.plans.services import find_plan, plan_document
+from cchc.plans.services import PlanAmbiguous, find_plan, plan_document
 
 
 class Command(BaseCommand):
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="Tệp ghi ra; «-» là stdout.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = find_plan(options["plan"])
+        try:
+            plan = find_plan(options["plan"])
+        except PlanAmbiguous as error:
+            raise CommandError(str(error)) from None
         if plan is None:
             raise CommandError(_("Không tìm thấy kế hoạch «%(plan)s».") % {"plan": options["plan"]})
         data = WRITERS[options["format"]](plan_document(plan))
