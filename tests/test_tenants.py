@@ -700,3 +700,19 @@ def test_a_province_report_counts_only_its_own_provinces_data(
     assert feedback[0][2] == 1  # received in the period: province B's one item
     indicators = block("indicator_values")
     assert [row[1] for row in indicators] == [f"Chỉ tiêu {health_b.name}"]
+
+
+def test_groups_of_the_same_code_are_told_apart_by_their_province_in_the_api(
+    personas: dict[str, User], agencies: dict[str, Agency], province_b: dict[str, Any]
+) -> None:
+    root_b = province_b["agencies"]["province"]
+    own = AgencyGroup.objects.create(
+        code="so-ban-nganh", name="Các sở, ban, ngành", province=root_b
+    )
+    a_group = AgencyGroup.objects.exclude(pk=own.pk).get(code="so-ban-nganh")
+    national = _client(personas["leader"]).get("/api/groups").json()
+    same_code = {(g["id"], g["province_id"]) for g in national if g["code"] == "so-ban-nganh"}
+    assert same_code == {(a_group.pk, a_group.province_id), (own.pk, root_b.pk)}
+    assert a_group.province_id != root_b.pk
+    b_sees = _client(province_b["people"]["coordinator_bs"]).get("/api/groups").json()
+    assert {g["province_id"] for g in b_sees} == {root_b.pk}

@@ -75,6 +75,9 @@ class GroupOut(Schema):
     id: int
     code: str
     name: str
+    # Codes and names are unique per province only: a national user tells groups apart
+    # by their province (null for a national group).
+    province_id: int | None
     member_ids: list[int]
 
 

@@ -307,6 +307,7 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
             id=group.pk,
             code=group.code,
             name=group.name,
+            province_id=group.province_id,
             member_ids=[m.agency_id for m in group.memberships.all()],
         )
         # Today's members; the dated history is in the admin and the group pages.
