@@ -86,6 +86,10 @@ class Assignment(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        # No index: nothing looks assignments up by their group, and most rows of a big
+        # plan name one, so the index cost every imported row. Deleting a group (rare, by
+        # an administrator) scans the table once for its PROTECT check.
+        db_index=False,
     )
     # When the agency is merged or closed, its open assignments end on that day. A merge
     # hands the work to the successor's assignment of the same activity (made if needed)
@@ -98,6 +102,7 @@ class Assignment(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="transferred_from",
+        db_index=False,  # the partial index below
     )
 
     class Meta:
@@ -114,7 +119,17 @@ class Assignment(models.Model):
                 name="assignment_not_transferred_to_itself",
             ),
         ]
-        indexes = [models.Index(fields=["agency", "role"])]
+        indexes = [
+            models.Index(fields=["agency", "role"]),
+            # Only a merge sets it, so only those few rows are indexed: the lookups (a
+            # PROTECT check when assignments are deleted, "transferred_from") all ask
+            # for a given id, which both databases serve from a partial index.
+            models.Index(
+                fields=["transferred_to"],
+                condition=Q(transferred_to__isnull=False),
+                name="assignment_transferred_to",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} – {self.activity}"

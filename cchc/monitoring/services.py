@@ -105,46 +105,43 @@ def period_current(
 # plan's day, the candidate kept is the first in the order the assignees are read
 # (`Assignee.Meta.ordering`), a lead before any cooperating one: a lead role wins over a
 # cooperating one, and the assignee that gave it says through which group, if any.
+# One statement per rank of role: the lead assignees first, then the others. Within one,
+# the candidates are inserted in the order of their assignee's place in the cell (then its
+# id), and ON CONFLICT keeps the first row for an (activity, agency): the same choice as
+# ranking every candidate with a window function, without sorting all of them by
+# (activity, agency) and then probing the unique index a second time. An agency named as
+# lead and as cooperating keeps the lead role; existing assignments (with their reports)
+# are kept. Both SQLite and PostgreSQL insert the rows of INSERT … SELECT … ORDER BY in
+# that order; tests/test_assignments_sync.py compares the rows with the ranking's.
 _SYNC_SQL = """
 INSERT INTO {assignment} (activity_id, agency_id, role, via_group_id)
-SELECT picked.activity_id, picked.agency_id, picked.role, picked.via_group_id
+SELECT candidate.activity_id, candidate.agency_id, candidate.role, candidate.via_group_id
 FROM (
-    SELECT candidate.activity_id, candidate.agency_id, candidate.role,
-           candidate.via_group_id,
-           ROW_NUMBER() OVER (
-               PARTITION BY candidate.activity_id, candidate.agency_id
-               ORDER BY CASE WHEN candidate.role = %s THEN 0 ELSE 1 END,
-                        candidate.position, candidate.assignee_id
-           ) AS place
-    FROM (
-        SELECT assignee.activity_id, assignee.agency_id, assignee.role,
-               NULL AS via_group_id, assignee.position, assignee.id AS assignee_id
-        FROM {assignee} assignee
-        JOIN {activity} activity ON activity.id = assignee.activity_id
-        WHERE activity.plan_id = %s AND assignee.agency_id IS NOT NULL
-        UNION ALL
-        SELECT assignee.activity_id, membership.agency_id, assignee.role,
-               assignee.group_id, assignee.position, assignee.id
-        FROM {assignee} assignee
-        JOIN {activity} activity ON activity.id = assignee.activity_id
-        JOIN {membership} membership ON membership.group_id = assignee.group_id
-        WHERE activity.plan_id = %s AND assignee.agency_id IS NULL
-          AND (membership.valid_from IS NULL OR membership.valid_from <= %s)
-          AND (membership.valid_to IS NULL OR membership.valid_to > %s)
-    ) candidate
-    -- An anti-join on the few closed agencies, rather than a join on the open ones,
-    -- leaves the planner no way to loop over the candidates once per agency.
-    WHERE NOT EXISTS (
-        SELECT 1 FROM {agency} agency
-        WHERE agency.id = candidate.agency_id AND agency.closed_on IS NOT NULL
-    )
-) picked
-WHERE picked.place = 1
-  AND NOT EXISTS (
-      SELECT 1 FROM {assignment} existing
-      WHERE existing.activity_id = picked.activity_id
-        AND existing.agency_id = picked.agency_id
-  )
+    SELECT assignee.activity_id, assignee.agency_id, assignee.role,
+           NULL AS via_group_id, assignee.position, assignee.id AS assignee_id
+    FROM {assignee} assignee
+    JOIN {activity} activity ON activity.id = assignee.activity_id
+    WHERE activity.plan_id = %s AND assignee.agency_id IS NOT NULL
+      AND assignee.role {role} %s
+    UNION ALL
+    SELECT assignee.activity_id, membership.agency_id, assignee.role,
+           assignee.group_id, assignee.position, assignee.id
+    FROM {assignee} assignee
+    JOIN {activity} activity ON activity.id = assignee.activity_id
+    JOIN {membership} membership ON membership.group_id = assignee.group_id
+    WHERE activity.plan_id = %s AND assignee.agency_id IS NULL
+      AND assignee.role {role} %s
+      AND (membership.valid_from IS NULL OR membership.valid_from <= %s)
+      AND (membership.valid_to IS NULL OR membership.valid_to > %s)
+) candidate
+-- An anti-join on the few closed agencies, rather than a join on the open ones,
+-- leaves the planner no way to loop over the candidates once per agency.
+WHERE NOT EXISTS (
+    SELECT 1 FROM {agency} agency
+    WHERE agency.id = candidate.agency_id AND agency.closed_on IS NOT NULL
+)
+ORDER BY candidate.position, candidate.assignee_id
+ON CONFLICT (activity_id, agency_id) DO NOTHING
 """
 
 
@@ -155,21 +152,21 @@ def assignments_sync(plan: Plan) -> int:
     Groups are read as they were on the plan's day (see cchc.agencies.eras.plan_day);
     agencies closed today get none. A lead role wins over a cooperating one when an
     agency is named both ways. Existing assignments (and their reports) are kept.
-    Returns the number created. Works the same on SQLite and PostgreSQL (window
-    functions: SQLite ≥ 3.25).
+    Returns the number created. Works the same on SQLite and PostgreSQL (upserts:
+    SQLite ≥ 3.24).
     """
     from cchc.agencies.eras import plan_day
     from cchc.agencies.models import Agency, GroupMembership
     from cchc.plans.models import Activity
 
     quote = connection.ops.quote_name
-    sql = _SYNC_SQL.format(
-        assignment=quote(Assignment._meta.db_table),
-        assignee=quote(Assignee._meta.db_table),
-        activity=quote(Activity._meta.db_table),
-        membership=quote(GroupMembership._meta.db_table),
-        agency=quote(Agency._meta.db_table),
-    )
+    tables = {
+        "assignment": quote(Assignment._meta.db_table),
+        "assignee": quote(Assignee._meta.db_table),
+        "activity": quote(Activity._meta.db_table),
+        "membership": quote(GroupMembership._meta.db_table),
+        "agency": quote(Agency._meta.db_table),
+    }
     day = connection.ops.adapt_datefield_value(plan_day(plan))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -181,8 +178,13 @@ def assignments_sync(plan: Plan) -> int:
             cursor.execute(
                 f"ANALYZE {quote(Activity._meta.db_table)}, {quote(Assignee._meta.db_table)}"
             )
-        cursor.execute(sql, [Assignee.Role.LEAD.value, plan.pk, plan.pk, day, day])
-        created = max(cursor.rowcount, 0)
+        created = 0
+        lead = Assignee.Role.LEAD.value
+        for role in ("=", "<>"):  # the lead assignees first
+            cursor.execute(
+                _SYNC_SQL.format(role=role, **tables), [plan.pk, lead, plan.pk, lead, day, day]
+            )
+            created += max(cursor.rowcount, 0)
     # Raw SQL sends no signal; an import or a replacement ends here, with new rows.
     figures_changed(plan, structure=True)
     return created

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time
 from io import BytesIO
 from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from cchc.lib.roman import from_roman
 from cchc.lib.text import fold
@@ -398,15 +398,108 @@ def _cell_text(value: Any) -> str:
     return clean_text(value)
 
 
-def _grid_cell(cell: Any) -> GridCell:
-    if cell.data_type == "f":
+def _grid_cell(value: Any, data_type: str) -> GridCell:
+    if data_type == "f":
         return GridCell(problem=_("Ô chứa công thức; hãy nhập giá trị thay cho công thức."))
-    if cell.data_type == "e":
-        return GridCell(
-            problem=_("Ô chứa lỗi «%(value)s»; hãy nhập giá trị.") % {"value": cell.value}
-        )
-    text = _cell_text(cell.value)
+    if data_type == "e":
+        return GridCell(problem=_("Ô chứa lỗi «%(value)s»; hãy nhập giá trị.") % {"value": value})
+    text = _cell_text(value)
     return GridCell(text=text, problem=too_long(text))
+
+
+_EMPTY: tuple[Any, str] = (None, "n")
+
+
+class Sheet:
+    """One worksheet's cells, read once from the sheet's XML.
+
+    openpyxl's normal load builds a styled Cell object for every cell and re-draws the
+    borders of every merged range, about twice the cost of its read-only streaming, which
+    in turn gives no merged ranges. This streams the sheet through openpyxl's own sheet
+    parser (the one read-only mode uses) and keeps the merged ranges the same parse reads
+    at the end of the sheet. What it holds is what the normal load gave: the cells a merge
+    covers, all but its top-left one, are empty, and the merges count in the sheet's size.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        cells: dict[tuple[int, int], tuple[Any, str]],
+        merges: list[tuple[int, int, int, int]],
+        source: Any = None,
+    ) -> None:
+        self.title = title
+        self.source = source  # openpyxl's read-only sheet, to parse it again
+        self.cells = cells
+        self.merges = merges  # (min_col, min_row, max_col, max_row), 1-based
+        rows = [row for row, _col in cells] + [merge[3] for merge in merges]
+        columns = [col for _row, col in cells] + [merge[2] for merge in merges]
+        self.max_row = max(rows, default=1)
+        self.max_column = max(columns, default=1)
+
+    def value(self, row: int, column: int) -> Any:
+        return self.cells.get((row, column), _EMPTY)[0]
+
+    def iter_rows(
+        self,
+        min_row: int = 1,
+        max_row: int | None = None,
+        max_col: int | None = None,
+        values_only: bool = True,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of values, every row `max_col` wide, as openpyxl's `iter_rows` gives them."""
+        cells = self.cells
+        width = range(1, (max_col or self.max_column) + 1)
+        for row in range(min_row, (max_row or self.max_row) + 1):
+            yield tuple(cells.get((row, column), _EMPTY)[0] for column in width)
+
+
+def _merge_bounds(ref: str) -> tuple[int, int, int, int]:
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    if min_col is None or min_row is None or max_col is None or max_row is None:
+        raise ValueError(ref)  # a whole row or column "merged": not what Excel writes
+    return min_col, min_row, max_col, max_row
+
+
+def _parse_sheet(
+    workbook: Any, ws: Any, *, data_only: bool = False
+) -> tuple[dict[tuple[int, int], tuple[Any, str]], list[tuple[int, int, int, int]]]:
+    """The cells (value, openpyxl data type) and merged ranges of a read-only sheet."""
+    cells: dict[tuple[int, int], tuple[Any, str]] = {}
+    with workbook._archive.open(ws._worksheet_path) as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for _number, row in parser.parse():
+            for cell in row:
+                cells[cell["row"], cell["column"]] = (cell["value"], cell["data_type"])
+        found = parser.merged_cells.mergeCell if parser.merged_cells else []
+        merges = [_merge_bounds(merge.ref) for merge in found]
+    for min_col, min_row, max_col, max_row in merges:
+        # The normal load empties every cell a merge covers but its top-left one.
+        area = (max_row - min_row + 1) * (max_col - min_col + 1)
+        if area <= len(cells):
+            covered = [
+                (row, col)
+                for row in range(min_row, max_row + 1)
+                for col in range(min_col, max_col + 1)
+                if (row, col) in cells
+            ]
+        else:
+            covered = [
+                (row, col)
+                for row, col in cells
+                if min_row <= row <= max_row and min_col <= col <= max_col
+            ]
+        for key in covered:
+            if key != (min_row, min_col):
+                del cells[key]
+    return cells, merges
 
 
 _REF = r"\$?([A-Z]{1,3})\$?(\d{1,7})"
@@ -426,28 +519,29 @@ class NumberFormulas:
     without results, and then the simple numbering formulas are worked out here.
     """
 
-    def __init__(self, data: bytes, ws: Worksheet, column: int) -> None:
-        self._data = data
-        self._ws = ws
+    def __init__(self, results: Callable[[], Sheet], sheet: Sheet, column: int) -> None:
+        # `results` parses the sheet again for the formulas' saved results; only a file
+        # whose TT column has formulas pays for it.
+        self._results = results
+        self._sheet = sheet
         self._column = column  # 1-based
-        self._cached: Worksheet | None = None
+        self._cached: Sheet | None = None
         self._no_results = False
         self._values: dict[tuple[int, int], int | None] = {}
 
-    def _cached_sheet(self) -> Worksheet:
+    def _cached_sheet(self) -> Sheet:
         if self._cached is None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    book = load_workbook(BytesIO(self._data), data_only=True, keep_links=False)
-                self._cached = book[self._ws.title]
+                    self._cached = self._results()
             except Exception:  # a saved result openpyxl cannot parse: work formulas out
-                self._cached = self._ws
+                self._cached = self._sheet
                 self._no_results = True
         return self._cached
 
     def cell(self, row: int, formula: str) -> GridCell:
-        cached = self._cached_sheet().cell(row, self._column).value
+        cached = self._cached_sheet().value(row, self._column)
         if self._no_results:
             cached = None
         if cached is not None and cached != "":
@@ -474,7 +568,7 @@ class NumberFormulas:
             return self._values[key]
         if depth > 50:
             return None
-        raw = self._ws.cell(row, column).value
+        raw = self._sheet.value(row, column)
         value: int | None = None
         if isinstance(raw, bool):
             value = None
@@ -521,67 +615,78 @@ class NumberFormulas:
 
 
 def _sheet_grid(
-    ws: Worksheet,
+    ws: Sheet,
     first: int,
     last: int,
     width: int,
     numbers: NumberFormulas | None = None,
 ) -> list[GridRow]:
     rows = []
-    for number, cells in enumerate(
-        ws.iter_rows(min_row=first, max_row=last, max_col=width), start=first
-    ):
-        grid = [_grid_cell(cell) for cell in cells]
-        if numbers is not None and numbers._column <= len(cells):
-            tt = cells[numbers._column - 1]
-            if tt.data_type == "f":
-                grid[numbers._column - 1] = numbers.cell(number, str(tt.value))
+    cells = ws.cells
+    columns = range(1, width + 1)
+    # Most cells of a plan are short texts that repeat (agencies, deadlines): read each once.
+    known: dict[tuple[Any, str], GridCell] = {}
+    tt = numbers._column if numbers is not None else 0
+    for number in range(first, last + 1):
+        grid = []
+        for column in columns:
+            key = cells.get((number, column), _EMPTY)
+            if column == tt and key[1] == "f":
+                assert numbers is not None
+                grid.append(numbers.cell(number, str(key[0])))
+                continue
+            try:
+                cell = known.get(key)
+            except TypeError:  # an unhashable value (an array formula)
+                cell = None
+            if cell is None:
+                cell = _grid_cell(*key)
+                if isinstance(key[0], str | int | float | type(None)) and len(known) < 100_000:
+                    known[key] = cell
+            grid.append(cell)
         rows.append(GridRow(number, grid))
     # A vertically merged agency or deadline cell applies to every row it covers; the
     # builder ignores `merged` text in the TT and task columns, which mark continuation.
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row == merged.max_row or merged.min_col > width:
+    for min_col, min_row, _max_col, max_row in ws.merges:
+        if min_row == max_row or min_col > width:
             continue
-        top = merged.min_row - first
+        top = min_row - first
         if not 0 <= top < len(rows):
             continue
-        value = rows[top].cell(merged.min_col - 1)
-        for number in range(merged.min_row + 1, merged.max_row + 1):
+        value = rows[top].cell(min_col - 1)
+        for number in range(min_row + 1, max_row + 1):
             index = number - first
-            if 0 <= index < len(rows) and merged.min_col - 1 < len(rows[index].cells):
-                rows[index].cells[merged.min_col - 1] = GridCell(text=value.text, merged=True)
+            if 0 <= index < len(rows) and min_col - 1 < len(rows[index].cells):
+                rows[index].cells[min_col - 1] = GridCell(text=value.text, merged=True)
     return rows
 
 
-def _is_empty(ws: Worksheet) -> bool:
-    return ws.max_row <= 1 and ws.max_column <= 1 and ws.cell(1, 1).value in (None, "")
+def _is_empty(ws: Sheet) -> bool:
+    return ws.max_row <= 1 and ws.max_column <= 1 and ws.value(1, 1) in (None, "")
 
 
-def _has_content_after(ws: Worksheet, row: int) -> bool:
-    # The cell store holds only cells the file has; iter_rows would create every empty cell
-    # up to a stray one at row 1 048 576.
-    cells: dict[tuple[int, int], Any] = ws._cells
+def _has_content_after(ws: Sheet, row: int) -> bool:
     return any(
-        number > row and cell.value not in (None, "") for (number, _col), cell in cells.items()
+        number > row and value not in (None, "")
+        for (number, _col), (value, _type) in ws.cells.items()
     )
 
 
-def _read_info_sheet(ws: Worksheet, header: PlanHeader) -> list[ImportIssue]:
+def _read_info_sheet(ws: Sheet, header: PlanHeader) -> list[ImportIssue]:
     issues = []
     by_key = {_key(label): name for name, label in INFO_LABELS.items()}
-    for number, (label_cell, value_cell) in enumerate(
-        ws.iter_rows(min_row=1, max_row=min(ws.max_row, 50), max_col=2), start=1
-    ):
-        name = by_key.get(_key(_cell_text(label_cell.value)))
+    for number in range(1, min(ws.max_row, 50) + 1):
+        label = ws.value(number, 1)
+        value, data_type = ws.cells.get((number, 2), _EMPTY)
+        name = by_key.get(_key(_cell_text(label)))
         if name is None:
             continue
         where = Location(sheet=ws.title, row=number, column="B", column_title=INFO_LABELS[name])
-        if value_cell.data_type == "f":
+        if data_type == "f":
             issues.append(
                 ImportIssue(where, _("Ô chứa công thức; hãy nhập giá trị thay cho công thức."))
             )
             continue
-        value = value_cell.value
         if value is None or value == "":
             continue
         if name == "issued_on":
@@ -636,7 +741,17 @@ def read_xlsx(data: bytes) -> PlanDocument:
         with warnings.catch_warnings():
             # Unsupported extensions (data validation, slicers) only warn; they do not matter.
             warnings.simplefilter("ignore")
-            workbook = load_workbook(BytesIO(data), data_only=False, keep_links=False)
+            workbook = load_workbook(
+                BytesIO(data), read_only=True, data_only=False, keep_links=False
+            )
+            try:
+                sheets = [
+                    Sheet(ws.title, *_parse_sheet(workbook, ws), source=ws)
+                    for ws in workbook.worksheets
+                ]
+            except BaseException:
+                workbook.close()
+                raise
     except Exception as error:  # any parser failure means a broken file
         raise PlanImportError(
             [
@@ -646,8 +761,13 @@ def read_xlsx(data: bytes) -> PlanDocument:
                 )
             ]
         ) from error
+    try:
+        return _read_sheets(workbook, sheets)
+    finally:
+        workbook.close()
 
-    sheets = list(workbook.worksheets)
+
+def _read_sheets(workbook: Any, sheets: list[Sheet]) -> PlanDocument:
     if not sheets:
         raise PlanImportError([_issue(_("Bảng tính không có trang tính nào."))])
     info_key = _key(INFO_SHEET)
@@ -657,7 +777,7 @@ def read_xlsx(data: bytes) -> PlanDocument:
 
     issues = []
     builder = AppendixBuilder()
-    appendix: Worksheet | None = None
+    appendix: Sheet | None = None
     lines: list[tuple[str, Location]] = []
     filled = [ws for ws in data_sheets if not _is_empty(ws)]
     for ws in filled:
@@ -678,7 +798,11 @@ def read_xlsx(data: bytes) -> PlanDocument:
                 issues.append(too_many_rows(ws.title))
                 break
             last = MAX_ROWS
-        numbers = NumberFormulas(data, ws, columns["number"] + 1)
+
+        def results(sheet: Sheet = ws) -> Sheet:
+            return Sheet(sheet.title, *_parse_sheet(workbook, sheet.source, data_only=True))
+
+        numbers = NumberFormulas(results, ws, columns["number"] + 1)
         rows = _sheet_grid(ws, start + 1, last, max(columns.values()) + 1, numbers)
         builder.read_table(ws.title, rows, columns, lambda index: get_column_letter(index + 1))
         builder.finish(ws.title)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from openpyxl.worksheet.worksheet import Worksheet
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 from cchc.plans.formats.xlsx.layout import _key
 from cchc.plans.formats.xlsx.supplement import (
@@ -16,6 +15,23 @@ from cchc.plans.formats.xlsx.supplement import (
 from cchc.plans.interchange import PlanDocument
 
 
+class SheetRows(Protocol):
+    """What is read of a sheet: openpyxl's worksheet, or the reader's `Sheet`."""
+
+    title: str
+
+    def iter_rows(
+        self,
+        min_row: int = ...,
+        max_row: int | None = ...,
+        max_col: int | None = ...,
+        values_only: bool = ...,
+    ) -> Iterator[tuple[Any, ...]]: ...
+
+
+S = TypeVar("S", bound=SheetRows)
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -24,7 +40,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def find_supplement_sheet(sheets: Sequence[Worksheet]) -> Worksheet | None:
+def find_supplement_sheet(sheets: Sequence[S]) -> S | None:
     """The sheet titled «Thông tin bổ sung» whose first row holds the expected headers."""
     for ws in sheets:
         if _key(ws.title) != _key(SUPPLEMENT_TITLE):
@@ -35,7 +51,7 @@ def find_supplement_sheet(sheets: Sequence[Worksheet]) -> Worksheet | None:
     return None
 
 
-def read_supplement_sheet(ws: Worksheet, document: PlanDocument) -> None:
+def read_supplement_sheet(ws: SheetRows, document: PlanDocument) -> None:
     width = len(SUPPLEMENT_HEADERS)
     rows = ws.iter_rows(min_row=2, max_col=width, values_only=True)
     apply_supplement(document, ([_text(value) for value in row] for row in rows))
