@@ -7,7 +7,7 @@ Five provinces are built with the bench's builders (`cchc.ops.bench.bench_build`
 Every page is requested as the first province's people; each SELECT it sends is
 explained (`EXPLAIN (FORMAT JSON)`). At the national size a sequential scan, or a hash
 or merge join over a whole table, costs the planner 34 provinces' rows; at a size CI can
-build in seconds the same tables are a few pages and the planner rightly prefers to read
+build in a minute the same tables are a few pages and the planner rightly prefers to read
 them whole. So the test explains with those whole-table shortcuts priced out
 (`enable_seqscan`, `enable_hashjoin`, `enable_mergejoin` off): what the planner still
 does is what the query leaves it. A table the query gives no indexed way into (no
