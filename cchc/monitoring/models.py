@@ -220,6 +220,15 @@ class ProgressReport(models.Model):
                 name="report_not_done_has_reason",
             ),
         ]
+        # The review queue (and its count) looks the plan's submitted reports up per
+        # assignment: a small index of only those, rather than every report's history.
+        indexes = [
+            models.Index(
+                fields=["assignment"],
+                condition=Q(state="submitted"),
+                name="report_submitted_assignment",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment} – {self.period}"

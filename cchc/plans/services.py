@@ -740,7 +740,15 @@ def plan_tree(plan: Plan) -> list[Area]:
     """The plan's areas with tasks, activities, due dates and assignees, in 5 queries."""
     activities = Activity.objects.prefetch_related(
         "due_dates",
-        Prefetch("assignees", queryset=Assignee.objects.select_related("agency", "group")),
+        # Ordered by the activity's id, not by the model's ordering: that sorts by area
+        # and task, joining every province's tasks and activities to sort one plan's
+        # assignees (each activity's own are in the same order either way).
+        Prefetch(
+            "assignees",
+            queryset=Assignee.objects.select_related("agency", "group").order_by(
+                "activity_id", "role", "position"
+            ),
+        ),
     ).order_by("position")
     tasks = Task.objects.prefetch_related(Prefetch("activities", queryset=activities)).order_by(
         "position"

@@ -41,12 +41,17 @@ class Membership:
     groups_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
 
     @classmethod
-    def load(cls, day: date) -> Membership:
-        """The memberships in force on `day` (a plan's day: groups as of its year)."""
+    def load(cls, day: date, groups: Iterable[int] | None = None) -> Membership:
+        """The memberships in force on `day` (a plan's day: groups as of its year), of
+        `groups` only when given."""
         membership = cls()
-        for group_id, agency_id in GroupMembership.objects.on(day).values_list(
-            "group_id", "agency_id"
-        ):
+        memberships = GroupMembership.objects.on(day)
+        if groups is not None:
+            # A plan page needs the groups its assignees name: reading every group's
+            # memberships would read every province's.
+            memberships = memberships.filter(group_id__in=sorted(set(groups)))
+        # No ordering: the model's would join every group and agency to sort a dict.
+        for group_id, agency_id in memberships.order_by().values_list("group_id", "agency_id"):
             membership.members[group_id].add(agency_id)
             membership.groups_of[agency_id].add(group_id)
         return membership
@@ -152,10 +157,18 @@ def plan_page(plan: Plan, filters: PlanFilters, *, tree: list[Area] | None = Non
 
     `tree` is `plan_tree(plan)` when the caller already has it.
     """
-    membership = Membership.load(plan_day(plan))
+    all_areas = tree if tree is not None else plan_tree(plan)
+    named = (
+        assignee.group_id
+        for area in all_areas
+        for task in area.tasks.all()
+        for activity in task.activities.all()
+        for assignee in activity.assignees.all()
+        if assignee.group_id
+    )
+    membership = Membership.load(plan_day(plan), named)
     groups = membership.groups_of.get(filters.agency or 0, set())
     needle = fold(filters.q)
-    all_areas = tree if tree is not None else plan_tree(plan)
     areas: list[AreaView] = []
     total_tasks = shown_tasks = total_activities = shown_activities = 0
     for area in all_areas:

@@ -155,15 +155,20 @@ def _build(
     # its districts after they are abolished.
     # Only the plan's province's groups (and national ones): provinces are tenants
     # (cchc.accounts.tenancy), another province's groups are not this plan's.
-    memberships = GroupMembership.objects.on(plan_day(plan))
     groups_of_plan = AgencyGroup.objects.all()
     if plan.province_id is not None:
-        memberships = memberships.filter(in_province(plan.province_id, "group__province"))
         groups_of_plan = groups_of_plan.filter(in_province(plan.province_id))
-    for group_id, agency_id in memberships.values_list("group_id", "agency_id"):
+    plan_groups = list(groups_of_plan.order_by("name").only("pk", "code", "name"))
+    # The plan's groups' memberships by their ids (one index look-up each), not every
+    # province's memberships joined to their groups; no ordering, which would join every
+    # group and agency to sort a dict.
+    memberships = GroupMembership.objects.on(plan_day(plan)).filter(
+        group_id__in=[group.pk for group in plan_groups]
+    )
+    for group_id, agency_id in memberships.order_by().values_list("group_id", "agency_id"):
         members[group_id].add(agency_id)
     group_rows = []
-    for group in groups_of_plan.order_by("name").only("pk", "code", "name"):
+    for group in plan_groups:
         if members.get(group.pk):
             group_rows.append(
                 (group, len(members[group.pk]), group_figure(progress, members[group.pk]))
