@@ -645,3 +645,46 @@ def test_the_province_dashboard_after_a_report_changes_costs_the_same_for_any_pl
         assert "monitoring_reportversion" not in sql
         assert sent.content != before and approved.status_code == 200
     assert counts == [*PROVINCE_AFTER_CHANGE_QUERIES, *PROVINCE_AFTER_CHANGE_QUERIES]
+
+
+@pytest.mark.parametrize("href", [True, False])
+def test_the_heatmap_is_drawn_as_its_template_draws_it(monkeypatch, href):
+    """The heatmap is drawn in Python (a cell per agency and area, drawn after every
+    report change); its markup is the template's, escaping and numbers included."""
+    from django.template.loader import render_to_string
+
+    from cchc.dashboards import charts
+
+    seen: dict[str, object] = {}
+    real = charts._heatmap_markup
+
+    def spy(context):
+        seen.update(context)
+        return real(context)
+
+    monkeypatch.setattr(charts, "_heatmap_markup", spy)
+    drawn = charts.heatmap(
+        chart_id="chart-<heat>",
+        title='Tiến độ "A" & <B>',
+        desc="Mô tả ' đủ dấu",
+        columns=["I", "II&", "III"],
+        column_titles=["I. Cải cách thể chế", "II. <Thủ tục>", "III"],
+        rows=[
+            charts.HeatRow(
+                label="Sở Tư pháp & Ủy ban <nhân dân> tỉnh có tên rất dài vượt quá bốn mươi",
+                href='/dashboard/agency/1/?plan=2&x="y"' if href else "",
+                cells=[
+                    charts.Cell(12.5, "I. Cải cách"),
+                    charts.Cell(None, "II. <Thủ tục>"),
+                    charts.Cell(100.0, "III"),
+                ],
+            ),
+            charts.HeatRow(
+                label="UBND xã",
+                href="",
+                cells=[charts.Cell(0.0, "I"), charts.Cell(66.66666, "II"), charts.Cell(None, "")],
+            ),
+        ],
+    )
+    assert str(drawn) == render_to_string(charts.HEATMAP_TEMPLATE, seen)
+    assert "&lt;B&gt;" in drawn and "12%" in drawn
