@@ -228,9 +228,15 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
     tests/test_dashboards.py checks the markup equals the template's.
     """
     context = Context(autoescape=True, use_l10n=False)
+    # Coordinates, titles and percents repeat by row and column: each is rendered once.
+    memo: dict[tuple[type, object], str] = {}
 
     def v(value: object) -> str:
-        return render_value_in_context(value, context)
+        key = (type(value), value)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = render_value_in_context(value, context)
+        return found
 
     cid = v(c["id"])
     out = [
