@@ -7,6 +7,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -525,6 +526,9 @@ def two_plans(agencies: dict[str, Agency], personas: dict[str, User]) -> tuple[P
                 reviewer=personas["coordinator"],
                 approve=approve,
             )
+    # The first reads measured below are the whole computation's (an emptied cache, no
+    # report changes to carry figures over from; that read is pinned apart).
+    cache.clear()
     return plans
 
 
@@ -608,7 +612,7 @@ def test_an_item_not_to_be_done_is_not_chased_as_overdue(login, plan, agencies):
 # approved, with the page read before (docs/dashboards.md): the change carried the
 # roll-up and the trend over, so the read builds the page from them and reads neither the
 # plan's reports nor their history (was the first read's 55, see PROVINCE_QUERIES).
-PROVINCE_AFTER_CHANGE_QUERIES = (49, 49)
+PROVINCE_AFTER_CHANGE_QUERIES = (50, 50)
 
 
 def test_the_province_dashboard_after_a_report_changes_costs_the_same_for_any_plan(

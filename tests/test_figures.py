@@ -284,6 +284,9 @@ def test_the_trend_replays_only_the_unsettled_months(
     assert whole[0].sent == 1
 
     send(leads[1], period, status=Status.DONE, completed_on=today)
+    # A change of the `reports` token that says nothing of what changed (an agency
+    # renamed does so): nothing to carry over, the months since the settled ones replay.
+    figures_changed(plan)
     progress = plan_progress(plan, period=None, today=today)
     with CaptureQueriesContext(connection) as captured:
         stepped = plan_trend(plan, progress, today=today, stamp=figures_stamp(plan))
@@ -335,11 +338,12 @@ def test_a_month_just_ended_is_not_settled(plan: Plan, monkeypatch: pytest.Monke
 
 # ---------------------------------------------------------------------------
 # A report's change carries the figures over: the first read after it computes nothing
+# of the plan afresh
 
 
-def _carried(plan: Plan, today: date) -> tuple[Any, Any]:
-    """What the change itself wrote under the plan's new token (no read in between):
-    the current period's roll-up and the trend."""
+def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
+    """What is cached under the plan's current token: the current period's roll-up and
+    the trend."""
     from cchc.dashboards.queries.trend import _months
     from cchc.monitoring.figures import cached_get
 
@@ -362,6 +366,17 @@ def _carried(plan: Plan, today: date) -> tuple[Any, Any]:
         plan.pk, stamp.reports, "trend", (plan.year, last_month, settled, plan.rollup_method)
     )
     return progress, None if trend is None else trend[0]
+
+
+def _plan_wide(queries: list[dict[str, Any]]) -> list[str]:
+    """The queries that read the plan's reports or their history as a whole (through its
+    activities), as a computation afresh does."""
+    return [
+        q["sql"]
+        for q in queries
+        if ("monitoring_progressreport" in q["sql"] or "monitoring_reportversion" in q["sql"])
+        and "plans_activity" in q["sql"]
+    ]
 
 
 def _figures(progress: Any) -> Any:
@@ -391,14 +406,15 @@ def test_each_report_change_carries_figures_equal_to_a_whole_computation(
     earlier = send(third, periods[0], status=Status.DONE, completed_on=today)
 
     def check() -> None:
-        progress, trend = _carried(plan, today)
-        assert progress is not None and trend is not None  # written by the change itself
+        with CaptureQueriesContext(connection) as captured:
+            _read(plan, today, agency)
+        assert _plan_wide(captured.captured_queries) == []  # carried over, not computed
+        progress, trend = _cached_now(plan, today)
         fresh = Plan.objects.get(pk=plan.pk)
         selection = _selection(fresh, today)
         whole = plan_progress(fresh, period=selection.period, today=selection.as_of)
         assert _figures(progress) == _figures(whole)
         assert trend == plan_trend(fresh, whole, today=today)
-        _read(plan, today, agency)  # and what the pages read, for the next change
 
     _read(plan, today, agency)
     sent = send(first, current, status=Status.IN_PROGRESS, percent=40)
@@ -444,17 +460,25 @@ def test_each_report_change_carries_figures_equal_to_a_whole_computation(
     assert board == _fresh(plan, today, agency)
 
 
-def test_the_first_read_after_a_report_sent_reads_no_history(
+def test_the_first_read_after_reports_sent_reads_only_theirs(
     plan: Plan, agencies: dict[str, Agency], today: date
 ) -> None:
     agency = agencies["a"]
-    _read(plan, today, agency)
-    send(_leads(plan, agency)[0], _current(plan, today), status=Status.IN_PROGRESS, percent=70)
+    whole = _read(plan, today, agency)
+    with CaptureQueriesContext(connection) as captured:
+        _read(plan, today, agency)
+    assert _plan_wide(captured.captured_queries) == []  # read from the cache
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert _read(plan, today, agency) == whole
+    assert _plan_wide(captured.captured_queries)  # computed afresh: the probe sees it
+    # Two reports sent before anyone reads: both carried over at once.
+    for assignment in _leads(plan, agency)[:2]:
+        send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=70)
     with CaptureQueriesContext(connection) as captured:
         after = _read(plan, today, agency)
-    sql = " ".join(q["sql"] for q in captured.captured_queries).lower()
-    # Neither the history replayed nor the plan's reports read for the roll-up.
-    assert "monitoring_reportversion" not in sql
+    assert _plan_wide(captured.captured_queries) == []
+    assert after != whole
     assert after == _fresh(plan, today, agency)
 
 
@@ -471,7 +495,8 @@ def test_a_change_of_structure_after_a_report_is_computed_whole(
     before = _read(plan, today, agency)
     periods[0].position = 99
     periods[0].save(update_fields=["position"])
-    assert _carried(plan, today) == (None, None)
-    after = _read(plan, today, agency)
+    with CaptureQueriesContext(connection) as captured:
+        after = _read(plan, today, agency)
+    assert _plan_wide(captured.captured_queries)  # the chain of changes is broken
     assert after != before
     assert after == _fresh(plan, today, agency)

@@ -247,37 +247,39 @@ def progress_of_items(
     return progress
 
 
-def progress_with_report(
+def progress_with_reports(
     progress: Progress,
     plan: Plan,
-    assignment_id: int,
+    assignment_ids: set[int],
     *,
     period: ReportingPeriod | None,
     today: date,
     states: tuple[str, ...] = SENT_STATES,
 ) -> Progress | None:
-    """`progress` with the item of one assignment read again, and everything rolled up
-    again from the items: what `plan_progress` gives after a report of that assignment
-    changed state, when `progress` was `plan_progress` before (same plan structure,
-    period, day, method and states). None when the assignment is not one of its items
+    """`progress` with the items of these assignments read again, and everything rolled
+    up again from the items: what `plan_progress` gives after reports of these
+    assignments changed state, when `progress` was `plan_progress` before (same plan
+    structure, period, day, method and states). None when one of them is not an item
     (the structure changed: then only a whole computation will do).
 
-    Three small queries (the assignment, its activity's due dates, its reports and its
-    predecessors'), then the roll-up in Python."""
-    final = progress.stands_for.get(assignment_id, assignment_id)
-    index = next((n for n, item in enumerate(progress.items) if item.assignment_id == final), None)
-    if index is None:
+    Three small queries (the assignments, their activities' due dates, their reports and
+    their predecessors'), then the roll-up in Python."""
+    finals = {progress.stands_for.get(pk, pk) for pk in assignment_ids}
+    where = {item.assignment_id: n for n, item in enumerate(progress.items)}
+    if not finals <= where.keys():
         return None
     rows = list(
-        Assignment.objects.filter(pk=final, transferred_to__isnull=True).values(*ITEM_FIELDS)
+        Assignment.objects.filter(pk__in=finals, transferred_to__isnull=True)
+        .order_by("pk")
+        .values(*ITEM_FIELDS)
     )
-    if not rows:
+    if len(rows) != len(finals):
         return None
-    (item,) = items_of(
-        plan, rows, period=period, today=today, states=states, stands_for=progress.stands_for
-    )
     items = list(progress.items)
-    items[index] = item
+    for item in items_of(
+        plan, rows, period=period, today=today, states=states, stands_for=progress.stands_for
+    ):
+        items[where[item.assignment_id]] = item
     return progress_of_items(items, method=progress.method, stands_for=progress.stands_for)
 
 

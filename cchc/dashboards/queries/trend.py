@@ -11,8 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from cchc.lib import calendar
-from cchc.monitoring.figures import ReportChange, Stamp, cached, cached_get, cached_set
+from cchc.monitoring.figures import Stamp, cached
 from cchc.monitoring.models import ProgressReport, ReportVersion
 from cchc.monitoring.progress import ItemState, Progress, rollup_plan_percent
 from cchc.plans.models import Plan
@@ -206,7 +205,14 @@ def plan_trend(
             standings.append(replay.standing)
         return points, standings
 
-    points, _standings = cached(plan.pk, stamp.reports, "trend", parts, compute)
+    points, _standings = cached(
+        plan.pk,
+        stamp.reports,
+        "trend",
+        parts,
+        compute,
+        carry=lambda earlier, changed: _carry(plan, progress, earlier, changed, settled),
+    )
     return points
 
 
@@ -220,42 +226,43 @@ def _months(plan: Plan, today: date) -> tuple[int, int]:
     return last_month, settled
 
 
-def carry_trend(change: ReportChange, plan: Plan, progress: Progress) -> None:
-    """Move the trend cached under a report change's old token on to its new one
-    (`cchc.monitoring.figures.figures_report_changed`).
+def _carry(
+    plan: Plan,
+    progress: Progress,
+    earlier: tuple[list[TrendPoint], list[Standing]],
+    changed: set[int],
+    settled: int,
+) -> tuple[list[TrendPoint], list[Standing]]:
+    """The trend of an earlier token moved on over the reports changed since
+    (`cchc.monitoring.figures.carried`).
 
     A report's state in the replay depends on its own events only, and an item's
-    standing report on its own reports' states. So each open month's point after the
-    change is that month's cached standing with this one item's replayed again from its
-    reports' events (one small query), rolled up by the same code as a whole replay. The
-    settled months do not move (their cache entry is the structure token's).
+    standing report on its own reports' states. So each open month's point is that
+    month's standing of the earlier token with the changed items' replayed again from
+    their reports' events (one small query), rolled up by the same code as a whole
+    replay. The settled months do not move (they are the structure token's).
     """
-    today = calendar.today()
-    if plan.year > today.year:
-        return
-    last_month, settled = _months(plan, today)
-    parts = (plan.year, last_month, settled, plan.rollup_method)
-    found = cached_get(plan.pk, change.old.reports, "trend", parts)
-    if found is None or progress.method != plan.rollup_method:
-        return
-    points, standings = found
-    final = progress.stands_for.get(change.assignment_id, change.assignment_id)
-    together = [final, *(old for old, new in progress.stands_for.items() if new == final)]
-    # Every month settled (the change is after the plan's year): the points stand.
-    events = _events(plan, None, assignments=together) if standings else []
+    points, standings = earlier
+    points = list(points[:settled])
+    if not standings:  # every month settled: the changes came after the plan's year
+        return [*points], standings
+    finals = {progress.stands_for.get(pk, pk) for pk in changed}
+    together = [*finals, *(old for old, new in progress.stands_for.items() if new in finals)]
+    events = _events(plan, None, assignments=together)
     state: State = {}
     cursor = 0
     items = [copy(item) for item in progress.items]
-    points = points[:settled]
+    last_month = settled + len(standings)
     for month, standing in zip(range(settled + 1, last_month + 1), standings, strict=True):
         # Events come in the order of their moment, so a month's are a prefix.
         while cursor < len(events) and events[cursor][3] <= month:
             _step(state, events[cursor], progress.stands_for)
             cursor += 1
-        standing.pop(final, None)
+        for final in finals:
+            standing.pop(final, None)
         standing.update(_standing(state))
         points.append(_point(month, standing, items, progress.method))
-    cached_set(plan.pk, change.new.reports, "trend", parts, (points, standings))
+    return points, standings
 
 
 def _settled(
