@@ -200,7 +200,7 @@ def plan_progress(
     handed: dict[int, int] = {}
     kept: list[dict[str, Any]] = []
     # In the order of their ids, so that a roll-up made again from the same items (a
-    # change's delta, `progress_with_report`) adds them up in the same order.
+    # change's delta, `progress_with_reports`) adds them up in the same order.
     for row in (
         Assignment.objects.filter(activity__plan=plan)
         .order_by("pk")

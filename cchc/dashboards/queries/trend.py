@@ -198,7 +198,7 @@ def plan_trend(
         events = _events(plan, since) if settled < last_month else []
         replay = _Replay(plan, progress, state, events)
         # With the points, the reports standing at each open month's point: a report's
-        # change moves those points on from them (`carry_trend`) without a replay.
+        # change moves those points on from them (`_carry`) without a replay.
         standings = []
         for month in range(settled + 1, last_month + 1):
             points.append(replay.point(month))
