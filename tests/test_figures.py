@@ -284,6 +284,9 @@ def test_the_trend_replays_only_the_unsettled_months(
     assert whole[0].sent == 1
 
     send(leads[1], period, status=Status.DONE, completed_on=today)
+    # A change of the `reports` token that says nothing of what changed (an agency
+    # renamed does so): nothing to carry over, the months since the settled ones replay.
+    figures_changed(plan)
     progress = plan_progress(plan, period=None, today=today)
     with CaptureQueriesContext(connection) as captured:
         stepped = plan_trend(plan, progress, today=today, stamp=figures_stamp(plan))
@@ -331,3 +334,169 @@ def test_a_month_just_ended_is_not_settled(plan: Plan, monkeypatch: pytest.Monke
         plan_trend(plan, progress, today=date(plan.year, 6, 1), stamp=figures_stamp(plan))
         assert seen[-1] == settled
     assert isinstance(end, datetime)
+
+
+# ---------------------------------------------------------------------------
+# A report's change carries the figures over: the first read after it computes nothing
+# of the plan afresh
+
+
+def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
+    """What is cached under the plan's current token: the current period's roll-up and
+    the trend."""
+    from cchc.dashboards.queries.trend import _months
+    from cchc.monitoring.figures import cached_get
+
+    stamp = figures_stamp(plan)
+    selection = _selection(plan, today)
+    period = selection.period
+    progress = cached_get(
+        plan.pk,
+        stamp.reports,
+        "progress",
+        (
+            period.pk if period else "-",
+            selection.as_of.isoformat(),
+            plan.rollup_method,
+            "+".join((ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)),
+        ),
+    )
+    last_month, settled = _months(plan, today)
+    trend = cached_get(
+        plan.pk, stamp.reports, "trend", (plan.year, last_month, settled, plan.rollup_method)
+    )
+    return progress, None if trend is None else trend[0]
+
+
+def _plan_wide(queries: list[dict[str, Any]]) -> list[str]:
+    """The queries that read the plan's reports or their history as a whole (through its
+    activities), as a computation afresh does."""
+    return [
+        q["sql"]
+        for q in queries
+        if ("monitoring_progressreport" in q["sql"] or "monitoring_reportversion" in q["sql"])
+        and "plans_activity" in q["sql"]
+    ]
+
+
+def _figures(progress: Any) -> Any:
+    return (
+        progress.plan,
+        progress.activities,
+        progress.tasks,
+        progress.areas,
+        progress.agencies,
+        progress.agency_areas,
+        [
+            (i.assignment_id, i.report_id, i.status, i.percent, i.state, i.timeliness)
+            for i in progress.items
+        ],
+    )
+
+
+def test_each_report_change_carries_figures_equal_to_a_whole_computation(
+    plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], today: date
+) -> None:
+    agency = agencies["a"]
+    periods = list(plan.periods.order_by("position"))
+    current = _current(plan, today)
+    first, second, third = _leads(plan, agency)[:3]
+    coordinator = personas["coordinator"]
+    head = factories.make_user("head-carry", Role.HEAD, agency)
+    earlier = send(third, periods[0], status=Status.DONE, completed_on=today)
+
+    def check() -> None:
+        with CaptureQueriesContext(connection) as captured:
+            _read(plan, today, agency)
+        assert _plan_wide(captured.captured_queries) == []  # carried over, not computed
+        progress, trend = _cached_now(plan, today)
+        fresh = Plan.objects.get(pk=plan.pk)
+        selection = _selection(fresh, today)
+        whole = plan_progress(fresh, period=selection.period, today=selection.as_of)
+        assert _figures(progress) == _figures(whole)
+        assert trend == plan_trend(fresh, whole, today=today)
+
+    _read(plan, today, agency)
+    sent = send(first, current, status=Status.IN_PROGRESS, percent=40)
+    check()
+    approved = send(second, current, status=Status.DONE, completed_on=today)
+    check()
+    report_review(
+        report=approved, actor=coordinator, approve=True, expected_version=approved.version
+    )
+    check()
+    sent = report_review(
+        report=sent,
+        actor=coordinator,
+        approve=False,
+        comment="Thiếu số liệu",
+        expected_version=sent.version,
+    )
+    check()
+    # Returned, saved again and sent again: what it says now counts.
+    from cchc.monitoring.services import report_save, report_submit
+
+    sent = report_save(
+        report=sent,
+        actor=head,
+        expected_version=sent.version,
+        status=Status.IN_PROGRESS,
+        percent=90,
+    )
+    sent = report_submit(report=sent, actor=head, expected_version=sent.version)
+    check()
+    # A report of an earlier period returned: the assignment's other report stands.
+    send(third, current, status=Status.IN_PROGRESS, percent=20)
+    check()
+    report_review(
+        report=earlier,
+        actor=coordinator,
+        approve=False,
+        comment="Sai",
+        expected_version=earlier.version,
+    )
+    check()
+    board = _read(plan, today, agency)
+    assert board == _fresh(plan, today, agency)
+
+
+def test_the_first_read_after_reports_sent_reads_only_theirs(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    agency = agencies["a"]
+    whole = _read(plan, today, agency)
+    with CaptureQueriesContext(connection) as captured:
+        _read(plan, today, agency)
+    assert _plan_wide(captured.captured_queries) == []  # read from the cache
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert _read(plan, today, agency) == whole
+    assert _plan_wide(captured.captured_queries)  # computed afresh: the probe sees it
+    # Two reports sent before anyone reads: both carried over at once.
+    for assignment in _leads(plan, agency)[:2]:
+        send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=70)
+    with CaptureQueriesContext(connection) as captured:
+        after = _read(plan, today, agency)
+    assert _plan_wide(captured.captured_queries) == []
+    assert after != whole
+    assert after == _fresh(plan, today, agency)
+
+
+def test_a_change_of_structure_after_a_report_is_computed_whole(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    """A period reordered after a carried change: nothing carried is read under it."""
+    agency = agencies["a"]
+    assignment = _leads(plan, agency)[0]
+    periods = list(plan.periods.order_by("position"))
+    send(assignment, periods[0], status=Status.DONE, completed_on=today)
+    _read(plan, today, agency)
+    send(assignment, periods[1], status=Status.IN_PROGRESS, percent=10)
+    before = _read(plan, today, agency)
+    periods[0].position = 99
+    periods[0].save(update_fields=["position"])
+    with CaptureQueriesContext(connection) as captured:
+        after = _read(plan, today, agency)
+    assert _plan_wide(captured.captured_queries)  # the chain of changes is broken
+    assert after != before
+    assert after == _fresh(plan, today, agency)

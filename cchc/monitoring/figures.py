@@ -27,13 +27,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from cchc.monitoring.models import FiguresStamp, ReportingPeriod
-from cchc.monitoring.progress import Progress, plan_progress
+from cchc.monitoring.progress import Progress, plan_progress, progress_with_reports
 from cchc.monitoring.readmodel import SENT_STATES
 from cchc.plans.models import Plan
 
@@ -74,6 +74,68 @@ def figures_changed(plan: Plan | int, *, structure: bool = False, create: bool =
     )
 
 
+def figures_report_changed(plan_id: int, assignment_id: int) -> None:
+    """A report of `assignment_id` was sent, returned or approved: a new `reports` token,
+    and, under it, what changed since the old one (`delta`: the old token and the
+    assignment), inside the caller's transaction.
+
+    The first read under the new token then carries the figures cached under the old one
+    over with that one assignment read again (`carried`), instead of computing the plan
+    afresh; the change itself only writes a small cache entry (docs/dashboards.md). The
+    stamp row is locked before the old token is read, so the old token is the last
+    committed change's and no other change of the plan commits until this one does.
+    """
+    row = (
+        FiguresStamp.objects.select_for_update()
+        .filter(plan_id=plan_id)
+        .values_list("reports", flat=True)
+        .first()
+    )
+    if row is None:  # never read: nothing to carry over
+        figures_changed(plan_id)
+        return
+    token = _token()
+    FiguresStamp.objects.filter(plan_id=plan_id).update(reports=token)
+    # The changes back from here, newest first: the old token's own (when it came from a
+    # report change too) after this one, so that a read finds them in one look-up. Under
+    # the new token, which nobody can ask for before the commit (after a rollback, nobody
+    # ever will).
+    before = cached_get(plan_id, row, "delta", ()) or []
+    cached_set(plan_id, token, "delta", (), [(row, assignment_id), *before][:DELTA_MAX])
+
+
+# How many changes back a read looks for figures to carry over: a read finds the last
+# change's figures when pages are read between changes, and a few more cover a burst
+# of changes; a longer chain would only cost a first read after the cache was emptied.
+DELTA_MAX = 4
+
+
+def carried(
+    plan_id: int, chain: list[tuple[str, int]], name: str, parts: tuple[Any, ...]
+) -> tuple[Any, set[int]] | None:
+    """The entry `name`/`parts` cached under an earlier `reports` token of the plan, and
+    the assignments whose reports changed since then; None when none of the tokens the
+    `chain` of report changes (a token's `delta`, newest first) leads back to has it.
+
+    Why carrying it over equals a computation afresh: what is cached under a token was
+    computed from data read after that token committed (a reader reads the stamp first),
+    so each item in it stands as it did at that commit or later. Each link of the chain
+    says that between its token's commit and the next one only that assignment's report
+    changed (the stamp row was locked meanwhile). Any other change (structure, names, a
+    bulk rebuild) writes a token without a `delta`, which ends the chain. So every item
+    but the changed assignments' stands now as in the entry, and those are read again.
+    """
+    changed: set[int] = set()
+    # One at a time, newest first: an entry is a plan's worth of figures, and the older
+    # ones are usually there too.
+    for token, assignment_id in chain:
+        changed.add(assignment_id)
+        found = cached_get(plan_id, token, name, parts)
+        if found is not None:
+            return found, changed
+    return None
+
+
 def figures_changed_everywhere() -> None:
     """Mark every plan's figures as changed: an agency's name, a group or a membership
     changed, which the pages built from the figures show (rare, so one statement)."""
@@ -107,25 +169,63 @@ def _key(plan_id: int, stamp: str, name: str, parts: tuple[Any, ...]) -> str:
     return ":".join([KEY_PREFIX, str(plan_id), stamp, name, *(str(p) for p in parts)])
 
 
+def _get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:  # a cache that is down costs time, not the page
+        log.warning("figures cache unreachable", exc_info=True)
+        return None
+
+
+def _set_many(values: dict[str, Any]) -> None:
+    try:
+        cache.set_many(values, CACHE_SECONDS)
+    except Exception:
+        log.warning("figures cache unreachable", exc_info=True)
+
+
+def cached_get(plan_id: int, stamp: str, name: str, parts: tuple[Any, ...]) -> Any:
+    """What is cached under the plan, the stamp and `parts`, or None."""
+    return _get(_key(plan_id, stamp, name, parts))
+
+
+def cached_set(plan_id: int, stamp: str, name: str, parts: tuple[Any, ...], value: Any) -> None:
+    _set_many({_key(plan_id, stamp, name, parts): value})
+
+
 def cached(
-    plan_id: int, stamp: str, name: str, parts: tuple[Any, ...], compute: Callable[[], T]
+    plan_id: int,
+    stamp: str,
+    name: str,
+    parts: tuple[Any, ...],
+    compute: Callable[[], T],
+    *,
+    carry: Callable[[Any, set[int]], T | None] | None = None,
 ) -> T:
     """`compute()`'s value under the plan, the stamp and `parts`, computed on a miss.
 
-    The cache only saves work: when it cannot be reached the value is computed."""
+    With `carry`, a miss first looks for the value of an earlier token that report
+    changes lead back from (`carried`): `carry(value, changed assignments)` moves it on,
+    or gives None to have it computed. The cache only saves work: when it cannot be
+    reached the value is computed."""
     key = _key(plan_id, stamp, name, parts)
+    delta = _key(plan_id, stamp, "delta", ())
     try:
-        found = cache.get(key)
+        # The changes since an earlier token in the same look-up: no query more for it.
+        found = cache.get_many([key, delta] if carry is not None else [key])
     except Exception:  # a cache that is down costs time, not the page
         log.warning("figures cache unreachable", exc_info=True)
         return compute()
-    if found is not None:
-        return found
-    value = compute()
-    try:
-        cache.set(key, value, CACHE_SECONDS)
-    except Exception:
-        log.warning("figures cache unreachable", exc_info=True)
+    if key in found:
+        return cast(T, found[key])
+    value = None
+    if carry is not None and found.get(delta):
+        earlier = carried(plan_id, found[delta], name, parts)
+        if earlier is not None:
+            value = carry(*earlier)
+    if value is None:
+        value = compute()
+    _set_many({key: value})
     return value
 
 
@@ -143,15 +243,25 @@ def progress_cached(
     kind of change); the dashboards, the coordinator's strip and the public page read it.
     """
     stamp = stamp or figures_stamp(plan)
+    parts = _progress_parts(plan, period, today, states)
     return cached(
         plan.pk,
         stamp.reports,
         "progress",
-        (
-            period.pk if period is not None else "-",
-            today.isoformat(),
-            plan.rollup_method,
-            "+".join(states),
-        ),
+        parts,
         lambda: plan_progress(plan, period=period, today=today, states=states),
+        carry=lambda progress, changed: progress_with_reports(
+            progress, plan, changed, period=period, today=today, states=states
+        ),
+    )
+
+
+def _progress_parts(
+    plan: Plan, period: ReportingPeriod | None, today: date, states: tuple[str, ...]
+) -> tuple[Any, ...]:
+    return (
+        period.pk if period is not None else "-",
+        today.isoformat(),
+        plan.rollup_method,
+        "+".join(states),
     )

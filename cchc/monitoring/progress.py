@@ -199,8 +199,12 @@ def plan_progress(
     # `plan_transfers` would, without a query of its own).
     handed: dict[int, int] = {}
     kept: list[dict[str, Any]] = []
-    for row in Assignment.objects.filter(activity__plan=plan).values(
-        *ITEM_FIELDS, "transferred_to_id"
+    # In the order of their ids, so that a roll-up made again from the same items (a
+    # change's delta, `progress_with_reports`) adds them up in the same order.
+    for row in (
+        Assignment.objects.filter(activity__plan=plan)
+        .order_by("pk")
+        .values(*ITEM_FIELDS, "transferred_to_id")
     ):
         if row["transferred_to_id"] is not None:
             handed[row["pk"]] = row["transferred_to_id"]
@@ -217,6 +221,14 @@ def plan_progress(
         stands_for=stands_for,
         whole_plan=True,
     )
+    return progress_of_items(items, method=method, stands_for=stands_for)
+
+
+def progress_of_items(
+    items: list[ItemState], *, method: str, stands_for: dict[int, int]
+) -> Progress:
+    """The roll-ups of `plan_progress` made from its items (activities, tasks, areas,
+    the plan, agencies), in Python only."""
     progress = Progress(
         method=method, method_label=str(METHOD_LABELS[method]), items=items, stands_for=stands_for
     )
@@ -233,6 +245,42 @@ def plan_progress(
     progress.agencies = {key: total.done(method) for key, total in agencies.items()}
     progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
     return progress
+
+
+def progress_with_reports(
+    progress: Progress,
+    plan: Plan,
+    assignment_ids: set[int],
+    *,
+    period: ReportingPeriod | None,
+    today: date,
+    states: tuple[str, ...] = SENT_STATES,
+) -> Progress | None:
+    """`progress` with the items of these assignments read again, and everything rolled
+    up again from the items: what `plan_progress` gives after reports of these
+    assignments changed state, when `progress` was `plan_progress` before (same plan
+    structure, period, day, method and states). None when one of them is not an item
+    (the structure changed: then only a whole computation will do).
+
+    Three small queries (the assignments, their activities' due dates, their reports and
+    their predecessors'), then the roll-up in Python."""
+    finals = {progress.stands_for.get(pk, pk) for pk in assignment_ids}
+    where = {item.assignment_id: n for n, item in enumerate(progress.items)}
+    if not finals <= where.keys():
+        return None
+    rows = list(
+        Assignment.objects.filter(pk__in=finals, transferred_to__isnull=True)
+        .order_by("pk")
+        .values(*ITEM_FIELDS)
+    )
+    if len(rows) != len(finals):
+        return None
+    items = list(progress.items)
+    for item in items_of(
+        plan, rows, period=period, today=today, states=states, stands_for=progress.stands_for
+    ):
+        items[where[item.assignment_id]] = item
+    return progress_of_items(items, method=progress.method, stands_for=progress.stands_for)
 
 
 def _chains(handed: dict[int, int]) -> dict[int, int]:

@@ -25,7 +25,7 @@ from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import DocumentError, document_record, documents_set_links
 from cchc.lib import calendar
 from cchc.lib.dates import OUT_OF_RANGE, is_plausible
-from cchc.monitoring.figures import figures_changed
+from cchc.monitoring.figures import figures_changed, figures_report_changed
 from cchc.monitoring.models import (
     Assignment,
     ProgressReport,
@@ -585,7 +585,7 @@ def report_submit(
     _record(report, ReportVersion.Action.SUBMITTED, actor, before, links_changed=False)
     events.report_submitted(report, actor)
     # Last, so that the plan's stamp row stays locked only until the commit.
-    figures_changed(report.period.plan_id)
+    figures_report_changed(report.period.plan_id, report.assignment_id)
     return report
 
 
@@ -625,5 +625,5 @@ def report_review(
     action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
     _record(report, action, actor, before, links_changed=False)
     events.report_reviewed(report, actor)
-    figures_changed(report.period.plan_id)
+    figures_report_changed(report.period.plan_id, report.assignment_id)
     return report

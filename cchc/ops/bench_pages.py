@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 
 from cchc.accounts.models import ApiToken
 from cchc.monitoring.models import ProgressReport
@@ -134,6 +135,66 @@ def measure_save(bench: Bench, repeat: int) -> Row:
         p50=statistics.median(timings),
         p95=_percentile(timings, 0.95),
     )
+
+
+AFTER_SEND_LABEL = "dashboard tỉnh sau khi gửi một báo cáo"
+AFTER_APPROVAL_LABEL = "dashboard tỉnh sau khi duyệt một báo cáo"
+
+
+def measure_after_change(bench: Bench, repeat: int) -> list[Row]:
+    """The first read of the province dashboard after a report is sent, and after one is
+    approved (docs/dashboards.md): each timed read follows its own change, made through
+    the services as the head and the coordinator would (the change itself is not timed).
+    The reads before (`measure`) have filled the cache, as a live server's would be."""
+    from cchc.monitoring.services import report_review, report_submit
+
+    drafts = list(
+        ProgressReport.objects.filter(
+            assignment__agency=bench.agency,
+            period=bench.period,
+            state__in=[ProgressReport.State.DRAFT, ProgressReport.State.RETURNED],
+        ).order_by("pk")[: repeat + 1]
+    )
+    if not drafts:
+        return []
+    client = Client(raise_request_exception=False)
+    client.force_login(bench.users["leader"])
+    url = reverse("dashboard_province") + f"?plan={bench.plan.pk}"
+    _get_page(client, url)  # the cache filled, the templates compiled
+    timings: dict[str, list[float]] = {AFTER_SEND_LABEL: [], AFTER_APPROVAL_LABEL: []}
+    counts: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+
+    def read(label: str) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            statuses[label] = _get_page(client, url)
+            timings[label].append((time.perf_counter() - started) * 1000)
+        counts.setdefault(label, len(queries))
+
+    for report in drafts:
+        report = report_submit(report=report, actor=bench.users["head"], expected_version=None)
+        read(AFTER_SEND_LABEL)
+        report_review(
+            report=report, actor=bench.users["coordinator"], approve=True, expected_version=None
+        )
+        read(AFTER_APPROVAL_LABEL)
+    client.logout()
+    return [
+        Row(
+            label=label,
+            persona="leader",
+            status=statuses[label],
+            queries=counts[label],
+            p50=statistics.median(values),
+            p95=_percentile(values, 0.95),
+        )
+        for label, values in timings.items()
+    ]
+
+
+def _get_page(client: Client, url: str) -> int:
+    return client.get(url, secure=True).status_code
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models.fields.json import KT
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -44,15 +45,27 @@ State = dict[int, tuple[int, int, bool, str, int]]
 Event = tuple[int, int, int, int, str, str | None, str | None]
 
 
-def _events(plan: Plan, since: datetime | None, before: datetime | None = None) -> list[Event]:
-    """The plan's sends, returns and approvals in order, `since` ≤ moment < `before`.
+def _events(
+    plan: Plan,
+    since: datetime | None,
+    before: datetime | None = None,
+    *,
+    assignments: list[int] | None = None,
+) -> list[Event]:
+    """The plan's sends, returns and approvals in order, `since` ≤ moment < `before`
+    (of these `assignments`' reports only, when given).
 
     The month and the two values of the snapshot come out of the database as numbers
     and text, so that no timestamp or JSON value is decoded in Python.
     """
     tz = timezone.get_default_timezone()
+    whose: dict[str, Any] = (
+        {"report__assignment_id__in": assignments}
+        if assignments is not None
+        else {"report__assignment__activity__plan": plan}
+    )
     rows = ReportVersion.objects.filter(
-        report__assignment__activity__plan=plan,
+        **whose,
         action__in=[
             ReportVersion.Action.SUBMITTED,
             ReportVersion.Action.APPROVED,
@@ -91,53 +104,66 @@ class _Replay:
         self.events = events
         self.cursor = 0
         self.items: list[ItemState] | None = None
+        self.standing: Standing = {}
 
     def point(self, month: int) -> TrendPoint:
         events, state = self.events, self.state
         while self.cursor < len(events) and events[self.cursor][3] <= month:
-            report_id, assignment_id, position, _month, action, status, percent = events[
-                self.cursor
-            ]
-            # A report of an assignment handed to a merged agency's successor counts for
-            # the successor's item, as in `plan_progress`.
-            assignment_id = self.progress.stands_for.get(assignment_id, assignment_id)
-            if action == ReportVersion.Action.RETURNED:
-                previous = state.get(report_id)
-                if previous is not None:
-                    state[report_id] = (*previous[:2], False, *previous[3:])
-            elif action == ReportVersion.Action.SUBMITTED or report_id not in state:
-                state[report_id] = (
-                    assignment_id,
-                    position,
-                    True,
-                    status or ProgressReport.Status.NOT_STARTED,
-                    int(float(percent)) if percent else 0,
-                )
-            else:  # approved: the content sent stands
-                previous = state[report_id]
-                state[report_id] = (*previous[:2], True, *previous[3:])
+            _step(state, events[self.cursor], self.progress.stands_for)
             self.cursor += 1
-        standing: dict[int, tuple[int, str, int]] = {}
-        for item_id, at_position, sent, said, share in state.values():
-            if sent and at_position >= standing.get(item_id, (-1, "", 0))[0]:
-                standing[item_id] = (at_position, said, share)
-        return TrendPoint(
-            month=month,
-            percent=self._standing_percent(standing),
-            sent=len(standing),
-        )
-
-    def _standing_percent(self, standing: dict[int, tuple[int, str, int]]) -> float | None:
-        """The plan figure of `plan_progress`, for the reports that stood at one moment."""
+        self.standing = _standing(state)
         if self.items is None:
             # Copies made once and refilled each month: the roll-up reads only the status
             # and the percent, which each month sets again.
             self.items = [copy(item) for item in self.progress.items]
-        for item in self.items:
-            _position, status, percent = standing.get(item.assignment_id, NOTHING_SENT)
-            item.status = status
-            item.percent = percent
-        return rollup_plan_percent(self.items, self.progress.method)
+        return _point(month, self.standing, self.items, self.progress.method)
+
+
+# item (assignment) -> (period position, status, percent) of the sent report standing
+Standing = dict[int, tuple[int, str, int]]
+
+
+def _step(state: State, event: Event, stands_for: dict[int, int]) -> None:
+    """Move one report's state on by one of its events."""
+    report_id, assignment_id, position, _month, action, status, percent = event
+    # A report of an assignment handed to a merged agency's successor counts for
+    # the successor's item, as in `plan_progress`.
+    assignment_id = stands_for.get(assignment_id, assignment_id)
+    if action == ReportVersion.Action.RETURNED:
+        previous = state.get(report_id)
+        if previous is not None:
+            state[report_id] = (*previous[:2], False, *previous[3:])
+    elif action == ReportVersion.Action.SUBMITTED or report_id not in state:
+        state[report_id] = (
+            assignment_id,
+            position,
+            True,
+            status or ProgressReport.Status.NOT_STARTED,
+            int(float(percent)) if percent else 0,
+        )
+    else:  # approved: the content sent stands
+        previous = state[report_id]
+        state[report_id] = (*previous[:2], True, *previous[3:])
+
+
+def _standing(state: State) -> Standing:
+    """Each item's sent report of the latest period (reports in the order of their first
+    event: of two of the same position, the later one stands)."""
+    standing: Standing = {}
+    for item_id, at_position, sent, said, share in state.values():
+        if sent and at_position >= standing.get(item_id, (-1, "", 0))[0]:
+            standing[item_id] = (at_position, said, share)
+    return standing
+
+
+def _point(month: int, standing: Standing, items: list[ItemState], method: str) -> TrendPoint:
+    """The plan figure of `plan_progress` for the reports standing at one moment, with
+    `items` (copies, whose status and percent are set here)."""
+    for item in items:
+        _position, status, percent = standing.get(item.assignment_id, NOTHING_SENT)
+        item.status = status
+        item.percent = percent
+    return TrendPoint(month=month, percent=rollup_plan_percent(items, method), sent=len(standing))
 
 
 def plan_trend(
@@ -159,29 +185,84 @@ def plan_trend(
     """
     if plan.year > today.year:
         return []
-    last_month = 12 if plan.year < today.year else today.month
+    last_month, settled = _months(plan, today)
     if stamp is None:
         replay = _Replay(plan, progress, {}, _events(plan, None))
         return [replay.point(month) for month in range(1, last_month + 1)]
+    parts = (plan.year, last_month, settled, plan.rollup_method)
+
+    def compute() -> tuple[list[TrendPoint], list[Standing]]:
+        settled_points, state = _settled(plan, progress, stamp, settled)
+        points = list(settled_points)
+        since = _month_end(plan.year, settled) if settled else None
+        events = _events(plan, since) if settled < last_month else []
+        replay = _Replay(plan, progress, state, events)
+        # With the points, the reports standing at each open month's point: a report's
+        # change moves those points on from them (`_carry`) without a replay.
+        standings = []
+        for month in range(settled + 1, last_month + 1):
+            points.append(replay.point(month))
+            standings.append(replay.standing)
+        return points, standings
+
+    points, _standings = cached(
+        plan.pk,
+        stamp.reports,
+        "trend",
+        parts,
+        compute,
+        carry=lambda earlier, changed: _carry(plan, progress, earlier, changed, settled),
+    )
+    return points
+
+
+def _months(plan: Plan, today: date) -> tuple[int, int]:
+    """The last month of the plan's trend, and how many of its months are settled."""
+    last_month = 12 if plan.year < today.year else today.month
     settled = 0
     now = timezone.now()
     while settled < last_month and _month_end(plan.year, settled + 1) + SETTLE <= now:
         settled += 1
+    return last_month, settled
 
-    def compute() -> list[TrendPoint]:
-        points, state = _settled(plan, progress, stamp, settled)
-        since = _month_end(plan.year, settled) if settled else None
-        events = _events(plan, since) if settled < last_month else []
-        replay = _Replay(plan, progress, state, events)
-        return points + [replay.point(month) for month in range(settled + 1, last_month + 1)]
 
-    return cached(
-        plan.pk,
-        stamp.reports,
-        "trend",
-        (plan.year, last_month, settled, plan.rollup_method),
-        compute,
-    )
+def _carry(
+    plan: Plan,
+    progress: Progress,
+    earlier: tuple[list[TrendPoint], list[Standing]],
+    changed: set[int],
+    settled: int,
+) -> tuple[list[TrendPoint], list[Standing]]:
+    """The trend of an earlier token moved on over the reports changed since
+    (`cchc.monitoring.figures.carried`).
+
+    A report's state in the replay depends on its own events only, and an item's
+    standing report on its own reports' states. So each open month's point is that
+    month's standing of the earlier token with the changed items' replayed again from
+    their reports' events (one small query), rolled up by the same code as a whole
+    replay. The settled months do not move (they are the structure token's).
+    """
+    points, standings = earlier
+    points = list(points[:settled])
+    if not standings:  # every month settled: the changes came after the plan's year
+        return [*points], standings
+    finals = {progress.stands_for.get(pk, pk) for pk in changed}
+    together = [*finals, *(old for old, new in progress.stands_for.items() if new in finals)]
+    events = _events(plan, None, assignments=together)
+    state: State = {}
+    cursor = 0
+    items = [copy(item) for item in progress.items]
+    last_month = settled + len(standings)
+    for month, standing in zip(range(settled + 1, last_month + 1), standings, strict=True):
+        # Events come in the order of their moment, so a month's are a prefix.
+        while cursor < len(events) and events[cursor][3] <= month:
+            _step(state, events[cursor], progress.stands_for)
+            cursor += 1
+        for final in finals:
+            standing.pop(final, None)
+        standing.update(_standing(state))
+        points.append(_point(month, standing, items, progress.method))
+    return points, standings
 
 
 def _settled(

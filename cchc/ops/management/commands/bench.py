@@ -38,6 +38,7 @@ from cchc.ops.bench_pages import (
     JSON_FORMAT,
     Results,
     dump,
+    measure_after_change,
     measure_hello,
     measure_save,
     page_dicts,
@@ -353,6 +354,7 @@ class Command(BaseCommand):
                 hello = measure_hello(options["repeat"])
                 rows, skipped = measure(bench, repeat=options["repeat"])
                 rows.append(measure_save(bench, options["repeat"]))
+                rows.extend(measure_after_change(bench, options["repeat"]))
             self._table([hello, *rows], hello)
             if skipped:
                 self.stdout.write(_("Bỏ qua (chưa có): %(names)s") % {"names": ", ".join(skipped)})
