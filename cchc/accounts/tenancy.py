@@ -92,6 +92,20 @@ def province_agency_ids(user: Any) -> frozenset[int]:
     return ids
 
 
+def share_province_agency_ids(users: list[Any]) -> None:
+    """Give every user of one province the same answer of `province_agency_ids`, read
+    once: a notice's audience checks each of dozens of users, who are fresh objects."""
+    answers: dict[int | None, frozenset[int]] = {}
+    for user in users:
+        if getattr(user, "_tenancy_agencies", None) is not None:
+            continue
+        province = province_of(user)
+        if province in answers:
+            user._tenancy_agencies = answers[province]
+        else:
+            answers[province] = province_agency_ids(user)
+
+
 # How an object leads to one that carries a province or an agency, tried in this order:
 # a report's assignment, a PAR item's scorecard, a campaign's or inspection's group, a
 # period's or activity's plan, a finding's selection, a measurement's indicator.

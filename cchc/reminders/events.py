@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cchc.accounts import policy
+from cchc.accounts import policy, tenancy
 from cchc.accounts.models import User
 from cchc.lib import calendar
 from cchc.monitoring.models import ProgressReport, ReportVersion
@@ -58,7 +58,9 @@ def _audience(
         users = users.exclude(
             Exists(Notification.objects.filter(user=OuterRef("pk"), key=not_told))
         )
-    return [user for user in users.order_by("pk") if policy.can(user, action, report)]
+    candidates = list(users.order_by("pk"))
+    tenancy.share_province_agency_ids(candidates)
+    return [user for user in candidates if policy.can(user, action, report)]
 
 
 def _item(report: ProgressReport, actor: User) -> dict[str, Any]:
