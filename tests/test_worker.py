@@ -23,7 +23,7 @@ from cchc.plans.formats import write_xlsx
 from tests.factories import synthetic_document
 
 ROOT = Path(__file__).resolve().parent.parent
-TASKS = 1500
+TASKS = 3000  # the write must last long enough to be caught mid-way (the import got faster)
 STRUCTURE = "from tests.factories import make_structure; make_structure()"
 ENQUEUE = """
 from pathlib import Path
