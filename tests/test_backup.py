@@ -210,3 +210,37 @@ def test_it_refuses_a_backup_whose_file_does_not_match_its_checksum(
     assert result.returncode != 0
     assert "không khớp mã kiểm tra" in result.stderr
     assert fresh.state()["counts"]["plans.plan"] == 0
+
+
+@pytest.mark.django_db
+def test_the_backup_reads_each_users_key_once_however_many_rows_point_at_it() -> None:
+    """A national installation's audit trail has millions of rows by a few thousand users:
+    the dump must not read a user again for each of their rows."""
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cchc.audit.models import AuditRecord
+    from cchc.ops.backup import _dump
+
+    users = [get_user_model().objects.create(username=f"u{i}", role="admin") for i in range(3)]
+
+    def dump_queries(rows: int) -> tuple[int, bytes]:
+        AuditRecord.objects.bulk_create(
+            AuditRecord(actor=users[i % 3], action="x", object_type="t", source="cli")
+            for i in range(rows)
+        )
+        target = io.BytesIO()
+        with CaptureQueriesContext(connection) as queries:
+            _dump(target)
+        return len(queries), target.getvalue()
+
+    few, _small = dump_queries(5)
+    many, dump = dump_queries(300)
+    assert many == few
+    rows = json.loads(dump)
+    actors = [row["fields"]["actor"] for row in rows if row["model"] == "audit.auditrecord"]
+    actors = [actor for actor in actors if actor is not None]  # the set-up's own records
+    assert len(actors) == 305 and {tuple(a) for a in actors} == {("u0",), ("u1",), ("u2",)}
