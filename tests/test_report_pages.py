@@ -208,9 +208,7 @@ def test_the_worklist_pager_keeps_the_agency_picked(
     monkeypatch.setattr(views, "WORK_PAGE", 2)
     for assignment in Assignment.objects.filter(activity__plan=plan, agency=agencies["b"]):
         _due(assignment, date(2022, 3, 1))
-    response = login("coordinator").get(
-        reverse("report_worklist"), {"agency": agencies["b"].pk}
-    )
+    response = login("coordinator").get(reverse("report_worklist"), {"agency": agencies["b"].pk})
     assert f"?agency={agencies['b'].pk}&amp;show=overdue&amp;page=2#overdue" in section(
         response, "overdue"
     )

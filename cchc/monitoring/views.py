@@ -39,6 +39,7 @@ from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import documents_search
 from cchc.lib import calendar
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
+from cchc.monitoring.figures import progress_cached
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
     DocumentFormSet,
@@ -66,7 +67,6 @@ from cchc.monitoring.progress import (
     Timeliness,
     agency_figure,
     items_of,
-    plan_progress,
     timeliness,
 )
 from cchc.monitoring.readmodel import SENT_STATES
@@ -180,7 +180,7 @@ WORK_FIELDS = (
 
 def _agency_worklist(
     plan: Plan, period: ReportingPeriod | None, agency: Agency, today: date
-) -> tuple[Worklist, Figure]:
+) -> tuple[Worklist, Figure | None]:
     """The agency's items in the groups an officer acts on, and the agency's figure, from
     a fixed number of queries that read the agency's assignments and reports only.
 
@@ -296,9 +296,9 @@ def _overview(
     return rows
 
 
-# The groups of the officer's list that page (the returned reports are few and stay
-# whole), and how many rows a page of one shows.
-WORK_GROUPS = ("due_soon", "this_period", "overdue", "others")
+# The groups of the officer's list, each shown a page at a time, and how many rows a
+# page of one shows.
+WORK_GROUPS = ("due_soon", "returned", "this_period", "overdue", "others")
 WORK_PAGE = 50
 
 
@@ -329,7 +329,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         agency = next((a for a in agencies if a.pk == chosen), None)
         context["form"] = form
         if agency is None:
-            progress = plan_progress(plan, period=period, today=today)
+            # Every agency's standing: the plan's whole roll-up, computed once per change
+            # and read from the cache as the dashboards read it.
+            progress = progress_cached(plan, period=period, today=today)
             context["overview"] = _overview(period, agencies, progress.items)
             return render(request, "monitoring/worklist.html", context)
     else:
