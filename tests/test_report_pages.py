@@ -895,3 +895,13 @@ def test_the_quick_select_draws_what_django_select_draws(value: str | None) -> N
     django_html = forms.Select(choices=choices).render("agency", value, {"id": "id_agency"})
     ours = QuickSelect(choices=choices).render("agency", value, {"id": "id_agency"})
     assert flat(ours) == flat(django_html)
+
+
+@pytest.mark.parametrize("length", [1, 5, 20, 200])
+def test_clip_cuts_vietnamese_as_truncatechars_does(length: int) -> None:
+    from django.template.defaultfilters import truncatechars
+
+    from cchc.register.templatetags.cchc_tags import clip
+
+    for words in ["", "Rà soát, đơn giản hóa thủ tục hành chính năm 2026", "Ủy ban"]:
+        assert clip(words, length) == truncatechars(words, length)

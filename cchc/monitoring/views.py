@@ -136,6 +136,8 @@ class WorkItem:
     item: ItemState
     next_due: date | None
     url: str
+    timeliness: str
+    timeliness_label: str
     report_state: str = ""  # this period's report, if any
     report_label: str = ""
     report_percent: int | None = None
@@ -206,6 +208,7 @@ def _agency_worklist(
         }
         # One reverse for the whole list: the ids are put into its pattern.
         url = reverse("report_detail", args=[0, period.pk]).replace("/0/", "/{}/", 1)
+    timeliness_labels = {value: str(label) for value, label in Timeliness.choices}
     work = Worklist()
     for row, item in zip(rows, items, strict=True):
         if row["closed_on"] is not None:
@@ -222,6 +225,8 @@ def _agency_worklist(
             item=item,
             next_due=_next_due(item, today),
             url=url.format(item.assignment_id) if period is not None else url,
+            timeliness=item.timeliness.value,
+            timeliness_label=timeliness_labels[item.timeliness],
             report_state=state,
             report_label=str(STATE_LABELS[state]) if state else "",
             report_percent=percent,
