@@ -31,6 +31,30 @@ def test_it_rejects_a_wrong_or_revoked_token(client, plan, token):
     assert client.get("/api/plans", **bearer(token)).status_code == 401
 
 
+def test_a_token_records_when_it_was_last_used_to_within_minutes(client, plan, token):
+    """A client calling many times a minute does not write the token's row every time:
+    the first call records it, the next ones within `LAST_USED_EVERY` do not, a later
+    one does again."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cchc.accounts.models import LAST_USED_EVERY
+
+    assert client.get("/api/plans", **bearer(token)).status_code == 200
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/plans", **bearer(token)).status_code == 200
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert ApiToken.objects.get().last_used_at == first
+    ApiToken.objects.update(last_used_at=first - LAST_USED_EVERY - timedelta(seconds=1))
+    assert client.get("/api/plans", **bearer(token)).status_code == 200
+    again = ApiToken.objects.get().last_used_at
+    assert again is not None and again > first
+
+
 def test_it_lists_plans_with_a_token(client, plan, token):
     response = client.get("/api/plans", **bearer(token))
     assert response.status_code == 200

@@ -166,6 +166,67 @@ def test_an_unknown_agency_in_the_link_shows_the_overview(plan: Plan, login: Any
     assert "Tình hình từng cơ quan" in text(response)
 
 
+def _links(html: str) -> list[str]:
+    """The report links of a piece of a page (each row links its report twice)."""
+    return list(dict.fromkeys(re.findall(r'href="(/bao-cao/\d+/\d+/)"', html)))
+
+
+def test_a_long_group_of_the_worklist_shows_a_page_at_a_time(
+    plan: Plan, agencies: dict[str, Agency], login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cchc.monitoring import views
+
+    monkeypatch.setattr(views, "WORK_PAGE", 2)
+    late = list(Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]))
+    assert len(late) >= 5
+    for assignment in late:
+        _due(assignment, date(2022, 3, 1))
+    client = login("officer_a")
+    first = client.get(reverse("report_worklist"))
+    overdue = section(first, "overdue")
+    assert len(_links(overdue)) == 2
+    pages = -(-len(late) // 2)
+    assert f"Trang 1/{pages}" in text(first)
+    assert "?show=overdue&amp;page=2#overdue" in overdue
+    # Every overdue item is on one page of the group, none twice, most urgent first.
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        response = client.get(reverse("report_worklist"), {"show": "overdue", "page": number})
+        assert 'id="overdue" open' in response.content.decode()
+        seen += _links(section(response, "overdue"))
+    six = period(plan)
+    assert sorted(seen) == sorted(url("report_detail", a, six) for a in late)
+    # The count line still counts the whole group.
+    assert f"{len(late)} quá hạn" in text(first)
+
+
+def test_the_worklist_pager_keeps_the_agency_picked(
+    plan: Plan, agencies: dict[str, Agency], login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cchc.monitoring import views
+
+    monkeypatch.setattr(views, "WORK_PAGE", 2)
+    for assignment in Assignment.objects.filter(activity__plan=plan, agency=agencies["b"]):
+        _due(assignment, date(2022, 3, 1))
+    response = login("coordinator").get(reverse("report_worklist"), {"agency": agencies["b"].pk})
+    assert f"?agency={agencies['b'].pk}&amp;show=overdue&amp;page=2#overdue" in section(
+        response, "overdue"
+    )
+
+
+def test_the_worklist_figure_is_the_agency_figure_of_the_plan_rollup(
+    plan: Plan, agencies: dict[str, Agency], personas: dict[str, User], login: Any
+) -> None:
+    from cchc.monitoring.progress import plan_progress
+    from cchc.monitoring.services import period_current
+
+    _sent_reports(plan, personas, agencies)
+    response = login("officer_a").get(reverse("report_worklist"))
+    whole = plan_progress(plan, period=period_current(plan, TODAY), today=TODAY)
+    assert response.context["figure"] == whole.agencies[agencies["a"].pk]
+    assert response.context["figure"].percent == 50
+
+
 def _queries(client: Client, path: str, params: dict[str, Any] | None = None) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, params or {})
@@ -812,3 +873,35 @@ def test_evidence_is_added_only_to_an_editable_report_of_one_s_own_agency(
             declared_type="image/png",
         )
     assert EVIDENCE.count() == 1 and StoredFile.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", [None, "", "2", "x"])
+def test_the_quick_select_draws_what_django_select_draws(value: str | None) -> None:
+    """The filters' long selects are drawn in Python (`QuickSelect`): the same options,
+    groups, escaping and chosen option as Django's own widget."""
+    from django import forms
+
+    from cchc.lib.widgets import QuickSelect
+
+    choices: list[Any] = [
+        ("", "Tất cả <cơ quan>"),
+        ("Sở & ban", [(1, 'Sở "Tư pháp"'), (2, "Sở Xây dựng")]),
+        ("Huyện", [(3, "UBND huyện A"), (2, "trùng mã")]),
+    ]
+
+    def flat(html: str) -> str:
+        return re.sub(r">\s+<", "><", html.strip()).replace('selected=""', "selected")
+
+    django_html = forms.Select(choices=choices).render("agency", value, {"id": "id_agency"})
+    ours = QuickSelect(choices=choices).render("agency", value, {"id": "id_agency"})
+    assert flat(ours) == flat(django_html)
+
+
+@pytest.mark.parametrize("length", [1, 5, 20, 200])
+def test_clip_cuts_vietnamese_as_truncatechars_does(length: int) -> None:
+    from django.template.defaultfilters import truncatechars
+
+    from cchc.register.templatetags.cchc_tags import clip
+
+    for words in ["", "Rà soát, đơn giản hóa thủ tục hành chính năm 2026", "Ủy ban"]:
+        assert clip(words, length) == truncatechars(words, length)

@@ -137,10 +137,14 @@ def _province_of_object(obj: Any, user: Any) -> bool | None:
             return obj.province_id in (None, own)
         if hasattr(obj, "province_id"):
             return obj.province_id in (None, own)
-        if isinstance(obj, int):
-            return obj in province_agency_ids(user)
-        if getattr(obj, "agency_id", None) is not None:
-            return int(obj.agency_id) in province_agency_ids(user)
+        agency_id = obj if isinstance(obj, int) else getattr(obj, "agency_id", None)
+        if agency_id is not None:
+            # The user's own agency is in the user's province (`User.save` keeps the
+            # province its agency's): its objects need no list of the province's
+            # agencies, which a report save would otherwise read on every request.
+            if agency_id == getattr(user, "agency_id", None):
+                return True
+            return int(agency_id) in province_agency_ids(user)
         for relation in _RELATIONS:
             if hasattr(obj, f"{relation}_id") or (
                 relation in ("assignment", "report") and hasattr(obj, relation)

@@ -301,8 +301,18 @@ def _visible_report(request: HttpRequest, report_id: int) -> ProgressReport:
 
 
 def _report_out(report: ProgressReport) -> ReportOut:
-    versions = ReportVersion.objects.filter(report=report).select_related("actor")
-    links = list(report.document_links.all())
+    # Plain values: the history's snapshots are not part of the answer (their JSON is
+    # not decoded) and its actors are only names.
+    versions = (
+        ReportVersion.objects.filter(report=report)
+        .order_by("version")
+        .values("version", "action", "at", "changes", "actor__full_name", "actor__username")
+    )
+    action_labels = dict(ReportVersion.Action.choices)
+    # The links a save just read, when it left them as they were; else the prefetched.
+    links = (
+        report.links_read if report.links_read is not None else list(report.document_links.all())
+    )
     return ReportOut(
         id=report.pk,
         assignment_id=report.assignment_id,
@@ -345,12 +355,13 @@ def _report_out(report: ProgressReport) -> ReportOut:
         ],
         history=[
             HistoryOut(
-                version=v.version,
-                action=v.action,
-                action_label=v.get_action_display(),
-                actor=str(v.actor) if v.actor else "",
-                at=v.at,
-                changes=v.changes,
+                version=v["version"],
+                action=v["action"],
+                action_label=str(action_labels.get(v["action"], v["action"])),
+                # As `User.__str__` reads: the full name, else the user name.
+                actor=v["actor__full_name"] or v["actor__username"] or "",
+                at=v["at"],
+                changes=v["changes"],
             )
             for v in versions
         ],
@@ -384,7 +395,8 @@ def _change(
         raise HttpError(invalid, str(error)) from None
     except ValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
-    prefetch_related_objects([changed], _links_prefetch())
+    if changed.links_read is None:
+        prefetch_related_objects([changed], _links_prefetch())
     return _report_out(changed)
 
 

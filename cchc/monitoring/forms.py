@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from cchc.agencies.models import Agency
 from cchc.lib.dates import validate_plausible
 from cchc.lib.uploads import CheckedUpload, UploadRejected, display_name
-from cchc.lib.widgets import FilePicker
+from cchc.lib.widgets import FilePicker, QuickSelect
 from cchc.monitoring.evidence import evidence_check
 from cchc.monitoring.models import ProgressReport, ReportingPeriod
 from cchc.monitoring.periods import PeriodRow
@@ -362,7 +362,7 @@ class ReviewForm(forms.Form):
 
 class AgencyChoiceForm(forms.Form):
     agency = forms.TypedChoiceField(
-        label=_("Cơ quan"), required=False, coerce=int, empty_value=None
+        label=_("Cơ quan"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
 
     def __init__(self, data: Any, *, agencies: Iterable[Agency]) -> None:
@@ -385,11 +385,13 @@ def _agency_choices(agencies: Iterable[Agency]) -> list[tuple[Any, Any]]:
 
 class QueueFilterForm(forms.Form):
     agency = forms.TypedChoiceField(
-        label=_("Cơ quan"), required=False, coerce=int, empty_value=None
+        label=_("Cơ quan"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
-    area = forms.TypedChoiceField(label=_("Lĩnh vực"), required=False, coerce=int, empty_value=None)
+    area = forms.TypedChoiceField(
+        label=_("Lĩnh vực"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     period = forms.TypedChoiceField(
-        label=_("Kỳ báo cáo"), required=False, coerce=int, empty_value=None
+        label=_("Kỳ báo cáo"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
 
     def __init__(

@@ -230,6 +230,11 @@ class ProgressReport(models.Model):
             )
         ]
 
+    # Not a field: the report's document links as a save read them inside its
+    # transaction, when the save did not change them (`report_save`), so that the API's
+    # answer does not read them again. None: not known, read them.
+    links_read: list[DocumentLink] | None = None
+
     def __str__(self) -> str:
         return f"{self.assignment} – {self.period}"
 

@@ -470,6 +470,17 @@ class _Sum:
         return self.figure
 
 
+def agency_figure(items: list[ItemState], method: str) -> Figure | None:
+    """An agency's figure of `plan_progress` made from that agency's items alone (every
+    one of them: lead or cooperating, closed or not); None when it has none."""
+    if not items:
+        return None
+    total = _Sum()
+    for item in items:
+        total.add(item, method)
+    return total.done(method)
+
+
 def plan_rollup(
     plan: Plan,
     *,

@@ -260,7 +260,9 @@ def _links(report: ProgressReport) -> list[DocumentLink]:
     return list(
         DocumentLink.objects.filter(progress_report=report)
         .select_related("document")
-        .prefetch_related("document__files")
+        # The stored blobs too (a query only when there are files): the API's answer
+        # shows their sizes and types from the same links (`links_read`).
+        .prefetch_related("document__files__stored")
         .order_by("pk")
     )
 
@@ -561,6 +563,8 @@ def report_save(
         links_changed=links_changed,
     )
     events.report_saved(report, actor)
+    if not links_changed:
+        report.links_read = links
     return report
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -38,6 +39,7 @@ from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import documents_search
 from cchc.lib import calendar
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
+from cchc.monitoring.figures import progress_cached
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
     DocumentFormSet,
@@ -57,7 +59,16 @@ from cchc.monitoring.models import (
 )
 from cchc.monitoring.periods import FIELDS as PERIOD_FIELDS
 from cchc.monitoring.periods import PeriodsInvalid, periods_state, periods_update
-from cchc.monitoring.progress import ItemState, Timeliness, plan_progress, timeliness
+from cchc.monitoring.progress import (
+    ITEM_FIELDS,
+    METHOD_LABELS,
+    Figure,
+    ItemState,
+    Timeliness,
+    agency_figure,
+    items_of,
+    timeliness,
+)
 from cchc.monitoring.readmodel import SENT_STATES
 from cchc.monitoring.services import (
     DocumentInput,
@@ -79,6 +90,8 @@ Status = ProgressReport.Status
 SENT = set(SENT_STATES)
 FINISHED = {Timeliness.DONE_ON_TIME, Timeliness.DONE_LATE}
 SHORT_LIST = 15
+STATE_LABELS = dict(State.choices)
+STATUS_LABELS = dict(Status.choices)
 QUEUE_PAGE = 50
 
 
@@ -110,14 +123,28 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 @dataclass
 class WorkItem:
-    assignment: Assignment
+    """One row of the officer's list, from plain values: the template reads attributes
+    and calls no method, so a row costs what its text costs."""
+
+    assignment_id: int
+    title: str
+    deadline_kind: str
+    area_code: str
+    task_number: str
+    task_title: str
+    cooperating: bool
     item: ItemState
-    report: ProgressReport | None  # this period's report, if any
     next_due: date | None
+    url: str
+    timeliness: str
+    timeliness_label: str
+    report_state: str = ""  # this period's report, if any
+    report_label: str = ""
+    report_percent: int | None = None
 
     @property
     def sent(self) -> bool:
-        return self.report is not None and self.report.state in SENT
+        return self.report_state in SENT
 
 
 @dataclass
@@ -142,33 +169,71 @@ def _sort_key(work: WorkItem) -> tuple[int, date]:
     return (work.next_due is None, work.next_due or date.max)
 
 
+# What a row of the list shows of its assignment, beside the roll-up's own fields.
+WORK_FIELDS = (
+    "closed_on",
+    "activity__title",
+    "activity__deadline_kind",
+    "activity__task__number",
+    "activity__task__title",
+    "activity__task__area__code",
+)
+
+
 def _agency_worklist(
-    plan: Plan, period: ReportingPeriod | None, agency: Agency, items: list[ItemState], today: date
-) -> Worklist:
-    """The agency's items in the groups an officer acts on, from a fixed number of queries."""
-    by_assignment = {item.assignment_id: item for item in items}
-    assignments = (
-        Assignment.objects.filter(agency=agency, activity__plan=plan, closed_on__isnull=True)
-        .select_related("activity", "activity__task", "activity__task__area")
+    plan: Plan, period: ReportingPeriod | None, agency: Agency, today: date
+) -> tuple[Worklist, Figure | None]:
+    """The agency's items in the groups an officer acts on, and the agency's figure, from
+    a fixed number of queries that read the agency's assignments and reports only.
+
+    The figure is the agency's of `plan_progress` (every assignment of the agency that
+    was not transferred, closed ones included), made from the same items (`items_of`)."""
+    rows = list(
+        Assignment.objects.filter(agency=agency, activity__plan=plan, transferred_to__isnull=True)
         .order_by(
             "activity__task__area__position", "activity__task__position", "activity__position"
         )
+        .values(*ITEM_FIELDS, *WORK_FIELDS)
     )
-    current: dict[int, ProgressReport] = {}
+    items = items_of(plan, rows, period=period, today=today)
+    figure = agency_figure(items, plan.rollup_method)
+    current: dict[int, tuple[str, int]] = {}
+    url = "#"
     if period is not None:
         current = {
-            report.assignment_id: report
-            for report in ProgressReport.objects.filter(assignment__agency=agency, period=period)
+            assignment_id: (state, percent)
+            for assignment_id, state, percent in ProgressReport.objects.filter(
+                assignment__agency=agency, period=period
+            ).values_list("assignment_id", "state", "percent")
         }
+        # One reverse for the whole list: the ids are put into its pattern.
+        url = reverse("report_detail", args=[0, period.pk]).replace("/0/", "/{}/", 1)
+    timeliness_labels = {value: str(label) for value, label in Timeliness.choices}
     work = Worklist()
-    for assignment in assignments:
-        item = by_assignment.get(assignment.pk)
-        if item is None:
+    for row, item in zip(rows, items, strict=True):
+        if row["closed_on"] is not None:
             continue
-        entry = WorkItem(assignment, item, current.get(assignment.pk), _next_due(item, today))
+        state, percent = current.get(item.assignment_id, ("", None))
+        entry = WorkItem(
+            assignment_id=item.assignment_id,
+            title=row["activity__title"],
+            deadline_kind=row["activity__deadline_kind"],
+            area_code=row["activity__task__area__code"],
+            task_number=row["activity__task__number"],
+            task_title=row["activity__task__title"],
+            cooperating=row["role"] == Assignment.Role.COOPERATING,
+            item=item,
+            next_due=_next_due(item, today),
+            url=url.format(item.assignment_id) if period is not None else url,
+            timeliness=item.timeliness.value,
+            timeliness_label=timeliness_labels[item.timeliness],
+            report_state=state,
+            report_label=str(STATE_LABELS[state]) if state else "",
+            report_percent=percent,
+        )
         work.total += 1
         work.sent += entry.sent
-        if entry.report is not None and entry.report.state == State.RETURNED:
+        if state == State.RETURNED:
             # This period's report came back: it is listed once, among the returned
             # ones with the coordinator's comment, not again by its due date.
             continue
@@ -191,10 +256,18 @@ def _agency_worklist(
         ProgressReport.objects.filter(
             assignment__agency=agency, assignment__activity__plan=plan, state=State.RETURNED
         )
-        .select_related("period", "assignment__activity", "reviewed_by")
+        .select_related("period", "assignment__activity")
+        .only(
+            "pk",
+            "assignment_id",
+            "period_id",
+            "review_comment",
+            "period__name",
+            "assignment__activity__title",
+        )
         .order_by("period__position", "pk")
     )
-    return work
+    return work, figure
 
 
 @dataclass
@@ -228,6 +301,12 @@ def _overview(
     return rows
 
 
+# The groups of the officer's list, each shown a page at a time, and how many rows a
+# page of one shows.
+WORK_GROUPS = ("due_soon", "returned", "this_period", "overdue", "others")
+WORK_PAGE = 50
+
+
 @require_GET
 @requires("report.worklist")
 def worklist(request: HttpRequest) -> HttpResponse:
@@ -238,7 +317,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
         return render(request, "monitoring/worklist.html", {"plan": None})
     today = calendar.today()
     period = period_current(plan, today)
-    progress = plan_progress(plan, period=period, today=today)
     context: dict[str, Any] = {
         "plan": plan,
         "plans": choice.plans,
@@ -256,26 +334,44 @@ def worklist(request: HttpRequest) -> HttpResponse:
         agency = next((a for a in agencies if a.pk == chosen), None)
         context["form"] = form
         if agency is None:
+            # Every agency's standing: the plan's whole roll-up, computed once per change
+            # and read from the cache as the dashboards read it.
+            progress = progress_cached(plan, period=period, today=today)
             context["overview"] = _overview(period, agencies, progress.items)
             return render(request, "monitoring/worklist.html", context)
     else:
         agency = user.agency
         if agency is None:
             raise Http404
-    items = [item for item in progress.items if item.agency_id == agency.pk]
-    work = _agency_worklist(plan, period, agency, items, today)
+    # The agency's own rows only: what the officer acts on costs what the agency has,
+    # not what the whole plan has.
+    work, figure = _agency_worklist(plan, period, agency, today)
+    # Each group shows a page of its rows, the most urgent first; the group asked for
+    # (`show`) at the page asked for, the others at their first.
+    shown = request.GET.get("show", "")
+    pages = {
+        name: Paginator(getattr(work, name), WORK_PAGE).get_page(
+            request.GET.get("page") if shown == name else 1
+        )
+        for name in WORK_GROUPS
+    }
+    this_period = list(pages["this_period"].object_list)
+    # On the list's first screen this period's work shows its first rows and folds the
+    # rest of the page; a page asked for shows all its rows.
+    head = SHORT_LIST if shown != "this_period" else len(this_period)
     context.update(
         agency=agency,
         work=work,
-        this_period_head=work.this_period[:SHORT_LIST],
-        this_period_rest=work.this_period[SHORT_LIST:],
+        pages=pages,
+        shown=shown,
+        this_period_head=this_period[:head],
+        this_period_rest=this_period[head:],
         # Overdue items come after this period's work, folded, so that a long backlog
         # does not push down what is due now; open when asked for, or when there is
         # nothing else to do.
-        overdue_open=request.GET.get("show") == "overdue"
-        or not (work.due_soon or work.returned or work.this_period),
-        figure=progress.agencies.get(agency.pk),
-        method_label=progress.method_label,
+        overdue_open=shown == "overdue" or not (work.due_soon or work.returned or work.this_period),
+        figure=figure,
+        method_label=METHOD_LABELS[plan.rollup_method],
     )
     if policy.can(user, "report.drafts"):
         context["drafts"] = (
@@ -807,19 +903,58 @@ def evidence_remove_view(request: HttpRequest, evidence_id: int) -> HttpResponse
 # ---------------------------------------------------------------------------- drafts, queue
 
 
+DRAFT_FIELDS = (
+    "pk",
+    "version",
+    "state",
+    "status",
+    "percent",
+    "narrative",
+    "review_comment",
+    "updated_at",
+    "assignment_id",
+    "assignment__agency_id",
+    "period_id",
+    "period__name",
+    "assignment__activity__title",
+    "assignment__activity__task__number",
+    "assignment__activity__task__title",
+    "assignment__activity__task__area__code",
+    "updated_by__full_name",
+    "updated_by__username",
+)
+
+
 @dataclass
 class DraftRow:
-    report: ProgressReport
+    """One unsent report of the head's list, from plain values and a ready URL."""
+
+    pk: int
+    version: int
+    state: str
+    state_label: str
+    status: str
+    percent: int
+    narrative: str
+    review_comment: str
+    updated_at: Any
+    updated_by: str
+    period: str
+    title: str
+    area_code: str
+    task_number: str
+    task_title: str
+    url: str
     submittable: bool
     ready: bool  # ticked to send when the page opens
 
 
-def _ready(report: Any) -> bool:
+def _ready(state: str, last_action: str | None) -> bool:
     """A saved draft is ready to send. A returned report is ready only once someone has
     saved it again since the coordinator sent it back (its last history entry is a
     save): sent unchanged, it would come straight back with the same comment."""
-    if report.state == State.RETURNED:
-        return bool(report.last_action == ReportVersion.Action.SAVED)
+    if state == State.RETURNED:
+        return bool(last_action == ReportVersion.Action.SAVED)
     return True
 
 
@@ -831,7 +966,7 @@ def drafts(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     choice = _plan_viewed(request)
     plan = choice.plan
-    reports = []
+    reports: list[dict[str, Any]] = []
     last_action = (
         ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-version").values("action")
     )[:1]
@@ -843,13 +978,6 @@ def drafts(request: HttpRequest) -> HttpResponse:
                 state__in=[State.DRAFT, State.RETURNED],
                 version__gt=1,  # saved at least once: an untouched report is not ready
             )
-            .select_related(
-                "period",
-                "assignment",
-                "assignment__activity",
-                "assignment__activity__task__area",
-                "updated_by",
-            )
             .annotate(last_action=Subquery(last_action))
             .order_by(
                 "period__position",
@@ -857,11 +985,44 @@ def drafts(request: HttpRequest) -> HttpResponse:
                 "assignment__activity__task__position",
                 "assignment__activity__position",
             )
+            .values(*DRAFT_FIELDS, "last_action")
         )
-    rows = [
-        DraftRow(report, policy.can(user, "report.submit", report), _ready(report))
-        for report in reports
-    ]
+    # Whether the user may send a report depends on its state and agency only (the rule
+    # of "report.submit"): asked of the policy once per pair, with a report that carries
+    # just those, rather than once per row.
+    may_submit: dict[tuple[str, int], bool] = {}
+    detail = reverse("report_detail", args=[1, 2])
+    rows = []
+    for row in reports:
+        key = (row["state"], row["assignment__agency_id"])
+        if key not in may_submit:
+            probe = ProgressReport(
+                state=row["state"],
+                assignment=Assignment(pk=row["assignment_id"], agency_id=key[1]),
+            )
+            may_submit[key] = policy.can(user, "report.submit", probe)
+        rows.append(
+            DraftRow(
+                pk=row["pk"],
+                version=row["version"],
+                state=row["state"],
+                state_label=str(STATE_LABELS[row["state"]]),
+                status=str(STATUS_LABELS.get(row["status"], row["status"])),
+                percent=row["percent"],
+                narrative=row["narrative"],
+                review_comment=row["review_comment"],
+                updated_at=row["updated_at"],
+                updated_by=row["updated_by__full_name"] or row["updated_by__username"] or "",
+                period=row["period__name"],
+                title=row["assignment__activity__title"],
+                area_code=row["assignment__activity__task__area__code"],
+                task_number=row["assignment__activity__task__number"],
+                task_title=row["assignment__activity__task__title"],
+                url=detail.replace("/1/2/", f"/{row['assignment_id']}/{row['period_id']}/", 1),
+                submittable=may_submit[key],
+                ready=_ready(row["state"], row["last_action"]),
+            )
+        )
     return render(
         request,
         "monitoring/drafts.html",
@@ -911,6 +1072,84 @@ def drafts_submit(request: HttpRequest) -> HttpResponse:
     return redirect("report_drafts")
 
 
+QUEUE_FIELDS = (
+    "pk",
+    "assignment_id",
+    "period_id",
+    "version",
+    "status",
+    "percent",
+    "narrative",
+    "submitted_at",
+    "assignment__agency__name",
+    "period__name",
+    "assignment__activity__title",
+    "assignment__activity__task__number",
+    "assignment__activity__task__title",
+    "assignment__activity__task__area__code",
+    "submitted_by__full_name",
+    "submitted_by__username",
+)
+
+
+@dataclass
+class QueueRow:
+    """One report of the review queue, from plain values and ready URLs."""
+
+    pk: int
+    version: int
+    agency: str
+    period: str
+    title: str
+    area_code: str
+    task_number: str
+    task_title: str
+    status: str
+    percent: int
+    narrative: str
+    submitted_at: Any
+    submitted_by: str
+    url: str  # the report
+    back_url: str  # the report, coming back to this page of the queue
+    review_url: str
+
+
+def _queue_rows(rows: list[dict[str, Any]], back: str) -> list[QueueRow]:
+    if not rows:
+        return []
+    # One reverse of each URL for the page: the ids are put into its pattern.
+    detail = reverse("report_detail", args=[1, 2])
+    review = reverse("report_review", args=[1, 2])
+    # As the template's `urlencode` filter wrote it.
+    back_query = "?next=" + quote(back, safe="/")
+
+    def place(url: str, row: dict[str, Any]) -> str:
+        return url.replace("/1/2/", f"/{row['assignment_id']}/{row['period_id']}/", 1)
+
+    return [
+        QueueRow(
+            pk=row["pk"],
+            version=row["version"],
+            agency=row["assignment__agency__name"],
+            period=row["period__name"],
+            title=row["assignment__activity__title"],
+            area_code=row["assignment__activity__task__area__code"],
+            task_number=row["assignment__activity__task__number"],
+            task_title=row["assignment__activity__task__title"],
+            status=str(STATUS_LABELS.get(row["status"], row["status"])),
+            percent=row["percent"],
+            narrative=row["narrative"],
+            submitted_at=row["submitted_at"],
+            # As a user reads (`User.__str__`): the full name, else the user name.
+            submitted_by=row["submitted_by__full_name"] or row["submitted_by__username"] or "",
+            url=place(detail, row),
+            back_url=place(detail, row) + back_query,
+            review_url=place(review, row),
+        )
+        for row in rows
+    ]
+
+
 @require_GET
 @requires("report.queue")
 def queue(request: HttpRequest) -> HttpResponse:
@@ -935,10 +1174,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         reports = reports.filter(assignment__activity__task__area_id=filters["area"])
     if "period" in filters:
         reports = reports.filter(period_id=filters["period"])
-    reports = reports.select_related(
-        "period", "assignment__agency", "assignment__activity__task__area", "submitted_by"
-    ).order_by("submitted_at", "pk")
+    # Plain values for the rows (`QueueRow`), not report instances: a page of fifty is
+    # read and drawn without building ninety model objects.
+    reports = reports.values(*QUEUE_FIELDS).order_by("submitted_at", "pk")
     page = Paginator(reports, QUEUE_PAGE).get_page(request.GET.get("page"))
+    back = request.get_full_path()
+    page.object_list = _queue_rows(list(page.object_list), back)
     user = _user(request)
     # The coordinator lands here: the province's headline figures come along, so that
     # the day starts with both what to review and how the plan stands.
@@ -955,6 +1196,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "may_review": policy.can(user, "report.review"),
             "summary": summary,
+            "back": back,
         },
     )
     patch_vary_headers(response, ["HX-Request"])

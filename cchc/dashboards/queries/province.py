@@ -304,11 +304,27 @@ def province_summary(
     period = period_current(plan, today, periods=periods)
     # As `select_plan` does: a period whose data ended before today stands at its end.
     as_of = min(today, period.ends_on) if period is not None else today
-    progress = progress_cached(plan, period=period, today=as_of)
+    stamp = figures_stamp(plan)
+
+    def compute() -> tuple[Figure, str, list[Count]]:
+        progress = progress_cached(plan, period=period, today=as_of, stamp=stamp)
+        return progress.plan, progress.method_label, _timeliness_counts(progress.items)
+
+    # The strip's few numbers are cached on their own, under the same stamp as the
+    # progress they come from: reading them back does not unpickle every item of the
+    # plan (the coordinator's queue shows the strip on every page). The labels are
+    # words, so the language is part of the key.
+    parts = (
+        period.pk if period is not None else "-",
+        as_of.isoformat(),
+        plan.rollup_method,
+        get_language() or "",
+    )
+    figure, method_label, counts = cached(plan.pk, stamp.reports, "summary", parts, compute)
     return ProvinceSummary(
         period=period,
         as_of=as_of,
-        plan=progress.plan,
-        method_label=progress.method_label,
-        timeliness=_timeliness_counts(progress.items),
+        plan=figure,
+        method_label=method_label,
+        timeliness=counts,
     )

@@ -94,6 +94,16 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
 COMPARATORS = {">=": "≥", "<=": "≤", "=": "="}
 
 
+@register.filter(is_safe=True)
+def clip(value: object, length: int) -> str:
+    """`truncatechars` for long lists of plain (NFC) text: at most `length` characters,
+    the last one "…" when cut. Django's `Truncator` weighs every character for combining
+    marks, which was a tenth of a 50-row list's time; NFC Vietnamese has none."""
+    text = str(value)
+    size = int(length)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 @register.filter
 def comparator_symbol(code: str) -> str:
     return COMPARATORS.get(code, code)
