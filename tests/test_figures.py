@@ -554,7 +554,7 @@ def test_a_trend_point_equals_the_roll_up_of_the_items_with_its_reports(
 
     progress = plan_progress(plan, period=None, today=today, method=method)
     rng = random.Random(7)
-    statuses = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.NOT_DONE]
+    statuses: list[str] = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.NOT_DONE]
     for _round in range(5):
         standing = {
             item.assignment_id: (1, rng.choice(statuses), rng.randrange(101))
