@@ -9,9 +9,11 @@ own business until its head sends it. Which report counts is decided once, in
 `cchc.monitoring.readmodel.latest_sent_reports`; an assignment's item (its report and
 timeliness) is made once, in `items_of`; how activities roll up is decided once, in
 `_activity_figures` and `_roll_up`, and an agency's figure in `_Sum`. `plan_progress`
-(every item kept), `plan_rollup` (slices, no items kept) and `rollup_plan_percent` (the
-trend chart's replay) all use them. Pages, the API, dashboards and exports call these
-and compute no percent or timeliness of their own.
+(every item kept), `plan_rollup` (slices, no items kept) and `rollup_plan_percent` all
+use them; the trend chart's replay (`cchc.dashboards.queries.trend._point`) adds the
+same values in the same order without the items, and is tested against
+`rollup_plan_percent`. Pages, the API, dashboards and exports call these and compute no
+percent or timeliness of their own.
 """
 
 from __future__ import annotations
