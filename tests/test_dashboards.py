@@ -692,3 +692,36 @@ def test_the_heatmap_is_drawn_as_its_template_draws_it(monkeypatch, href):
     )
     assert str(drawn) == render_to_string(charts.HEATMAP_TEMPLATE, seen)
     assert "&lt;B&gt;" in drawn and "12%" in drawn
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("limit", [0, 2])
+def test_a_charts_table_is_written_as_its_template_writes_it(language, limit):
+    """The charts' tables are written in Python (a cell per agency and area, written
+    after every report change); their markup is the template's, escaping, numbers,
+    dates and empty cells included."""
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.safestring import mark_safe
+
+    from cchc.dashboards.queries.common import Table
+    from cchc.dashboards.templatetags.dashboards_tags import TABLE_TEMPLATE
+
+    table = Table(
+        ['Cơ quan <A> & "B"', "I (%)", "Số", "Hạn", "Ghi chú"],
+        [
+            ["Sở Tư pháp & <Nội vụ>", 12.345, 7, date(2022, 7, 1), None],
+            ["UBND xã 'Đông'", 0.0, 0, date(2022, 12, 31), ""],
+            [mark_safe("<b>an toàn</b>"), -0.0, True, 1234567.891, "x"],
+            ["thiếu ô", 100.0],
+        ],
+    )
+    with translation.override(language):
+        expected = render_to_string(TABLE_TEMPLATE, {"table": table, "limit": limit})
+        drawn = Template("{% load dashboards_tags %}{% data_table table limit %}").render(
+            Context({"table": table, "limit": limit})
+        )
+    assert drawn == expected
+    assert "&lt;Nội vụ&gt;" in drawn
+    assert ("<b>an toàn</b>" in drawn) == (limit == 0)

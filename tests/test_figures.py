@@ -500,3 +500,140 @@ def test_a_change_of_structure_after_a_report_is_computed_whole(
     assert _plan_wide(captured.captured_queries)  # the chain of changes is broken
     assert after != before
     assert after == _fresh(plan, today, agency)
+
+
+# ---------------------------------------------------------------------------
+# The carried read's shortcuts give what the plain computations give
+
+
+def _sent_some(plan: Plan, agencies: dict[str, Agency], today: date) -> None:
+    """Reports of every kind that counts: done, in progress, not to be done."""
+    current = _current(plan, today)
+    leads = _leads(plan, agencies["a"]) + _leads(plan, agencies["b"])
+    kinds: list[dict[str, Any]] = [
+        {"status": Status.DONE, "completed_on": today},
+        {"status": Status.IN_PROGRESS, "percent": 35},
+        {"status": Status.NOT_DONE, "reason": "Trung ương đã bãi bỏ nhiệm vụ"},
+        {"status": Status.IN_PROGRESS, "percent": 80},
+    ]
+    for assignment, fields in zip(leads, kinds * 3, strict=False):
+        send(assignment, current, **fields)
+
+
+@pytest.mark.parametrize("method", ["equal", "weighted", "status"])
+def test_the_groups_figures_in_one_pass_equal_each_groups_own(
+    plan: Plan, agencies: dict[str, Agency], today: date, method: str
+) -> None:
+    from cchc.monitoring.progress import group_figure, group_figures
+
+    _sent_some(plan, agencies, today)
+    Activity.objects.filter(plan=plan).update(weight=3)
+    Activity.objects.filter(pk=Activity.objects.filter(plan=plan).order_by("pk")[0].pk).update(
+        weight=7
+    )
+    progress = plan_progress(plan, period=_current(plan, today), today=today, method=method)
+    ids = sorted(agencies[key].pk for key in agencies)
+    members = {1: {ids[0]}, 2: set(ids[:2]), 3: set(ids), 4: {-1}}
+    together = group_figures(progress, members)
+    one_by_one = {key: group_figure(progress, agency_ids) for key, agency_ids in members.items()}
+    assert together == one_by_one
+    assert together[3].counted and together[3].percent is not None
+    assert together[4].percent is None
+
+
+@pytest.mark.parametrize("method", ["equal", "weighted", "status"])
+def test_a_trend_point_equals_the_roll_up_of_the_items_with_its_reports(
+    plan: Plan, agencies: dict[str, Agency], today: date, method: str
+) -> None:
+    import random
+    from copy import copy
+
+    from cchc.dashboards.queries.trend import _leads as trend_leads
+    from cchc.dashboards.queries.trend import _point
+    from cchc.monitoring.progress import rollup_plan_percent
+
+    progress = plan_progress(plan, period=None, today=today, method=method)
+    rng = random.Random(7)
+    statuses: list[str] = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.NOT_DONE]
+    for _round in range(5):
+        standing = {
+            item.assignment_id: (1, rng.choice(statuses), rng.randrange(101))
+            for item in progress.items
+            if rng.random() < 0.6
+        }
+        items = [copy(item) for item in progress.items]
+        for item in items:
+            _position, item.status, item.percent = standing.get(
+                item.assignment_id, (0, Status.NOT_STARTED, 0)
+            )
+        point = _point(3, standing, trend_leads(progress.items), method)
+        assert point.percent == rollup_plan_percent(items, method)
+        assert point.sent == len(standing)
+
+
+def test_a_roll_up_read_back_from_the_cache_equals_the_one_kept(
+    plan: Plan, agencies: dict[str, Agency], today: date
+) -> None:
+    import pickle
+
+    _sent_some(plan, agencies, today)
+    progress = plan_progress(plan, period=_current(plan, today), today=today)
+    again = pickle.loads(pickle.dumps(progress, pickle.HIGHEST_PROTOCOL))  # noqa: S301
+    assert again == progress
+    assert [vars(item) for item in again.items] == [vars(item) for item in progress.items]
+    # The province dashboard keeps its roll-up without the items, read back when asked.
+    board = province_dashboard(_selection(plan, today), today=today, agency_url=lambda pk: "")
+    kept = pickle.loads(pickle.dumps(board, pickle.HIGHEST_PROTOCOL))  # noqa: S301
+    assert kept.progress.plan == board.progress.plan
+    assert _figures(kept.progress) == _figures(board.progress)
+
+
+def test_large_entries_are_kept_compressed_and_carried_over_equal(
+    plan: Plan,
+    agencies: dict[str, Agency],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With every entry compressed (as a province's roll-up is), a report's change is
+    carried over and equals the figures computed afresh."""
+    from cchc.monitoring import figures
+
+    monkeypatch.setattr(figures, "PACK_OVER", 0)
+    agency = agencies["a"]
+    _read(plan, today, agency)
+    stamp = figures_stamp(plan)
+    raw = cache.get(figures._key(plan.pk, stamp.reports, "progress", _progress_parts(plan, today)))
+    assert isinstance(raw, figures._Packed)
+    send(_leads(plan, agency)[0], _current(plan, today), status=Status.IN_PROGRESS, percent=55)
+    with CaptureQueriesContext(connection) as captured:
+        after = _read(plan, today, agency)
+    assert _plan_wide(captured.captured_queries) == []  # carried over
+    assert after == _fresh(plan, today, agency)
+
+
+def _progress_parts(plan: Plan, today: date) -> tuple[Any, ...]:
+    selection = _selection(plan, today)
+    period = selection.period
+    return (
+        period.pk if period else "-",
+        selection.as_of.isoformat(),
+        plan.rollup_method,
+        "+".join((ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)),
+    )
+
+
+def test_the_collector_is_paused_only_while_figures_are_made() -> None:
+    import gc
+
+    from cchc.monitoring.figures import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer one turns it back on
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()

@@ -26,6 +26,7 @@ from cchc.dashboards.exports import CsvExporter
 from cchc.dashboards.status_table import download_name
 from cchc.jobs.services import job_start
 from cchc.lib import calendar
+from cchc.monitoring.figures import collector_paused
 
 
 def _today() -> date:
@@ -75,6 +76,12 @@ def _province(request: HttpRequest, *, download: bool = False) -> queries.Provin
 @require_GET
 @requires("dashboard.province")
 def province(request: HttpRequest) -> HttpResponse:
+    # The page is built, and its charts drawn, from a plan's worth of figures.
+    with collector_paused():
+        return _province_page(request)
+
+
+def _province_page(request: HttpRequest) -> HttpResponse:
     dashboard = _province(request)
     params = _params(dashboard.selection)
     for name, chart in dashboard.charts().items():

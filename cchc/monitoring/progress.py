@@ -9,16 +9,19 @@ own business until its head sends it. Which report counts is decided once, in
 `cchc.monitoring.readmodel.latest_sent_reports`; an assignment's item (its report and
 timeliness) is made once, in `items_of`; how activities roll up is decided once, in
 `_activity_figures` and `_roll_up`, and an agency's figure in `_Sum`. `plan_progress`
-(every item kept), `plan_rollup` (slices, no items kept) and `rollup_plan_percent` (the
-trend chart's replay) all use them. Pages, the API, dashboards and exports call these
-and compute no percent or timeliness of their own.
+(every item kept), `plan_rollup` (slices, no items kept) and `rollup_plan_percent` all
+use them; the trend chart's replay (`cchc.dashboards.queries.trend._point`) adds the
+same values in the same order without the items, and is tested against
+`rollup_plan_percent`. Pages, the API, dashboards and exports call these and compute no
+percent or timeliness of their own.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from django.db import models
@@ -120,6 +123,36 @@ class Progress:
     # figure is made from (its lead agencies', or everyone's if it has no lead).
     activity_reports: dict[int, list[int]] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept in the cache (cchc.monitoring.figures) and read back whole by the first
+        # read after each report change: the items as columns of plain values unpickle
+        # about three times faster than as objects (11,598 items: 89 → 32 ms).
+        state = self.__dict__.copy()
+        if "items" in state:  # a lazy copy (the dashboards') may not hold them yet
+            state["items"] = _item_columns(state["items"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "items" in state:
+            state = {**state, "items": _item_rows(state["items"])}
+        self.__dict__.update(state)
+
+
+# Every field, in the order of ItemState's arguments.
+_item_values = attrgetter(*(f.name for f in fields(ItemState)))
+
+
+def _item_columns(items: list[ItemState]) -> tuple[tuple[Any, ...], ...]:
+    if not items:
+        return ()
+    return tuple(zip(*map(_item_values, items), strict=True))
+
+
+def _item_rows(columns: tuple[tuple[Any, ...], ...] | list[ItemState]) -> list[ItemState]:
+    if isinstance(columns, list):  # pickled before the columns
+        return columns
+    return [ItemState(*row) for row in zip(*columns, strict=True)]
+
 
 def _value(item: ItemState, method: str) -> float:
     if method == "status":
@@ -127,7 +160,7 @@ def _value(item: ItemState, method: str) -> float:
     return float(item.percent)
 
 
-def _combine(values: list[tuple[float, int]], method: str) -> float | None:
+def combine(values: list[tuple[float, int]], method: str) -> float | None:
     if not values:
         return None
     if method == "weighted":
@@ -164,7 +197,7 @@ def _activity_figures(
         values = [
             (_value(i, method), 1) for i in leads if i.status != ProgressReport.Status.NOT_DONE
         ]
-        figure.percent = _combine(values, "equal")
+        figure.percent = combine(values, "equal")
         figures[activity_id] = figure
         activity_parent[activity_id] = (leads[0].task_id, leads[0].area_id)
         if figure.percent is not None:
@@ -178,7 +211,7 @@ def rollup_plan_percent(items: list[ItemState], method: str) -> float | None:
     for item in items:
         by_activity[item.activity_id].append(item)
     _figures, activity_value, _parents = _activity_figures(by_activity, method)
-    return _combine(list(activity_value.values()), method)
+    return combine(list(activity_value.values()), method)
 
 
 def plan_progress(
@@ -312,7 +345,7 @@ def _roll_up(
                 figure.not_done += child.percent is None
                 figure.done += child.percent == 100
                 figure.overdue += bool(child.overdue)
-            figure.percent = _combine(
+            figure.percent = combine(
                 [activity_value[a] for a in activity_ids if a in activity_value], method
             )
             result[key] = figure
@@ -338,8 +371,57 @@ def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
         _tally(figure, item)
         if item.status != ProgressReport.Status.NOT_DONE:
             values.append((_value(item, progress.method), item.weight))
-    figure.percent = _combine(values, progress.method)
+    figure.percent = combine(values, progress.method)
     return figure
+
+
+def group_figures(progress: Progress, members: dict[int, set[int]]) -> dict[int, Figure]:
+    """`group_figure` of each group (id -> its member agencies), in one pass over the
+    items instead of one per group.
+
+    Each agency's items are summed once, then each group adds up its members' sums.
+    The values are whole percents (0–100) and whole weights, so every sum is an exact
+    integer in a float, whatever the order of the additions: the figures equal
+    `group_figure`'s (tests/test_figures.py checks it)."""
+    method = progress.method
+    not_done, done, overdue = (
+        ProgressReport.Status.NOT_DONE,
+        ProgressReport.Status.DONE,
+        Timeliness.OVERDUE,
+    )
+    # agency -> [counted, done, not done, overdue, values, weights, sum, weighted sum]
+    sums: dict[int, list[Any]] = {}
+    for item in progress.items:
+        row = sums.get(item.agency_id)
+        if row is None:
+            row = sums[item.agency_id] = [0, 0, 0, 0, 0, 0, 0.0, 0.0]
+        status = item.status
+        if status == not_done:
+            row[2] += 1
+            continue
+        row[0] += 1
+        row[1] += status == done
+        row[3] += item.timeliness == overdue
+        value = (100.0 if status == done else 0.0) if method == "status" else float(item.percent)
+        row[4] += 1
+        row[5] += item.weight
+        row[6] += value
+        row[7] += value * item.weight
+    figures = {}
+    for group_id, agency_ids in members.items():
+        total: list[Any] = [0, 0, 0, 0, 0, 0, 0.0, 0.0]
+        for agency_id in agency_ids:
+            row = sums.get(agency_id)
+            if row is not None:
+                total = [a + b for a, b in zip(total, row, strict=True)]
+        figure = Figure(counted=total[0], done=total[1], not_done=total[2], overdue=total[3])
+        if total[4]:
+            if method == "weighted":
+                figure.percent = total[7] / total[5] if total[5] else None
+            else:
+                figure.percent = total[6] / total[4]
+        figures[group_id] = figure
+    return figures
 
 
 def plan_transfers(plan: Plan) -> dict[int, int]:

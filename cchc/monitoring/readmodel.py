@@ -10,8 +10,8 @@
 The roll-up itself (timeliness per assignment, percent per activity, task, area, plan,
 agency and group) is `cchc.monitoring.progress`: `plan_progress` for a plan at a
 period, `rollup_plan_percent` for the plan figure of any set of reports (the trend
-chart replays history through it). Which plans exist and which one a page shows is
-`cchc.plans.readmodel`.
+chart's replay gives the same figure, tested against it). Which plans exist and which
+one a page shows is `cchc.plans.readmodel`.
 """
 
 from __future__ import annotations

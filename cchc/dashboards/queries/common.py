@@ -145,7 +145,8 @@ def _not_done(item: ItemState) -> bool:
 
 def _timeliness_counts(items: Sequence[ItemState]) -> list[Count]:
     """Items per timeliness; "không thực hiện" items apart, since nobody chases them."""
-    counts = Counter("not_done" if _not_done(item) else item.timeliness for item in items)
+    not_done = ProgressReport.Status.NOT_DONE
+    counts = Counter("not_done" if item.status == not_done else item.timeliness for item in items)
     return [Count(c.value, str(c.label), counts.get(c, 0)) for c in Timeliness] + [
         Count("not_done", str(ProgressReport.Status.NOT_DONE.label), counts.get("not_done", 0))
     ]
@@ -205,8 +206,9 @@ def _overdue_rows(
 ) -> list[OverdueRow]:
     with_lead = {i.activity_id for i in items if i.role == Assignment.Role.LEAD}
     rows = []
+    overdue, not_done = Timeliness.OVERDUE, ProgressReport.Status.NOT_DONE
     for item in items:
-        if item.timeliness != Timeliness.OVERDUE or _not_done(item):
+        if item.timeliness != overdue or item.status == not_done:
             continue
         if item.activity_id not in labels:
             continue

@@ -37,7 +37,7 @@ from cchc.monitoring.models import ReportingPeriod
 from cchc.monitoring.progress import (
     Figure,
     Progress,
-    group_figure,
+    group_figures,
 )
 from cchc.monitoring.services import period_current
 from cchc.plans.models import Plan
@@ -167,12 +167,12 @@ def _build(
     )
     for group_id, agency_id in memberships.order_by().values_list("group_id", "agency_id"):
         members[group_id].add(agency_id)
-    group_rows = []
-    for group in plan_groups:
-        if members.get(group.pk):
-            group_rows.append(
-                (group, len(members[group.pk]), group_figure(progress, members[group.pk]))
-            )
+    figures = group_figures(progress, {pk: ids for pk, ids in members.items() if ids})
+    group_rows = [
+        (group, len(members[group.pk]), figures[group.pk])
+        for group in plan_groups
+        if members.get(group.pk)
+    ]
     group_title = _("Tiến độ theo nhóm cơ quan")
     groups = Chart(
         name="groups",
