@@ -230,3 +230,32 @@ def test_insert_rows_fills_defaults_and_refuses_what_it_cannot_fill(plan: Plan) 
     assert insert_rows(Activity, ("plan_id",), []) == 0
     with pytest.raises(ValueError, match="needs a value"):
         insert_rows(DueDate, ("activity_id",), [(added["Thêm một"].pk,)])
+
+
+def test_the_collector_is_paused_only_while_a_plan_is_imported(plan: Plan) -> None:
+    import gc
+
+    from cchc.jobs.models import Job
+    from cchc.jobs.services import job_create_foreground, job_run, jobs_root
+    from cchc.lib import storage
+    from cchc.lib.collector import collector_paused
+
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+    # A failed import job (a broken file) leaves the collector on.
+    job = job_create_foreground(kind="plan_import", params={})
+    job.input_sha256, _size = storage.write_blob(b"PK\x03\x04 not a workbook", root=jobs_root())
+    job.input_name = "hong.xlsx"
+    job.save(update_fields=["input_sha256", "input_name"])
+    finished = job_run(job.pk)
+    assert finished is not None and finished.status == Job.Status.FAILED
+    assert gc.isenabled()

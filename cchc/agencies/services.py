@@ -666,6 +666,9 @@ class Resolver:
         # A plan writes the same cells again and again ("Các sở, ban, ngành" on hundreds of
         # rows): each distinct cell is read once per import.
         self._readings: dict[str, Reading] = {}
+        # And the pieces of different cells repeat too ("Sở Tư pháp" in "Sở Tư pháp và
+        # UBND cấp huyện", "Sở Nội vụ, Sở Tư pháp" …): each piece is tried once.
+        self._ones: dict[tuple[str, str], Resolved | None] = {}
 
     def province_of_name(self, name: str) -> int | None:
         """The one province whose agency, group or alias answers to `name`; None when none
@@ -730,6 +733,13 @@ class Resolver:
         """One name: as written, with a shared head, without its bracket, or qualified."""
         if not text:
             return None
+        key = (text, head)
+        if key in self._ones:
+            return self._ones[key]
+        found = self._ones[key] = self._one_read(text, head)
+        return found
+
+    def _one_read(self, text: str, head: str) -> Resolved | None:
         candidates = [text]
         if head:
             candidates.append(f"{head} {text}")

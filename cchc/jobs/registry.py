@@ -196,6 +196,7 @@ class PlanImport(Operation):
         from django.urls import reverse
 
         from cchc.jobs.services import job_input
+        from cchc.lib.collector import collector_paused
         from cchc.plans.formats import detect_format
         from cchc.plans.interchange import PlanImportError
         from cchc.plans.services import plan_import
@@ -203,15 +204,17 @@ class PlanImport(Operation):
         data = job_input(job)
         progress(0, 3, _("Đang đọc tệp «%(name)s»…") % {"name": job.input_name})
         try:
-            document = IMPORTERS[detect_format(job.input_name, data)].read(data)
-            progress(1, 3, _("Đang kiểm tra và ghi kế hoạch vào cơ sở dữ liệu…"))
-            plan = plan_import(
-                document=document,
-                year=params.get("year"),
-                replace=bool(params.get("replace")),
-                actor=job.asked_by,
-                source="job",
-            )
+            # A big plan's objects all live until the end: see cchc.lib.collector.
+            with collector_paused():
+                document = IMPORTERS[detect_format(job.input_name, data)].read(data)
+                progress(1, 3, _("Đang kiểm tra và ghi kế hoạch vào cơ sở dữ liệu…"))
+                plan = plan_import(
+                    document=document,
+                    year=params.get("year"),
+                    replace=bool(params.get("replace")),
+                    actor=job.asked_by,
+                    source="job",
+                )
         except PlanImportError as failure:
             raise JobFailed(
                 [issue.as_dict() for issue in failure.issues],

@@ -71,14 +71,14 @@ def insert_rows(
     adapters = [_adapter(field) for field in all_fields]
     if defaults:
         rows = [row + defaults for row in rows]
-    if any(adapters):
-        rows = [
-            tuple(
-                value if adapt is None or value is None else adapt(value)
-                for value, adapt in zip(row, adapters, strict=True)
-            )
-            for row in rows
-        ]
+    adapted = [(index, adapt) for index, adapt in enumerate(adapters) if adapt is not None]
+    if adapted:
+        # Column by column: a few columns need adapting (a date), and the rows are many;
+        # turning each row into a generator of every value cost more than the insert.
+        by_column = [list(values) for values in zip(*rows, strict=True)]
+        for index, adapt in adapted:
+            by_column[index] = [None if v is None else adapt(v) for v in by_column[index]]
+        rows = list(zip(*by_column, strict=True))
     # Table and column names come from the model, never from input.
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in all_fields)

@@ -8,6 +8,7 @@ column. Writers turn a `PlanDocument` back into a file. Nothing here touches the
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -107,8 +108,10 @@ class ActivityRow:
     # ("Theo quy định" dated 30/06), which a round trip must not lose.
     due_dates: list[date] = field(default_factory=list)
     needs_date: bool = False
-    # Field name ("title", "lead", "deadline" …) -> where it was read.
-    source: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    # Field name ("title", "lead", "deadline" …) -> where it was read. A reader may give a
+    # mapping that makes the locations only when one is asked for (a big sheet's rows
+    # rarely have a problem to report).
+    source: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -118,7 +121,7 @@ class TaskRow:
     notes: str = ""
     transcription_notes: str = ""
     activities: list[ActivityRow] = field(default_factory=list)
-    source: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    source: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -151,7 +154,10 @@ def clean_text(value: object) -> str:
     """NFC, no stray whitespace at the ends of lines, no trailing blank lines."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", str(value))
+    if "\n" not in text and "\r" not in text:
+        return " ".join(text.split())  # one line, as most cells are: the same result
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 

@@ -113,7 +113,6 @@ def _check_assignees(
     unknown_lead = False
     for field_name, _role in ROLE_FIELDS:
         names: list[str] = getattr(row, field_name)
-        location = row.source.get(field_name, Location())
         resolved: list[Resolved] = []
         for name in names:
             reading = resolver.read(name)
@@ -128,7 +127,8 @@ def _check_assignees(
                     )
                 issues.append(
                     ImportIssue(
-                        location,
+                        # Asked for only here: a reader may make locations on demand.
+                        row.source.get(field_name, Location()),
                         message
                         % {
                             "name": unknown,

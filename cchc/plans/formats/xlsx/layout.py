@@ -112,12 +112,19 @@ def split_agencies(text: str) -> list[str]:
 
     Commas are kept: "Các sở, ban, ngành" is a single name.
     """
+    return list(_split_agencies(text))
+
+
+# A plan's agency cells repeat ("Các sở, ban, ngành" on hundreds of rows); a new list each
+# time, since callers keep and may change it.
+@functools.lru_cache(maxsize=4096)
+def _split_agencies(text: str) -> tuple[str, ...]:
     names = []
     for part in re.split(r"[\n;]", text):
         name = part.strip().lstrip(_BULLETS).strip().rstrip(".,").strip()
         if name:
             names.append(name)
-    return names
+    return tuple(names)
 
 
 def format_date(value: date) -> str:
@@ -223,8 +230,12 @@ def _row_fields(row: GridRow) -> tuple[dict[str, int], bool]:
     return found, clean
 
 
+# A header row names at least this many columns, each in a cell of its own.
+HEADER_MIN_FIELDS = 6
+
+
 def _is_header(found: dict[str, int]) -> bool:
-    return "number" in found and "task" in found and len(found) >= 6
+    return "number" in found and "task" in found and len(found) >= HEADER_MIN_FIELDS
 
 
 def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str, int]] | None:
@@ -270,6 +281,8 @@ _SIGNATURE_TITLES = frozenset(
 _TOTAL = re.compile(r"^(?:tổng\s+cộng|tổng\s+số|cộng|tổng)\b[\s:.\-]*[\divxlcdm+(),\s]*$")
 
 
+# Asked of every filled cell of every row; most cells repeat (agencies, deadlines).
+@functools.lru_cache(maxsize=4096)
 def is_signature_cell(text: str) -> bool:
     """A cell that starts the recipients list or the signature block below the table."""
     line = text.split("\n", 1)[0].strip()
