@@ -625,7 +625,7 @@ def _progress_parts(plan: Plan, today: date) -> tuple[Any, ...]:
 def test_the_collector_is_paused_only_while_figures_are_made() -> None:
     import gc
 
-    from cchc.monitoring.figures import collector_paused
+    from cchc.lib.collector import collector_paused
 
     assert gc.isenabled()
     with collector_paused():

@@ -26,7 +26,7 @@ from cchc.dashboards.exports import CsvExporter
 from cchc.dashboards.status_table import download_name
 from cchc.jobs.services import job_start
 from cchc.lib import calendar
-from cchc.monitoring.figures import collector_paused
+from cchc.lib.collector import collector_paused
 
 
 def _today() -> date:

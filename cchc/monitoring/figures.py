@@ -22,13 +22,11 @@ report being sent (`cchc.dashboards.queries.trend`).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import pickle
 import secrets
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
@@ -36,6 +34,7 @@ from typing import Any, TypeVar, cast
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
+from cchc.lib.collector import collector_paused
 from cchc.monitoring.models import FiguresStamp, ReportingPeriod
 from cchc.monitoring.progress import Progress, plan_progress, progress_with_reports
 from cchc.monitoring.readmodel import SENT_STATES
@@ -258,28 +257,6 @@ def cached(
             value = compute()
         _set_many({key: value})
     return value
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a plan's figures are made (or a page
-    is drawn from them), on again after; nested uses leave it to the outermost.
-
-    Making the figures allocates a few objects per assignment (items, their columns in
-    the cache, the roll-ups' figures) that live until the response is sent. Each time
-    the allocations pass the collector's threshold it walks every live object, these
-    included, and finds no garbage among them: at 11,598 assignments that was more than
-    half of the CPU time of the first read after a report change (280 → 130 ms, measured
-    with `collector_paused` and without, docs/dashboards.md). Reference counting still
-    frees everything as usual; a cycle made meanwhile is collected after."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def progress_cached(
