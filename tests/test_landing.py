@@ -292,7 +292,9 @@ def test_the_head_lands_on_the_same_worklist_with_the_drafts_to_send(
 LANDING_QUERIES = {
     "officer_a": (3, 13, 13),
     "head_a": (3, 13, 13),
-    "coordinator": (3, 19, 11),
+    # The queue: its headline figures are computed and cached on a first read, then read
+    # back (the stamp and the headline), as in test_readmodel's LIST_QUERIES.
+    "coordinator": (3, 25, 11),
 }
 
 
