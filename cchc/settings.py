@@ -127,6 +127,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # model validation (full_clean, which the services and the admin run) still refuses a
     # duplicate, and PostgreSQL enforces it in the database as well.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's price of a random page read, for cchc's own sessions. PostgreSQL's
+    # default (4) is a spinning disk's: with it the plan-scoped pages hash every
+    # province's assignments and submitted reports instead of going down from the plan
+    # through the indexes, so a national installation's review queue cost 1.8× its
+    # province's alone (docs/deploy.md, "Query plans at the national size"). 1.1 is the
+    # usual SSD figure. Empty leaves the database's own setting (for a pooler such as
+    # PgBouncer that refuses startup options: set it on the database instead).
+    _page_cost = env_str("CCHC_PG_RANDOM_PAGE_COST", "1.1")
+    if _page_cost:
+        try:
+            if float(_page_cost) <= 0:
+                raise ValueError
+        except ValueError:
+            raise ImproperlyConfigured(
+                "CCHC_PG_RANDOM_PAGE_COST must be a positive number, or empty."
+            ) from None
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} -c random_page_cost={float(_page_cost)}".strip()
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "CCHC_DB_POOL", True
 ):
