@@ -9,7 +9,6 @@ and period, sent once.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from django.db import connection
 
 from cchc.accounts.models import ApiToken, User
 from cchc.agencies.models import Agency
@@ -25,15 +23,6 @@ from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, 
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        reason = "needs PostgreSQL (DATABASE_URL=postgres://…); `dev.py test` runs it there"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 class Api:

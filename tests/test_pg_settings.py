@@ -25,15 +25,6 @@ SHOW = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        reason = "needs PostgreSQL (DATABASE_URL=postgres://…); `dev.py test` runs it there"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 def _show(value: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CCHC_PG_RANDOM_PAGE_COST"}
     if value is not None:

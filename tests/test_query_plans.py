@@ -20,7 +20,6 @@ shows the plans of the heaviest queries on the national bench.
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -74,17 +73,8 @@ PAGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only(db: None) -> None:
-    if connection.vendor != "postgresql":
-        reason = "needs PostgreSQL (DATABASE_URL=postgres://…): the plans are PostgreSQL's"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 @pytest.fixture
-def national() -> Bench:
+def national(db: None) -> Bench:
     """A small province (the one measured) among four bigger ones, analysed: its rows
     are a few hundredths of each big table, as one province's are of 34 at the national
     size, so the planner's estimates are of the national kind."""

@@ -601,8 +601,6 @@ def test_a_double_click_that_reaches_the_server_twice_at_once_saves_once(
     """Both requests of a double click arrive together, each in its own thread and database
     connection as under gunicorn: the row lock orders them, and the second one finds the
     first one's save under the same token — "saved" twice, one change."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…): SQLite has no row locks")
     clients = [Client(), Client()]
     for client in clients:
         client.force_login(personas["officer_a"])
