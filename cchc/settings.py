@@ -168,7 +168,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Backups: Django's JSON with timestamps to the microsecond (cchc/ops/serializer.py).
-SERIALIZATION_MODULES = {"cchc-json": "cchc.ops.serializer"}
+SERIALIZATION_MODULES = {"cchc-jsonl": "cchc.ops.serializer"}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import subprocess
@@ -36,6 +38,12 @@ document = document_store_file(
     agency=report.assignment.agency, actor=None, checked=checked, data=data
 )
 document_link(document=document, target=report, role="evidence", actor=None)
+# Line breaks of every kind in a text: the dump is one row per line.
+from cchc.plans.models import Activity
+first = Activity.objects.order_by("pk").first()
+breaks = "Dòng một" + chr(13) + chr(10) + "Dòng hai" + chr(0x2028) + "dòng ba"
+breaks += chr(0x2029) + "đoạn" + chr(0x85) + "hết"
+Activity.objects.filter(pk=first.pk).update(notes=breaks)
 """
 LINKED_REPORTS = """
 import json
@@ -68,15 +76,22 @@ print(json.dumps(out))
 """
 
 
-class Instance:
-    """A cchc installation of its own: an SQLite file and a data directory."""
+def rows_of(dump: bytes) -> list[str]:
+    """The dump's rows. Only "\\n" ends one: `str.splitlines` would also split at the line
+    and paragraph separators a text may hold (U+2028, U+2029, U+0085)."""
+    return [line for line in dump.decode().split("\n") if line]
 
-    def __init__(self, root: Path) -> None:
+
+class Instance:
+    """A cchc installation of its own: an SQLite file (or the database `url` names) and a
+    data directory."""
+
+    def __init__(self, root: Path, url: str | None = None) -> None:
         root.mkdir()
         self.root = root
         self.env = {
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-            "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+            "DATABASE_URL": url or f"sqlite:///{root / 'db.sqlite3'}",
             "CCHC_DATA_DIR": str(root),
             "DEBUG": "1",
             "DJANGO_SETTINGS_MODULE": "cchc.settings",
@@ -118,8 +133,12 @@ def test_the_backup_is_one_archive_with_a_manifest_of_checksums(
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        dump = json.loads(tar.extractfile("db.json").read())  # type: ignore[union-attr]
-    assert {"manifest.json", "db.json"} <= set(names)
+        lines = rows_of(tar.extractfile("db.jsonl").read())  # type: ignore[union-attr]
+    assert {"manifest.json", "db.jsonl"} <= set(names)
+    assert manifest["format"] == 2 and manifest["database"]["name"] == "db.jsonl"
+    # One row per line, so that a restore reads it a line at a time.
+    dump = [json.loads(line) for line in lines]
+    assert manifest["database"]["objects"] == len(dump) > 1000
     assert len(manifest["files"]) == 2
     assert all(f"files/{s[:2]}/{s[2:4]}/{s}" in names for s in manifest["files"])
     models = {row["model"] for row in dump}
@@ -240,7 +259,152 @@ def test_the_backup_reads_each_users_key_once_however_many_rows_point_at_it() ->
     few, _small = dump_queries(5)
     many, dump = dump_queries(300)
     assert many == few
-    rows = json.loads(dump)
+    rows = [json.loads(line) for line in rows_of(dump)]
     actors = [row["fields"]["actor"] for row in rows if row["model"] == "audit.auditrecord"]
     actors = [actor for actor in actors if actor is not None]  # the set-up's own records
     assert len(actors) == 305 and {tuple(a) for a in actors} == {("u0",), ("u1",), ("u2",)}
+
+
+DUMP = """
+import sys
+from cchc.ops.backup import _dump
+with open(sys.argv[-1], "wb") as out:
+    _dump(out)
+"""
+
+
+def dump_lines(instance: Instance) -> list[str]:
+    """The rows a backup of `instance` would hold now, without the sessions (each
+    instance's own logins), in the dump's order. Written straight by the dump, not by
+    `cchc backup`, which would add its own job to the instance that other tests count."""
+    path = instance.root / "dump.jsonl"
+    instance.cchc("shell", "--no-imports", "-c", DUMP.replace("sys.argv[-1]", repr(str(path))))
+    return [
+        line for line in rows_of(path.read_bytes()) if '"model": "sessions.session"' not in line
+    ]
+
+
+def archive_lines(archive: Path) -> list[str]:
+    return [
+        line
+        for line in rows_of(original_dump(archive))
+        if '"model": "sessions.session"' not in line
+    ]
+
+
+def test_a_restored_instance_backs_up_to_the_same_rows_value_for_value(
+    source: tuple[Instance, Path], restored: Instance
+) -> None:
+    """Counts and timestamps are not enough: every column of every row comes back, in a
+    text that includes line and paragraph separators (the dump is one row per line)."""
+    _original, archive = source
+    before = archive_lines(archive)
+    after = dump_lines(restored)
+    assert len(after) == len(before) > 1000
+    assert after == before
+
+
+def _archive_with_dump(source: Path, target: Path, dump: bytes, *, version: int, name: str) -> None:
+    """`source` with its dump replaced by `dump` (as `name`, format `version`) and the
+    manifest's checksum made to match, as a backup of that format would be."""
+    with tarfile.open(source) as tar_in, tarfile.open(target, "w:gz") as tar_out:
+        manifest = json.loads(tar_in.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        manifest["format"] = version
+        manifest["database"] = {
+            "name": name,
+            "sha256": hashlib.sha256(dump).hexdigest(),
+            "objects": manifest["database"]["objects"],
+        }
+        for member in tar_in.getmembers():
+            if member.name in ("manifest.json", "db.jsonl"):
+                continue
+            tar_out.addfile(member, tar_in.extractfile(member))
+        for member_name, data in ((name, dump), ("manifest.json", json.dumps(manifest).encode())):
+            info = tarfile.TarInfo(member_name)
+            info.size = len(data)
+            tar_out.addfile(info, io.BytesIO(data))
+
+
+def original_dump(archive: Path) -> bytes:
+    with tarfile.open(archive) as tar:
+        return tar.extractfile("db.jsonl").read()  # type: ignore[union-attr,no-any-return]
+
+
+def test_a_backup_of_the_first_format_still_restores(
+    source: tuple[Instance, Path], tmp_path: Path
+) -> None:
+    """Archives written before the dump became one row per line hold `db.json`, a single
+    JSON array: they restore as they always did."""
+    original, archive = source
+    rows = rows_of(original_dump(archive))
+    old = tmp_path / "old-format.tar.gz"
+    dump = ("[" + ", ".join(rows) + "]").encode()
+    _archive_with_dump(archive, old, dump, version=1, name="db.json")
+    fresh = Instance(tmp_path / "fresh")
+    fresh.cchc("migrate", "--no-input")
+    fresh.cchc("restore", str(old))
+    before, after = original.state(), fresh.state()
+    own = {"jobs.job", "django_tasks_database.dbtaskresult", "sessions.session"}
+    differ = {k for k in before["counts"].keys() - own if before["counts"][k] != after["counts"][k]}
+    assert differ == set(), {k: (before["counts"][k], after["counts"].get(k)) for k in differ}
+    assert after["files"] == before["files"]
+
+
+def test_a_dump_with_a_broken_row_is_refused_in_vietnamese_and_loads_nothing(
+    source: tuple[Instance, Path], tmp_path: Path
+) -> None:
+    """Checksums only prove the file is the one written; a dump written wrong (by hand, by
+    another tool) must still change nothing: the rows before the broken one are not kept."""
+    _original, archive = source
+    rows = rows_of(original_dump(archive))
+    middle = len(rows) // 2
+    broken_rows = [*rows[:middle], '{"model": "plans.plan", "pk": 1, "fields": {', *rows[middle:]]
+    broken = tmp_path / "broken.tar.gz"
+    _archive_with_dump(archive, broken, "\n".join(broken_rows).encode(), version=2, name="db.jsonl")
+    fresh = Instance(tmp_path / "fresh")
+    fresh.cchc("migrate", "--no-input")
+    result = fresh.cchc("restore", str(broken), check=False)
+    assert result.returncode != 0
+    assert f"Không nạp được dữ liệu của bản sao lưu (bản ghi thứ {middle + 1})" in result.stderr
+    counts = fresh.state()["counts"]
+    assert counts["plans.plan"] == counts["agencies.agency"] == counts["accounts.user"] == 0
+
+
+@pytest.mark.postgres
+def test_the_backup_restores_into_postgresql_value_for_value(
+    source: tuple[Instance, Path], tmp_path: Path
+) -> None:
+    """The rows go in as batches of plain values on PostgreSQL (arrays unnested), not
+    through `save()`: every column of every row must come back as SQLite held it."""
+    import psycopg
+    from django.conf import settings
+
+    _original, archive = source
+    server = settings.DATABASES["default"]
+    name = f"cchc_restore_{os.getpid()}"
+    admin = psycopg.connect(
+        host=server["HOST"],
+        port=server["PORT"] or 5432,
+        user=server["USER"],
+        password=server["PASSWORD"],
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        auth = (
+            f"{server['USER']}:{server['PASSWORD']}@"
+            if server["PASSWORD"]
+            else f"{server['USER']}@"
+        )
+        url = f"postgres://{auth}{server['HOST']}:{server['PORT'] or 5432}/{name}"
+        fresh = Instance(tmp_path / "pg", url=url)
+        fresh.cchc("migrate", "--no-input")
+        fresh.cchc("restore", str(archive))
+        # Parsed: PostgreSQL's jsonb keeps an object's keys in its own order.
+        after = [json.loads(line) for line in dump_lines(fresh)]
+        assert after == [json.loads(line) for line in archive_lines(archive)]
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

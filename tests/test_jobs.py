@@ -140,7 +140,7 @@ def test_a_backup_is_the_administrators_alone(client, personas, settings, tmp_pa
     assert job.status == "done", job.errors
     data = b"".join(client.get(reverse("job_file", args=[job.pk])).streaming_content)
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        assert {"manifest.json", "db.json"} <= set(archive.getnames())
+        assert {"manifest.json", "db.jsonl"} <= set(archive.getnames())
     for persona in ("coordinator", "leader", "officer_a"):
         client.force_login(personas[persona])
         assert client.get(reverse("job_detail", args=[job.pk])).status_code == 404

@@ -1,11 +1,13 @@
 """One-file backups: a consistent database dump, every stored file, and a manifest.
 
-The archive (tar.gz) holds `manifest.json`, `db.json` and `files/ab/cd/<sha256>`. The
-dump is Django's JSON serialization of every model (auth included; timestamps to the
-microsecond, `cchc/ops/serializer.py`), taken inside one
-transaction so that it is a single snapshot, with foreign keys to content types and
-permissions written by natural key, since those rows are made afresh by `migrate`.
-A restore goes only into an empty, migrated database, and checks every checksum first.
+The archive (tar.gz) holds `manifest.json`, `db.jsonl` and `files/ab/cd/<sha256>`. The
+dump is every model's rows (auth included) as JSON Lines, one row per line, timestamps to
+the microsecond (`cchc/ops/serializer.py`), taken inside one transaction so that it is a
+single snapshot, with foreign keys to content types and permissions written by natural
+key, since those rows are made afresh by `migrate`. A restore goes only into an empty,
+migrated database, checks every checksum first, and then reads the dump a line at a time
+and inserts it a batch of rows at a time: its memory does not grow with the backup.
+Format 1 archives (`db.json`, one JSON array) still restore, through Django's `loaddata`.
 """
 
 from __future__ import annotations
@@ -23,17 +25,27 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.apps import apps
+from django.core import serializers
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError, DeserializedObject
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cchc.lib import storage
+from cchc.lib.bulk import insert_rows
+from cchc.lib.collector import collector_paused
 from cchc.lib.files import atomic_output
 from cchc.ops import serializer
 
 Progress = Callable[[int, int, str], None]
 
-FORMAT = 1
+FORMAT = 2
+DUMP_NAME = "db.jsonl"
+# What each format called its dump; format 1 is read by Django's `loaddata`.
+DUMP_NAMES = {1: "db.json", 2: DUMP_NAME}
+# Rows inserted per statement on a restore.
+RESTORE_BATCH = 2000
 # Made by `migrate` itself; a restore finds them already there.
 REBUILT_BY_MIGRATE = ("contenttypes.contenttype", "auth.permission")
 # Rows that may exist in a freshly migrated database without making it "not empty".
@@ -152,7 +164,7 @@ def backup_write(out: IO[bytes], *, progress: Progress = _no_progress) -> Backup
         dump = _dump(dump_file)
         with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as archive:
             dump_file.seek(0)
-            info = tarfile.TarInfo("db.json")
+            info = tarfile.TarInfo(DUMP_NAME)
             info.size = dump.size
             info.mtime = int(datetime.now(UTC).timestamp())
             info.mode = 0o644
@@ -176,7 +188,7 @@ def backup_write(out: IO[bytes], *, progress: Progress = _no_progress) -> Backup
                 "format": FORMAT,
                 "created_at": datetime.now(UTC).isoformat(),
                 "database": {
-                    "name": "db.json",
+                    "name": DUMP_NAME,
                     "sha256": dump.digest.hexdigest(),
                     "objects": dump.objects,
                 },
@@ -256,11 +268,16 @@ def restore(path: Path, *, progress: Progress = _no_progress) -> dict[str, Any]:
     with archive:
         try:
             manifest = json.loads(_read(archive, "manifest.json"))
-            dump_sha, _dump_size = _hash_member(archive, "db.json")
         except (KeyError, ValueError):
             raise RestoreError(_("Tệp sao lưu thiếu bản kê hoặc dữ liệu.")) from None
-        if manifest.get("format") != FORMAT:
+        version = manifest.get("format") if isinstance(manifest, dict) else None
+        dump_name = DUMP_NAMES.get(version) if isinstance(version, int) else None
+        if dump_name is None:
             raise RestoreError(_("Định dạng sao lưu không được hỗ trợ."))
+        try:
+            dump_sha, _dump_size = _hash_member(archive, dump_name)
+        except KeyError:
+            raise RestoreError(_("Tệp sao lưu thiếu bản kê hoặc dữ liệu.")) from None
         if dump_sha != manifest["database"]["sha256"]:
             raise RestoreError(_("Dữ liệu trong tệp sao lưu không khớp mã kiểm tra."))
         files: dict[str, int] = manifest["files"]
@@ -281,12 +298,24 @@ def restore(path: Path, *, progress: Progress = _no_progress) -> dict[str, Any]:
                 _("Đã kiểm tra %(done)s/%(total)s tệp…") % {"done": done, "total": len(files)},
             )
         progress(len(files), total, _("Đang nạp cơ sở dữ liệu…"))
-        with tempfile.TemporaryDirectory() as tmp:
-            dump_path = Path(tmp) / "db.json"
-            with dump_path.open("wb") as dump_out:
-                shutil.copyfileobj(_open_member(archive, "db.json"), dump_out, storage.CHUNK)
-            with transaction.atomic():
-                call_command("loaddata", str(dump_path), verbosity=0)
+        if dump_name == DUMP_NAME:
+            expected = int(manifest["database"].get("objects") or 0)
+
+            def loaded(count: int) -> None:
+                message = _("Đã nạp %(done)s/%(total)s bản ghi…") % {
+                    "done": count,
+                    "total": expected,
+                }
+                progress(len(files), total, message)
+
+            _load_lines(_open_member(archive, dump_name), loaded=loaded)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                dump_path = Path(tmp) / dump_name
+                with dump_path.open("wb") as dump_out:
+                    shutil.copyfileobj(_open_member(archive, dump_name), dump_out, storage.CHUNK)
+                with transaction.atomic():
+                    call_command("loaddata", str(dump_path), verbosity=0)
         for done, sha in enumerate(files, start=len(files) + 2):
             written, _size = storage.write_blob(
                 _open_member(archive, f"files/{sha[:2]}/{sha[2:4]}/{sha}")
@@ -295,3 +324,85 @@ def restore(path: Path, *, progress: Progress = _no_progress) -> dict[str, Any]:
                 raise RestoreError(_("Ghi tệp %(sha)s thất bại.") % {"sha": sha})
             progress(min(done, total), total, _("Đang chép tệp vào kho…"))
     return {"objects": manifest["database"]["objects"], "files": len(files)}
+
+
+def _insert_batch(batch: list[DeserializedObject], *, replace: bool) -> None:
+    """Insert rows of one model as they were saved: every column's value as read, none
+    made afresh (an `auto_now` timestamp keeps the backup's), no `save()` and no signals,
+    as `loaddata`'s raw saves (every receiver of cchc skips raw rows).
+
+    `replace`: the model already has rows in the fresh instance (a data migration's
+    defaults, `IGNORED_WHEN_EMPTY`), which the backup's rows of the same keys replace:
+    those few rows are saved one by one, as `loaddata` saves them (update, else insert)."""
+    if replace:
+        for item in batch:
+            item.save()
+        return
+    model = type(batch[0].object)
+    fields = model._meta.concrete_fields
+    columns = [field.attname for field in fields]
+    insert_rows(
+        model,
+        columns,
+        [tuple(getattr(item.object, name) for name in columns) for item in batch],
+    )
+    for item in batch:
+        if item.m2m_data:  # a user's groups and permissions
+            for accessor, values in item.m2m_data.items():
+                getattr(item.object, accessor).set(values)
+
+
+def _load_lines(stream: IO[bytes], *, loaded: Callable[[int], None] = lambda count: None) -> int:
+    """Load a JSON Lines dump from `stream` in one transaction, a line at a time.
+
+    The dump lists each model's rows together, so rows are inserted a batch of one
+    model at a time. Foreign keys are checked once at the end (PostgreSQL defers them to
+    the commit, SQLite checks them when asked), as `loaddata` does, since a row may point
+    at one that comes later. Returns the number of rows."""
+    lines = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
+    count = 0
+    models: set[type[Any]] = set()
+    deferred: list[DeserializedObject] = []
+    batch: list[DeserializedObject] = []
+    filled = {model for model in apps.get_models() if model._default_manager.exists()}
+    with transaction.atomic(), collector_paused():
+        with connection.constraint_checks_disabled():
+            try:
+                objects = serializers.deserialize(
+                    serializer.FORMAT_NAME, lines, handle_forward_references=True
+                )
+                for item in objects:
+                    model = type(item.object)
+                    full = len(batch) >= RESTORE_BATCH
+                    if batch and (full or model is not type(batch[0].object)):
+                        _insert_batch(batch, replace=type(batch[0].object) in filled)
+                        batch = []
+                    batch.append(item)
+                    models.add(model)
+                    if item.deferred_fields:
+                        deferred.append(item)
+                    count += 1
+                    if count % 50_000 == 0:
+                        loaded(count)
+                if batch:
+                    _insert_batch(batch, replace=type(batch[0].object) in filled)
+                for item in deferred:
+                    item.save_deferred_fields()
+            except (DeserializationError, DatabaseError, ValueError, UnicodeDecodeError) as error:
+                raise RestoreError(
+                    _("Không nạp được dữ liệu của bản sao lưu (bản ghi thứ %(row)s): %(error)s")
+                    % {"row": count + 1, "error": error}
+                ) from None
+        try:
+            connection.check_constraints(table_names=[m._meta.db_table for m in models])
+        except (DatabaseError, ValueError) as error:
+            raise RestoreError(
+                _("Dữ liệu của bản sao lưu không nhất quán: %(error)s") % {"error": error}
+            ) from None
+        statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+    loaded(count)
+    return count

@@ -1,11 +1,21 @@
-"""The backup's serialization format: Django's JSON, with timestamps kept to the microsecond.
+"""The backup's serialization format: JSON Lines, one row per line, timestamps to the
+microsecond.
 
-Django's JSON encoder follows ECMA-262 and cuts every datetime and time to milliseconds,
-so a restored instance would hold different timestamps from the one backed up: the
-audit trail's order within a millisecond, and any version check that compares a saved
-timestamp, would change. Reading needs nothing special: Django's JSON deserializer
-parses six fractional digits, so `loaddata` reads this dump as plain "json", and a dump
-written before this format (milliseconds) still restores.
+- **One row per line**, so that a restore reads the dump a line at a time: Django's
+  `json` format is a single array, which its deserializer parses whole (a national
+  installation's two million rows needed gigabytes to restore). JSON escapes every line
+  break inside a string, so a line is always one row.
+- **Microseconds.** Django's JSON encoder follows ECMA-262 and cuts every datetime and
+  time to milliseconds, so a restored instance would hold different timestamps from the
+  one backed up: the audit trail's order within a millisecond, and any version check
+  that compares a saved timestamp, would change. Django's deserializer parses the six
+  fractional digits as they are.
+- **Natural keys read once.** Rows point at users, content types and permissions by
+  natural key (those rows are made afresh by `migrate`); each key is looked up once per
+  dump and once per restore instead of once per row that points at it.
+
+Backups written before this format (format 1, `db.json`) hold one JSON array; they still
+restore, through Django's own `json` deserializer.
 """
 
 from __future__ import annotations
@@ -14,14 +24,16 @@ import datetime
 import json
 from typing import Any
 
-from django.core.serializers.json import Deserializer, DjangoJSONEncoder
-from django.core.serializers.json import Serializer as JSONSerializer
+from django.core.serializers import base
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.serializers.jsonl import Deserializer as JSONLinesDeserializer
+from django.core.serializers.jsonl import Serializer as JSONLinesSerializer
 from django.utils.timezone import is_aware
 
 __all__ = ["FORMAT_NAME", "Deserializer", "PreciseJSONEncoder", "Serializer"]
 
 # Registered under this name in settings.SERIALIZATION_MODULES.
-FORMAT_NAME = "cchc-json"
+FORMAT_NAME = "cchc-jsonl"
 
 
 class PreciseJSONEncoder(DjangoJSONEncoder):
@@ -34,7 +46,7 @@ class PreciseJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-class Serializer(JSONSerializer):
+class Serializer(JSONLinesSerializer):
     def _init_options(self) -> None:
         super()._init_options()  # type: ignore[misc]  # not in the stubs
         self.json_kwargs["cls"] = PreciseJSONEncoder
@@ -44,11 +56,8 @@ class Serializer(JSONSerializer):
         # The same text as Django's, written once per row: `json.dump` into the stream
         # writes every token separately, each through dumpdata's output wrapper, which
         # made the writes alone about half of a backup's time.
-        indent = self.options.get("indent")
-        separator = "" if self.first else ("," if indent else ", ")
-        newline = "\n" if indent else ""
         text = json.dumps(self.get_dump_object(obj), **self.json_kwargs)
-        self.stream.write(separator + newline + text)
+        self.stream.write(text + "\n")
         self._current = None
 
     def handle_fk_field(self, obj: Any, field: Any) -> None:
@@ -68,3 +77,25 @@ class Serializer(JSONSerializer):
             value = self._natural_keys[key]
         current: dict[str, Any] = self._current  # type: ignore[assignment]  # set per object
         current[field.name] = value
+
+
+class Deserializer(JSONLinesDeserializer):
+    """Django's JSON Lines reader (lazy: a line at a time from a stream), with each
+    natural foreign key looked up once per restore instead of once per row."""
+
+    def __init__(self, stream_or_string: Any, **options: Any) -> None:
+        super().__init__(stream_or_string, **options)
+        self._natural_keys: dict[tuple[Any, ...], Any] = {}
+
+    def _handle_fk_field_node(self, field: Any, field_value: Any) -> Any:
+        if not isinstance(field_value, list):
+            return super()._handle_fk_field_node(field, field_value)  # type: ignore[misc]
+        key = (field.remote_field.model, field.remote_field.field_name, *field_value)
+        if key in self._natural_keys:
+            return self._natural_keys[key]
+        value = super()._handle_fk_field_node(field, field_value)  # type: ignore[misc]
+        # A row not loaded yet is deferred and looked up again at the end; only a key
+        # that was found is remembered (a row's key does not change during a restore).
+        if value is not base.DEFER_FIELD:
+            self._natural_keys[key] = value
+        return value
