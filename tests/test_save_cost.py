@@ -72,6 +72,34 @@ def test_an_api_save_writes_one_report_one_history_row_and_one_audit_row(login, 
     assert AuditRecord.objects.count() == audits + 1
 
 
+def test_an_api_save_with_a_token_reads_the_token_instead_of_session_and_user(
+    login, plan, agencies, personas
+):
+    from django.test import Client
+
+    from cchc.accounts.models import ApiToken
+
+    assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    key = ApiToken.issue(user=personas["officer_a"], name="test")[1]
+    system = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    opened = system.post(f"/api/assignments/{assignment.pk}/reports/{period.pk}")
+    url = f"/api/reports/{opened.json()['id']}"
+    body = {"status": "in_progress", "percent": 30}
+    first = system.put(url, {**body, "version": 1}, content_type="application/json")
+    assert first.status_code == 200
+
+    second, count, writes = _counted(
+        lambda: system.put(
+            url, {**body, "percent": 60, "version": 2}, content_type="application/json"
+        )
+    )
+
+    assert second.status_code == 200 and second.json()["version"] == 3
+    assert count == API_SAVE - 1
+    assert len(writes) == 4
+
+
 def test_a_stale_api_save_stops_at_the_version_check(login, plan, agencies):
     assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
     period = ReportingPeriod.objects.get(plan=plan, code="q1")

@@ -218,3 +218,22 @@ def test_each_language_and_page_has_its_own_list(work: dict[str, Any]) -> None:
     # A parameter the key does not name is served without the cache, the same list.
     other = officer.get(reverse("report_worklist"), {"utm": "x"})
     assert other.status_code == 200
+
+
+def test_a_save_of_the_text_alone_leaves_the_list_cached(work: dict[str, Any]) -> None:
+    report = _draft(work, 40)
+    _page(work["officer"])
+    with CaptureQueriesContext(connection) as saving:
+        report_save(
+            report=report,
+            actor=work["officer_a"],
+            expected_version=report.version,
+            status=S.IN_PROGRESS,
+            percent=40,
+            narrative="Đã họp rà soát lần hai.",
+        )
+    assert not [q for q in saving.captured_queries if "monitoring_workstamp" in q["sql"]]
+    with CaptureQueriesContext(connection) as captured:
+        html = _page(work["officer"])
+    assert len(captured) == CACHED_READ
+    assert ">40%<" in _row(html, work["assignment"], work["period"])

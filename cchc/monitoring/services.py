@@ -494,6 +494,11 @@ def _output_documents(
     return found
 
 
+# A report's version after its first save: from then on it counts among the agency's
+# drafts waiting to be sent (`views._drafts`: version > 1).
+FIRST_SAVE = 2
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -595,8 +600,15 @@ def report_save(
     )
     events.report_saved(report, actor)
     # Last: the agency's worklist shows the draft at once (its row is locked until the
-    # commit, so the agency's saves wait for each other only for that moment).
-    work_changed(report.assignment.agency_id)
+    # commit, so the agency's saves wait for each other only for that moment). The list
+    # shows this report's state and percent, and counts the drafts saved at least once;
+    # a save that changes neither (the text, the documents) leaves the list as it is.
+    if (
+        before["percent"] != report.percent
+        or before["state"] != report.state
+        or report.version == FIRST_SAVE
+    ):
+        work_changed(report.assignment.agency_id)
     if not links_changed:
         report.links_read = links
     return report
