@@ -58,9 +58,10 @@ class WorkTokens:
         return f"{self.reports}.{self.structure}.{self.work}"
 
 
-# The agency's token while it has no row: no report of it was changed since the row could
-# have been written. A key naming it also names the plan's random stamps, so a restored
-# database meets it only in the state it was computed from.
+# The agency's token while it has no row: an agency made after the migration that gave
+# every agency one (`monitoring/0011_work_stamp`), none of whose reports changed since.
+# A key naming it also names the plan's random stamps, so a restored database meets it
+# only in the state it was computed from.
 NEVER_CHANGED = "-"
 
 
