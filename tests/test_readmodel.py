@@ -289,8 +289,13 @@ def test_a_deleted_plan_is_forgotten(login, personas, years) -> None:
 # Pages with figures (the queue's headline, the dashboard) read them from the cache
 # (cchc.monitoring.figures): the first read of a plan's figures after a change computes
 # and caches them, every later one reads them back. (first read, later reads)
-LIST_QUERIES = {
-    ("officer_a", "/bao-cao/"): (13, 13),
+LIST_QUERIES: dict[tuple[str, str], tuple[int, ...]] = {
+    # The officer's list is built once per change of the agency and kept by query string
+    # (its links repeat it; cchc.monitoring.worklist): a first read builds it (13) and
+    # stores it in the database cache (5), after the stamps (1) and the cache (1); later
+    # reads are the stamps and the cache. The remembered plan's list without `?plan=` is
+    # a first read of its own.
+    ("officer_a", "/bao-cao/"): (20, 8, 8, 20),
     # The coordinator's overview of every agency reads the cached figures too: computed
     # once on a first read (8 queries), then the stamp and the figures (2).
     ("coordinator", "/bao-cao/"): (18, 10),
@@ -318,8 +323,11 @@ def test_the_lists_cost_a_pinned_number_of_queries_with_or_without_a_choice(
         counts.append(_count(client, url)[0])  # remembered
     # Only the very first read is of figures never read (the 2023 plan's first read is
     # its choice, not counted).
-    first, later = LIST_QUERIES[(who, url)]
-    assert counts == [first, later, later, later]
+    expected = LIST_QUERIES[(who, url)]
+    if len(expected) == 2:
+        first, later = expected
+        expected = (first, later, later, later)
+    assert counts == list(expected)
 
 
 def test_the_worklist_chooser_keeps_the_agency_looked_at(login, agencies, years) -> None:

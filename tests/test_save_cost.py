@@ -15,17 +15,20 @@ from tests.test_report_form import form_data
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the visibility check, the lock (which also reads the version), the links
-# of the snapshot, the UPDATE, the audit row, the history row, the heads not yet told,
-# then the answer's history; SAVEPOINT and RELEASE stand for BEGIN and COMMIT. Not read:
+# Session, user, the lock (which also reads the version, and on whose row the visibility
+# check is asked: the report is not read before it), the links of the snapshot, the
+# UPDATE, the audit row, the history row, the heads not yet told, the agency's worklist
+# token (its officers' list shows the draft at once: cchc.monitoring.worklist), then the
+# answer's history; SAVEPOINT and RELEASE stand for BEGIN and COMMIT. With a token
+# instead of a session: the token (with its user) instead of session and user. Not read:
 # the agencies of the user's province (the tenancy gate knows the user's own agency is
 # in it) and the links again for the answer (the save passes on those it read, when it
 # did not change them).
 API_SAVE = 12
 # The page reads the assignment, the period and the report to draw or refuse the form, and
 # checks that this very form (its submission token) was not saved already; it redirects,
-# so it reads neither links nor history after the save.
-FORM_SAVE = 16
+# so it reads neither links nor history after the save. It writes the worklist token too.
+FORM_SAVE = 17
 
 
 def _counted(call):
@@ -64,8 +67,37 @@ def test_an_api_save_writes_one_report_one_history_row_and_one_audit_row(login, 
         "monitoring_progressreport",
         "audit_auditrecord",
         "monitoring_reportversion",
+        "monitoring_workstamp",
     ]
     assert AuditRecord.objects.count() == audits + 1
+
+
+def test_an_api_save_with_a_token_reads_the_token_instead_of_session_and_user(
+    login, plan, agencies, personas
+):
+    from django.test import Client
+
+    from cchc.accounts.models import ApiToken
+
+    assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    key = ApiToken.issue(user=personas["officer_a"], name="test")[1]
+    system = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    opened = system.post(f"/api/assignments/{assignment.pk}/reports/{period.pk}")
+    url = f"/api/reports/{opened.json()['id']}"
+    body = {"status": "in_progress", "percent": 30}
+    first = system.put(url, {**body, "version": 1}, content_type="application/json")
+    assert first.status_code == 200
+
+    second, count, writes = _counted(
+        lambda: system.put(
+            url, {**body, "percent": 60, "version": 2}, content_type="application/json"
+        )
+    )
+
+    assert second.status_code == 200 and second.json()["version"] == 3
+    assert count == API_SAVE - 1
+    assert len(writes) == 4
 
 
 def test_a_stale_api_save_stops_at_the_version_check(login, plan, agencies):
@@ -113,4 +145,5 @@ def test_a_form_save_costs_a_fixed_few_statements(login, plan, agencies):
         "monitoring_progressreport",
         "audit_auditrecord",
         "monitoring_reportversion",
+        "monitoring_workstamp",
     ]

@@ -43,6 +43,8 @@ from cchc.monitoring.services import (
     ReportConflict,
     ReportError,
     ReportForbidden,
+    ReportNotFound,
+    Visible,
     period_current,
     report_open,
     report_review,
@@ -371,22 +373,26 @@ def _report_out(report: ProgressReport) -> ReportOut:
 def _change(
     request: HttpRequest,
     report_id: int,
-    change: Callable[[ProgressReport], ProgressReport],
+    change: Callable[[ProgressReport, Visible], ProgressReport],
     *,
     invalid: int,
 ) -> ReportOut:
     """Apply a service call to a visible report and answer with its new state.
 
-    The services speak Vietnamese already; this only picks the HTTP status.
+    The service locks and reads the report and asks `visible` of the row it locked
+    (404 for a report the caller may not see, as for one that does not exist), so the
+    report is read once; the answer is built from the report it returns. The services
+    speak Vietnamese already; this only picks the HTTP status.
     """
+    user = _user(request)
+
+    def visible(report: ProgressReport) -> bool:
+        return policy.can(user, "report.view", report, when=False)
+
     try:
-        # Only whether the caller may see it: the service locks and reads the report
-        # itself, and the answer is built from the report it returns.
-        report = policy.get_report_for_user(request, report_id)
-    except Http404:
+        changed = change(ProgressReport(pk=report_id), visible)
+    except ReportNotFound:
         raise HttpError(404, _("Không tìm thấy báo cáo.")) from None
-    try:
-        changed = change(report)
     except ReportConflict as error:
         raise HttpError(409, str(error)) from None
     except ReportForbidden as error:
@@ -588,8 +594,9 @@ def save_report(request: HttpRequest, report_id: int, data: ReportIn) -> ReportO
     return _change(
         request,
         report_id,
-        lambda report: report_save(
+        lambda report, visible: report_save(
             report=report,
+            visible=visible,
             actor=user,
             expected_version=data.version,
             status=data.status,
@@ -615,7 +622,9 @@ def submit_report(request: HttpRequest, report_id: int, data: SubmitIn) -> Repor
     return _change(
         request,
         report_id,
-        lambda report: report_submit(report=report, actor=user, expected_version=data.version),
+        lambda report, visible: report_submit(
+            report=report, actor=user, expected_version=data.version, visible=visible
+        ),
         invalid=400,
     )
 
@@ -632,8 +641,9 @@ def review_report(request: HttpRequest, report_id: int, data: ReviewIn) -> Repor
     return _change(
         request,
         report_id,
-        lambda report: report_review(
+        lambda report, visible: report_review(
             report=report,
+            visible=visible,
             actor=user,
             approve=data.approve,
             comment=data.comment,

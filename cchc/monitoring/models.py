@@ -323,3 +323,27 @@ class FiguresStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.reports}/{self.structure}"
+
+
+class WorkStamp(models.Model):
+    """Which cached worklist of an agency is current (`cchc.monitoring.worklist`).
+
+    The officer's list shows the agency's drafts as they are saved, which the plan's
+    `FiguresStamp` does not follow (a draft moves no figure): every change of one of the
+    agency's reports (opened, saved, sent, returned, approved) writes a new random token
+    here in its own transaction, and the cached list is keyed by it and by the plan's
+    stamps. One row per agency, so that saves of different agencies never wait for each
+    other; random for the reason `FiguresStamp` is.
+    """
+
+    agency = models.OneToOneField(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.CASCADE, primary_key=True
+    )
+    token = models.CharField(_("dấu việc cần báo cáo"), max_length=32)
+
+    class Meta:
+        verbose_name = _("dấu việc cần báo cáo")
+        verbose_name_plural = _("dấu việc cần báo cáo")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.token}"

@@ -7,6 +7,7 @@ keeps the new state as a `ReportVersion`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from cchc.monitoring.models import (
     ReportingPeriod,
     ReportVersion,
 )
+from cchc.monitoring.worklist import work_changed
 from cchc.plans.models import Assignee, Plan
 from cchc.reminders import events
 
@@ -213,6 +215,16 @@ class ReportForbidden(ReportError):
     pass
 
 
+class ReportNotFound(ReportError):
+    """No such report, or one the caller may not see (they look the same)."""
+
+
+# Whether the caller may see the locked report (`policy.can(user, "report.view", …)`):
+# a caller that has not read the report yet passes it, and the service asks it of the
+# row it locks, so that a change reads the report once (tests/test_save_cost.py).
+Visible = Callable[[ProgressReport], bool]
+
+
 class ReportAlreadySaved(Exception):
     """This very submission (same form, same token) was saved before: a double click or
     a resent request. The caller answers as it did the first time; nothing changes."""
@@ -354,14 +366,24 @@ def _record(
     )
 
 
-def _lock(report: ProgressReport) -> ProgressReport:
+def _lock(report: ProgressReport, visible: Visible | None = None) -> ProgressReport:
+    """The report's row, locked until the commit, read afresh (its version is the one the
+    change is checked against); ReportNotFound when there is none, or when `visible`
+    says the caller may not see it (the lock is then let go at once: nothing was
+    written, the transaction rolls back)."""
     # Lock the report's row only: the joined agency and activity are read for the audit
     # label, and locking them would make every report of an agency wait for the others.
-    return (
-        ProgressReport.objects.select_for_update(of=("self",))
-        .select_related("assignment__agency", "assignment__activity", "period")
-        .get(pk=report.pk)
-    )
+    try:
+        locked = (
+            ProgressReport.objects.select_for_update(of=("self",))
+            .select_related("assignment__agency", "assignment__activity", "period")
+            .get(pk=report.pk)
+        )
+    except ProgressReport.DoesNotExist:
+        raise ReportNotFound(_("Không tìm thấy báo cáo.")) from None
+    if visible is not None and not visible(locked):
+        raise ReportNotFound(_("Không tìm thấy báo cáo."))
+    return locked
 
 
 def _check_version(locked: ProgressReport, expected_version: int | None) -> None:
@@ -394,7 +416,12 @@ def report_open(*, assignment: Assignment, period: ReportingPeriod) -> tuple[Pro
     Safe when several people open it at once: the unique constraint lets one create it
     and the others read it, and only the one that created it is told so.
     """
-    return ProgressReport.objects.get_or_create(assignment=assignment, period=period)
+    with transaction.atomic():
+        report, created = ProgressReport.objects.get_or_create(assignment=assignment, period=period)
+        if created:
+            # A new draft shows on the agency's worklist.
+            work_changed(assignment.agency_id)
+    return report, created
 
 
 def report_get_or_create(*, assignment: Assignment, period: ReportingPeriod) -> ProgressReport:
@@ -467,6 +494,11 @@ def _output_documents(
     return found
 
 
+# A report's version after its first save: from then on it counts among the agency's
+# drafts waiting to be sent (`views._drafts`: version > 1).
+FIRST_SAVE = 2
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -480,6 +512,7 @@ def report_save(
     completed_on: date | None = None,
     documents: list[DocumentInput] | None = None,
     submission: str = "",
+    visible: Visible | None = None,
 ) -> ProgressReport:
     """Save the agency's draft. Raises ReportError with a Vietnamese message.
 
@@ -487,9 +520,10 @@ def report_save(
     "done" sets it to 0 or 100): a value left out is never read as 0. `submission` names
     the form or request the save came from; when a save of the same actor already carries
     it, ReportAlreadySaved is raised and nothing changes, so that a double click or a
-    resent request is answered as the first one was, not as a stale save.
+    resent request is answered as the first one was, not as a stale save. `visible`: see
+    `Visible` (the API passes it instead of reading the report before the change).
     """
-    report = _lock(report)
+    report = _lock(report, visible)
     if not _is_agency_member(actor, report):
         raise ReportForbidden(_("Bạn không thể sửa báo cáo này."))
     if submission and report.versions.filter(actor=actor, submission=submission).exists():
@@ -565,6 +599,16 @@ def report_save(
         links_changed=links_changed,
     )
     events.report_saved(report, actor)
+    # Last: the agency's worklist shows the draft at once (its row is locked until the
+    # commit, so the agency's saves wait for each other only for that moment). The list
+    # shows this report's state and percent, and counts the drafts saved at least once;
+    # a save that changes neither (the text, the documents) leaves the list as it is.
+    if (
+        before["percent"] != report.percent
+        or before["state"] != report.state
+        or report.version == FIRST_SAVE
+    ):
+        work_changed(report.assignment.agency_id)
     if not links_changed:
         report.links_read = links
     return report
@@ -572,9 +616,13 @@ def report_save(
 
 @transaction.atomic
 def report_submit(
-    *, report: ProgressReport, actor: User, expected_version: int | None
+    *,
+    report: ProgressReport,
+    actor: User,
+    expected_version: int | None,
+    visible: Visible | None = None,
 ) -> ProgressReport:
-    report = _lock(report)
+    report = _lock(report, visible)
     if not _is_agency_member(actor, report):
         raise ReportForbidden(_("Bạn không thể gửi báo cáo này."))
     _check_version(report, expected_version)
@@ -590,7 +638,9 @@ def report_submit(
     report.save()
     _record(report, ReportVersion.Action.SUBMITTED, actor, before, links_changed=False)
     events.report_submitted(report, actor)
-    # Last, so that the plan's stamp row stays locked only until the commit.
+    # Last, so that the stamp rows stay locked only until the commit; the agency's
+    # before the plan's, in every change, so that two changes never wait on each other.
+    work_changed(report.assignment.agency_id)
     figures_report_changed(report.period.plan_id, report.assignment_id)
     return report
 
@@ -603,8 +653,9 @@ def report_review(
     approve: bool,
     comment: str = "",
     expected_version: int | None,
+    visible: Visible | None = None,
 ) -> ProgressReport:
-    report = _lock(report)
+    report = _lock(report, visible)
     if not policy.can(actor, "report.review"):
         raise ReportForbidden(_("Chỉ cơ quan thường trực mới duyệt được báo cáo."))
     # A head reviews the reports on their agency's own plan only (docs/agency-plans.md).
@@ -631,5 +682,6 @@ def report_review(
     action = ReportVersion.Action.APPROVED if approve else ReportVersion.Action.RETURNED
     _record(report, action, actor, before, links_changed=False)
     events.report_reviewed(report, actor)
+    work_changed(report.assignment.agency_id)
     figures_report_changed(report.period.plan_id, report.assignment_id)
     return report

@@ -20,12 +20,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,7 +42,7 @@ from cchc.documents.models import Document, DocumentLink
 from cchc.documents.services import documents_search
 from cchc.lib import calendar
 from cchc.monitoring.evidence import evidence_add, evidence_remove, evidence_response
-from cchc.monitoring.figures import progress_cached
+from cchc.monitoring.figures import cached_get, cached_set, progress_cached
 from cchc.monitoring.forms import (
     AgencyChoiceForm,
     DocumentFormSet,
@@ -82,6 +85,7 @@ from cchc.monitoring.services import (
     report_save,
     report_submit,
 )
+from cchc.monitoring.worklist import query_part, work_tokens
 from cchc.plans.models import Plan
 from cchc.plans.readmodel import PlanChoice, plan_viewed
 
@@ -149,7 +153,9 @@ class WorkItem:
 
 @dataclass
 class Worklist:
-    returned: list[ProgressReport] = field(default_factory=list)
+    # Plain values of the reports sent back: assignment_id, period_id, review_comment,
+    # period_name, title.
+    returned: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[WorkItem] = field(default_factory=list)
     due_soon: list[WorkItem] = field(default_factory=list)
     this_period: list[WorkItem] = field(default_factory=list)
@@ -252,21 +258,20 @@ def _agency_worklist(
             work.this_period.append(entry)
     for group in (work.overdue, work.due_soon, work.this_period):
         group.sort(key=_sort_key)
-    work.returned = list(
-        ProgressReport.objects.filter(
+    work.returned = [
+        dict(row)
+        for row in ProgressReport.objects.filter(
             assignment__agency=agency, assignment__activity__plan=plan, state=State.RETURNED
         )
-        .select_related("period", "assignment__activity")
-        .only(
-            "pk",
+        .order_by("period__position", "pk")
+        .values(
             "assignment_id",
             "period_id",
             "review_comment",
-            "period__name",
-            "assignment__activity__title",
+            period_name=F("period__name"),
+            title=F("assignment__activity__title"),
         )
-        .order_by("period__position", "pk")
-    )
+    ]
     return work, figure
 
 
@@ -344,7 +349,65 @@ def worklist(request: HttpRequest) -> HttpResponse:
         if agency is None:
             raise Http404
     # The agency's own rows only: what the officer acts on costs what the agency has,
-    # not what the whole plan has.
+    # not what the whole plan has; built once per change of the agency and read from the
+    # cache (`_work_body`).
+    body, agency_drafts, figure = _work_body(request, plan, period, agency, today)
+    context.update(agency=agency, work_body=body, figure=figure)
+    if policy.can(user, "report.drafts"):
+        context["drafts"] = (
+            agency_drafts
+            if user.agency_id == agency.pk
+            else _drafts(policy.reports_of_own_agency(user, ProgressReport.objects.all()), plan)
+        )
+    return render(request, "monitoring/worklist.html", context)
+
+
+def _drafts(reports: QuerySet[ProgressReport], plan: Plan) -> int:
+    """How many of these reports wait to be sent: drafts and returned ones, once saved."""
+    return reports.filter(
+        assignment__activity__plan=plan,
+        state__in=[State.DRAFT, State.RETURNED],
+        version__gt=1,
+    ).count()
+
+
+# The query string's parameters the list's key names; another parameter (a link with
+# more in it) gets the list built without the cache, rather than one entry per variant.
+WORK_QUERY = frozenset({"plan", "agency", "show", "page"})
+
+
+def _work_body(
+    request: HttpRequest,
+    plan: Plan,
+    period: ReportingPeriod | None,
+    agency: Agency,
+    today: date,
+) -> tuple[str, int, Figure | None]:
+    """The agency's groups as HTML, the number of its drafts waiting to be sent and the
+    agency's figure.
+
+    Cached under the plan's stamps and the agency's (`cchc.monitoring.worklist`), with
+    everything else the HTML depends on: the period, the day (due dates), the language
+    and the query string (the page of each group, repeated in the links)."""
+    key = None
+    if set(request.GET) <= WORK_QUERY:
+        tokens = work_tokens(plan, agency.pk)
+        key = (
+            plan.pk,
+            str(tokens),
+            "worklist",
+            (
+                agency.pk,
+                period.pk if period is not None else "-",
+                today.isoformat(),
+                translation.get_language(),
+                query_part(request.GET.urlencode()),
+            ),
+        )
+        found = cached_get(*key)
+        if found is not None:
+            # Our own HTML, escaped when it was built.
+            return mark_safe(found[0]), found[1], found[2]
     work, figure = _agency_worklist(plan, period, agency, today)
     # Each group shows a page of its rows, the most urgent first; the group asked for
     # (`show`) at the page asked for, the others at their first.
@@ -359,31 +422,30 @@ def worklist(request: HttpRequest) -> HttpResponse:
     # On the list's first screen this period's work shows its first rows and folds the
     # rest of the page; a page asked for shows all its rows.
     head = SHORT_LIST if shown != "this_period" else len(this_period)
-    context.update(
-        agency=agency,
-        work=work,
-        pages=pages,
-        shown=shown,
-        this_period_head=this_period[:head],
-        this_period_rest=this_period[head:],
-        # Overdue items come after this period's work, folded, so that a long backlog
-        # does not push down what is due now; open when asked for, or when there is
-        # nothing else to do.
-        overdue_open=shown == "overdue" or not (work.due_soon or work.returned or work.this_period),
-        figure=figure,
-        method_label=METHOD_LABELS[plan.rollup_method],
+    body = render_to_string(
+        "monitoring/_worklist_body.html",
+        {
+            "plan": plan,
+            "period": period,
+            "work": work,
+            "pages": pages,
+            "shown": shown,
+            "this_period_head": this_period[:head],
+            "this_period_rest": this_period[head:],
+            # Overdue items come after this period's work, folded, so that a long
+            # backlog does not push down what is due now; open when asked for, or when
+            # there is nothing else to do.
+            "overdue_open": shown == "overdue"
+            or not (work.due_soon or work.returned or work.this_period),
+            "figure": figure,
+            "method_label": METHOD_LABELS[plan.rollup_method],
+        },
+        request=request,
     )
-    if policy.can(user, "report.drafts"):
-        context["drafts"] = (
-            policy.reports_of_own_agency(user, ProgressReport.objects.all())
-            .filter(
-                assignment__activity__plan=plan,
-                state__in=[State.DRAFT, State.RETURNED],
-                version__gt=1,
-            )
-            .count()
-        )
-    return render(request, "monitoring/worklist.html", context)
+    drafts = _drafts(ProgressReport.objects.filter(assignment__agency=agency), plan)
+    if key is not None:
+        cached_set(*key, (str(body), drafts, figure))
+    return body, drafts, figure
 
 
 # ---------------------------------------------------------------------------- one report
