@@ -8,5 +8,6 @@ class CitizensConfig(AppConfig):
     verbose_name = _("Người dân: khảo sát, phản ánh, chỉ tiêu")
 
     def ready(self) -> None:
-        # The responses' XLSX export is a job kind: registered wherever jobs run.
-        from cchc.citizens import exports, indicator_files  # noqa: F401
+        # The responses' XLSX export is a job kind: registered wherever jobs run. The
+        # receivers keep the citizens' panel's stamps (cchc.citizens.stamps).
+        from cchc.citizens import exports, indicator_files, receivers  # noqa: F401

@@ -187,7 +187,7 @@ def tally_add(response: SurveyResponse, answers: Iterable[tuple[int, int]]) -> N
 
 def tally_rebuild(agency_ids: Sequence[int] | None = None) -> int:
     """Count the tallies again from the responses and answers (of some agencies, or all):
-    after a bulk load that bypassed `tally_add` (the demo, the bench). Three statements;
+    after a bulk load that bypassed `tally_add` (the demo, the bench). Four statements;
     returns the number of tally rows written."""
     tally = connection.ops.quote_name(SurveyTally._meta.db_table)
     responses = connection.ops.quote_name(SurveyResponse._meta.db_table)
@@ -217,6 +217,10 @@ def tally_rebuild(agency_ids: Sequence[int] | None = None) -> int:
             params,
         )
         written += cursor.rowcount
+    # Written past `response_submit`: the panels count these from the commit on.
+    from cchc.citizens.stamps import citizens_changed_everywhere
+
+    citizens_changed_everywhere()
     return written
 
 

@@ -451,3 +451,31 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.period}: {self.value}"
+
+
+# ---------------------------------------------------------------------------
+# The citizens' panel of the dashboards, computed once per change
+
+
+class CitizensStamp(models.Model):
+    """Which computed citizens' panels of a province are current (`cchc.citizens.stamps`).
+
+    Every change the panel shows (a survey response, a sample size, a feedback item, an
+    indicator or its values, the survey's definition, the agencies, the holidays) writes
+    a new random token here in its own transaction; the cached panels are keyed by it, so
+    a panel computed before the change is never read after it. Random rather than counted,
+    so that a flushed or restored database cannot meet an old cache entry.
+    """
+
+    # The province (its agency's pk); 0 for what belongs to no province (national
+    # feedback, ministries' indicators). A plain number: the row of a province that is
+    # gone only costs its few bytes, and 0 needs no agency.
+    scope = models.PositiveIntegerField(_("tỉnh"), primary_key=True)
+    token = models.CharField(_("dấu"), max_length=32)
+
+    class Meta:
+        verbose_name = _("dấu số liệu người dân")
+        verbose_name_plural = _("dấu số liệu người dân")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.token}"

@@ -27,6 +27,7 @@ from cchc.citizens.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from cchc.citizens.stamps import citizens_changed
 from cchc.lib import calendar
 
 DEVICE_COOKIE = "cchc_survey_device"
@@ -157,6 +158,10 @@ def response_submit(
             )
             # The counts the results read, in the same transaction: both or neither.
             index.tally_add(response, [(questions[q], v) for q, v in answers.items()])
+            # The dashboards' citizens' panel of the agency's province shows the new
+            # response from the commit on (cchc.citizens.stamps); last, so that the
+            # stamp's row is locked only until the commit.
+            citizens_changed([place.agency.province_id])
     except IntegrityError:
         raise AlreadyAnswered(already_answered_message(place)) from None
     return response

@@ -52,7 +52,10 @@ QUARTERS = ["I", "II", "III", "IV"]
 
 
 def _open_agency(agency_id: int) -> Agency:
-    agency = get_object_or_404(Agency.objects.only("pk", "name", "closed_on"), pk=agency_id)
+    # With its province: a response stamps its province's panel (cchc.citizens.stamps).
+    agency = get_object_or_404(
+        Agency.objects.only("pk", "name", "closed_on", "province"), pk=agency_id
+    )
     if agency.closed_on is not None:
         raise Http404
     return agency

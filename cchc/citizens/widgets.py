@@ -1,5 +1,6 @@
 """The dashboards' panel on citizens: the year's satisfaction index, feedback (open,
-overdue, answered on time) and the indicators' statuses. A fixed number of queries."""
+overdue, answered on time) and the indicators' statuses. A fixed number of queries,
+computed once per change and read from the cache (`panel_cached`, cchc.citizens.stamps)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from cchc.citizens.feedback import FeedbackStats, OverdueLine, feedback_stats, o
 from cchc.citizens.indicators import STATUS_LABELS, IndicatorValue, indicator_values
 from cchc.citizens.models import SamplePopulation, SurveyResponse
 from cchc.citizens.services import active_definition
+from cchc.citizens.stamps import citizens_stamp, citizens_stamp_all
+from cchc.monitoring.figures import cached
 
 
 @dataclass
@@ -29,6 +32,17 @@ class CitizensPanel:
     feedback: FeedbackStats
     overdue: list[OverdueLine] = field(default_factory=list)
     indicators: list[IndicatorValue] = field(default_factory=list)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept in the cache with its method's code: a method holds functions and labels,
+        # found again by their code where the panel is read.
+        state = self.__dict__.copy()
+        state["method"] = self.method.code
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["method"] = index.method_for(state["method"])
+        self.__dict__.update(state)
 
     @property
     def indicator_counts(self) -> list[tuple[str, str, int]]:
@@ -97,7 +111,47 @@ def citizens_panel(
     )
 
 
+# Bumped when `CitizensPanel` changes shape, so that a deployment never reads the panels
+# an earlier version cached.
+PANEL_VERSION = 1
+
+
+def panel_cached(
+    agency: Agency | None, today: date, *, province: int | None = None
+) -> CitizensPanel:
+    """`citizens_panel(agency, today, province=…)`, computed once per change.
+
+    The key names the token of the province whose rows the panel counts (the agency's
+    province for an agency's panel; every province's for the installation's), which every
+    change it shows writes in its own transaction (cchc.citizens.stamps), and what else
+    the panel depends on: the day (the year, overdue items, indicators' statuses), the
+    survey's method and margin (settings). The language is not in it: the panel's
+    labels are translated where it is drawn."""
+    if agency is not None:
+        scope: tuple[Any, ...] = ("agency", agency.pk)
+        token = citizens_stamp(agency.province_id)
+    elif province is not None:
+        scope = ("province", province)
+        token = citizens_stamp(province)
+    else:
+        scope = ("all",)
+        token = citizens_stamp_all()
+    parts = (
+        PANEL_VERSION,
+        *scope,
+        today.isoformat(),
+        index.method_for(None).code,
+        settings.CCHC_SURVEY_MARGIN,
+    )
+    # The figures' cache (cchc.monitoring.figures): the same store, packing and fallback
+    # when it cannot be reached. Its plan number is 0 here: the random token alone makes
+    # the key the panel's.
+    return cached(
+        0, token, "citizens-panel", parts, lambda: citizens_panel(agency, today, province=province)
+    )
+
+
 def panel_context(
     agency: Agency | None, today: date, *, province: int | None = None
 ) -> dict[str, Any]:
-    return {"citizens": citizens_panel(agency, today, province=province)}
+    return {"citizens": panel_cached(agency, today, province=province)}
