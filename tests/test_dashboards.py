@@ -500,6 +500,23 @@ def test_the_public_page_shows_an_approval_at_its_next_read(client, plan, report
     assert "Nhiệm vụ đổi tên sau khi công khai" in renamed
 
 
+def test_the_public_page_shows_a_lead_renamed_on_its_own(client, plan, reported):
+    """A lead's name as written in the plan, corrected alone (the admin), shows at the
+    public page's next read: the assignee's save marks the plan's figures as changed."""
+    from cchc.plans.models import Assignee
+
+    def body() -> str:
+        page = client.get(f"/cong-khai/?plan={plan.pk}")
+        assert page.status_code == 200
+        return page.content.decode()
+
+    lead = Assignee.objects.filter(activity__plan=plan, role=Assignee.Role.LEAD).first()
+    assert lead is not None and lead.written_name in body()
+    lead.written_name = "Sở Tư pháp (tên đã sửa)"
+    lead.save()
+    assert "Sở Tư pháp (tên đã sửa)" in body()
+
+
 def test_the_public_data_downloads_as_csv_and_xlsx(client, plan, reported):
     rows = _csv(_download(client, "/cong-khai/tien-do.csv"))
     assert rows[0][:6] == [

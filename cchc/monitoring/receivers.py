@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, GroupMembership
 from cchc.monitoring.models import Assignment, ReportingPeriod
 from cchc.monitoring.services import assignments_sync, periods_create_default
-from cchc.plans.models import Activity, Area, Plan, Task
+from cchc.plans.models import Activity, Area, Assignee, Plan, Task
 from cchc.plans.signals import plan_imported, plan_issued
 
 
@@ -63,7 +63,7 @@ def _plan_changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     plan_id: int | None
     if isinstance(instance, Plan):
         plan_id = instance.pk
-    elif isinstance(instance, Assignment):
+    elif isinstance(instance, Assignment | Assignee):
         plan_id = (
             Activity.objects.filter(pk=instance.activity_id)
             .values_list("plan_id", flat=True)
@@ -77,7 +77,11 @@ def _plan_changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
         figures_changed(plan_id, structure=True, create="created" in kwargs)
 
 
-for _model in (Plan, Area, Task, Activity, ReportingPeriod, Assignment):
+# An assignee (a cell's name as resolved) is printed on the public page and in the
+# charts: one edited alone (the admin) changes them. Imports write assignees without
+# signals and end in `assignments_sync`, which marks the plan itself. No delete receiver:
+# it would make Django fetch and signal each of a replaced plan's assignees one by one.
+for _model in (Plan, Area, Task, Activity, ReportingPeriod, Assignment, Assignee):
     post_save.connect(_plan_changed, sender=_model, dispatch_uid=f"figures-save-{_model.__name__}")
 for _model in (Area, Task, Activity, ReportingPeriod):
     post_delete.connect(
