@@ -34,7 +34,7 @@ from cchc.dashboards.summaries import summaries_rebuild
 from cchc.lib import calendar
 from cchc.monitoring.figures import FiguresStamp, figures_changed, figures_stamp
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
-from cchc.monitoring.progress import plan_progress
+from cchc.monitoring.progress import Progress, plan_progress
 from cchc.monitoring.services import period_current, report_review
 from cchc.plans.models import Activity, Plan
 from cchc.plans.services import activity_set_schedule, plan_document, plan_import
@@ -345,7 +345,8 @@ def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
     """What is cached under the plan's current token: the current period's roll-up and
     the trend."""
     from cchc.dashboards.queries.trend import _months
-    from cchc.monitoring.figures import cached_get
+    from cchc.monitoring.figures import _Moved, cached_get
+    from cchc.monitoring.progress import progress_with_items
 
     stamp = figures_stamp(plan)
     selection = _selection(plan, today)
@@ -361,6 +362,11 @@ def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
             "+".join((ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)),
         ),
     )
+    if isinstance(progress, _Moved):
+        # Kept as the roll-up it was carried from and the items changed since.
+        base = cached_get(plan.pk, progress.base, "progress", _progress_parts(plan, today))
+        assert base is not None and progress.items
+        progress = progress_with_items(base, list(progress.items))
     last_month, settled = _months(plan, today)
     trend = cached_get(
         plan.pk, stamp.reports, "trend", (plan.year, last_month, settled, plan.rollup_method)
@@ -690,6 +696,52 @@ def test_large_entries_are_kept_compressed_and_carried_over_equal(
     with CaptureQueriesContext(connection) as captured:
         after = _read(plan, today, agency)
     assert _plan_wide(captured.captured_queries) == []  # carried over
+    assert after == _fresh(plan, today, agency)
+
+
+def test_a_carried_roll_up_is_kept_as_its_changes_and_read_back_equal(
+    plan: Plan,
+    agencies: dict[str, Agency],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a report change the roll-up is kept as the earlier one and the items read
+    again (`_Moved`); reading it back, with its base gone, or once it holds more changes
+    than `MOVED_MAX`, gives the figures computed afresh."""
+    from cchc.monitoring import figures
+
+    monkeypatch.setattr(figures, "MOVED_MAX", 2)
+    agency = agencies["a"]
+    first, second = _leads(plan, agency)[:2]
+    _read(plan, today, agency)
+    base = figures_stamp(plan).reports
+    parts = _progress_parts(plan, today)
+
+    def kept() -> Any:
+        return cache.get(figures._key(plan.pk, figures_stamp(plan).reports, "progress", parts))
+
+    send(first, _current(plan, today), status=Status.IN_PROGRESS, percent=43)
+    _read(plan, today, agency)
+    moved = figures._unpack(kept())
+    assert isinstance(moved, figures._Moved) and moved.base == base
+    assert [item.assignment_id for item in moved.items] == [first.pk]
+    send(second, _current(plan, today), status=Status.IN_PROGRESS, percent=29)
+    _read(plan, today, agency)
+    moved = figures._unpack(kept())
+    assert isinstance(moved, figures._Moved) and moved.base == base  # still the same base
+    assert {item.assignment_id for item in moved.items} == {first.pk, second.pk}
+    # Its base evicted: the roll-up is computed afresh, and kept whole.
+    cache.delete(figures._key(plan.pk, base, "progress", parts))
+    again = agency_dashboard(_selection(Plan.objects.get(pk=plan.pk), today), agency)
+    assert isinstance(figures._unpack(kept()), Progress)
+    after = _fresh(plan, today, agency)
+    assert (again.figure, {n: c.table.rows for n, c in again.charts().items()}) == after["agency"]
+    # More changes than MOVED_MAX since the base: kept whole.
+    _read(plan, today, agency)
+    for assignment, percent in zip(_leads(plan, agencies["b"])[:3], (11, 22, 33), strict=True):
+        send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=percent)
+    after = _read(plan, today, agency)
+    assert isinstance(figures._unpack(kept()), Progress)
     assert after == _fresh(plan, today, agency)
 
 

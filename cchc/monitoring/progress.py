@@ -289,17 +289,34 @@ def progress_with_reports(
     today: date,
     states: tuple[str, ...] = SENT_STATES,
 ) -> Progress | None:
-    """`progress` with the items of these assignments read again, and everything rolled
-    up again from the items: what `plan_progress` gives after reports of these
-    assignments changed state, when `progress` was `plan_progress` before (same plan
-    structure, period, day, method and states). None when one of them is not an item
-    (the structure changed: then only a whole computation will do).
+    """`progress` with the items of these assignments read again, and rolled up again:
+    what `plan_progress` gives after reports of these assignments changed state, when
+    `progress` was `plan_progress` before (same plan structure, period, day, method and
+    states). None when one of them is not an item (the structure changed: then only a
+    whole computation will do)."""
+    changed = items_read_again(
+        progress, plan, assignment_ids, period=period, today=today, states=states
+    )
+    return None if changed is None else progress_with_items(progress, changed)
+
+
+def items_read_again(
+    progress: Progress,
+    plan: Plan,
+    assignment_ids: set[int],
+    *,
+    period: ReportingPeriod | None,
+    today: date,
+    states: tuple[str, ...] = SENT_STATES,
+) -> list[ItemState] | None:
+    """The items of these assignments (or of the ones they were handed to) read again
+    from the database, as `plan_progress` would make them now; None when one of them is
+    not an item of `progress` (the structure changed).
 
     Three small queries (the assignments, their activities' due dates, their reports and
-    their predecessors'), then the roll-up in Python."""
+    their predecessors')."""
     finals = {progress.stands_for.get(pk, pk) for pk in assignment_ids}
-    where = {item.assignment_id: n for n, item in enumerate(progress.items)}
-    if not finals <= where.keys():
+    if not finals <= {item.assignment_id for item in progress.items}:
         return None
     rows = list(
         Assignment.objects.filter(pk__in=finals, transferred_to__isnull=True)
@@ -308,10 +325,16 @@ def progress_with_reports(
     )
     if len(rows) != len(finals):
         return None
-    items = list(progress.items)
-    changed = items_of(
+    return items_of(
         plan, rows, period=period, today=today, states=states, stands_for=progress.stands_for
     )
+
+
+def progress_with_items(progress: Progress, changed: list[ItemState]) -> Progress:
+    """`progress` with these items put in the places of the items of their assignments,
+    rolled up again (`progress_moved`)."""
+    where = {item.assignment_id: n for n, item in enumerate(progress.items)}
+    items = list(progress.items)
     for item in changed:
         items[where[item.assignment_id]] = item
     return progress_moved(progress, items, changed)
