@@ -51,7 +51,9 @@ log = logging.getLogger(__name__)
 # Entries are never stale (their key names the stamp); the timeout only frees the room
 # of stamps nobody reads any more.
 CACHE_SECONDS = 3 * 24 * 3600
-KEY_PREFIX = "cchc:figures:1"
+# The entries' format: 2 since a roll-up keeps its agencies' sums (`agency_totals`) and a
+# carried one is kept as its changes (`_Moved`); an entry of another format is never read.
+KEY_PREFIX = "cchc:figures:2"
 
 T = TypeVar("T")
 
@@ -338,19 +340,25 @@ def progress_cached(
                 return progress
         elif found.get(delta):
             earlier = _carried_from(plan.pk, _unpack(found[delta]), "progress", parts)
-            base = None if earlier is None else whole(earlier[1])
-            if earlier is not None and base is not None:
+            if earlier is not None:
                 token, value, changed_ids = earlier
-                changed = items_read_again(
-                    base, plan, changed_ids, period=period, today=today, states=states
+                kept: dict[int, ItemState] = {}
+                if isinstance(value, _Moved):
+                    # Carried from a carried one: its base and its items, put in at once
+                    # with the ones read now.
+                    token = value.base
+                    kept.update((item.assignment_id, item) for item in value.items)
+                    value = cached_get(plan.pk, token, "progress", parts)
+                changed = (
+                    items_read_again(
+                        value, plan, changed_ids, period=period, today=today, states=states
+                    )
+                    if isinstance(value, Progress)
+                    else None
                 )
                 if changed is not None:
-                    progress = progress_with_items(base, changed)
-                    kept: dict[int, ItemState] = {}
-                    if isinstance(value, _Moved):
-                        token = value.base
-                        kept.update((item.assignment_id, item) for item in value.items)
                     kept.update((item.assignment_id, item) for item in changed)
+                    progress = progress_with_items(value, list(kept.values()))
                     if len(kept) <= MOVED_MAX:
                         _set_many({key: _Moved(token, tuple(kept.values()))})
                     else:

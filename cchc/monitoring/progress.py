@@ -122,6 +122,9 @@ class Progress:
     # Filled by `plan_rollup`, which keeps no items: each activity -> the reports its
     # figure is made from (its lead agencies', or everyone's if it has no lead).
     activity_reports: dict[int, list[int]] = field(default_factory=dict)
+    # Each agency -> the whole-number sums its figure is made of (`_Sum.totals`), so that
+    # a group's figure adds its members' up without a pass over the items.
+    agency_totals: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict[str, Any]:
         # Kept in the cache (cchc.monitoring.figures) and read back whole by the first
@@ -276,6 +279,7 @@ def progress_of_items(
     progress.activities, activity_value, activity_parent = _activity_figures(by_activity, method)
     _roll_up(progress, activity_value, activity_parent)
     progress.agencies = {key: total.done(method) for key, total in agencies.items()}
+    progress.agency_totals = {key: total.totals() for key, total in agencies.items()}
     progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
     return progress
 
@@ -393,6 +397,8 @@ def progress_moved(
     _roll_up(moved, activity_value, activity_parent)
     moved.agencies = {**progress.agencies}
     moved.agencies.update((key, total.done(method)) for key, total in agencies.items())
+    moved.agency_totals = {**progress.agency_totals}
+    moved.agency_totals.update((key, total.totals()) for key, total in agencies.items())
     moved.agency_areas = {**progress.agency_areas}
     moved.agency_areas.update((key, total.done(method)) for key, total in agency_areas.items())
     return moved
@@ -458,50 +464,34 @@ def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
 
 
 def group_figures(progress: Progress, members: dict[int, set[int]]) -> dict[int, Figure]:
-    """`group_figure` of each group (id -> its member agencies), in one pass over the
-    items instead of one per group.
+    """`group_figure` of each group (id -> its member agencies), from the agencies'
+    figures and sums (`Progress.agency_totals`), without a pass over the items.
 
-    Each agency's items are summed once, then each group adds up its members' sums.
-    The values are whole percents (0–100) and whole weights, so every sum is an exact
-    integer in a float, whatever the order of the additions: the figures equal
-    `group_figure`'s (tests/test_figures.py checks it)."""
+    An agency's figure counts every item of it, as a group's does of its members'; its
+    number of values is its `counted`. The values are whole percents (0–100) and whole
+    weights, so every sum is an exact integer in a float, whatever the order of the
+    additions: the figures equal `group_figure`'s (tests/test_figures.py checks it)."""
     method = progress.method
-    not_done, done, overdue = (
-        ProgressReport.Status.NOT_DONE,
-        ProgressReport.Status.DONE,
-        Timeliness.OVERDUE,
-    )
-    # agency -> [counted, done, not done, overdue, values, weights, sum, weighted sum]
-    sums: dict[int, list[Any]] = {}
-    for item in progress.items:
-        row = sums.get(item.agency_id)
-        if row is None:
-            row = sums[item.agency_id] = [0, 0, 0, 0, 0, 0, 0.0, 0.0]
-        status = item.status
-        if status == not_done:
-            row[2] += 1
-            continue
-        row[0] += 1
-        row[1] += status == done
-        row[3] += item.timeliness == overdue
-        value = (100.0 if status == done else 0.0) if method == "status" else float(item.percent)
-        row[4] += 1
-        row[5] += item.weight
-        row[6] += value
-        row[7] += value * item.weight
     figures = {}
     for group_id, agency_ids in members.items():
-        total: list[Any] = [0, 0, 0, 0, 0, 0, 0.0, 0.0]
+        figure = Figure()
+        weights, total = 0, 0.0
         for agency_id in agency_ids:
-            row = sums.get(agency_id)
-            if row is not None:
-                total = [a + b for a, b in zip(total, row, strict=True)]
-        figure = Figure(counted=total[0], done=total[1], not_done=total[2], overdue=total[3])
-        if total[4]:
+            one = progress.agencies.get(agency_id)
+            if one is None:
+                continue
+            figure.counted += one.counted
+            figure.done += one.done
+            figure.not_done += one.not_done
+            figure.overdue += one.overdue
+            agency_weights, agency_total = progress.agency_totals[agency_id]
+            weights += agency_weights
+            total += agency_total
+        if figure.counted:
             if method == "weighted":
-                figure.percent = total[7] / total[5] if total[5] else None
+                figure.percent = total / weights if weights else None
             else:
-                figure.percent = total[6] / total[4]
+                figure.percent = total / figure.counted
         figures[group_id] = figure
     return figures
 
@@ -624,6 +614,10 @@ class _Sum:
         self.weights += item.weight
         self.total += value * item.weight if method == "weighted" else value
 
+    def totals(self) -> tuple[int, float]:
+        """The weights and the sum of the values (whole numbers, in a float: exact)."""
+        return self.weights, self.total
+
     def done(self, method: str) -> Figure:
         if not self.values:
             self.figure.percent = None
@@ -722,5 +716,6 @@ def plan_rollup(
             ]
     _roll_up(progress, activity_value, activity_parent)
     progress.agencies = {key: total.done(method) for key, total in agencies.items()}
+    progress.agency_totals = {key: total.totals() for key, total in agencies.items()}
     progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
     return progress
