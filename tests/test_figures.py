@@ -345,6 +345,7 @@ def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
     """What is cached under the plan's current token: the current period's roll-up and
     the trend."""
     from cchc.dashboards.queries.trend import _months
+    from cchc.dashboards.queries.trend import _Moved as TrendMoved
     from cchc.monitoring.figures import _Moved, cached_get
     from cchc.monitoring.progress import progress_with_items
 
@@ -371,7 +372,9 @@ def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
     trend = cached_get(
         plan.pk, stamp.reports, "trend", (plan.year, last_month, settled, plan.rollup_method)
     )
-    return progress, None if trend is None else trend[0]
+    if trend is None:
+        return progress, None
+    return progress, trend.points if isinstance(trend, TrendMoved) else trend[0]
 
 
 def _plan_wide(queries: list[dict[str, Any]]) -> list[str]:
@@ -730,15 +733,33 @@ def test_a_carried_roll_up_is_kept_as_its_changes_and_read_back_equal(
     moved = figures._unpack(kept())
     assert isinstance(moved, figures._Moved) and moved.base == base  # still the same base
     assert {item.assignment_id for item in moved.items} == {first.pk, second.pk}
+    # The trend too: the earlier whole trend and the changed items' standings.
+    from cchc.dashboards.queries import trend as trend_module
+
+    last_month, settled = trend_module._months(plan, today)
+    trend_parts = (plan.year, last_month, settled, plan.rollup_method)
+    trend = figures.cached_get(plan.pk, figures_stamp(plan).reports, "trend", trend_parts)
+    assert isinstance(trend, trend_module._Moved) and trend.base == base
+    assert set(trend.changes[-1]) == {first.pk, second.pk}
     # Its base evicted: the roll-up is computed afresh, and kept whole.
     cache.delete(figures._key(plan.pk, base, "progress", parts))
     again = agency_dashboard(_selection(Plan.objects.get(pk=plan.pk), today), agency)
     assert isinstance(figures._unpack(kept()), Progress)
     after = _fresh(plan, today, agency)
     assert (again.figure, {n: c.table.rows for n, c in again.charts().items()}) == after["agency"]
+    # A trend carried from one whose base was evicted is replayed, equal.
+    others = _leads(plan, agencies["b"])
+    whole_token = figures_stamp(plan).reports  # read afresh just now
+    send(others[3], _current(plan, today), status=Status.DONE, completed_on=today)
+    _read(plan, today, agency)
+    trend = figures.cached_get(plan.pk, figures_stamp(plan).reports, "trend", trend_parts)
+    assert isinstance(trend, trend_module._Moved) and trend.base == whole_token
+    cache.delete(figures._key(plan.pk, whole_token, "trend", trend_parts))
+    send(others[4], _current(plan, today), status=Status.IN_PROGRESS, percent=17)
+    assert _read(plan, today, agency) == _fresh(plan, today, agency)
     # More changes than MOVED_MAX since the base: kept whole.
     _read(plan, today, agency)
-    for assignment, percent in zip(_leads(plan, agencies["b"])[:3], (11, 22, 33), strict=True):
+    for assignment, percent in zip(others[:3], (11, 22, 33), strict=True):
         send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=percent)
     after = _read(plan, today, agency)
     assert isinstance(figures._unpack(kept()), Progress)

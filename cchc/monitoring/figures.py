@@ -245,13 +245,13 @@ def cached(
     parts: tuple[Any, ...],
     compute: Callable[[], T],
     *,
-    carry: Callable[[Any, set[int]], T | None] | None = None,
+    carry: Callable[[str, Any, set[int]], T | None] | None = None,
 ) -> T:
     """`compute()`'s value under the plan, the stamp and `parts`, computed on a miss.
 
     With `carry`, a miss first looks for the value of an earlier token that report
-    changes lead back from (`carried`): `carry(value, changed assignments)` moves it on,
-    or gives None to have it computed. The cache only saves work: when it cannot be
+    changes lead back from (`carried`): `carry(its token, value, changed assignments)`
+    moves it on, or gives None to have it computed. The cache only saves work: when it cannot be
     reached the value is computed."""
     key = _key(plan_id, stamp, name, parts)
     delta = _key(plan_id, stamp, "delta", ())
@@ -266,7 +266,7 @@ def cached(
     with collector_paused():
         value = None
         if carry is not None and found.get(delta):
-            earlier = carried(plan_id, _unpack(found[delta]), name, parts)
+            earlier = _carried_from(plan_id, _unpack(found[delta]), name, parts)
             if earlier is not None:
                 value = carry(*earlier)
         if value is None:
