@@ -34,7 +34,7 @@ from cchc.dashboards.summaries import summaries_rebuild
 from cchc.lib import calendar
 from cchc.monitoring.figures import FiguresStamp, figures_changed, figures_stamp
 from cchc.monitoring.models import Assignment, ProgressReport, ReportingPeriod, ReportVersion
-from cchc.monitoring.progress import plan_progress
+from cchc.monitoring.progress import Progress, plan_progress
 from cchc.monitoring.services import period_current, report_review
 from cchc.plans.models import Activity, Plan
 from cchc.plans.services import activity_set_schedule, plan_document, plan_import
@@ -345,7 +345,9 @@ def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
     """What is cached under the plan's current token: the current period's roll-up and
     the trend."""
     from cchc.dashboards.queries.trend import _months
-    from cchc.monitoring.figures import cached_get
+    from cchc.dashboards.queries.trend import _Moved as TrendMoved
+    from cchc.monitoring.figures import _Moved, cached_get
+    from cchc.monitoring.progress import progress_with_items
 
     stamp = figures_stamp(plan)
     selection = _selection(plan, today)
@@ -361,11 +363,18 @@ def _cached_now(plan: Plan, today: date) -> tuple[Any, Any]:
             "+".join((ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)),
         ),
     )
+    if isinstance(progress, _Moved):
+        # Kept as the roll-up it was carried from and the items changed since.
+        base = cached_get(plan.pk, progress.base, "progress", _progress_parts(plan, today))
+        assert base is not None and progress.items
+        progress = progress_with_items(base, list(progress.items))
     last_month, settled = _months(plan, today)
     trend = cached_get(
         plan.pk, stamp.reports, "trend", (plan.year, last_month, settled, plan.rollup_method)
     )
-    return progress, None if trend is None else trend[0]
+    if trend is None:
+        return progress, None
+    return progress, trend.points if isinstance(trend, TrendMoved) else trend[0]
 
 
 def _plan_wide(queries: list[dict[str, Any]]) -> list[str]:
@@ -414,10 +423,11 @@ def test_each_report_change_carries_figures_equal_to_a_whole_computation(
         selection = _selection(fresh, today)
         whole = plan_progress(fresh, period=selection.period, today=selection.as_of)
         assert _figures(progress) == _figures(whole)
+        assert _every_figure(progress) == _every_figure(whole)
         assert trend == plan_trend(fresh, whole, today=today)
 
     _read(plan, today, agency)
-    sent = send(first, current, status=Status.IN_PROGRESS, percent=40)
+    sent = send(first, current, status=Status.IN_PROGRESS, percent=37)
     check()
     approved = send(second, current, status=Status.DONE, completed_on=today)
     check()
@@ -441,12 +451,12 @@ def test_each_report_change_carries_figures_equal_to_a_whole_computation(
         actor=head,
         expected_version=sent.version,
         status=Status.IN_PROGRESS,
-        percent=90,
+        percent=91,
     )
     sent = report_submit(report=sent, actor=head, expected_version=sent.version)
     check()
     # A report of an earlier period returned: the assignment's other report stands.
-    send(third, current, status=Status.IN_PROGRESS, percent=20)
+    send(third, current, status=Status.IN_PROGRESS, percent=23)
     check()
     report_review(
         report=earlier,
@@ -473,11 +483,15 @@ def test_the_first_read_after_reports_sent_reads_only_theirs(
         assert _read(plan, today, agency) == whole
     assert _plan_wide(captured.captured_queries)  # computed afresh: the probe sees it
     # Two reports sent before anyone reads: both carried over at once.
-    for assignment in _leads(plan, agency)[:2]:
-        send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=70)
+    for assignment, percent in zip(_leads(plan, agency)[:2], (71, 13), strict=True):
+        send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=percent)
     with CaptureQueriesContext(connection) as captured:
         after = _read(plan, today, agency)
     assert _plan_wide(captured.captured_queries) == []
+    carried, _trend = _cached_now(plan, today)
+    selection = _selection(plan, today)
+    whole = plan_progress(plan, period=selection.period, today=selection.as_of)
+    assert _every_figure(carried) == _every_figure(whole)
     assert after != whole
     assert after == _fresh(plan, today, agency)
 
@@ -571,6 +585,83 @@ def test_a_trend_point_equals_the_roll_up_of_the_items_with_its_reports(
         assert point.sent == len(standing)
 
 
+def _every_figure(progress: Any) -> Any:
+    """Every figure of a roll-up, in the order it holds them, floats as their exact bits
+    (`float.hex`): a sum made in another order would differ in the last bit."""
+
+    def exact(figure: Any) -> Any:
+        percent = None if figure.percent is None else float(figure.percent).hex()
+        return (percent, figure.counted, figure.done, figure.not_done, figure.overdue)
+
+    return (
+        exact(progress.plan),
+        *(
+            [(key, exact(figure)) for key, figure in getattr(progress, name).items()]
+            for name in ("activities", "tasks", "areas", "agencies", "agency_areas")
+        ),
+        [vars(item) for item in progress.items],
+    )
+
+
+@pytest.mark.parametrize("method", ["equal", "weighted", "status"])
+def test_a_roll_up_moved_on_over_changed_items_equals_one_made_afresh(method: str) -> None:
+    """`progress_moved` (the read after a report change) remakes only the changed items'
+    activities, agencies and pairs, then the activities up to the plan: after each of many
+    random changes, one to three items at a time, every figure is bit for bit the one
+    `progress_of_items` makes from all the items, and in the same order."""
+    import random
+    from copy import copy
+
+    from cchc.monitoring.progress import ItemState, Timeliness, progress_moved, progress_of_items
+
+    rng = random.Random(14)
+    items = []
+    for activity_id in range(1, 61):
+        task_id = 100 + activity_id // 4
+        area_id = 1000 + activity_id // 15
+        weight = rng.randrange(1, 9)
+        for n in range(rng.randrange(1, 8)):
+            items.append(
+                ItemState(
+                    assignment_id=len(items) + 1,
+                    activity_id=activity_id,
+                    task_id=task_id,
+                    area_id=area_id,
+                    agency_id=rng.randrange(1, 25),
+                    role="lead" if n == 0 or rng.random() < 0.2 else "cooperating",
+                    due_dates=[],
+                    weight=weight,
+                )
+            )
+    # Items in the order of their ids, as `plan_progress` reads them, not of activities.
+    rng.shuffle(items)
+    items.sort(key=lambda item: (item.assignment_id * 7919) % 10007)
+    statuses: list[str] = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.NOT_DONE]
+
+    def report(item: ItemState) -> ItemState:
+        item = copy(item)
+        item.status = rng.choice(statuses)
+        item.percent = 100 if item.status == Status.DONE else rng.randrange(0, 100)
+        item.timeliness = rng.choice(list(Timeliness))
+        return item
+
+    items = [report(item) for item in items]
+    progress = progress_of_items(items, method=method, stands_for={})
+    inexact = 0
+    for _change in range(200):
+        items = list(items)
+        changed = []
+        for at in rng.sample(range(len(items)), rng.randrange(1, 4)):
+            items[at] = report(items[at])
+            changed.append(items[at])
+        progress = progress_moved(progress, items, changed)
+        whole = progress_of_items(items, method=method, stands_for={})
+        assert _every_figure(progress) == _every_figure(whole)
+        percent = progress.plan.percent
+        inexact += percent is not None and not float(percent).is_integer()
+    assert inexact > 100  # the sums were not whole numbers, whose order would not show
+
+
 def test_a_roll_up_read_back_from_the_cache_equals_the_one_kept(
     plan: Plan, agencies: dict[str, Agency], today: date
 ) -> None:
@@ -608,6 +699,70 @@ def test_large_entries_are_kept_compressed_and_carried_over_equal(
     with CaptureQueriesContext(connection) as captured:
         after = _read(plan, today, agency)
     assert _plan_wide(captured.captured_queries) == []  # carried over
+    assert after == _fresh(plan, today, agency)
+
+
+def test_a_carried_roll_up_is_kept_as_its_changes_and_read_back_equal(
+    plan: Plan,
+    agencies: dict[str, Agency],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a report change the roll-up is kept as the earlier one and the items read
+    again (`_Moved`); reading it back, with its base gone, or once it holds more changes
+    than `MOVED_MAX`, gives the figures computed afresh."""
+    from cchc.monitoring import figures
+
+    monkeypatch.setattr(figures, "MOVED_MAX", 2)
+    agency = agencies["a"]
+    first, second = _leads(plan, agency)[:2]
+    _read(plan, today, agency)
+    base = figures_stamp(plan).reports
+    parts = _progress_parts(plan, today)
+
+    def kept() -> Any:
+        return cache.get(figures._key(plan.pk, figures_stamp(plan).reports, "progress", parts))
+
+    send(first, _current(plan, today), status=Status.IN_PROGRESS, percent=43)
+    _read(plan, today, agency)
+    moved = figures._unpack(kept())
+    assert isinstance(moved, figures._Moved) and moved.base == base
+    assert [item.assignment_id for item in moved.items] == [first.pk]
+    send(second, _current(plan, today), status=Status.IN_PROGRESS, percent=29)
+    _read(plan, today, agency)
+    moved = figures._unpack(kept())
+    assert isinstance(moved, figures._Moved) and moved.base == base  # still the same base
+    assert {item.assignment_id for item in moved.items} == {first.pk, second.pk}
+    # The trend too: the earlier whole trend and the changed items' standings.
+    from cchc.dashboards.queries import trend as trend_module
+
+    last_month, settled = trend_module._months(plan, today)
+    trend_parts = (plan.year, last_month, settled, plan.rollup_method)
+    trend = figures.cached_get(plan.pk, figures_stamp(plan).reports, "trend", trend_parts)
+    assert isinstance(trend, trend_module._Moved) and trend.base == base
+    assert set(trend.changes[-1]) == {first.pk, second.pk}
+    # Its base evicted: the roll-up is computed afresh, and kept whole.
+    cache.delete(figures._key(plan.pk, base, "progress", parts))
+    again = agency_dashboard(_selection(Plan.objects.get(pk=plan.pk), today), agency)
+    assert isinstance(figures._unpack(kept()), Progress)
+    after = _fresh(plan, today, agency)
+    assert (again.figure, {n: c.table.rows for n, c in again.charts().items()}) == after["agency"]
+    # A trend carried from one whose base was evicted is replayed, equal.
+    others = _leads(plan, agencies["b"])
+    whole_token = figures_stamp(plan).reports  # read afresh just now
+    send(others[3], _current(plan, today), status=Status.DONE, completed_on=today)
+    _read(plan, today, agency)
+    trend = figures.cached_get(plan.pk, figures_stamp(plan).reports, "trend", trend_parts)
+    assert isinstance(trend, trend_module._Moved) and trend.base == whole_token
+    cache.delete(figures._key(plan.pk, whole_token, "trend", trend_parts))
+    send(others[4], _current(plan, today), status=Status.IN_PROGRESS, percent=17)
+    assert _read(plan, today, agency) == _fresh(plan, today, agency)
+    # More changes than MOVED_MAX since the base: kept whole.
+    _read(plan, today, agency)
+    for assignment, percent in zip(others[:3], (11, 22, 33), strict=True):
+        send(assignment, _current(plan, today), status=Status.IN_PROGRESS, percent=percent)
+    after = _read(plan, today, agency)
+    assert isinstance(figures._unpack(kept()), Progress)
     assert after == _fresh(plan, today, agency)
 
 

@@ -36,7 +36,13 @@ from django.db import IntegrityError, transaction
 
 from cchc.lib.collector import collector_paused
 from cchc.monitoring.models import FiguresStamp, ReportingPeriod
-from cchc.monitoring.progress import Progress, plan_progress, progress_with_reports
+from cchc.monitoring.progress import (
+    ItemState,
+    Progress,
+    items_read_again,
+    plan_progress,
+    progress_with_items,
+)
 from cchc.monitoring.readmodel import SENT_STATES
 from cchc.plans.models import Plan
 
@@ -45,7 +51,9 @@ log = logging.getLogger(__name__)
 # Entries are never stale (their key names the stamp); the timeout only frees the room
 # of stamps nobody reads any more.
 CACHE_SECONDS = 3 * 24 * 3600
-KEY_PREFIX = "cchc:figures:1"
+# The entries' format: 2 since a roll-up keeps its agencies' sums (`agency_totals`) and a
+# carried one is kept as its changes (`_Moved`); an entry of another format is never read.
+KEY_PREFIX = "cchc:figures:2"
 
 T = TypeVar("T")
 
@@ -128,6 +136,14 @@ def carried(
     bulk rebuild) writes a token without a `delta`, which ends the chain. So every item
     but the changed assignments' stands now as in the entry, and those are read again.
     """
+    found = _carried_from(plan_id, chain, name, parts)
+    return None if found is None else found[1:]
+
+
+def _carried_from(
+    plan_id: int, chain: list[tuple[str, int]], name: str, parts: tuple[Any, ...]
+) -> tuple[str, Any, set[int]] | None:
+    """`carried`, with the earlier token the entry was found under first."""
     changed: set[int] = set()
     # One at a time, newest first: an entry is a plan's worth of figures, and the older
     # ones are usually there too.
@@ -135,7 +151,7 @@ def carried(
         changed.add(assignment_id)
         found = cached_get(plan_id, token, name, parts)
         if found is not None:
-            return found, changed
+            return token, found, changed
     return None
 
 
@@ -198,6 +214,16 @@ def _unpack(value: Any) -> Any:
     return value
 
 
+def fragment_get(key: str) -> Any:
+    """A page fragment kept by `fragment_set`, or None (a cache down: None too)."""
+    return _get(key)
+
+
+def fragment_set(key: str, value: Any) -> None:
+    """Keep a rendered page fragment (compressed when large, as the figures are)."""
+    _set_many({key: value})
+
+
 def _get(key: str) -> Any:
     try:
         return _unpack(cache.get(key))
@@ -229,13 +255,13 @@ def cached(
     parts: tuple[Any, ...],
     compute: Callable[[], T],
     *,
-    carry: Callable[[Any, set[int]], T | None] | None = None,
+    carry: Callable[[str, Any, set[int]], T | None] | None = None,
 ) -> T:
     """`compute()`'s value under the plan, the stamp and `parts`, computed on a miss.
 
     With `carry`, a miss first looks for the value of an earlier token that report
-    changes lead back from (`carried`): `carry(value, changed assignments)` moves it on,
-    or gives None to have it computed. The cache only saves work: when it cannot be
+    changes lead back from (`carried`): `carry(its token, value, changed assignments)`
+    moves it on, or gives None to have it computed. The cache only saves work: when it cannot be
     reached the value is computed."""
     key = _key(plan_id, stamp, name, parts)
     delta = _key(plan_id, stamp, "delta", ())
@@ -250,13 +276,33 @@ def cached(
     with collector_paused():
         value = None
         if carry is not None and found.get(delta):
-            earlier = carried(plan_id, _unpack(found[delta]), name, parts)
+            earlier = _carried_from(plan_id, _unpack(found[delta]), name, parts)
             if earlier is not None:
                 value = carry(*earlier)
         if value is None:
             value = compute()
         _set_many({key: value})
     return value
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """A roll-up kept as the whole roll-up cached under an earlier token of the plan
+    (`base`) and the items that changed since, read after this token committed.
+
+    The read after a report change writes this instead of the plan's roll-up again (a
+    few items instead of 11,598 pickled, compressed and written); a read of it reads the
+    base (the entry it was carried from, as before) and puts the items in their places
+    (`progress_with_items`). Equal to the carried roll-up for the reasons `carried`
+    gives: every other item stands now as in the base."""
+
+    base: str
+    items: tuple[ItemState, ...]
+
+
+# How many changed items a `_Moved` holds before the roll-up is kept whole again: each
+# read of it puts them in their places, a few milliseconds for a few dozen.
+MOVED_MAX = 64
 
 
 def progress_cached(
@@ -271,19 +317,66 @@ def progress_cached(
 
     Equal to the fresh value by construction (tests/test_figures.py checks it after each
     kind of change); the dashboards, the coordinator's strip and the public page read it.
+    A miss first carries an earlier token's roll-up over the report changes since
+    (`carried`), and keeps the result as that roll-up and the changed items (`_Moved`).
     """
     stamp = stamp or figures_stamp(plan)
     parts = _progress_parts(plan, period, today, states)
-    return cached(
-        plan.pk,
-        stamp.reports,
-        "progress",
-        parts,
-        lambda: plan_progress(plan, period=period, today=today, states=states),
-        carry=lambda progress, changed: progress_with_reports(
-            progress, plan, changed, period=period, today=today, states=states
-        ),
-    )
+    key = _key(plan.pk, stamp.reports, "progress", parts)
+    delta = _key(plan.pk, stamp.reports, "delta", ())
+
+    def compute() -> Progress:
+        return plan_progress(plan, period=period, today=today, states=states)
+
+    def whole(value: Any) -> Progress | None:
+        """The roll-up an entry stands for: itself, or its base with its items put in."""
+        if not isinstance(value, _Moved):
+            return cast(Progress | None, value)
+        base = cached_get(plan.pk, value.base, "progress", parts)
+        if not isinstance(base, Progress):  # the base was evicted: compute afresh
+            return None
+        return progress_with_items(base, list(value.items))
+
+    try:
+        # The changes since an earlier token in the same look-up: no query more for it.
+        found = cache.get_many([key, delta])
+    except Exception:  # a cache that is down costs time, not the page
+        log.warning("figures cache unreachable", exc_info=True)
+        return compute()
+    with collector_paused():
+        if key in found:
+            progress = whole(_unpack(found[key]))
+            if progress is not None:
+                return progress
+        elif found.get(delta):
+            earlier = _carried_from(plan.pk, _unpack(found[delta]), "progress", parts)
+            if earlier is not None:
+                token, value, changed_ids = earlier
+                kept: dict[int, ItemState] = {}
+                if isinstance(value, _Moved):
+                    # Carried from a carried one: its base and its items, put in at once
+                    # with the ones read now.
+                    token = value.base
+                    kept.update((item.assignment_id, item) for item in value.items)
+                    value = cached_get(plan.pk, token, "progress", parts)
+                changed = (
+                    items_read_again(
+                        value, plan, changed_ids, period=period, today=today, states=states
+                    )
+                    if isinstance(value, Progress)
+                    else None
+                )
+                if changed is not None:
+                    kept.update((item.assignment_id, item) for item in changed)
+                    progress = progress_with_items(value, list(kept.values()))
+                    if len(kept) <= MOVED_MAX:
+                        _set_many({key: _Moved(token, tuple(kept.values()))})
+                    else:
+                        _set_many({key: progress})
+                    return progress
+        progress = compute()
+        _set_many({key: progress})
+    return progress
 
 
 def _progress_parts(

@@ -122,6 +122,9 @@ class Progress:
     # Filled by `plan_rollup`, which keeps no items: each activity -> the reports its
     # figure is made from (its lead agencies', or everyone's if it has no lead).
     activity_reports: dict[int, list[int]] = field(default_factory=dict)
+    # Each agency -> the whole-number sums its figure is made of (`_Sum.totals`), so that
+    # a group's figure adds its members' up without a pass over the items.
+    agency_totals: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict[str, Any]:
         # Kept in the cache (cchc.monitoring.figures) and read back whole by the first
@@ -276,6 +279,7 @@ def progress_of_items(
     progress.activities, activity_value, activity_parent = _activity_figures(by_activity, method)
     _roll_up(progress, activity_value, activity_parent)
     progress.agencies = {key: total.done(method) for key, total in agencies.items()}
+    progress.agency_totals = {key: total.totals() for key, total in agencies.items()}
     progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
     return progress
 
@@ -289,17 +293,34 @@ def progress_with_reports(
     today: date,
     states: tuple[str, ...] = SENT_STATES,
 ) -> Progress | None:
-    """`progress` with the items of these assignments read again, and everything rolled
-    up again from the items: what `plan_progress` gives after reports of these
-    assignments changed state, when `progress` was `plan_progress` before (same plan
-    structure, period, day, method and states). None when one of them is not an item
-    (the structure changed: then only a whole computation will do).
+    """`progress` with the items of these assignments read again, and rolled up again:
+    what `plan_progress` gives after reports of these assignments changed state, when
+    `progress` was `plan_progress` before (same plan structure, period, day, method and
+    states). None when one of them is not an item (the structure changed: then only a
+    whole computation will do)."""
+    changed = items_read_again(
+        progress, plan, assignment_ids, period=period, today=today, states=states
+    )
+    return None if changed is None else progress_with_items(progress, changed)
+
+
+def items_read_again(
+    progress: Progress,
+    plan: Plan,
+    assignment_ids: set[int],
+    *,
+    period: ReportingPeriod | None,
+    today: date,
+    states: tuple[str, ...] = SENT_STATES,
+) -> list[ItemState] | None:
+    """The items of these assignments (or of the ones they were handed to) read again
+    from the database, as `plan_progress` would make them now; None when one of them is
+    not an item of `progress` (the structure changed).
 
     Three small queries (the assignments, their activities' due dates, their reports and
-    their predecessors'), then the roll-up in Python."""
+    their predecessors')."""
     finals = {progress.stands_for.get(pk, pk) for pk in assignment_ids}
-    where = {item.assignment_id: n for n, item in enumerate(progress.items)}
-    if not finals <= where.keys():
+    if not finals <= {item.assignment_id for item in progress.items}:
         return None
     rows = list(
         Assignment.objects.filter(pk__in=finals, transferred_to__isnull=True)
@@ -308,12 +329,79 @@ def progress_with_reports(
     )
     if len(rows) != len(finals):
         return None
-    items = list(progress.items)
-    for item in items_of(
+    return items_of(
         plan, rows, period=period, today=today, states=states, stands_for=progress.stands_for
-    ):
+    )
+
+
+def progress_with_items(progress: Progress, changed: list[ItemState]) -> Progress:
+    """`progress` with these items put in the places of the items of their assignments,
+    rolled up again (`progress_moved`)."""
+    where = {item.assignment_id: n for n, item in enumerate(progress.items)}
+    items = list(progress.items)
+    for item in changed:
         items[where[item.assignment_id]] = item
-    return progress_of_items(items, method=progress.method, stands_for=progress.stands_for)
+    return progress_moved(progress, items, changed)
+
+
+def progress_moved(
+    progress: Progress, items: list[ItemState], changed: list[ItemState]
+) -> Progress:
+    """`progress_of_items(items, …)` when `items` are `progress.items` with the `changed`
+    ones put in their places (same assignments, same structure, new reports).
+
+    Only what the changed items are part of is made again from its items: their
+    activities, their agencies and their (agency, area) pairs; then every activity is
+    rolled up to tasks, areas and the plan (`_roll_up`, one figure per activity). Each is
+    made by the same function over the same items in the same order as in
+    `progress_of_items` (the items in their order, the activities in the order of their
+    first item, which `progress.activities` keeps), so every figure is equal to the one a
+    whole computation gives, floats included (tests/test_figures.py compares them after
+    each kind of change, and on random items with each method)."""
+    method = progress.method
+    by_activity: dict[int, list[ItemState]] = {item.activity_id: [] for item in changed}
+    agencies = {item.agency_id: _Sum() for item in changed}
+    agency_areas = {(item.agency_id, item.area_id): _Sum() for item in changed}
+    # Each activity's task, area and weight, from its first item, as `_activity_figures`
+    # takes them (every item of an activity has its activity's).
+    parents: dict[int, tuple[int, int, int]] = {}
+    for item in items:
+        activity_id = item.activity_id
+        if activity_id not in parents:
+            parents[activity_id] = (item.task_id, item.area_id, item.weight)
+        if activity_id in by_activity:
+            by_activity[activity_id].append(item)
+        total = agencies.get(item.agency_id)
+        if total is not None:
+            total.add(item, method)
+            pair = agency_areas.get((item.agency_id, item.area_id))
+            if pair is not None:
+                pair.add(item, method)
+    figures, _values, _parents = _activity_figures(by_activity, method)
+    activities = dict(progress.activities)  # a key replaced keeps its place
+    activities.update(figures)
+    activity_value: dict[int, tuple[float, int]] = {}
+    activity_parent: dict[int, tuple[int, int]] = {}
+    for activity_id, figure in activities.items():
+        task_id, area_id, weight = parents[activity_id]
+        activity_parent[activity_id] = (task_id, area_id)
+        if figure.percent is not None:
+            activity_value[activity_id] = (figure.percent, weight)
+    moved = Progress(
+        method=method,
+        method_label=progress.method_label,
+        items=items,
+        activities=activities,
+        stands_for=progress.stands_for,
+    )
+    _roll_up(moved, activity_value, activity_parent)
+    moved.agencies = {**progress.agencies}
+    moved.agencies.update((key, total.done(method)) for key, total in agencies.items())
+    moved.agency_totals = {**progress.agency_totals}
+    moved.agency_totals.update((key, total.totals()) for key, total in agencies.items())
+    moved.agency_areas = {**progress.agency_areas}
+    moved.agency_areas.update((key, total.done(method)) for key, total in agency_areas.items())
+    return moved
 
 
 def _chains(handed: dict[int, int]) -> dict[int, int]:
@@ -376,50 +464,34 @@ def group_figure(progress: Progress, member_ids: set[int]) -> Figure:
 
 
 def group_figures(progress: Progress, members: dict[int, set[int]]) -> dict[int, Figure]:
-    """`group_figure` of each group (id -> its member agencies), in one pass over the
-    items instead of one per group.
+    """`group_figure` of each group (id -> its member agencies), from the agencies'
+    figures and sums (`Progress.agency_totals`), without a pass over the items.
 
-    Each agency's items are summed once, then each group adds up its members' sums.
-    The values are whole percents (0–100) and whole weights, so every sum is an exact
-    integer in a float, whatever the order of the additions: the figures equal
-    `group_figure`'s (tests/test_figures.py checks it)."""
+    An agency's figure counts every item of it, as a group's does of its members'; its
+    number of values is its `counted`. The values are whole percents (0–100) and whole
+    weights, so every sum is an exact integer in a float, whatever the order of the
+    additions: the figures equal `group_figure`'s (tests/test_figures.py checks it)."""
     method = progress.method
-    not_done, done, overdue = (
-        ProgressReport.Status.NOT_DONE,
-        ProgressReport.Status.DONE,
-        Timeliness.OVERDUE,
-    )
-    # agency -> [counted, done, not done, overdue, values, weights, sum, weighted sum]
-    sums: dict[int, list[Any]] = {}
-    for item in progress.items:
-        row = sums.get(item.agency_id)
-        if row is None:
-            row = sums[item.agency_id] = [0, 0, 0, 0, 0, 0, 0.0, 0.0]
-        status = item.status
-        if status == not_done:
-            row[2] += 1
-            continue
-        row[0] += 1
-        row[1] += status == done
-        row[3] += item.timeliness == overdue
-        value = (100.0 if status == done else 0.0) if method == "status" else float(item.percent)
-        row[4] += 1
-        row[5] += item.weight
-        row[6] += value
-        row[7] += value * item.weight
     figures = {}
     for group_id, agency_ids in members.items():
-        total: list[Any] = [0, 0, 0, 0, 0, 0, 0.0, 0.0]
+        figure = Figure()
+        weights, total = 0, 0.0
         for agency_id in agency_ids:
-            row = sums.get(agency_id)
-            if row is not None:
-                total = [a + b for a, b in zip(total, row, strict=True)]
-        figure = Figure(counted=total[0], done=total[1], not_done=total[2], overdue=total[3])
-        if total[4]:
+            one = progress.agencies.get(agency_id)
+            if one is None:
+                continue
+            figure.counted += one.counted
+            figure.done += one.done
+            figure.not_done += one.not_done
+            figure.overdue += one.overdue
+            agency_weights, agency_total = progress.agency_totals[agency_id]
+            weights += agency_weights
+            total += agency_total
+        if figure.counted:
             if method == "weighted":
-                figure.percent = total[7] / total[5] if total[5] else None
+                figure.percent = total / weights if weights else None
             else:
-                figure.percent = total[6] / total[4]
+                figure.percent = total / figure.counted
         figures[group_id] = figure
     return figures
 
@@ -542,6 +614,10 @@ class _Sum:
         self.weights += item.weight
         self.total += value * item.weight if method == "weighted" else value
 
+    def totals(self) -> tuple[int, float]:
+        """The weights and the sum of the values (whole numbers, in a float: exact)."""
+        return self.weights, self.total
+
     def done(self, method: str) -> Figure:
         if not self.values:
             self.figure.percent = None
@@ -640,5 +716,6 @@ def plan_rollup(
             ]
     _roll_up(progress, activity_value, activity_parent)
     progress.agencies = {key: total.done(method) for key, total in agencies.items()}
+    progress.agency_totals = {key: total.totals() for key, total in agencies.items()}
     progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
     return progress

@@ -101,11 +101,11 @@ def _activity_labels(plan: Plan, *, agency: Agency | None = None) -> dict[int, A
 
 def _plan_agencies(plan: Plan) -> list[Agency]:
     """Agencies with an assignment in the plan, in Vietnamese alphabetical order."""
+    # A semi-join (`id IN (…)`), not a join made distinct: PostgreSQL stops at each
+    # agency's first assignment instead of sorting every one (11,598: 23 → 12 ms).
+    in_plan = Assignment.objects.filter(activity__plan=plan).values("agency_id")
     return list(
-        Agency.objects.filter(assignments_set__activity__plan=plan)
-        .distinct()
-        .order_by("sort_name")
-        .only("pk", "name", "sort_name")
+        Agency.objects.filter(pk__in=in_plan).order_by("sort_name").only("pk", "name", "sort_name")
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -100,7 +100,14 @@ class ProvinceDashboard:
         state = self.__dict__.copy()
         if self.progress_source is not None and not isinstance(self.progress, _CachedProgress):
             state["progress"] = _CachedProgress(self.progress, self.progress_source)
+        # The overdue rows once: the chart's table is made from them again when read
+        # (thousands of rows at a province's size, each a few strings).
+        state["overdue"] = replace(self.overdue, table=Table(self.overdue.table.columns, []))
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.overdue.table.rows = _overdue_table(self.overdue_rows).rows
 
     def charts(self) -> dict[str, Chart]:
         return {

@@ -70,6 +70,6 @@ def select_plan(
         if period is None:
             raise Http404(_("Không có kỳ báo cáo này."))
     else:
-        period = period_current(plan, today)
+        period = period_current(plan, today, periods=periods)  # the periods read above
     as_of = min(today, period.ends_on) if period is not None else today
     return Selection(plans=plans, plan=plan, periods=periods, period=period, as_of=as_of)

@@ -11,7 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from cchc.monitoring.figures import Stamp, cached
+from cchc.monitoring.figures import Stamp, cached, cached_get
 from cchc.monitoring.models import Assignment, ProgressReport, ReportVersion
 from cchc.monitoring.progress import ItemState, Progress, combine
 from cchc.plans.models import Plan
@@ -220,7 +220,7 @@ def plan_trend(
         return [replay.point(month) for month in range(1, last_month + 1)]
     parts = (plan.year, last_month, settled, plan.rollup_method)
 
-    def compute() -> tuple[list[TrendPoint], list[Standing]]:
+    def compute() -> _Whole | _Moved:
         settled_points, state = _settled(plan, progress, stamp, settled)
         points = list(settled_points)
         since = _month_end(plan.year, settled) if settled else None
@@ -232,17 +232,42 @@ def plan_trend(
         for month in range(settled + 1, last_month + 1):
             points.append(replay.point(month))
             standings.append(replay.standing)
-        return points, standings
+        return points, standings, replay.leads
 
-    points, _standings = cached(
+    kept = cached(
         plan.pk,
         stamp.reports,
         "trend",
         parts,
         compute,
-        carry=lambda earlier, changed: _carry(plan, progress, earlier, changed, settled),
+        carry=lambda token, earlier, changed: _carry(
+            plan, progress, token, earlier, changed, settled, parts
+        ),
     )
-    return points
+    return kept.points if isinstance(kept, _Moved) else kept[0]
+
+
+# A trend kept whole: its points, the reports standing at each open month's point, and
+# the activities' leads (`_leads`, made once per whole replay: they change only with the
+# plan's structure, which ends a chain of report changes).
+_Whole = tuple[list["TrendPoint"], list[Standing], Leads | None]
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """A trend carried over report changes, kept as the whole trend of an earlier token
+    (`base`) and what changed since: its points, and for each open month the changed
+    items' standing reports (None: none stands). Written instead of every item's standing
+    again after each report change; `_carry` puts the changes into the base's standings
+    when it carries the trend further."""
+
+    base: str
+    points: list[TrendPoint]
+    changes: list[dict[int, tuple[int, str, int] | None]]
+
+
+# How many changed items a `_Moved` trend holds before the trend is kept whole again.
+MOVED_MAX = 64
 
 
 def _months(plan: Plan, today: date) -> tuple[int, int]:
@@ -258,40 +283,66 @@ def _months(plan: Plan, today: date) -> tuple[int, int]:
 def _carry(
     plan: Plan,
     progress: Progress,
-    earlier: tuple[list[TrendPoint], list[Standing]],
+    token: str,
+    earlier: _Whole | _Moved,
     changed: set[int],
     settled: int,
-) -> tuple[list[TrendPoint], list[Standing]]:
+    parts: tuple[Any, ...],
+) -> _Whole | _Moved | None:
     """The trend of an earlier token moved on over the reports changed since
-    (`cchc.monitoring.figures.carried`).
+    (`cchc.monitoring.figures.carried`); None when it cannot be (a base evicted).
 
     A report's state in the replay depends on its own events only, and an item's
     standing report on its own reports' states. So each open month's point is that
     month's standing of the earlier token with the changed items' replayed again from
     their reports' events (one small query), rolled up by the same code as a whole
-    replay. The settled months do not move (they are the structure token's).
+    replay. The settled months do not move (they are the structure token's). Kept as the
+    earlier whole trend and the changed items' standings (`_Moved`) while they are few.
     """
-    points, standings = earlier
+    changes: list[dict[int, tuple[int, str, int] | None]]
+    if isinstance(earlier, _Moved):
+        # Carried from a carried one: its base's standings with its changes put in.
+        base = cached_get(plan.pk, earlier.base, "trend", parts)
+        if base is None or isinstance(base, _Moved):
+            return None
+        _points, standings, leads = base
+        token, points, changes = earlier.base, earlier.points, earlier.changes
+        for standing, change in zip(standings, changes, strict=True):
+            for final, stands in change.items():
+                if stands is None:
+                    standing.pop(final, None)
+                else:
+                    standing[final] = stands
+    else:
+        points, standings, leads = earlier
+        changes = [{} for _standing in standings]
     points = list(points[:settled])
     if not standings:  # every month settled: the changes came after the plan's year
-        return [*points], standings
+        return points, standings, leads
+    if leads is None:
+        leads = _leads(progress.items)
     finals = {progress.stands_for.get(pk, pk) for pk in changed}
     together = [*finals, *(old for old, new in progress.stands_for.items() if new in finals)]
     events = _events(plan, None, assignments=together)
     state: State = {}
     cursor = 0
-    leads = _leads(progress.items)
     last_month = settled + len(standings)
-    for month, standing in zip(range(settled + 1, last_month + 1), standings, strict=True):
+    for month, standing, change in zip(
+        range(settled + 1, last_month + 1), standings, changes, strict=True
+    ):
         # Events come in the order of their moment, so a month's are a prefix.
         while cursor < len(events) and events[cursor][3] <= month:
             _step(state, events[cursor], progress.stands_for)
             cursor += 1
+        now = _standing(state)
         for final in finals:
             standing.pop(final, None)
-        standing.update(_standing(state))
+            change[final] = now.get(final)
+        standing.update(now)
         points.append(_point(month, standing, leads, progress.method))
-    return points, standings
+    if len(changes[0]) > MOVED_MAX:
+        return points, standings, leads
+    return _Moved(token, points, changes)
 
 
 def _settled(
