@@ -333,3 +333,26 @@ def test_a_survey_submission_costs_the_same_with_many_responses_before_it(
         assert len(stamps) == 1
         counts.append(len(sent))
     assert counts == [SURVEY_SUBMIT_QUERIES] * 2
+
+
+def test_rows_written_in_bulk_show_after_rebuild_summaries(
+    leader: Client, agencies: dict[str, Agency]
+) -> None:
+    """Rows written behind the services' back (a bulk loader, SQL by hand) send no signal:
+    `cchc rebuild_summaries`, which docs/dashboards.md prescribes after such a write,
+    restamps the citizens' panels as well as the plans' figures."""
+    from django.core.management import call_command
+
+    item = _feedback(agencies["province"])
+    before = _seen(_shown(leader))
+    # Made late in bulk: no save, no signal, the cached panel is not told.
+    Feedback.objects.filter(pk=item.pk).update(
+        received_on=calendar.today() - timedelta(days=60),
+        due_on=calendar.today() - timedelta(days=30),
+    )
+    assert _seen(_shown(leader)) == before
+    call_command("rebuild_summaries", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    after = _seen(_shown(leader))
+    assert after != before
+    province = agencies["province"].pk
+    assert after == _seen(citizens_panel(None, calendar.today(), province=province))

@@ -15,6 +15,7 @@ from datetime import date
 
 from django.db import transaction
 
+from cchc.citizens.stamps import citizens_changed_everywhere
 from cchc.dashboards.queries.province import province_summary
 from cchc.dashboards.queries.public import public_progress
 from cchc.dashboards.queries.trend import plan_trend
@@ -26,9 +27,14 @@ from cchc.plans.models import Plan
 def summaries_rebuild(plans: Iterable[Plan] | None = None, *, today: date | None = None) -> int:
     """Restamp `plans` (every plan by default) and warm their summaries; returns how many.
 
-    Call it after loading reports, versions, periods or assignments in bulk."""
+    Call it after loading reports, versions, periods or assignments in bulk. The
+    citizens' panels are restamped too (survey responses and feedback loaded in bulk
+    bypass their services the same way); the officers' worklists name the plan's stamps,
+    so they follow."""
     today = today or calendar.today()
     count = 0
+    with transaction.atomic():
+        citizens_changed_everywhere()
     for plan in Plan.objects.order_by("pk") if plans is None else plans:
         with transaction.atomic():
             figures_changed(plan, structure=True)
