@@ -67,6 +67,17 @@ class Kind:
     latencies: list[float] = field(default_factory=list)
     first_errors: list[str] = field(default_factory=list)
 
+    def record(self, status: int, elapsed: float, method: str, path: str) -> None:
+        """One answer (status 0: no answer); the caller holds the kind's lock."""
+        self.count += 1
+        self.latencies.append(elapsed)
+        if status == 409:  # a version conflict: expected when two clients save one report
+            self.conflicts += 1
+        elif status == 0 or status >= 400:
+            self.errors += 1
+            if len(self.first_errors) < 3:
+                self.first_errors.append(f"{status} {method} {path}")
+
     def summary(self, seconds: float, hello_p50: float) -> dict[str, Any]:
         ordered = sorted(self.latencies)
 
@@ -169,6 +180,20 @@ class Server:
             conn.close()
 
 
+def _timed(
+    server: Server, method: str, path: str, headers: dict[str, str], body: Any
+) -> tuple[int, bytes, float]:
+    """The request's status (0 when the server did not answer), body and milliseconds."""
+    started = time.perf_counter()
+    try:
+        status, content = server.request(
+            method, path, headers, None if body is None else json.dumps(body)
+        )
+    except OSError as error:
+        status, content = 0, str(error).encode()
+    return status, content, (time.perf_counter() - started) * 1000
+
+
 def _session(user: Any) -> str:
     client = Client()
     client.force_login(user)
@@ -251,24 +276,9 @@ def run(
         def call(
             label: str, method: str, path: str, headers: dict[str, str], body: Any = None
         ) -> tuple[int, Any]:
-            started = time.perf_counter()
-            try:
-                status, content = server.request(
-                    method, path, headers, None if body is None else json.dumps(body)
-                )
-            except OSError as error:
-                status, content = 0, str(error).encode()
-            elapsed = (time.perf_counter() - started) * 1000
+            status, content, elapsed = _timed(server, method, path, headers, body)
             with lock:
-                kind = kinds.setdefault(label, Kind(label))
-                kind.count += 1
-                kind.latencies.append(elapsed)
-                if status == 409:
-                    kind.conflicts += 1
-                elif status == 0 or status >= 400:
-                    kind.errors += 1
-                    if len(kind.first_errors) < 3:
-                        kind.first_errors.append(f"{status} {method} {path}")
+                kinds.setdefault(label, Kind(label)).record(status, elapsed, method, path)
             if status == 200 and method != "GET":
                 return status, json.loads(content)
             return status, None
@@ -447,23 +457,9 @@ def _alone(
         while time.monotonic() < deadline:
             n += 1
             method, path, headers, body = step(index, n)
-            started = time.perf_counter()
-            try:
-                status, content = server.request(
-                    method, path, headers, None if body is None else json.dumps(body)
-                )
-            except OSError as error:
-                status, content = 0, str(error).encode()
-            elapsed = (time.perf_counter() - started) * 1000
+            status, content, elapsed = _timed(server, method, path, headers, body)
             with lock:
-                kind.count += 1
-                kind.latencies.append(elapsed)
-                if status == 409:
-                    kind.conflicts += 1
-                elif status == 0 or status >= 400:
-                    kind.errors += 1
-                    if len(kind.first_errors) < 3:
-                        kind.first_errors.append(f"{status} {method} {path}")
+                kind.record(status, elapsed, method, path)
             if after is not None:
                 after(index, status, content)
 
