@@ -236,7 +236,7 @@ def plan_progress(
     handed: dict[int, int] = {}
     kept: list[dict[str, Any]] = []
     # In the order of their ids, so that a roll-up made again from the same items (a
-    # change's delta, `progress_with_reports`) adds them up in the same order.
+    # change's delta, `items_read_again` then `progress_moved`) adds them up in the same order.
     for row in (
         Assignment.objects.filter(activity__plan=plan)
         .order_by("pk")
@@ -282,26 +282,6 @@ def progress_of_items(
     progress.agency_totals = {key: total.totals() for key, total in agencies.items()}
     progress.agency_areas = {key: total.done(method) for key, total in agency_areas.items()}
     return progress
-
-
-def progress_with_reports(
-    progress: Progress,
-    plan: Plan,
-    assignment_ids: set[int],
-    *,
-    period: ReportingPeriod | None,
-    today: date,
-    states: tuple[str, ...] = SENT_STATES,
-) -> Progress | None:
-    """`progress` with the items of these assignments read again, and rolled up again:
-    what `plan_progress` gives after reports of these assignments changed state, when
-    `progress` was `plan_progress` before (same plan structure, period, day, method and
-    states). None when one of them is not an item (the structure changed: then only a
-    whole computation will do)."""
-    changed = items_read_again(
-        progress, plan, assignment_ids, period=period, today=today, states=states
-    )
-    return None if changed is None else progress_with_items(progress, changed)
 
 
 def items_read_again(
