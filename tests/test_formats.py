@@ -715,7 +715,7 @@ def test_every_problem_in_a_workbook_is_reported_at_once() -> None:
         read_xlsx,
         appendix(
             [1, "Nhiệm vụ trước lĩnh vực", "Việc"],
-            ["A", "Không phải số La Mã"],
+            ["1a", "Không phải số La Mã"],  # "A" would be an area lettered A
             ["I", "Lĩnh vực"],
             [None, "Nhiệm vụ thiếu số", "Việc"],
             [None, None, "Việc"],

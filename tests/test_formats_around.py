@@ -899,3 +899,155 @@ def test_a_deadline_written_with_a_full_date_does_not_end_the_table():
     plan = read_xlsx(published(body))
     assert plan.areas[0].tasks[0].activities[1].deadline == "Quý I, ngày 10 tháng 3 năm 2023"
     assert [area.code for area in plan.areas] == ["I", "II"]
+
+
+# --- Column titles as provinces word them -----------------------------------------------------
+
+HEADER_WORDINGS = {
+    "the template's": HEADER,
+    "Nội dung, Đơn vị, Thời hạn": [
+        "STT", "Nội dung", "Hoạt động cụ thể", "Sản phẩm đầu ra", "Đơn vị chủ trì",
+        "Đơn vị phối hợp", "Thời hạn hoàn thành", "Ghi chú",
+    ],
+    "công việc, thực hiện, tiến độ, an extra column": [
+        "Số TT", "Nội dung công việc", "Hoạt động", "Sản phẩm", "Cơ quan thực hiện",
+        "Cơ quan phối hợp", "Tiến độ", "Kinh phí thực hiện",
+    ],
+    "đầu mối, lộ trình": [
+        "TT", "Nhiệm vụ", "Nội dung hoạt động", "Kết quả dự kiến", "Đơn vị đầu mối",
+        "Đơn vị phối hợp", "Lộ trình", "Ghi chú",
+    ],
+    "thời điểm, hạn": [
+        "Số thứ tự", "Tên nhiệm vụ", "Hoạt động", "Kết quả", "Cơ quan, đơn vị thực hiện",
+        "Cơ quan phối hợp", "Hạn hoàn thành", "Ghi chú",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("header", HEADER_WORDINGS.values(), ids=HEADER_WORDINGS)
+def test_column_titles_as_provinces_word_them_are_read(header):
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], header, *BODY]
+    plan = read_xlsx(xlsx_bytes(workbook(rows)))
+    assert shape(plan) == EXPECTED
+    activity = plan.areas[1].tasks[0].activities[0]
+    assert (activity.outputs, activity.lead, activity.cooperating, activity.deadline) == (
+        "Báo cáo",
+        ["Sở Tư pháp"],
+        ["Sở Nội vụ"],
+        "Quý III",
+    )
+
+
+def test_a_cost_column_is_not_taken_for_the_lead_agency():
+    header = [*HEADER[:4], "Kinh phí thực hiện", *HEADER[4:]]
+    body = [[*row[:4], "100 triệu", *row[4:]] for row in BODY]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], header, *body]
+    activity = read_xlsx(xlsx_bytes(workbook(rows))).areas[1].tasks[0].activities[0]
+    assert activity.lead == ["Sở Tư pháp"]
+
+
+def test_a_table_without_a_task_column_is_still_refused_in_vietnamese():
+    header = ["TT", "Ghi nhận", *HEADER[2:]]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], header, *BODY]
+    issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))
+    assert any("Không tìm thấy dòng tiêu đề" in issue for issue in issues)
+
+
+# --- Areas and activities numbered as provinces number them ------------------------------------
+
+
+def _row(number: str, task: str, activity: str = "", lead: str = "", deadline: str = ""):
+    return [number, task, activity, "", lead, "", deadline, ""]
+
+
+NUMBERINGS = {
+    "areas 1, 2 over tasks 1.1, 2.1": (
+        [
+            _row("1", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1.1", "Ban hành kế hoạch", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1"),
+            _row("1.2", "Công tác tuyên truyền", "Đăng tin", "Sở Tư pháp", "Quý I"),
+            _row("2.", "CẢI CÁCH THỂ CHẾ"),
+            _row("2.1", "Rà soát văn bản", "Rà soát", "Sở Tư pháp", "Quý III"),
+        ],
+        [
+            ("1", "Công tác chỉ đạo điều hành", [
+                ("1.1", "Ban hành kế hoạch", ["Xây dựng dự thảo"]),
+                ("1.2", "Công tác tuyên truyền", ["Đăng tin"]),
+            ]),
+            ("2", "Cải cách thể chế", [("2.1", "Rà soát văn bản", ["Rà soát"])]),
+        ],
+    ),
+    "areas A, B": (
+        [
+            _row("A", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1", "Ban hành kế hoạch", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1"),
+            _row("B.", "CẢI CÁCH THỂ CHẾ"),
+            _row("1", "Rà soát văn bản", "Rà soát", "Sở Tư pháp", "Quý III"),
+        ],
+        [
+            ("A", "Công tác chỉ đạo điều hành", [("1", "Ban hành kế hoạch", ["Xây dựng dự thảo"])]),
+            ("B", "Cải cách thể chế", [("1", "Rà soát văn bản", ["Rà soát"])]),
+        ],
+    ),
+    "Phần I, Mục 2": (
+        [
+            _row("Phần I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1", "Ban hành kế hoạch", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1"),
+            _row("Mục 2", "CẢI CÁCH THỂ CHẾ"),
+            _row("1", "Rà soát văn bản", "Rà soát", "Sở Tư pháp", "Quý III"),
+        ],
+        [
+            ("I", "Công tác chỉ đạo điều hành", [("1", "Ban hành kế hoạch", ["Xây dựng dự thảo"])]),
+            ("2", "Cải cách thể chế", [("1", "Rà soát văn bản", ["Rà soát"])]),
+        ],
+    ),
+    "activities a), b., - under their task": (
+        [
+            _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1", "Ban hành kế hoạch"),
+            _row("a)", "", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1"),
+            _row("b.", "", "Trình ký ban hành", "Sở Nội vụ", "Tháng 2"),
+            # No activity column used: the activity is written in the task's.
+            _row("-", "Gửi các cơ quan", "", "Văn phòng UBND tỉnh", "Tháng 2"),
+        ],
+        [
+            ("I", "Công tác chỉ đạo điều hành", [
+                ("1", "Ban hành kế hoạch",
+                 ["Xây dựng dự thảo", "Trình ký ban hành", "Gửi các cơ quan"]),
+            ]),
+        ],
+    ),
+    "a task with sub-tasks 1.1 under area I stays a task": (
+        [
+            _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1", "Ban hành kế hoạch"),
+            _row("1.1", "Xây dựng", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1"),
+        ],
+        [
+            ("I", "Công tác chỉ đạo điều hành", [
+                ("1", "Ban hành kế hoạch", []),
+                ("1.1", "Xây dựng", ["Xây dựng dự thảo"]),
+            ]),
+        ],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "expected"), NUMBERINGS.values(), ids=NUMBERINGS)
+def test_areas_and_activities_numbered_as_provinces_number_them(body, expected):
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
+    assert shape(read_xlsx(xlsx_bytes(workbook(rows)))) == expected
+    assert shape(read_docx(appendix_document(body))) == expected
+
+
+def test_an_activity_label_with_no_task_above_is_refused_in_vietnamese():
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, _row("a)", "Xây dựng dự thảo")]
+    issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))
+    assert any("«a)» ở cột TT không phải số La Mã" in issue for issue in issues)
+
+
+def test_a_task_before_any_area_is_still_refused_when_no_sub_number_follows():
+    body = [_row("1", "Ban hành kế hoạch", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1")]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
+    issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))
+    assert any("đứng trước mọi lĩnh vực" in issue for issue in issues)

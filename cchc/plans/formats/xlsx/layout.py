@@ -79,6 +79,14 @@ MAX_AREA_NUMBER = 50
 
 _AREA_CODE = re.compile(r"^(?P<code>[IVXLCDM]+)\b[\s.:)\-–]*(?P<rest>.*)$", re.IGNORECASE | re.S)
 _TASK_NUMBER = re.compile(r"^(?P<number>\d+(?:\.\d+)*)\.?$")
+# "Phần I", "Mục II", "Lĩnh vực 3": an area's number with its label written out.
+_AREA_LABEL = re.compile(r"^(?:phần|mục|lĩnh\s+vực)\s+(?=\S)", re.IGNORECASE)
+# Areas lettered "A", "B." instead of numbered; capitals only ("a)" is an activity).
+_LETTER_AREA = re.compile(r"^(?P<code>[A-ZĐ])\b[\s.:)\-–]*(?P<rest>.*)$", re.S)
+_ARABIC_AREA = re.compile(r"^(?P<code>\d{1,2})\b[\s.:)\-–]*(?P<rest>.*)$", re.S)
+# What a table writes in the TT column of an activity under its task: "a", "b)", "c.",
+# "-", "+", "•". Areas are capital letters or Roman numerals, tasks Arabic numbers.
+_ACTIVITY_LABEL = re.compile(r"^(?:\(?[a-zđ][).]?|[-+•–—*·◦▪►➢❖])$")
 _NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$")
 _TOKEN = re.compile(r"[\w&]+(?:-[\w&]+)*")
 
@@ -207,10 +215,22 @@ def _header_field(text: str) -> str | None:
         ("thoigian", "deadline"),
         ("thoihan", "deadline"),
         ("tiendo", "deadline"),
+        ("lotrinh", "deadline"),
+        ("thoidiem", "deadline"),
+        ("hoanthanh", "deadline"),
         ("ghichu", "notes"),
+        # After the fields above: "Nội dung hoạt động" is the activity, "Nội dung công
+        # việc" or "Nội dung" alone the task.
+        ("noidung", "task"),
+        ("congviec", "task"),
     ):
         if fragment in key:
             return name
+    # "Cơ quan thực hiện", "Đơn vị đầu mối": the lead, when a table has no "chủ trì"
+    # column (a two-level header puts "Chủ trì" | "Phối hợp" under it, the same column).
+    # Only an agency's column: "Kinh phí thực hiện" is not one.
+    if ("coquan" in key or "donvi" in key) and ("thuchien" in key or "daumoi" in key):
+        return "lead"
     return None
 
 

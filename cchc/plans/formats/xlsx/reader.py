@@ -24,7 +24,11 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from cchc.lib.roman import from_roman
 from cchc.lib.text import fold
 from cchc.plans.formats.xlsx.layout import (
+    _ACTIVITY_LABEL,
+    _ARABIC_AREA,
     _AREA_CODE,
+    _AREA_LABEL,
+    _LETTER_AREA,
     _TASK_NUMBER,
     COLUMN_TITLES,
     FIELDS,
@@ -147,6 +151,8 @@ class AppendixBuilder:
         self._area_codes: set[str] = set()
         self._task_numbers: set[str] = set()
         self._after_header = False
+        # The last task read before any area, with its message.
+        self._arealess: tuple[TaskRow, ImportIssue] | None = None
         # Set at the recipients list or the signature block: the table is over.
         self.ended = False
 
@@ -211,6 +217,12 @@ class AppendixBuilder:
             return  # the second level of a repeated two-level header
 
         number = own["number"]
+        if number and self._task is not None and _ACTIVITY_LABEL.match(number):
+            # "a)", "b)", "-": an activity of the task above. A table without an activity
+            # column writes it in the task's column.
+            number = ""
+            if not own["activity"] and own["task"]:
+                values["activity"], own["task"] = own["task"], ""
         if number:
             task_match = _TASK_NUMBER.match(number)
             if task_match:
@@ -250,9 +262,17 @@ class AppendixBuilder:
     def _start_area(
         self, number: str, own: dict[str, str], where: Callable[[str], Location]
     ) -> None:
-        match = _AREA_CODE.match(number)
+        labelled = _AREA_LABEL.sub("", number)
+        match = _AREA_CODE.match(labelled)
         code = match.group("code").upper() if match else ""
         value = from_roman(code) if code else None
+        if value is None or value > MAX_AREA_NUMBER:
+            # "A", "B." (areas lettered), or "Phần 1": the letter or number is the code.
+            match = _LETTER_AREA.match(labelled) or (
+                _ARABIC_AREA.match(labelled) if labelled != number else None
+            )
+            code = match.group("code").upper() if match else ""
+            value = 1 if match else None
         if match is None or value is None or value > MAX_AREA_NUMBER:
             self.issues.append(
                 ImportIssue(
@@ -303,19 +323,28 @@ class AppendixBuilder:
         where: Callable[[str], Location],
         sources: Callable[[tuple[tuple[str, str], ...]], _Sources],
     ) -> None:
+        above = self._task
+        if (
+            above is not None
+            and not above.activities
+            and above.number.isdigit()
+            and number.startswith(above.number + ".")
+            and (self._area is None or self._area.code.isdigit())
+        ):
+            self._task_to_area(above)
         task = TaskRow(number=number, title=title)
         task.source = sources(_TASK_SOURCES)
         if self._area is None:
-            self.issues.append(
-                ImportIssue(
-                    where("number"),
-                    _(
-                        "Nhiệm vụ %(number)s đứng trước mọi lĩnh vực: cần một dòng lĩnh vực "
-                        "(số La Mã I, II …) ở phía trên."
-                    )
-                    % {"number": number},
+            issue = ImportIssue(
+                where("number"),
+                _(
+                    "Nhiệm vụ %(number)s đứng trước mọi lĩnh vực: cần một dòng lĩnh vực "
+                    "(số La Mã I, II …) ở phía trên."
                 )
+                % {"number": number},
             )
+            self._arealess = (task, issue)
+            self.issues.append(issue)
         else:
             if number in self._task_numbers:
                 self.issues.append(
@@ -336,6 +365,30 @@ class AppendixBuilder:
                 )
             )
         self._task = task
+
+    def _task_to_area(self, task: TaskRow) -> None:
+        """ "1 | CÔNG TÁC CHỈ ĐẠO" above "1.1", "1.2": areas numbered like tasks. The row
+        was read as a task with no activity; it is the area its sub-numbers name."""
+        if self._area is not None and self._area.tasks and self._area.tasks[-1] is task:
+            self._area.tasks.pop()
+        if self._arealess is not None and self._arealess[0] is task:
+            withdrawn = self._arealess[1]
+            self.issues = [issue for issue in self.issues if issue is not withdrawn]
+        self._arealess = None
+        area = AreaRow(code=task.number, title=sentence_case(task.title))
+        area.source = {"code": task.source["number"], "title": task.source["title"]}
+        if task.number in self._area_codes:
+            self.issues.append(
+                ImportIssue(
+                    task.source["number"],
+                    _("Lĩnh vực %(code)s xuất hiện hai lần trong bảng.") % {"code": task.number},
+                )
+            )
+        self._area_codes.add(task.number)
+        self.areas.append(area)
+        self._area = area
+        self._task = None
+        self._task_numbers = set()
 
     def _add_activity(
         self, values: dict[str, str], sources: Callable[[tuple[tuple[str, str], ...]], _Sources]
