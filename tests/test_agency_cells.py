@@ -85,6 +85,17 @@ CELLS = [
     ("  Sở   Nội  vụ  ,   Sở Tư   pháp ", ["Sở Nội vụ", "Sở Tư pháp"]),
     ("SỞ NỘI VỤ, SỞ TƯ PHÁP", ["Sở Nội vụ", "Sở Tư pháp"]),
     ("So Noi vu, So Tu phap", ["Sở Nội vụ", "Sở Tư pháp"]),
+    ("Sở Nông nghiệp và PTNT", ["Sở Nông nghiệp và Phát triển nông thôn"]),
+    ("UBND các huyện, TX, TP", ["UBND cấp huyện"]),
+    ("UBND TP Đông Hà, UBND TX Quảng Trị", ["UBND thành phố Đông Hà", "UBND thị xã Quảng Trị"]),
+    # a comma where the register writes a dash
+    ("Sở Lao động, Thương binh và Xã hội", ["Sở Lao động - Thương binh và Xã hội"]),
+    # the column's role repeated after the name, the head's title before it
+    ("Sở Nội vụ chủ trì", ["Sở Nội vụ"]),
+    ("Sở Tư pháp phối hợp, Sở Y tế", ["Sở Tư pháp", "Sở Y tế"]),
+    ("Chủ tịch UBND tỉnh", ["UBND tỉnh Quảng Trị"]),
+    ("Thủ trưởng các sở, ban, ngành", ["Các sở, ban, ngành"]),
+    ("Giám đốc Sở Nội vụ", ["Sở Nội vụ"]),
     # vague phrases: the member-less group, never an agency
     ("Các đơn vị có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
     ("Các cơ quan, tổ chức có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
@@ -126,6 +137,16 @@ def test_a_qualifier_is_kept_as_the_note(resolver):
     (found,) = resolver.resolve("Các sở, ban, ngành có đơn vị sự nghiệp công lập")
     assert found.target.code == "so-ban-nganh"
     assert found.note == "có đơn vị sự nghiệp công lập"
+
+
+def test_a_role_or_a_title_is_kept_as_the_note(resolver):
+    (found,) = resolver.resolve("Sở Nội vụ chủ trì")
+    assert (found.written_name, found.note) == ("Sở Nội vụ", "chủ trì")
+    (found,) = resolver.resolve("Chủ tịch UBND tỉnh")
+    assert (found.written_name, found.note) == ("UBND tỉnh", "Chủ tịch")
+    # Only around a known name: the rest of the cell still has to name an agency.
+    assert resolver.resolve("Giám đốc Sở Mặt Trăng") is None
+    assert resolver.resolve("Chủ trì") is None
 
 
 def test_a_colon_after_a_single_name_is_a_note(resolver):

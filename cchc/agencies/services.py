@@ -535,6 +535,38 @@ _VAGUE_GROUP = "co-quan-lien-quan"
 _COLON = re.compile(r"^(?P<head>[^:()]{2,60}?)\s*:\s*(?P<items>.+)$", re.DOTALL)
 
 
+# Abbreviations and punctuation a cell may write differently from every name the register
+# knows: tried only when the name as written is not known (`Resolver.lookup`). Not part of
+# `resolution_key`, which aliases are stored under.
+_LOOSE = [
+    (re.compile(r"\bptnt\b"), "phat trien nong thon"),
+    (re.compile(r"\btx\b"), "thi xa"),
+    (re.compile(r"\btp\b"), "thanh pho"),
+    (re.compile(r"\btt\b(?= va tt\b)"), "thong tin"),
+    # "Sở Lao động, Thương binh và Xã hội" for "Sở Lao động - Thương binh và Xã hội".
+    (re.compile(r" - "), ", "),
+]
+
+
+def loose_key(key: str) -> str:
+    for pattern, replacement in _LOOSE:
+        key = pattern.sub(replacement, key)
+    return " ".join(key.split())
+
+
+# "Sở Nội vụ chủ trì", "Sở Tư pháp phối hợp": the cell repeats the column's role.
+_ROLE_TAIL = re.compile(
+    r"\s+(?:(?:là\s+)?(?:chủ\s+trì|phối\s+hợp|đầu\s+mối|thực\s+hiện)(?:\s+thực\s+hiện)?)$",
+    re.IGNORECASE,
+)
+# "Chủ tịch UBND tỉnh", "Thủ trưởng các sở, ban, ngành": the agency, led by its head.
+_HEAD_TITLE = re.compile(
+    r"^(?:(?:phó\s+)?chủ\s+tịch|(?:phó\s+)?giám\s+đốc|thủ\s+trưởng|lãnh\s+đạo|"
+    r"người\s+đứng\s+đầu)\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
 def _clean_piece(text: str) -> str:
     text = " ".join(text.split())
     return text.strip().lstrip(_BULLETS).strip().rstrip(".,;:").strip()
@@ -654,6 +686,12 @@ class Resolver:
                 keep(alias.search_name, target, alias.province_id)
             elif alias.ignored:
                 keep(alias.search_name, IGNORED, alias.province_id)
+        # The same names under `loose_key`; a loose key two targets share stands for none.
+        self._loose: dict[str, Target | Ignored | None] = {}
+        for key, target in self.by_key.items():
+            loose = loose_key(key)
+            if self._loose.setdefault(loose, target) is not target:
+                self._loose[loose] = None
         self.names = {key: str(target) for key, target in self.by_key.items()}
         # An ignored name is never proposed as the closest known one.
         self._choices = [k for k, t in self.by_key.items() if not isinstance(t, Ignored)]
@@ -678,7 +716,9 @@ class Resolver:
 
     def lookup(self, name: str) -> Target | Ignored | None:
         """The agency or group a name stands for; IGNORED for a name settled as no one."""
-        return self.by_key.get(resolution_key(name))
+        key = resolution_key(name)
+        found = self.by_key.get(key)
+        return found if found is not None else self._loose.get(loose_key(key))
 
     def resolve(self, written: str) -> list[Resolved] | None:
         """Resolve one written cell; None when some part of it names no known agency."""
@@ -767,6 +807,14 @@ class Resolver:
                     )
             if self.vague_group is not None and self._vague(candidate):
                 return Resolved(candidate, self.vague_group)
+            for pattern in (_ROLE_TAIL, _HEAD_TITLE):
+                said = pattern.search(candidate)
+                bare = pattern.sub("", candidate).strip() if said else ""
+                if said and bare:
+                    found = self._one(bare, "")
+                    if found is not None:
+                        notes = "; ".join(n for n in (said.group(0).strip(), found.note) if n)
+                        return Resolved(found.written_name, found.target, notes)
         return None
 
     def _names_inside(self, qualifier: str) -> bool:
