@@ -682,7 +682,7 @@ def test_an_item_not_to_be_done_is_not_chased_as_overdue(login, plan, agencies):
 # periods read once. The read after the approval reads one entry more: the roll-up the
 # send's read kept is its changes (`_Moved`, cchc.monitoring.figures), so it reads their
 # base too, instead of the send's read writing the whole roll-up again.
-PROVINCE_AFTER_CHANGE_QUERIES = (42, 43)
+PROVINCE_AFTER_CHANGE_QUERIES = (38, 39)
 
 
 def test_the_province_dashboard_after_a_report_changes_costs_the_same_for_any_plan(

@@ -9,7 +9,7 @@ the template engine. Every chart on a page also has its numbers in a table besid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -153,6 +153,44 @@ def heatmap(
     rows: list[HeatRow],
 ) -> SafeString:
     """Rows × columns of coloured cells, each printed with its percent, and a legend."""
+    return heatmap_drawing(
+        chart_id=chart_id,
+        title=title,
+        desc=desc,
+        columns=columns,
+        column_titles=column_titles,
+        rows=rows,
+    ).svg()
+
+
+@dataclass
+class HeatDrawing:
+    """A heatmap's markup in parts: what comes before the rows, each row's, and what
+    comes after them. A row's markup depends only on its place, its label, link and
+    cells, so a page drawn again after a report change keeps the rows that did not move
+    (`heatmap_drawing(kept=…)`) and draws only the others."""
+
+    head: str
+    rows: list[str]
+    tail: str
+
+    def svg(self) -> SafeString:
+        # Every part was escaped when drawn; the rest is fixed markup.
+        return mark_safe(self.head + "".join(self.rows) + self.tail)
+
+
+def heatmap_drawing(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    columns: list[str],
+    column_titles: list[str],
+    rows: list[HeatRow],
+    kept: list[str | None] | None = None,
+) -> HeatDrawing:
+    """`heatmap`'s markup in parts; `kept[r]`, when given and not None, is row `r`'s
+    markup drawn before for the same place, label, link and cells, used as it is."""
     label_width, cell_w, cell_h, top = 300, 58, 26, 34
     width = max(label_width + cell_w * len(columns) + 10, 560)
     grid_bottom = top + cell_h * len(rows)
@@ -160,8 +198,11 @@ def heatmap(
         {"x": label_width + cell_w * i + cell_w / 2, "label": code, "title": column_titles[i]}
         for i, code in enumerate(columns)
     ]
-    body = []
+    body: list[dict[str, Any] | str] = []
     for r, row in enumerate(rows):
+        if kept is not None and kept[r] is not None:
+            body.append(cast(str, kept[r]))
+            continue
         y = top + r * cell_h
         cells = []
         for c, cell in enumerate(row.cells):
@@ -218,8 +259,9 @@ def heatmap(
 HEATMAP_TEMPLATE = "dashboards/charts/heatmap.svg"
 
 
-def _heatmap_markup(c: dict[str, Any]) -> SafeString:
-    """`HEATMAP_TEMPLATE` rendered with `c`, character for character, in Python.
+def _heatmap_markup(c: dict[str, Any]) -> HeatDrawing:
+    """`HEATMAP_TEMPLATE` rendered with `c`, character for character, in Python; a row
+    given as a string is markup drawn before (`heatmap_drawing(kept=…)`).
 
     A plan's heatmap has a cell per agency and area (over a thousand for a province), and
     it is drawn again after every report sent or reviewed: through the template engine
@@ -254,10 +296,15 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
             f"{v(column['label'])}</text>\n  "
         )
     out.append("\n  ")
+    head = "".join(out)
     label_x = v(c["label_x"])
+    rows: list[str] = []
     for row in c["rows"]:
+        if isinstance(row, str):
+            rows.append(row)
+            continue
         full = v(row["full"])
-        out.append("<g>\n    ")
+        out = ["<g>\n    "]
         if row["href"]:
             out.append(f'<a href="{v(row["href"])}">')
         fill = "#0d5aa7" if row["href"] else "#1d2430"
@@ -278,7 +325,8 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
                 f'font-size="11.5" fill="{v(cell["text"])}">{value}</text></g>'
             )
         out.append("\n  </g>\n  ")
-    out.append('\n  <g class="legend">\n    ')
+        rows.append("".join(out))
+    out = ['\n  <g class="legend">\n    ']
     legend_y, legend_ty = v(c["legend_y"]), v(c["legend_ty"])
     for key in c["legend"]:
         out.append(
@@ -287,8 +335,7 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
             f'y="{legend_ty}" font-size="12" fill="#374151">{v(key["label"])}</text>\n    '
         )
     out.append("\n  </g>\n</svg>\n")
-    # Every value was escaped above; the rest is fixed markup.
-    return mark_safe("".join(out))
+    return HeatDrawing(head, rows, "".join(out))
 
 
 def line_chart(

@@ -38,6 +38,8 @@ from cchc.plans.models import Activity, Area, Plan
 class Table:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    # Its markup written before the page (`dashboards_tags.table_markup`), when it was.
+    markup: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
