@@ -764,6 +764,42 @@ def test_the_heatmap_is_drawn_as_its_template_draws_it(monkeypatch, href):
     assert "&lt;B&gt;" in drawn and "12%" in drawn
 
 
+@pytest.mark.parametrize("href", [True, False])
+def test_the_bars_are_drawn_as_their_template_draws_them(monkeypatch, href):
+    """The areas' and groups' bars are drawn in Python (drawn again after every report
+    change); their markup is the template's, escaping, links and notes included."""
+    from django.template.loader import render_to_string
+
+    from cchc.dashboards import charts
+
+    seen: dict[str, object] = {}
+    real = charts._bars_markup
+
+    def spy(context):
+        seen.update(context)
+        return real(context)
+
+    monkeypatch.setattr(charts, "_bars_markup", spy)
+    drawn = charts.bar_chart(
+        chart_id="chart-<bars>",
+        title='Tiến độ "A" & <B>',
+        desc="Mô tả ' đủ dấu",
+        bars=[
+            charts.Bar(
+                label="Sở Tư pháp & Ủy ban <nhân dân> tỉnh có tên rất dài vượt quá năm mươi ký tự",
+                value=12.5,
+                note="3 cơ quan & <nhóm>",
+                href='/dashboard/agency/1/?plan=2&x="y"' if href else "",
+            ),
+            charts.Bar(label="UBND xã", value=None),
+            charts.Bar(label="Sở Nội vụ", value=100.0, note="1 cơ quan"),
+            charts.Bar(label="Sở Y tế", value=66.66666, note=""),
+        ],
+    )
+    assert str(drawn) == render_to_string(charts.BARS_TEMPLATE, seen)
+    assert "&lt;B&gt;" in drawn and "12%" in drawn
+
+
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("limit", [0, 2])
 def test_a_charts_table_is_written_as_its_template_writes_it(language, limit):

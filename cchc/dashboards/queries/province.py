@@ -30,6 +30,7 @@ from cchc.dashboards.queries.common import (
     _overdue_table,
     _plan_agencies,
     _timeliness_counts,
+    _with_lead,
 )
 from cchc.dashboards.queries.selection import Selection
 from cchc.dashboards.queries.trend import plan_trend
@@ -153,8 +154,15 @@ def province_dashboard(
         lambda: _build(selection, today=today, agency_url=agency_url, stamp=stamp),
         # A report changed since an earlier token's dashboard: its contents and unmoved
         # heatmap rows are kept, the figures carried over (cchc.monitoring.figures).
-        carry=lambda _token, earlier, _changed: (
-            _build(selection, today=today, agency_url=agency_url, stamp=stamp, earlier=earlier)
+        carry=lambda _token, earlier, changed: (
+            _build(
+                selection,
+                today=today,
+                agency_url=agency_url,
+                stamp=stamp,
+                earlier=earlier,
+                changed=changed,
+            )
             if isinstance(earlier, ProvinceDashboard) and earlier.drawn is not None
             else None
         ),
@@ -180,9 +188,11 @@ class _Contents:
     labels: dict[int, ActivityLabel]
     groups: list[AgencyGroup]
     members: dict[int, set[int]]
+    # The activities with a lead assignment (their other assignees are not chased).
+    with_lead: set[int]
 
 
-def _contents(plan: Plan) -> _Contents:
+def _contents(plan: Plan, progress: Progress) -> _Contents:
     members: dict[int, set[int]] = defaultdict(set)
     # Groups as they were in the plan's year: a 2022 ranking of "UBND cấp huyện" keeps
     # its districts after they are abolished.
@@ -206,6 +216,7 @@ def _contents(plan: Plan) -> _Contents:
         labels=_activity_labels(plan),
         groups=plan_groups,
         members=dict(members),
+        with_lead=_with_lead(progress.items),
     )
 
 
@@ -239,14 +250,17 @@ def _build(
     agency_url: Callable[[int], str],
     stamp: Stamp,
     earlier: ProvinceDashboard | None = None,
+    changed: set[int] | None = None,
 ) -> ProvinceDashboard:
     """The dashboard, built from the plan's figures; `earlier`: the dashboard of an
-    earlier token that only report changes lead from (`cached(carry=…)`), whose contents
-    and unmoved heatmap rows are kept."""
+    earlier token that only the reports of the `changed` assignments' changes lead from
+    (`cached(carry=…)`), whose contents, unmoved heatmap and table rows and the overdue
+    rows of the other items are kept (each equal to what a build afresh makes, for the
+    reasons `cchc.monitoring.figures.carried` gives)."""
     plan = selection.plan
     progress = progress_cached(plan, period=selection.period, today=selection.as_of, stamp=stamp)
     kept = earlier.drawn if earlier is not None else None
-    contents = kept.contents if kept is not None else _contents(plan)
+    contents = kept.contents if kept is not None else _contents(plan, progress)
     areas = contents.areas
     agencies = contents.agencies
     names = {agency.pk: agency.name for agency in agencies}
@@ -334,7 +348,19 @@ def _build(
         svg=drawing.svg(),
     )
 
-    overdue_rows = _overdue_rows(progress.items, labels, names, selection.as_of, leads_only=True)
+    overdue_rows = _overdue_rows(
+        progress.items,
+        labels,
+        names,
+        selection.as_of,
+        leads_only=True,
+        with_lead=contents.with_lead,
+        # Only the changed items' rows made again (their items, as `items_read_again`
+        # keys them: a transferred assignment's under its successor's).
+        kept=(earlier.overdue_rows, {progress.stands_for.get(pk, pk) for pk in changed})
+        if earlier is not None and changed is not None
+        else None,
+    )
     overdue = Chart(
         name="overdue",
         title=_("Việc quá hạn"),
