@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django import template
-from django.core.cache.utils import make_template_fragment_key
 from django.template import Context
 from django.template.base import (
-    FilterExpression,
-    Node,
-    NodeList,
-    Parser,
-    Token,
     render_value_in_context,
 )
 from django.template.defaultfilters import date as date_filter
@@ -160,35 +154,3 @@ def data_table(context: Any, table: Any, limit: int = 0) -> SafeString:
     return table_markup(
         table, limit, autoescape=context.autoescape, use_l10n=context.use_l10n
     ).text()
-
-
-class FiguresCacheNode(Node):
-    def __init__(self, nodelist: NodeList, name: str, vary_on: list[FilterExpression]):
-        self.nodelist = nodelist
-        self.name = name
-        self.vary_on = vary_on
-
-    def render(self, context: Context) -> str:
-        from cchc.monitoring.figures import fragment_get, fragment_set
-
-        key = make_template_fragment_key(self.name, [v.resolve(context) for v in self.vary_on])
-        value = fragment_get(key)
-        if value is None:
-            value = self.nodelist.render(context)
-            fragment_set(key, value)
-        return cast(str, value)
-
-
-@register.tag("figures_cache")
-def figures_cache(parser: Parser, token: Token) -> FiguresCacheNode:
-    """`{% figures_cache name var… %}…{% endfigures_cache %}`: Django's `{% cache %}`
-    for a fragment drawn from a plan's figures, kept as the figures are
-    (`cchc.monitoring.figures`: compressed when large, for as long). The province
-    dashboard's charts are about half a megabyte of markup, written after every report
-    change and read on every read; compressed they are a fraction of it."""
-    bits = token.split_contents()
-    if len(bits) < 3:
-        raise template.TemplateSyntaxError("figures_cache needs a name and what it varies on")
-    nodelist = parser.parse(("endfigures_cache",))
-    parser.delete_first_token()
-    return FiguresCacheNode(nodelist, bits[1], [parser.compile_filter(b) for b in bits[2:]])
