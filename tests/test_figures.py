@@ -73,6 +73,11 @@ def _read(plan: Plan, today: date, agency: Agency) -> dict[str, Any]:
     return {
         "tables": {name: chart.table.rows for name, chart in board.charts().items()},
         "svg": {name: str(chart.svg) for name, chart in board.charts().items()},
+        # The tables' markup, written with the dashboard (carried row by row).
+        "markup": {
+            name: chart.table.markup and str(chart.table.markup.text())
+            for name, chart in board.charts().items()
+        },
         "plan": board.progress.plan,
         "timeliness": board.timeliness,
         "items": sorted(
@@ -493,6 +498,46 @@ def test_the_first_read_after_reports_sent_reads_only_theirs(
     whole = plan_progress(plan, period=selection.period, today=selection.as_of)
     assert _every_figure(carried) == _every_figure(whole)
     assert after != whole
+    assert after == _fresh(plan, today, agency)
+
+
+def test_a_report_change_draws_again_only_the_changed_agencys_rows(
+    plan: Plan, agencies: dict[str, Agency], today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read after a report change carries the earlier dashboard over: the plan's
+    areas, groups and memberships are not read again, only the changed agency's heatmap
+    row is drawn again (the others are kept as drawn), and the page equals one built
+    afresh, the changed agency's row showing its new figure."""
+    from cchc.dashboards import charts
+
+    agency = agencies["a"]
+    before = _read(plan, today, agency)
+    kept: list[Any] = []
+    real = charts.heatmap_drawing
+
+    def spy(**kwargs: Any) -> Any:
+        kept.append(kwargs.get("kept"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(charts, "heatmap_drawing", spy)
+    send(_leads(plan, agency)[0], _current(plan, today), status=Status.IN_PROGRESS, percent=37)
+    selection = _selection(Plan.objects.get(pk=plan.pk), today)
+    with CaptureQueriesContext(connection) as captured:
+        board = province_dashboard(selection, today=today, agency_url=lambda pk: f"/a/{pk}")
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    for table in ("plans_area", "agencies_agencygroup", "agencies_groupmembership"):
+        assert f'"{table}"' not in sql
+    (rows,) = kept
+    names = [row[0] for row in board.heatmap.table.rows]
+    assert rows is not None and len(rows) == len(names) > 1
+    assert [name for name, row in zip(names, rows, strict=True) if row is None] == [agency.name]
+    row = names.index(agency.name)
+    assert board.heatmap.table.rows[row] != before["tables"]["heatmap"][row]
+    assert [r for n, r in enumerate(board.heatmap.table.rows) if n != row] == [
+        r for n, r in enumerate(before["tables"]["heatmap"]) if n != row
+    ]
+    monkeypatch.setattr(charts, "heatmap_drawing", real)
+    after = _read(plan, today, agency)
     assert after == _fresh(plan, today, agency)
 
 

@@ -9,7 +9,7 @@ the template engine. Every chart on a page also has its numbers in a table besid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -123,8 +123,7 @@ def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeS
         )
     height = 8 + len(bars) * row_height + 20
     ticks = [{"x": bar_x + bar_width * t / 100, "label": f"{t}%"} for t in (0, 25, 50, 75, 100)]
-    return _render(
-        "dashboards/charts/bars.svg",
+    return _bars_markup(
         {
             "id": chart_id,
             "title": title,
@@ -143,6 +142,86 @@ def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeS
     )
 
 
+BARS_TEMPLATE = "dashboards/charts/bars.svg"
+
+
+def _bars_markup(c: dict[str, Any]) -> SafeString:
+    """`BARS_TEMPLATE` rendered with `c`, character for character, in Python.
+
+    The areas' and the groups' charts are drawn again after every report sent or
+    reviewed; through the template engine that was about a tenth of that read. Each value
+    goes through the engine's own `render_value_in_context` (not localized, escaped), and
+    tests/test_dashboards.py checks the markup equals the template's.
+    """
+    context = Context(autoescape=True, use_l10n=False)
+    memo: dict[tuple[type, object], str] = {}
+
+    def v(value: object) -> str:
+        key = (type(value), value)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = render_value_in_context(value, context)
+        return found
+
+    cid = v(c["id"])
+    out = [
+        f'<svg class="chart chart-bars" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {v(c["width"])} {v(c["height"])}" width="{v(c["width"])}" '
+        f'height="{v(c["height"])}" role="{v(c["role"])}" '
+        f'aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="xMinYMin meet">\n'
+        f'  <title id="{cid}-title">{v(c["title"])}</title>\n'
+        f'  <desc id="{cid}-desc">{v(c["desc"])}</desc>\n  '
+    ]
+    ticks = c["ticks"]
+    axis_y = v(c["axis_y"])
+    for index, tick in enumerate(ticks):
+        anchor = "start" if index == 0 else "end" if index == len(ticks) - 1 else "middle"
+        out.append(
+            f'<text x="{v(tick["x"])}" y="{axis_y}" text-anchor="{anchor}" font-size="11" '
+            f'fill="#5b6575">{v(tick["label"])}</text>\n  '
+        )
+    out.append("\n  ")
+    bar_x, bar_width, fill = v(c["bar_x"]), v(c["bar_width"]), v(c["fill"])
+    for row in c["rows"]:
+        value, note, href = v(row["value"]), v(row["note"]), row["href"]
+        bar_y, bar_h = v(row["bar_y"]), v(row["bar_h"])
+        out.append(f"<g>\n    <title>{v(row['full'])}: {value}")
+        if row["note"]:
+            out.append(f" ({note})")
+        out.append("</title>\n    ")
+        if href:
+            out.append(f'<a href="{v(href)}">')
+        out.append(
+            f'<text x="{bar_x}" y="{v(row["label_y"])}" font-size="13" '
+            f'fill="{"#0d5aa7" if href else "#1d2430"}">{v(row["label"])}</text>'
+        )
+        if href:
+            out.append("</a>")
+        out.append(
+            f'\n    <rect x="{bar_x}" y="{bar_y}" width="{bar_width}" height="{bar_h}" '
+            f'fill="#eef1f5"/>\n    '
+        )
+        bar_end = v(row["bar_end"])
+        for tick in ticks:
+            x = v(tick["x"])
+            out.append(
+                f'<line x1="{x}" x2="{x}" y1="{bar_y}" y2="{bar_end}" stroke="#c5cbd4" '
+                f'stroke-width="1"/>'
+            )
+        out.append(
+            f'\n    <rect x="{bar_x}" y="{bar_y}" width="{v(row["length"])}" '
+            f'height="{bar_h}" fill="{fill}"/>\n    '
+            f'<text x="{v(row["value_x"])}" y="{v(row["text_y"])}" font-size="13" '
+            f'font-weight="600" fill="#1d2430">{value}'
+        )
+        if row["note"]:
+            out.append(f'<tspan font-weight="400" fill="#5b6575"> · {note}</tspan>')
+        out.append("</text>\n  </g>\n  ")
+    out.append("\n</svg>\n")
+    # Every value was escaped above; the rest is fixed markup.
+    return mark_safe("".join(out))
+
+
 def heatmap(
     *,
     chart_id: str,
@@ -153,6 +232,44 @@ def heatmap(
     rows: list[HeatRow],
 ) -> SafeString:
     """Rows × columns of coloured cells, each printed with its percent, and a legend."""
+    return heatmap_drawing(
+        chart_id=chart_id,
+        title=title,
+        desc=desc,
+        columns=columns,
+        column_titles=column_titles,
+        rows=rows,
+    ).svg()
+
+
+@dataclass
+class HeatDrawing:
+    """A heatmap's markup in parts: what comes before the rows, each row's, and what
+    comes after them. A row's markup depends only on its place, its label, link and
+    cells, so a page drawn again after a report change keeps the rows that did not move
+    (`heatmap_drawing(kept=…)`) and draws only the others."""
+
+    head: str
+    rows: list[str]
+    tail: str
+
+    def svg(self) -> SafeString:
+        # Every part was escaped when drawn; the rest is fixed markup.
+        return mark_safe(self.head + "".join(self.rows) + self.tail)
+
+
+def heatmap_drawing(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    columns: list[str],
+    column_titles: list[str],
+    rows: list[HeatRow],
+    kept: list[str | None] | None = None,
+) -> HeatDrawing:
+    """`heatmap`'s markup in parts; `kept[r]`, when given and not None, is row `r`'s
+    markup drawn before for the same place, label, link and cells, used as it is."""
     label_width, cell_w, cell_h, top = 300, 58, 26, 34
     width = max(label_width + cell_w * len(columns) + 10, 560)
     grid_bottom = top + cell_h * len(rows)
@@ -160,8 +277,11 @@ def heatmap(
         {"x": label_width + cell_w * i + cell_w / 2, "label": code, "title": column_titles[i]}
         for i, code in enumerate(columns)
     ]
-    body = []
+    body: list[dict[str, Any] | str] = []
     for r, row in enumerate(rows):
+        if kept is not None and kept[r] is not None:
+            body.append(cast(str, kept[r]))
+            continue
         y = top + r * cell_h
         cells = []
         for c, cell in enumerate(row.cells):
@@ -218,8 +338,9 @@ def heatmap(
 HEATMAP_TEMPLATE = "dashboards/charts/heatmap.svg"
 
 
-def _heatmap_markup(c: dict[str, Any]) -> SafeString:
-    """`HEATMAP_TEMPLATE` rendered with `c`, character for character, in Python.
+def _heatmap_markup(c: dict[str, Any]) -> HeatDrawing:
+    """`HEATMAP_TEMPLATE` rendered with `c`, character for character, in Python; a row
+    given as a string is markup drawn before (`heatmap_drawing(kept=…)`).
 
     A plan's heatmap has a cell per agency and area (over a thousand for a province), and
     it is drawn again after every report sent or reviewed: through the template engine
@@ -254,10 +375,15 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
             f"{v(column['label'])}</text>\n  "
         )
     out.append("\n  ")
+    head = "".join(out)
     label_x = v(c["label_x"])
+    rows: list[str] = []
     for row in c["rows"]:
+        if isinstance(row, str):
+            rows.append(row)
+            continue
         full = v(row["full"])
-        out.append("<g>\n    ")
+        out = ["<g>\n    "]
         if row["href"]:
             out.append(f'<a href="{v(row["href"])}">')
         fill = "#0d5aa7" if row["href"] else "#1d2430"
@@ -278,7 +404,8 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
                 f'font-size="11.5" fill="{v(cell["text"])}">{value}</text></g>'
             )
         out.append("\n  </g>\n  ")
-    out.append('\n  <g class="legend">\n    ')
+        rows.append("".join(out))
+    out = ['\n  <g class="legend">\n    ']
     legend_y, legend_ty = v(c["legend_y"]), v(c["legend_ty"])
     for key in c["legend"]:
         out.append(
@@ -287,8 +414,7 @@ def _heatmap_markup(c: dict[str, Any]) -> SafeString:
             f'y="{legend_ty}" font-size="12" fill="#374151">{v(key["label"])}</text>\n    '
         )
     out.append("\n  </g>\n</svg>\n")
-    # Every value was escaped above; the rest is fixed markup.
-    return mark_safe("".join(out))
+    return HeatDrawing(head, rows, "".join(out))
 
 
 def line_chart(

@@ -214,16 +214,6 @@ def _unpack(value: Any) -> Any:
     return value
 
 
-def fragment_get(key: str) -> Any:
-    """A page fragment kept by `fragment_set`, or None (a cache down: None too)."""
-    return _get(key)
-
-
-def fragment_set(key: str, value: Any) -> None:
-    """Keep a rendered page fragment (compressed when large, as the figures are)."""
-    _set_many({key: value})
-
-
 def _get(key: str) -> Any:
     try:
         return _unpack(cache.get(key))

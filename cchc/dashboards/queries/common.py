@@ -38,6 +38,8 @@ from cchc.plans.models import Activity, Area, Plan
 class Table:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    # Its markup written before the page (`dashboards_tags.table_markup`), when it was.
+    markup: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -130,6 +132,10 @@ class OverdueRow:
     agency_id: int
     due_on: date
     days: int
+    # The item's assignment and its place among the plan's items (the last key of the
+    # rows' order: a carried dashboard sorts its kept and new rows alike).
+    assignment_id: int = 0
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -203,11 +209,26 @@ def _overdue_rows(
     today: date,
     *,
     leads_only: bool,
+    with_lead: set[int] | None = None,
+    kept: tuple[list[OverdueRow], set[int]] | None = None,
 ) -> list[OverdueRow]:
-    with_lead = {i.activity_id for i in items if i.role == Assignment.Role.LEAD}
-    rows = []
+    """The overdue items' rows, most days late first (then by agency and task, then in
+    the items' order). `with_lead`: the activities with a lead item, when known.
+
+    `kept`: the rows of the same items read earlier and the assignments whose items
+    changed since (the same structure, `cchc.monitoring.figures.carried`): only those
+    items' rows are made again, the others kept, and the rows sorted alike."""
+    if with_lead is None:
+        with_lead = _with_lead(items)
     overdue, not_done = Timeliness.OVERDUE, ProgressReport.Status.NOT_DONE
-    for item in items:
+    rows: list[OverdueRow] = []
+    if kept is not None:
+        earlier, changed = kept
+        rows = [row for row in earlier if row.assignment_id not in changed]
+        picked = [(n, item) for n, item in enumerate(items) if item.assignment_id in changed]
+    else:
+        picked = list(enumerate(items))
+    for position, item in picked:
         if item.timeliness != overdue or item.status == not_done:
             continue
         if item.activity_id not in labels:
@@ -221,11 +242,20 @@ def _overdue_rows(
                 agency_id=item.agency_id,
                 due_on=max(item.due_dates),
                 days=_days_late(item, today),
+                assignment_id=item.assignment_id,
+                position=position,
             )
         )
     order = {agency_id: index for index, agency_id in enumerate(names)}
-    rows.sort(key=lambda r: (-r.days, order.get(r.agency_id, 0), r.activity.task_number))
+    rows.sort(
+        key=lambda r: (-r.days, order.get(r.agency_id, 0), r.activity.task_number, r.position)
+    )
     return rows
+
+
+def _with_lead(items: Sequence[ItemState]) -> set[int]:
+    """The activities with a lead item."""
+    return {i.activity_id for i in items if i.role == Assignment.Role.LEAD}
 
 
 def _overdue_table(rows: list[OverdueRow]) -> Table:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from django.utils.translation import get_language, ngettext
@@ -13,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from cchc.accounts.tenancy import in_province
 from cchc.agencies.eras import plan_day
-from cchc.agencies.models import AgencyGroup, GroupMembership
+from cchc.agencies.models import Agency, AgencyGroup, GroupMembership
 from cchc.dashboards import charts
 from cchc.dashboards.queries.common import (
+    ActivityLabel,
     Chart,
     Count,
     OverdueRow,
@@ -29,9 +31,11 @@ from cchc.dashboards.queries.common import (
     _overdue_table,
     _plan_agencies,
     _timeliness_counts,
+    _with_lead,
 )
 from cchc.dashboards.queries.selection import Selection
 from cchc.dashboards.queries.trend import plan_trend
+from cchc.dashboards.templatetags.dashboards_tags import TableMarkup, table_markup
 from cchc.monitoring.figures import Stamp, cached, figures_stamp, progress_cached
 from cchc.monitoring.models import ReportingPeriod
 from cchc.monitoring.progress import (
@@ -40,7 +44,7 @@ from cchc.monitoring.progress import (
     group_figures,
 )
 from cchc.monitoring.services import period_current
-from cchc.plans.models import Plan
+from cchc.plans.models import Area, Plan
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class _CachedProgress(Progress):
         return getattr(full, name)
 
 
+# Every field of an overdue row, in the order of OverdueRow's arguments.
+_overdue_values = attrgetter(*(f.name for f in fields(OverdueRow)))
+
+
 @dataclass
 class ProvinceDashboard:
     selection: Selection
@@ -93,6 +101,8 @@ class ProvinceDashboard:
     # rendered charts under it.
     cache_key: str = ""
     progress_source: _ProgressSource | None = field(default=None, repr=False, compare=False)
+    # Kept to carry the dashboard over the next report change (`_build(earlier=…)`).
+    drawn: _Drawn | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         # Kept in the cache without the progress's items (the larger part, read back only
@@ -102,12 +112,26 @@ class ProvinceDashboard:
             state["progress"] = _CachedProgress(self.progress, self.progress_source)
         # The overdue rows once: the chart's table is made from them again when read
         # (thousands of rows at a province's size, each a few strings).
-        state["overdue"] = replace(self.overdue, table=Table(self.overdue.table.columns, []))
+        state["overdue"] = replace(self.overdue, table=replace(self.overdue.table, rows=[]))
+        if self.drawn is not None:
+            # The heatmap's markup once, in its parts (`drawn.heat`), which a carried
+            # dashboard keeps row by row.
+            state["heatmap"] = replace(self.heatmap, svg=None)
+        # The rows as columns of plain values (a tuple): pickled and read back several
+        # times faster than as thousands of objects, as the roll-up's items are.
+        rows = self.overdue_rows
+        state["overdue_rows"] = tuple(zip(*map(_overdue_values, rows), strict=True)) if rows else ()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        rows = state.get("overdue_rows")
+        if isinstance(rows, tuple):
+            state = {**state, "overdue_rows": [OverdueRow(*row) for row in zip(*rows, strict=True)]}
         self.__dict__.update(state)
         self.overdue.table.rows = _overdue_table(self.overdue_rows).rows
+        drawn = state.get("drawn")
+        if drawn is not None:
+            self.heatmap.svg = drawn.heat.svg()
 
     def charts(self) -> dict[str, Chart]:
         return {
@@ -140,6 +164,20 @@ def province_dashboard(
         "province",
         parts,
         lambda: _build(selection, today=today, agency_url=agency_url, stamp=stamp),
+        # A report changed since an earlier token's dashboard: its contents and unmoved
+        # heatmap rows are kept, the figures carried over (cchc.monitoring.figures).
+        carry=lambda _token, earlier, changed: (
+            _build(
+                selection,
+                today=today,
+                agency_url=agency_url,
+                stamp=stamp,
+                earlier=earlier,
+                changed=changed,
+            )
+            if isinstance(earlier, ProvinceDashboard) and earlier.drawn is not None
+            else None
+        ),
     )
     # The request's own selection (the plan and period as just read), not the builder's.
     dashboard.selection = selection
@@ -147,16 +185,26 @@ def province_dashboard(
     return dashboard
 
 
-def _build(
-    selection: Selection, *, today: date, agency_url: Callable[[int], str], stamp: Stamp
-) -> ProvinceDashboard:
-    plan = selection.plan
-    progress = progress_cached(plan, period=selection.period, today=selection.as_of, stamp=stamp)
-    areas = _areas(plan)
-    agencies = _plan_agencies(plan)
-    names = {agency.pk: agency.name for agency in agencies}
-    labels = _activity_labels(plan)
+@dataclass
+class _Contents:
+    """What the page shows of the plan besides its figures: its areas, the agencies with
+    an assignment in it, its activities' labels, and the groups with their members as of
+    the plan's year (five queries). A report sent, returned or approved changes none of
+    them; everything that does (the plan, its areas, tasks, activities, assignments, an
+    agency's name, a group or a membership) writes a token without a `delta`, which ends
+    the chain of report changes (cchc.monitoring.figures), so a dashboard carried along
+    that chain keeps them."""
 
+    areas: list[Area]
+    agencies: list[Agency]
+    labels: dict[int, ActivityLabel]
+    groups: list[AgencyGroup]
+    members: dict[int, set[int]]
+    # The activities with a lead assignment (their other assignees are not chased).
+    with_lead: set[int]
+
+
+def _contents(plan: Plan, progress: Progress) -> _Contents:
     members: dict[int, set[int]] = defaultdict(set)
     # Groups as they were in the plan's year: a 2022 ranking of "UBND cấp huyện" keeps
     # its districts after they are abolished.
@@ -174,6 +222,63 @@ def _build(
     )
     for group_id, agency_id in memberships.order_by().values_list("group_id", "agency_id"):
         members[group_id].add(agency_id)
+    return _Contents(
+        areas=_areas(plan),
+        agencies=_plan_agencies(plan),
+        labels=_activity_labels(plan),
+        groups=plan_groups,
+        members=dict(members),
+        with_lead=_with_lead(progress.items),
+    )
+
+
+# How many rows of the overdue work the page shows (`limit` in province.html).
+OVERDUE_SHOWN = 100
+
+# A heatmap row's values: its cells' percents and the agency's overall percent.
+_HeatValues = tuple[float | None, ...]
+
+
+@dataclass
+class _Drawn:
+    """What a dashboard keeps to be carried over a report change (`province_dashboard`):
+    the plan's contents, and each heatmap row's values and markup, so that the next
+    dashboard draws again only the rows whose values moved."""
+
+    contents: _Contents
+    heat_values: list[_HeatValues]
+    heat: charts.HeatDrawing
+
+
+def _same_values(before: _HeatValues, now: _HeatValues) -> bool:
+    """Whether two rows' values draw the same: by their text (0.0 and -0.0 apart)."""
+    return before == now and list(map(repr, before)) == list(map(repr, now))
+
+
+def _build(
+    selection: Selection,
+    *,
+    today: date,
+    agency_url: Callable[[int], str],
+    stamp: Stamp,
+    earlier: ProvinceDashboard | None = None,
+    changed: set[int] | None = None,
+) -> ProvinceDashboard:
+    """The dashboard, built from the plan's figures; `earlier`: the dashboard of an
+    earlier token that only the reports of the `changed` assignments' changes lead from
+    (`cached(carry=…)`), whose contents, unmoved heatmap and table rows and the overdue
+    rows of the other items are kept (each equal to what a build afresh makes, for the
+    reasons `cchc.monitoring.figures.carried` gives)."""
+    plan = selection.plan
+    progress = progress_cached(plan, period=selection.period, today=selection.as_of, stamp=stamp)
+    kept = earlier.drawn if earlier is not None else None
+    contents = kept.contents if kept is not None else _contents(plan, progress)
+    areas = contents.areas
+    agencies = contents.agencies
+    names = {agency.pk: agency.name for agency in agencies}
+    labels = contents.labels
+    members = contents.members
+    plan_groups = contents.groups
     figures = group_figures(progress, {pk: ids for pk, ids in members.items() if ids})
     group_rows = [
         (group, len(members[group.pk]), figures[group.pk])
@@ -208,26 +313,42 @@ def _build(
     heat_title = _("Tiến độ của từng cơ quan theo lĩnh vực")
     heat_rows = []
     table_rows = []
-    for agency in agencies:
+    heat_values: list[_HeatValues] = []
+    redraw: list[str | None] = []
+    for index, agency in enumerate(agencies):
         cells = [progress.agency_areas.get((agency.pk, area.pk)) for area in areas]
+        percents = [None if c is None else c.percent for c in cells]
+        overall = progress.agencies.get(agency.pk)
+        values = (*percents, None if overall is None else overall.percent)
+        heat_values.append(values)
+        # A row's markup is made from its place, the agency's name and link, the areas'
+        # titles (the same along the chain, and the link is part of the key) and these
+        # values: equal values, the same markup.
+        same = kept is not None and _same_values(kept.heat_values[index], values)
+        redraw.append(kept.heat.rows[index] if kept is not None and same else None)
         heat_rows.append(
             charts.HeatRow(
                 label=agency.name,
                 href=agency_url(agency.pk),
                 cells=[
-                    charts.Cell(None if c is None else c.percent, f"{a.code}. {a.title}")
-                    for c, a in zip(cells, areas, strict=True)
+                    charts.Cell(percent, f"{a.code}. {a.title}")
+                    for percent, a in zip(percents, areas, strict=True)
                 ],
             )
         )
-        overall = progress.agencies.get(agency.pk)
-        table_rows.append(
-            [
-                agency.name,
-                *[None if c is None else c.percent for c in cells],
-                None if overall is None else overall.percent,
-            ]
-        )
+        table_rows.append([agency.name, *values])
+    drawing = charts.heatmap_drawing(
+        chart_id="chart-heatmap",
+        title=heat_title,
+        desc=_(
+            "Mỗi hàng là một cơ quan, mỗi cột là một lĩnh vực; màu càng đậm, tỷ lệ "
+            "hoàn thành càng cao. Chú giải màu ở cuối biểu đồ."
+        ),
+        columns=[area.code for area in areas],
+        column_titles=[f"{area.code}. {area.title}" for area in areas],
+        rows=heat_rows,
+        kept=redraw if kept is not None else None,
+    )
     heatmap = Chart(
         name="heatmap",
         title=heat_title,
@@ -236,20 +357,22 @@ def _build(
         table=Table(
             [_("Cơ quan"), *[f"{area.code} (%)" for area in areas], _("Chung (%)")], table_rows
         ),
-        svg=charts.heatmap(
-            chart_id="chart-heatmap",
-            title=heat_title,
-            desc=_(
-                "Mỗi hàng là một cơ quan, mỗi cột là một lĩnh vực; màu càng đậm, tỷ lệ "
-                "hoàn thành càng cao. Chú giải màu ở cuối biểu đồ."
-            ),
-            columns=[area.code for area in areas],
-            column_titles=[f"{area.code}. {area.title}" for area in areas],
-            rows=heat_rows,
-        ),
+        svg=drawing.svg(),
     )
 
-    overdue_rows = _overdue_rows(progress.items, labels, names, selection.as_of, leads_only=True)
+    overdue_rows = _overdue_rows(
+        progress.items,
+        labels,
+        names,
+        selection.as_of,
+        leads_only=True,
+        with_lead=contents.with_lead,
+        # Only the changed items' rows made again (their items, as `items_read_again`
+        # keys them: a transferred assignment's under its successor's).
+        kept=(earlier.overdue_rows, {progress.stands_for.get(pk, pk) for pk in changed})
+        if earlier is not None and changed is not None
+        else None,
+    )
     overdue = Chart(
         name="overdue",
         title=_("Việc quá hạn"),
@@ -277,7 +400,7 @@ def _build(
         if trend_points
         else None,
     )
-    return ProvinceDashboard(
+    dashboard = ProvinceDashboard(
         selection=selection,
         progress_source=_ProgressSource(plan, selection.period, selection.as_of, stamp),
         progress=progress,
@@ -288,7 +411,20 @@ def _build(
         overdue=overdue,
         trend=trend,
         overdue_rows=overdue_rows,
+        drawn=_Drawn(contents, heat_values, drawing),
     )
+    # The charts' tables written now, as the page writes them (`{% data_table %}` in
+    # `_chart.html`: whole under a chart, the overdue work's first rows), each row kept
+    # as it was written under the earlier token when its values did not move.
+    before = earlier.charts() if earlier is not None else {}
+    for name, chart in dashboard.charts().items():
+        kept_table = before[name].table.markup if name in before else None
+        chart.table.markup = table_markup(
+            chart.table,
+            0 if chart.svg else OVERDUE_SHOWN,
+            kept=kept_table if isinstance(kept_table, TableMarkup) else None,
+        )
+    return dashboard
 
 
 @dataclass
