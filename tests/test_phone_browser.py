@@ -173,3 +173,39 @@ def test_the_coordinators_first_report_is_on_the_first_phone_screen(
         page.goto(f"{live_server.url}/bao-cao/cho-duyet/?agency={agencies['a'].pk}")
         assert agency_filter.is_visible()
         context.close()
+
+
+def test_a_long_overdue_list_shows_ten_cards_on_a_phone_until_asked_for_all(
+    live_server: Any, browser: Any, agencies: dict[str, Agency], personas: dict[str, User]
+) -> None:
+    # Last year's plan: every activity is past its deadline with no report.
+    factories.make_plan(15, year=timezone.localdate().year - 1)
+    for viewport, folded in [(PHONE, True), (DESKTOP, False)]:
+        context = browser.new_context(locale="vi-VN", viewport=viewport)
+        page = context.new_page()
+        log_in(page, live_server.url, "leader")
+        page.goto(f"{live_server.url}/dashboard/")
+        rows = page.locator("#overdue tbody tr")
+        total = rows.count()
+        assert total > 10
+        shown = page.evaluate(
+            "[...document.querySelectorAll('#overdue tbody tr')]"
+            ".filter(row => row.offsetParent !== null).length"
+        )
+        more = page.locator("#overdue label.rows-more")
+        if folded:
+            assert shown == 10
+            assert more.is_visible() and more.inner_text() == "Xem toàn bộ danh sách"
+            shot(page, "overdue-phone-folded")
+            # By keyboard as well as by touch: the box is focusable.
+            page.focus("#all-overdue")
+            page.keyboard.press("Space")
+            assert rows.nth(total - 1).is_visible()
+            assert more.inner_text() == "Thu gọn danh sách"
+            more.click()
+            assert not rows.nth(10).is_visible() and rows.nth(9).is_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        else:
+            assert shown == total
+            assert not more.is_visible()
+        context.close()
