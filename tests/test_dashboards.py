@@ -597,10 +597,11 @@ def two_plans(agencies: dict[str, Agency], personas: dict[str, User]) -> tuple[P
 # province's stamp row and writes the cache (the database's: a few queries). Every
 # dashboard reads the plan's periods once (the current period is found among them; it
 # was read twice: one query fewer on each page below).
-PROVINCE_QUERIES = (64, 10)  # were (55, 18) with the panel computed on every read
+# The header's unread count comes with the session's user (the login backend): one query
+# fewer on each page, two where the header names the user's agency.
+PROVINCE_QUERIES = (63, 9)  # were (64, 10); (55, 18) with the panel computed on every read
 PROVINCE_CSV_QUERIES = (38, 6)
-# The page adds one query over the CSV: the header names the officer's agency.
-AGENCY_QUERIES = (37, 13)  # includes the unread-notification count in the header; were (28, 20)
+AGENCY_QUERIES = (35, 11)  # the header's agency and count with the user; were (37, 13)
 AGENCY_CSV_QUERIES = (17, 9)
 # Both public ones ask which provinces there are (a chooser when several, docs/tenants.md).
 # The public page is built once per change of the plan's `reports` stamp and its chart
@@ -682,7 +683,8 @@ def test_an_item_not_to_be_done_is_not_chased_as_overdue(login, plan, agencies):
 # periods read once. The read after the approval reads one entry more: the roll-up the
 # send's read kept is its changes (`_Moved`, cchc.monitoring.figures), so it reads their
 # base too, instead of the send's read writing the whole roll-up again.
-PROVINCE_AFTER_CHANGE_QUERIES = (42, 43)
+# The header's unread count with the session's user: one fewer each (were (42, 43)).
+PROVINCE_AFTER_CHANGE_QUERIES = (41, 42)
 
 
 def test_the_province_dashboard_after_a_report_changes_costs_the_same_for_any_plan(
