@@ -444,9 +444,14 @@ def test_it_builds_in_its_own_database_analyses_it_serves_it_under_load_and_drop
             assert kind["requests"] > 0 and kind["errors"] == 0
             assert kind["p50"] <= kind["p95"] <= kind["p99"] and kind["ratio"] > 0
         assert "p99 ms" in output and "hello-world" in output
-        # Then the officer's worklist and API save, each alone, against hello-world.
+        # Then the officer's worklist and API save and the province dashboard, each alone,
+        # against hello-world.
         solo = {k["label"]: k for k in load["solo"]}
-        assert set(solo) == {"cán bộ: việc của tôi (trang)", "cán bộ: lưu báo cáo (API)"}
+        assert set(solo) == {
+            "cán bộ: việc của tôi (trang)",
+            "cán bộ: lưu báo cáo (API)",
+            "lãnh đạo tỉnh: dashboard tỉnh",
+        }
         for kind in solo.values():
             assert kind["requests"] > 0 and kind["errors"] == 0, output
             assert 0 < kind["share_of_hello"] < 1

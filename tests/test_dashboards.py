@@ -598,12 +598,12 @@ def two_plans(agencies: dict[str, Agency], personas: dict[str, User]) -> tuple[P
 # dashboard reads the plan's periods once (the current period is found among them; it
 # was read twice: one query fewer on each page below).
 # The province dashboard's charts' markup is kept in the built dashboard itself, not in a
-# fragment of its own: one cache look-up fewer on every read, one write fewer on a first
-# (were (64, 10)).
-PROVINCE_QUERIES = (58, 9)  # were (55, 18) with the panel computed on every read
+# fragment of its own: one cache look-up fewer on every read, one write fewer on a first.
+# The header's unread count comes with the session's user (the login backend): one query
+# fewer on each page, two where the header names the user's agency.
+PROVINCE_QUERIES = (57, 8)  # were (64, 10); (55, 18) with the panel computed on every read
 PROVINCE_CSV_QUERIES = (38, 6)
-# The page adds one query over the CSV: the header names the officer's agency.
-AGENCY_QUERIES = (37, 13)  # includes the unread-notification count in the header; were (28, 20)
+AGENCY_QUERIES = (35, 11)  # the header's agency and count with the user; were (37, 13)
 AGENCY_CSV_QUERIES = (17, 9)
 # Both public ones ask which provinces there are (a chooser when several, docs/tenants.md).
 # The public page is built once per change of the plan's `reports` stamp and its chart
@@ -688,8 +688,9 @@ def test_an_item_not_to_be_done_is_not_chased_as_overdue(login, plan, agencies):
 # carried over too (its contents, heatmap and table rows, overdue rows): the plan's areas,
 # agencies, activities, groups and memberships are not read again (5 fewer, one look-up
 # more for the earlier dashboard), and the charts' markup is in it, not in a fragment of
-# its own (a look-up and a write fewer): were (42, 43).
-PROVINCE_AFTER_CHANGE_QUERIES = (32, 33)
+# its own (a look-up and a write fewer). The header's unread count comes with the
+# session's user (one fewer). Were (42, 43).
+PROVINCE_AFTER_CHANGE_QUERIES = (31, 32)
 
 
 def test_the_province_dashboard_after_a_report_changes_costs_the_same_for_any_plan(

@@ -18,8 +18,11 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
 
 from cchc.accounts.models import Role, User
+from cchc.accounts.throttle import ThrottledModelBackend
 from cchc.agencies.models import Agency
 from cchc.monitoring.models import Assignment, ProgressReport
 from cchc.plans.interchange import ActivityRow, AreaRow, PlanDocument, PlanHeader, TaskRow
@@ -523,6 +526,42 @@ def test_the_unread_count_costs_nothing_when_no_template_reads_it(
     request.user = world["personas"]["officer_a"]
     with django_assert_num_queries(0):
         notifications_context(request)
+
+
+def test_the_session_user_comes_with_the_agency_and_the_unread_count(
+    world, run, login, django_assert_num_queries
+) -> None:
+    """The header's name, agency and badge are read with the user: no query of their own
+    on a page read; a request that may change notifications counts afresh."""
+    run()
+    run(date(2022, 3, 15))
+    officer = world["personas"]["officer_a"]
+    user = ThrottledModelBackend().get_user(officer.pk)
+    with django_assert_num_queries(0):
+        assert user.agency == officer.agency
+        request = RequestFactory().get("/")
+        request.user = user
+        assert notifications_context(request)["unread_notifications"] == 2
+    Notification.objects.filter(user=officer).update(read_at=timezone.now())
+    posted = RequestFactory().post("/")
+    posted.user = user
+    with django_assert_num_queries(1):
+        assert not notifications_context(posted)["unread_notifications"]
+
+
+def test_the_header_badge_follows_the_count_and_each_role_keeps_its_menu(world, run, login) -> None:
+    run()
+    officer = login("officer_a")
+    page = officer.get("/thong-bao/").content.decode()
+    assert '<span class="badge warn">1</span>' in page
+    assert reverse("plan_import") not in page
+    Notification.objects.filter(user__username="officer_a").update(read_at=timezone.now())
+    page = officer.get("/thong-bao/").content.decode()
+    assert "badge warn" not in page
+    # Another role on the same page gets its own menu, not the officer's kept one.
+    coordinator = login("coordinator").get("/thong-bao/").content.decode()
+    assert reverse("plan_import") in coordinator
+    assert reverse("plan_import") not in page
 
 
 @pytest.mark.parametrize("count", [3, 25])

@@ -147,3 +147,30 @@ def test_a_form_save_costs_a_fixed_few_statements(login, plan, agencies):
         "monitoring_reportversion",
         "monitoring_workstamp",
     ]
+
+
+def test_a_save_of_a_report_with_output_documents_reads_no_files(login, plan, agencies):
+    """An output document's files are shown nowhere in the save's snapshot or answer: only
+    the evidence's files are read (none here), so a save that leaves the report's
+    documents as they are costs no more than the save of a report without any."""
+    assignment = Assignment.objects.filter(activity__plan=plan, agency=agencies["a"]).first()
+    period = ReportingPeriod.objects.get(plan=plan, code="q1")
+    officer = login("officer_a")
+    opened = officer.post(f"/api/assignments/{assignment.pk}/reports/{period.pk}")
+    url = f"/api/reports/{opened.json()['id']}"
+    documents = [{"number": "12/KH-STP", "issued_on": "2022-02-01", "summary": "Kế hoạch"}]
+    body = {"status": "in_progress", "percent": 30, "documents": documents}
+    first = officer.put(url, {**body, "version": 1}, content_type="application/json")
+    assert first.status_code == 200 and len(first.json()["documents"]) == 1
+
+    with CaptureQueriesContext(connection) as context:
+        second = officer.put(
+            url,
+            {"status": "in_progress", "percent": 60, "version": 2},
+            content_type="application/json",
+        )
+
+    assert second.status_code == 200
+    assert len(context) == API_SAVE
+    assert second.json()["documents"] == first.json()["documents"]
+    assert not [q for q in context.captured_queries if "documentfile" in q["sql"]]

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -271,14 +272,19 @@ REPORT_FIELDS = ("status", "percent", "reason", "narrative", "completed_on")
 
 def _links(report: ProgressReport) -> list[DocumentLink]:
     """The report's links as they stand now, whatever was prefetched."""
-    return list(
+    links = list(
         DocumentLink.objects.filter(progress_report=report)
         .select_related("document")
-        # The stored blobs too (a query only when there are files): the API's answer
-        # shows their sizes and types from the same links (`links_read`).
-        .prefetch_related("document__files__stored")
         .order_by("pk")
     )
+    # The evidence's files and their stored blobs too: the snapshot names them and the
+    # API's answer shows their sizes and types from the same links (`links_read`). Only
+    # the evidence's: an output document's files are read by neither, and a report with
+    # outputs but no evidence (most reports that are done) costs no query for them.
+    evidence = [link.document for link in links if link.role == DocumentLink.Role.EVIDENCE]
+    if evidence:
+        prefetch_related_objects(evidence, "files__stored")
+    return links
 
 
 def _snapshot(

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cchc.accounts import policy
@@ -118,3 +124,49 @@ def is_list(value: object) -> bool:
 def same_words(first: object, second: object) -> bool:
     """True when two texts read the same once case and diacritics are ignored."""
     return fold_text(str(first or "")) == fold_text(str(second or ""))
+
+
+# The header's menu as built, per process: (role, agency, page, unread count, language,
+# URL prefix and map) -> HTML. Those are all it reads (`policy.can` without an object asks
+# the role only), so an entry is never stale; a few hundred of them cover a province.
+_NAV: dict[tuple[Any, ...], SafeString] = {}
+_NAV_LOCK = threading.Lock()
+NAV_ENTRIES = 1024
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: template.Context) -> SafeString:
+    """`{% main_nav %}`: the header's menu (`_main_nav.html`), built once per process for
+    each role, agency, page, unread count and language instead of on every request (some
+    twenty URL reversals and a dozen policy questions). Not kept with DEBUG, whose
+    templates change under a running server."""
+    user = context.get("user")
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match is not None else None
+    unread = int(context.get("unread_notifications") or 0)
+    key = (
+        policy.role_of(user),
+        getattr(user, "agency_id", None),
+        current,
+        unread,
+        translation.get_language(),
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+    found = _NAV.get(key)
+    if found is not None:
+        return found
+    # Our own template's output, escaped as it was rendered.
+    html = mark_safe(
+        render_to_string(
+            "_main_nav.html",
+            {"user": user, "current": current, "unread_notifications": unread},
+        )
+    )
+    if not settings.DEBUG:
+        with _NAV_LOCK:
+            if len(_NAV) >= NAV_ENTRIES:
+                _NAV.clear()
+            _NAV[key] = html
+    return html
