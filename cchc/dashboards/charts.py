@@ -8,6 +8,7 @@ the template engine. Every chart on a page also has its numbers in a table besid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -145,14 +146,10 @@ def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> SafeS
 BARS_TEMPLATE = "dashboards/charts/bars.svg"
 
 
-def _bars_markup(c: dict[str, Any]) -> SafeString:
-    """`BARS_TEMPLATE` rendered with `c`, character for character, in Python.
-
-    The areas' and the groups' charts are drawn again after every report sent or
-    reviewed; through the template engine that was about a tenth of that read. Each value
-    goes through the engine's own `render_value_in_context` (not localized, escaped), and
-    tests/test_dashboards.py checks the markup equals the template's.
-    """
+def _svg_values() -> Callable[[object], str]:
+    """A value as the chart templates write it (`render_value_in_context`: escaped, not
+    localized); each distinct value rendered once, since coordinates, titles and percents
+    repeat by row and column."""
     context = Context(autoescape=True, use_l10n=False)
     memo: dict[tuple[type, object], str] = {}
 
@@ -162,6 +159,19 @@ def _bars_markup(c: dict[str, Any]) -> SafeString:
         if found is None:
             found = memo[key] = render_value_in_context(value, context)
         return found
+
+    return v
+
+
+def _bars_markup(c: dict[str, Any]) -> SafeString:
+    """`BARS_TEMPLATE` rendered with `c`, character for character, in Python.
+
+    The areas' and the groups' charts are drawn again after every report sent or
+    reviewed; through the template engine that was about a tenth of that read. Each value
+    goes through the engine's own `render_value_in_context` (not localized, escaped), and
+    tests/test_dashboards.py checks the markup equals the template's.
+    """
+    v = _svg_values()
 
     cid = v(c["id"])
     out = [
@@ -348,16 +358,7 @@ def _heatmap_markup(c: dict[str, Any]) -> HeatDrawing:
     through the engine's own `render_value_in_context` (not localized, escaped), and
     tests/test_dashboards.py checks the markup equals the template's.
     """
-    context = Context(autoescape=True, use_l10n=False)
-    # Coordinates, titles and percents repeat by row and column: each is rendered once.
-    memo: dict[tuple[type, object], str] = {}
-
-    def v(value: object) -> str:
-        key = (type(value), value)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = render_value_in_context(value, context)
-        return found
+    v = _svg_values()
 
     cid = v(c["id"])
     out = [
