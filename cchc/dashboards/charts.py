@@ -163,6 +163,20 @@ def _svg_values() -> Callable[[object], str]:
     return v
 
 
+def _svg_opening(v: Callable[[Any], str], c: dict[str, Any], kind: str) -> str:
+    """The `<svg>` element's opening, title and description, as both chart templates
+    write them; `kind` is the chart's own class."""
+    cid = v(c["id"])
+    return (
+        f'<svg class="chart {kind}" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {v(c["width"])} {v(c["height"])}" width="{v(c["width"])}" '
+        f'height="{v(c["height"])}" role="{v(c["role"])}" '
+        f'aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="xMinYMin meet">\n'
+        f'  <title id="{cid}-title">{v(c["title"])}</title>\n'
+        f'  <desc id="{cid}-desc">{v(c["desc"])}</desc>\n  '
+    )
+
+
 def _bars_markup(c: dict[str, Any]) -> SafeString:
     """`BARS_TEMPLATE` rendered with `c`, character for character, in Python.
 
@@ -173,15 +187,7 @@ def _bars_markup(c: dict[str, Any]) -> SafeString:
     """
     v = _svg_values()
 
-    cid = v(c["id"])
-    out = [
-        f'<svg class="chart chart-bars" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 {v(c["width"])} {v(c["height"])}" width="{v(c["width"])}" '
-        f'height="{v(c["height"])}" role="{v(c["role"])}" '
-        f'aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="xMinYMin meet">\n'
-        f'  <title id="{cid}-title">{v(c["title"])}</title>\n'
-        f'  <desc id="{cid}-desc">{v(c["desc"])}</desc>\n  '
-    ]
+    out = [_svg_opening(v, c, "chart-bars")]
     ticks = c["ticks"]
     axis_y = v(c["axis_y"])
     for index, tick in enumerate(ticks):
@@ -360,15 +366,7 @@ def _heatmap_markup(c: dict[str, Any]) -> HeatDrawing:
     """
     v = _svg_values()
 
-    cid = v(c["id"])
-    out = [
-        f'<svg class="chart chart-heatmap" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 {v(c["width"])} {v(c["height"])}" width="{v(c["width"])}" '
-        f'height="{v(c["height"])}" role="{v(c["role"])}" '
-        f'aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="xMinYMin meet">\n'
-        f'  <title id="{cid}-title">{v(c["title"])}</title>\n'
-        f'  <desc id="{cid}-desc">{v(c["desc"])}</desc>\n  '
-    ]
+    out = [_svg_opening(v, c, "chart-heatmap")]
     for column in c["head"]:
         out.append(
             f'<text x="{v(column["x"])}" y="22" text-anchor="middle" font-size="13" '
