@@ -921,6 +921,14 @@ HEADER_WORDINGS = {
         "Số thứ tự", "Tên nhiệm vụ", "Hoạt động", "Kết quả", "Cơ quan, đơn vị thực hiện",
         "Cơ quan phối hợp", "Hạn hoàn thành", "Ghi chú",
     ],
+    "Nội dung over Nhiệm vụ cụ thể, no Hoạt động": [
+        "TT", "Nội dung", "Nhiệm vụ cụ thể", "Kết quả/Sản phẩm", "Cơ quan chủ trì",
+        "Cơ quan phối hợp", "Thời gian thực hiện", "Ghi chú",
+    ],
+    "Nhiệm vụ over Công việc cụ thể": [
+        "STT", "Nhiệm vụ", "Công việc cụ thể", "Sản phẩm", "Đơn vị chủ trì thực hiện",
+        "Đơn vị phối hợp thực hiện", "Thời gian", "Ghi chú",
+    ],
 }  # fmt: skip
 
 

@@ -247,6 +247,10 @@ def _row_fields(row: GridRow) -> tuple[dict[str, int], bool]:
             clean = False
         elif name not in found:
             found[name] = index
+        elif name == "task" and "activity" not in found:
+            # "Nội dung | Nhiệm vụ cụ thể", "Nhiệm vụ | Công việc cụ thể": a second task
+            # title, where no column says "hoạt động", is the finer of the two.
+            found["activity"] = index
     return found, clean
 
 
