@@ -210,6 +210,32 @@ def test_it_reads_quy_without_diacritics_as_a_quarter_only_before_a_numeral() ->
     assert parse_deadline("Theo quy dinh", YEAR).kind == "undated"
 
 
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("Quí III", dates("2022-09-30")),
+        ("Trong quí IV năm 2022", dates("2022-12-31")),
+        ("QUÍ II", dates("2022-06-30")),
+        ("T12/2022", dates("2022-12-31")),
+        ("T6", dates("2022-06-30")),
+        ("T5, T11", dates("2022-05-31", "2022-11-30")),
+        ("Trước T10/2022", dates("2022-09-30")),
+        ("Q3, Q4", dates("2022-09-30", "2022-12-31")),
+    ],
+)
+def test_it_reads_the_old_spelling_qui_and_months_written_t12(
+    text: str, due: tuple[date, ...]
+) -> None:
+    schedule = parse_deadline(text, YEAR)
+    assert (schedule.due_dates, schedule.needs_date) == (due, False)
+
+
+def test_t_before_a_number_inside_a_word_or_code_is_not_a_month() -> None:
+    assert parse_deadline("Theo TT 01/2022/TT-BNV", YEAR).kind == "undated"
+    assert parse_deadline("Quy trình", YEAR).kind == "undated"
+    assert parse_deadline("Đợt 3", YEAR).kind == "undated"
+
+
 def test_it_does_not_read_a_decree_number_as_a_date() -> None:
     text = "Trước ngày 30/01/2022 (Nghị định 32/2020/NĐ-CP về quản lý)"
     assert parse_deadline(text, YEAR).due_dates == dates("2022-01-29")

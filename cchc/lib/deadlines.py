@@ -136,7 +136,14 @@ _CADENCE_ORDER = {name: rank for rank, name in enumerate(CADENCES)}
 def _fold(text: str) -> str:
     # unidecode turns "đ" into "d" and drops tone marks; NFC first so that text typed
     # with combining marks folds the same as precomposed text.
-    return " ".join(unidecode(unicodedata.normalize("NFC", text)).lower().split())
+    folded = " ".join(unidecode(unicodedata.normalize("NFC", text)).lower().split())
+    # "Quí" is the older spelling of "quý" and still written; same length, so positions
+    # in the folded text stay those of the cell.
+    return _OLD_QUY.sub("quy", folded)
+
+
+_OLD_QUY = re.compile(r"(?<![a-z0-9])qui(?![a-z0-9])")
+_LETTER_PREFIX = re.compile(r"(?<![a-z0-9])[qt](?=\d)")
 
 
 def _number(token: str) -> int | None:
@@ -146,6 +153,7 @@ def _number(token: str) -> int | None:
 
 
 def _numbers(chunk: str) -> list[int | None]:
+    chunk = _LETTER_PREFIX.sub(" ", chunk)  # "Q3, Q4", "T5, T11"
     return [
         _number(tok) for tok in re.findall(r"(?<![a-z0-9])(?:[ivx]+|\d{1,2})(?![a-z0-9])", chunk)
     ]
@@ -362,7 +370,8 @@ def _year(match: re.Match[str], year: int) -> _Part:
 
 
 _Q_WORD = r"(?:(?<![a-z0-9])quy\s*|(?<![a-z0-9])q(?=\d))"
-_M_WORD = r"(?<![a-z0-9])(?<!\d\s)thang\s*"
+# "T12/2022", "T6": the abbreviation officers write in a tight cell, as "Q3" for a quarter.
+_M_WORD = r"(?:(?<![a-z0-9])(?<!\d\s)thang\s*|(?<![a-z0-9])t(?=\d))"
 
 
 def _listed_pattern(word: str) -> str:
