@@ -96,6 +96,22 @@ CELLS = [
     ("Chủ tịch UBND tỉnh", ["UBND tỉnh Quảng Trị"]),
     ("Thủ trưởng các sở, ban, ngành", ["Các sở, ban, ngành"]),
     ("Giám đốc Sở Nội vụ", ["Sở Nội vụ"]),
+    # the sở's short forms, read the same in every province
+    ("Sở VHTT&DL", ["Sở Văn hóa, Thể thao và Du lịch"]),
+    ("Sở TNMT, Sở LĐTBXH", ["Sở Tài nguyên và Môi trường", "Sở Lao động - Thương binh và Xã hội"]),
+    ("Sở NN và PTNT", ["Sở Nông nghiệp và Phát triển nông thôn"]),
+    # groups written without "các" or without their commas
+    ("UBND huyện, thị xã, thành phố", ["UBND cấp huyện"]),
+    ("Sở ban ngành cấp tỉnh", ["Các sở, ban, ngành"]),
+    # "địa phương" in a province's plan: its districts
+    ("Các sở, ban, ngành, địa phương", ["Các sở, ban, ngành", "UBND cấp huyện"]),
+    ("Sở, ngành, địa phương", ["Các sở, ban, ngành", "UBND cấp huyện"]),
+    ("Các huyện, thị xã, thành phố", ["UBND cấp huyện"]),
+    # a slash or a spaced dash between two names
+    ("Sở Nội vụ/Sở Tư pháp", ["Sở Nội vụ", "Sở Tư pháp"]),
+    ("Sở Nội vụ - Sở Tư pháp", ["Sở Nội vụ", "Sở Tư pháp"]),
+    # what the agency does, after its name
+    ("Sở Nội vụ tham mưu UBND tỉnh", ["Sở Nội vụ"]),
     # vague phrases: the member-less group, never an agency
     ("Các đơn vị có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
     ("Các cơ quan, tổ chức có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
@@ -144,6 +160,8 @@ def test_a_role_or_a_title_is_kept_as_the_note(resolver):
     assert (found.written_name, found.note) == ("Sở Nội vụ", "chủ trì")
     (found,) = resolver.resolve("Chủ tịch UBND tỉnh")
     assert (found.written_name, found.note) == ("UBND tỉnh", "Chủ tịch")
+    (found,) = resolver.resolve("Sở Nội vụ tham mưu UBND tỉnh")
+    assert (found.written_name, found.note) == ("Sở Nội vụ", "tham mưu UBND tỉnh")
     # Only around a known name: the rest of the cell still has to name an agency.
     assert resolver.resolve("Giám đốc Sở Mặt Trăng") is None
     assert resolver.resolve("Chủ trì") is None

@@ -518,7 +518,9 @@ _HARD_SPLIT = re.compile(r"\s*(?:\n|;)\s*")
 _BULLETS = "-+•–—*·◦▪►➢❖"
 # Inside one line, names are separated by commas and by "và" (which is also part of
 # names such as "Sở Kế hoạch và Đầu tư": the reader tries the longest known name first).
-_SOFT_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:và|cùng|với)\s+", re.IGNORECASE)
+# A slash or a spaced dash between two names ("Sở Nội vụ/Sở Tư pháp") too; a name that
+# holds one ("Sở Lao động - Thương binh và Xã hội") is known whole and read first.
+_SOFT_SEPARATOR = re.compile(r"\s*,\s*|\s*/\s*|\s+-\s+|\s+(?:và|cùng|với)\s+", re.IGNORECASE)
 # What may follow a group to narrow it: "Các sở, ban, ngành có đơn vị sự nghiệp công lập".
 _QUALIFIER = re.compile(
     r"\s+((?:có|liên quan|được|chịu|đã|chưa|theo|trong|tham gia|thực hiện|phụ trách|"
@@ -539,12 +541,23 @@ _COLON = re.compile(r"^(?P<head>[^:()]{2,60}?)\s*:\s*(?P<items>.+)$", re.DOTALL)
 # knows: tried only when the name as written is not known (`Resolver.lookup`). Not part of
 # `resolution_key`, which aliases are stored under.
 _LOOSE = [
+    # The sở's short forms, the same in every province: "Sở VHTT&DL", "Sở TNMT".
+    (re.compile(r"\bvh,? ?tt,? ?(?:va )?dl\b|\bvhttdl\b"), "van hoa, the thao va du lich"),
+    (re.compile(r"\btn ?(?:va )?mt\b"), "tai nguyen va moi truong"),
+    (re.compile(r"\bkh ?(?:va )?dt\b"), "ke hoach va dau tu"),
+    (re.compile(r"\bkh ?(?:va )?cn\b"), "khoa hoc va cong nghe"),
+    (re.compile(r"\bgd ?(?:va )?dt\b"), "giao duc va dao tao"),
+    (re.compile(r"\btt ?(?:va )?tt\b"), "thong tin va truyen thong"),
+    (re.compile(r"\bld ?(?:- )?tb ?(?:va )?xh\b"), "lao dong thuong binh va xa hoi"),
+    (re.compile(r"\bnn ?(?:va )?ptnt\b"), "nong nghiep va phat trien nong thon"),
+    (re.compile(r"\bgtvt\b"), "giao thong van tai"),
     (re.compile(r"\bptnt\b"), "phat trien nong thon"),
     (re.compile(r"\btx\b"), "thi xa"),
     (re.compile(r"\btp\b"), "thanh pho"),
-    (re.compile(r"\btt\b(?= va tt\b)"), "thong tin"),
-    # "Sở Lao động, Thương binh và Xã hội" for "Sở Lao động - Thương binh và Xã hội".
-    (re.compile(r" - "), ", "),
+    # "UBND huyện, thị xã, thành phố" for "UBND các huyện, …"; "Sở ban ngành" for "Sở,
+    # ban, ngành"; "Sở Lao động, Thương binh và Xã hội" for "Sở Lao động - Thương binh …".
+    (re.compile(r"\b(?:cac|nhung) "), ""),
+    (re.compile(r"\s*(?:,| - )\s*"), " "),
 ]
 
 
@@ -555,9 +568,11 @@ def loose_key(key: str) -> str:
 
 
 # "Sở Nội vụ chủ trì", "Sở Tư pháp phối hợp": the cell repeats the column's role.
+# "Sở Nội vụ tham mưu UBND tỉnh": what the agency does for whom.
 _ROLE_TAIL = re.compile(
-    r"\s+(?:(?:là\s+)?(?:chủ\s+trì|phối\s+hợp|đầu\s+mối|thực\s+hiện)(?:\s+thực\s+hiện)?)$",
-    re.IGNORECASE,
+    r"\s+(?:(?:là\s+)?(?:chủ\s+trì|phối\s+hợp|đầu\s+mối|thực\s+hiện)(?:\s+thực\s+hiện)?"
+    r"|(?:tham\s+mưu|chịu\s+trách\s+nhiệm)(?:\s.*)?)$",
+    re.IGNORECASE | re.DOTALL,
 )
 # "Chủ tịch UBND tỉnh", "Thủ trưởng các sở, ban, ngành": the agency, led by its head.
 _HEAD_TITLE = re.compile(
@@ -690,7 +705,8 @@ class Resolver:
         self._loose: dict[str, Target | Ignored | None] = {}
         for key, target in self.by_key.items():
             loose = loose_key(key)
-            if self._loose.setdefault(loose, target) is not target:
+            # Two rows of one agency (its name and an alias) are the same target.
+            if self._loose.setdefault(loose, target) != target:
                 self._loose[loose] = None
         self.names = {key: str(target) for key, target in self.by_key.items()}
         # An ignored name is never proposed as the closest known one.
