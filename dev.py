@@ -246,7 +246,9 @@ def cmd_test(options: argparse.Namespace, extra: list[str]) -> int:
     # run; more than four gain little and cost memory with a browser in each.
     workers = min(os.cpu_count() or 1, 4)
     parallel = ["-n", str(workers)] if workers > 1 else []
-    pytest = [str(PY), "-m", "pytest", *parallel, *extra]
+    # The slowest tests are named at the end of each pass, so that a suite growing slower
+    # shows where.
+    pytest = [str(PY), "-m", "pytest", *parallel, "--durations=15", *extra]
 
     say("Bộ kiểm thử trên SQLite")
     # Tests of concurrent writers need a server database; they run in the second pass.
