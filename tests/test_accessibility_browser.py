@@ -49,6 +49,7 @@ NOT_PAGES = {
     "needs_date_latest": "redirects to the plan's needs-date page",
     "fix_date": "POST",
     "plan_export": "starts a job and redirects to the job's page (visited)",
+    "plan_area": "a fragment of the plan page for htmx; as a page, the plan filtered to it",
     "report_drafts_submit": "POST",
     "report_save": "POST",
     "report_submit": "POST",

@@ -87,7 +87,11 @@ def test_a_coordinator_works_through_the_pages(
     # The plan opens folded, one line per area; an area opens with a click.
     assert page.locator("details.area[open]").count() == 0
     page.click("details.area#area-I summary")
+    # Its tasks are fetched as it opens.
+    page.locator("details.area#area-I .plan-table").wait_for()
     assert page.locator("details.area#area-I .plan-table").is_visible()
+    assert page.locator("details.area#area-I tr.activity").count() > 0
+    assert page.locator("details.area#area-II tr.activity").count() == 0
     page.screenshot(path=str(shots / "02-plan.png"), full_page=True)
 
     # Filter by an agency (through its group) and by a due month: htmx swaps the results

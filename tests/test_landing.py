@@ -407,7 +407,7 @@ def test_the_batch_send_ticks_only_reports_ready_to_send(
 def areas_of(html: str) -> list[tuple[str, bool]]:
     return [
         (code, bool(opened))
-        for code, opened in re.findall(r'<details class="area" id="area-(\w+)"( open)?>', html)
+        for code, opened in re.findall(r'<details class="area" id="area-(\w+)"( open)?[^>]*>', html)
     ]
 
 

@@ -70,7 +70,9 @@ def test_banner_and_transcription_notes_toggle(
     # The coordinator: closed toggles, one opens on a click.
     context.clear_cookies()
     _login(page, base, "coordinator")
-    page.goto(f"{base}/plans/{plan.pk}/#activity-{activity.pk}")
+    # As the pages link to an activity: its area open (the plan opens folded).
+    area_id = Task.objects.get(pk=activity.task_id).area_id
+    page.goto(f"{base}/plans/{plan.pk}/?area={area_id}#activity-{activity.pk}")
     toggle = page.locator(f"#activity-{activity.pk} .transcription-notes")
     assert toggle.count() == 1
     text = toggle.locator("p")

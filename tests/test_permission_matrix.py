@@ -99,6 +99,7 @@ EXPECTATIONS: dict[str, Row] = {
     "GET plans/import/<uuid:job_id>/names/":            Row(LOGIN, 403, 403, 403, 404, 403, 403, 404),  # noqa: E501
     "POST plans/import/<uuid:job_id>/names/":           Row(LOGIN, 403, 403, 403, 404, 403, 403, 404),  # noqa: E501
     "GET plans/<int:plan_id>/":                         everyone(),
+    "GET plans/<int:plan_id>/areas/<int:area_id>/":     everyone(),
     "GET plans/<int:plan_id>/needs-date/":              everyone(),
     "POST plans/<int:plan_id>/needs-date/<int:activity_id>/fix/": staff(),
     "GET plans/<int:plan_id>/export/<str:fmt>/":        everyone(),
@@ -478,6 +479,7 @@ def objects_for_paths(plan: Plan, agencies: dict[str, Agency]) -> dict[str, Any]
         "plan_id": plan.pk,
         "agency_id": agencies["a"].pk,
         "activity_id": activity.pk,
+        "area_id": activity.task.area_id,
         "fmt": "json",
         "assignment_id": assignment.pk,
         "period_id": period.pk,

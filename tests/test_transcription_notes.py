@@ -33,10 +33,17 @@ def demo(db: None) -> Plan:
 
 
 def _page(client: Client, user: User, plan: Plan) -> str:
+    """The plan page with every area opened: the folded page, then each area's tasks as
+    htmx fetches them when it is opened."""
     client.force_login(user)
     response = client.get(reverse("plan_detail", args=[plan.pk]))
     assert response.status_code == 200
-    return response.content.decode()
+    html = response.content.decode()
+    for area in plan.areas.all():
+        response = client.get(reverse("plan_area", args=[plan.pk, area.pk]), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        html += response.content.decode()
+    return html
 
 
 def test_the_built_in_plan_has_no_transcription_note_among_its_notes(demo: Plan) -> None:

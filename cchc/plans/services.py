@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from cchc.accounts.tenancy import province_of, sole_province_id
@@ -736,8 +736,13 @@ def _write_contents(plan: Plan, areas: list[AreaRow], checked: list[list[list[_C
     )
 
 
-def plan_tree(plan: Plan) -> list[Area]:
-    """The plan's areas with tasks, activities, due dates and assignees, in 5 queries."""
+def plan_tree(plan: Plan, *, areas: list[Area] | None = None) -> list[Area]:
+    """The plan's areas with tasks, activities, due dates and assignees, in 5 queries.
+
+    With `areas` (some of the plan's, already read), their tasks and the rest are read
+    onto them, in 4 queries: the plan page reads its areas first and the activities of
+    only those it shows open.
+    """
     activities = Activity.objects.prefetch_related(
         "due_dates",
         # Ordered by the activity's id, not by the model's ordering: that sorts by area
@@ -753,6 +758,9 @@ def plan_tree(plan: Plan) -> list[Area]:
     tasks = Task.objects.prefetch_related(Prefetch("activities", queryset=activities)).order_by(
         "position"
     )
+    if areas is not None:
+        prefetch_related_objects(areas, Prefetch("tasks", queryset=tasks))
+        return areas
     return list(plan.areas.prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("position"))
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
         name="plan_import_settle",
     ),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/areas/<int:area_id>/", views.plan_area, name="plan_area"),
     path("plans/<int:plan_id>/needs-date/", views.needs_date, name="needs_date"),
     path(
         "plans/<int:plan_id>/needs-date/<int:activity_id>/fix/",

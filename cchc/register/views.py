@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,6 +36,7 @@ from cchc.register.forms import (
     PlanFilterForm,
     PlanImportForm,
 )
+from cchc.register.queries import PlanFilters
 
 
 def _is_htmx_partial(request: HttpRequest) -> bool:
@@ -79,19 +81,25 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         .order_by("sort_name")
         .only("pk", "name", "kind", "sort_name")
     )
-    tree = plan_tree(plan)
-    form = PlanFilterForm(request.GET, areas=tree, agencies=agencies, year=plan.year)
+    areas = queries.plan_areas(plan)
+    form = PlanFilterForm(request.GET, areas=areas, agencies=agencies, year=plan.year)
     filters = form.filters()
-    page = queries.plan_page(plan, filters, tree=tree)
+    # The whole plan is some 19,000 px: it opens as one line per area, each area's tasks
+    # read when it is opened (`plan_area`). What a filter found is shown open, as is
+    # everything when asked for (?open=all) and a plan of one area.
+    with_tasks = [area for area in areas if area.task_count]  # type: ignore[attr-defined]
+    areas_open = filters.active or request.GET.get("open") == "all" or len(with_tasks) <= 1
+    if areas_open:
+        page = queries.plan_page(plan, filters, tree=plan_tree(plan, areas=areas))
+    else:
+        page = queries.plan_summary(plan, areas)
     context = {
         "plan": plan,
         "form": form,
         "filters": filters,
         "page": page,
         "membership": page.membership,
-        # The whole plan is some 19,000 px: it opens as one line per area. What a filter
-        # found is shown open, as is everything when asked for (?open=all).
-        "areas_open": filters.active or request.GET.get("open") == "all" or len(page.areas) == 1,
+        "areas_open": areas_open,
     }
     if _is_htmx_partial(request):
         response = render(request, "register/_plan_results.html", context)
@@ -100,6 +108,27 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         context["indicators"] = list(plan.indicators.select_related("area").order_by("position"))
         context["responsibilities"] = list(plan.responsibilities.order_by("position"))
         response = render(request, "register/plan_detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@requires("plan.view")
+def plan_area(request: HttpRequest, plan_id: int, area_id: int) -> HttpResponse:
+    """One area's tasks and activities, as the plan page shows them open: what htmx
+    fetches when a folded area is opened. Asked for as a page, it is the plan page
+    filtered to the area."""
+    plan = policy.get_plan_for_user(request, plan_id)
+    area = get_object_or_404(plan.areas.all(), pk=area_id)
+    if not _is_htmx_partial(request):
+        return redirect(f"{reverse('plan_detail', args=[plan.pk])}?area={area.pk}")
+    page = queries.plan_page(plan, PlanFilters(), tree=plan_tree(plan, areas=[area]))
+    context = {
+        "plan": plan,
+        "area_view": page.areas[0] if page.areas else queries.AreaView(area=area, tasks=[]),
+        "membership": page.membership,
+    }
+    response = render(request, "register/_plan_area.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
