@@ -44,6 +44,25 @@ def test_the_folded_plan_page_shows_every_area_but_no_activity(login, plan: Plan
         assert f'href="/plans/{plan.pk}/?area={area.pk}"' in content
     assert "Xem các nhiệm vụ của lĩnh vực này" in content
     assert "Hiển thị 14/14 nhiệm vụ" in content
+    # A folded area is not read aloud when its table arrives, and no template comment
+    # leaks into the page.
+    assert content.count('aria-live="off"') == plan.areas.count()
+    assert "{#" not in content and "#}" not in content
+
+
+def test_no_template_comment_runs_over_a_line() -> None:
+    # Django's {# … #} ends at the line's end: one spread over lines is shown to the user.
+    from pathlib import Path
+
+    import cchc
+
+    leaks = [
+        f"{path.name}:{number}"
+        for path in Path(cchc.__file__).parent.rglob("templates/**/*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert leaks == []
 
 
 def test_an_opened_area_holds_its_own_activities_only(login, plan: Plan) -> None:
