@@ -344,7 +344,9 @@ def test_an_english_browser_still_gets_vietnamese(client: Client, login, plan: P
     assert "Sign in" not in content and "Password" not in content
     assert response["Content-Language"] == "vi"
 
-    content = _html(login("officer_a"), reverse("plan_detail", args=[plan.pk]), **english)
+    # Open: the table's headers are written once an area is (the page opens folded).
+    opened = reverse("plan_detail", args=[plan.pk]) + "?open=all"
+    content = _html(login("officer_a"), opened, **english)
     assert '<html lang="vi">' in content
     assert "Đăng xuất" in content and "Cơ quan chủ trì" in content
     assert "Sign out" not in content and "Lead agency" not in content
@@ -383,7 +385,7 @@ def test_key_pages_are_in_english_once_english_is_chosen(
     choose(officer, "en")
     data = _data_names(plan)
     pages = {
-        reverse("plan_detail", args=[plan.pk]): [
+        reverse("plan_detail", args=[plan.pk]) + "?open=all": [
             "Sign out",
             "Plans",
             "Agencies",
