@@ -112,6 +112,16 @@ CELLS = [
     ("Sở Nội vụ - Sở Tư pháp", ["Sở Nội vụ", "Sở Tư pháp"]),
     # what the agency does, after its name
     ("Sở Nội vụ tham mưu UBND tỉnh", ["Sở Nội vụ"]),
+    # a name's "và" dropped or written as a dash
+    ("Sở Tài nguyên - Môi trường", ["Sở Tài nguyên và Môi trường"]),
+    ("Sở Tài nguyên Môi trường, Sở Y tế", ["Sở Tài nguyên và Môi trường", "Sở Y tế"]),
+    # a district's unit named for every district or commune: the group of those units
+    ("Phòng Nội vụ các huyện, thị xã, thành phố", ["Phòng Nội vụ cấp huyện"]),
+    ("Phòng Tư pháp các huyện, thành phố, thị xã", ["Phòng Tư pháp cấp huyện"]),
+    ("Thanh tra các huyện", ["Thanh tra cấp huyện"]),
+    ("Tư pháp các xã, phường, thị trấn", ["UBND cấp xã"]),
+    # ... but one district stays that district
+    ("UBND huyện Hải Lăng, UBND thị xã Quảng Trị", ["UBND huyện Hải Lăng", "UBND thị xã Quảng Trị"]),
     # vague phrases: the member-less group, never an agency
     ("Các đơn vị có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
     ("Các cơ quan, tổ chức có liên quan", ["Các cơ quan, đơn vị có liên quan"]),

@@ -558,6 +558,14 @@ _LOOSE = [
     # ban, ngành"; "Sở Lao động, Thương binh và Xã hội" for "Sở Lao động - Thương binh …".
     (re.compile(r"\b(?:cac|nhung) "), ""),
     (re.compile(r"\s*(?:,| - )\s*"), " "),
+    # "Sở Tài nguyên - Môi trường", "Sở Tài nguyên Môi trường": the "và" of a name is
+    # often dropped or written as a dash.
+    (re.compile(r"\bva "), ""),
+    # "Phòng Nội vụ các huyện, thị xã, thành phố" is the group "Phòng Nội vụ cấp huyện";
+    # "Tư pháp các xã, phường, thị trấn" is "… cấp xã". The kind closes the name: "UBND
+    # huyện Hải Lăng" names one district and stays as written.
+    (re.compile(r"\b(?<!cap )huyen(?: thi xa thanh pho| thanh pho thi xa)?$"), "cap huyen"),
+    (re.compile(r"\b(?<!cap )(?<!thi )xa(?: phuong thi tran| thi tran)?$"), "cap xa"),
 ]
 
 
