@@ -121,7 +121,10 @@ CELLS = [
     ("Thanh tra các huyện", ["Thanh tra cấp huyện"]),
     ("Tư pháp các xã, phường, thị trấn", ["UBND cấp xã"]),
     # ... but one district stays that district
-    ("UBND huyện Hải Lăng, UBND thị xã Quảng Trị", ["UBND huyện Hải Lăng", "UBND thị xã Quảng Trị"]),
+    (
+        "UBND huyện Hải Lăng, UBND thị xã Quảng Trị",
+        ["UBND huyện Hải Lăng", "UBND thị xã Quảng Trị"],
+    ),
     # vague phrases: the member-less group, never an agency
     ("Các đơn vị có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
     ("Các cơ quan, tổ chức có liên quan", ["Các cơ quan, đơn vị có liên quan"]),

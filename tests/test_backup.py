@@ -126,6 +126,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, Path]:
     return instance, archive
 
 
+@pytest.mark.own_sqlite
 def test_the_backup_is_one_archive_with_a_manifest_of_checksums(
     source: tuple[Instance, Path],
 ) -> None:
@@ -164,6 +165,7 @@ def restored(source: tuple[Instance, Path], tmp_path_factory: pytest.TempPathFac
     return fresh
 
 
+@pytest.mark.own_sqlite
 def test_a_restore_into_a_fresh_instance_brings_back_every_row_and_file(
     source: tuple[Instance, Path], restored: Instance
 ) -> None:
@@ -182,6 +184,7 @@ def test_a_restore_into_a_fresh_instance_brings_back_every_row_and_file(
     assert links[0] == links[1] and "minh-chung.pdf" in links[0]
 
 
+@pytest.mark.own_sqlite
 def test_a_restore_keeps_every_timestamp_to_the_microsecond(
     source: tuple[Instance, Path], restored: Instance
 ) -> None:
@@ -201,6 +204,7 @@ def test_a_restore_keeps_every_timestamp_to_the_microsecond(
     assert any(not v.split("+")[0].endswith("000") for v in values if "." in v)
 
 
+@pytest.mark.own_sqlite
 def test_it_refuses_to_restore_over_existing_data(
     source: tuple[Instance, Path],
 ) -> None:
@@ -210,6 +214,7 @@ def test_it_refuses_to_restore_over_existing_data(
     assert "không trống" in result.stderr
 
 
+@pytest.mark.own_sqlite
 def test_it_refuses_a_backup_whose_file_does_not_match_its_checksum(
     source: tuple[Instance, Path], tmp_path: Path
 ) -> None:
@@ -292,6 +297,7 @@ def archive_lines(archive: Path) -> list[str]:
     ]
 
 
+@pytest.mark.own_sqlite
 def test_a_restored_instance_backs_up_to_the_same_rows_value_for_value(
     source: tuple[Instance, Path], restored: Instance
 ) -> None:
@@ -330,6 +336,7 @@ def original_dump(archive: Path) -> bytes:
         return tar.extractfile("db.jsonl").read()  # type: ignore[union-attr,no-any-return]
 
 
+@pytest.mark.own_sqlite
 def test_a_backup_of_the_first_format_still_restores(
     source: tuple[Instance, Path], tmp_path: Path
 ) -> None:
@@ -350,6 +357,7 @@ def test_a_backup_of_the_first_format_still_restores(
     assert after["files"] == before["files"]
 
 
+@pytest.mark.own_sqlite
 def test_a_dump_with_a_broken_row_is_refused_in_vietnamese_and_loads_nothing(
     source: tuple[Instance, Path], tmp_path: Path
 ) -> None:

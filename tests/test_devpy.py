@@ -16,6 +16,9 @@ from types import ModuleType
 
 import pytest
 
+# dev.py runs in subprocesses with no database of the tests': once, in the SQLite pass.
+pytestmark = pytest.mark.own_sqlite
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_PY = ROOT / "dev.py"
 
@@ -148,6 +151,7 @@ while True:
 
 DRIVER = """
 import importlib.util, os, sys
+
 spec = importlib.util.spec_from_file_location("dev", sys.argv[1])
 dev = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(dev)

@@ -21,6 +21,9 @@ from docx import Document
 
 from tests.test_worker import ROOT, Instance
 
+# cchc runs in subprocesses on an SQLite file of its own: the same in both of dev.py's passes.
+pytestmark = pytest.mark.own_sqlite
+
 SETUP = """
 from cchc.accounts.models import Role, User
 from cchc.official.services import official_report_create
@@ -76,6 +79,7 @@ print(json.dumps({{"status": job.status, "sha": job.result_sha256}}))
 JOBS = """
 import json
 from cchc.jobs.models import Job
+
 jobs = Job.objects.order_by("created_at")
 print(json.dumps([[j.status, j.result_sha256, j.errors] for j in jobs]))
 """

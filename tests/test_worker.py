@@ -22,6 +22,9 @@ import pytest
 from cchc.plans.formats import write_xlsx
 from tests.factories import synthetic_document
 
+# cchc runs in subprocesses on an SQLite file of its own: the same in both of dev.py's passes.
+pytestmark = pytest.mark.own_sqlite
+
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = 3000  # the write must last long enough to be caught mid-way (the import got faster)
 STRUCTURE = "from tests.factories import make_structure; make_structure()"
@@ -37,6 +40,7 @@ STATE = """
 import json
 from cchc.jobs.models import Job
 from cchc.plans.models import Plan, Task
+
 job = Job.objects.get()
 print(json.dumps({"status": job.status, "errors": job.errors, "summary": job.summary,
                   "plans": Plan.objects.count(), "tasks": Task.objects.count()}))
