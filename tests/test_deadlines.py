@@ -278,9 +278,59 @@ def test_it_reads_a_day_repeated_each_month_or_quarter() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Hằng tháng, trước ngày 25", 24),
+        ("Hàng tháng (trước ngày 25)", 24),
+        ("Hằng tháng, chậm nhất ngày 20", 20),
+        ("Định kỳ hằng tháng vào ngày 5", 5),
+    ],
+)
+def test_it_reads_a_day_written_after_the_monthly_cadence(text: str, day: int) -> None:
+    schedule = parse_deadline(text, YEAR)
+    assert schedule.kind == "day" and schedule.recurring == "monthly"
+    assert schedule.due_dates == tuple(date(2022, month, day) for month in range(1, 13))
+
+
+def test_a_day_of_another_month_after_the_cadence_is_not_every_months_day() -> None:
+    # "ngày 5 tháng sau" is not the 5th of the same month; the cadence's month ends stay.
+    assert parse_deadline("Hằng tháng, ngày 5 tháng sau", YEAR).due_dates == MONTH_ENDS
+
+
 def test_it_reads_hang_nam_next_to_a_date_as_that_date_every_year() -> None:
-    for text in ("Trước ngày 15/12 hằng năm", "Hằng năm, trước ngày 15/12"):
+    for text in (
+        "Trước ngày 15/12 hằng năm",
+        "Hằng năm, trước ngày 15/12",
+        "Hằng năm (trước 15/12)",
+        "Hằng năm [trước ngày 15/12]",
+    ):
         assert outcome(parse_deadline(text, YEAR)) == ("day", dates("2022-12-14"), "annual", False)
+    # A bracket that cites a source still does not date the cadence.
+    cited = parse_deadline("Hằng quý (Nghị định 32/2020/NĐ-CP)", YEAR)
+    assert outcome(cited) == ("recurring", QUARTER_ENDS, "quarterly", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("Trước 20/6 và 20/12", dates("2022-06-19", "2022-12-19")),
+        ("Trước ngày 15/6, ngày 15/12", dates("2022-06-14", "2022-12-14")),
+        ("Trước ngày 25 tháng 6 và ngày 25 tháng 12", dates("2022-06-24", "2022-12-24")),
+        ("Trước ngày 15/6; ngày 31/12", dates("2022-06-14", "2022-12-30")),
+        # a "trước" later in the list, or none at all, applies to what follows it only
+        ("Ngày 15/6 và trước ngày 15/12", dates("2022-06-15", "2022-12-14")),
+        ("Ngày 15/6 và 15/12", dates("2022-06-15", "2022-12-15")),
+    ],
+)
+def test_one_trước_is_said_for_a_list_of_days(text: str, due: tuple[date, ...]) -> None:
+    assert outcome(parse_deadline(text, YEAR)) == ("day", due, None, False)
+
+
+@pytest.mark.parametrize("text", ["Đầu năm", "Đầu năm 2022", "Giữa năm 2022", "giua nam 2022"])
+def test_the_start_or_middle_of_a_year_needs_a_date(text: str) -> None:
+    # Not the year's last day: an activity due "đầu năm" would be eleven months late.
+    assert outcome(parse_deadline(text, YEAR)) == ("undated", (), None, True)
 
 
 def test_it_reads_a_cell_holding_only_month_and_year() -> None:

@@ -43,6 +43,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 from unidecode import unidecode
 
@@ -99,6 +100,8 @@ class _Part:
     cadence: str | None
     start: int
     end: int
+    # "Trước 20/6 và 20/12": a day read with "trước", which the next listed day shares.
+    before: bool = False
 
 
 _Handler = Callable[[re.Match[str], int], "_Part | None"]
@@ -265,13 +268,18 @@ def _day_numeric(match: re.Match[str], year: int) -> _Part | None:
             return None
     day_year = _two_digit_year(raw_year) if raw_year else _suffix_year(match, year)
     due = _safe_date(day_year, int(match["m"]), int(match["d"]))
-    return _part(match, "day", [_day_before(due) if match["pre"] else due])
+    return _before(_part(match, "day", [_day_before(due) if match["pre"] else due]), match)
+
+
+def _before(part: _Part, match: re.Match[str]) -> _Part:
+    part.before = bool(match["pre"])
+    return part
 
 
 def _day_words(match: re.Match[str], year: int) -> _Part:
     month = _number(match["m"])
     due = _safe_date(_suffix_year(match, year), month, int(match["d"])) if month else None
-    return _part(match, "day", [_day_before(due) if match["pre"] else due])
+    return _before(_part(match, "day", [_day_before(due) if match["pre"] else due]), match)
 
 
 def _cadence(name: str) -> _Handler:
@@ -393,6 +401,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
             _monthly_day,
         ),
         (
+            # "Hằng tháng, trước ngày 25", "Hằng tháng (chậm nhất ngày 20)": a day of no
+            # month after the monthly cadence is that day of every month.
+            r"\b(?:hang|moi|dinh ky)\s+thang\s*[,:]?\s*"
+            r"(?:(?P<pre>truoc)\s+|(?:cham nhat|vao|den|trong)\s+)?\bngay\s*(?P<d>\d{1,2})"
+            r"(?!\d)(?!\s*[/.-]\s*\d)(?!\s*(?:cua\s+)?thang)",
+            _monthly_day,
+        ),
+        (
             r"(?:(?P<pre>truoc)\s+)?\bngay\s*(?P<d>\d{1,2})(?!\d)"
             r"\s*(?:cua\s+)?thang\s+cuoi\s+(?:cua\s+)?(?:moi\s+|hang\s+)?quy\b",
             _quarterly_day,
@@ -436,7 +452,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
         (_listed_pattern(_Q_WORD), _quarter),
         (_listed_pattern(_M_WORD), _month),
         (
-            r"(?:(?P<pre>truoc)\s+)?(?:\b(?:trong|ca|cuoi|het)\s+)?\bnam\s*"
+            # "Đầu năm 2022", "giữa năm 2022" are as vague as "đầu năm": no date.
+            r"(?:(?P<pre>truoc)\s+)?(?:\b(?:trong|ca|cuoi|het)\s+)?(?<!dau )(?<!giua )\bnam\s*"
             rf"(?:(?P<yy>\d{{4}})(?!\d)|(?P<nx>{_NEXT_YEAR})\b)",
             _year,
         ),
@@ -478,7 +495,24 @@ def _collect(folded: str, year: int) -> list[_Part]:
             work = work[: match.start()] + " " * (match.end() - match.start()) + work[match.end() :]
     parts.extend(_bare_tokens(work, year))
     parts.sort(key=lambda part: part.start)
+    _share_before(folded, parts)
     return _attach_annual(folded, _collapse_ranges(folded, parts))
+
+
+def _share_before(folded: str, parts: list[_Part]) -> None:
+    # "Trước 20/6 và 20/12", "trước ngày 15/6, ngày 15/12": the "trước" of the first day
+    # is said once for the list.
+    for previous, part in pairwise(parts):
+        if (
+            previous.before
+            and part.kind == "day"
+            and part.cadence is None
+            and not part.before
+            and part.dates
+            and re.fullmatch(r"\s*(?:,|;|\bva\b|\bhoac\b)\s*", folded[previous.end : part.start])
+        ):
+            part.dates = _dates([_day_before(due) for due in part.dates])
+            part.before = True
 
 
 def _collapse_ranges(folded: str, parts: list[_Part]) -> list[_Part]:
@@ -554,9 +588,13 @@ def _parse(text: str, year: int) -> Schedule:
             break
         outside = stripped
     parts = [part for part in _collect(outside, year) if part.dates or part.kind == "ongoing"]
-    if not parts and outside != folded:
+    if outside != folded and all(part.kind == "recurring" for part in parts):
+        # Nothing outside the brackets, or only a cadence whose day the brackets give:
+        # "Hằng năm (trước 15/12)", "Hằng tháng (trước ngày 25)".
         inside = folded.replace("(", " ").replace(")", " ").replace("[", " ").replace("]", " ")
-        parts = [part for part in _collect(inside, year) if part.dates or part.kind == "ongoing"]
+        found = [part for part in _collect(inside, year) if part.dates or part.kind == "ongoing"]
+        if not parts or any(part.kind in _SPECIFIC for part in found):
+            parts = found
     if not parts:
         return _undated(text)
     kinds = {part.kind for part in parts}
