@@ -1025,6 +1025,29 @@ NUMBERINGS = {
             ]),
         ],
     ),
+    "activities bulleted in the task's column, with no TT": (
+        [
+            _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1", "Ban hành kế hoạch"),
+            _row("", "- Xây dựng dự thảo", "", "Sở Nội vụ", "Tháng 1"),
+            # several in one cell: one activity each, sharing the row's agency and deadline
+            _row("", "- Trình ký ban hành\n- Gửi các cơ quan", "", "Sở Nội vụ", "Tháng 2"),
+            _row("", "+ Đăng tải trên Cổng thông tin", "", "Văn phòng UBND tỉnh", "Tháng 2"),
+            _row("2", "Công tác tuyên truyền"),
+            _row("", "a) Đăng tin\nb) Tọa đàm", "", "Sở Tư pháp", "Quý I"),
+        ],
+        [
+            ("I", "Công tác chỉ đạo điều hành", [
+                ("1", "Ban hành kế hoạch", [
+                    "Xây dựng dự thảo",
+                    "Trình ký ban hành",
+                    "Gửi các cơ quan",
+                    "Đăng tải trên Cổng thông tin",
+                ]),
+                ("2", "Công tác tuyên truyền", ["Đăng tin", "Tọa đàm"]),
+            ]),
+        ],
+    ),
     "a task with sub-tasks 1.1 under area I stays a task": (
         [
             _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
@@ -1046,6 +1069,30 @@ def test_areas_and_activities_numbered_as_provinces_number_them(body, expected):
     rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
     assert shape(read_xlsx(xlsx_bytes(workbook(rows)))) == expected
     assert shape(read_docx(appendix_document(body))) == expected
+
+
+def test_bulleted_lines_share_the_rows_agencies_and_deadline():
+    body = [
+        _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+        _row("1", "Ban hành kế hoạch"),
+        _row("", "- Trình ký ban hành\n- Gửi các cơ quan", "", "Sở Nội vụ", "Tháng 2"),
+    ]
+    plan = read_docx(appendix_document(body))
+    activities = plan.areas[0].tasks[0].activities
+    assert [(a.lead, a.deadline) for a in activities] == [(["Sở Nội vụ"], "Tháng 2")] * 2
+
+
+def test_a_task_cell_that_is_not_all_bullets_still_needs_its_tt():
+    # "… sau:" over its points is one text, not a list of activities: without a TT it is
+    # a task whose number is missing, as before.
+    body = [
+        _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+        _row("1", "Ban hành kế hoạch"),
+        _row("", "Rà soát các nội dung sau:\n- Thể chế\n- Thủ tục", "", "Sở Nội vụ", "Tháng 2"),
+    ]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
+    issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))
+    assert any("Thiếu số thứ tự (TT) của nhiệm vụ «Rà soát các nội dung sau:" in i for i in issues)
 
 
 def test_an_activity_label_with_no_task_above_is_refused_in_vietnamese():

@@ -136,6 +136,21 @@ _ACTIVITY_SOURCES = (
 _TASK_SOURCES = (("number", "number"), ("title", "task"))
 
 
+_BULLET_LINE = re.compile(r"^(?:[-+•–—*·◦▪►➢❖]|\(?[a-zđ][).])\s*(?P<text>\S.*)$")
+
+
+def _bulleted(text: str) -> list[str]:
+    """The items of a cell whose every line starts with a bullet ("- ", "+ ", "a) "); none
+    when a line does not, as in "Rà soát các nội dung sau:" over its points."""
+    items = []
+    for line in text.split("\n"):
+        match = _BULLET_LINE.match(line)
+        if match is None:
+            return []
+        items.append(match.group("text"))
+    return items
+
+
 class AppendixBuilder:
     """Reads appendix rows into areas, tasks and activities, collecting every problem.
 
@@ -231,6 +246,14 @@ class AppendixBuilder:
                 self._start_area(number, own, where)
                 return
         elif own["task"]:
+            items = _bulleted(own["task"]) if self._task is not None and not own["activity"] else []
+            if items:
+                # "- Rà soát …" with no TT under a task, in a table without an activity
+                # column: the task's activities, one per bulleted line, sharing the row's
+                # agencies, deadline and outputs.
+                for item in items:
+                    self._add_activity({**values, "activity": item}, sources)
+                return
             if self._task is None or own["task"] != self._task.title:
                 self.issues.append(
                     ImportIssue(
