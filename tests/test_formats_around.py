@@ -946,6 +946,61 @@ def test_column_titles_as_provinces_word_them_are_read(header):
     )
 
 
+# "Đơn vị thực hiện" over "Chủ trì" | "Phối hợp", "Thời gian thực hiện" over "Bắt đầu" |
+# "Hoàn thành": the upper row names five columns, the lower one refines two of them.
+TWO_LEVEL_TOP = ["STT", "Nhiệm vụ", "Đơn vị thực hiện", "", "Thời gian thực hiện", "", "Sản phẩm"]
+TWO_LEVEL_BOTTOM = ["", "", "Chủ trì", "Phối hợp", "Bắt đầu", "Hoàn thành", ""]
+TWO_LEVEL_BODY = [
+    ["I", "CẢI CÁCH THỂ CHẾ", "", "", "", "", ""],
+    ["1", "Rà soát văn bản", "Sở Tư pháp", "Sở Nội vụ", "Tháng 1", "Quý III", "Báo cáo"],
+    ["2", "Kiểm tra văn bản", "Sở Tư pháp", "", "01/3/2023", "30/11/2023", "Kết luận"],
+]
+
+
+def _two_level_outcome(plan: PlanDocument) -> list[tuple[str, list[str], list[str], str, str]]:
+    return [
+        (a.title, a.lead, a.cooperating, a.deadline, a.outputs)
+        for task in plan.areas[0].tasks
+        for a in task.activities
+    ]
+
+
+TWO_LEVEL_EXPECTED = [
+    ("Rà soát văn bản", ["Sở Tư pháp"], ["Sở Nội vụ"], "Quý III", "Báo cáo"),
+    ("Kiểm tra văn bản", ["Sở Tư pháp"], [], "30/11/2023", "Kết luận"),
+]
+
+
+def test_a_two_level_header_with_a_start_and_an_end_column_is_read_in_excel():
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], TWO_LEVEL_TOP, TWO_LEVEL_BOTTOM]
+    book = workbook([*rows, *TWO_LEVEL_BODY], merges=["A5:A6", "B5:B6", "C5:D5", "E5:F5", "G5:G6"])
+    assert _two_level_outcome(read_xlsx(xlsx_bytes(book))) == TWO_LEVEL_EXPECTED
+
+
+def test_a_two_level_header_with_a_start_and_an_end_column_is_read_in_word():
+    document = new_document()
+    table = add_table(document, [TWO_LEVEL_TOP, TWO_LEVEL_BOTTOM, *TWO_LEVEL_BODY])
+    for (row_a, col_a), (row_b, col_b) in (
+        ((0, 0), (1, 0)),
+        ((0, 1), (1, 1)),
+        ((0, 2), (0, 3)),
+        ((0, 4), (0, 5)),
+        ((0, 6), (1, 6)),
+    ):
+        first = table.cell(row_a, col_a)
+        text = first.text
+        merged = first.merge(table.cell(row_b, col_b))
+        merged.text = text
+    assert _two_level_outcome(read_docx(docx_bytes(document))) == TWO_LEVEL_EXPECTED
+
+
+def test_a_short_header_that_names_something_else_is_still_not_a_header():
+    # Four cells, one of them naming no column: not the upper row of a header.
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], ["STT", "Nhiệm vụ", "Chủ trì", "Ý kiến"]]
+    issues = issues_of(read_xlsx, xlsx_bytes(workbook([*rows, *TWO_LEVEL_BODY])))
+    assert any("Không tìm thấy dòng tiêu đề" in issue for issue in issues)
+
+
 def test_a_cost_column_is_not_taken_for_the_lead_agency():
     header = [*HEADER[:4], "Kinh phí thực hiện", *HEADER[4:]]
     body = [[*row[:4], "100 triệu", *row[4:]] for row in BODY]

@@ -206,6 +206,12 @@ def _header_field(text: str) -> str | None:
     if key in {"tt", "stt", "sott", "sothutu", "thutu"}:
         return "number"
     for fragment, name in (
+        # "Thời gian thực hiện" over "Bắt đầu" | "Hoàn thành": the start is a column of the
+        # header that cchc does not keep; the end is the deadline.
+        ("batdau", START),
+        ("tungay", START),
+        ("ketthuc", "deadline"),
+        ("denngay", "deadline"),
         ("hoatdong", "activity"),
         ("nhiemvu", "task"),
         ("ketqua", "outputs"),
@@ -234,6 +240,9 @@ def _header_field(text: str) -> str | None:
     return None
 
 
+START = "start"
+
+
 def _row_fields(row: GridRow) -> tuple[dict[str, int], bool]:
     """Fields named by the row's cells (first occurrence wins), and whether every
     non-empty cell named one."""
@@ -254,12 +263,17 @@ def _row_fields(row: GridRow) -> tuple[dict[str, int], bool]:
     return found, clean
 
 
-# A header row names at least this many columns, each in a cell of its own.
+# A header row names at least this many columns, each in a cell of its own; or at least
+# HEADER_MIN_CLEAN when every filled cell of the row names one (the upper row of a
+# two-level header: "STT | Nhiệm vụ | Đơn vị thực hiện | Thời gian thực hiện | Sản phẩm").
 HEADER_MIN_FIELDS = 6
+HEADER_MIN_CLEAN = 4
 
 
-def _is_header(found: dict[str, int]) -> bool:
-    return "number" in found and "task" in found and len(found) >= HEADER_MIN_FIELDS
+def _is_header(found: dict[str, int], clean: bool = False) -> bool:
+    if "number" not in found or "task" not in found:
+        return False
+    return len(found) >= (HEADER_MIN_CLEAN if clean else HEADER_MIN_FIELDS)
 
 
 def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str, int]] | None:
@@ -269,15 +283,16 @@ def find_header(rows: Sequence[GridRow], limit: int) -> tuple[int, int, dict[str
     A two-level header ("Cơ quan thực hiện" over "Chủ trì" | "Phối hợp") is read as one.
     """
     for index, row in enumerate(rows[:limit]):
-        found, _clean = _row_fields(row)
-        if not _is_header(found):
+        found, clean = _row_fields(row)
+        if not _is_header(found, clean):
             continue
         start = index + 1
         if start < len(rows):
-            below, clean = _row_fields(rows[start])
-            extra = {name: col for name, col in below.items() if name not in found}
-            if clean and extra:
-                found = {**found, **extra}
+            below, below_clean = _row_fields(rows[start])
+            if below_clean and below and not set(below) <= {"number", "task"}:
+                # The lower row is finer: "Hoàn thành" under "Thời gian thực hiện" is the
+                # deadline's own column, not the merged cell's first one ("Bắt đầu").
+                found = {**found, **below}
                 start += 1
         return index, start, found
     return None

@@ -32,7 +32,7 @@ from cchc.plans.formats.xlsx.layout import (
     _TASK_NUMBER,
     COLUMN_TITLES,
     FIELDS,
-    HEADER_MIN_FIELDS,
+    HEADER_MIN_CLEAN,
     HEADER_SEARCH_ROWS,
     INFO_LABELS,
     INFO_SHEET,
@@ -223,9 +223,9 @@ class AppendixBuilder:
         # Recognising a header folds every cell's text; a row with fewer filled cells than
         # a header names cannot be one, and most rows only need that count.
         found, clean = (
-            _row_fields(row) if after_header or len(texts) >= HEADER_MIN_FIELDS else ({}, False)
+            _row_fields(row) if after_header or len(texts) >= HEADER_MIN_CLEAN else ({}, False)
         )
-        if _is_header(found) or _is_numbering_row(own.values()):
+        if _is_header(found, clean) or _is_numbering_row(own.values()):
             self._after_header = True
             return  # a header repeated on a later page
         if after_header and clean and not own["number"]:
