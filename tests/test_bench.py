@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -555,3 +558,22 @@ def test_the_loads_indexes_and_constraints_are_all_there_again_after_it(db):
     assert version is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         ReportVersion.objects.create(report=bench.report, version=version.version, action="saved")
+
+
+@pytest.mark.own_sqlite
+def test_cleanup_of_a_database_never_migrated_says_so_and_fails_nothing(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "cchc.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cchc", "bench", "--cleanup"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "chưa có bảng của cchc" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -310,7 +310,9 @@ def _report_out(report: ProgressReport) -> ReportOut:
         .order_by("version")
         .values("version", "action", "at", "changes", "actor__full_name", "actor__username")
     )
-    action_labels = dict(ReportVersion.Action.choices)
+    # Translated once: a lazy label per row costs a catalogue look-up each, and a report
+    # saved often has hundreds of versions.
+    action_labels = {value: str(label) for value, label in ReportVersion.Action.choices}
     # The links a save just read, when it left them as they were; else the prefetched.
     links = (
         report.links_read if report.links_read is not None else list(report.document_links.all())
@@ -359,7 +361,7 @@ def _report_out(report: ProgressReport) -> ReportOut:
             HistoryOut(
                 version=v["version"],
                 action=v["action"],
-                action_label=str(action_labels.get(v["action"], v["action"])),
+                action_label=action_labels.get(v["action"], v["action"]),
                 # As `User.__str__` reads: the full name, else the user name.
                 actor=v["actor__full_name"] or v["actor__username"] or "",
                 at=v["at"],

@@ -46,6 +46,7 @@ from cchc.ops.bench_pages import (
     same_stack,
 )
 from cchc.ops.bench_par import ParBench, par_cleanup, par_measure
+from cchc.plans.models import Plan
 
 # Default sizes by scale. National: 34 provinces × 150 agencies (5,100 agencies) with a
 # 640-activity plan each, 8 periods: about 395,000 assignments and 3.1 million reports.
@@ -167,7 +168,13 @@ class Command(BaseCommand):
         if options["cleanup"]:
             for name in bench_db.cleanup():
                 self.stdout.write(_("Đã xóa cơ sở dữ liệu thử %(name)s.") % {"name": name})
-            # Runs of earlier versions built their data in the configured database.
+            # Runs of earlier versions built their data in the configured database; one
+            # that was never migrated holds none (and has no tables to ask).
+            if Plan._meta.db_table not in connection.introspection.table_names():
+                self.stdout.write(
+                    _("Cơ sở dữ liệu đang dùng chưa có bảng của cchc: không có dữ liệu thử nào.")
+                )
+                return
             removed = par_cleanup(MARK) + bench_cleanup()
             self.stdout.write(_("Đã xóa %(n)s bản ghi dữ liệu thử.") % {"n": removed})
             return
