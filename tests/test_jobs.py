@@ -273,7 +273,7 @@ def test_every_exporter_says_what_it_writes():
     }
     for exporter in exporters:
         assert str(exporter.verbose_name) and exporter.mime_type and exporter.extension
-    assert set(registry.IMPORTERS) == {"xlsx", "docx", "json"}
+    assert set(registry.IMPORTERS) == {"xlsx", "docx", "json", "doc", "xls"}
     with pytest.raises(ValueError, match="twice"):
         registry.register(registry.PlanJsonExporter)
 

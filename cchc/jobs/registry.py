@@ -172,6 +172,32 @@ class PlanDocxImporter(Importer):
 
 
 @register
+class PlanDocImporter(Importer):
+    identifier = "doc"
+    verbose_name = gettext_lazy("Phụ lục kế hoạch (Word 97–2003, chuyển đổi bằng LibreOffice)")
+    mime_type = "application/msword"
+    extension = "doc"
+
+    def read(self, data: bytes) -> PlanDocument:
+        from cchc.plans.formats import read_doc
+
+        return read_doc(data)
+
+
+@register
+class PlanXlsImporter(Importer):
+    identifier = "xls"
+    verbose_name = gettext_lazy("Phụ lục kế hoạch (Excel 97–2003, chuyển đổi bằng LibreOffice)")
+    mime_type = "application/vnd.ms-excel"
+    extension = "xls"
+
+    def read(self, data: bytes) -> PlanDocument:
+        from cchc.plans.formats import read_xls
+
+        return read_xls(data)
+
+
+@register
 class PlanJsonImporter(Importer):
     identifier = "json"
     verbose_name = gettext_lazy("Kế hoạch (JSON)")

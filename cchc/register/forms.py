@@ -97,8 +97,11 @@ class FixDateForm(forms.Form):
 class PlanImportForm(forms.Form):
     file = forms.FileField(
         label=_("Tệp kế hoạch"),
-        help_text=_("Phụ lục XLSX, văn bản DOCX hoặc tệp JSON xuất từ hệ thống."),
-        widget=FilePicker(attrs={"accept": ".xlsx,.docx,.json"}),
+        help_text=_(
+            "Phụ lục XLSX, văn bản DOCX hoặc tệp JSON xuất từ hệ thống; tệp .xls, .doc cũ "
+            "được chuyển đổi bằng LibreOffice nếu máy chủ có cài."
+        ),
+        widget=FilePicker(attrs={"accept": ".xlsx,.docx,.json,.xls,.doc"}),
     )
     year = forms.IntegerField(
         label=_("Năm kế hoạch"),

@@ -15,6 +15,13 @@ from django.utils.translation import gettext as _
 from cchc.lib.containers import OLE2_MAGIC, zip_names
 from cchc.plans.formats.docx import read_docx, write_docx
 from cchc.plans.formats.jsonfmt import read_json, write_json
+from cchc.plans.formats.legacy import (
+    can_convert,
+    cannot_convert_message,
+    ole_kind,
+    read_doc,
+    read_xls,
+)
 from cchc.plans.formats.xlsx.layout import DOCX_MARKER, XLSX_MARKER
 from cchc.plans.formats.xlsx.reader import read_xlsx
 from cchc.plans.formats.xlsx.writer import write_xlsx
@@ -24,8 +31,10 @@ __all__ = [
     "READERS",
     "WRITERS",
     "detect_format",
+    "read_doc",
     "read_docx",
     "read_json",
+    "read_xls",
     "read_xlsx",
     "write_docx",
     "write_json",
@@ -36,6 +45,9 @@ READERS: dict[str, Callable[[bytes], PlanDocument]] = {
     "xlsx": read_xlsx,
     "docx": read_docx,
     "json": read_json,
+    # Word and Excel 97–2003, converted by LibreOffice (cchc.plans.formats.legacy).
+    "doc": read_doc,
+    "xls": read_xls,
 }
 WRITERS: dict[str, Callable[[PlanDocument], bytes]] = {
     "xlsx": write_xlsx,
@@ -47,7 +59,8 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def detect_format(filename: str, data: bytes) -> str:
-    """The format of `data` ("xlsx", "docx" or "json"); `filename` only names it in errors."""
+    """The format of `data` ("xlsx", "docx", "json", or "doc" and "xls" where LibreOffice
+    can convert them); `filename` only names it in errors."""
     names = zip_names(data)
     if names is not None:
         if XLSX_MARKER in names:
@@ -57,7 +70,12 @@ def detect_format(filename: str, data: bytes) -> str:
     elif data.removeprefix(_BOM).lstrip().startswith(b"{"):
         return "json"
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    if data.startswith(OLE2_MAGIC):
+    kind = ole_kind(data)
+    if kind in ("doc", "xls"):
+        if can_convert():
+            return kind
+        message = cannot_convert_message(name, kind)
+    elif data.startswith(OLE2_MAGIC):
         message = _(
             "Tệp «%(name)s» được đặt mật khẩu hoặc ở định dạng cũ (.xls, .doc). Hãy gỡ mật "
             "khẩu và lưu lại thành .xlsx hoặc .docx."
