@@ -168,6 +168,17 @@ TOTAL_ROWS = {
     "TỔNG CỘNG: in the TT column": ["TỔNG CỘNG:", "", "3 nhiệm vụ", "", "", "", "", ""],
     "Cộng with counts": ["", "Cộng (I+II)", 3, 3, "", "", "", ""],
     "Tổng số": ["Tổng số", "", "", "", "", "", "", ""],
+    "Tổng cộng with what it counts": ["", "Tổng cộng: 3 nhiệm vụ", "", "", "", "", "", ""],
+    "Tổng số of tasks and activities": [
+        "",
+        "Tổng số: 3 nhiệm vụ, 3 hoạt động",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
 }
 
 
@@ -184,9 +195,16 @@ def test_a_total_row_summed_by_formula_is_skipped_not_reported():
 
 
 def test_a_task_whose_title_starts_like_a_total_is_kept():
-    body = [*BODY, ["2", "Cộng tác viên pháp luật", "Tập huấn", "", "Sở Tư pháp"]]
+    body = [
+        *BODY,
+        ["2", "Cộng tác viên pháp luật", "Tập huấn", "", "Sở Tư pháp"],
+        ["3", "Tổng số nhiệm vụ cần rà soát", "Thống kê", "", "Sở Tư pháp"],
+    ]
     plan = read_xlsx(published(body))
-    assert plan.areas[1].tasks[1].title == "Cộng tác viên pháp luật"
+    assert [t.title for t in plan.areas[1].tasks[1:]] == [
+        "Cộng tác viên pháp luật",
+        "Tổng số nhiệm vụ cần rà soát",
+    ]
 
 
 def test_something_below_the_table_that_is_not_a_signature_is_still_reported():

@@ -317,7 +317,12 @@ _SIGNATURE_TITLES = frozenset(
 )  # fmt: skip
 # "Tổng cộng", "Cộng", "Tổng số" rows summing the table: not tasks. Diacritics count here:
 # "Công tác …" must not match "Cộng".
-_TOTAL = re.compile(r"^(?:tổng\s+cộng|tổng\s+số|cộng|tổng)\b[\s:.\-]*[\divxlcdm+(),\s]*$")
+# "Tổng cộng: 25 nhiệm vụ, 134 hoạt động" counts too.
+_TOTAL = re.compile(
+    r"^(?:tổng\s+cộng|tổng\s+số|cộng|tổng)\b[\s:.\-]*"
+    r"(?:[\divxlcdm+(),;.\s]"
+    r"|(?<=\d )(?:nhiệm\s+vụ|hoạt\s+động|nội\s+dung|lĩnh\s+vực|đầu\s+việc)\b)*$"
+)
 
 
 # Asked of every filled cell of every row; most cells repeat (agencies, deadlines).
