@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -27,9 +28,18 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(data: bytes, *, source: str, target: str, timeout: int, prefix: str) -> bytes:
+def convert(
+    data: bytes,
+    *,
+    source: str,
+    target: str,
+    timeout: int,
+    prefix: str,
+    env: Mapping[str, str] | None = None,
+) -> bytes:
     """`data`, a file of extension `source`, converted to `target` ("docx", "xlsx",
-    "pdf:writer_pdf_Export" …); the folder is named `prefix` plus a random part."""
+    "pdf:writer_pdf_Export" …); the folder is named `prefix` plus a random part, and
+    `env` adds to the program's environment."""
     program = soffice_path()
     if program is None:
         raise OfficeUnavailable
@@ -59,7 +69,7 @@ def convert(data: bytes, *, source: str, target: str, timeout: int, prefix: str)
                 check=False,
                 capture_output=True,
                 timeout=timeout + 10,
-                env={**os.environ, "HOME": folder},
+                env={**os.environ, **(env or {}), "HOME": folder},
             )
         except (subprocess.SubprocessError, OSError) as failure:
             raise ConversionFailed from failure

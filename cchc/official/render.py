@@ -14,7 +14,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from cchc.lib.libreoffice import ConversionFailed, OfficeUnavailable, convert, soffice_path
 from cchc.lib.office import (
     BOLD,
     BORDER,
@@ -350,10 +350,6 @@ class PdfUnavailable(RuntimeError):
     """LibreOffice is not installed, or did not convert the file."""
 
 
-def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 PDF_FOLDER_PREFIX = "cchc-pdf-"
 _PDF_FOLDER = re.compile(rf"{PDF_FOLDER_PREFIX}(\d+)-")
 
@@ -380,52 +376,24 @@ def sweep_stale_pdf_folders(now: float | None = None) -> int:
 
 def write_pdf(content: dict[str, Any]) -> bytes:
     """The DOCX converted by LibreOffice headless, in a private profile and directory."""
-    program = soffice_path()
-    if program is None:
+    if soffice_path() is None:
         raise PdfUnavailable(
             _("Máy chủ chưa cài LibreOffice (gói libreoffice-writer-nogui) để tạo PDF.")
         )
     sweep_stale_pdf_folders()
-    # The folder names the process that owns it, so that a worker killed mid-way leaves
-    # something the next generation can tell is abandoned.
-    with tempfile.TemporaryDirectory(prefix=f"{PDF_FOLDER_PREFIX}{os.getpid()}-") as folder:
-        work = Path(folder)
-        source = work / "bao-cao.docx"
-        source.write_bytes(write_docx(content))
-        profile = (work / "profile").as_uri()
-        env = {**os.environ, "HOME": str(work)}
-        # Under coreutils' timeout: should this process be killed, LibreOffice (which
-        # would outlive it) is still stopped at the same limit rather than left running.
-        bounded = (
-            [killer, "--kill-after=5", str(PDF_TIMEOUT_SECONDS)]
-            if (killer := shutil.which("timeout"))
-            else []
+    try:
+        # The folder names the process that owns it, so that a worker killed mid-way
+        # leaves something the next generation can tell is abandoned.
+        pdf = convert(
+            write_docx(content),
+            source="docx",
+            target="pdf:writer_pdf_Export",
+            timeout=PDF_TIMEOUT_SECONDS,
+            prefix=f"{PDF_FOLDER_PREFIX}{os.getpid()}-",
         )
-        try:
-            subprocess.run(
-                [
-                    *bounded,
-                    program,
-                    f"-env:UserInstallation={profile}",
-                    "--headless",
-                    "--norestore",
-                    "--convert-to",
-                    "pdf:writer_pdf_Export",
-                    "--outdir",
-                    str(work),
-                    str(source),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDF_TIMEOUT_SECONDS + 10,
-                env=env,
-            )
-        except (subprocess.SubprocessError, OSError) as failure:
-            raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF.")) from failure
-        result = work / "bao-cao.pdf"
-        if not result.exists():
-            raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF."))
-        return stable_pdf(result.read_bytes())
+    except (OfficeUnavailable, ConversionFailed) as failure:
+        raise PdfUnavailable(_("LibreOffice không chuyển được báo cáo sang PDF.")) from failure
+    return stable_pdf(pdf)
 
 
 def stable_pdf(data: bytes) -> bytes:

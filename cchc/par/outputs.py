@@ -10,14 +10,9 @@ not installed the PDF job fails with a clear message rather than produce somethi
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import docx
@@ -27,6 +22,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
+from cchc.lib.libreoffice import ConversionFailed, OfficeUnavailable, convert
 from cchc.lib.office import (
     BOLD,
     BORDER,
@@ -403,39 +399,21 @@ class PdfUnavailable(Exception):
     """LibreOffice (soffice) is not installed here."""
 
 
-def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 def docx_to_pdf(data: bytes, *, timeout: int = 120) -> bytes:
-    """Convert with LibreOffice headless in a private profile, so that conversions running
-    at once do not share (and lock) one user profile."""
-    soffice = soffice_path()
-    if soffice is None:
-        raise PdfUnavailable(_("Máy chủ chưa cài LibreOffice nên chưa tạo được tệp PDF."))
-    with tempfile.TemporaryDirectory(prefix="cchc-pdf-") as work:
-        folder = Path(work)
-        source = folder / "phieu.docx"
-        source.write_bytes(data)
-        env = {**os.environ, "HOME": work, "SOURCE_DATE_EPOCH": "946684800"}
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation=file://{folder / 'profile'}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(folder),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
+    """The scorecard converted by LibreOffice headless (cchc.lib.libreoffice)."""
+    try:
+        return convert(
+            data,
+            source="docx",
+            target="pdf",
             timeout=timeout,
-            env=env,
+            prefix="cchc-scorecard-pdf-",
+            env={"SOURCE_DATE_EPOCH": "946684800"},
         )
-        return (folder / "phieu.pdf").read_bytes()
+    except OfficeUnavailable:
+        raise PdfUnavailable(_("Máy chủ chưa cài LibreOffice nên chưa tạo được tệp PDF.")) from None
+    except ConversionFailed as failure:
+        raise PdfUnavailable(_("LibreOffice không chuyển được phiếu sang PDF.")) from failure
 
 
 # ---------------------------------------------------------------------------
