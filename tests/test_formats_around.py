@@ -421,6 +421,26 @@ def test_a_signature_table_before_the_appendix_does_not_hide_it():
     assert shape(read_docx(docx_bytes(document))) == EXPECTED
 
 
+def test_title_rows_merged_across_the_top_of_the_word_table_are_its_title_lines():
+    # No paragraph above: "PHỤ LỤC", the title and the attached-to line are the table's
+    # first rows, each merged across its width.
+    document = new_document(title=())
+    table = add_table(document, [[TITLE[0]], [TITLE[1]], [ATTACHED], HEADER, *BODY])
+    for index, text in enumerate([TITLE[0], TITLE[1], ATTACHED]):
+        table.cell(index, 0).merge(table.cell(index, len(HEADER) - 1)).text = text
+    plan = read_docx(docx_bytes(document))
+    assert shape(plan) == EXPECTED
+    assert (plan.header.number, plan.header.year) == ("30/KH-UBND", 2023)
+
+
+def test_a_header_below_rows_of_something_else_is_not_the_appendix():
+    # Rows of two texts above the header: a table of something else, as before.
+    document = new_document()
+    add_table(document, [["Kính gửi", "Các sở, ban, ngành"], ["Ngày", "05/01/2023"], HEADER, *BODY])
+    issues = issues_of(read_docx, docx_bytes(document))
+    assert any("Không tìm thấy bảng phụ lục" in issue for issue in issues)
+
+
 def test_total_rows_in_a_word_table_are_skipped():
     body = [*BODY[:3], ["", "Cộng", "2", "", "", "", "", ""], *BODY[3:]]
     body.append(["TỔNG CỘNG", "", "3", "", "", "", "", ""])

@@ -312,6 +312,15 @@ def _grid_width(table: Table) -> int:
     return len(grid.gridCol_lst) if grid is not None else 0
 
 
+# Title rows a table may hold above its header ("PHỤ LỤC", the attached-to line).
+TITLE_ROWS_IN_TABLE = 4
+
+
+def _is_title_row(row: GridRow) -> bool:
+    """A row with at most one text: a title merged across the table, or an empty row."""
+    return sum(1 for cell in row.cells if cell.text and not cell.merged) <= 1
+
+
 def read_docx(data: bytes) -> PlanDocument:
     """Read an appendix from a Word document. Raises PlanImportError listing every problem."""
     issues = check_container(data, DOCX_MARKER)
@@ -389,9 +398,19 @@ def read_docx(data: bytes) -> PlanDocument:
                     )
                 ]
             ) from error
-        found = find_header(rows, 1)
+        found = find_header(rows, TITLE_ROWS_IN_TABLE + 1)
+        if found is not None and not all(_is_title_row(row) for row in rows[: found[0]]):
+            found = None  # a header further down a table of something else
         if found is not None:
-            _header_index, start, columns = found
+            header_index, start, columns = found
+            if not builder.areas:
+                # "PHỤ LỤC …", "(Kèm theo Kế hoạch số …)" in merged rows above the header,
+                # inside the table: the appendix's title lines.
+                lines.extend(
+                    (row.line(), Location(sheet=sheet, row=row.number))
+                    for row in rows[:header_index]
+                    if row.line()
+                )
             width = _grid_width(block)
         elif columns is not None and adjacent and _grid_width(block) == width:
             start = 0
