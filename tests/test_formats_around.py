@@ -1039,6 +1039,29 @@ def test_a_short_header_that_names_something_else_is_still_not_a_header():
     assert any("Không tìm thấy dòng tiêu đề" in issue for issue in issues)
 
 
+ROLES_IN_ONE_CELL = {
+    "in brackets": "Sở Tư pháp (chủ trì); Sở Nội vụ (phối hợp)",
+    "before a colon, one per line": "Chủ trì: Sở Tư pháp\nPhối hợp: Sở Nội vụ",
+    "after the name, with a comma": "Sở Tư pháp chủ trì, Sở Nội vụ phối hợp",
+    "capitals": "CHỦ TRÌ: Sở Tư pháp; PHỐI HỢP: Sở Nội vụ",
+}
+
+
+@pytest.mark.parametrize("cell", ROLES_IN_ONE_CELL.values(), ids=ROLES_IN_ONE_CELL)
+def test_roles_written_in_one_agency_column_give_lead_and_cooperating(cell):
+    header = ["TT", "Nhiệm vụ", "Kết quả/Sản phẩm", "Cơ quan thực hiện", "Thời gian", "Ghi chú"]
+    body = [
+        ["I", "CẢI CÁCH THỂ CHẾ", "", "", "", ""],
+        ["1", "Rà soát văn bản", "Báo cáo", cell, "Quý III", ""],
+        ["2", "Kiểm tra văn bản", "Kết luận", "Sở Tư pháp, Sở Nội vụ", "Quý IV", ""],
+    ]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], header, *body]
+    first, second = (t.activities[0] for t in read_xlsx(xlsx_bytes(workbook(rows))).areas[0].tasks)
+    assert (first.lead, first.cooperating) == (["Sở Tư pháp"], ["Sở Nội vụ"])
+    # Without a role, every name of the cell is the lead's, as before.
+    assert (second.lead, second.cooperating) == (["Sở Tư pháp, Sở Nội vụ"], [])
+
+
 def test_a_cost_column_is_not_taken_for_the_lead_agency():
     header = [*HEADER[:4], "Kinh phí thực hiện", *HEADER[4:]]
     body = [[*row[:4], "100 triệu", *row[4:]] for row in BODY]

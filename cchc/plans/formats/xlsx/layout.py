@@ -135,6 +135,44 @@ def _split_agencies(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+_ROLE_WORD = r"(?:chủ\s*trì|phối\s*hợp)"
+_AGENCY_WORD = r"(?:(?:cơ\s*quan|đơn\s*vị)\s+)?"
+# "Chủ trì: Sở Tư pháp", "Cơ quan phối hợp: Sở Nội vụ, Sở Tài chính"
+_ROLE_FIRST = re.compile(
+    rf"^{_AGENCY_WORD}(?P<role>{_ROLE_WORD})\s*:\s*(?P<names>\S.*)$", re.I | re.S
+)
+# "Sở Tư pháp (chủ trì)", "Sở Nội vụ phối hợp"
+_ROLE_AFTER = re.compile(
+    rf"^(?P<names>\S.*?)\s*(?:\(\s*(?P<role>{_ROLE_WORD})\s*\)|\s(?P<bare>{_ROLE_WORD}))$",
+    re.I | re.S,
+)
+# A new role starts a new part: "Chủ trì: Sở Tư pháp, phối hợp: Sở Nội vụ", "Sở Tư pháp
+# chủ trì, Sở Nội vụ phối hợp".
+_ROLE_BREAK = re.compile(
+    rf"\s*[,.]\s*(?={_AGENCY_WORD}{_ROLE_WORD}\s*:)"
+    r"|(?:(?<=chủ trì)|(?<=phối hợp)|(?<=chủ trì\))|(?<=phối hợp\)))\s*,\s*",
+    re.I,
+)
+
+
+def split_roles(text: str) -> tuple[list[str], list[str]] | None:
+    """Lead and cooperating agencies written in one cell with their roles ("Sở Tư pháp
+    (chủ trì); Sở Nội vụ (phối hợp)", "Chủ trì: Sở Tư pháp\nPhối hợp: Sở Nội vụ"), or
+    None when no name of the cell is marked "phối hợp": then all are the lead's."""
+    lead: list[str] = []
+    cooperating: list[str] = []
+    for part in split_agencies(text):
+        for piece in _ROLE_BREAK.split(part):
+            found = _ROLE_FIRST.match(piece) or _ROLE_AFTER.match(piece)
+            if found is None:
+                lead.append(piece)
+                continue
+            role = found.group("role") or found.group("bare")
+            names = split_agencies(found.group("names"))
+            (cooperating if fold(role).replace(" ", "") == "phoihop" else lead).extend(names)
+    return (lead, cooperating) if cooperating else None
+
+
 def format_date(value: date) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 

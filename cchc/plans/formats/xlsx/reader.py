@@ -52,6 +52,7 @@ from cchc.plans.formats.xlsx.layout import (
     parse_date_text,
     sentence_case,
     split_agencies,
+    split_roles,
 )
 from cchc.plans.formats.xlsx.supplement_sheet import find_supplement_sheet, read_supplement_sheet
 from cchc.plans.formats.xlsx.validation import (
@@ -420,11 +421,16 @@ class AppendixBuilder:
         assert task is not None
         if not any(values[name] for name in FIELDS[2:]):
             return  # a task row that only names the task; its activities follow
+        lead, cooperating = split_agencies(values["lead"]), split_agencies(values["cooperating"])
+        if not cooperating and (roles := split_roles(values["lead"])) is not None:
+            # One agency column with the roles written in it ("Sở Tư pháp (chủ trì); Sở
+            # Nội vụ (phối hợp)"), as tables with a single "Cơ quan thực hiện" write it.
+            lead, cooperating = roles
         activity = ActivityRow(
             title=values["activity"] or task.title,
             outputs=values["outputs"],
-            lead=split_agencies(values["lead"]),
-            cooperating=split_agencies(values["cooperating"]),
+            lead=lead,
+            cooperating=cooperating,
             deadline=values["deadline"],
             notes=values["notes"],
         )
