@@ -327,6 +327,13 @@ def test_one_trước_is_said_for_a_list_of_days(text: str, due: tuple[date, ...
     assert outcome(parse_deadline(text, YEAR)) == ("day", due, None, False)
 
 
+@pytest.mark.parametrize("text", ["Năm 2022 và các năm tiếp theo", "Năm 2022 và những năm sau"])
+def test_the_years_that_follow_are_every_year_not_next_years_date(text: str) -> None:
+    assert outcome(parse_deadline(text, YEAR)) == ("multiple", dates("2022-12-31"), "annual", False)
+    # One following year is still that year.
+    assert parse_deadline("Quý I năm sau", YEAR).due_dates == dates("2023-03-31")
+
+
 @pytest.mark.parametrize("text", ["Đầu năm", "Đầu năm 2022", "Giữa năm 2022", "giua nam 2022"])
 def test_the_start_or_middle_of_a_year_needs_a_date(text: str) -> None:
     # Not the year's last day: an activity due "đầu năm" would be eleven months late.

@@ -440,7 +440,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
             _cadence("semiannual"),
         ),
         (
-            r"(?:\b(?:hang|moi|dinh ky)\s+nam\b(?!\s*\d)|\b(?:1|mot)?\s*nam\s*(?:/|mot|1)\s*lan\b)",
+            # "… và các năm tiếp theo": every year from then on, not next year's date.
+            r"(?:\b(?:hang|moi|dinh ky)\s+nam\b(?!\s*\d)|\b(?:1|mot)?\s*nam\s*(?:/|mot|1)\s*lan\b"
+            rf"|\b(?:cac|nhung)\s+nam\s+{_NEXT_YEAR}\b)",
             _cadence("annual"),
         ),
         (
