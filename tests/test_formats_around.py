@@ -1164,6 +1164,21 @@ NUMBERINGS = {
             ]),
         ],
     ),
+    "activities numbered 1.1, 1.2 under task 1, the task's cell empty": (
+        [
+            _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+            _row("1", "Ban hành kế hoạch"),
+            _row("1.1", "", "Xây dựng dự thảo", "Sở Nội vụ", "Tháng 1"),
+            _row("1.2.", "", "Trình ký ban hành", "Sở Nội vụ", "Tháng 2"),
+            _row("2", "Công tác tuyên truyền", "Đăng tin", "Sở Tư pháp", "Quý I"),
+        ],
+        [
+            ("I", "Công tác chỉ đạo điều hành", [
+                ("1", "Ban hành kế hoạch", ["Xây dựng dự thảo", "Trình ký ban hành"]),
+                ("2", "Công tác tuyên truyền", ["Đăng tin"]),
+            ]),
+        ],
+    ),
     "a task with sub-tasks 1.1 under area I stays a task": (
         [
             _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),

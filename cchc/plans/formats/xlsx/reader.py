@@ -233,7 +233,17 @@ class AppendixBuilder:
             return  # the second level of a repeated two-level header
 
         number = own["number"]
-        if number and self._task is not None and _ACTIVITY_LABEL.match(number):
+        if (
+            number
+            and self._task is not None
+            and not own["task"]
+            and own["activity"]
+            and number.rstrip(".").rpartition(".")[0] == self._task.number
+        ):
+            # "1.1", "1.2" under task 1, with the task's cell empty and the activity's
+            # filled: the task's numbered activities.
+            number = ""
+        elif number and self._task is not None and _ACTIVITY_LABEL.match(number):
             # "a)", "b)", "-": an activity of the task above. A table without an activity
             # column writes it in the task's column.
             number = ""
