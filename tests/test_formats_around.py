@@ -1226,6 +1226,29 @@ def test_a_task_cell_that_is_not_all_bullets_still_needs_its_tt():
     assert any("Thiếu số thứ tự (TT) của nhiệm vụ «Rà soát các nội dung sau:" in i for i in issues)
 
 
+@pytest.mark.parametrize("same", ["Như trên", "nt", "-nt-", "(như trên)", "NT."])
+def test_a_cell_that_says_as_above_repeats_the_row_above(same):
+    body = [
+        _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+        _row("1", "Ban hành kế hoạch", "Xây dựng dự thảo", "Sở Nội vụ; Sở Tư pháp", "Quý I"),
+        _row("2", "Công tác tuyên truyền", "Đăng tin", same, same),
+    ]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
+    for plan in (read_xlsx(xlsx_bytes(workbook(rows))), read_docx(appendix_document(body))):
+        second = plan.areas[0].tasks[1].activities[0]
+        assert (second.lead, second.deadline) == (["Sở Nội vụ", "Sở Tư pháp"], "Quý I")
+
+
+def test_as_above_with_nothing_above_stays_as_written():
+    body = [
+        _row("I", "CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH"),
+        _row("1", "Ban hành kế hoạch", "Xây dựng dự thảo", "Như trên", "Quý I"),
+    ]
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
+    first = read_xlsx(xlsx_bytes(workbook(rows))).areas[0].tasks[0].activities[0]
+    assert first.lead == ["Như trên"]  # an unknown name, settled or refused at the import
+
+
 def test_an_activity_label_with_no_task_above_is_refused_in_vietnamese():
     rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, _row("a)", "Xây dựng dự thảo")]
     issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))

@@ -137,6 +137,10 @@ _ACTIVITY_SOURCES = (
 _TASK_SOURCES = (("number", "number"), ("title", "task"))
 
 
+# "Như trên" ("as above") and its abbreviations, in an agency, deadline or output cell.
+_SAME_AS_ABOVE = re.compile(r"^\s*[-(\[]?\s*(?:như\s+trên|nt)\s*[-)\].]?\s*$", re.IGNORECASE)
+_REPEATABLE = frozenset({"outputs", "lead", "cooperating", "deadline"})
+
 _BULLET_LINE = re.compile(r"^(?:[-+•–—*·◦▪►➢❖]|\(?[a-zđ][).])\s*(?P<text>\S.*)$")
 
 
@@ -171,6 +175,8 @@ class AppendixBuilder:
         self._arealess: tuple[TaskRow, ImportIssue] | None = None
         # Set at the recipients list or the signature block: the table is over.
         self.ended = False
+        # The last activity's cells, for a cell that says "như trên".
+        self._previous_values: dict[str, str] | None = None
 
     def read_table(
         self,
@@ -431,6 +437,14 @@ class AppendixBuilder:
         assert task is not None
         if not any(values[name] for name in FIELDS[2:]):
             return  # a task row that only names the task; its activities follow
+        previous = self._previous_values
+        if previous is not None:
+            # "Như trên", "nt", "-nt-": the cell of the row above, as written there.
+            values = {
+                name: previous[name] if name in _REPEATABLE and _SAME_AS_ABOVE.match(text) else text
+                for name, text in values.items()
+            }
+        self._previous_values = values
         lead, cooperating = split_agencies(values["lead"]), split_agencies(values["cooperating"])
         if not cooperating and (roles := split_roles(values["lead"])) is not None:
             # One agency column with the roles written in it ("Sở Tư pháp (chủ trì); Sở
