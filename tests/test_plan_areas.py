@@ -109,6 +109,31 @@ def test_the_no_script_link_shows_the_area_open(login, plan: Plan) -> None:
     assert '<details class="area" id="area-III" open>' in content
 
 
+def test_the_area_filter_reads_only_that_area_and_counts_the_whole_plan(
+    login, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cchc.register import views
+
+    read: list[list[str]] = []
+    tree = views.plan_tree
+
+    def spy(plan: Plan, *, areas: Any = None) -> Any:
+        read.append([area.code for area in areas])
+        return tree(plan, areas=areas)
+
+    monkeypatch.setattr(views, "plan_tree", spy)
+    area = plan.areas.get(code="III")
+    content = login("officer_a").get(f"/plans/{plan.pk}/?area={area.pk}").content.decode()
+    assert read == [["III"]]
+    # "Showing n of all the plan's tasks", as before.
+    shown = area.tasks.count()
+    assert f"Hiển thị {shown}/{plan.tasks.count()} nhiệm vụ" in content
+    # Another filter with the area: still that area only, still the whole plan's total.
+    read.clear()
+    login("officer_a").get(f"/plans/{plan.pk}/", {"area": area.pk, "q": "zzz-khong-co"})
+    assert read == [["III"]]
+
+
 def test_filters_and_open_all_still_show_activities(login, plan: Plan) -> None:
     client = login("officer_a")
     every = set(plan.activities.values_list("pk", flat=True))

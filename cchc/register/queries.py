@@ -189,10 +189,18 @@ def plan_summary(plan: Plan, areas: list[Area]) -> PlanPage:
     )
 
 
-def plan_page(plan: Plan, filters: PlanFilters, *, tree: list[Area] | None = None) -> PlanPage:
+def plan_page(
+    plan: Plan,
+    filters: PlanFilters,
+    *,
+    tree: list[Area] | None = None,
+    counted: list[Area] | None = None,
+) -> PlanPage:
     """The plan's tree, cut down to what the filters ask for, with counts.
 
-    `tree` is `plan_tree(plan)` when the caller already has it.
+    `tree` is `plan_tree(plan)` when the caller already has it, or the part of it the
+    filters can find anything in; then `counted` are all the plan's areas from
+    `plan_areas`, whose counts are the totals.
     """
     all_areas = tree if tree is not None else plan_tree(plan)
     named = (
@@ -234,6 +242,9 @@ def plan_page(plan: Plan, filters: PlanFilters, *, tree: list[Area] | None = Non
             task_views.append(TaskView(task=task, activities=kept))
         if task_views:
             areas.append(AreaView(area=area, tasks=task_views))
+    if counted is not None:
+        total_tasks = sum(area.task_count for area in counted)  # type: ignore[attr-defined]
+        total_activities = sum(area.activity_count for area in counted)  # type: ignore[attr-defined]
     return PlanPage(
         areas=areas,
         all_areas=all_areas,

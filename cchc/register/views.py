@@ -90,7 +90,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     with_tasks = [area for area in areas if area.task_count]  # type: ignore[attr-defined]
     areas_open = filters.active or request.GET.get("open") == "all" or len(with_tasks) <= 1
     if areas_open:
-        page = queries.plan_page(plan, filters, tree=plan_tree(plan, areas=areas))
+        # Filtered to one area, only that area's tasks are read; the totals ("of N") are
+        # the whole plan's, from the areas' counts.
+        shown = [area for area in areas if area.pk == filters.area] if filters.area else areas
+        page = queries.plan_page(plan, filters, tree=plan_tree(plan, areas=shown), counted=areas)
     else:
         page = queries.plan_summary(plan, areas)
     context = {
