@@ -1249,6 +1249,31 @@ def test_as_above_with_nothing_above_stays_as_written():
     assert first.lead == ["Như trên"]  # an unknown name, settled or refused at the import
 
 
+def test_rows_hidden_in_excel_are_not_read_and_the_import_says_so():
+    # An officer hid a dropped task rather than deleting it: Excel neither shows nor
+    # prints it.
+    body = [*BODY, ["2", "Nhiệm vụ đã bỏ", "Không làm nữa", "", "Sở Mặt Trăng", "", "Quý I", ""]]
+    book = workbook([[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body])
+    hidden_row = 5 + len(body)
+    book.active.row_dimensions[hidden_row].hidden = True
+    plan = read_xlsx(xlsx_bytes(book))
+    assert shape(plan) == EXPECTED
+    (warning,) = plan.warnings
+    assert f"1 dòng bị ẩn trong bảng (dòng {hidden_row}) không được nhập" in str(warning)
+
+
+def test_a_hidden_sheet_gives_way_to_the_visible_appendix():
+    book = workbook([[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *BODY])
+    old = book.create_sheet("Bản cũ", 0)
+    for values in [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *BODY[:2]]:
+        old.append(values)
+    old.sheet_state = "hidden"
+    assert shape(read_xlsx(xlsx_bytes(book))) == EXPECTED
+    # Shown again, the old version comes first and is the one read, as before.
+    old.sheet_state = "visible"
+    assert shape(read_xlsx(xlsx_bytes(book))) != EXPECTED
+
+
 def test_an_activity_label_with_no_task_above_is_refused_in_vietnamese():
     rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, _row("a)", "Xây dựng dự thảo")]
     issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))

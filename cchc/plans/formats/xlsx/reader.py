@@ -595,10 +595,13 @@ class Sheet:
         title: str,
         cells: dict[tuple[int, int], tuple[Any, str]],
         merges: list[tuple[int, int, int, int]],
+        hidden_rows: frozenset[int] = frozenset(),
         source: Any = None,
     ) -> None:
         self.title = title
         self.source = source  # openpyxl's read-only sheet, to parse it again
+        # Rows the sheet hides: not shown on screen nor printed, so not read.
+        self.hidden_rows = hidden_rows
         self.cells = cells
         self.merges = merges  # (min_col, min_row, max_col, max_row), 1-based
         rows = [row for row, _col in cells] + [merge[3] for merge in merges]
@@ -688,8 +691,9 @@ class _SheetParser(WorkSheetParser):
 
 def _parse_sheet(
     workbook: Any, ws: Any, *, data_only: bool = False
-) -> tuple[dict[tuple[int, int], tuple[Any, str]], list[tuple[int, int, int, int]]]:
-    """The cells (value, openpyxl data type) and merged ranges of a read-only sheet."""
+) -> tuple[dict[tuple[int, int], tuple[Any, str]], list[tuple[int, int, int, int]], frozenset[int]]:
+    """The cells (value, openpyxl data type), merged ranges and hidden rows of a
+    read-only sheet."""
     cells: dict[tuple[int, int], tuple[Any, str]] = {}
     with workbook._archive.open(ws._worksheet_path) as source:
         parser = _SheetParser(
@@ -705,6 +709,11 @@ def _parse_sheet(
                 cells[cell["row"], cell["column"]] = (cell["value"], cell["data_type"])
         found = parser.merged_cells.mergeCell if parser.merged_cells else []
         merges = [_merge_bounds(merge.ref) for merge in found]
+        hidden = frozenset(
+            int(number)
+            for number, attrs in parser.row_dimensions.items()
+            if str(attrs.get("hidden", "")).lower() in ("1", "true")
+        )
     for min_col, min_row, max_col, max_row in merges:
         # The normal load empties every cell a merge covers but its top-left one.
         area = (max_row - min_row + 1) * (max_col - min_col + 1)
@@ -724,7 +733,7 @@ def _parse_sheet(
         for key in covered:
             if key != (min_row, min_col):
                 del cells[key]
-    return cells, merges
+    return cells, merges, hidden
 
 
 _REF = r"\$?([A-Z]{1,3})\$?(\d{1,7})"
@@ -992,6 +1001,11 @@ def read_xlsx(data: bytes) -> PlanDocument:
         workbook.close()
 
 
+def _row_list(numbers: list[int], shown: int = 8) -> str:
+    listed = ", ".join(str(number) for number in numbers[:shown])
+    return f"{listed} …" if len(numbers) > shown else listed
+
+
 def _read_sheets(workbook: Any, sheets: list[Sheet]) -> PlanDocument:
     if not sheets:
         raise PlanImportError([_issue(_("Bảng tính không có trang tính nào."))])
@@ -1004,7 +1018,13 @@ def _read_sheets(workbook: Any, sheets: list[Sheet]) -> PlanDocument:
     builder = AppendixBuilder()
     appendix: Sheet | None = None
     lines: list[tuple[str, Location]] = []
-    filled = [ws for ws in data_sheets if not _is_empty(ws)]
+    # A hidden sheet (an old version kept out of sight) is read only when no visible one
+    # holds the appendix.
+    filled = sorted(
+        (ws for ws in data_sheets if not _is_empty(ws)),
+        key=lambda ws: getattr(ws.source, "sheet_state", "visible") != "visible",
+    )
+    warnings_found: list[ImportIssue] = []
     for ws in filled:
         top = _sheet_grid(ws, 1, min(ws.max_row, HEADER_SEARCH_ROWS + 1), min(ws.max_column, 64))
         found = find_header(top, HEADER_SEARCH_ROWS)
@@ -1029,6 +1049,19 @@ def _read_sheets(workbook: Any, sheets: list[Sheet]) -> PlanDocument:
 
         numbers = NumberFormulas(results, ws, columns["number"] + 1)
         rows = _sheet_grid(ws, start + 1, last, max(columns.values()) + 1, numbers)
+        skipped = [row.number for row in rows if row.number in ws.hidden_rows]
+        if skipped:
+            rows = [row for row in rows if row.number not in ws.hidden_rows]
+            warnings_found.append(
+                ImportIssue(
+                    Location(sheet=ws.title),
+                    _(
+                        "%(count)s dòng bị ẩn trong bảng (dòng %(rows)s) không được nhập, như "
+                        "khi xem và in bảng tính. Hãy bỏ ẩn nếu cần nhập các dòng này."
+                    )
+                    % {"count": len(skipped), "rows": _row_list(skipped)},
+                )
+            )
         builder.read_table(ws.title, rows, columns, lambda index: get_column_letter(index + 1))
         builder.finish(ws.title)
         break
@@ -1047,7 +1080,7 @@ def _read_sheets(workbook: Any, sheets: list[Sheet]) -> PlanDocument:
         issues.extend(_read_info_sheet(info, header))
     if issues:
         raise PlanImportError(issues)
-    document = PlanDocument(header=header, areas=builder.areas)
+    document = PlanDocument(header=header, areas=builder.areas, warnings=warnings_found)
     if supplement is not None:
         read_supplement_sheet(supplement, document)
     return document
