@@ -281,6 +281,12 @@ def _header_field(text: str) -> str | None:
 START = "start"
 
 
+def opens_header(text: str) -> bool:
+    """Whether a row whose first filled cell says `text` may be a header: a header starts
+    with the TT column's title ("TT", "STT", "Số thứ tự")."""
+    return _header_field(text) == "number"
+
+
 def _row_fields(row: GridRow) -> tuple[dict[str, int], bool]:
     """Fields named by the row's cells (first occurrence wins), and whether every
     non-empty cell named one."""

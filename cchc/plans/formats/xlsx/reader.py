@@ -49,6 +49,7 @@ from cchc.plans.formats.xlsx.layout import (
     format_date,
     is_signature_cell,
     is_total_cell,
+    opens_header,
     parse_date_text,
     sentence_case,
     split_agencies,
@@ -228,9 +229,11 @@ class AppendixBuilder:
         values = {name: "" if cell.problem else cell.text for name, cell in cells.items()}
         after_header, self._after_header = self._after_header, False
         # Recognising a header folds every cell's text; a row with fewer filled cells than
-        # a header names cannot be one, and most rows only need that count.
+        # a header names, or whose first cell is not a TT column's title, cannot be one.
         found, clean = (
-            _row_fields(row) if after_header or len(texts) >= HEADER_MIN_CLEAN else ({}, False)
+            _row_fields(row)
+            if after_header or (len(texts) >= HEADER_MIN_CLEAN and opens_header(texts[0]))
+            else ({}, False)
         )
         if _is_header(found, clean) or _is_numbering_row(own.values()):
             self._after_header = True
