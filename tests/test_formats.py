@@ -1029,6 +1029,25 @@ def test_a_repeated_header_row_inside_a_worksheet_is_skipped() -> None:
     assert [a.title for a in plan.areas[0].tasks[0].activities] == ["Việc 1", "Việc 2"]
 
 
+@pytest.mark.parametrize("number_title", ["STT", "Số TT", "Số thứ tự", "tt"])
+def test_a_repeated_header_is_skipped_whatever_its_tt_column_is_called(number_title: str) -> None:
+    # Only rows whose first filled cell names the TT column are tried as headers.
+    repeated = [number_title, *HEADER[1:]]
+    plan = read_xlsx(
+        appendix(["I", "Lĩnh vực"], [1, "Nhiệm vụ", "Việc 1"], repeated, [None, None, "Việc 2"])
+    )
+    assert [a.title for a in plan.areas[0].tasks[0].activities] == ["Việc 1", "Việc 2"]
+
+
+def test_a_row_of_many_cells_that_does_not_start_with_a_tt_title_is_an_activity() -> None:
+    # Every cell names a column ("Nhiệm vụ", "Sản phẩm", "Chủ trì" …), but the row has no
+    # TT title first: it is a task's row, not a header.
+    row = [2, "Nhiệm vụ", "Hoạt động", "Sản phẩm", "Sở Tư pháp", "Sở Nội vụ", "Quý I"]
+    plan = read_xlsx(appendix(["I", "Lĩnh vực"], row))
+    task = plan.areas[0].tasks[0]
+    assert (task.number, task.activities[0].title) == ("2", "Hoạt động")
+
+
 def test_cells_written_in_rich_text_read_as_their_whole_text() -> None:
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
