@@ -46,7 +46,13 @@ def can_convert() -> bool:
     return soffice_path() is not None
 
 
-def cannot_convert_message(name: str, kind: str) -> str:
+def cannot_convert_message(name: str | None, kind: str) -> str:
+    """The refusal of an old file where LibreOffice is missing; `name` when it is known."""
+    if name is None:
+        return _(
+            "Tệp ở định dạng cũ (.%(old)s) và máy chủ chưa cài LibreOffice để chuyển đổi. "
+            "Hãy mở tệp và lưu lại thành .%(new)s."
+        ) % {"old": kind, "new": NEWER[kind]}
     return _(
         "Tệp «%(name)s» ở định dạng cũ (.%(old)s) và máy chủ chưa cài LibreOffice để chuyển "
         "đổi. Hãy mở tệp và lưu lại thành .%(new)s."
@@ -64,8 +70,9 @@ def read_legacy(data: bytes, kind: str) -> PlanDocument:
             data, source=kind, target=newer, timeout=CONVERT_SECONDS, prefix="cchc-legacy-"
         )
     except OfficeUnavailable:
+        # LibreOffice went away after the file was accepted: the bytes carry no name.
         raise PlanImportError(
-            [ImportIssue(Location(), cannot_convert_message(f"phụ lục.{kind}", kind))]
+            [ImportIssue(Location(), cannot_convert_message(None, kind))]
         ) from None
     except ConversionFailed:
         raise PlanImportError(
