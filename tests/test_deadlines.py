@@ -458,3 +458,65 @@ def test_trước_ngày_is_always_the_day_before_ngày(
     before = parse_deadline(f"Trước ngày {written}", plan_year)
     assert on_the_day.due_dates == (due,)
     assert before.due_dates == (due - timedelta(days=1),)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "due", "recurring"),
+    [
+        ("Báo cáo 6 tháng trước 15/6; báo cáo năm trước 15/12", "day", ("2022-06-14", "2022-12-14"), None),
+        ("Báo cáo 6 tháng: trước ngày 15/6, báo cáo năm: trước ngày 15/12", "day", ("2022-06-14", "2022-12-14"), None),
+        ("6 tháng trước 15/6", "day", ("2022-06-14",), None),
+        ("Năm 2022, trước 15/12", "day", ("2022-12-14",), None),
+        ("Quý I, trước ngày 20/3", "day", ("2022-03-19",), None),
+        ("Báo cáo quý trước ngày 15 tháng cuối quý", "day", ("2022-03-14", "2022-06-14", "2022-09-14", "2022-12-14"), "quarterly"),
+        ("Báo cáo quý trước 15/3, 15/6, 15/9, 15/12", "day", ("2022-03-14", "2022-06-14", "2022-09-14", "2022-12-14"), "quarterly"),
+        ("Hằng năm trước ngày 15/6 và 15/12", "day", ("2022-06-14", "2022-12-14"), "annual"),
+    ],
+)  # fmt: skip
+def test_a_report_named_before_its_day_is_due_on_that_day_only(
+    text: str, kind: str, due: tuple[str, ...], recurring: str | None
+) -> None:
+    # Not the half year's or the year's last day as well: the report is due on its day.
+    assert outcome(parse_deadline(text, YEAR)) == (kind, dates(*due), recurring, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        # A day outside the period before it is a second deadline, not the period's.
+        ("Quý I, 15/6", ("2022-03-31", "2022-06-15")),
+        ("Tháng 6, ngày 15/7", ("2022-06-30", "2022-07-15")),
+    ],
+)
+def test_a_day_outside_the_period_before_it_is_another_deadline(
+    text: str, due: tuple[str, ...]
+) -> None:
+    assert parse_deadline(text, YEAR).due_dates == dates(*due)
+
+
+@pytest.mark.parametrize(
+    ("text", "plan_year", "due"),
+    [
+        ("Giai đoạn 2022-2025", 2022, "2022-12-31"),
+        ("2022 - 2025", 2023, "2023-12-31"),
+        ("Năm 2021-2025", 2024, "2024-12-31"),
+        ("Từ năm 2022 đến năm 2025", 2025, "2025-12-31"),
+        # A span that ended before the plan year, or starts after it, is due when it ends.
+        ("2020-2021", 2022, "2021-12-31"),
+        ("Giai đoạn 2023 - 2025", 2022, "2025-12-31"),
+        ("2022", 2022, "2022-12-31"),
+        ("Quanh năm", 2022, "2022-12-31"),
+        ("Suốt năm 2023", 2022, "2023-12-31"),
+    ],
+)
+def test_a_span_of_years_is_this_years_share_and_a_bare_year_is_that_year(
+    text: str, plan_year: int, due: str
+) -> None:
+    assert outcome(parse_deadline(text, plan_year)) == ("year", dates(due), None, False)
+
+
+@pytest.mark.parametrize(
+    "text", ["Quyết định 2022-2025", "2025-2022", "Theo Đề án 2021-2025/QĐ-UBND"]
+)
+def test_a_number_that_is_not_a_span_of_years_stays_undated(text: str) -> None:
+    assert parse_deadline(text, YEAR).needs_date

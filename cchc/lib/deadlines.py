@@ -263,8 +263,9 @@ def _day_numeric(match: re.Match[str], year: int) -> _Part | None:
             return None
         if any(ch.isspace() for ch in core):
             return None
-        # "tháng 01-02/2022" is a span of months, read by the month pattern.
-        if re.search(r"\b(?:thang|quy)\s*$", match.string[: match.start()]):
+        # "tháng 01-02/2022" is a span of months, read by the month pattern ("6 tháng
+        # trước 15/6" is not: "trước" stands between).
+        if not match["pre"] and re.search(r"\b(?:thang|quy)\s*$", match.string[: match.start()]):
             return None
     day_year = _two_digit_year(raw_year) if raw_year else _suffix_year(match, year)
     due = _safe_date(day_year, int(match["m"]), int(match["d"]))
@@ -377,6 +378,16 @@ def _year(match: re.Match[str], year: int) -> _Part:
     return _part(match, "year", [_month_end(target, 12)])
 
 
+def _years(match: re.Match[str], year: int) -> _Part | None:
+    # A span of years holding the plan year is this year's share of a longer task: due
+    # at the plan year's end. Any other span is due when it ends, as other ranges are.
+    first, last = int(match["y1"]), int(match["y2"])
+    if first > last:
+        return None
+    target = year if first <= year <= last else last
+    return _part(match, "year", [_month_end(target, 12)])
+
+
 _Q_WORD = r"(?:(?<![a-z0-9])quy\s*|(?<![a-z0-9])q(?=\d))"
 # "T12/2022", "T6": the abbreviation officers write in a tight cell, as "Q3" for a quarter.
 _M_WORD = r"(?:(?<![a-z0-9])(?<!\d\s)thang\s*|(?<![a-z0-9])t(?=\d))"
@@ -454,13 +465,25 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
         (_listed_pattern(_Q_WORD), _quarter),
         (_listed_pattern(_M_WORD), _month),
         (
+            # "Giai đoạn 2022-2025", "Năm 2022 - 2025", "Từ năm 2022 đến năm 2025": at the
+            # start of the cell only. Further on, a span names a programme ("Theo Chương
+            # trình tổng thể CCHC giai đoạn 2021-2030"), not a deadline.
+            r"^\s*(?:(?:giai doan|gd|tu|trong|cac)\s+)?(?:nam\s+)?"
+            r"(?P<y1>(?:19|20)\d\d)\s*(?:-|\bden\b|\btoi\b)\s*(?:nam\s+)?"
+            r"(?P<y2>(?:19|20)\d\d)(?![0-9/.-])",
+            _years,
+        ),
+        (
             # "Đầu năm 2022", "giữa năm 2022" are as vague as "đầu năm": no date.
-            r"(?:(?P<pre>truoc)\s+)?(?:\b(?:trong|ca|cuoi|het)\s+)?(?<!dau )(?<!giua )\bnam\s*"
+            r"(?:(?P<pre>truoc)\s+)?(?:\b(?:trong|ca|cuoi|het|quanh|suot)\s+)?(?<!dau )(?<!giua )"
+            r"\bnam\s*"
             rf"(?:(?P<yy>\d{{4}})(?!\d)|(?P<nx>{_NEXT_YEAR})\b)",
             _year,
         ),
-        (r"\b(?:ca|trong|cuoi|het)\s+nam(?:\s+nay)?\b|\bnam nay\b", _year),
+        (r"\b(?:ca|trong|cuoi|het|quanh|suot)\s+nam(?:\s+nay)?\b|\bnam nay\b", _year),
         (r"^\s*(?:(?P<pre>truoc)\s+)?(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})\s*$", _month_cell),
+        # A cell holding only a year ("2022") is that year, as "Năm 2022".
+        (r"^\s*(?:(?P<pre>truoc)\s+)?(?P<yy>(?:19|20)\d\d)\s*$", _year),
     )
 )
 
@@ -498,7 +521,7 @@ def _collect(folded: str, year: int) -> list[_Part]:
     parts.extend(_bare_tokens(work, year))
     parts.sort(key=lambda part: part.start)
     _share_before(folded, parts)
-    return _attach_annual(folded, _collapse_ranges(folded, parts))
+    return _attach_annual(folded, _named_days(folded, _collapse_ranges(folded, parts)))
 
 
 def _share_before(folded: str, parts: list[_Part]) -> None:
@@ -533,6 +556,51 @@ def _collapse_ranges(folded: str, parts: list[_Part]) -> list[_Part]:
             continue
         kept.append(part)
     return kept
+
+
+_SPAN_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+
+def _within(period: _Part, day: date) -> bool:
+    """Whether `day` falls in one of the periods that end on `period`'s dates."""
+    months = _SPAN_MONTHS[period.kind]
+    for end in period.dates:
+        first_month = end.month - months + 1
+        first = date(end.year - (first_month <= 0), (first_month - 1) % 12 + 1, 1)
+        if first <= day <= end:
+            return True
+    return False
+
+
+def _named_days(folded: str, parts: list[_Part]) -> list[_Part]:
+    # "Báo cáo 6 tháng trước 15/6", "báo cáo năm: trước 15/12", "Báo cáo quý trước ngày
+    # 15 tháng cuối quý": a period followed by a day inside it names that day's report;
+    # the day alone is due, not the period's end as well. A cadence followed by days
+    # ("Hằng năm, trước ngày 15/12", "Báo cáo quý trước 15/3, 15/6, 15/9, 15/12") is due
+    # on those days, at that cadence.
+    dropped: set[int] = set()
+    for index, (period, day) in enumerate(pairwise(parts)):
+        if day.kind != "day" or not day.dates or folded[period.end : day.start].strip(" ,:"):
+            continue
+        if period.kind == "recurring":
+            names_it = period.cadence is not None
+            if names_it:
+                cadence = day.cadence or period.cadence
+                # The days listed with the first share its cadence.
+                for listed in parts[index + 1 :]:
+                    if listed.kind != "day" or listed.cadence not in (None, cadence):
+                        break
+                    listed.cadence = cadence
+        else:
+            names_it = (
+                period.kind in _SPAN_MONTHS
+                and period.cadence is None
+                and bool(period.dates)
+                and all(_within(period, due) for due in day.dates)
+            )
+        if names_it:
+            dropped.add(index)
+    return [part for index, part in enumerate(parts) if index not in dropped]
 
 
 def _bare_tokens(work: str, year: int) -> list[_Part]:
