@@ -460,19 +460,28 @@ def test_trước_ngày_is_always_the_day_before_ngày(
     assert before.due_dates == (due - timedelta(days=1),)
 
 
+QUARTER_14THS = ("2022-03-14", "2022-06-14", "2022-09-14", "2022-12-14")
+HALF_AND_YEAR = ("2022-06-14", "2022-12-14")
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "due", "recurring"),
     [
-        ("Báo cáo 6 tháng trước 15/6; báo cáo năm trước 15/12", "day", ("2022-06-14", "2022-12-14"), None),
-        ("Báo cáo 6 tháng: trước ngày 15/6, báo cáo năm: trước ngày 15/12", "day", ("2022-06-14", "2022-12-14"), None),
+        ("Báo cáo 6 tháng trước 15/6; báo cáo năm trước 15/12", "day", HALF_AND_YEAR, None),
+        (
+            "Báo cáo 6 tháng: trước ngày 15/6, báo cáo năm: trước ngày 15/12",
+            "day",
+            HALF_AND_YEAR,
+            None,
+        ),
         ("6 tháng trước 15/6", "day", ("2022-06-14",), None),
         ("Năm 2022, trước 15/12", "day", ("2022-12-14",), None),
         ("Quý I, trước ngày 20/3", "day", ("2022-03-19",), None),
-        ("Báo cáo quý trước ngày 15 tháng cuối quý", "day", ("2022-03-14", "2022-06-14", "2022-09-14", "2022-12-14"), "quarterly"),
-        ("Báo cáo quý trước 15/3, 15/6, 15/9, 15/12", "day", ("2022-03-14", "2022-06-14", "2022-09-14", "2022-12-14"), "quarterly"),
-        ("Hằng năm trước ngày 15/6 và 15/12", "day", ("2022-06-14", "2022-12-14"), "annual"),
+        ("Báo cáo quý trước ngày 15 tháng cuối quý", "day", QUARTER_14THS, "quarterly"),
+        ("Báo cáo quý trước 15/3, 15/6, 15/9, 15/12", "day", QUARTER_14THS, "quarterly"),
+        ("Hằng năm trước ngày 15/6 và 15/12", "day", HALF_AND_YEAR, "annual"),
     ],
-)  # fmt: skip
+)
 def test_a_report_named_before_its_day_is_due_on_that_day_only(
     text: str, kind: str, due: tuple[str, ...], recurring: str | None
 ) -> None:
