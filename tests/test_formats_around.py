@@ -1285,3 +1285,100 @@ def test_a_task_before_any_area_is_still_refused_when_no_sub_number_follows():
     rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], HEADER, *body]
     issues = issues_of(read_xlsx, xlsx_bytes(workbook(rows)))
     assert any("đứng trước mọi lĩnh vực" in issue for issue in issues)
+
+
+# --- Areas named in a column of their own ------------------------------------------------------
+
+AREA_HEADER = ["STT", "Lĩnh vực", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian"]
+AREA_BODY: list[list[Any]] = [
+    [1, "Cải cách thể chế", "Rà soát văn bản", "Sở Tư pháp", "Sở Nội vụ", "Quý II"],
+    [2, "Cải cách thể chế", "Kiểm tra văn bản", "Sở Tư pháp", "", "Quý III"],
+    [3, "Cải cách thủ tục hành chính", "Công bố thủ tục", "Văn phòng UBND tỉnh", "", "Quý I"],
+    [4, "CẢI CÁCH THỦ TỤC HÀNH CHÍNH", "Rà soát thủ tục", "Văn phòng UBND tỉnh", "", "Quý IV"],
+]
+
+
+def _areas_of(plan: PlanDocument) -> list[tuple[str, str, list[str]]]:
+    return [(a.code, a.title, [t.number for t in a.tasks]) for a in plan.areas]
+
+
+@pytest.mark.parametrize("merged", [True, False], ids=["merged down", "written on every row"])
+def test_areas_named_in_a_column_of_their_own_are_read_in_excel(merged: bool) -> None:
+    body = [list(row) for row in AREA_BODY]
+    if merged:
+        body[1][1] = body[3][1] = None
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], AREA_HEADER, *body]
+    plan = read_xlsx(xlsx_bytes(workbook(rows, merges=["B6:B7", "B8:B9"] if merged else [])))
+    # Written on every row, "CẢI CÁCH THỦ TỤC HÀNH CHÍNH" in capitals is the same area.
+    assert _areas_of(plan) == [
+        ("I", "Cải cách thể chế", ["1", "2"]),
+        ("II", "Cải cách thủ tục hành chính", ["3", "4"]),
+    ]
+    activity = plan.areas[0].tasks[0].activities[0]
+    assert (activity.lead, activity.cooperating) == (["Sở Tư pháp"], ["Sở Nội vụ"])
+    assert activity.deadline == "Quý II"
+
+
+def test_an_area_named_again_further_down_takes_the_rows_back() -> None:
+    rows = [
+        AREA_HEADER,
+        [1, "Cải cách thể chế", "Rà soát văn bản", "Sở Tư pháp", "", "Quý II"],
+        [2, "Cải cách tài chính công", "Tự chủ tài chính", "Sở Tài chính", "", "Quý III"],
+        [3, "Cải cách thể chế", "Kiểm tra văn bản", "Sở Tư pháp", "", "Quý IV"],
+        [1, "Cải cách thể chế", "Trùng số", "Sở Tư pháp", "", "Quý IV"],
+    ]
+    with pytest.raises(PlanImportError) as caught:
+        read_xlsx(xlsx_bytes(workbook(rows)))
+    # The area's numbers go on where it left off: task 1 again in it is a duplicate.
+    (issue,) = caught.value.issues
+    assert "Số thứ tự nhiệm vụ 1 bị trùng trong lĩnh vực I" in issue.message
+    plan = read_xlsx(xlsx_bytes(workbook(rows[:4])))
+    assert _areas_of(plan) == [
+        ("I", "Cải cách thể chế", ["1", "3"]),
+        ("II", "Cải cách tài chính công", ["2"]),
+    ]
+
+
+def test_areas_named_in_a_merged_column_are_read_in_word() -> None:
+    document = new_document()
+    body = [[str(v) for v in row] for row in AREA_BODY[:3]]
+    table = add_table(document, [AREA_HEADER, *body])
+    first = table.cell(1, 1)
+    merged = first.merge(table.cell(2, 1))
+    merged.text = "Cải cách thể chế"
+    plan = read_docx(docx_bytes(document))
+    assert _areas_of(plan) == [
+        ("I", "Cải cách thể chế", ["1", "2"]),
+        ("II", "Cải cách thủ tục hành chính", ["3"]),
+    ]
+
+
+def test_a_row_that_only_names_the_area_opens_it_for_the_rows_below() -> None:
+    rows = [
+        AREA_HEADER,
+        ["", "Cải cách thể chế", "", "", "", ""],
+        [1, "", "Rà soát văn bản", "Sở Tư pháp", "", "Quý II"],
+        [2, "", "Kiểm tra văn bản", "Sở Tư pháp", "", "Quý III"],
+    ]
+    plan = read_xlsx(xlsx_bytes(workbook(rows)))
+    assert _areas_of(plan) == [("I", "Cải cách thể chế", ["1", "2"])]
+
+
+def test_a_header_titled_linh_vuc_nhiem_vu_is_still_the_task_column() -> None:
+    rows = [
+        ["TT", "Lĩnh vực, nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian"],
+        ["I", "Cải cách thể chế"],
+        [1, "Rà soát văn bản", "Sở Tư pháp", "", "Quý II"],
+    ]
+    assert _areas_of(read_xlsx(xlsx_bytes(workbook(rows)))) == [("I", "Cải cách thể chế", ["1"])]
+
+
+@pytest.mark.django_db
+def test_a_plan_with_an_area_column_imports_without_edits() -> None:
+    factories.make_structure()
+    rows = [[TITLE[0]], [TITLE[1]], [ATTACHED], [], AREA_HEADER, *AREA_BODY[:3]]
+    plan = plan_import(document=read_xlsx(xlsx_bytes(workbook(rows))), year=2023)
+    assert [(a.code, a.title, a.tasks.count()) for a in plan.areas.order_by("position")] == [
+        ("I", "Cải cách thể chế", 2),
+        ("II", "Cải cách thủ tục hành chính", 1),
+    ]

@@ -267,6 +267,9 @@ def _header_field(text: str) -> str | None:
         # việc" or "Nội dung" alone the task.
         ("noidung", "task"),
         ("congviec", "task"),
+        # "Lĩnh vực" in a column of its own, where a table does not write area rows. After
+        # the fields above: "Lĩnh vực, nhiệm vụ" is the task's column.
+        ("linhvuc", AREA),
     ):
         if fragment in key:
             return name
@@ -279,6 +282,9 @@ def _header_field(text: str) -> str | None:
 
 
 START = "start"
+AREA = "area"
+# The titles of the columns a header may have besides FIELDS, as messages name them.
+EXTRA_TITLES = {START: "Bắt đầu", AREA: "Lĩnh vực"}
 
 
 def opens_header(text: str) -> bool:

@@ -21,7 +21,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG as _FORMULA_TAG
 from openpyxl.worksheet._reader import INLINE_STRING as _INLINE_STRING
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from cchc.lib.roman import from_roman
+from cchc.lib.roman import from_roman, to_roman
 from cchc.lib.text import fold
 from cchc.plans.formats.xlsx.layout import (
     _ACTIVITY_LABEL,
@@ -30,7 +30,10 @@ from cchc.plans.formats.xlsx.layout import (
     _AREA_LABEL,
     _LETTER_AREA,
     _TASK_NUMBER,
+    AREA,
     COLUMN_TITLES,
+    EMPTY_CELL,
+    EXTRA_TITLES,
     FIELDS,
     HEADER_MIN_CLEAN,
     HEADER_SEARCH_ROWS,
@@ -123,7 +126,7 @@ def _location(
         sheet=sheet,
         row=row,
         column=label(index) if index is not None else "",
-        column_title=COLUMN_TITLES[name],
+        column_title=COLUMN_TITLES.get(name) or EXTRA_TITLES[name],
     )
 
 
@@ -178,6 +181,10 @@ class AppendixBuilder:
         self.ended = False
         # The last activity's cells, for a cell that says "như trên".
         self._previous_values: dict[str, str] | None = None
+        # A table that names each row's area in a column of its own ("Lĩnh vực"), not in
+        # area rows: the areas it named, by their folded names, and the current one's.
+        self._column_areas: dict[str, AreaRow] = {}
+        self._area_key: str | None = None
 
     def read_table(
         self,
@@ -195,6 +202,7 @@ class AppendixBuilder:
         self, sheet: str, row: GridRow, columns: dict[str, int], label: Callable[[int], str]
     ) -> None:
         cells = {name: row.cell(columns.get(name)) for name in FIELDS}
+        area_cell = row.cell(columns.get(AREA)) if AREA in columns else EMPTY_CELL
 
         def where(name: str) -> Location:
             return _location(sheet, row.number, columns, label, name)
@@ -202,7 +210,9 @@ class AppendixBuilder:
         def sources(fields: tuple[tuple[str, str], ...]) -> _Sources:
             return _Sources(sheet, row.number, columns, label, fields)
 
-        if not any((cell.text and not cell.merged) or cell.problem for cell in cells.values()):
+        if not any(
+            (cell.text and not cell.merged) or cell.problem for cell in (*cells.values(), area_cell)
+        ):
             return
         texts = [cell.text for cell in row.cells if cell.text and not cell.merged]
         if (
@@ -240,6 +250,11 @@ class AppendixBuilder:
             return  # a header repeated on a later page
         if after_header and clean and not own["number"]:
             return  # the second level of a repeated two-level header
+        area_key = " ".join(fold(area_cell.text).split()) if area_cell.text else ""
+        if area_key and not area_cell.problem and area_key != self._area_key:
+            self._area_from_column(area_key, area_cell.text, row.number, columns, label, sheet)
+            if not any(own.values()):
+                return  # a row that only names the area of the rows below
 
         number = own["number"]
         if (
@@ -301,6 +316,32 @@ class AppendixBuilder:
             return
         if self._task is not None and self._task.title:
             self._add_activity(values, sources)
+
+    def _area_from_column(
+        self,
+        key: str,
+        text: str,
+        number: int,
+        columns: dict[str, int],
+        label: Callable[[int], str],
+        sheet: str,
+    ) -> None:
+        """The area the "Lĩnh vực" column names from this row on: a new one numbered I,
+        II … in the order they come, or one named before ("CẢI CÁCH THỂ CHẾ" and "Cải cách
+        thể chế" are one area), whose task numbers then go on."""
+        self._area_key = key
+        area = self._column_areas.get(key)
+        if area is None:
+            code = to_roman(len(self.areas) + 1)
+            area = AreaRow(code=code, title=sentence_case(text))
+            where = _location(sheet, number, columns, label, AREA)
+            area.source = {"code": where, "title": where}
+            self._area_codes.add(code)
+            self.areas.append(area)
+            self._column_areas[key] = area
+        self._area = area
+        self._task = None
+        self._task_numbers = {task.number for task in area.tasks}
 
     def _start_area(
         self, number: str, own: dict[str, str], where: Callable[[str], Location]
