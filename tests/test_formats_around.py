@@ -1382,3 +1382,64 @@ def test_a_plan_with_an_area_column_imports_without_edits() -> None:
         ("I", "Cải cách thể chế", 2),
         ("II", "Cải cách thủ tục hành chính", 1),
     ]
+
+
+# --- Sections lettered A, B over areas numbered I, II ------------------------------------------
+
+SECTIONED: list[list[Any]] = [
+    ["A", "NHIỆM VỤ TRỌNG TÂM"],
+    ["I", "CẢI CÁCH THỂ CHẾ"],
+    ["1", "Rà soát văn bản", "Rà soát", "Báo cáo", "Sở Tư pháp", "", "Quý I"],
+    ["II", "CẢI CÁCH THỦ TỤC HÀNH CHÍNH"],
+    ["1", "Công bố thủ tục", "Công bố", "Quyết định", "Văn phòng UBND tỉnh", "", "Quý II"],
+    ["B", "NHIỆM VỤ KHÁC"],
+    ["I", "CÔNG TÁC CHỈ ĐẠO"],
+    ["1", "Ban hành kế hoạch", "Dự thảo", "Kế hoạch", "Sở Nội vụ", "", "Tháng 1"],
+]
+SECTIONED_SHAPE = [
+    ("A", "Nhiệm vụ trọng tâm", []),
+    ("A.I", "Cải cách thể chế", ["1"]),
+    ("A.II", "Cải cách thủ tục hành chính", ["1"]),
+    ("B", "Nhiệm vụ khác", []),
+    ("B.I", "Công tác chỉ đạo", ["1"]),
+]
+
+
+@pytest.mark.parametrize("reader", ["xlsx", "docx"])
+def test_areas_numbered_again_under_each_lettered_section_are_numbered_within_it(reader):
+    if reader == "xlsx":
+        plan = read_xlsx(published(SECTIONED))
+    else:
+        plan = read_docx(appendix_document(SECTIONED))
+    assert _areas_of(plan) == SECTIONED_SHAPE
+
+
+def test_lettered_areas_with_their_own_tasks_are_not_sections():
+    body = [
+        ["A", "CẢI CÁCH THỂ CHẾ"],
+        ["1", "Rà soát văn bản", "Rà soát", "", "Sở Tư pháp", "", "Quý I"],
+        ["B", "CẢI CÁCH THỦ TỤC HÀNH CHÍNH"],
+        ["1", "Công bố thủ tục", "Công bố", "", "Văn phòng UBND tỉnh", "", "Quý II"],
+    ]
+    assert _areas_of(read_xlsx(published(body))) == [
+        ("A", "Cải cách thể chế", ["1"]),
+        ("B", "Cải cách thủ tục hành chính", ["1"]),
+    ]
+
+
+def test_an_area_numbered_twice_without_sections_is_still_refused():
+    body = [*BODY, ["I", "LẠI LĨNH VỰC I"], ["1", "Việc", "Việc", "", "Sở Nội vụ", "", "Quý I"]]
+    assert any("Lĩnh vực I xuất hiện hai lần" in m for m in issues_of(read_xlsx, published(body)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", ["xlsx", "docx"])
+def test_a_sectioned_plan_survives_export_and_import(file_format):
+    from cchc.plans.formats import write_docx, write_xlsx
+    from cchc.plans.services import plan_document
+
+    factories.make_structure()
+    plan = plan_import(document=read_xlsx(published(SECTIONED)), year=2023)
+    write, read = (write_xlsx, read_xlsx) if file_format == "xlsx" else (write_docx, read_docx)
+    again = read(write(plan_document(plan)))
+    assert _areas_of(again) == SECTIONED_SHAPE

@@ -83,6 +83,10 @@ _TASK_NUMBER = re.compile(r"^(?P<number>\d+(?:\.\d+)*)\.?$")
 _AREA_LABEL = re.compile(r"^(?:phần|mục|lĩnh\s+vực)\s+(?=\S)", re.IGNORECASE)
 # Areas lettered "A", "B." instead of numbered; capitals only ("a)" is an activity).
 _LETTER_AREA = re.compile(r"^(?P<code>[A-ZĐ])\b[\s.:)\-–]*(?P<rest>.*)$", re.S)
+# "A.I": an area numbered within a section lettered A (see `AppendixBuilder._start_area`).
+_SECTION_AREA = re.compile(
+    r"^(?P<code>[A-ZĐ]\.[IVXLCDM]+)\b[\s.:)\-–]*(?P<rest>.*)$", re.IGNORECASE | re.S
+)
 _ARABIC_AREA = re.compile(r"^(?P<code>\d{1,2})\b[\s.:)\-–]*(?P<rest>.*)$", re.S)
 # What a table writes in the TT column of an activity under its task: "a", "b)", "c.",
 # "-", "+", "•". Areas are capital letters or Roman numerals, tasks Arabic numbers.

@@ -29,6 +29,7 @@ from cchc.plans.formats.xlsx.layout import (
     _AREA_CODE,
     _AREA_LABEL,
     _LETTER_AREA,
+    _SECTION_AREA,
     _TASK_NUMBER,
     AREA,
     COLUMN_TITLES,
@@ -184,6 +185,10 @@ class AppendixBuilder:
         # A table that names each row's area in a column of its own ("Lĩnh vực"), not in
         # area rows: the areas it named, by their folded names, and the current one's.
         self._column_areas: dict[str, AreaRow] = {}
+        # The last lettered area ("A", "B"), and the section the numbered areas below it
+        # belong to when it turned out to be one.
+        self._letter_area: AreaRow | None = None
+        self._section: str | None = None
         self._area_key: str | None = None
 
     def read_table(
@@ -347,9 +352,16 @@ class AppendixBuilder:
         self, number: str, own: dict[str, str], where: Callable[[str], Location]
     ) -> None:
         labelled = _AREA_LABEL.sub("", number)
-        match = _AREA_CODE.match(labelled)
-        code = match.group("code").upper() if match else ""
-        value = from_roman(code) if code else None
+        match = _SECTION_AREA.match(labelled)
+        roman = False
+        if match:
+            # "A.I": an area under section A, as cchc writes it back.
+            code, value = match.group("code").upper(), 1
+        else:
+            match = _AREA_CODE.match(labelled)
+            code = match.group("code").upper() if match else ""
+            value = from_roman(code) if code else None
+            roman = value is not None and value <= MAX_AREA_NUMBER
         if value is None or value > MAX_AREA_NUMBER:
             # "A", "B." (areas lettered), or "Phần 1": the letter or number is the code.
             match = _LETTER_AREA.match(labelled) or (
@@ -357,6 +369,15 @@ class AppendixBuilder:
             )
             code = match.group("code").upper() if match else ""
             value = 1 if match else None
+        if roman:
+            # "A. NHIỆM VỤ TRỌNG TÂM" over "I. CẢI CÁCH THỂ CHẾ": a lettered row followed by
+            # a numbered area before any task is a section over the areas below it; they
+            # are numbered within it ("A.I", "B.I"), and the section stays as a heading.
+            previous = self._area
+            if previous is not None and previous is self._letter_area and not previous.tasks:
+                self._section = previous.code
+            if self._section:
+                code = f"{self._section}.{code}"
         if match is None or value is None or value > MAX_AREA_NUMBER:
             self.issues.append(
                 ImportIssue(
@@ -396,6 +417,8 @@ class AppendixBuilder:
             )
         self._area_codes.add(code)
         self.areas.append(area)
+        if match is not None and match.re is _LETTER_AREA:
+            self._letter_area, self._section = area, None
         self._area = area
         self._task = None
         self._task_numbers = set()
