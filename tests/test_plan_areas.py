@@ -243,3 +243,41 @@ def test_a_link_to_an_activity_opens_its_area(login, plan: Plan) -> None:
     url, _fragment = link.group(1).replace("&amp;", "&").split("#")
     assert url == f"/plans/{plan.pk}/?area={activity.task.area_id}"
     assert activity.pk in _activity_ids(client.get(url).content.decode())
+
+
+def _sectioned_plan() -> Plan:
+    """A plan lettered in sections over areas numbered within them, as the import reads
+    "A. NHIỆM VỤ TRỌNG TÂM" over "I. …": the sections are areas with no task."""
+    from cchc.plans.formats import read_xlsx
+    from cchc.plans.services import plan_import
+    from tests.test_formats_around import SECTIONED, published
+
+    return plan_import(document=read_xlsx(published(SECTIONED)), year=2023)
+
+
+@pytest.mark.parametrize("query", [{}, {"open": "all"}], ids=["folded", "open"])
+def test_each_section_heads_its_areas_once(login, agencies, query: dict[str, str]) -> None:
+    plan = _sectioned_plan()
+    content = login("coordinator").get(reverse("plan_detail", args=[plan.pk]), query)
+    text = content.content.decode()
+    headings = re.findall(r'<h2 class="plan-section">(.*?)</h2>', text, re.S)
+    assert [re.sub(r"<[^>]+>", "", h).split() for h in headings] == [
+        ["A", "Nhiệm", "vụ", "trọng", "tâm"],
+        ["B", "Nhiệm", "vụ", "khác"],
+    ]
+    # Each heading stands right above its first area; the sections are not areas shown.
+    first, second = (m.start() for m in re.finditer('<h2 class="plan-section">', text))
+    assert first < text.index('id="area-A.I"') < text.index('id="area-A.II"') < second
+    assert second < text.index('id="area-B.I"')
+    assert 'id="area-A"' not in text and 'id="area-B"' not in text
+
+
+def test_a_section_heading_is_not_repeated_when_filtered_to_one_area(login, agencies) -> None:
+    plan = _sectioned_plan()
+    area = plan.areas.get(code="A.II")
+    text = login("coordinator").get(reverse("plan_detail", args=[plan.pk]), {"area": area.pk})
+    # Filtered to one area, only its own tree is read: no section is known, none shown,
+    # and the area is still there with its code.
+    page = text.content.decode()
+    assert 'id="area-A.II"' in page and 'id="area-A.I"' not in page
+    assert '<h2 class="plan-section">' not in page

@@ -105,6 +105,8 @@ class AreaView:
     # An area shown folded has its tasks unread and its counts from the database
     # (`plan_areas`); `tasks` is then empty.
     folded: bool = False
+    # The section heading shown above the first area of a section ("A" over "A.I").
+    section: Area | None = None
 
     @property
     def task_count(self) -> int:
@@ -170,12 +172,26 @@ def plan_areas(plan: Plan) -> list[Area]:
     )
 
 
+def _mark_sections(views: list[AreaView], sections: dict[str, Area]) -> None:
+    """Give the first area shown of each section its heading: a plan lettered in sections
+    ("A. Nhiệm vụ trọng tâm") numbers its areas within them ("A.I", "A.II"), and the
+    section is an area of its own with no task (cchc.plans.formats.xlsx.reader)."""
+    current: Area | None = None
+    for view in views:
+        letter, dot, _number = view.area.code.partition(".")
+        section = sections.get(letter) if dot else None
+        if section is not None and section is not current:
+            view.section = section
+        current = section
+
+
 def plan_summary(plan: Plan, areas: list[Area]) -> PlanPage:
     """The plan page as one line per area, from `plan_areas`: no task nor activity read.
 
     Shows the areas `plan_page` shows unfiltered, those with a task.
     """
     views = [AreaView(area=area, tasks=[], folded=True) for area in areas if area.task_count]  # type: ignore[attr-defined]
+    _mark_sections(views, {area.code: area for area in areas if not area.task_count})  # type: ignore[attr-defined]
     tasks = sum(view.task_count for view in views)
     activities = sum(view.activity_count for view in views)
     return PlanPage(
@@ -242,6 +258,7 @@ def plan_page(
             task_views.append(TaskView(task=task, activities=kept))
         if task_views:
             areas.append(AreaView(area=area, tasks=task_views))
+    _mark_sections(areas, {area.code: area for area in all_areas if not area.tasks.all()})
     if counted is not None:
         total_tasks = sum(area.task_count for area in counted)  # type: ignore[attr-defined]
         total_activities = sum(area.activity_count for area in counted)  # type: ignore[attr-defined]
