@@ -416,3 +416,52 @@ def test_a_name_after_the_qualifier_is_still_a_second_name(resolver):
     )
     assert names(found) == ["Các sở, ban, ngành", "Sở Kế hoạch và Đầu tư"]
     assert found[0].note == "có đơn vị sự nghiệp công lập"
+
+
+WRAPPED = [
+    # A narrow column: the officer broke the line inside a name or a list.
+    ("Sở Kế hoạch và\nĐầu tư", ["Sở Kế hoạch và Đầu tư"]),
+    ("Sở Nội vụ, Sở Tư\npháp", ["Sở Nội vụ", "Sở Tư pháp"]),
+    ("UBND các huyện,\nthị xã, thành phố", ["UBND cấp huyện"]),
+    ("Các sở, ban, ngành;\nUBND các huyện, thị xã,\nthành phố", ["Các sở, ban, ngành",
+                                                         "UBND cấp huyện"]),
+    ("Sở Lao động -\nThương binh và Xã hội", ["Sở Lao động - Thương binh và Xã hội"]),
+    ("Sở Nội vụ\n(Ban Thi đua - Khen thưởng)", ["Sở Nội vụ"]),
+    # Complete lines stay separate names.
+    ("Sở Nội vụ\nSở Tư pháp", ["Sở Nội vụ", "Sở Tư pháp"]),
+    ("Sở Nội vụ\ncác cơ quan liên quan", ["Sở Nội vụ", "Các cơ quan, đơn vị có liên quan"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("written", "expected"), WRAPPED)
+def test_a_line_broken_inside_a_name_is_read_as_one_line(resolver, written, expected):
+    from cchc.plans.formats.xlsx.layout import split_agencies
+
+    # As the import reads a cell: split into names, each resolved.
+    found = [
+        resolved
+        for part in split_agencies(written)
+        for resolved in resolver.resolve(part) or [None]
+    ]
+    assert None not in found, written
+    assert names(found) == expected
+    # The resolver reads the whole cell the same way.
+    assert names(resolver.resolve(written) or []) == expected
+
+
+def test_a_wrapped_bracket_stays_the_names_note_and_roles_in_it_still_count():
+    from cchc.plans.formats.xlsx.layout import split_agencies, split_roles
+
+    assert split_agencies("Sở Nội vụ\n(Ban Thi đua - Khen thưởng)") == [
+        "Sở Nội vụ (Ban Thi đua - Khen thưởng)"
+    ]
+    assert split_roles("Sở Nội vụ;\nSở Tư pháp\n(phối hợp)") == (["Sở Nội vụ"], ["Sở Tư pháp"])
+
+
+def test_names_that_would_read_as_wrapped_lines_are_written_apart():
+    from cchc.plans.formats.xlsx.layout import agency_cell, split_agencies
+
+    # A name in lower case or in brackets, after another: the export marks the break.
+    for names_written in (["Sở Nội vụ", "phòng Tư pháp"], ["Sở Nội vụ", "(Ban Thi đua)"]):
+        assert split_agencies(agency_cell(names_written)) == names_written
+    assert agency_cell(["Sở Nội vụ", "Sở Tư pháp"]) == "Sở Nội vụ\nSở Tư pháp"

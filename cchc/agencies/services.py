@@ -25,7 +25,7 @@ from cchc.agencies.eras import SWITCH, Era, divisions_2022, divisions_current
 from cchc.agencies.models import Agency, AgencyGroup, AgencyName, Alias, GroupMembership
 from cchc.agencies.naming import resolution_key
 from cchc.audit.log import log_here
-from cchc.lib.text import fold
+from cchc.lib.text import fold, join_wrapped_lines
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -789,7 +789,7 @@ class Resolver:
         return Reading(list(known.resolved), list(known.unknown))
 
     def _read(self, written: str) -> Reading:
-        text = unicodedata.normalize("NFC", written or "")
+        text = join_wrapped_lines(unicodedata.normalize("NFC", written or ""))
         resolved: list[Resolved] = []
         unknown: list[str] = []
         whole = self._one(_clean_piece(text), "")

@@ -5,6 +5,7 @@ Vietnamese alphabet (a ă â b c d đ e ê … o ô ơ … u ư …), which neit
 the database's default collation gives: both put "Đ" after "Z".
 """
 
+import re
 import unicodedata
 
 from unidecode import unidecode
@@ -78,3 +79,41 @@ def sort_key(text: str) -> str:
             continue  # punctuation does not decide order
         tones.append(chr(0x41 + tone))
     return "".join(primary) + "\x01" + "".join(tones)
+
+
+# A list item's bullet at the start of a line: never a wrapped line's continuation.
+LINE_BULLETS = "-+•–—*·◦▪►➢❖"
+# A line that ends like this is cut in the middle of a name or a list ("Sở Kế hoạch và",
+# "UBND các huyện, thị xã,", "Sở Lao động -").
+_CUT_AT = re.compile(r"(?:[,(&/–-]|(?<!\S)(?:và|các|cấp|của|thuộc|với|cùng))$", re.IGNORECASE)
+
+
+_OWN_ITEM = re.compile(r"(?:các|những|tất cả)\s", re.IGNORECASE)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Join the lines of a table cell that an officer broke inside one name or one list,
+    because the column is narrow: a line that starts in lower case or with a bracket
+    ("pháp", "thị xã, thành phố", "(Ban Thi đua - Khen thưởng)"), or follows a line cut
+    at a comma, a dash or a joining word. A line that starts with a capital or a bullet
+    after a complete one is a new item, as in "Sở Nội vụ" over "Sở Tư pháp"."""
+    if "\n" not in text:
+        return text
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if lines and continues(lines[-1], line):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def continues(previous: str, line: str) -> bool:
+    """Whether `line` goes on with `previous` in a cell (see `join_wrapped_lines`)."""
+    previous, line = previous.rstrip(), line.strip()
+    if not previous or not line or line[0] in LINE_BULLETS:
+        return False
+    if _CUT_AT.search(previous) or line[0] == "(":
+        return True
+    # "các cơ quan liên quan" on a line of its own names a group, even in lower case.
+    return line[0].islower() and not _OWN_ITEM.match(line)

@@ -33,6 +33,7 @@ from cchc.plans.formats.xlsx.layout import (
     MAX_ROWS,
     GridCell,
     GridRow,
+    agency_cell,
     find_header,
     safe_text,
     title_lines,
@@ -516,8 +517,8 @@ def write_docx(doc: PlanDocument) -> bytes:
                     (
                         activity.title,
                         activity.outputs,
-                        "\n".join(activity.lead),
-                        "\n".join(activity.cooperating),
+                        agency_cell(activity.lead),
+                        agency_cell(activity.cooperating),
                         activity.deadline,
                         activity.notes,
                     ),

@@ -15,7 +15,7 @@ from datetime import date
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from cchc.lib.text import fold
+from cchc.lib.text import continues, fold, join_wrapped_lines
 from cchc.plans.interchange import (
     PlanHeader,
 )
@@ -119,6 +119,18 @@ def sentence_case(text: str) -> str:
 _BULLETS = "-+•–—*·◦▪►➢❖"
 
 
+def agency_cell(names: Sequence[str]) -> str:
+    """Agency names written into one cell, one per line, as `split_agencies` reads them
+    back: where a name would read as the previous one's wrapped continuation (it starts
+    in lower case or with a bracket), the previous line ends with ";"."""
+    lines: list[str] = []
+    for name in names:
+        if lines and continues(lines[-1], name):
+            lines[-1] += ";"
+        lines.append(name)
+    return "\n".join(lines)
+
+
 def split_agencies(text: str) -> list[str]:
     """Agency names from one cell: one per line or per ";", bullets dropped.
 
@@ -132,7 +144,7 @@ def split_agencies(text: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _split_agencies(text: str) -> tuple[str, ...]:
     names = []
-    for part in re.split(r"[\n;]", text):
+    for part in re.split(r"[\n;]", join_wrapped_lines(text)):
         name = part.strip().lstrip(_BULLETS).strip().rstrip(".,").strip()
         if name:
             names.append(name)

@@ -31,6 +31,7 @@ from cchc.plans.formats.xlsx.layout import (
     HEADER_ROW,
     INFO_LABELS,
     INFO_SHEET,
+    agency_cell,
     format_date,
     safe_text,
     title_lines,
@@ -107,8 +108,8 @@ def write_xlsx(doc: PlanDocument) -> bytes:
                     rest = [
                         activity.title,
                         activity.outputs,
-                        "\n".join(activity.lead),
-                        "\n".join(activity.cooperating),
+                        agency_cell(activity.lead),
+                        agency_cell(activity.cooperating),
                         activity.deadline,
                         activity.notes,
                     ]
