@@ -616,9 +616,9 @@ def _top_level_split(text: str) -> list[tuple[str, str]]:
         # Most cells have no brackets: the separators found left to right are the ones the
         # walk below would find, without trying the pattern at every character.
         start, separator = 0, ""
-        for match in _SOFT_SEPARATOR.finditer(text):
-            parts.append((text[start : match.start()], separator))
-            separator, start = match.group(0), match.end()
+        for found in _SOFT_SEPARATOR.finditer(text):
+            parts.append((text[start : found.start()], separator))
+            separator, start = found.group(0), found.end()
         parts.append((text[start:], separator))
         return [(part.strip(), sep) for part, sep in parts if part.strip()]
     depth = 0

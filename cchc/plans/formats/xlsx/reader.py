@@ -354,6 +354,7 @@ class AppendixBuilder:
         labelled = _AREA_LABEL.sub("", number)
         match = _SECTION_AREA.match(labelled)
         roman = False
+        value: int | None
         if match:
             # "A.I": an area under section A, as cchc writes it back.
             code, value = match.group("code").upper(), 1
