@@ -255,7 +255,7 @@ class AppendixBuilder:
             return  # a header repeated on a later page
         if after_header and clean and not own["number"]:
             return  # the second level of a repeated two-level header
-        area_key = " ".join(fold(area_cell.text).split()) if area_cell.text else ""
+        area_key = fold(area_cell.text) if area_cell.text else ""
         if area_key and not area_cell.problem and area_key != self._area_key:
             self._area_from_column(area_key, area_cell.text, row.number, columns, label, sheet)
             if not any(own.values()):
